@@ -10,6 +10,8 @@ import { openHistory } from '../node/history';
 import { MeasureError } from '../node/llama/measure';
 import { GgufError } from '../core/gguf-types';
 import { UserFacingError } from '../node/service';
+import { findLlamaBench, LlamaBenchError } from '../node/llama-bench';
+import { compareWithLlamaBench } from '../shared/bench-compare';
 
 export interface BenchIO {
   stdout: (text: string) => void;
@@ -38,6 +40,7 @@ export function formatBenchMarkdown(r: BenchRecord): string {
     head,
     `| ${model} | ${size} | ${params} | ${backend} | ${r.gpuLayers} | ${r.threads.pp} | pp${r.settings.promptTokens} | ${fmt(r.pp.mean, r.pp.sd)} |`,
     `| ${model} | ${size} | ${params} | ${backend} | ${r.gpuLayers} | ${r.threads.tg} | tg${r.settings.genTokens} | ${fmt(r.tg.mean, r.tg.sd)} |`,
+    ...llamaBenchLines(r),
     '',
     `time to first token (pp${r.settings.promptTokens} + 1): ${r.ttftMs.toFixed(0)} ms; load ${(r.loadMs / 1000).toFixed(2)} s; peak RSS ${formatBytes(r.peakRssBytes)}`,
     `threads: ${r.threads.sweep.length ? r.threads.sweep.map((s) => `${s.threads}t pp ${s.ppTokPerSec.toFixed(0)} / tg ${s.tgTokPerSec.toFixed(1)}`).join(', ') + ` -> pp ${r.threads.pp}, tg ${r.threads.tg}` : `${r.threads.pp} (as asked)`}`,
@@ -53,6 +56,23 @@ export function formatBenchMarkdown(r: BenchRecord): string {
     lines.push('energy: no power figure for a CPU-only run (GPU runs use the GPU\'s board power)');
   }
   return lines.join('\n');
+}
+
+/** llama-bench's own rows under ours, the ratios, and the cause of any gap. */
+function llamaBenchLines(r: BenchRecord): string[] {
+  const ref = r.llamaBench;
+  if (!ref) return [];
+  if (!ref.pp || !ref.tg) return ['', `llama-bench (${ref.binary}) gave no figures: ${ref.error ?? 'unknown error'}`];
+  const c = compareWithLlamaBench(r);
+  const lines = [
+    `| llama-bench ${ref.version ?? ''} | | | | ${r.gpuLayers} | ${ref.pp.threads} | pp${r.settings.promptTokens} | ${fmt(ref.pp.mean, ref.pp.sd)} |`,
+    `| llama-bench ${ref.version ?? ''} | | | | ${r.gpuLayers} | ${ref.tg.threads} | tg${r.settings.genTokens} | ${fmt(ref.tg.mean, ref.tg.sd)} |`,
+  ];
+  if (c) {
+    lines.push('', `rightsize / llama-bench (same file, threads and GPU layers): pp ${c.ppRatio.toFixed(2)}x, tg ${c.tgRatio.toFixed(2)}x`);
+    for (const gap of c.gaps) lines.push(`  ${gap}`);
+  }
+  return lines;
 }
 
 export function formatBenchCsv(r: BenchRecord): string {
@@ -78,6 +98,8 @@ export async function runBench(args: string[], io: BenchIO, resolveModel: (arg: 
       timeout: { type: 'string' },
       price: { type: 'string' },
       'no-save': { type: 'boolean', default: false },
+      'llama-bench': { type: 'boolean', default: false },
+      'llama-bench-bin': { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UserFacingError('bench needs one model: a .gguf path or a name from `rightsize models` (e.g. llama3.1:8b).', 'bad-input');
@@ -96,7 +118,18 @@ export async function runBench(args: string[], io: BenchIO, resolveModel: (arg: 
     gpuLayers,
     timeoutMs: intFlag('-timeout', values.timeout, DEFAULT_BENCH.timeoutMs / 1000, 1, 86400) * 1000,
     pricePerKwh: price,
+    llamaBench: null,
   };
+  if (values['llama-bench'] || values['llama-bench-bin'] !== undefined) {
+    try {
+      const found = findLlamaBench(values['llama-bench-bin'] !== undefined ? { explicit: values['llama-bench-bin'] } : {});
+      if (!found) throw new LlamaBenchError('No llama-bench on PATH. Build it from llama.cpp (the README says how), then put it on PATH, set RIGHTSIZE_LLAMA_BENCH, or pass --llama-bench-bin <path>.', 'not-found');
+      settings.llamaBench = found.path;
+    } catch (error) {
+      if (error instanceof LlamaBenchError) throw new UserFacingError(error.message, 'no-llama-bench');
+      throw error;
+    }
+  }
   const modelPath = await resolveModel(positionals[0] as string);
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();

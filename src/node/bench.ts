@@ -2,7 +2,8 @@
 // result with the estimate, adds energy where a power figure exists, and saves it to history.
 // Hosts run one benchmark at a time (two would share the cores and both read wrong) and poll it.
 import { randomUUID } from 'node:crypto';
-import type { BenchRecord, BenchRunState, HardwareSnapshot, SpeedCalibration } from '../shared/schema';
+import type { BenchRecord, BenchRunState, HardwareSnapshot, LlamaBenchComparison, SpeedCalibration } from '../shared/schema';
+import { LlamaBenchError, runLlamaBench } from './llama-bench';
 import { runSpeedProbe } from './probe';
 import { PowerSampler } from './power';
 import { benchModel, MeasureError } from './llama/measure';
@@ -18,9 +19,11 @@ export interface BenchSettings {
   timeoutMs: number;
   /** Electricity price per kWh in the user's currency, for cost per million tokens. */
   pricePerKwh: number | null;
+  /** A llama-bench binary to run on the same file and threads after ours, for a side-by-side figure. */
+  llamaBench: string | null;
 }
 
-export const DEFAULT_BENCH: BenchSettings = { promptTokens: 512, genTokens: 128, repetitions: 5, threads: 'auto', gpuLayers: 'auto', timeoutMs: 600_000, pricePerKwh: null };
+export const DEFAULT_BENCH: BenchSettings = { promptTokens: 512, genTokens: 128, repetitions: 5, threads: 'auto', gpuLayers: 'auto', timeoutMs: 600_000, pricePerKwh: null, llamaBench: null };
 
 export interface BenchProgressInfo {
   phase: string;
@@ -32,6 +35,8 @@ export interface BenchProgressInfo {
 }
 
 const PHASE_SPAN: Record<string, [number, number]> = { load: [0, 0.1], threads: [0.1, 0.3], pp: [0.3, 0.6], tg: [0.6, 0.95], ttft: [0.95, 1] };
+/** With llama-bench after ours, our phases take the first part of the bar. */
+const OURS_SHARE_WITH_LLAMA_BENCH = 0.6;
 
 /** Power the run drew: a GPU's board power (preset TDP) when layers ran there; none for CPU-only runs. */
 function powerFor(hardware: HardwareSnapshot, onGpu: boolean): { watts: number; by: string } | null {
@@ -67,10 +72,12 @@ export async function runBenchmark(
         if (p.phase === 'tg') sampler?.start();
         else if (p.phase === 'ttft') sampler?.stop();
         const [from, to] = PHASE_SPAN[p.phase] ?? [0, 1];
-        options.onProgress?.({ ...p, fraction: from + (to - from) * (p.total > 0 ? p.done / p.total : 0) });
+        const fraction = from + (to - from) * (p.total > 0 ? p.done / p.total : 0);
+        options.onProgress?.({ ...p, fraction: settings.llamaBench ? fraction * OURS_SHARE_WITH_LLAMA_BENCH : fraction });
       },
     },
   );
+  const llamaBench = settings.llamaBench ? await compareWithLlamaBench(settings.llamaBench, resolved.sizable.filePath as string, settings, result, options) : null;
   const predicted = estimateResolved(resolved, hardware, { contextTokens: Math.min(resolved.sizable.maxContext, settings.promptTokens + settings.genTokens), kvType: 'f16', gpuLayers: result.gpuLayers }).tokPerSec;
   const sampled = sampler?.stop() ?? null;
   const power =
@@ -109,8 +116,39 @@ export async function runBenchmark(
       ramBytes: hardware.ram.totalBytes,
       os: `${hardware.os.platform} ${hardware.os.release ?? ''}`.trim(),
     },
+    llamaBench,
     source: { kind: 'measured', by: `rightsize bench (node-llama-cpp ${result.llamaVersion})`, detail: `pp${settings.promptTokens}/tg${settings.genTokens} x ${settings.repetitions}, ${result.threads.pp}/${result.threads.tg} threads (pp/tg)` },
   };
+}
+
+/**
+ * llama-bench on the same file at the thread counts and GPU layers our run settled on. Its failure
+ * is recorded next to our figures (they still stand); a cancel or the time limit ends the whole run.
+ */
+async function compareWithLlamaBench(
+  binary: string,
+  modelPath: string,
+  settings: BenchSettings,
+  ours: { threads: { pp: number; tg: number }; gpuLayers: number; loadMs: number },
+  options: { signal?: AbortSignal; onProgress?: (p: BenchProgressInfo) => void },
+): Promise<LlamaBenchComparison> {
+  const message = `llama-bench on the same file (${ours.threads.pp}/${ours.threads.tg} threads, ${ours.gpuLayers} GPU layers)`;
+  options.onProgress?.({ phase: 'llama-bench', done: 0, total: 1, message, fraction: OURS_SHARE_WITH_LLAMA_BENCH });
+  const pulse = setInterval(() => options.onProgress?.({ phase: 'llama-bench', done: 0, total: 1, message, fraction: OURS_SHARE_WITH_LLAMA_BENCH }), 1000);
+  try {
+    const r = await runLlamaBench(
+      binary,
+      { modelPath, promptTokens: settings.promptTokens, genTokens: settings.genTokens, repetitions: settings.repetitions, ppThreads: ours.threads.pp, tgThreads: ours.threads.tg, gpuLayers: ours.gpuLayers },
+      { timeoutMs: settings.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) },
+    );
+    options.onProgress?.({ phase: 'llama-bench', done: 1, total: 1, message: 'llama-bench done', fraction: 1 });
+    return { binary, version: r.version, pp: r.pp, tg: r.tg, error: null };
+  } catch (error) {
+    if (error instanceof LlamaBenchError && (error.code === 'cancelled' || error.code === 'timeout')) throw new MeasureError(error.message, error.code);
+    return { binary, version: null, pp: null, tg: null, error: (error as Error).message };
+  } finally {
+    clearInterval(pulse);
+  }
 }
 
 /** Background runs for the app and web hosts: start, poll, cancel. One at a time. */

@@ -11,6 +11,7 @@ import { saveCalibration } from './hardware/calibration';
 import { loadCatalog, loadGpuPresets } from './resources';
 import { GgufError } from '../core/gguf-types';
 import { ModelArgError, modelFromFile } from './models';
+import { findLlamaBench } from './llama-bench';
 
 export type Face = 'electron' | 'web' | 'cli';
 
@@ -25,6 +26,8 @@ export interface ServiceOptions {
   backgroundRefresh?: boolean;
   /** Where history lives (default: the user's config folder, or RIGHTSIZE_DATA_DIR). */
   dataDir?: string;
+  /** Environment to find llama-bench in (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A failure the user can act on; hosts show its message as it is. */
@@ -46,6 +49,18 @@ export interface Service extends HostApi {
 }
 
 export function createService(options: ServiceOptions): Service {
+  const llamaBenchStatus = (): { path: string | null; problem: string | null } => {
+    try {
+      return { path: findLlamaBench({ env: options.env ?? process.env })?.path ?? null, problem: null };
+    } catch (error) {
+      return { path: null, problem: (error as Error).message };
+    }
+  };
+  const requireLlamaBench = (): string => {
+    const status = llamaBenchStatus();
+    if (status.path) return status.path;
+    throw new UserFacingError(status.problem ?? 'No llama-bench found: put llama.cpp\'s llama-bench on PATH or set RIGHTSIZE_LLAMA_BENCH to its path (the README says how to build it), then start again.', 'no-llama-bench');
+  };
   let history: HistoryStore | null = null;
   const getHistory = (): HistoryStore => (history ??= openHistory(options.dataDir));
   let discovered: Promise<ModelList> | null = null;
@@ -123,7 +138,16 @@ export function createService(options: ServiceOptions): Service {
     async startBench(input: HostApiInput<'startBench'>): Promise<BenchRunState> {
       const r = HostApiSchemas.startBench.input.parse(input);
       return userError(() =>
-        runner.start(r.path, { ...DEFAULT_BENCH, promptTokens: r.promptTokens, genTokens: r.genTokens, repetitions: r.repetitions, threads: r.threads, gpuLayers: r.gpuLayers, pricePerKwh: r.pricePerKwh }),
+        runner.start(r.path, {
+          ...DEFAULT_BENCH,
+          promptTokens: r.promptTokens,
+          genTokens: r.genTokens,
+          repetitions: r.repetitions,
+          threads: r.threads,
+          gpuLayers: r.gpuLayers,
+          pricePerKwh: r.pricePerKwh,
+          llamaBench: r.withLlamaBench ? requireLlamaBench() : null,
+        }),
       );
     },
     async startProbe(): Promise<BenchRunState> {
@@ -147,7 +171,7 @@ export function createService(options: ServiceOptions): Service {
       return { records: h.list(), problem: h.problem };
     },
     async getVersion(): Promise<HostApiOutput<'getVersion'>> {
-      return { app: options.appVersion ?? '0.1.0', node: process.versions.node, face: options.face };
+      return { app: options.appVersion ?? '0.1.0', node: process.versions.node, face: options.face, llamaBench: llamaBenchStatus() };
     },
   };
 

@@ -17,7 +17,14 @@ const RunIdSchema = z.object({ runId: z.string().uuid() }).strict();
 export const HostApiSchemas = {
   getReport: { input: ReportRequestSchema, output: ReportSchema },
   getHardware: { input: z.object({ refresh: z.boolean().default(false) }).strict(), output: HardwareSnapshotSchema },
-  getVersion: { input: z.object({}).strict(), output: z.object({ app: z.string(), node: z.string(), face: z.enum(['electron', 'web', 'cli']) }) },
+  getVersion: { input: z.object({}).strict(), output: z.object({
+      app: z.string(),
+      node: z.string(),
+      face: z.enum(['electron', 'web', 'cli']),
+      /** llama.cpp's llama-bench found on this host (PATH or RIGHTSIZE_LLAMA_BENCH), or why it could not be used. */
+      llamaBench: z.object({ path: z.string().nullable(), problem: z.string().nullable() }).default({ path: null, problem: null }),
+    }),
+  },
   listModels: { input: z.object({ refresh: z.boolean().default(false) }).strict(), output: ModelListSchema },
   startBench: { input: BenchStartSchema, output: BenchRunStateSchema },
   startProbe: { input: z.object({}).strict(), output: BenchRunStateSchema },

@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startServe } from '../helpers/cli';
+import { writeFakeLlamaBench } from '../helpers/fake-llama-bench';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const STORIES = new URL('../../../shared/models/stories260K.gguf', import.meta.url).pathname;
@@ -15,7 +16,7 @@ let url: string;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH.`);
-  ({ url, child: serve } = await startServe());
+  ({ url, child: serve } = await startServe({ RIGHTSIZE_LLAMA_BENCH: writeFakeLlamaBench('ok', { pp: 3000, tg: 400 }).path }));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -108,6 +109,18 @@ describe('web mode in Chromium', () => {
     await expect.poll(async () => page.getByTestId('bench-state').getAttribute('data-state'), { timeout: 10_000 }).toBe('cancelled');
     // Nothing half-done lands in history.
     expect(await page.getByTestId('bench-history').locator('tbody tr').count()).toBe(1);
+  }, 120_000);
+
+  it('runs llama-bench on the same file when asked, and shows both with the ratios and any gap', async () => {
+    const bench = page.getByTestId('bench');
+    await bench.getByTestId('with-llama-bench').check();
+    await bench.locator('tr', { hasText: 'stories260K.gguf' }).getByTestId('bench-run').click();
+    await expect.poll(async () => page.getByTestId('bench-state').getAttribute('data-state'), { timeout: 90_000, interval: 500 }).toBe('done');
+    const note = (await page.getByTestId('llama-bench-compare').textContent()) ?? '';
+    expect(note).toMatch(/llama-bench on the same file: pp512 [\d.]+ ± [\d.]+ \(\d+ threads\), tg128/);
+    expect(note).toMatch(/This benchmark \/ llama-bench: pp x[\d.]+, tg x[\d.]+/);
+    await expect.poll(async () => page.getByTestId('bench-history').locator('tbody tr').first().textContent()).toMatch(/pp x[\d.]+, tg x[\d.]+/);
+    await page.screenshot({ path: join(ROOT, 'test-results/web-llama-bench.png'), fullPage: true });
   }, 120_000);
 
   it('calibrates speeds with the quick probe, with progress, and marks the report calibrated', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BenchRecordSchema, EstimateResultSchema, MeasurementSchema, ReportSchema } from '../../src/shared/schema';
 import { GiB } from '../../src/shared/units';
 import { runCli } from '../helpers/cli';
+import { writeFakeLlamaBench } from '../helpers/fake-llama-bench';
 
 describe('rightsize report', () => {
   it('--json prints the whole report, valid against the shared schema, alone on stdout', async () => {
@@ -141,6 +142,19 @@ describe('rightsize models, bench and probe', () => {
     expect(md.stdout).toMatch(/tg8/);
   }, 90_000);
 
+  it('bench --llama-bench runs llama-bench on the same file and threads and prints both with the ratios', async () => {
+    const fake = writeFakeLlamaBench('ok', { pp: 2000, tg: 300 });
+    const res = await runCli(['bench', STORIES, '-p', '32', '-n', '8', '-r', '2', '--threads', '1', '--no-save', '--llama-bench'], { PATH: `${fake.dir}:${process.env.PATH ?? ''}` });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/\| llama-bench fake123 \(1\) .*\| 1 \| pp32 \| 2000\.00 ± 20\.00 \|/);
+    expect(res.stdout).toMatch(/\| llama-bench .*\| tg8 \| 300\.00 ± 3\.00 \|/);
+    expect(res.stdout).toMatch(/rightsize \/ llama-bench \(same file, threads and GPU layers\): pp [\d.]+x, tg [\d.]+x/);
+    const json = await runCli(['bench', STORIES, '-p', '32', '-n', '8', '-r', '1', '--threads', '1', '--no-save', '-o', 'json', '--llama-bench-bin', writeFakeLlamaBench('fail').path]);
+    expect(json.code).toBe(0);
+    // llama-bench failing leaves our figures standing, with its reason next to them.
+    expect(BenchRecordSchema.parse(JSON.parse(json.stdout)).llamaBench).toMatchObject({ pp: null, tg: null, error: expect.stringMatching(/exited with 1: error: failed to load model/) });
+  }, 90_000);
+
   it.each([
     [['bench'], /bench needs one model/],
     [['bench', '/etc/hostname.gguf'], /no file at/],
@@ -148,6 +162,7 @@ describe('rightsize models, bench and probe', () => {
     [['bench', 'no-such-model-name'], /not a file and not among/],
     [['bench', '/x.gguf', '-p', '0'], /-p "0" must be a whole number/],
     [['bench', '/x.gguf', '-o', 'xml'], /-o "xml" must be md, csv or json/],
+    [['bench', '/x.gguf', '--llama-bench-bin', '/no/such/llama-bench'], /"\/no\/such\/llama-bench" is not an executable llama-bench/],
   ])('%j gets a clear message and a non-zero exit, and nothing is saved', async (args, message) => {
     const res = await runCli(args);
     expect(res.code).not.toBe(0);

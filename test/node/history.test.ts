@@ -22,6 +22,7 @@ const record = (id: string): BenchRecord => ({
   predictedTgTokPerSec: 9,
   energy: null,
   hardware: { cpu: 'x', gpus: [], ramBytes: 1, os: 'linux' },
+  llamaBench: null,
   source: { kind: 'measured', by: 'test' },
 });
 

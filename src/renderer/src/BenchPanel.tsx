@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { HostApi } from '../../shared/api';
 import type { BenchRecord, BenchRunState, ModelList } from '../../shared/schema';
 import { formatBytes } from '../../shared/units';
+import { compareWithLlamaBench } from '../../shared/bench-compare';
 import { BenchChart } from './BenchChart';
 
 const PRICE_KEY = 'rightsize.pricePerKwh';
@@ -17,6 +18,8 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
   const [error, setError] = useState<string | null>(null);
   const [price, setPrice] = useState(() => localStorage.getItem(PRICE_KEY) ?? '');
   const [chartPath, setChartPath] = useState<string | null>(null);
+  const [llamaBench, setLlamaBench] = useState<{ path: string | null; problem: string | null }>({ path: null, problem: null });
+  const [withLlamaBench, setWithLlamaBench] = useState(false);
   const timer = useRef<ReturnType<typeof setInterval> | null>(null);
 
   const loadHistory = useCallback(() => {
@@ -31,6 +34,10 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
 
   useEffect(() => {
     host.listModels({}).then(setModels).catch((e: unknown) => setError((e as Error).message));
+    host
+      .getVersion({})
+      .then((v) => setLlamaBench(v.llamaBench))
+      .catch(() => undefined);
     loadHistory();
     return () => {
       if (timer.current) clearInterval(timer.current);
@@ -63,7 +70,7 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
       return;
     }
     host
-      .startBench({ path, pricePerKwh })
+      .startBench({ path, pricePerKwh, withLlamaBench: withLlamaBench && llamaBench.path !== null })
       .then((state) => {
         setRun(state);
         poll(state.runId);
@@ -99,6 +106,16 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
             }}
           />
         </label>
+        {llamaBench.path ? (
+          <label title={llamaBench.path}>
+            <input type="checkbox" data-testid="with-llama-bench" checked={withLlamaBench} onChange={(e) => setWithLlamaBench(e.target.checked)} /> Also run llama.cpp's llama-bench on the
+            same file ({llamaBench.path.split(/[\\/]/).pop()})
+          </label>
+        ) : (
+          <span className="muted" data-testid="no-llama-bench">
+            {llamaBench.problem ?? 'To compare with llama.cpp\'s own llama-bench, put it on PATH or set RIGHTSIZE_LLAMA_BENCH.'}
+          </span>
+        )}
       </div>
       {targets.length === 0 && <p className="muted">No GGUF files found (LM Studio, Ollama, Hugging Face cache, node-llama-cpp). Add one under "Your GGUF files".</p>}
       <table className="bench-targets">
@@ -130,6 +147,7 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
               Cancel
             </button>
           )}
+          {run.record?.llamaBench && <LlamaBenchNote record={run.record} />}
         </div>
       )}
       {history.length > 0 && (
@@ -148,6 +166,7 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
                 <th>peak RAM</th>
                 <th>threads pp/tg</th>
                 <th>energy</th>
+                <th>vs llama-bench</th>
               </tr>
             </thead>
             <tbody>
@@ -171,6 +190,7 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
                     {r.threads.pp}/{r.threads.tg}
                   </td>
                   <td>{r.energy ? `${r.energy.joulesPerToken.toFixed(2)} J/t${r.energy.costPerMillionTokens !== null ? `, ${r.energy.costPerMillionTokens.toFixed(3)}/Mt` : ''}` : 'CPU: n/a'}</td>
+                  <td>{llamaBenchCell(r)}</td>
                 </tr>
               ))}
             </tbody>
@@ -178,5 +198,33 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
         </>
       )}
     </section>
+  );
+}
+
+function llamaBenchCell(r: BenchRecord): string {
+  if (!r.llamaBench) return '—';
+  const c = compareWithLlamaBench(r);
+  return c ? `pp x${c.ppRatio.toFixed(2)}, tg x${c.tgRatio.toFixed(2)}` : 'failed';
+}
+
+/** llama-bench's figures for the run just finished, with the cause of any gap. */
+function LlamaBenchNote({ record }: { record: BenchRecord }): React.JSX.Element {
+  const ref = record.llamaBench;
+  const c = compareWithLlamaBench(record);
+  if (!ref?.pp || !ref.tg || !c) return <p className="warn" data-testid="llama-bench-compare">llama-bench gave no figures: {ref?.error ?? 'unknown error'}</p>;
+  return (
+    <div className="llama-bench-compare" data-testid="llama-bench-compare" title={`${ref.binary}${ref.version ? ` (build ${ref.version})` : ''}`}>
+      <p>
+        llama-bench on the same file: pp{record.settings.promptTokens} {pm(ref.pp.mean, ref.pp.sd)} ({ref.pp.threads} threads), tg{record.settings.genTokens} {pm(ref.tg.mean, ref.tg.sd)} ({ref.tg.threads} threads). This
+        benchmark / llama-bench: pp x{c.ppRatio.toFixed(2)}, tg x{c.tgRatio.toFixed(2)}.
+      </p>
+      {c.gaps.length > 0 && (
+        <ul>
+          {c.gaps.map((g) => (
+            <li key={g}>{g}</li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }
