@@ -2,9 +2,9 @@
 // First runs the quick probe (or reuses its cached calibration), then for each shape: writes the
 // model, benchmarks it (pp and tg, llama-bench style), and compares with the calibrated prediction
 // and with the uncalibrated one (RAM bandwidth x 0.9).
-// Usage: npx tsx bench/speed-accuracy.ts [--fresh-probe]
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+// Usage: npx tsx bench/speed-accuracy.ts [--fresh-probe] [--json raw.json]
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Precision } from '../src/shared/precision';
@@ -13,12 +13,13 @@ import { buildMemoryModelFromLayout, placeModel } from '../src/core/estimate';
 import { estimateGenerationSpeed, estimatePromptSpeedCpu } from '../src/core/speed';
 import { defaultCacheDir, detectHardware } from '../src/node/hardware/index';
 import { readCalibration, saveCalibration } from '../src/node/hardware/calibration';
+import { makeScratchDir } from '../src/node/scratch';
 import { writeGgufModel } from '../src/node/gguf-writer';
 import { benchModel } from '../src/node/llama/measure';
 import { modelFromFile } from '../src/node/models';
 import { runSpeedProbe } from '../src/node/probe';
 
-const { values } = parseArgs({ options: { 'fresh-probe': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { 'fresh-probe': { type: 'boolean', default: false }, json: { type: 'string' } } });
 const catalog = CatalogSchema.parse(JSON.parse(readFileSync(new URL('../resources/catalog/models.json', import.meta.url), 'utf8'))).models;
 const byId = (id: string): CatalogModel => catalog.find((m) => m.id === id) as CatalogModel;
 
@@ -53,10 +54,11 @@ async function main(): Promise<void> {
   console.log('');
   console.log('| model | quant | size | tg measured | tg predicted | ratio | uncalibrated | ratio | pp512 measured | pp predicted | ratio |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  const dir = mkdtempSync(join(tmpdir(), 'rightsize-speed-'));
+  const dir = makeScratchDir('rightsize-speed-', 3e9);
   const tgRatios: number[] = [];
   const ppRatios: number[] = [];
   const rawRatios: number[] = [];
+  const raw: unknown[] = [];
   for (const [id, precision] of CASES) {
     const m = byId(id);
     const path = join(dir, `${id}-${precision}.gguf`);
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
       tgRatios.push(tgRatio);
       ppRatios.push(ppRatio);
       rawRatios.push(tgRaw / measured.tg.mean);
+      raw.push({ id, precision, layers: model.sizable.shape.layers, rows: placement.cpuRowsPerToken, readBytesByType: placement.cpuReadBytesByType, layerReadBytesByType: placement.cpuLayerReadBytesByType, tg: measured.tg.mean, pp: measured.pp.mean, threads: measured.threads });
       console.log(
         `| ${m.name} | ${precision} | ${((model.fileBytes ?? 0) / 2 ** 20).toFixed(0)} MiB | ${measured.tg.mean.toFixed(1)} ± ${measured.tg.sd.toFixed(1)} | ${tgPredicted.toFixed(1)} | ${tgRatio.toFixed(2)} | ${tgRaw.toFixed(1)} | ${(tgRaw / measured.tg.mean).toFixed(2)} | ${measured.pp.mean.toFixed(1)} ± ${measured.pp.sd.toFixed(1)} | ${ppPredicted.toFixed(1)} | ${ppRatio.toFixed(2)} |`,
       );
@@ -85,6 +88,8 @@ async function main(): Promise<void> {
     }
   }
   rmSync(dir, { recursive: true, force: true });
+  // The raw figures, for fitting a better model offline.
+  if (values.json) writeFileSync(values.json, JSON.stringify({ calibration, cases: raw }, null, 2));
   const range = (xs: number[]): string => `median ${median(xs).toFixed(2)}, range ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
   console.log('');
   console.log(`predicted / measured, generation (calibrated): ${range(tgRatios)}`);

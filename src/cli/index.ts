@@ -201,9 +201,12 @@ async function runProbe(args: string[], io: CliIO): Promise<number> {
     else {
       io.stdout(`Calibrated in ${(calibration.durationMs / 1000).toFixed(1)} s (${calibration.threads.pp}/${calibration.threads.tg} threads for prompt/generation):\n`);
       for (const type of Object.keys(calibration.tgBytesPerSecByType)) {
-        io.stdout(`  ${type.padEnd(5)} generation reads ${((calibration.tgBytesPerSecByType[type] ?? 0) / 1e9).toFixed(1)} GB/s, prompt processing ${((calibration.ppFlopsByType[type] ?? 0) / 1e9).toFixed(0)} GFLOP/s\n`);
+        const ns = (x: number | undefined): string => `${((x ?? 0) * 1e9).toFixed(1)} ns/row`;
+        io.stdout(
+          `  ${type.padEnd(5)} generation reads ${((calibration.tgBytesPerSecByType[type] ?? 0) / 1e9).toFixed(1)} GB/s + ${ns(calibration.tgSecondsPerRowByType[type])}, prompt processing ${((calibration.ppFlopsByType[type] ?? 0) / 1e9).toFixed(0)} GFLOP/s + ${ns(calibration.ppSecondsPerRowByType[type])}\n`,
+        );
       }
-      io.stdout(`  fixed cost ${(calibration.tgSecondsPerToken * 1000).toFixed(3)} ms per token + ${(calibration.tgSecondsPerLayer * 1e6).toFixed(1)} µs per layer + ${(calibration.tgSecondsPerRow * 1e9).toFixed(1)} ns per matrix row\n`);
+      io.stdout(`  fixed cost ${(calibration.tgSecondsPerToken * 1000).toFixed(3)} ms per token + ${(calibration.tgSecondsPerLayer * 1e6).toFixed(1)} µs per layer\n`);
       io.stdout('Every CPU speed in `rightsize report` now uses these figures (marked calibrated).\n');
     }
     return 0;

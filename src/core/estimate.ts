@@ -46,8 +46,11 @@ export interface WeightsLayout {
   tiedOutputBytesByType: Record<string, number>;
   /** Matrix rows computed per generated token in each block (active experts only): each row costs a dot-product call. */
   layerActiveRows: number[];
+  /** The same by ggml type: some kernels (F16 on x86) pay far more per row than others. */
+  layerActiveRowsByType: Array<Record<string, number>>;
   /** Rows of the output matrix (the vocabulary). */
   outputRows: number;
+  outputRowsByType: Record<string, number>;
   /** The file's tensor bytes. */
   totalBytes: number;
   typeCounts: Record<string, number>;
@@ -66,7 +69,9 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
   const outputMatrixBytesByType: Record<string, number> = {};
   const tiedOutputBytesByType: Record<string, number> = {};
   const layerActiveRows = new Array<number>(shape.layers).fill(0);
+  const layerActiveRowsByType: Array<Record<string, number>> = Array.from({ length: shape.layers }, () => ({}));
   let outputRows = 0;
+  const outputRowsByType: Record<string, number> = {};
   let tokenEmbdBytes = 0;
   let outputBytes = 0;
   const typeCounts: Record<string, number> = {};
@@ -81,11 +86,15 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
       if (shape.tiedEmbeddings) {
         tiedOutputBytesByType[type] = (tiedOutputBytesByType[type] ?? 0) + bytes;
         outputRows += rows;
+        outputRowsByType[type] = (outputRowsByType[type] ?? 0) + rows;
       }
     }
     else if (t.layer === null || t.layer >= shape.layers) {
       outputBytes += bytes;
-      if (t.dims.length >= 2) outputMatrixBytesByType[type] = (outputMatrixBytesByType[type] ?? 0) + bytes;
+      if (t.dims.length >= 2) {
+        outputMatrixBytesByType[type] = (outputMatrixBytesByType[type] ?? 0) + bytes;
+        outputRowsByType[type] = (outputRowsByType[type] ?? 0) + rows;
+      }
       outputRows += rows;
     } else {
       layerWeightBytes[t.layer] = (layerWeightBytes[t.layer] ?? 0) + bytes;
@@ -95,12 +104,14 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
       if (t.dims.length >= 2) {
         const byType = layerMatrixBytesByType[t.layer] as Record<string, number>;
         byType[type] = (byType[type] ?? 0) + bytes;
+        const rowsByType = layerActiveRowsByType[t.layer] as Record<string, number>;
+        rowsByType[type] = (rowsByType[type] ?? 0) + rows * activeShare;
       }
     }
   }
   const tiedOutputBytes = shape.tiedEmbeddings ? tokenEmbdBytes : 0;
   const totalBytes = tokenEmbdBytes + outputBytes + layerWeightBytes.reduce((a, b) => a + b, 0);
-  return { layerWeightBytes, layerActiveBytes, layerMatrixBytesByType, tokenEmbdBytes, outputBytes, tiedOutputBytes, outputMatrixBytesByType, tiedOutputBytesByType, layerActiveRows, outputRows, totalBytes, typeCounts };
+  return { layerWeightBytes, layerActiveBytes, layerMatrixBytesByType, tokenEmbdBytes, outputBytes, tiedOutputBytes, outputMatrixBytesByType, tiedOutputBytesByType, layerActiveRows, layerActiveRowsByType, outputRows, outputRowsByType, totalBytes, typeCounts };
 }
 
 /**
@@ -259,6 +270,9 @@ export interface Placement {
   cpuLayerReadBytesByType: Record<string, number>;
   /** Matrix rows the CPU computes per generated token. */
   cpuRowsPerToken: number;
+  /** The same by ggml type, and for the repeating blocks only (a prompt's output layer runs for one token). */
+  cpuRowsByType: Record<string, number>;
+  cpuLayerRowsByType: Record<string, number>;
 }
 
 export interface PlacementOptions {
@@ -296,6 +310,11 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
   const cpuReadByType: Record<string, number> = {};
   const cpuLayerByType: Record<string, number> = {};
   let cpuRows = 0;
+  const cpuRowsByType: Record<string, number> = {};
+  const cpuLayerRowsByType: Record<string, number> = {};
+  const addTo = (target: Record<string, number>, byType: Record<string, number>): void => {
+    for (const [type, value] of Object.entries(byType)) target[type] = (target[type] ?? 0) + value;
+  };
   const addTypes = (byType: Record<string, number>, scale: number): void => {
     for (const [type, bytes] of Object.entries(byType)) cpuReadByType[type] = (cpuReadByType[type] ?? 0) + bytes * scale;
   };
@@ -313,6 +332,8 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
       cpuRead += read;
       cpuRepack += sumTypes(weights.layerMatrixBytesByType[i] ?? {}, options.repackTypes);
       cpuRows += weights.layerActiveRows[i] ?? 0;
+      addTo(cpuRowsByType, weights.layerActiveRowsByType[i] ?? {});
+      addTo(cpuLayerRowsByType, weights.layerActiveRowsByType[i] ?? {});
       addTypes(weights.layerMatrixBytesByType[i] ?? {}, w > 0 ? read / w : 1);
       for (const [type, bytes] of Object.entries(weights.layerMatrixBytesByType[i] ?? {})) {
         cpuLayerByType[type] = (cpuLayerByType[type] ?? 0) + bytes * (w > 0 ? read / w : 1);
@@ -330,6 +351,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     addTypes(weights.outputMatrixBytesByType, 1);
     addTypes(weights.tiedOutputBytesByType, 1);
     cpuRows += weights.outputRows;
+    addTo(cpuRowsByType, weights.outputRowsByType);
   }
 
   const onGpu = k > 0;
@@ -356,5 +378,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     cpuReadBytesByType: cpuReadByType,
     cpuLayerReadBytesByType: cpuLayerByType,
     cpuRowsPerToken: cpuRows,
+    cpuRowsByType,
+    cpuLayerRowsByType,
   };
 }

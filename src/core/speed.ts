@@ -49,27 +49,41 @@ const TYPE_FAMILY: Record<string, string[]> = {
   F32: ['F32', 'F16'],
 };
 
-export function calibratedRate(byType: Record<string, number>, type: string): number | null {
+/** A type's measured figure, or its nearest measured relative's; `fallback` when none is measured. */
+export function calibratedRate(byType: Record<string, number>, type: string, fallback?: number): number | null {
   for (const candidate of TYPE_FAMILY[type] ?? [type]) {
     const rate = byType[candidate];
-    if (rate) return rate;
+    if (rate !== undefined && (rate > 0 || fallback !== undefined)) return rate;
   }
+  if (fallback !== undefined) return fallback;
   const all = Object.values(byType);
   return all.length ? Math.min(...all) : null;
 }
 
-/** Seconds the CPU side of a token takes at the probe's measured read speed of each type. */
-function calibratedCpuSeconds(placement: Placement, calibration: SpeedCalibration): number | null {
-  let seconds = 0;
+/**
+ * Seconds the CPU side of a token takes, as a roofline: the kernels' time (each type's bytes at its
+ * measured speed on probe files the cache may hold, plus its cost per row) or, for weights larger
+ * than the last-level cache, the time to stream them from RAM, whichever is longer.
+ */
+function calibratedCpuSeconds(placement: Placement, calibration: SpeedCalibration): { seconds: number; computeSeconds: number; memorySeconds: number; rowSeconds: number } | null {
+  let computeSeconds = 0;
   for (const [type, bytes] of Object.entries(placement.cpuReadBytesByType)) {
     const rate = calibratedRate(calibration.tgBytesPerSecByType, type);
     if (!rate) return null;
-    seconds += bytes / rate;
+    computeSeconds += bytes / rate;
   }
-  return seconds;
+  let rowSeconds = 0;
+  for (const [type, rows] of Object.entries(placement.cpuRowsByType)) rowSeconds += rows * (calibratedRate(calibration.tgSecondsPerRowByType, type, 0) ?? 0);
+  computeSeconds += rowSeconds;
+  const bytes = placement.cpuReadBytesPerToken;
+  const memorySeconds = bytes > calibration.lastLevelCacheBytes ? bytes / calibration.tgMemoryBytesPerSec : 0;
+  return { seconds: Math.max(computeSeconds, memorySeconds), computeSeconds, memorySeconds, rowSeconds };
 }
 
-/** Prompt processing speed on the CPU from a probe's per-type matrix throughput (2 FLOP per weight per token). */
+/**
+ * Prompt processing speed on the CPU from a probe's per-type matrix throughput (2 FLOP per weight
+ * per token) and per-type cost per row. The output layer runs for the last prompt token only.
+ */
 export function estimatePromptSpeedCpu(placement: Placement, calibration: SpeedCalibration): number | null {
   let secondsPerToken = 0;
   for (const [type, bytes] of Object.entries(placement.cpuLayerReadBytesByType)) {
@@ -79,6 +93,7 @@ export function estimatePromptSpeedCpu(placement: Placement, calibration: SpeedC
     const weights = (bytes / info.blockBytes) * info.blockSize;
     secondsPerToken += (2 * weights) / rate;
   }
+  for (const [type, rows] of Object.entries(placement.cpuLayerRowsByType)) secondsPerToken += rows * (calibratedRate(calibration.ppSecondsPerRowByType, type, 0) ?? 0);
   return secondsPerToken > 0 ? 1 / secondsPerToken : null;
 }
 
@@ -97,13 +112,17 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
   const calibration = inputs.calibration ?? null;
   const calibratedCpu = calibration && placement.gpuReadBytesPerToken === 0 ? calibratedCpuSeconds(placement, calibration) : null;
   if (calibration && calibratedCpu !== null) {
-    const seconds = calibration.tgSecondsPerToken + calibration.tgSecondsPerLayer * layers.total + calibration.tgSecondsPerRow * placement.cpuRowsPerToken + calibratedCpu;
+    const seconds = calibration.tgSecondsPerToken + calibration.tgSecondsPerLayer * layers.total + calibratedCpu.seconds;
+    const bound =
+      calibratedCpu.memorySeconds > calibratedCpu.computeSeconds
+        ? `bound by RAM: ${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB per token, more than the ${(calibration.lastLevelCacheBytes / 2 ** 20).toFixed(0)} MiB cache, at the measured ${(calibration.tgMemoryBytesPerSec / GB).toFixed(1)} GB/s`
+        : `bound by compute: ${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB per token at this machine's measured speed of each tensor type, ${(calibratedCpu.rowSeconds * 1000).toFixed(2)} ms of it for ${Math.round(placement.cpuRowsPerToken)} matrix rows`;
     return {
       tokPerSec: 1 / seconds,
       source: {
         kind: 'estimated',
         by: 'speed.calibrated',
- detail: `Calibrated by the probe of ${calibration.measuredAt.slice(0, 16).replace('T', ' ')} (${calibration.source.detail ?? calibration.source.by}): ${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB read per token at this machine's measured read speed of each tensor type, plus the probe's fixed costs (${(calibration.tgSecondsPerToken * 1000).toFixed(2)} ms per token, ${(calibration.tgSecondsPerLayer * 1e6).toFixed(1)} µs per layer, ${(calibration.tgSecondsPerRow * 1e9).toFixed(1)} ns for each of ${Math.round(placement.cpuRowsPerToken)} matrix rows), ${calibration.threads.tg} thread(s).`,
+        detail: `Calibrated by the probe of ${calibration.measuredAt.slice(0, 16).replace('T', ' ')} (${calibration.source.detail ?? calibration.source.by}): ${bound}; plus the probe's fixed costs (${(calibration.tgSecondsPerToken * 1000).toFixed(2)} ms per token, ${(calibration.tgSecondsPerLayer * 1e6).toFixed(1)} µs per layer), ${calibration.threads.tg} thread(s).`,
       },
     };
   }
@@ -127,4 +146,23 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
       detail: `Generation at short context (like llama-bench tg128) is bound by memory reads per token: ${parts.join(' + ')}, plus ${(fixedSeconds * 1000).toFixed(2)} ms per token of kernel launches and sampling. Not calibrated by a probe yet.`,
     },
   };
+}
+
+/**
+ * Two probe files of one type, time = amount / rate + rows x cost: solves for 1 / rate and the cost
+ * per row, neither below zero. A negative row cost (noise, or a narrow file that sat in cache) leaves
+ * the rate to the wide file, the one that looks like real models; a negative 1 / rate (a wide file
+ * the cache held, read almost for free) leaves the time to the rows.
+ */
+export function solveTwoShapes(wide: { amount: number; rows: number; seconds: number }, narrow: { amount: number; rows: number; seconds: number }): { perAmount: number; perRow: number } {
+  const det = wide.amount * narrow.rows - narrow.amount * wide.rows;
+  const perAmount = det !== 0 ? (wide.seconds * narrow.rows - narrow.seconds * wide.rows) / det : -1;
+  const perRow = det !== 0 ? (wide.amount * narrow.seconds - narrow.amount * wide.seconds) / det : -1;
+  if (perRow >= 0 && perAmount > 0) return { perAmount, perRow };
+  if (perRow > 0 && wide.rows + narrow.rows > 0) {
+    // Least squares over both files with the amount free of cost: the rows carry the time.
+    const rowsOnly = (wide.rows * wide.seconds + narrow.rows * narrow.seconds) / (wide.rows ** 2 + narrow.rows ** 2);
+    return { perAmount: 1e-15, perRow: rowsOnly };
+  }
+  return { perAmount: Math.max(1e-15, wide.seconds / wide.amount), perRow: 0 };
 }

@@ -813,17 +813,29 @@ function fillNoise(buf: Buffer, type: string, spec: TensorSpec, rng: Rng): void 
   }
 }
 
-async function writeTensorData(fh: FileHandle, start: number, t: PlannedTensor, mode: 'random' | 'zeros' | 'noise', rng: Rng): Promise<void> {
+/**
+ * Noise chunks by tensor type and role, filled once per file and written over and over: the OS's
+ * random bytes come at a few hundred MB/s, and a probe writes 1-2 GB. Repeating a 4 MB pattern
+ * changes nothing for the reader: every page is still its own page of memory.
+ */
+type NoiseChunks = Map<string, Buffer>;
+
+async function writeTensorData(fh: FileHandle, start: number, t: PlannedTensor, mode: 'random' | 'zeros' | 'noise', rng: Rng, noiseChunks: NoiseChunks): Promise<void> {
   const info = ggmlType(t.type);
   const blocksPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / info.blockBytes));
   const totalBlocks = t.bytes / info.blockBytes;
-  const chunk = Buffer.from(new ArrayBuffer(Math.min(totalBlocks, blocksPerChunk) * info.blockBytes));
+  const noiseKey = `${t.type}:${t.spec.role === 'norm' ? 'norm' : 'matrix'}`;
+  const reused = mode === 'noise' ? noiseChunks.get(noiseKey) : undefined;
+  const chunk = reused ?? Buffer.from(new ArrayBuffer(blocksPerChunk * info.blockBytes));
+  if (mode === 'noise' && !reused) {
+    fillNoise(chunk, t.type, t.spec, rng);
+    noiseChunks.set(noiseKey, chunk);
+  }
   let position = start + t.offset;
   for (let done = 0; done < totalBlocks; ) {
     const blocks = Math.min(blocksPerChunk, totalBlocks - done);
     const view = chunk.subarray(0, blocks * info.blockBytes);
     if (mode === 'random') fillRandom(view, t.type, t.spec, rng);
-    else if (mode === 'noise') fillNoise(view, t.type, t.spec, rng);
     let written = 0;
     while (written < view.length) {
       const { bytesWritten } = await fh.write(view, written, view.length - written, position + written);
@@ -890,7 +902,8 @@ export async function writeGgufModel(path: string, options: WriteGgufOptions): P
     }
     if (options.data !== 'sparse') {
       const rng = new Rng(options.seed ?? 0x5eed);
-      for (const t of tensors) await writeTensorData(fh, header.length, t, options.data, rng);
+      const noiseChunks: NoiseChunks = new Map();
+      for (const t of tensors) await writeTensorData(fh, header.length, t, options.data, rng, noiseChunks);
     }
     // Extends the file over the (unwritten) data and the last tensor's padding; holes cost no disk.
     await fh.truncate(bytes);

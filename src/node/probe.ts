@@ -1,27 +1,27 @@
 // The quick probe: a few seconds of real generation and prompt processing on generated models
-// (noise-filled 300-400 MB files of a llama block shape at Q4_K_M, Q8_0, Q5_0 and F16, and two tiny ones for the fixed
-// per-token cost) measure this machine's effective read speed and matrix throughput per tensor
-// type. The result calibrates every CPU speed estimate in the report.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// measure this machine's speed per tensor type, and the result calibrates every CPU speed estimate
+// in the report. Each type gets two noise-filled files of one pure type: a wide llama block shape
+// (hidden 2048, FFN 8192, about 130 MB) and a narrow one (hidden 512, FFN 1536, many layers). Two
+// shapes separate a type's read speed (bytes) from its cost per matrix row, which for some kernels
+// dominates small models (measured here: F16 on a 2-core Xeon pays about 50 ns per row, so a 135M
+// model at F16 generates at half the speed its bytes suggest; Q4_K and Q8_0 pay almost nothing).
+// One F16 file larger than the last-level cache gives the read speed from RAM, which bounds any
+// model too big for that cache (server CPUs have caches of hundreds of MB: a 270 MB F16 file read
+// at 57 GB/s here, a 2.4 GB one at 31). Two tiny models give the fixed cost per token and per layer.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Precision } from '../shared/precision';
 import type { SpeedCalibration } from '../shared/schema';
-import { buildMemoryModelFromLayout, placeModel } from '../core/estimate';
+import { buildMemoryModelFromLayout, placeModel, type Placement } from '../core/estimate';
 import { ggmlType } from '../core/ggml';
+import { solveTwoShapes } from '../core/speed';
 import type { ModelShape, TensorSpec } from '../core/tensors';
+import { makeScratchDir } from './scratch';
 import { writeGgufModel } from './gguf-writer';
 import { benchManyModels } from './llama/measure';
 import type { BenchResult } from './llama/protocol';
 import { modelFromFile } from './models';
 
-/**
- * A shape-faithful block (hidden 2048, FFN 8192, GQA) repeated until the file reaches 300-400 MB:
- * measured here, effective read speed keeps falling until the weights pass a few hundred MB (F16:
- * 55 GB/s at 190 MB, 35 at 500 MB, 31 at 2.4 GB), so smaller probes overstate real models. The
- * files hold noise: all-zero (sparse) pages read faster still (here 1.4x).
- */
-const PROBE_SHAPE: ModelShape = {
+const WIDE: ModelShape = {
   arch: 'llama',
   layers: 4,
   hiddenSize: 2048,
@@ -33,23 +33,49 @@ const PROBE_SHAPE: ModelShape = {
   vocabSize: 8000,
   tiedEmbeddings: false,
 };
-const tinyShape = (layers: number): ModelShape => ({ ...PROBE_SHAPE, layers, hiddenSize: 64, ffnSize: 128, heads: 4, kvHeads: 4, headDim: 16, vocabSize: 512 });
+const NARROW: ModelShape = { ...WIDE, layers: 24, hiddenSize: 512, ffnSize: 1536, heads: 8, kvHeads: 2, headDim: 64 };
+const tinyShape = (layers: number): ModelShape => ({ ...WIDE, layers, hiddenSize: 64, ffnSize: 128, heads: 4, kvHeads: 4, headDim: 16, vocabSize: 512 });
 
 /**
- * Which ggml types each probe file measures (the Q4_K_M file is mostly Q4_K with some Q6_K). Q5_0 is
- * what llama.cpp falls back to for Q4_K rows that do not divide into 256 (hidden sizes of 576, 896,
- * 960: most models under 1B), and it runs at its own speed.
+ * The types measured, with the wide file's layer count (about 130 MB each: what these measure is
+ * the kernels' speed; RAM is measured apart, by the large file).
+ * Q5_0 is what llama.cpp falls back to for Q4_K/Q6_K rows that do not divide into 256 (hidden
+ * sizes of 576, 896, 960: most models under 1B). Types not measured borrow a relative's figures.
  */
-const allQ50 = { tensorTypes: (t: TensorSpec): string => (t.dims.length >= 2 ? 'Q5_0' : 'F32') };
-const PROBES: Array<{ label: string; precision: Precision | typeof allQ50; types: string[]; layers: number }> = [
-  { label: 'Q4_K_M', precision: 'Q4_K_M', types: ['Q4_K', 'Q6_K'], layers: 9 },
-  { label: 'Q8_0', precision: 'Q8_0', types: ['Q8_0'], layers: 7 },
-  { label: 'Q5_0', precision: allQ50, types: ['Q5_0', 'Q5_1', 'Q4_0', 'IQ4_NL'], layers: 7 },
-  { label: 'F16', precision: 'F16', types: ['F16'], layers: 3 },
+const PROBE_TYPES: Array<{ type: string; wideLayers: number }> = [
+  { type: 'Q4_K', wideLayers: 4 },
+  { type: 'Q6_K', wideLayers: 3 },
+  { type: 'Q8_0', wideLayers: 2 },
+  { type: 'Q5_0', wideLayers: 3 },
+  { type: 'F16', wideLayers: 2 },
 ];
+/** Bytes of one wide block at F16 (attention 2048x(2048+512+512+2048) + FFN 3x2048x8192, 2 bytes each). */
+const F16_WIDE_LAYER_BYTES = 2 * (2048 * (2048 + 512 + 512 + 2048) + 3 * 2048 * 8192);
 
-function cpuPlacement(model: Awaited<ReturnType<typeof modelFromFile>>): ReturnType<typeof placeModel> {
+/** The last-level cache in bytes (0 where unknown: every model is then treated as larger than it). */
+async function lastLevelCache(): Promise<number> {
+  try {
+    const si = (await import('systeminformation')).default;
+    const cache = await si.cpuCache();
+    return Math.max(cache.l3 ?? 0, cache.l2 ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+const pure = (type: string) => ({ tensorTypes: (t: TensorSpec): string => (t.dims.length >= 2 ? type : 'F32') });
+
+function cpuPlacement(model: Awaited<ReturnType<typeof modelFromFile>>): Placement {
   return placeModel(buildMemoryModelFromLayout(model.sizable.shape, model.sizable.weights, 256, 'f16'), 0, 'cpu', { repackTypes: new Set() });
+}
+
+function matrixWeights(bytesByType: Record<string, number>): number {
+  let weights = 0;
+  for (const [type, bytes] of Object.entries(bytesByType)) {
+    const info = ggmlType(type);
+    weights += (bytes / info.blockBytes) * info.blockSize;
+  }
+  return weights;
 }
 
 export interface ProbeProgress {
@@ -59,88 +85,118 @@ export interface ProbeProgress {
 
 export async function runSpeedProbe(options: { signal?: AbortSignal; onProgress?: (p: ProbeProgress) => void; maxThreads?: number } = {}): Promise<SpeedCalibration> {
   const started = performance.now();
-  const dir = mkdtempSync(join(tmpdir(), 'rightsize-probe-'));
-  const steps = 1;
-  let step = 0;
-  const report = (message: string): void => options.onProgress?.({ fraction: step / steps, message });
+  const dir = makeScratchDir('rightsize-probe-', 2.5e9);
+  const report = (fraction: number, message: string): void => options.onProgress?.({ fraction, message });
   try {
-    const tgBytesPerSecByType: Record<string, number> = {};
-    const ppFlopsByType: Record<string, number> = {};
-    // Fixed costs come from three tiny models whose weights stay in cache, so their time is almost
-    // all overhead: per token, per layer (the ops of a block) and per matrix row. A and B differ in
-    // layers only, A and C in FFN rows only. All seven files run in one child process.
-    report('writing the probe models');
-    const tinyFiles: Array<{ path: string; layers: number }> = [];
-    for (const [layers, ffn] of [[2, 128], [16, 128], [2, 4096]] as const) {
-      const path = join(dir, `tiny-${layers}-${ffn}.gguf`);
-      await writeGgufModel(path, { shape: { ...tinyShape(layers), ffnSize: ffn }, precision: 'F32', data: 'sparse', contextLength: 1024 });
-      tinyFiles.push({ path, layers });
+    report(0, 'writing the probe models');
+    const files: Array<{ path: string; label: string; type: string | null; layers: number }> = [];
+    for (const { type, wideLayers } of PROBE_TYPES) {
+      for (const [shape, label] of [[{ ...WIDE, layers: wideLayers }, 'wide'], [NARROW, 'narrow']] as const) {
+        const path = join(dir, `${type}-${label}.gguf`);
+        await writeGgufModel(path, { shape, precision: pure(type), data: 'noise', contextLength: 1024 });
+        files.push({ path, label: `${type} ${label}`, type, layers: shape.layers });
+      }
+      options.signal?.throwIfAborted();
     }
-    const probeFiles: string[] = [];
-    for (const probe of PROBES) {
-      const path = join(dir, `probe-${probe.label}.gguf`);
-      await writeGgufModel(path, { shape: { ...PROBE_SHAPE, layers: probe.layers }, precision: probe.precision, data: 'noise', contextLength: 1024 });
-      probeFiles.push(path);
+    // One F16 file larger than the last-level cache: its kernel is the cheapest per byte, so RAM
+    // bounds it, and it gives the read speed from RAM that bounds every model too big for the cache.
+    const lastLevelCacheBytes = await lastLevelCache();
+    const largeLayers = Math.max(4, Math.ceil(Math.min(2e9, Math.max(500e6, 1.1 * lastLevelCacheBytes)) / F16_WIDE_LAYER_BYTES));
+    {
+      const path = join(dir, 'F16-large.gguf');
+      await writeGgufModel(path, { shape: { ...WIDE, layers: largeLayers }, precision: pure('F16'), data: 'noise', contextLength: 1024 });
+      files.push({ path, label: 'F16 large', type: null, layers: largeLayers });
     }
-    step++;
+    for (const layers of [2, 16]) {
+      const path = join(dir, `tiny-${layers}.gguf`);
+      await writeGgufModel(path, { shape: tinyShape(layers), precision: 'F32', data: 'sparse', contextLength: 1024 });
+      files.push({ path, label: `tiny ${layers} layers`, type: null, layers });
+    }
     const common = { promptTokens: 32, genTokens: 16, repetitions: 1, gpu: false as const, gpuLayers: 0, skipTtft: true, maxThreads: options.maxThreads ?? 8 };
     let done = 0;
-    const total = tinyFiles.length + probeFiles.length;
     const results = await benchManyModels(
-      [
-        ...tinyFiles.map((f, i) => ({ ...common, modelPath: f.path, genTokens: 64, threads: 'auto' as const, inheritThreads: i > 0 })),
-        ...probeFiles.map((path) => ({ ...common, modelPath: path, inheritThreads: true })),
-      ],
+      // The thread sweep runs on the first real-size file, and its fastest runs are that file's
+      // result: on tiny models one thread always wins (starting llama.cpp's threads for each token
+      // costs more than their work), on real ones not.
+      files.map((f, i) =>
+        i === 0
+          ? { ...common, modelPath: f.path, threads: 'auto' as const, sweepIsResult: true }
+          : // The large file is there for its generation speed only.
+            // Tiny ones time fixed costs of a fraction of a millisecond: more tokens and the best of two.
+            f.label.startsWith('tiny')
+            ? { ...common, modelPath: f.path, genTokens: 64, repetitions: 2, inheritThreads: true }
+            : { ...common, modelPath: f.path, promptTokens: f.label === 'F16 large' ? 1 : 32, inheritThreads: true },
+      ),
       {
         timeoutMs: 120_000,
         ...(options.signal ? { signal: options.signal } : {}),
         onProgress: (p) => {
           if (p.phase === 'load' && p.done === 0) done++;
-          options.onProgress?.({ fraction: 0.3 + (0.7 * (done - 1)) / total, message: `probe model ${done} of ${total}: ${p.message}` });
+          report(0.2 + (0.8 * (done - 1)) / files.length, `probe model ${done} of ${files.length}: ${p.message}`);
         },
       },
     );
     const threads = { pp: results[0]?.threads.pp ?? 1, tg: results[0]?.threads.tg ?? 1 };
-    const tinyRuns = [];
-    for (let i = 0; i < tinyFiles.length; i++) {
-      const file = tinyFiles[i] as { path: string; layers: number };
-      tinyRuns.push({ seconds: 1 / (results[i] as BenchResult).tg.mean, rows: cpuPlacement(await modelFromFile(file.path)).cpuRowsPerToken, layers: file.layers });
+    const runs: SpeedCalibration['runs'] = [];
+    const measured: Array<{ file: (typeof files)[0]; r: BenchResult; placement: Placement }> = [];
+    for (let i = 0; i < files.length; i++) {
+      const file = files[i] as (typeof files)[0];
+      const r = results[i] as BenchResult;
+      const placement = cpuPlacement(await modelFromFile(file.path));
+      measured.push({ file, r, placement });
+      runs.push({ label: file.label, readBytes: placement.cpuReadBytesPerToken, layers: file.layers, rows: placement.cpuRowsPerToken, tgTokPerSec: r.tg.mean, ppTokPerSec: r.pp.mean });
     }
-    const [a, b, c] = tinyRuns as [(typeof tinyRuns)[0], (typeof tinyRuns)[0], (typeof tinyRuns)[0]];
-    const perRow = Math.max(0, (c.seconds - a.seconds) / Math.max(1, c.rows - a.rows));
-    const perLayer = Math.max(0, (b.seconds - a.seconds - perRow * (b.rows - a.rows)) / (b.layers - a.layers));
-    const perToken = Math.max(0, a.seconds - perRow * a.rows - perLayer * a.layers);
+    // Fixed costs from the two tiny models (their weights stay in cache): per token and per layer.
+    const tiny = measured.filter((m) => m.file.label.startsWith('tiny'));
+    const [a, b] = tiny.map((m) => ({ seconds: 1 / Math.max(...m.r.tg.samples), layers: m.file.layers })) as [{ seconds: number; layers: number }, { seconds: number; layers: number }];
+    const perLayer = Math.max(0, (b.seconds - a.seconds) / (b.layers - a.layers));
+    const perToken = Math.max(0, a.seconds - perLayer * a.layers);
 
-    for (let i = 0; i < PROBES.length; i++) {
-      const probe = PROBES[i] as (typeof PROBES)[0];
-      const r = results[tinyFiles.length + i] as BenchResult;
-      const placement = cpuPlacement(await modelFromFile(probeFiles[i] as string));
-      const tgSeconds = Math.max(1e-6, 1 / r.tg.mean - (perToken + perLayer * probe.layers + perRow * placement.cpuRowsPerToken));
-      let weights = 0;
-      for (const [type, bytes] of Object.entries(placement.cpuLayerReadBytesByType)) {
-        const info = ggmlType(type);
-        weights += (bytes / info.blockBytes) * info.blockSize;
-      }
-      for (const type of probe.types) {
-        tgBytesPerSecByType[type] = placement.cpuReadBytesPerToken / tgSeconds;
-        ppFlopsByType[type] = (2 * weights) * r.pp.mean;
-      }
+    const tgBytesPerSecByType: Record<string, number> = {};
+    const tgSecondsPerRowByType: Record<string, number> = {};
+    const ppFlopsByType: Record<string, number> = {};
+    const ppSecondsPerRowByType: Record<string, number> = {};
+    for (const { type } of PROBE_TYPES) {
+      const pair = ['wide', 'narrow'].map((label) => measured.find((m) => m.file.label === `${type} ${label}`)) as [(typeof measured)[0], (typeof measured)[0]];
+      const tg = pair.map((m) => ({
+        amount: m.placement.cpuReadBytesPerToken,
+        rows: m.placement.cpuRowsPerToken,
+        seconds: Math.max(1e-6, 1 / m.r.tg.mean - perToken - perLayer * m.file.layers),
+      }));
+      const pp = pair.map((m) => ({
+        amount: 2 * matrixWeights(m.placement.cpuLayerReadBytesByType),
+        rows: Object.values(m.placement.cpuLayerRowsByType).reduce((s, x) => s + x, 0),
+        seconds: 1 / m.r.pp.mean,
+      }));
+      const tgFit = solveTwoShapes(tg[0] as (typeof tg)[0], tg[1] as (typeof tg)[0]);
+      const ppFit = solveTwoShapes(pp[0] as (typeof pp)[0], pp[1] as (typeof pp)[0]);
+      tgBytesPerSecByType[type] = 1 / tgFit.perAmount;
+      tgSecondsPerRowByType[type] = tgFit.perRow;
+      ppFlopsByType[type] = 1 / ppFit.perAmount;
+      ppSecondsPerRowByType[type] = ppFit.perRow;
     }
-    report('done');
+    const large = measured.find((m) => m.file.label === 'F16 large') as (typeof measured)[0];
+    const tgMemoryBytesPerSec = large.placement.cpuReadBytesPerToken / Math.max(1e-6, 1 / large.r.tg.mean - perToken - perLayer * large.file.layers);
+    report(1, 'done');
     const durationMs = performance.now() - started;
     return {
+      model: 2,
       tgBytesPerSecByType,
+      tgSecondsPerRowByType,
       ppFlopsByType,
+      ppSecondsPerRowByType,
+      tgMemoryBytesPerSec,
+      lastLevelCacheBytes,
       tgSecondsPerToken: perToken,
       tgSecondsPerLayer: perLayer,
-      tgSecondsPerRow: perRow,
       threads,
       measuredAt: new Date().toISOString(),
       durationMs,
+      runs,
       source: {
         kind: 'measured',
         by: 'rightsize probe',
-        detail: `${(durationMs / 1000).toFixed(1)} s on generated 300-400 MB llama-shape models (Q4_K_M, Q8_0, Q5_0, F16) and three tiny ones; ${threads.pp}/${threads.tg} threads (pp/tg)`,
+        detail: `${(durationMs / 1000).toFixed(1)} s on generated models of ${PROBE_TYPES.map((p) => p.type).join(', ')} in two shapes each, one larger than the ${(lastLevelCacheBytes / 2 ** 20).toFixed(0)} MiB cache and two tiny ones; ${threads.pp}/${threads.tg} threads (pp/tg)`,
       },
     };
   } finally {

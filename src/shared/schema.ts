@@ -72,17 +72,32 @@ export type SourceStatus = z.infer<typeof SourceStatusSchema>;
 
 /** What a quick probe measured on this machine's CPU, to calibrate speed estimates. */
 export const SpeedCalibrationSchema = z.object({
+  /** The probe's model of a token's time; calibrations of an older model are measured again. */
+  model: z.literal(2),
   /** Effective weight-read speed during generation, by ggml type (bytes per second). */
   tgBytesPerSecByType: z.record(z.string(), z.number().positive()),
+  /** Cost of each matrix row during generation, by ggml type (seconds): large for some kernels (F16 on x86). */
+  tgSecondsPerRowByType: z.record(z.string(), z.number().nonnegative()),
   /** Effective matrix throughput during prompt processing, by ggml type (FLOP per second). */
   ppFlopsByType: z.record(z.string(), z.number().positive()),
-  /** Fixed cost of one generated token (graph, threads, the JS loop), seconds, plus a cost per matrix row (one dot-product call each). */
+  /** Cost of each matrix row per prompt token, by ggml type (seconds). */
+  ppSecondsPerRowByType: z.record(z.string(), z.number().nonnegative()),
+  /**
+   * Read speed from RAM during generation (bytes per second), from a file larger than the last-level
+   * cache: a model that fits in that cache is bound by compute, a larger one by the slower of the two.
+   */
+  tgMemoryBytesPerSec: z.number().positive(),
+  lastLevelCacheBytes: z.number().nonnegative(),
+  /** Fixed cost of one generated token (graph, thread start, the JS round trip) and of each layer's ops, seconds. */
   tgSecondsPerToken: z.number().nonnegative(),
   tgSecondsPerLayer: z.number().nonnegative(),
-  tgSecondsPerRow: z.number().nonnegative(),
   threads: z.object({ pp: z.number().int().positive(), tg: z.number().int().positive() }),
   measuredAt: z.string(),
   durationMs: z.number(),
+  /** What the probe measured, file by file, before deriving the figures above. */
+  runs: z
+    .array(z.object({ label: z.string(), readBytes: z.number(), layers: z.number().int(), rows: z.number(), tgTokPerSec: z.number(), ppTokPerSec: z.number() }))
+    .default([]),
   source: SourceSchema,
 });
 export type SpeedCalibration = z.infer<typeof SpeedCalibrationSchema>;
@@ -392,6 +407,19 @@ export type Measurement = z.infer<typeof MeasurementSchema>;
 
 export const SpeedStatsSchema = z.object({ samples: z.array(z.number()), mean: z.number(), sd: z.number() });
 
+const ThreadStatsSchema = SpeedStatsSchema.extend({ threads: z.number().int() });
+
+/** llama.cpp's own llama-bench on the same file, threads and GPU layers, when the host has one. */
+export const LlamaBenchComparisonSchema = z.object({
+  binary: z.string(),
+  version: z.string().nullable(),
+  pp: ThreadStatsSchema.nullable(),
+  tg: ThreadStatsSchema.nullable(),
+  /** Why there is no figure: it failed, timed out or printed something else. */
+  error: z.string().nullable(),
+});
+export type LlamaBenchComparison = z.infer<typeof LlamaBenchComparisonSchema>;
+
 export const BenchRecordSchema = z.object({
   id: z.string(),
   at: z.string(),
@@ -412,6 +440,7 @@ export const BenchRecordSchema = z.object({
     .object({ watts: z.number(), wattsSource: SourceSchema, joulesPerToken: z.number(), costPerMillionTokens: z.number().nullable(), pricePerKwh: z.number().nullable() })
     .nullable(),
   hardware: z.object({ cpu: z.string(), gpus: z.array(z.string()), ramBytes: z.number(), os: z.string() }),
+  llamaBench: LlamaBenchComparisonSchema.nullable().default(null),
   source: SourceSchema,
 });
 export type BenchRecord = z.infer<typeof BenchRecordSchema>;
@@ -459,5 +488,7 @@ export const BenchStartSchema = z
     threads: z.union([z.number().int().min(1).max(512), z.literal('auto')]).default('auto'),
     gpuLayers: z.union([z.number().int().min(0), z.literal('auto')]).default('auto'),
     pricePerKwh: z.number().min(0).max(1000).nullable().default(null),
+    /** Also run the llama-bench this host found (never a path from the caller). */
+    withLlamaBench: z.boolean().default(false),
   })
   .strict();

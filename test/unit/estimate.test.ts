@@ -103,14 +103,19 @@ describe('speed calibration', () => {
     const inputs = { gpuBandwidthBytesPerSec: null, cpuBandwidthBytesPerSec: 25e9, cpuBandwidthSource: null };
     const plain = estimateGenerationSpeed(cpu, inputs, { gpu: 0, total: 32 });
     const calibration = {
+      model: 2 as const,
       tgBytesPerSecByType: { Q8_0: 30e9, Q4_K: 30e9, Q6_K: 30e9, Q5_0: 15e9 },
+      tgSecondsPerRowByType: { Q8_0: 0, Q4_K: 0, Q6_K: 0, Q5_0: 0 },
       ppFlopsByType: { Q8_0: 1e11 },
+      ppSecondsPerRowByType: {},
+      tgMemoryBytesPerSec: 1e15,
+      lastLevelCacheBytes: 0,
       tgSecondsPerToken: 0.001,
       tgSecondsPerLayer: 0.0001,
-      tgSecondsPerRow: 0,
       threads: { pp: 2, tg: 1 },
       measuredAt: '2026-11-24T00:00:00.000Z',
       durationMs: 9000,
+      runs: [],
       source: { kind: 'measured' as const, by: 'rightsize probe' },
     };
     const calibrated = estimateGenerationSpeed(cpu, { ...inputs, calibration }, { gpu: 0, total: 32 });
@@ -126,5 +131,34 @@ describe('speed calibration', () => {
     const slowShare = estimateGenerationSpeed(smallCpu, { ...inputs, calibration }, { gpu: 0, total: 32 }).tokPerSec;
     const fastCalibration = { ...calibration, tgBytesPerSecByType: { ...calibration.tgBytesPerSecByType, Q5_0: 30e9 } };
     expect(slowShare).toBeLessThan(estimateGenerationSpeed(smallCpu, { ...inputs, calibration: fastCalibration }, { gpu: 0, total: 32 }).tokPerSec);
+    // A type that pays per matrix row (F16 on x86) costs each of its rows on top of its bytes.
+    const f16 = placeModel(buildMemoryModel(llama31_8b, 'F16', 4096, 'f16'), 0, 'cpu', { repackTypes: new Set() });
+    const f16Calibration = { ...calibration, tgBytesPerSecByType: { F16: 40e9 }, tgSecondsPerRowByType: { F16: 50e-9 } };
+    const f16Seconds = 1 / estimateGenerationSpeed(f16, { ...inputs, calibration: f16Calibration }, { gpu: 0, total: 32 }).tokPerSec;
+    const f16Bytes = Object.values(f16.cpuReadBytesByType).reduce((a, b) => a + b, 0);
+    expect(f16Seconds).toBeCloseTo(0.001 + 32 * 0.0001 + f16Bytes / 40e9 + f16.cpuRowsPerToken * 50e-9, 6);
+    expect(f16.cpuRowsByType.F16).toBe(f16.cpuRowsPerToken);
+    // Weights larger than the last-level cache stream from RAM: the slower of the two bounds a token.
+    const ramBound = { ...f16Calibration, tgMemoryBytesPerSec: 20e9, lastLevelCacheBytes: 32 * MiB };
+    const ramEstimate = estimateGenerationSpeed(f16, { ...inputs, calibration: ramBound }, { gpu: 0, total: 32 });
+    expect(1 / ramEstimate.tokPerSec).toBeCloseTo(0.001 + 32 * 0.0001 + Math.max(f16.cpuReadBytesPerToken / 20e9, f16Bytes / 40e9 + f16.cpuRowsPerToken * 50e-9), 6);
+    expect(ramEstimate.source.detail).toMatch(/bound by RAM: .* GB per token, more than the 32 MiB cache/);
+    const cacheHeld = estimateGenerationSpeed(f16, { ...inputs, calibration: { ...ramBound, lastLevelCacheBytes: 64 * GiB } }, { gpu: 0, total: 32 });
+    expect(cacheHeld.source.detail).toMatch(/bound by compute/);
+  });
+
+  it('solves a type\'s read speed and cost per row from two shapes, and ignores a negative row cost', async () => {
+    const { solveTwoShapes } = await import('../../src/core/speed');
+    const seconds = (amount: number, rows: number): number => amount / 40e9 + rows * 50e-9;
+    const fit = solveTwoShapes({ amount: 300e6, rows: 50e3, seconds: seconds(300e6, 50e3) }, { amount: 100e6, rows: 120e3, seconds: seconds(100e6, 120e3) });
+    expect(1 / fit.perAmount).toBeCloseTo(40e9, -6);
+    expect(fit.perRow).toBeCloseTo(50e-9, 12);
+    // A narrow file that ran faster per byte than the wide one (it sat in cache): the wide one alone.
+    const cached = solveTwoShapes({ amount: 300e6, rows: 50e3, seconds: 0.01 }, { amount: 100e6, rows: 120e3, seconds: 0.002 });
+    expect(cached).toEqual({ perAmount: 0.01 / 300e6, perRow: 0 });
+    // A wide file the cache held (read almost for free) next to a row-heavy narrow one: rows carry the time.
+    const rowBound = solveTwoShapes({ amount: 150e6, rows: 31.5e3, seconds: 0.0003 }, { amount: 150e6, rows: 125e3, seconds: 0.007 });
+    expect(rowBound.perRow).toBeGreaterThan(40e-9);
+    expect(rowBound.perAmount).toBeLessThan(1e-14);
   });
 });

@@ -75,6 +75,8 @@ export const BenchRequestSchema = z
     tgThreads: z.number().int().positive().optional(),
     /** Skip the time-to-first-token test (probes). */
     skipTtft: z.boolean().default(false),
+    /** With threads 'auto': the sweep's fastest runs are the result, no second pass (the probe, for time). */
+    sweepIsResult: z.boolean().default(false),
     /** Token ids are drawn from 1..vocabSize-1 (the parent reads it from the header). */
     vocabSize: z.number().int().positive(),
   })

@@ -201,16 +201,21 @@ async function bench(raw: unknown, keepLlama = false): Promise<BenchResult> {
   }
   if (request.ppThreads) ppThreads = request.ppThreads;
   if (request.tgThreads) tgThreads = request.tgThreads;
-  await runPp(ppThreads, Math.min(p, 32), 99); // warm-up
   const ppSamples: number[] = [];
-  for (let r = 0; r < request.repetitions; r++) {
-    progress('pp', r, request.repetitions, `pp${p} repetition ${r + 1} of ${request.repetitions}`);
-    ppSamples.push(await runPp(ppThreads, p, 1000 + r));
-  }
   const tgSamples: number[] = [];
-  for (let r = 0; r < request.repetitions; r++) {
-    progress('tg', r, request.repetitions, `tg${n} repetition ${r + 1} of ${request.repetitions}`);
-    tgSamples.push(await runTg(tgThreads, n, 2000 + r));
+  if (request.sweepIsResult && sweep.length > 0) {
+    ppSamples.push(Math.max(...sweep.map((s) => s.ppTokPerSec)));
+    tgSamples.push(Math.max(...sweep.map((s) => s.tgTokPerSec)));
+  } else {
+    await runPp(ppThreads, Math.min(p, 32), 99); // warm-up
+    for (let r = 0; r < request.repetitions; r++) {
+      progress('pp', r, request.repetitions, `pp${p} repetition ${r + 1} of ${request.repetitions}`);
+      ppSamples.push(await runPp(ppThreads, p, 1000 + r));
+    }
+    for (let r = 0; r < request.repetitions; r++) {
+      progress('tg', r, request.repetitions, `tg${n} repetition ${r + 1} of ${request.repetitions}`);
+      tgSamples.push(await runTg(tgThreads, n, 2000 + r));
+    }
   }
   // Time to first token: a p-token prompt, then the first generated token, as a chat would see it.
   let ttftMs = 0;
