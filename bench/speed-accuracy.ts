@@ -73,7 +73,8 @@ async function main(): Promise<void> {
       const layers = { gpu: 0, total: model.sizable.shape.layers };
       const tgPredicted = estimateGenerationSpeed(placement, { gpuBandwidthBytesPerSec: null, cpuBandwidthBytesPerSec: hardware.cpu.memoryBandwidthBytesPerSec, cpuBandwidthSource: hardware.cpu.bandwidthSource, calibration }, layers).tokPerSec;
       const tgRaw = estimateGenerationSpeed(placement, { gpuBandwidthBytesPerSec: null, cpuBandwidthBytesPerSec: hardware.cpu.memoryBandwidthBytesPerSec, cpuBandwidthSource: hardware.cpu.bandwidthSource }, layers).tokPerSec;
-      const ppPredicted = estimatePromptSpeedCpu(placement, calibration) ?? NaN;
+      const shape = model.sizable.shape;
+      const ppPredicted = estimatePromptSpeedCpu(placement, calibration, { tokens: 512, layers: shape.layers, queryDim: shape.heads * shape.headDim }) ?? NaN;
       const tgRatio = tgPredicted / measured.tg.mean;
       const ppRatio = ppPredicted / measured.pp.mean;
       tgRatios.push(tgRatio);

@@ -80,12 +80,32 @@ function calibratedCpuSeconds(placement: Placement, calibration: SpeedCalibratio
   return { seconds: Math.max(computeSeconds, memorySeconds), computeSeconds, memorySeconds, rowSeconds };
 }
 
+/** RAM time per prompt token for weights the last-level cache cannot hold (0 for those it can). */
+export function promptRamSeconds(placement: Placement, calibration: SpeedCalibration): number {
+  const bytes = Object.values(placement.cpuLayerReadBytesByType).reduce((sum, b) => sum + b, 0);
+  return bytes > calibration.lastLevelCacheBytes ? (calibration.ppRamReadsPerToken * bytes) / calibration.tgMemoryBytesPerSec : 0;
+}
+
+/** What a prompt's attention costs depends on: its length and the model's CPU layers and query width (heads x head size). */
+export interface PromptShape {
+  tokens: number;
+  layers: number;
+  queryDim: number;
+}
+
 /**
  * Prompt processing speed on the CPU from a probe's per-type matrix throughput (2 FLOP per weight
  * per token) and per-type cost per row. The output layer runs for the last prompt token only.
  */
-export function estimatePromptSpeedCpu(placement: Placement, calibration: SpeedCalibration): number | null {
+export function estimatePromptSpeedCpu(placement: Placement, calibration: SpeedCalibration, prompt?: PromptShape): number | null {
   let secondsPerToken = 0;
+  if (prompt) {
+    // Attention: each token's query meets, on average, half the prompt's keys and values (QK and
+    // softmax x V, 2 FLOP each per element), in F16 like the KV cache. Small models feel it most.
+    const attentionFlops = 4 * prompt.layers * (prompt.tokens / 2) * prompt.queryDim;
+    const rate = calibratedRate(calibration.ppFlopsByType, 'F16');
+    if (rate) secondsPerToken += attentionFlops / rate;
+  }
   for (const [type, bytes] of Object.entries(placement.cpuLayerReadBytesByType)) {
     const rate = calibratedRate(calibration.ppFlopsByType, type);
     if (!rate) return null;
@@ -94,6 +114,7 @@ export function estimatePromptSpeedCpu(placement: Placement, calibration: SpeedC
     secondsPerToken += (2 * weights) / rate;
   }
   for (const [type, rows] of Object.entries(placement.cpuLayerRowsByType)) secondsPerToken += rows * (calibratedRate(calibration.ppSecondsPerRowByType, type, 0) ?? 0);
+  secondsPerToken += promptRamSeconds(placement, calibration);
   return secondsPerToken > 0 ? 1 / secondsPerToken : null;
 }
 

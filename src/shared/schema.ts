@@ -83,6 +83,11 @@ export const SpeedCalibrationSchema = z.object({
   /** Cost of each matrix row per prompt token, by ggml type (seconds). */
   ppSecondsPerRowByType: z.record(z.string(), z.number().nonnegative()),
   /**
+   * For weights larger than the last-level cache, the share of the model read again from RAM for
+   * each prompt token (matrix tiles stream the weights once per block of tokens).
+   */
+  ppRamReadsPerToken: z.number().nonnegative(),
+  /**
    * Read speed from RAM during generation (bytes per second), from a file larger than the last-level
    * cache: a model that fits in that cache is bound by compute, a larger one by the slower of the two.
    */

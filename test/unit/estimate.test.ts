@@ -109,6 +109,7 @@ describe('speed calibration', () => {
       ppFlopsByType: { Q8_0: 1e11 },
       ppSecondsPerRowByType: {},
       tgMemoryBytesPerSec: 1e15,
+      ppRamReadsPerToken: 0,
       lastLevelCacheBytes: 0,
       tgSecondsPerToken: 0.001,
       tgSecondsPerLayer: 0.0001,
