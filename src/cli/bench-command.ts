@@ -62,16 +62,14 @@ export function formatBenchMarkdown(r: BenchRecord): string {
 function llamaBenchLines(r: BenchRecord): string[] {
   const ref = r.llamaBench;
   if (!ref) return [];
-  if (!ref.pp || !ref.tg) return ['', `llama-bench (${ref.binary}) gave no figures: ${ref.error ?? 'unknown error'}`];
   const c = compareWithLlamaBench(r);
-  const lines = [
-    `| llama-bench ${ref.version ?? ''} | | | | ${r.gpuLayers} | ${ref.pp.threads} | pp${r.settings.promptTokens} | ${fmt(ref.pp.mean, ref.pp.sd)} |`,
-    `| llama-bench ${ref.version ?? ''} | | | | ${r.gpuLayers} | ${ref.tg.threads} | tg${r.settings.genTokens} | ${fmt(ref.tg.mean, ref.tg.sd)} |`,
-  ];
-  if (c) {
-    lines.push('', `rightsize / llama-bench (same file, threads and GPU layers): pp ${c.ppRatio.toFixed(2)}x, tg ${c.tgRatio.toFixed(2)}x`);
-    for (const gap of c.gaps) lines.push(`  ${gap}`);
-  }
+  if (!c) return ['', `llama-bench (${ref.binary}) gave no figures: ${ref.error ?? 'unknown error'}`];
+  const lines: string[] = [];
+  if (ref.pp) lines.push(`| llama-bench ${ref.version ?? ''} | | | | ${r.gpuLayers} | ${ref.pp.threads} | pp${r.settings.promptTokens} | ${fmt(ref.pp.mean, ref.pp.sd)} |`);
+  if (ref.tg) lines.push(`| llama-bench ${ref.version ?? ''} | | | | ${r.gpuLayers} | ${ref.tg.threads} | tg${r.settings.genTokens} | ${fmt(ref.tg.mean, ref.tg.sd)} |`);
+  const ratio = (x: number | null): string => (x === null ? 'n/a' : `${x.toFixed(2)}x`);
+  lines.push('', `rightsize / llama-bench (same file, threads and GPU layers): pp ${ratio(c.ppRatio)}, tg ${ratio(c.tgRatio)}`);
+  for (const gap of c.gaps) lines.push(`  ${gap}`);
   return lines;
 }
 

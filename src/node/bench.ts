@@ -142,7 +142,7 @@ async function compareWithLlamaBench(
       { timeoutMs: settings.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) },
     );
     options.onProgress?.({ phase: 'llama-bench', done: 1, total: 1, message: 'llama-bench done', fraction: 1 });
-    return { binary, version: r.version, pp: r.pp, tg: r.tg, error: null };
+    return { binary, version: r.version, pp: r.pp, tg: r.tg, error: r.error };
   } catch (error) {
     if (error instanceof LlamaBenchError && (error.code === 'cancelled' || error.code === 'timeout')) throw new MeasureError(error.message, error.code);
     return { binary, version: null, pp: null, tg: null, error: (error as Error).message };

@@ -78,9 +78,10 @@ type LlamaBenchRow = z.infer<typeof LlamaBenchRowSchema>;
 export interface LlamaBenchResult {
   binary: string;
   version: string | null;
-  backends: string | null;
-  pp: SpeedStats & { threads: number };
-  tg: SpeedStats & { threads: number };
+  /** null where that test failed; `error` says why. */
+  pp: (SpeedStats & { threads: number }) | null;
+  tg: (SpeedStats & { threads: number }) | null;
+  error: string | null;
 }
 
 export interface LlamaBenchRequest {
@@ -93,44 +94,38 @@ export interface LlamaBenchRequest {
   gpuLayers: number;
 }
 
-export function llamaBenchArgs(request: LlamaBenchRequest): string[] {
-  const threads = [...new Set([request.ppThreads, request.tgThreads])].join(',');
-  return ['-m', request.modelPath, '-p', String(request.promptTokens), '-n', String(request.genTokens), '-r', String(request.repetitions), '-t', threads, '-ngl', String(request.gpuLayers), '-o', 'json'];
+export type LlamaBenchTest = 'pp' | 'tg';
+
+/** One test per run, so a crash in one (seen: llama-bench's AMX prompt path on a VM) leaves the other. */
+export function llamaBenchArgs(request: LlamaBenchRequest, test: LlamaBenchTest): string[] {
+  const [p, n, t] = test === 'pp' ? [request.promptTokens, 0, request.ppThreads] : [0, request.genTokens, request.tgThreads];
+  return ['-m', request.modelPath, '-p', String(p), '-n', String(n), '-r', String(request.repetitions), '-t', String(t), '-ngl', String(request.gpuLayers), '-o', 'json'];
 }
 
-/** Picks the pp row at the pp thread count and the tg row at the tg thread count. */
-export function parseLlamaBenchOutput(stdout: string, request: LlamaBenchRequest, binary: string): LlamaBenchResult {
+/** The row of one test in llama-bench's `-o json` output, with the build it names. */
+export function parseLlamaBenchOutput(stdout: string, test: LlamaBenchTest, threads: number, binary: string): { stats: SpeedStats & { threads: number }; version: string | null } {
   let rows: LlamaBenchRow[];
   try {
     rows = LlamaBenchOutputSchema.parse(JSON.parse(stdout));
   } catch (error) {
     throw new LlamaBenchError(`llama-bench printed something other than its JSON table (${(error as Error).message.slice(0, 120)}). Is ${binary} llama.cpp's llama-bench?`, 'bad-output');
   }
-  const pick = (kind: 'pp' | 'tg', threads: number): LlamaBenchRow => {
-    const row = rows.find((r) => (kind === 'pp' ? r.n_prompt > 0 && r.n_gen === 0 : r.n_gen > 0 && r.n_prompt === 0) && r.n_threads === threads);
-    if (!row) throw new LlamaBenchError(`llama-bench's output has no ${kind} row at ${threads} thread(s).`, 'bad-output');
-    return row;
-  };
-  const pp = pick('pp', request.ppThreads);
-  const tg = pick('tg', request.tgThreads);
-  const stats = (row: LlamaBenchRow): SpeedStats & { threads: number } => ({ samples: row.samples_ts ?? [row.avg_ts], mean: row.avg_ts, sd: row.stddev_ts, threads: row.n_threads });
+  const row = rows.find((r) => (test === 'pp' ? r.n_prompt > 0 && r.n_gen === 0 : r.n_gen > 0 && r.n_prompt === 0) && r.n_threads === threads);
+  if (!row) throw new LlamaBenchError(`llama-bench's output has no ${test} row at ${threads} thread(s).`, 'bad-output');
   return {
-    binary,
-    version: pp.build_commit ? `${pp.build_commit}${pp.build_number !== undefined ? ` (${pp.build_number})` : ''}` : null,
-    backends: pp.backends ?? null,
-    pp: stats(pp),
-    tg: stats(tg),
+    stats: { samples: row.samples_ts ?? [row.avg_ts], mean: row.avg_ts, sd: row.stddev_ts, threads: row.n_threads },
+    version: row.build_commit ? `${row.build_commit}${row.build_number !== undefined ? ` (${row.build_number})` : ''}` : null,
   };
 }
 
-/** Runs llama-bench as a child process with a time limit; an abort kills it at once. */
-export function runLlamaBench(binary: string, request: LlamaBenchRequest, options: { timeoutMs: number; signal?: AbortSignal }): Promise<LlamaBenchResult> {
+/** Runs llama-bench once as a child process with a time limit; an abort kills it at once. */
+function runOnce(binary: string, args: string[], options: { timeoutMs: number; signal?: AbortSignal }): Promise<string> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
-      reject(new LlamaBenchError('cancelled before llama-bench started', 'cancelled'));
+      reject(new LlamaBenchError('llama-bench was cancelled.', 'cancelled'));
       return;
     }
-    const child = spawn(binary, llamaBenchArgs(request), { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     let stdout = '';
     let stderr = '';
     let ended: LlamaBenchError | null = null;
@@ -156,13 +151,36 @@ export function runLlamaBench(binary: string, request: LlamaBenchRequest, option
       if (ended) return reject(ended);
       if (code !== 0) {
         const tail = stderr.trim().split('\n').slice(-3).join(' / ');
-        return reject(new LlamaBenchError(`llama-bench exited with ${code ?? signal}: ${tail || 'no message'}`, 'failed'));
+        return reject(new LlamaBenchError(`llama-bench exited with ${code ?? signal}${tail ? `: ${tail}` : ''}`, 'failed'));
       }
-      try {
-        resolve(parseLlamaBenchOutput(stdout, request, binary));
-      } catch (error) {
-        reject(error as Error);
-      }
+      resolve(stdout);
     });
   });
+}
+
+/**
+ * llama-bench's pp test, then its tg test, each in its own run and within one time limit. A test
+ * that fails is recorded as failed next to the other; cancel and the time limit end both.
+ */
+export async function runLlamaBench(binary: string, request: LlamaBenchRequest, options: { timeoutMs: number; signal?: AbortSignal }): Promise<LlamaBenchResult> {
+  const deadline = Date.now() + options.timeoutMs;
+  const result: LlamaBenchResult = { binary, version: null, pp: null, tg: null, error: null };
+  const errors: string[] = [];
+  let firstCode: LlamaBenchError['code'] = 'failed';
+  for (const test of ['pp', 'tg'] as const) {
+    const threads = test === 'pp' ? request.ppThreads : request.tgThreads;
+    try {
+      const stdout = await runOnce(binary, llamaBenchArgs(request, test), { ...options, timeoutMs: Math.max(1, deadline - Date.now()) });
+      const parsed = parseLlamaBenchOutput(stdout, test, threads, binary);
+      result[test] = parsed.stats;
+      result.version ??= parsed.version;
+    } catch (error) {
+      if (error instanceof LlamaBenchError && (error.code === 'cancelled' || error.code === 'timeout' || error.code === 'not-found')) throw error;
+      if (errors.length === 0 && error instanceof LlamaBenchError) firstCode = error.code;
+      errors.push(`${test}: ${(error as Error).message}`);
+    }
+  }
+  if (!result.pp && !result.tg) throw new LlamaBenchError(errors.join('; '), firstCode);
+  result.error = errors.length ? errors.join('; ') : null;
+  return result;
 }

@@ -3,8 +3,9 @@
 import type { BenchRecord } from './schema';
 
 export interface LlamaBenchVerdict {
-  ppRatio: number;
-  tgRatio: number;
+  /** null where llama-bench's test gave no figure (its `error` says why). */
+  ppRatio: number | null;
+  tgRatio: number | null;
   /** One sentence per figure that is off by more than 5%, with its likely cause. */
   gaps: string[];
 }
@@ -14,24 +15,27 @@ export const FAITHFUL_BAND = 0.05;
 
 export function compareWithLlamaBench(record: Pick<BenchRecord, 'pp' | 'tg' | 'threads' | 'gpuLayers' | 'llamaBench'>): LlamaBenchVerdict | null {
   const ref = record.llamaBench;
-  if (!ref?.pp || !ref.tg || ref.pp.mean <= 0 || ref.tg.mean <= 0) return null;
-  const ppRatio = record.pp.mean / ref.pp.mean;
-  const tgRatio = record.tg.mean / ref.tg.mean;
+  const refPp = ref?.pp && ref.pp.mean > 0 ? ref.pp : null;
+  const refTg = ref?.tg && ref.tg.mean > 0 ? ref.tg : null;
+  if (!refPp && !refTg) return null;
+  const ppRatio = refPp ? record.pp.mean / refPp.mean : null;
+  const tgRatio = refTg ? record.tg.mean / refTg.mean : null;
   const gaps: string[] = [];
+  if (ref?.error) gaps.push(`llama-bench gave no figure for part of the run: ${ref.error}`);
   const builds =
     'the two are different builds of the same llama.cpp (node-llama-cpp loads a prebuilt CPU variant chosen at run time; a llama-bench built with GGML_NATIVE is compiled for this exact CPU) and can pick different kernels for this file\'s tensor types';
-  if (Math.abs(ppRatio - 1) > FAITHFUL_BAND) {
+  if (ppRatio !== null && Math.abs(ppRatio - 1) > FAITHFUL_BAND) {
     gaps.push(`Prompt processing is ${Math.abs((ppRatio - 1) * 100).toFixed(0)}% ${ppRatio < 1 ? 'slower' : 'faster'} than llama-bench: ${builds}.`);
   }
-  if (tgRatio < 1 - FAITHFUL_BAND) {
+  if (tgRatio !== null && refTg && tgRatio < 1 - FAITHFUL_BAND) {
     // The gap as time per token says more than a ratio: it is a fixed cost, large only for small models.
-    const extraMs = (1 / record.tg.mean - 1 / ref.tg.mean) * 1000;
+    const extraMs = (1 / record.tg.mean - 1 / refTg.mean) * 1000;
     const cause =
       record.threads.tg > 1 && record.gpuLayers === 0
         ? `node-llama-cpp starts llama.cpp's worker threads afresh for every token (its binaries keep no thread pool; llama-bench does), and each token also makes a round trip through JavaScript`
         : `each token makes a round trip through JavaScript and Node's thread pool (llama-bench calls llama.cpp in a plain loop)`;
     gaps.push(`Generation is ${((1 - tgRatio) * 100).toFixed(0)}% slower than llama-bench, ${extraMs.toFixed(2)} ms more per token: ${cause}. Apps that run models through node-llama-cpp pay the same cost.`);
-  } else if (tgRatio > 1 + FAITHFUL_BAND) {
+  } else if (tgRatio !== null && tgRatio > 1 + FAITHFUL_BAND) {
     gaps.push(`Generation is ${((tgRatio - 1) * 100).toFixed(0)}% faster than llama-bench: ${builds}.`);
   }
   return { ppRatio, tgRatio, gaps };

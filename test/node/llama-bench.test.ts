@@ -22,9 +22,9 @@ describe('finding llama-bench', () => {
     expect(() => findLlamaBench({ explicit: '/no/such/llama-bench' })).toThrow(/not an executable llama-bench/);
   });
 
-  it('asks for the same test, threads and GPU layers as our run', () => {
-    expect(llamaBenchArgs(request)).toEqual(['-m', '/models/x.gguf', '-p', '512', '-n', '128', '-r', '3', '-t', '2,1', '-ngl', '0', '-o', 'json']);
-    expect(llamaBenchArgs({ ...request, ppThreads: 1 })).toContain('1');
+  it('asks for the same test, threads and GPU layers as our run, one test per run', () => {
+    expect(llamaBenchArgs(request, 'pp')).toEqual(['-m', '/models/x.gguf', '-p', '512', '-n', '0', '-r', '3', '-t', '2', '-ngl', '0', '-o', 'json']);
+    expect(llamaBenchArgs(request, 'tg')).toEqual(['-m', '/models/x.gguf', '-p', '0', '-n', '128', '-r', '3', '-t', '1', '-ngl', '0', '-o', 'json']);
   });
 });
 
@@ -32,12 +32,21 @@ describe('running llama-bench', () => {
   it('reads pp at the pp thread count and tg at the tg thread count', async () => {
     const fake = writeFakeLlamaBench('ok', { pp: 100, tg: 10 });
     const r = await runLlamaBench(fake.path, request, { timeoutMs: 20_000 });
-    expect(r.pp.threads).toBe(2);
-    expect(r.pp.mean).toBeCloseTo(200, 6);
-    expect(r.tg.threads).toBe(1);
-    expect(r.tg.mean).toBeCloseTo(10, 6);
-    expect(r.tg.samples).toHaveLength(3);
+    expect(r.pp?.threads).toBe(2);
+    expect(r.pp?.mean).toBeCloseTo(200, 6);
+    expect(r.tg?.threads).toBe(1);
+    expect(r.tg?.mean).toBeCloseTo(10, 6);
+    expect(r.tg?.samples).toHaveLength(3);
     expect(r.version).toBe('fake123 (1)');
+    expect(r.error).toBeNull();
+  });
+
+  it('keeps the generation figure when the prompt test crashes, and says why', async () => {
+    const fake = writeFakeLlamaBench('pp-crash', { pp: 100, tg: 10 });
+    const r = await runLlamaBench(fake.path, request, { timeoutMs: 20_000 });
+    expect(r.pp).toBeNull();
+    expect(r.tg?.mean).toBeCloseTo(10, 6);
+    expect(r.error).toMatch(/pp: llama-bench exited with SIGILL/);
   });
 
   it.each([
@@ -80,5 +89,9 @@ describe('comparing with llama-bench', () => {
     expect(slow?.gaps.join(' ')).toMatch(/Generation is 20% slower than llama-bench, 5\.00 ms more per token: .*worker threads afresh/);
     expect(compareWithLlamaBench(record(80, 50))?.gaps.join(' ')).toMatch(/Prompt processing is 20% slower/);
     expect(compareWithLlamaBench({ ...record(1, 1), llamaBench: { binary: 'x', version: null, pp: null, tg: null, error: 'boom' } })).toBeNull();
+    // A prompt test that crashed: the generation ratio still stands, and the failure is said.
+    const partial = compareWithLlamaBench({ ...record(100, 50), llamaBench: { binary: 'x', version: null, pp: null, tg: stat(50, 1), error: 'pp: llama-bench exited with SIGILL' } });
+    expect(partial).toMatchObject({ ppRatio: null, tgRatio: 1 });
+    expect(partial?.gaps.join(' ')).toMatch(/no figure for part of the run: pp: llama-bench exited with SIGILL/);
   });
 });

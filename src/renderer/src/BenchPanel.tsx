@@ -201,22 +201,25 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
   );
 }
 
+const ratioText = (x: number | null): string => (x === null ? 'n/a' : `x${x.toFixed(2)}`);
+
 function llamaBenchCell(r: BenchRecord): string {
   if (!r.llamaBench) return '—';
   const c = compareWithLlamaBench(r);
-  return c ? `pp x${c.ppRatio.toFixed(2)}, tg x${c.tgRatio.toFixed(2)}` : 'failed';
+  return c ? `pp ${ratioText(c.ppRatio)}, tg ${ratioText(c.tgRatio)}` : 'failed';
 }
 
 /** llama-bench's figures for the run just finished, with the cause of any gap. */
 function LlamaBenchNote({ record }: { record: BenchRecord }): React.JSX.Element {
   const ref = record.llamaBench;
   const c = compareWithLlamaBench(record);
-  if (!ref?.pp || !ref.tg || !c) return <p className="warn" data-testid="llama-bench-compare">llama-bench gave no figures: {ref?.error ?? 'unknown error'}</p>;
+  if (!ref || !c) return <p className="warn" data-testid="llama-bench-compare">llama-bench gave no figures: {ref?.error ?? 'unknown error'}</p>;
+  const part = (label: string, s: { mean: number; sd: number; threads: number } | null): string => (s ? `${label} ${pm(s.mean, s.sd)} (${s.threads} threads)` : `${label} failed`);
   return (
     <div className="llama-bench-compare" data-testid="llama-bench-compare" title={`${ref.binary}${ref.version ? ` (build ${ref.version})` : ''}`}>
       <p>
-        llama-bench on the same file: pp{record.settings.promptTokens} {pm(ref.pp.mean, ref.pp.sd)} ({ref.pp.threads} threads), tg{record.settings.genTokens} {pm(ref.tg.mean, ref.tg.sd)} ({ref.tg.threads} threads). This
-        benchmark / llama-bench: pp x{c.ppRatio.toFixed(2)}, tg x{c.tgRatio.toFixed(2)}.
+        llama-bench on the same file: {part(`pp${record.settings.promptTokens}`, ref.pp)}, {part(`tg${record.settings.genTokens}`, ref.tg)}. This benchmark / llama-bench: pp{' '}
+        {ratioText(c.ppRatio)}, tg {ratioText(c.tgRatio)}.
       </p>
       {c.gaps.length > 0 && (
         <ul>
