@@ -126,6 +126,7 @@ export function formatEstimate(e: EstimateResult, useColor: boolean): string {
   for (const [label, key] of DEVICE_ROWS) table.push([label, formatBytes(e.devices.gpu[key], 2), formatBytes(e.devices.cpu[key], 2)]);
   lines.push(table.toString());
   lines.push(`  Total ${formatBytes(e.totalBytes, 2)}; RAM peak while loading ${formatBytes(e.peakLoadBytes, 2)}${e.tokPerSec !== null ? `; ~${formatTokPerSec(e.tokPerSec)} tok/s (estimated)` : ''}`);
+  if (e.promptTokPerSec !== null) lines.push(`  Prompt processing ~${formatTokPerSec(e.promptTokPerSec)} tok/s: a 512-token prompt takes ~${(512 / e.promptTokPerSec).toFixed(1)} s before the first token (calibrated estimate)`);
   lines.push(c.dim(`  Budget: ${e.budget.explanation}`));
   return lines.join('\n');
 }

@@ -5,7 +5,7 @@ import { buildMemoryModelFromLayout, layoutFor, placeModel, type MemoryModel, ty
 import { computeTarget, type ComputeTarget } from './budget';
 import { fitModel, type FitResult } from './fit';
 import { recommendLadder } from './recommend';
-import { estimateGenerationSpeed } from './speed';
+import { estimateGenerationSpeed, estimatePromptSpeedCpu } from './speed';
 import { countActiveParameters, type ModelShape } from './tensors';
 
 export interface ReportSettings {
@@ -55,6 +55,9 @@ export interface SizedRow {
   fit: FitResult;
 }
 
+/** The prompt length prompt-speed estimates are for (llama-bench's pp512). */
+const PROMPT_TOKENS = 512;
+
 /** Sizes one model on the target; `gpuLayers` forces an offload split instead of the best fit. */
 export function sizeModel(model: SizableModel, hardware: HardwareSnapshot, target: ComputeTarget, settings: ReportSettings, gpuLayers?: number): SizedRow {
   // A model cannot use more context than it was trained for; show it at its maximum.
@@ -75,6 +78,10 @@ export function sizeModel(model: SizableModel, hardware: HardwareSnapshot, targe
           },
           { gpu: fit.gpuLayers, total: fit.totalLayers },
         );
+  // Prompt speed: calibrated CPU rows only (the probe measures the CPU's kernels, not a GPU's).
+  const calibration = hardware.cpu.calibration ?? null;
+  const prompt =
+    calibration && fit.fit === 'cpu' ? estimatePromptSpeedCpu(p, calibration, { tokens: PROMPT_TOKENS, layers: model.shape.layers, queryDim: model.shape.heads * model.shape.headDim }) : null;
   const row: ReportRow = {
     modelId: model.modelId,
     name: model.name,
@@ -98,6 +105,15 @@ export function sizeModel(model: SizableModel, hardware: HardwareSnapshot, targe
     },
     tokPerSec: speed ? speed.tokPerSec : null,
     speedSource: speed ? speed.source : { kind: 'estimated', by: 'speed.memory-bound', detail: 'Does not fit: no speed.' },
+    promptTokPerSec: prompt,
+    promptSource:
+      prompt !== null && calibration
+        ? {
+            kind: 'estimated',
+            by: 'speed.prompt-calibrated',
+            detail: `A ${PROMPT_TOKENS}-token prompt (like llama-bench pp${PROMPT_TOKENS}) on ${calibration.threads.pp} thread(s): 2 FLOP per weight at this machine's measured rate for each tensor type, plus each type's measured cost per matrix row, attention over the prompt, and, for weights larger than the ${(calibration.lastLevelCacheBytes / 2 ** 20).toFixed(0)} MiB cache, the weights read again from RAM; calibrated by the probe of ${calibration.measuredAt.slice(0, 16).replace('T', ' ')}.`,
+          }
+        : null,
     memorySource: {
       kind: 'estimated',
       by: 'estimate.per-tensor',

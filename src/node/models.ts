@@ -126,9 +126,11 @@ export function estimateResolved(
     totalBytes: p.totalBytes,
     peakLoadBytes: p.peakLoadBytes,
     tokPerSec: row.tokPerSec,
+    promptTokPerSec: row.promptTokPerSec,
     why: fit.why,
     budget: target.budget,
     memorySource: row.memorySource,
     speedSource: row.speedSource,
+    promptSource: row.promptSource,
   };
 }

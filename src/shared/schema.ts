@@ -267,6 +267,9 @@ export const ReportRowSchema = z.object({
   /** Expected generation speed; null when the model does not fit. */
   tokPerSec: z.number().nonnegative().nullable(),
   speedSource: SourceSchema,
+  /** Prompt processing speed for a 512-token prompt: only for CPU rows once a probe calibrated this machine. */
+  promptTokPerSec: z.number().positive().nullable().default(null),
+  promptSource: SourceSchema.nullable().default(null),
   memorySource: SourceSchema,
   /** A short sentence on why this fit (which budget ran out). */
   why: z.string(),
@@ -385,10 +388,13 @@ export const EstimateResultSchema = z.object({
   totalBytes: z.number().nonnegative(),
   peakLoadBytes: z.number().nonnegative(),
   tokPerSec: z.number().nullable(),
+  /** 512-token prompt speed, CPU rows of a calibrated machine only. */
+  promptTokPerSec: z.number().nullable().default(null),
   why: z.string(),
   budget: BudgetSchema,
   memorySource: SourceSchema,
   speedSource: SourceSchema,
+  promptSource: SourceSchema.nullable().default(null),
 });
 export type EstimateResult = z.infer<typeof EstimateResultSchema>;
 

@@ -127,6 +127,15 @@ describe('web mode in Chromium', () => {
     await page.getByTestId('calibrate-run').click();
     await expect.poll(async () => page.getByTestId('calibrate').getAttribute('data-state'), { timeout: 60_000, interval: 500 }).toBe('done');
     await expect.poll(async () => page.getByTestId('calibrate').textContent(), { timeout: 10_000 }).toContain('Speeds calibrated');
+    // Back on this machine (no GPU here), a CPU row now shows its calibrated prompt speed and why.
+    await page.getByRole('button', { name: 'This machine' }).click();
+    await page.getByTestId('ctx').selectOption('8192');
+    await expect.poll(async () => cell('llama-3.1-8b', 'Q4_K_M').getAttribute('data-fit'), { timeout: 10_000 }).toBe('cpu');
+    await cell('llama-3.1-8b', 'Q4_K_M').locator('button').click();
+    await expect.poll(async () => page.getByTestId('prompt-speed').textContent(), { timeout: 10_000 }).toMatch(/~[\d.]+ tok\/s; a 512-token prompt takes ~[\d.]+ s/);
+    expect(await page.getByTestId('details').textContent()).toContain('Prompt');
+    await page.screenshot({ path: join(ROOT, 'test-results/web-prompt-speed.png') });
+    await page.keyboard.press('Escape');
   }, 90_000);
 
   it('refuses the API without the token', async () => {

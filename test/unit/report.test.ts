@@ -87,6 +87,37 @@ describe('the report over the whole catalog', () => {
     expect(moe.tokPerSec ?? 0).toBeGreaterThan(5 * (dense.tokPerSec ?? 0));
   });
 
+  it('once a probe calibrated the CPU, CPU rows show a prompt speed and where it came from', () => {
+    const plain = machines['no GPU, 32 GiB'];
+    expect(row(report(plain), 'llama-3.1-8b', 'Q4_K_M').promptTokPerSec).toBeNull();
+    const calibration = {
+      model: 2 as const,
+      tgBytesPerSecByType: { Q4_K: 20e9, Q6_K: 20e9, Q8_0: 30e9, Q5_0: 10e9, F16: 40e9 },
+      tgSecondsPerRowByType: { F16: 50e-9 },
+      ppFlopsByType: { Q4_K: 400e9, Q6_K: 300e9, Q8_0: 500e9, Q5_0: 200e9, F16: 300e9 },
+      ppSecondsPerRowByType: {},
+      tgMemoryBytesPerSec: 25e9,
+      ppRamReadsPerToken: 0.05,
+      lastLevelCacheBytes: 32 * 2 ** 20,
+      tgSecondsPerToken: 0.0005,
+      tgSecondsPerLayer: 20e-6,
+      threads: { pp: 8, tg: 8 },
+      measuredAt: '2026-12-02T00:00:00.000Z',
+      durationMs: 9000,
+      runs: [],
+      source: { kind: 'measured' as const, by: 'rightsize probe' },
+    };
+    const calibrated = report({ ...plain, cpu: { ...plain.cpu, calibration } });
+    const q4 = row(calibrated, 'llama-3.1-8b', 'Q4_K_M');
+    expect(q4.fit).toBe('cpu');
+    expect(q4.promptSource?.by).toBe('speed.prompt-calibrated');
+    // About 2 x 7B FLOP per token at 400 GFLOP/s, plus RAM re-reads: tens of tokens per second, not thousands.
+    expect(q4.promptTokPerSec ?? 0).toBeGreaterThan(10);
+    expect(q4.promptTokPerSec ?? 0).toBeLessThan(40);
+    // A smaller model processes prompts faster.
+    expect(row(calibrated, 'llama-3.2-1b', 'Q4_K_M').promptTokPerSec ?? 0).toBeGreaterThan(4 * (q4.promptTokPerSec ?? 0));
+  });
+
   it('a longer context or a wider KV type costs more memory, never less', () => {
     const hw = machines['RTX 4090, 64 GiB'];
     const short = row(report(hw, 4096), 'llama-3.1-8b', 'Q4_K_M');

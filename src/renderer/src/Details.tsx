@@ -63,6 +63,14 @@ export function Details({ row, report, onClose }: { row: ReportRow; report: Repo
             <th scope="row">RAM peak while loading</th>
             <td>{formatBytes(m.peakLoadBytes, 2)}</td>
           </tr>
+          {row.promptTokPerSec !== null && (
+            <tr>
+              <th scope="row">Prompt processing</th>
+              <td data-testid="prompt-speed">
+                ~{formatTokPerSec(row.promptTokPerSec)} tok/s; a 512-token prompt takes ~{(512 / row.promptTokPerSec).toFixed(1)} s before the first token
+              </td>
+            </tr>
+          )}
           <tr>
             <th scope="row">Context</th>
             <td>
@@ -84,6 +92,11 @@ export function Details({ row, report, onClose }: { row: ReportRow; report: Repo
       <p className="src-detail">
         <strong>Speed</strong> {describeSource(row.speedSource)}
       </p>
+      {row.promptSource && (
+        <p className="src-detail">
+          <strong>Prompt</strong> {describeSource(row.promptSource)}
+        </p>
+      )}
       <p className="src-detail">
         <strong>Budget</strong> {report.budget.explanation}
       </p>
