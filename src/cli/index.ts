@@ -207,6 +207,9 @@ async function runProbe(args: string[], io: CliIO): Promise<number> {
         );
       }
       io.stdout(`  fixed cost ${(calibration.tgSecondsPerToken * 1000).toFixed(3)} ms per token + ${(calibration.tgSecondsPerLayer * 1e6).toFixed(1)} µs per layer\n`);
+      io.stdout(
+        `  RAM ${(calibration.tgMemoryBytesPerSec / 1e9).toFixed(1)} GB/s for weights larger than the ${(calibration.lastLevelCacheBytes / 2 ** 20).toFixed(0)} MiB cache (generation reads them once per token, prompts ${calibration.ppRamReadsPerToken.toFixed(2)} of them per token)\n`,
+      );
       io.stdout('Every CPU speed in `rightsize report` now uses these figures (marked calibrated).\n');
     }
     return 0;

@@ -126,9 +126,9 @@ export async function runSpeedProbe(options: { signal?: AbortSignal; onProgress?
         i === 0
           ? { ...common, modelPath: f.path, threads: 'auto' as const, sweepIsResult: true }
           : // The large file: RAM's share of generation and of prompts.
-            // Tiny ones time fixed costs of a fraction of a millisecond: more tokens and the best of two.
+            // Tiny ones time fixed costs of a fraction of a millisecond: more tokens and the best of three.
             f.label.startsWith('tiny')
-            ? { ...common, modelPath: f.path, promptTokens: 32, genTokens: 64, repetitions: 2, inheritThreads: true }
+            ? { ...common, modelPath: f.path, promptTokens: 32, genTokens: 64, repetitions: 3, inheritThreads: true }
             : f.label === 'F16 large'
               ? { ...common, modelPath: f.path, promptTokens: 64, inheritThreads: true }
               : // Best of two: on a shared machine a neighbour's burst can halve one short run.
@@ -156,7 +156,12 @@ export async function runSpeedProbe(options: { signal?: AbortSignal; onProgress?
     // Fixed costs from the two tiny models (their weights stay in cache): per token and per layer.
     const tiny = measured.filter((m) => m.file.label.startsWith('tiny'));
     const [a, b] = tiny.map((m) => ({ seconds: 1 / best(m.r.tg), layers: m.file.layers })) as [{ seconds: number; layers: number }, { seconds: number; layers: number }];
-    const perLayer = Math.max(0, (b.seconds - a.seconds) / (b.layers - a.layers));
+    // A stall in the tiny runs (a descheduled core) must not make every layer look slow: a layer
+    // cannot cost more than a whole narrow file's layer, weights included.
+    const narrowLayerCeiling = Math.min(
+      ...measured.filter((m) => m.file.label.endsWith('narrow')).map((m) => (1 / best(m.r.tg) - Math.min(a.seconds, b.seconds)) / m.file.layers),
+    );
+    const perLayer = Math.max(0, Math.min(narrowLayerCeiling, (b.seconds - a.seconds) / (b.layers - a.layers)));
     const perToken = Math.max(0, a.seconds - perLayer * a.layers);
 
     const tgBytesPerSecByType: Record<string, number> = {};
