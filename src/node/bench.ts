@@ -134,7 +134,6 @@ async function compareWithLlamaBench(
 ): Promise<LlamaBenchComparison> {
   const message = `llama-bench on the same file (${ours.threads.pp}/${ours.threads.tg} threads, ${ours.gpuLayers} GPU layers)`;
   options.onProgress?.({ phase: 'llama-bench', done: 0, total: 1, message, fraction: OURS_SHARE_WITH_LLAMA_BENCH });
-  const pulse = setInterval(() => options.onProgress?.({ phase: 'llama-bench', done: 0, total: 1, message, fraction: OURS_SHARE_WITH_LLAMA_BENCH }), 1000);
   try {
     const r = await runLlamaBench(
       binary,
@@ -146,8 +145,6 @@ async function compareWithLlamaBench(
   } catch (error) {
     if (error instanceof LlamaBenchError && (error.code === 'cancelled' || error.code === 'timeout')) throw new MeasureError(error.message, error.code);
     return { binary, version: null, pp: null, tg: null, error: (error as Error).message };
-  } finally {
-    clearInterval(pulse);
   }
 }
 

@@ -826,7 +826,8 @@ async function writeTensorData(fh: FileHandle, start: number, t: PlannedTensor, 
   const totalBlocks = t.bytes / info.blockBytes;
   const noiseKey = `${t.type}:${t.spec.role === 'norm' ? 'norm' : 'matrix'}`;
   const reused = mode === 'noise' ? noiseChunks.get(noiseKey) : undefined;
-  const chunk = reused ?? Buffer.from(new ArrayBuffer(blocksPerChunk * info.blockBytes));
+  // A noise chunk is shared by every tensor of its type, so it is made full size; others fit the tensor.
+  const chunk = reused ?? Buffer.from(new ArrayBuffer((mode === 'noise' ? blocksPerChunk : Math.min(totalBlocks, blocksPerChunk)) * info.blockBytes));
   if (mode === 'noise' && !reused) {
     fillNoise(chunk, t.type, t.spec, rng);
     noiseChunks.set(noiseKey, chunk);

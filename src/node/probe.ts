@@ -42,9 +42,10 @@ const tinyShape = (layers: number): ModelShape => ({ ...WIDE, layers, hiddenSize
  * Q5_0 is what llama.cpp falls back to for Q4_K/Q6_K rows that do not divide into 256 (hidden
  * sizes of 576, 896, 960: most models under 1B). Types not measured borrow a relative's figures.
  */
-const PROBE_TYPES: Array<{ type: string; wideLayers: number }> = [
+const PROBE_TYPES: Array<{ type: string; wideLayers: number; rowCostOf?: string }> = [
   { type: 'Q4_K', wideLayers: 4 },
-  { type: 'Q6_K', wideLayers: 3 },
+  // Q6_K has no narrow file (the probe's time budget): its cost per row is Q4_K's, the same kernel family.
+  { type: 'Q6_K', wideLayers: 3, rowCostOf: 'Q4_K' },
   { type: 'Q8_0', wideLayers: 2 },
   { type: 'Q5_0', wideLayers: 3 },
   { type: 'F16', wideLayers: 2 },
@@ -81,6 +82,12 @@ function matrixWeights(bytesByType: Record<string, number>): number {
   return weights;
 }
 
+/** One file and a borrowed cost per row: the rest of its time is the amount's. */
+function oneShape(file: { amount: number; rows: number; seconds: number }, perRow: number): { perAmount: number; perRow: number } {
+  const rest = file.seconds - file.rows * perRow;
+  return rest > 0 ? { perAmount: rest / file.amount, perRow } : { perAmount: file.seconds / file.amount, perRow: 0 };
+}
+
 export interface ProbeProgress {
   fraction: number;
   message: string;
@@ -93,8 +100,9 @@ export async function runSpeedProbe(options: { signal?: AbortSignal; onProgress?
   try {
     report(0, 'writing the probe models');
     const files: Array<{ path: string; label: string; type: string | null; layers: number }> = [];
-    for (const { type, wideLayers } of PROBE_TYPES) {
-      for (const [shape, label] of [[{ ...WIDE, layers: wideLayers }, 'wide'], [NARROW, 'narrow']] as const) {
+    for (const { type, wideLayers, rowCostOf } of PROBE_TYPES) {
+      const shapes = [[{ ...WIDE, layers: wideLayers }, 'wide'], ...(rowCostOf ? [] : [[NARROW, 'narrow']])] as Array<[ModelShape, string]>;
+      for (const [shape, label] of shapes) {
         const path = join(dir, `${type}-${label}.gguf`);
         await writeGgufModel(path, { shape, precision: pure(type), data: 'noise', contextLength: 1024 });
         files.push({ path, label: `${type} ${label}`, type, layers: shape.layers });
@@ -122,18 +130,15 @@ export async function runSpeedProbe(options: { signal?: AbortSignal; onProgress?
       // The thread sweep runs on the first real-size file, and its fastest runs are that file's
       // result: on tiny models one thread always wins (starting llama.cpp's threads for each token
       // costs more than their work), on real ones not.
-      files.map((f, i) =>
-        i === 0
-          ? { ...common, modelPath: f.path, threads: 'auto' as const, sweepIsResult: true }
-          : // The large file: RAM's share of generation and of prompts.
-            // Tiny ones time fixed costs of a fraction of a millisecond: more tokens and the best of three.
-            f.label.startsWith('tiny')
-            ? { ...common, modelPath: f.path, promptTokens: 32, genTokens: 64, repetitions: 3, inheritThreads: true }
-            : f.label === 'F16 large'
-              ? { ...common, modelPath: f.path, promptTokens: 64, inheritThreads: true }
-              : // Best of two: on a shared machine a neighbour's burst can halve one short run.
-                { ...common, modelPath: f.path, repetitions: 2, inheritThreads: true },
-      ),
+      files.map((f, i) => {
+        if (i === 0) return { ...common, modelPath: f.path, threads: 'auto' as const, sweepIsResult: true };
+        // Tiny ones time fixed costs of a fraction of a millisecond: more tokens and the best of three.
+        if (f.label.startsWith('tiny')) return { ...common, modelPath: f.path, promptTokens: 32, genTokens: 64, repetitions: 3, inheritThreads: true };
+        // The large file gives RAM's share of generation and of prompts.
+        if (f.label === 'F16 large') return { ...common, modelPath: f.path, promptTokens: 64, inheritThreads: true };
+        // Best of two: on a shared machine a neighbour's burst can halve one short run.
+        return { ...common, modelPath: f.path, repetitions: 2, inheritThreads: true };
+      }),
       {
         timeoutMs: 120_000,
         ...(options.signal ? { signal: options.signal } : {}),
@@ -168,20 +173,23 @@ export async function runSpeedProbe(options: { signal?: AbortSignal; onProgress?
     const tgSecondsPerRowByType: Record<string, number> = {};
     const ppFlopsByType: Record<string, number> = {};
     const ppSecondsPerRowByType: Record<string, number> = {};
-    for (const { type } of PROBE_TYPES) {
-      const pair = ['wide', 'narrow'].map((label) => measured.find((m) => m.file.label === `${type} ${label}`)) as [(typeof measured)[0], (typeof measured)[0]];
-      const tg = pair.map((m) => ({
+    const find = (label: string): (typeof measured)[0] | undefined => measured.find((m) => m.file.label === label);
+    for (const { type, rowCostOf } of PROBE_TYPES) {
+      const shapes = [find(`${type} wide`), find(`${type} narrow`)].filter((m): m is (typeof measured)[0] => m !== undefined);
+      const tg = shapes.map((m) => ({
         amount: m.placement.cpuReadBytesPerToken,
         rows: m.placement.cpuRowsPerToken,
         seconds: Math.max(1e-6, 1 / best(m.r.tg) - perToken - perLayer * m.file.layers),
       }));
-      const pp = pair.map((m) => ({
+      const pp = shapes.map((m) => ({
         amount: 2 * matrixWeights(m.placement.cpuLayerReadBytesByType),
         rows: Object.values(m.placement.cpuLayerRowsByType).reduce((s, x) => s + x, 0),
         seconds: 1 / best(m.r.pp),
       }));
-      const tgFit = solveTwoShapes(tg[0] as (typeof tg)[0], tg[1] as (typeof tg)[0]);
-      const ppFit = solveTwoShapes(pp[0] as (typeof pp)[0], pp[1] as (typeof pp)[0]);
+      const [tgWide, tgNarrow] = tg as [(typeof tg)[0], (typeof tg)[0] | undefined];
+      const [ppWide, ppNarrow] = pp as [(typeof pp)[0], (typeof pp)[0] | undefined];
+      const tgFit = tgNarrow ? solveTwoShapes(tgWide, tgNarrow) : oneShape(tgWide, tgSecondsPerRowByType[rowCostOf ?? ''] ?? 0);
+      const ppFit = ppNarrow ? solveTwoShapes(ppWide, ppNarrow) : oneShape(ppWide, ppSecondsPerRowByType[rowCostOf ?? ''] ?? 0);
       tgBytesPerSecByType[type] = 1 / tgFit.perAmount;
       tgSecondsPerRowByType[type] = tgFit.perRow;
       ppFlopsByType[type] = 1 / ppFit.perAmount;
@@ -215,7 +223,7 @@ export async function runSpeedProbe(options: { signal?: AbortSignal; onProgress?
       source: {
         kind: 'measured',
         by: 'rightsize probe',
-        detail: `${(durationMs / 1000).toFixed(1)} s on generated models of ${PROBE_TYPES.map((p) => p.type).join(', ')} in two shapes each, one larger than the ${(lastLevelCacheBytes / 2 ** 20).toFixed(0)} MiB cache and two tiny ones; ${threads.pp}/${threads.tg} threads (pp/tg)`,
+        detail: `${(durationMs / 1000).toFixed(1)} s on generated models of ${PROBE_TYPES.map((p) => p.type).join(', ')} in two shapes (Q6_K in one), one larger than the ${(lastLevelCacheBytes / 2 ** 20).toFixed(0)} MiB cache and two tiny ones; ${threads.pp}/${threads.tg} threads (pp/tg)`,
       },
     };
   } finally {

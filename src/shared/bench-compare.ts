@@ -23,7 +23,7 @@ export function compareWithLlamaBench(record: Pick<BenchRecord, 'pp' | 'tg' | 't
   const gaps: string[] = [];
   if (ref?.error) gaps.push(`llama-bench gave no figure for part of the run: ${ref.error}`);
   const builds =
-    'the two are different builds of the same llama.cpp (node-llama-cpp loads a prebuilt CPU variant chosen at run time; a llama-bench built with GGML_NATIVE is compiled for this exact CPU) and can pick different kernels for this file\'s tensor types';
+    'the two are different builds of llama.cpp (node-llama-cpp loads a prebuilt CPU variant chosen at run time; a llama-bench you build is compiled with your compiler and flags, often for this exact CPU), and builds differ in the kernels they pick for a tensor type; check that both come from the same llama.cpp release';
   if (ppRatio !== null && Math.abs(ppRatio - 1) > FAITHFUL_BAND) {
     gaps.push(`Prompt processing is ${Math.abs((ppRatio - 1) * 100).toFixed(0)}% ${ppRatio < 1 ? 'slower' : 'faster'} than llama-bench: ${builds}.`);
   }
