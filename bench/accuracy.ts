@@ -12,7 +12,7 @@ import { CatalogSchema, type CatalogModel } from '../src/shared/schema';
 import { KV_BYTES_PER_ELEMENT } from '../src/core/estimate';
 import { detectHardware } from '../src/node/hardware/index';
 import { buffersByDevice, measureModel } from '../src/node/llama/measure';
-import { estimateResolved, modelFromFile } from '../src/node/models';
+import { estimateResolved, modelFromFile } from '../src/node/models/resolve';
 import { writeGgufModel } from '../src/node/gguf-writer';
 import { readFileSync } from 'node:fs';
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Precision } from '../src/shared/precision';
 import { CatalogSchema, type CatalogModel } from '../src/shared/schema';
-import { makeScratchDir } from '../src/node/scratch';
+import { makeScratchDir } from '../src/node/probe/scratch';
 import { writeGgufModel } from '../src/node/gguf-writer';
 import { benchModel } from '../src/node/llama/measure';
 

@@ -12,12 +12,12 @@ import { CatalogSchema, type CatalogModel } from '../src/shared/schema';
 import { buildMemoryModelFromLayout, placeModel } from '../src/core/estimate';
 import { estimateGenerationSpeed, estimatePromptSpeedCpu } from '../src/core/speed';
 import { defaultCacheDir, detectHardware } from '../src/node/hardware/index';
-import { readCalibration, saveCalibration } from '../src/node/hardware/calibration';
-import { makeScratchDir } from '../src/node/scratch';
+import { readCalibration, saveCalibration } from '../src/node/probe/calibration-store';
+import { makeScratchDir } from '../src/node/probe/scratch';
 import { writeGgufModel } from '../src/node/gguf-writer';
 import { benchModel } from '../src/node/llama/measure';
-import { modelFromFile } from '../src/node/models';
-import { runSpeedProbe } from '../src/node/probe';
+import { modelFromFile } from '../src/node/models/resolve';
+import { runSpeedProbe } from '../src/node/probe/probe';
 
 const { values } = parseArgs({ options: { 'fresh-probe': { type: 'boolean', default: false }, json: { type: 'string' } } });
 const catalog = CatalogSchema.parse(JSON.parse(readFileSync(new URL('../resources/catalog/models.json', import.meta.url), 'utf8'))).models;

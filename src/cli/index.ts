@@ -6,12 +6,12 @@ import { EstimateResultSchema, MeasurementSchema, ReportSchema, type HardwareSna
 import { parseSizeBytes, SizeParseError } from '../shared/units';
 import { createService, UserFacingError } from '../node/service';
 import { buffersByDevice, defaultThreads, MeasureError, measureModel } from '../node/llama/measure';
-import { estimateResolved, ModelArgError, resolveModelArg } from '../node/models';
+import { estimateResolved, ModelArgError, resolveModelArg } from '../node/models/resolve';
 import { loadGpuPresets } from '../node/resources';
 import { formatEstimate, formatMeasurement, formatReport } from './format';
-import { runBench } from './bench-command';
-import { runModels } from './models-command';
-import { discoverModels } from '../node/discovery';
+import { runBench } from './commands/bench';
+import { runModels } from './commands/models';
+import { discoverModels } from '../node/models/discovery';
 
 export const USAGE = `rightsize: which models can I run here, at which size and precision, and how fast?
 
@@ -187,8 +187,8 @@ async function resolveBenchModel(arg: string): Promise<string> {
 
 async function runProbe(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({ args, strict: true, allowPositionals: false, options: { json: { type: 'boolean', default: false } } });
-  const { runSpeedProbe } = await import('../node/probe');
-  const { saveCalibration } = await import('../node/hardware/calibration');
+  const { runSpeedProbe } = await import('../node/probe/probe');
+  const { saveCalibration } = await import('../node/probe/calibration-store');
   const { defaultCacheDir } = await import('../node/hardware/index');
   const hardware = await hardwareFor({}, false);
   const controller = new AbortController();

@@ -2,16 +2,16 @@
 // adapters over it; each validates payloads with the same shared schemas.
 import { HostApiSchemas, type HostApi, type HostApiInput, type HostApiMethod, type HostApiOutput } from '../shared/api';
 import type { BenchRunState, HardwareSnapshot, ModelList, Report } from '../shared/schema';
-import { BenchRunner, DEFAULT_BENCH } from './bench';
-import { discoverModels } from './discovery';
-import { openHistory, type HistoryStore } from './history';
+import { BenchRunner, DEFAULT_BENCH } from './bench/run';
+import { discoverModels } from './models/discovery';
+import { openHistory, type HistoryStore } from './bench/history';
 import { buildReport, ReportInputError } from '../core/report';
 import { applyWhatIf, defaultCacheDir, detectHardware } from './hardware/index';
-import { saveCalibration } from './hardware/calibration';
+import { saveCalibration } from './probe/calibration-store';
 import { loadCatalog, loadGpuPresets } from './resources';
 import { GgufError } from '../core/gguf-types';
-import { ModelArgError, modelFromFile } from './models';
-import { findLlamaBench } from './llama-bench';
+import { ModelArgError, modelFromFile } from './models/resolve';
+import { findLlamaBench } from './bench/llama-bench';
 
 export type Face = 'electron' | 'web' | 'cli';
 

@@ -4,7 +4,7 @@
 import { open } from 'node:fs/promises';
 import { parseGgufHeader } from '../../src/core/gguf';
 import { GgufError, GgufValueType, type ByteSource, type GgufHeader } from '../../src/core/gguf-types';
-import { readGgufHeader } from '../../src/node/gguf-file';
+import { readGgufHeader } from '../../src/node/models/gguf-file';
 
 export const STORIES_PATH = new URL('../../../shared/models/stories260K.gguf', import.meta.url);
 export const DEFAULT_FUZZ_SEED = 0x6775_6666; // "guff"

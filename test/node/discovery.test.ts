@@ -5,8 +5,8 @@ import { chmod, copyFile, mkdir, mkdtemp, realpath, rm, symlink, utimes, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discoverModels, type DiscoveredModel, type DiscoveryResult } from '../../src/node/discovery';
-import { runModels } from '../../src/cli/models-command';
+import { discoverModels, type DiscoveredModel, type DiscoveryResult } from '../../src/node/models/discovery';
+import { runModels } from '../../src/cli/commands/models';
 
 const STORIES = join(import.meta.dirname, '../../../shared/models/stories260K.gguf');
 const STORIES_BYTES = 1_185_376;

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openHistory } from '../../src/node/history';
+import { openHistory } from '../../src/node/bench/history';
 import type { BenchRecord } from '../../src/shared/schema';
 
 const record = (id: string): BenchRecord => ({

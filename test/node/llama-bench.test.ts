@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findLlamaBench, llamaBenchArgs, LlamaBenchError, runLlamaBench, type LlamaBenchRequest } from '../../src/node/llama-bench';
+import { findLlamaBench, llamaBenchArgs, LlamaBenchError, runLlamaBench, type LlamaBenchRequest } from '../../src/node/bench/llama-bench';
 import { compareWithLlamaBench } from '../../src/shared/bench-compare';
 import { writeFakeLlamaBench } from '../helpers/fake-llama-bench';
 

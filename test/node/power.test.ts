@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePowerDraw, PowerSampler } from '../../src/node/power';
+import { parsePowerDraw, PowerSampler } from '../../src/node/bench/power';
 
 describe('GPU power draw', () => {
   it('parses nvidia-smi power.draw, summing several GPUs', () => {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeScratchDir, removeStaleScratch } from '../../src/node/scratch';
+import { makeScratchDir, removeStaleScratch } from '../../src/node/probe/scratch';
 
 describe('scratch folders for generated models', () => {
   it('removes folders whose owner process is gone, and keeps those of running ones', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ggufArchitecture, metadataNumber, metadataString, parseGgufHeader, type GgufParseOptions } from '../../src/core/gguf';
 import { GgufError, GgufValueType, type ByteSource, type GgufArray, type GgufHeader } from '../../src/core/gguf-types';
-import { readGgufHeader } from '../../src/node/gguf-file';
+import { readGgufHeader } from '../../src/node/models/gguf-file';
 
 const STORIES = new URL('../../../shared/models/stories260K.gguf', import.meta.url);
 const STORIES_BYTES = 1_185_376;

@@ -17,7 +17,7 @@ import {
 } from './collect';
 import { PRESETS_FILE, appleWorkingSetShare, matchGpuPreset, mergeHardware, type RawDetection } from './merge';
 import { vendorFromText, type NodeLlamaCppState } from './parsers';
-import { readCalibration } from './calibration';
+import { readCalibration } from '../probe/calibration-store';
 
 export type { RawDetection } from './merge';
 export { mergeHardware, matchGpuPreset } from './merge';

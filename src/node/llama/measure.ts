@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { DeviceMemory } from '../../shared/schema';
 import { GgufError, type GgufHeader } from '../../core/gguf-types';
-import { readGgufHeader } from '../gguf-file';
+import { readGgufHeader } from '../models/gguf-file';
 import {
   BenchManyResultSchema,
   BenchProgressSchema,

@@ -2,16 +2,16 @@
 // sizes it: the adapter between files on disk and the pure core.
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { PRECISIONS, type KvType, type Precision } from '../shared/precision';
-import type { EstimateResult, HardwareSnapshot } from '../shared/schema';
-import { computeTarget } from '../core/budget';
-import { layoutWeightsWithTypes } from '../core/estimate';
-import { modelFromGguf } from '../core/gguf-model';
-import { GgufError } from '../core/gguf-types';
-import { catalogModelAt, sizeModel, type SizableModel } from '../core/report';
-import { countActiveParameters } from '../core/tensors';
+import { PRECISIONS, type KvType, type Precision } from '../../shared/precision';
+import type { EstimateResult, HardwareSnapshot } from '../../shared/schema';
+import { computeTarget } from '../../core/budget';
+import { layoutWeightsWithTypes } from '../../core/estimate';
+import { modelFromGguf } from '../../core/gguf-model';
+import { GgufError } from '../../core/gguf-types';
+import { catalogModelAt, sizeModel, type SizableModel } from '../../core/report';
+import { countActiveParameters } from '../../core/tensors';
 import { readGgufHeader } from './gguf-file';
-import { loadCatalog } from './resources';
+import { loadCatalog } from '../resources';
 
 export class ModelArgError extends Error {
   constructor(message: string) {

@@ -8,10 +8,10 @@
 // files hold finite random weights, so llama.cpp loads them and generates (nonsense) tokens.
 import { randomFillSync } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import { ggmlType } from '../core/ggml';
-import { assignTensorTypeList } from '../core/quantize';
-import { elementCount, listTensors, type ModelShape, type TensorSpec } from '../core/tensors';
-import type { Precision } from '../shared/precision';
+import { ggmlType } from '../../core/ggml';
+import { assignTensorTypeList } from '../../core/quantize';
+import { elementCount, listTensors, type ModelShape, type TensorSpec } from '../../core/tensors';
+import type { Precision } from '../../shared/precision';
 
 // ---------------------------------------------------------------- public types
 

@@ -10,16 +10,16 @@
 // at 57 GB/s here, a 2.4 GB one at 31). Two tiny models give the fixed cost per token and per layer.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SpeedCalibration } from '../shared/schema';
-import { buildMemoryModelFromLayout, placeModel, type Placement } from '../core/estimate';
-import { ggmlType } from '../core/ggml';
-import { solveTwoShapes } from '../core/speed';
-import type { ModelShape, TensorSpec } from '../core/tensors';
+import type { SpeedCalibration } from '../../shared/schema';
+import { buildMemoryModelFromLayout, placeModel, type Placement } from '../../core/estimate';
+import { ggmlType } from '../../core/ggml';
+import { solveTwoShapes } from '../../core/speed';
+import type { ModelShape, TensorSpec } from '../../core/tensors';
 import { makeScratchDir } from './scratch';
-import { writeGgufModel } from './gguf-writer';
-import { benchManyModels } from './llama/measure';
-import type { BenchResult } from './llama/protocol';
-import { modelFromFile } from './models';
+import { writeGgufModel } from '../gguf-writer';
+import { benchManyModels } from '../llama/measure';
+import type { BenchResult } from '../llama/protocol';
+import { modelFromFile } from '../models/resolve';
 
 const WIDE: ModelShape = {
   arch: 'llama',

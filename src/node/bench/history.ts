@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { homedir } from 'node:os';
 import Conf from 'conf';
 import { z } from 'zod';
-import { BenchRecordSchema, type BenchRecord } from '../shared/schema';
+import { BenchRecordSchema, type BenchRecord } from '../../shared/schema';
 
 const MAX_RECORDS = 500;
 

@@ -3,15 +3,15 @@
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
-import type { BenchRecord } from '../shared/schema';
-import { formatBytes } from '../shared/units';
-import { DEFAULT_BENCH, runBenchmark, type BenchSettings } from '../node/bench';
-import { openHistory } from '../node/history';
-import { MeasureError } from '../node/llama/measure';
-import { GgufError } from '../core/gguf-types';
-import { UserFacingError } from '../node/service';
-import { findLlamaBench, LlamaBenchError } from '../node/llama-bench';
-import { compareWithLlamaBench } from '../shared/bench-compare';
+import type { BenchRecord } from '../../shared/schema';
+import { formatBytes } from '../../shared/units';
+import { DEFAULT_BENCH, runBenchmark, type BenchSettings } from '../../node/bench/run';
+import { openHistory } from '../../node/bench/history';
+import { MeasureError } from '../../node/llama/measure';
+import { GgufError } from '../../core/gguf-types';
+import { UserFacingError } from '../../node/service';
+import { findLlamaBench, LlamaBenchError } from '../../node/bench/llama-bench';
+import { compareWithLlamaBench } from '../../shared/bench-compare';
 
 export interface BenchIO {
   stdout: (text: string) => void;
@@ -81,7 +81,7 @@ export function formatBenchCsv(r: BenchRecord): string {
   return rows.map((row) => row.map((v) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',')).join('\n');
 }
 
-export async function runBench(args: string[], io: BenchIO, resolveModel: (arg: string) => Promise<string>, hardware: () => Promise<import('../shared/schema').HardwareSnapshot>): Promise<number> {
+export async function runBench(args: string[], io: BenchIO, resolveModel: (arg: string) => Promise<string>, hardware: () => Promise<import('../../shared/schema').HardwareSnapshot>): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     strict: true,

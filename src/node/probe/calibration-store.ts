@@ -3,7 +3,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SpeedCalibrationSchema, type SpeedCalibration } from '../../shared/schema';
-import { hashKey, nodeLlamaCppVersion } from './collect';
+import { hashKey, nodeLlamaCppVersion } from '../hardware/collect';
 
 const FILE = 'speed-calibration.json';
 

@@ -3,9 +3,9 @@
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { discoverModels, type DiscoverOptions, type DiscoveredModel, type DiscoveryResult, type SearchedLocation } from '../node/discovery';
-import { UserFacingError } from '../node/service';
-import { formatBytes } from '../shared/units';
+import { discoverModels, type DiscoverOptions, type DiscoveredModel, type DiscoveryResult, type SearchedLocation } from '../../node/models/discovery';
+import { UserFacingError } from '../../node/service';
+import { formatBytes } from '../../shared/units';
 
 export const MODELS_USAGE = `rightsize models [--json] [--folder DIR]... [--no-color]
   Lists the GGUF models already on this machine (LM Studio, Ollama, Hugging Face cache,

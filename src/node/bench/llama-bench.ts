@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
-import type { SpeedStats } from './llama/protocol';
+import type { SpeedStats } from '../llama/protocol';
 
 export interface LlamaBenchBinary {
   path: string;

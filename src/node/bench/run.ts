@@ -2,12 +2,12 @@
 // result with the estimate, adds energy where a power figure exists, and saves it to history.
 // Hosts run one benchmark at a time (two would share the cores and both read wrong) and poll it.
 import { randomUUID } from 'node:crypto';
-import type { BenchRecord, BenchRunState, HardwareSnapshot, LlamaBenchComparison, SpeedCalibration } from '../shared/schema';
+import type { BenchRecord, BenchRunState, HardwareSnapshot, LlamaBenchComparison, SpeedCalibration } from '../../shared/schema';
 import { LlamaBenchError, runLlamaBench } from './llama-bench';
-import { runSpeedProbe } from './probe';
+import { runSpeedProbe } from '../probe/probe';
 import { PowerSampler } from './power';
-import { benchModel, MeasureError } from './llama/measure';
-import { estimateResolved, modelFromFile } from './models';
+import { benchModel, MeasureError } from '../llama/measure';
+import { estimateResolved, modelFromFile } from '../models/resolve';
 import type { HistoryStore } from './history';
 
 export interface BenchSettings {

@@ -2,8 +2,8 @@
 // model reads its header only. File-system failures become GgufError('io') with what to do.
 import { open, type FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parseGgufHeader, type GgufParseOptions } from '../core/gguf';
-import { GgufError, type ByteSource, type GgufHeader } from '../core/gguf-types';
+import { parseGgufHeader, type GgufParseOptions } from '../../core/gguf';
+import { GgufError, type ByteSource, type GgufHeader } from '../../core/gguf-types';
 
 export interface OpenGgufFile {
   readonly source: ByteSource;
