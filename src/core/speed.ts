@@ -168,22 +168,3 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
     },
   };
 }
-
-/**
- * Two probe files of one type, time = amount / rate + rows x cost: solves for 1 / rate and the cost
- * per row, neither below zero. A negative row cost (noise, or a narrow file that sat in cache) leaves
- * the rate to the wide file, the one that looks like real models; a negative 1 / rate (a wide file
- * the cache held, read almost for free) leaves the time to the rows.
- */
-export function solveTwoShapes(wide: { amount: number; rows: number; seconds: number }, narrow: { amount: number; rows: number; seconds: number }): { perAmount: number; perRow: number } {
-  const det = wide.amount * narrow.rows - narrow.amount * wide.rows;
-  const perAmount = det !== 0 ? (wide.seconds * narrow.rows - narrow.seconds * wide.rows) / det : -1;
-  const perRow = det !== 0 ? (wide.amount * narrow.seconds - narrow.amount * wide.seconds) / det : -1;
-  if (perRow >= 0 && perAmount > 0) return { perAmount, perRow };
-  if (perRow > 0 && wide.rows + narrow.rows > 0) {
-    // Least squares over both files with the amount free of cost: the rows carry the time.
-    const rowsOnly = (wide.rows * wide.seconds + narrow.rows * narrow.seconds) / (wide.rows ** 2 + narrow.rows ** 2);
-    return { perAmount: 1e-15, perRow: rowsOnly };
-  }
-  return { perAmount: Math.max(1e-15, wide.seconds / wide.amount), perRow: 0 };
-}

@@ -149,7 +149,7 @@ describe('speed calibration', () => {
   });
 
   it('solves a type\'s read speed and cost per row from two shapes, and ignores a negative row cost', async () => {
-    const { solveTwoShapes } = await import('../../src/core/speed');
+    const { solveTwoShapes } = await import('../../src/core/calibration');
     const seconds = (amount: number, rows: number): number => amount / 40e9 + rows * 50e-9;
     const fit = solveTwoShapes({ amount: 300e6, rows: 50e3, seconds: seconds(300e6, 50e3) }, { amount: 100e6, rows: 120e3, seconds: seconds(100e6, 120e3) });
     expect(1 / fit.perAmount).toBeCloseTo(40e9, -6);
