@@ -2,6 +2,7 @@
 // the display and other apps need. The headroom is shown, never hidden.
 import type { Budget, Gpu, HardwareSnapshot } from '../shared/schema';
 import { GiB, MiB, formatBytes } from '../shared/units';
+import { defaultBackendForVendor } from './backend';
 import { repackTypesFor, type ComputeBackend } from './estimate';
 
 /** VRAM kept free for the display, the driver and other GPU users. */
@@ -48,10 +49,7 @@ export function usableGpus(hardware: HardwareSnapshot): Gpu[] {
 }
 
 function backendOf(gpu: Gpu): ComputeBackend {
-  if (gpu.backend !== 'none') return gpu.backend;
-  if (gpu.vendor === 'nvidia') return 'cuda';
-  if (gpu.vendor === 'apple') return 'metal';
-  return 'vulkan';
+  return gpu.backend !== 'none' ? gpu.backend : defaultBackendForVendor(gpu.vendor);
 }
 
 export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {

@@ -2,6 +2,7 @@
 // compute buffers and fixed overhead. Sizing rules follow llama.cpp (llama-kv-cache.cpp,
 // llama-context.cpp) and what was measured here (shared/notes/llama-memory.md).
 import type { KvType, Precision } from '../shared/precision';
+import type { GpuBackend } from '../shared/schema';
 import { MiB } from '../shared/units';
 import { tensorBytes } from './ggml';
 import { assignTensorTypeList } from './quantize';
@@ -14,7 +15,8 @@ export const DEFAULT_UBATCH_TOKENS = 512;
 /** llama.cpp pads the KV cache to a multiple of 256 cells. */
 const KV_PAD = 256;
 
-export type ComputeBackend = 'cuda' | 'metal' | 'vulkan' | 'rocm' | 'cpu';
+/** Where a model's layers run: a GPU backend, or the CPU. */
+export type ComputeBackend = Exclude<GpuBackend, 'none'> | 'cpu';
 
 /** Fixed memory a backend takes before any model buffer: driver context, kernels, library workspaces. */
 export const BACKEND_OVERHEAD_BYTES: Record<ComputeBackend, number> = {

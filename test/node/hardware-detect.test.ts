@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { computeTarget } from '../../src/core/budget';
 import { defaultCacheDir, measureMemoryBandwidth, type Collectors, UNAVAILABLE } from '../../src/node/hardware/collect';
-import { applyWhatIf, detectHardware, whenBackgroundRefreshDone, WHAT_IF_DEFAULT_BANDWIDTH_BYTES_PER_SEC } from '../../src/node/hardware/index';
-import { mergeHardware } from '../../src/node/hardware/merge';
-import type { NodeLlamaCppState } from '../../src/node/hardware/parsers';
+import { detectHardware, whenBackgroundRefreshDone } from '../../src/node/hardware/index';
+import { mergeHardware } from '../../src/node/hardware/merge/index';
+import type { NodeLlamaCppState } from '../../src/node/hardware/parsers/node-llama-cpp';
+import { applyWhatIf, WHAT_IF_DEFAULT_BANDWIDTH_BYTES_PER_SEC } from '../../src/node/hardware/what-if';
 import { GpuPresetsSchema, HardwareSnapshotSchema, type HardwareSnapshot, type SourceStatus } from '../../src/shared/schema';
 import { GiB, MiB } from '../../src/shared/units';
 

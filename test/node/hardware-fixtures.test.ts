@@ -6,8 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import JSON5 from 'json5';
 import { describe, expect, it } from 'vitest';
-import { mergeHardware, type RawDetection } from '../../src/node/hardware/merge';
-import { parseWmicVideoControllers } from '../../src/node/hardware/parsers';
+import { mergeHardware } from '../../src/node/hardware/merge/index';
+import { parseWmicVideoControllers } from '../../src/node/hardware/parsers/windows';
+import type { RawDetection } from '../../src/node/hardware/raw-detection';
 import { GpuPresetsSchema, HardwareSnapshotSchema, type Gpu, type HardwareSnapshot } from '../../src/shared/schema';
 import { GiB, MiB } from '../../src/shared/units';
 

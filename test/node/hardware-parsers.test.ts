@@ -5,25 +5,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { matchGpuPreset } from '../../src/node/hardware/merge';
-import {
-  parseBytesPackageSize,
-  parseCpuFlags,
-  parseLspci,
-  parseMaybeTruncatedJson,
-  parseMetalInitLog,
-  parseNodeLlamaCppState,
-  parseNodeLlamaCppText,
-  parseNvidiaSmiCsv,
-  parseRegQuery,
-  parseRocmSmiCsv,
-  parseRocmSmiJson,
-  parseSiCpu,
-  parseSystemProfilerDisplays,
-  parseSystemProfilerMemory,
-  parseWindowsRegistryGpus,
-  parseWmicVideoControllers,
-} from '../../src/node/hardware/parsers';
+import { matchGpuPreset } from '../../src/node/hardware/merge/presets';
+import { parseMaybeTruncatedJson } from '../../src/node/hardware/parsers/common';
+import { parseBytesPackageSize, parseMetalInitLog, parseNodeLlamaCppState, parseNodeLlamaCppText } from '../../src/node/hardware/parsers/node-llama-cpp';
+import { parseNvidiaSmiCsv } from '../../src/node/hardware/parsers/nvidia-smi';
+import { parseRocmSmiCsv, parseRocmSmiJson } from '../../src/node/hardware/parsers/rocm-smi';
+import { parseLspci } from '../../src/node/hardware/parsers/sysfs';
+import { parseSystemProfilerDisplays, parseSystemProfilerMemory } from '../../src/node/hardware/parsers/system-profiler';
+import { parseCpuFlags, parseSiCpu } from '../../src/node/hardware/parsers/systeminformation';
+import { parseRegQuery, parseWindowsRegistryGpus, parseWmicVideoControllers } from '../../src/node/hardware/parsers/windows';
 import { GpuPresetsSchema } from '../../src/shared/schema';
 import { GiB, MiB } from '../../src/shared/units';
 

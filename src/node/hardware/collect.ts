@@ -4,15 +4,18 @@
 // (about a second to load) and the memory-bandwidth probe are cached on disk.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { DetectionSourceId, SourceStatus } from '../../shared/schema';
 import { MiB } from '../../shared/units';
-import type { RawDetection } from './merge';
-import { parseNvidiaSmiCsv, parseRocmSmiJson, parseSiGraphics, type NodeLlamaCppState, type SysfsDrmCard } from './parsers';
+import { nodeLlamaCppVersion } from '../llama/version';
+import { isNodeLlamaCppGpuBackend, type NodeLlamaCppState } from './parsers/node-llama-cpp';
+import { parseNvidiaSmiCsv } from './parsers/nvidia-smi';
+import { parseRocmSmiJson } from './parsers/rocm-smi';
+import type { SysfsDrmCard } from './parsers/sysfs';
+import { parseSiGraphics } from './parsers/systeminformation';
+import type { RawDetection } from './raw-detection';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -212,20 +215,6 @@ export async function queryNodeLlamaCpp(): Promise<NodeLlamaCppState> {
   }
 }
 
-let nodeLlamaCppVersionCache: string | null = null;
-export function nodeLlamaCppVersion(): string {
-  if (nodeLlamaCppVersionCache) return nodeLlamaCppVersionCache;
-  try {
-    const require = createRequire(import.meta.url);
-    let dir = path.dirname(require.resolve('node-llama-cpp'));
-    while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-    nodeLlamaCppVersionCache = (require(path.join(dir, 'package.json')) as { version?: string }).version ?? 'unknown';
-  } catch {
-    nodeLlamaCppVersionCache = 'unknown';
-  }
-  return nodeLlamaCppVersionCache;
-}
-
 /** The GPUs and drivers the fast sources see: node-llama-cpp's cached answer is valid while these stay the same. */
 export function nodeLlamaCppCacheKey(raw: RawDetection): string {
   const gpus = [
@@ -290,7 +279,7 @@ export function isNodeLlamaCppState(value: unknown): value is NodeLlamaCppState 
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<NodeLlamaCppState>;
   return (
-    (v.backend === false || v.backend === 'cuda' || v.backend === 'metal' || v.backend === 'vulkan') &&
+    (v.backend === false || isNodeLlamaCppGpuBackend(v.backend)) &&
     Array.isArray(v.deviceNames) &&
     typeof v.vram === 'object' &&
     v.vram !== null &&

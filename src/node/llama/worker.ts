@@ -1,10 +1,7 @@
 // The llama child process: loads a GGUF with node-llama-cpp and reports what llama.cpp allocated.
 // It runs apart from the app because a malformed file or an out-of-memory GPU load can abort the
 // whole process (node-llama-cpp #551); the parent enforces a time limit and survives a crash.
-import { readFileSync } from 'node:fs';
 import type { Llama, Token } from 'node-llama-cpp';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import {
   BenchManyRequestSchema,
   BenchRequestSchema,
@@ -17,20 +14,12 @@ import {
   type SpeedStats,
   type WorkerFailure,
 } from './protocol';
+import { nodeLlamaCppVersion } from './version';
 
 const KV_GGML_TYPE = { f16: 'F16', q8_0: 'Q8_0', q4_0: 'Q4_0' } as const;
 
 function answer(value: MeasureResult | BenchResult | { ok: true; results: BenchResult[] } | WorkerFailure | BenchProgress): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
-}
-
-function nodeLlamaCppVersion(): string {
-  try {
-    const entry = createRequire(import.meta.url).resolve('node-llama-cpp');
-    return (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
 }
 
 function rssPeakBytes(): number {

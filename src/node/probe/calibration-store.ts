@@ -3,7 +3,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SpeedCalibrationSchema, type SpeedCalibration } from '../../shared/schema';
-import { hashKey, nodeLlamaCppVersion } from '../hardware/collect';
+import { hashKey } from '../hardware/collect';
+import { nodeLlamaCppVersion } from '../llama/version';
 
 const FILE = 'speed-calibration.json';
 

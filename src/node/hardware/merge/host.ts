@@ -1,0 +1,67 @@
+// RAM, CPU and OS: the figure from the most direct source that gave one, with Node's own view
+// (or an assumption, said so) when none did.
+import type { HardwareSnapshot } from '../../../shared/schema';
+import { GiB } from '../../../shared/units';
+import type { NodeLlamaCppFacts } from '../parsers/node-llama-cpp';
+import { parseSystemProfilerMemory } from '../parsers/system-profiler';
+import { parseCpuFlags, parseSiCpu, parseSiMem, parseSiOsInfo } from '../parsers/systeminformation';
+import type { RawDetection } from '../raw-detection';
+import { resolveMetalWorkingSet } from './apple-working-set';
+import { safe } from './safe';
+
+export function mergeRam(raw: RawDetection, llama: NodeLlamaCppFacts | null, metalCandidates: number[]): HardwareSnapshot['ram'] {
+  const si = safe(() => parseSiMem(raw.si?.mem), { totalBytes: null, availableBytes: null, swapTotalBytes: null });
+  if (si.totalBytes) {
+    return { totalBytes: si.totalBytes, availableBytes: si.availableBytes, swapTotalBytes: si.swapTotalBytes, source: { kind: 'detected', by: 'systeminformation', detail: 'mem().total' } };
+  }
+  const sp = safe(() => parseSystemProfilerMemory(raw.systemProfiler?.memory), { totalBytes: null, availableBytes: null, swapTotalBytes: null });
+  const osFree = raw.os?.freeMemBytes !== undefined && raw.os.freeMemBytes >= 0 ? raw.os.freeMemBytes : null;
+  if (sp.totalBytes) return { totalBytes: sp.totalBytes, availableBytes: osFree, swapTotalBytes: null, source: { kind: 'detected', by: 'system_profiler', detail: 'SPMemoryDataType' } };
+  if (raw.os?.totalMemBytes && raw.os.totalMemBytes > 0) {
+    return { totalBytes: raw.os.totalMemBytes, availableBytes: osFree, swapTotalBytes: null, source: { kind: 'detected', by: 'node:os', detail: 'os.totalmem()' } };
+  }
+  if (llama?.ramTotalBytes) return { totalBytes: llama.ramTotalBytes, availableBytes: null, swapTotalBytes: null, source: { kind: 'detected', by: 'node-llama-cpp', detail: 'inspect gpu: RAM total' } };
+  const fromMetal = resolveMetalWorkingSet(metalCandidates, null);
+  if (fromMetal) {
+    return {
+      totalBytes: fromMetal.impliedRamBytes,
+      availableBytes: null,
+      swapTotalBytes: null,
+      source: { kind: 'estimated', by: 'llama.cpp metal log', detail: "from Metal's recommendedMaxWorkingSetSize, which macOS sets to about 2/3 of RAM (3/4 above 36 GB)" },
+    };
+  }
+  return { totalBytes: 8 * GiB, availableBytes: null, swapTotalBytes: null, source: { kind: 'assumed', by: 'rightsize', detail: 'no source reported RAM; 8 GB assumed' } };
+}
+
+export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): HardwareSnapshot['cpu'] {
+  const facts = safe(() => parseSiCpu(raw.si?.cpu, raw.si?.cpuFlags ?? null, raw.arch), null);
+  const logical = facts?.logicalCores ?? (raw.os?.logicalCores && raw.os.logicalCores > 0 ? Math.round(raw.os.logicalCores) : null) ?? 1;
+  const physical = Math.min(facts?.physicalCores ?? logical, logical) || 1;
+  const model = facts?.model ?? raw.os?.cpuModel?.trim() ?? llama?.cpuModel ?? 'Unknown CPU';
+  const bandwidth = raw.memoryBandwidth && raw.memoryBandwidth.bytesPerSec > 0 ? raw.memoryBandwidth : null;
+  return {
+    model,
+    vendor: facts?.vendor ?? null,
+    physicalCores: Math.max(1, Math.round(physical)),
+    logicalCores: Math.max(1, Math.round(logical)),
+    simd: facts?.simd.length ? facts.simd : parseCpuFlags('', raw.arch),
+    memoryBandwidthBytesPerSec: bandwidth?.bytesPerSec ?? null,
+    bandwidthSource: bandwidth
+      ? { kind: 'measured', by: 'memory-bandwidth-probe', detail: bandwidth.detail ?? 'single-thread read bandwidth (memchr over a 128 MiB buffer)' }
+      : null,
+    calibration: null,
+    source: facts?.model ? { kind: 'detected', by: 'systeminformation', detail: 'cpu(), cpuFlags()' } : { kind: 'detected', by: 'node:os', detail: 'os.cpus()' },
+  };
+}
+
+export function mergeOs(raw: RawDetection): HardwareSnapshot['os'] {
+  const info = safe(() => parseSiOsInfo(raw.si?.osInfo), { platform: null, distro: null, release: null, arch: null });
+  const fromSi = info.distro !== null || info.release !== null;
+  return {
+    platform: raw.platform || info.platform || 'unknown',
+    distro: info.distro,
+    release: info.release ?? raw.os?.release ?? null,
+    arch: raw.arch || info.arch || 'unknown',
+    source: fromSi ? { kind: 'detected', by: 'systeminformation', detail: 'osInfo()' } : { kind: 'detected', by: 'node:os', detail: 'process.platform, process.arch' },
+  };
+}

@@ -1,0 +1,104 @@
+// The GPU catalogue (resources/hardware/gpus.json): which entry a detected GPU is, by name or PCI
+// id, and the name clean-up both the matching and the grouping of observations rely on.
+import type { GpuPreset, GpuVendor, Source } from '../../../shared/schema';
+import { bareDeviceId } from '../parsers/common';
+
+export const PRESETS_FILE = 'resources/hardware/gpus.json';
+
+/** Strips trademark marks and underscores, collapses spaces. */
+export function normalizeGpuName(name: string): string {
+  return name
+    .replace(/\((R|TM|C)\)|®|™/gi, '')
+    .replace(/_/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const NAME_NOISE = new Set(['nvidia', 'geforce', 'amd', 'ati', 'radeon', 'intel', 'corporation', 'corp', 'inc', 'advanced', 'micro', 'devices', 'graphics', 'gpu', 'apple']);
+
+/** Tokens that tell one GPU model from another, without vendor words or driver suffixes like "(RADV NAVI31)". */
+export function gpuNameTokens(name: string): string[] {
+  return normalizeGpuName(name)
+    .toLowerCase()
+    .replace(/\((?:[^)]*\b(radv|llvm|mesa|dri|rev)\b[^)]*)\)/g, ' ')
+    .split(/[^a-z0-9]+/)
+    .filter((t) => t && !NAME_NOISE.has(t));
+}
+
+/** Whether two names give the same model tokens (vendor words and driver suffixes aside). */
+export function sameNameTokens(a: string, b: string): boolean {
+  const ta = new Set(gpuNameTokens(a));
+  const tb = new Set(gpuNameTokens(b));
+  if (ta.size === 0 || ta.size !== tb.size) return false;
+  for (const t of ta) if (!tb.has(t)) return false;
+  return true;
+}
+
+const regexCache = new Map<string, RegExp | null>();
+function presetRegex(preset: GpuPreset): RegExp | null {
+  let re = regexCache.get(preset.match);
+  if (re === undefined) {
+    try {
+      re = new RegExp(preset.match, 'i');
+    } catch {
+      re = null;
+    }
+    regexCache.set(preset.match, re);
+  }
+  return re;
+}
+
+export interface PresetMatch {
+  preset: GpuPreset;
+  via: 'name' | 'pci';
+  /** Other presets the same PCI id could be (revision unknown); the smallest VRAM was chosen. */
+  ambiguousWith: GpuPreset[];
+}
+
+/** A name that says nothing about the model: a bare PCI device id ("Device 744c", "... [AMD/ATI] Device 744c"). */
+export function isUninformativeName(name: string): boolean {
+  return !name.trim() || bareDeviceId(name) !== null || /\bDevice [0-9a-f]{4}$/i.test(name.trim());
+}
+
+function presetDevices(preset: GpuPreset): string[] {
+  return (preset.pciIds ?? []).map((id) => id.slice(0, 9));
+}
+
+/**
+ * The catalogued GPU a detected one is. Presets are tried in file order (specific regexes first).
+ * A PCI id wins over a name only when the name's preset lists other ids and the id is catalogued
+ * (e.g. the 12 GB RTX 3080 has its own id but the same name). Where one id covers several cards
+ * and the revision is unknown, the one with the least VRAM is chosen, so no fit is over-promised.
+ */
+export function matchGpuPreset(
+  query: { names: string[]; vendor?: GpuVendor | null; pciId?: string | null; pciRevision?: string | null },
+  presets: GpuPreset[],
+): PresetMatch | null {
+  const vendor = query.vendor && query.vendor !== 'other' ? query.vendor : null;
+  const pool = vendor ? presets.filter((p) => p.vendor === vendor) : presets;
+  let byName: GpuPreset | null = null;
+  for (const name of query.names) {
+    if (!name || isUninformativeName(name)) continue;
+    const normalized = normalizeGpuName(name);
+    byName = pool.find((p) => presetRegex(p)?.test(normalized) ?? false) ?? null;
+    if (byName) break;
+  }
+  const pciId = query.pciId?.toLowerCase() ?? null;
+  if (!pciId) return byName ? { preset: byName, via: 'name', ambiguousWith: [] } : null;
+  const exact = query.pciRevision ? pool.filter((p) => (p.pciIds ?? []).includes(`${pciId}:${query.pciRevision}`)) : [];
+  const byDevice = pool.filter((p) => presetDevices(p).includes(pciId));
+  if (byName && (!byName.pciIds?.length || presetDevices(byName).includes(pciId) || byDevice.length === 0)) {
+    return { preset: byName, via: 'name', ambiguousWith: [] };
+  }
+  if (exact[0]) return { preset: exact[0], via: 'pci', ambiguousWith: [] };
+  const candidates = byDevice;
+  if (candidates.length === 0) return byName ? { preset: byName, via: 'name', ambiguousWith: [] } : null;
+  const sorted = [...candidates].sort((a, b) => (a.vramBytes ?? Infinity) - (b.vramBytes ?? Infinity));
+  const chosen = sorted[0] as GpuPreset;
+  return { preset: chosen, via: 'pci', ambiguousWith: sorted.slice(1) };
+}
+
+/** A figure taken from the GPU catalogue. */
+export function presetSource(preset: GpuPreset, what: string): Source {
+  return { kind: 'catalogued', by: PRESETS_FILE, detail: `${what} of ${preset.name} (${preset.source})` };
+}

@@ -1,0 +1,139 @@
+// The memory a GPU offers a model, one policy per kind of GPU: Apple's unified memory (Metal's
+// working set), an integrated GPU (none of its own), a dedicated GPU (the most trusted tool's
+// reading, else the catalogue). Every figure not chosen is kept as an alternative, with the reason.
+import type { Alternative, GpuPreset, Source } from '../../../shared/schema';
+import { formatBytes } from '../../../shared/units';
+import type { GpuObservation } from '../parsers/common';
+import { appleWorkingSetShare, workingSetShareLabel } from './apple-working-set';
+import { detectedSource, toolLabel } from './observations';
+import { PRESETS_FILE, presetSource } from './presets';
+import { isAtWmiCap, judgeVramReading, type DistrustedReading, type TrustedReading, type VramReading } from './vram-readings';
+
+export interface VramChoice {
+  vramBytes: number | null;
+  vramFreeBytes: number | null;
+  vramSource: Source;
+  unifiedShareOfRam: number | null;
+  alternatives: Alternative[];
+  notes: string[];
+}
+
+type WorkingSet = Pick<VramChoice, 'vramSource' | 'vramFreeBytes'> & { vramBytes: number };
+
+// ---------------------------------------------------------------- unified memory (Apple Silicon)
+
+/** Metal's working set: node-llama-cpp's reading, else llama.cpp's Metal log, else macOS's default share of RAM. */
+function metalWorkingSet(llamaMetal: GpuObservation | undefined, ramBytes: number, metalLogBytes: number | null): WorkingSet {
+  if (llamaMetal && llamaMetal.vramBytes !== null) {
+    return {
+      vramBytes: llamaMetal.vramBytes,
+      vramFreeBytes: llamaMetal.vramFreeBytes,
+      vramSource: { kind: 'detected', by: 'node-llama-cpp (metal)', detail: "getVramState().total: Metal's recommendedMaxWorkingSetSize" },
+    };
+  }
+  if (metalLogBytes !== null) return { vramBytes: metalLogBytes, vramFreeBytes: null, vramSource: { kind: 'detected', by: 'llama.cpp metal log', detail: 'recommendedMaxWorkingSetSize' } };
+  const share = appleWorkingSetShare(ramBytes);
+  return {
+    vramBytes: Math.round(ramBytes * share),
+    vramFreeBytes: null,
+    vramSource: {
+      kind: 'estimated',
+      by: 'rightsize',
+      detail: `${workingSetShareLabel(share)} of ${formatBytes(ramBytes)} RAM: macOS's default GPU working set (node-llama-cpp's Metal figure is not available)`,
+    },
+  };
+}
+
+/** Unified memory (every such GPU catalogued is Apple Silicon): the GPU's budget is Metal's working set, part of the RAM. */
+export function unifiedMemoryVram(obs: GpuObservation[], ramBytes: number, metalLogBytes: number | null): VramChoice {
+  const llamaMetal = obs.find((o) => o.by === 'node-llama-cpp' && o.hints.llamaBackend === 'metal' && o.vramBytes !== null);
+  const workingSet = metalWorkingSet(llamaMetal, ramBytes, metalLogBytes);
+  const alternatives = obs
+    .filter((o) => o.vramBytes !== null && o !== llamaMetal)
+    .map((o) => ({ field: 'vramBytes', value: o.vramBytes, source: detectedSource(o), why: 'Apple Silicon has no VRAM of its own; the GPU uses a share of the unified RAM.' }));
+  return { ...workingSet, unifiedShareOfRam: ramBytes > 0 ? Math.min(1, workingSet.vramBytes / ramBytes) : null, alternatives, notes: [] };
+}
+
+// ---------------------------------------------------------------- integrated GPUs
+
+/** An integrated GPU: no dedicated VRAM; what tools report is a carve-out or borrowable RAM. */
+export function integratedGpuVram(obs: GpuObservation[], preset: GpuPreset | null): VramChoice {
+  const vramSource: Source = preset
+    ? { kind: 'catalogued', by: PRESETS_FILE, detail: `${preset.name} is an integrated GPU: no dedicated VRAM (${preset.source})` }
+    : { kind: 'detected', by: obs.map(toolLabel).join(', '), detail: 'integrated GPU: no dedicated VRAM' };
+  const alternatives = obs
+    .filter((o) => o.vramBytes !== null)
+    .map((o) => ({
+      field: 'vramBytes',
+      value: o.vramBytes,
+      source: detectedSource(o),
+      why:
+        o.by === 'node-llama-cpp'
+          ? "node-llama-cpp's Vulkan total on an integrated GPU is the system RAM it may share, not dedicated VRAM."
+          : 'An integrated GPU has no VRAM of its own: this is a BIOS carve-out or the share of system RAM it may borrow.',
+    }));
+  return { vramBytes: null, vramFreeBytes: null, vramSource, unifiedShareOfRam: null, alternatives, notes: ['Integrated GPU: it shares system RAM with the CPU.'] };
+}
+
+// ---------------------------------------------------------------- dedicated GPUs
+
+type DedicatedChoice = Pick<VramChoice, 'vramBytes' | 'vramFreeBytes' | 'vramSource' | 'notes'>;
+
+/** The most trusted tool's reading; free VRAM from it, or from the next tool that reports it. */
+function trustedToolVram(chosen: TrustedReading, trusted: TrustedReading[], platform: string): DedicatedChoice {
+  return {
+    vramBytes: chosen.value,
+    vramFreeBytes: chosen.free ?? trusted.find((t) => t.free !== null)?.free ?? null,
+    vramSource: chosen.source,
+    // Trusted at the cap only because the catalogue says the card has at most 4 GB.
+    notes: isAtWmiCap(chosen.obs, platform) ? ['Windows reports at most 4 GB through WMI; this card may have more VRAM than shown.'] : [],
+  };
+}
+
+/** No tool's reading stands: the catalogue's size for this model. */
+function catalogueVram(preset: GpuPreset, vramBytes: number, anyDistrusted: boolean): DedicatedChoice {
+  const notes: string[] = [];
+  if (anyDistrusted) notes.push(`VRAM taken from the catalogue for ${preset.name}: the detected figure is known to be wrong on this platform.`);
+  if (preset.note) notes.push(preset.note);
+  return { vramBytes, vramFreeBytes: null, vramSource: presetSource(preset, 'VRAM'), notes };
+}
+
+function unknownVram(anyDistrusted: boolean): DedicatedChoice {
+  return {
+    vramBytes: null,
+    vramFreeBytes: null,
+    vramSource: {
+      kind: 'assumed',
+      by: 'rightsize',
+      detail: anyDistrusted ? 'unknown: the only figure detected is known to be wrong on this platform' : 'unknown: no source reported VRAM for this GPU',
+    },
+    notes: [],
+  };
+}
+
+/** Other trusted readings that differ from the chosen one by more than 2 %. */
+function outranked(chosen: TrustedReading, trusted: TrustedReading[]): Alternative[] {
+  return trusted
+    .filter((t) => t !== chosen && Math.abs(t.value - chosen.value) > chosen.value * 0.02)
+    .map((t) => ({ field: 'vramBytes', value: t.value, source: t.source, why: `${toolLabel(chosen.obs)} is more trustworthy for VRAM than ${toolLabel(t.obs)}.` }));
+}
+
+/** The catalogue's size where the card itself reports more than 5 % different (a variant of the model). */
+function catalogueDisagrees(chosen: TrustedReading, preset: GpuPreset | null): Alternative[] {
+  if (!preset?.vramBytes || Math.abs(preset.vramBytes - chosen.value) <= preset.vramBytes * 0.05) return [];
+  return [{ field: 'vramBytes', value: preset.vramBytes, source: presetSource(preset, 'VRAM'), why: 'The catalogue gives the usual size for this name; the detected figure is the card itself.' }];
+}
+
+/** A dedicated GPU: the most trusted tool's reading, else the catalogue's size, else unknown. */
+export function dedicatedGpuVram(obs: GpuObservation[], preset: GpuPreset | null, platform: string): VramChoice {
+  const readings = obs.map((o) => judgeVramReading(o, platform, preset)).filter((r): r is VramReading => r !== null);
+  const trusted = readings.filter((r): r is TrustedReading => r.trusted).sort((a, b) => a.rank - b.rank);
+  const distrusted = readings.filter((r): r is DistrustedReading => !r.trusted);
+  const chosen = trusted[0] ?? null;
+  let choice: DedicatedChoice;
+  if (chosen) choice = trustedToolVram(chosen, trusted, platform);
+  else if (preset && preset.vramBytes !== null) choice = catalogueVram(preset, preset.vramBytes, distrusted.length > 0);
+  else choice = unknownVram(distrusted.length > 0);
+  const alternatives = [...distrusted.map((r) => r.alternative), ...(chosen ? [...outranked(chosen, trusted), ...catalogueDisagrees(chosen, preset)] : [])];
+  return { ...choice, unifiedShareOfRam: null, alternatives };
+}

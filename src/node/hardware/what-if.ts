@@ -1,0 +1,143 @@
+// What-if hardware: the detected snapshot with RAM, VRAM or the GPU swapped for what the user asks
+// about, every swapped figure marked as such.
+import { defaultBackendForVendor } from '../../core/backend';
+import type { Gpu, GpuPreset, HardwareSnapshot, WhatIf } from '../../shared/schema';
+import { formatBytes } from '../../shared/units';
+import { appleWorkingSetShare, workingSetShareLabel } from './merge/apple-working-set';
+import { matchGpuPreset, presetSource } from './merge/presets';
+import { vendorFromText } from './parsers/common';
+
+/** Bandwidth assumed for a what-if GPU that is not in the catalogue: a mid-range desktop card. */
+export const WHAT_IF_DEFAULT_BANDWIDTH_BYTES_PER_SEC = 448e9;
+
+const WHAT_IF_SOURCE = 'what-if';
+
+function assumedBandwidth(): Gpu['bandwidthSource'] {
+  return {
+    kind: 'assumed',
+    by: WHAT_IF_SOURCE,
+    detail: `${WHAT_IF_DEFAULT_BANDWIDTH_BYTES_PER_SEC / 1e9} GB/s assumed (a mid-range desktop GPU, RTX 3070 / 4060 Ti class); name a catalogued GPU for its real figure`,
+  };
+}
+
+function whatIfGpuByName(gpuName: string, vramBytes: number | undefined, ramBytes: number, presets: GpuPreset[]): Gpu {
+  const preset = matchGpuPreset({ names: [gpuName] }, presets)?.preset ?? null;
+  const vendor = preset?.vendor ?? vendorFromText(gpuName);
+  const unified = preset?.unifiedMemory ?? false;
+  const notes: string[] = [];
+  let vram: number | null;
+  let vramSource: Gpu['vramSource'];
+  if (vramBytes !== undefined) {
+    vram = vramBytes;
+    vramSource = { kind: 'what-if', by: WHAT_IF_SOURCE, detail: `VRAM set to ${formatBytes(vramBytes)}` };
+  } else if (preset && preset.vramBytes !== null) {
+    vram = preset.vramBytes;
+    vramSource = presetSource(preset, 'VRAM');
+    if (preset.note) notes.push(preset.note);
+  } else if (unified) {
+    const share = appleWorkingSetShare(ramBytes);
+    vram = Math.round(ramBytes * share);
+    vramSource = { kind: 'estimated', by: 'rightsize', detail: `${workingSetShareLabel(share)} of ${formatBytes(ramBytes)} RAM: macOS's default GPU working set` };
+  } else {
+    vram = null;
+    vramSource = { kind: 'assumed', by: WHAT_IF_SOURCE, detail: preset ? `${preset.name} has no VRAM of its own` : 'unknown: give a VRAM size too' };
+  }
+  if (!preset) notes.push(`No catalogue entry matches "${gpuName}": memory bandwidth is assumed.`);
+  const integrated = Boolean(preset?.integrated) || unified;
+  return {
+    name: preset?.name ?? gpuName,
+    vendor,
+    vramBytes: integrated && !unified && vramBytes === undefined ? null : vram,
+    vramFreeBytes: null,
+    backend: defaultBackendForVendor(vendor),
+    driver: null,
+    integrated,
+    unifiedMemory: unified,
+    unifiedShareOfRam: unified && vram !== null && ramBytes > 0 ? Math.min(1, vram / ramBytes) : null,
+    memoryBandwidthBytesPerSec: preset ? preset.memoryBandwidthGBps * 1e9 : WHAT_IF_DEFAULT_BANDWIDTH_BYTES_PER_SEC,
+    tdpWatts: preset?.tdpWatts ?? null,
+    source: { kind: 'what-if', by: WHAT_IF_SOURCE, detail: preset ? `"${gpuName}" = catalogue entry ${preset.name}` : `"${gpuName}"` },
+    vramSource,
+    bandwidthSource: preset ? presetSource(preset, 'memory bandwidth') : assumedBandwidth(),
+    alternatives: [],
+    notes,
+  };
+}
+
+function genericWhatIfGpu(vramBytes: number): Gpu {
+  return {
+    name: `GPU with ${formatBytes(vramBytes)} (what-if)`,
+    vendor: 'other',
+    vramBytes,
+    vramFreeBytes: null,
+    backend: defaultBackendForVendor('other'),
+    driver: null,
+    integrated: false,
+    unifiedMemory: false,
+    unifiedShareOfRam: null,
+    memoryBandwidthBytesPerSec: WHAT_IF_DEFAULT_BANDWIDTH_BYTES_PER_SEC,
+    tdpWatts: null,
+    source: { kind: 'what-if', by: WHAT_IF_SOURCE, detail: 'a GPU this machine does not have' },
+    vramSource: { kind: 'what-if', by: WHAT_IF_SOURCE, detail: `VRAM set to ${formatBytes(vramBytes)}` },
+    bandwidthSource: assumedBandwidth(),
+    alternatives: [],
+    notes: ['Hypothetical GPU: name one (e.g. --gpu "RTX 4090") for its catalogued bandwidth.'],
+  };
+}
+
+/**
+ * Replaces detected hardware with what the user asks about. `gpuName` alone takes VRAM and
+ * bandwidth from the catalogue; `vramBytes` alone resizes this machine's GPU, or adds a generic
+ * one where there is none; `vramBytes: 0` means no GPU. The answer describes one GPU at most.
+ */
+export function applyWhatIf(snapshot: HardwareSnapshot, whatIf: WhatIf, presets: GpuPreset[]): HardwareSnapshot {
+  const next: HardwareSnapshot = structuredClone(snapshot);
+  const summary: string[] = [];
+  if (whatIf.ramBytes !== undefined) {
+    next.ram = {
+      totalBytes: whatIf.ramBytes,
+      availableBytes: null,
+      swapTotalBytes: next.ram.swapTotalBytes,
+      source: { kind: 'what-if', by: WHAT_IF_SOURCE, detail: `RAM set to ${formatBytes(whatIf.ramBytes)} (detected: ${formatBytes(snapshot.ram.totalBytes)})` },
+    };
+    summary.push(`RAM ${formatBytes(whatIf.ramBytes)}`);
+  }
+  const ramBytes = next.ram.totalBytes;
+
+  if (whatIf.vramBytes === 0) {
+    next.gpus = [];
+    summary.push('no GPU');
+  } else if (whatIf.gpuName !== undefined) {
+    next.gpus = [whatIfGpuByName(whatIf.gpuName, whatIf.vramBytes, ramBytes, presets)];
+    summary.push(`GPU "${whatIf.gpuName}"${whatIf.vramBytes !== undefined ? ` with ${formatBytes(whatIf.vramBytes)}` : ''}`);
+  } else if (whatIf.vramBytes !== undefined) {
+    const vram = whatIf.vramBytes;
+    const primary = next.gpus.find((g) => !g.integrated || g.unifiedMemory) ?? null;
+    if (primary) {
+      if (primary.vramBytes !== null) {
+        primary.alternatives = [...primary.alternatives, { field: 'vramBytes', value: primary.vramBytes, source: primary.vramSource, why: 'replaced by the what-if VRAM' }];
+      }
+      primary.vramBytes = vram;
+      primary.vramFreeBytes = null;
+      primary.vramSource = { kind: 'what-if', by: WHAT_IF_SOURCE, detail: `VRAM set to ${formatBytes(vram)}` };
+      if (primary.unifiedMemory) primary.unifiedShareOfRam = ramBytes > 0 ? Math.min(1, vram / ramBytes) : null;
+      next.gpus = [primary];
+    } else next.gpus = [genericWhatIfGpu(vram)];
+    summary.push(`VRAM ${formatBytes(vram)}`);
+  } else if (whatIf.ramBytes !== undefined) {
+    // More or less unified RAM moves Apple's GPU budget with it.
+    for (const gpu of next.gpus) {
+      if (!gpu.unifiedMemory) continue;
+      const share = appleWorkingSetShare(ramBytes);
+      gpu.vramBytes = Math.round(ramBytes * share);
+      gpu.vramFreeBytes = null;
+      gpu.unifiedShareOfRam = share;
+      gpu.vramSource = { kind: 'what-if', by: WHAT_IF_SOURCE, detail: `${workingSetShareLabel(share)} of the what-if ${formatBytes(ramBytes)} RAM (macOS's default GPU working set)` };
+    }
+  }
+
+  next.whatIf = true;
+  next.sources = [...next.sources.filter((s) => s.id !== 'what-if'), { id: 'what-if', status: 'ok', detail: summary.join(', ') || 'no change' }];
+  return next;
+}
+
