@@ -1,4 +1,10 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// Tests never read or write a developer's cached detection, calibration or benchmark history.
+const scratch = mkdtempSync(join(tmpdir(), 'rightsize-test-'));
 
 export default defineConfig({
   test: {
@@ -7,5 +13,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores here: keep the pool small so the e2e browser and llama child processes get CPU.
     maxWorkers: 2,
+    env: { RIGHTSIZE_CACHE_DIR: join(scratch, 'cache'), RIGHTSIZE_DATA_DIR: join(scratch, 'data') },
   },
 });

@@ -2,7 +2,7 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { PRECISIONS } from '../shared/precision';
-import type { DeviceMemory, EstimateResult, Measurement, Report, ReportRow, Source } from '../shared/schema';
+import type { DeviceMemory, EstimateResult, HardwareSnapshot, Measurement, Report, ReportRow, Source } from '../shared/schema';
 import { formatBytes, formatContext, formatTokPerSec } from '../shared/units';
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -27,13 +27,11 @@ function cell(row: ReportRow | undefined, c: Colors): string {
   }
 }
 
-export function formatReport(report: Report, useColor: boolean): string {
+/** The hardware card: each GPU, RAM, CPU and bandwidth with its source, and sources that failed. */
+export function formatHardware(hw: HardwareSnapshot, useColor: boolean): string[] {
   const c = pc.createColors(useColor);
-  const hw = report.hardware;
   const lines: string[] = [];
-  lines.push(c.bold(`rightsize: what can I run here?${hw.whatIf ? c.magenta('  (what-if hardware)') : ''}`));
-  lines.push('');
-  lines.push(c.bold('This machine'));
+  lines.push(c.bold(`This machine${hw.whatIf ? c.magenta('  (what-if hardware)') : ''}`));
   if (hw.gpus.length === 0) lines.push(`  GPU   none detected                         ${c.dim(hw.sources.filter((s) => s.id !== 'memory-bandwidth-probe').map((s) => `${s.id}: ${s.status}`).join(', '))}`);
   for (const g of hw.gpus) {
     const mem = g.unifiedMemory
@@ -55,6 +53,15 @@ export function formatReport(report: Report, useColor: boolean): string {
   }
   const unavailable = hw.sources.filter((s) => s.status === 'failed' || s.status === 'timeout');
   for (const s of unavailable) lines.push(c.yellow(`  ! ${s.id} ${s.status}${s.detail ? `: ${s.detail}` : ''}`));
+  return lines;
+}
+
+export function formatReport(report: Report, useColor: boolean): string {
+  const c = pc.createColors(useColor);
+  const lines: string[] = [];
+  lines.push(c.bold('rightsize: what can I run here?'));
+  lines.push('');
+  lines.push(...formatHardware(report.hardware, useColor));
   lines.push(c.dim(`  Budget: ${report.budget.explanation}`));
   lines.push('');
 
@@ -92,7 +99,10 @@ export function formatReport(report: Report, useColor: boolean): string {
   lines.push(c.bold(`Fit matrix: ${formatContext(settings.contextTokens)} context, ${settings.kvType} KV; cells show where it runs and estimated tok/s`));
   lines.push(table.toString());
   lines.push(c.dim(`  ${c.green('GPU')} all layers on the GPU   ${c.yellow('k/N')} k of N layers offloaded   ${c.cyan('CPU')} CPU only   — too large`));
-  lines.push(c.dim('  Speeds are estimates from memory bandwidth (not yet calibrated by a probe); memory per llama.cpp\'s per-tensor types. `--json` gives every figure with its source.'));
+  const speeds = report.calibration
+    ? `CPU speeds calibrated by the probe of ${report.calibration.measuredAt.slice(0, 16).replace('T', ' ')} (\`rightsize probe\` measures again)`
+    : 'Speeds are estimates from memory bandwidth, not yet calibrated (`rightsize probe`, about 10 s, calibrates them)';
+  lines.push(c.dim(`  ${speeds}; memory per llama.cpp's per-tensor types. \`--json\` gives every figure with its source.`));
   lines.push(c.dim(`  Detection ${report.timings.detectMs.toFixed(0)} ms, estimates ${report.timings.estimateMs.toFixed(0)} ms.`));
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 // The "what can I run here" report: every catalog model at every precision, fitted to the hardware.
 import { PRECISIONS, type KvType, type Precision } from '../shared/precision';
-import type { CatalogModel, HardwareSnapshot, Report, ReportRow } from '../shared/schema';
+import type { CatalogModel, HardwareSnapshot, Report, ReportRow, SpeedCalibration } from '../shared/schema';
 import { buildMemoryModelFromLayout, layoutFor, placeModel, type MemoryModel, type WeightsLayout } from './estimate';
 import { computeTarget, type ComputeTarget } from './budget';
 import { fitModel, type FitResult } from './fit';
@@ -11,6 +11,8 @@ import { countActiveParameters, type ModelShape } from './tensors';
 export interface ReportSettings {
   contextTokens: number;
   kvType: KvType;
+  /** This machine's probe results, an input of its own: detected hardware stays what was detected. */
+  calibration?: SpeedCalibration | null;
 }
 
 export class ReportInputError extends Error {
@@ -74,12 +76,12 @@ export function sizeModel(model: SizableModel, hardware: HardwareSnapshot, targe
             gpuBandwidthBytesPerSec: target.gpuBandwidthBytesPerSec,
             cpuBandwidthBytesPerSec: target.cpuBandwidthBytesPerSec,
             cpuBandwidthSource: hardware.cpu.bandwidthSource,
-            calibration: hardware.cpu.calibration ?? null,
+            calibration: settings.calibration ?? null,
           },
           { gpu: fit.gpuLayers, total: fit.totalLayers },
         );
   // Prompt speed: calibrated CPU rows only (the probe measures the CPU's kernels, not a GPU's).
-  const calibration = hardware.cpu.calibration ?? null;
+  const calibration = settings.calibration ?? null;
   const prompt =
     calibration && fit.fit === 'cpu' ? estimatePromptSpeedCpu(p, calibration, { tokens: PROMPT_TOKENS, layers: model.shape.layers, queryDim: model.shape.heads * model.shape.headDim }) : null;
   const row: ReportRow = {
@@ -203,5 +205,6 @@ export function buildReport(
     recommendation,
     fileProblems,
     timings: { detectMs: timings.detectMs, estimateMs: Math.max(0, now() - t0) },
+    calibration: settings.calibration ?? null,
   };
 }

@@ -3,7 +3,7 @@
 import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { createService } from '../node/service';
-import { registerHostApi, makeSenderCheck } from './ipc';
+import { forwardHostEvents, registerHostApi, makeSenderCheck } from './ipc';
 import { lockDownWebContents, secureSession, secureWebPreferences } from './security';
 
 const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
@@ -18,8 +18,8 @@ app.whenReady().then(() => {
   secureSession(session.defaultSession);
   const service = createService({ face: 'electron', appVersion: app.getVersion() });
   // Detect while the window opens; node-llama-cpp's answer comes from its cache (refreshed in the background on a miss).
-  void service.getHardware({ refresh: false }).catch(() => undefined);
-  void service.listModels({}).catch(() => undefined);
+  void service.call('getHardware', {}).catch(() => undefined);
+  void service.call('listModels', {}).catch(() => undefined);
   app.on('before-quit', () => service.dispose());
   const allowed = devServerUrl ? [devServerUrl] : [new URL(`file://${rendererIndex}`).href];
   registerHostApi(ipcMain, service, makeSenderCheck(() => mainWindow?.webContents.id ?? null, allowed));
@@ -35,8 +35,10 @@ app.whenReady().then(() => {
     webPreferences: secureWebPreferences(preloadPath),
   });
   lockDownWebContents(mainWindow.webContents, (url) => void shell.openExternal(url));
+  const stopEvents = forwardHostEvents(service, () => mainWindow?.webContents ?? null);
   mainWindow.once('ready-to-show', () => mainWindow?.show());
   mainWindow.on('closed', () => {
+    stopEvents();
     mainWindow = null;
   });
   if (devServerUrl) void mainWindow.loadURL(devServerUrl);

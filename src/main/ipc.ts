@@ -1,6 +1,6 @@
 // IPC wiring: one handler per HostApi method, each checking the sender and validating the
 // payload with the shared schema (the service validates the output).
-import { HOST_API_METHODS, ipcChannel, type HostError } from '../shared/api';
+import { EVENT_CHANNEL, HOST_API_METHODS, HostEventSchema, ipcChannel, type HostError } from '../shared/api';
 import { UserFacingError, type Service } from '../node/service';
 
 export interface IpcMainLike {
@@ -43,4 +43,18 @@ export function registerHostApi(ipcMain: IpcMainLike, service: Service, isTruste
     channels.push(channel);
   }
   return channels;
+}
+
+export interface EventTargetLike {
+  isDestroyed(): boolean;
+  send(channel: string, payload: unknown): void;
+}
+
+/** Pushes the service's events (run progress, detection news) to the window; returns the unsubscribe. */
+export function forwardHostEvents(service: Pick<Service, 'onEvent'>, target: () => EventTargetLike | null): () => void {
+  return service.onEvent((event) => {
+    const contents = target();
+    if (!contents || contents.isDestroyed()) return;
+    contents.send(EVENT_CHANNEL, HostEventSchema.parse(event));
+  });
 }

@@ -1,8 +1,6 @@
 // The Electron window's security: isolated, sandboxed, no Node in the page, a strict CSP, and
 // no navigation or new windows. Written against small interfaces so tests can check it with fakes.
-
-export const APP_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+import { CONTENT_SECURITY_POLICY } from '../shared/csp';
 
 export interface SecureWebPreferences {
   preload: string;
@@ -48,7 +46,7 @@ export interface WebContentsLike {
 /** Adds the CSP to every response, denies every permission request. */
 export function secureSession(session: SessionLike): void {
   session.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...(details.responseHeaders ?? {}), 'Content-Security-Policy': [APP_CSP] } });
+    callback({ responseHeaders: { ...(details.responseHeaders ?? {}), 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
   session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
 }

@@ -1,17 +1,23 @@
 // The one implementation of HostApi. Electron's main process, the web host and the CLI are thin
-// adapters over it; each validates payloads with the same shared schemas.
-import { HostApiSchemas, type HostApi, type HostApiInput, type HostApiMethod, type HostApiOutput } from '../shared/api';
-import type { BenchRunState, HardwareSnapshot, ModelList, Report } from '../shared/schema';
-import { BenchRunner, DEFAULT_BENCH } from './bench/run';
-import { discoverModels } from './models/discovery';
-import { openHistory, type HistoryStore } from './bench/history';
+// faces over it: each translates its transport to `call` (which validates input and output with
+// the shared schemas) and `onEvent` (runs' progress, detection news), and formats the answer.
+import type { z } from 'zod';
+import { HostApiSchemas, type HostApiInput, type HostApiMethod, type HostApiOutput, type HostEvent, type HostEventListener } from '../shared/api';
+import type { HardwareSnapshot, ModelList, RunState, SpeedCalibration } from '../shared/schema';
 import { buildReport, ReportInputError } from '../core/report';
-import { applyWhatIf, defaultCacheDir, detectHardware } from './hardware/index';
-import { saveCalibration } from './probe/calibration-store';
-import { loadCatalog, loadGpuPresets } from './resources';
 import { GgufError } from '../core/gguf-types';
-import { ModelArgError, modelFromFile } from './models/resolve';
+import { DEFAULT_BENCH, runBenchmark } from './bench/run';
+import { openHistory, defaultDataDir, type HistoryStore } from './bench/history';
 import { findLlamaBench } from './bench/llama-bench';
+import { discoverModels } from './models/discovery';
+import { estimateResolved, ModelArgError, modelFromFile, resolveModelArg, type ResolvedModel } from './models/resolve';
+import { applyWhatIf, defaultCacheDir, detectHardware } from './hardware/index';
+import { readCalibration, saveCalibration } from './probe/calibration-store';
+import { runSpeedProbe } from './probe/probe';
+import { buffersByDevice, defaultThreads, measureModel } from './llama/measure';
+import { loadCatalog, loadGpuPresets } from './resources';
+import { RunRegistry } from './runs';
+import { APP_VERSION } from './version';
 
 export type Face = 'electron' | 'web' | 'cli';
 
@@ -19,15 +25,21 @@ export interface ServiceOptions {
   face: Face;
   appVersion?: string;
   /** Replaces real detection (tests, fixtures). */
-  detect?: (options: { refresh: boolean }) => Promise<HardwareSnapshot>;
+  detect?: (options: { refresh: boolean; onRefreshed: (snapshot: HardwareSnapshot) => void }) => Promise<HardwareSnapshot>;
+  /** Replaces real model discovery (tests). */
+  discover?: (options: { folders: string[] }) => Promise<ModelList>;
   /** Wait for node-llama-cpp instead of using its cached answer (slower, fresher). */
   waitForLlama?: boolean;
   /** Ask node-llama-cpp in the background of this process when its answer is not cached (long-lived hosts). */
   backgroundRefresh?: boolean;
   /** Where history lives (default: the user's config folder, or RIGHTSIZE_DATA_DIR). */
   dataDir?: string;
+  /** Where detection and calibration are cached (default: RIGHTSIZE_CACHE_DIR or the user's cache folder). */
+  cacheDir?: string;
   /** Environment to find llama-bench in (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** A llama-bench the user named on the command line; a page can never name one. */
+  llamaBenchPath?: string;
 }
 
 /** A failure the user can act on; hosts show its message as it is. */
@@ -41,17 +53,63 @@ export class UserFacingError extends Error {
   }
 }
 
-export interface Service extends HostApi {
-  /** Stops any running benchmark child (the host is closing). */
-  dispose(): void;
+export interface Service {
   /** Validates the input with the method's schema, calls it, validates the output. */
   call<M extends HostApiMethod>(method: M, input: unknown): Promise<HostApiOutput<M>>;
+  /** Runs' progress and end, detection news. Returns the function that unsubscribes. */
+  onEvent(listener: HostEventListener): () => void;
+  /** Stops any running child process (the host is closing). */
+  dispose(): void;
+}
+
+/** Each method gets its input already parsed (defaults filled in) by `call`. */
+type Implementation = { [M in HostApiMethod]: (input: z.output<(typeof HostApiSchemas)[M]['input']>) => Promise<HostApiOutput<M>> };
+
+/** Model discovery may not hold a report back longer than this (a slow network drive). */
+const DISCOVERY_BUDGET_MS = 1500;
+
+const looksLikePath = (ref: string): boolean => /[\\/]/.test(ref) || ref.toLowerCase().endsWith('.gguf');
+
+/** A discovered model by Ollama name, display name, then part of the display name. */
+function findDiscovered(models: ModelList['models'], ref: string): ModelList['models'][number] | undefined {
+  const wanted = ref.toLowerCase();
+  return (
+    models.find((m) => m.ollamaName?.toLowerCase() === wanted) ??
+    models.find((m) => m.displayName.toLowerCase() === wanted) ??
+    models.find((m) => m.displayName.toLowerCase().includes(wanted))
+  );
+}
+
+/** Turns errors from user input into UserFacingError; anything else stays a bug. */
+async function asUserError<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof UserFacingError) throw error;
+    if (error instanceof ModelArgError || error instanceof GgufError || error instanceof ReportInputError) throw new UserFacingError(error.message, 'bad-input');
+    throw error;
+  }
 }
 
 export function createService(options: ServiceOptions): Service {
+  const listeners = new Set<HostEventListener>();
+  const emit = (event: HostEvent): void => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A face's listener failing must not stop the others or the run.
+      }
+    }
+  };
+  const runs = new RunRegistry((run) => emit({ type: 'run', run }));
+  const cacheDir = options.cacheDir ?? defaultCacheDir(options.env ?? process.env);
+
+  // ---------------------------------------------------------------- llama-bench
   const llamaBenchStatus = (): { path: string | null; problem: string | null } => {
     try {
-      return { path: findLlamaBench({ env: options.env ?? process.env })?.path ?? null, problem: null };
+      const explicit = options.llamaBenchPath !== undefined ? { explicit: options.llamaBenchPath } : {};
+      return { path: findLlamaBench({ ...explicit, env: options.env ?? process.env })?.path ?? null, problem: null };
     } catch (error) {
       return { path: null, problem: (error as Error).message };
     }
@@ -59,135 +117,260 @@ export function createService(options: ServiceOptions): Service {
   const requireLlamaBench = (): string => {
     const status = llamaBenchStatus();
     if (status.path) return status.path;
-    throw new UserFacingError(status.problem ?? 'No llama-bench found: put llama.cpp\'s llama-bench on PATH or set RIGHTSIZE_LLAMA_BENCH to its path (the README says how to build it), then start again.', 'no-llama-bench');
+    throw new UserFacingError(
+      status.problem ??
+        "No llama-bench found: put llama.cpp's llama-bench on PATH or set RIGHTSIZE_LLAMA_BENCH to its path (the README says how to build it), then start again.",
+      'no-llama-bench',
+    );
   };
+
+  // ---------------------------------------------------------------- history
   let history: HistoryStore | null = null;
-  const getHistory = (): HistoryStore => (history ??= openHistory(options.dataDir));
+  const getHistory = (): HistoryStore => {
+    try {
+      return (history ??= openHistory(options.dataDir ?? defaultDataDir(options.env ?? process.env)));
+    } catch (error) {
+      throw new UserFacingError(`The benchmark history cannot be opened: ${(error as Error).message}. Check that its folder is writable, or set RIGHTSIZE_DATA_DIR.`, 'history');
+    }
+  };
+
+  // ---------------------------------------------------------------- models on this machine
   let discovered: Promise<ModelList> | null = null;
-  const getModels = (refresh: boolean): Promise<ModelList> => {
-    // Bounded: a slow network drive must not hold the report back (design goal: well under 2 s).
-    if (!discovered || refresh) discovered = discoverModels({ timeoutMs: 1500 }).then((r) => ({ models: r.models, searched: r.searched }));
+  const discover = (folders: string[]): Promise<ModelList> =>
+    options.discover
+      ? options.discover({ folders })
+      : discoverModels({ timeoutMs: DISCOVERY_BUDGET_MS, extraFolders: folders }).then((r) => ({ models: r.models, searched: r.searched }));
+  const getModels = (refresh: boolean, folders: string[] = []): Promise<ModelList> => {
+    if (folders.length) return discover(folders);
+    if (!discovered || refresh) discovered = discover([]);
     return discovered;
   };
+
+  // ---------------------------------------------------------------- hardware and calibration
   let hardware: Promise<{ snapshot: HardwareSnapshot; detectMs: number }> | null = null;
   const detect =
     options.detect ??
-    ((o: { refresh: boolean }) =>
-      detectHardware({ refresh: o.refresh, waitForLlama: options.waitForLlama ?? false, backgroundRefresh: options.backgroundRefresh ?? true }));
-
+    ((o: { refresh: boolean; onRefreshed: (snapshot: HardwareSnapshot) => void }) =>
+      detectHardware({
+        refresh: o.refresh,
+        cacheDir,
+        waitForLlama: options.waitForLlama ?? false,
+        backgroundRefresh: options.backgroundRefresh ?? true,
+        onLlamaRefreshed: o.onRefreshed,
+      }));
+  const onRefreshed = (snapshot: HardwareSnapshot): void => {
+    hardware = Promise.resolve({ snapshot, detectMs: 0 });
+    emit({ type: 'hardware', phase: 'refreshed', message: 'node-llama-cpp answered; the report can be read again with its GPU figures.' });
+  };
   const getSnapshot = (refresh: boolean): Promise<{ snapshot: HardwareSnapshot; detectMs: number }> => {
-    if (!hardware || refresh) {
-      const started = performance.now();
-      const pending = detect({ refresh }).then((snapshot: HardwareSnapshot) => ({ snapshot, detectMs: performance.now() - started }));
-      // A failed detection must not stick: the next call tries again.
-      pending.catch(() => {
+    if (hardware && !refresh) return hardware;
+    const started = performance.now();
+    emit({ type: 'hardware', phase: 'detecting', message: refresh ? 'asking every source again' : 'detecting this machine' });
+    const pending = detect({ refresh, onRefreshed }).then((snapshot) => ({ snapshot, detectMs: performance.now() - started }));
+    pending.then(
+      () => emit({ type: 'hardware', phase: 'detected', message: 'hardware detected' }),
+      (error: unknown) => {
+        // A failed detection must not stick: the next call tries again.
         if (hardware === pending) hardware = null;
-      });
-      hardware = pending;
-      return pending;
-    }
-    return hardware;
+        emit({ type: 'hardware', phase: 'failed', message: `detection failed: ${(error as Error).message}` });
+      },
+    );
+    hardware = pending;
+    return pending;
+  };
+  const hardwareFor = async (whatIf: HostApiInput<'getReport'>['whatIf']): Promise<{ snapshot: HardwareSnapshot; detectMs: number }> => {
+    const detected = await getSnapshot(false);
+    return whatIf && Object.keys(whatIf).length ? { ...detected, snapshot: applyWhatIf(detected.snapshot, whatIf, loadGpuPresets()) } : detected;
   };
 
-  const runner = new BenchRunner(getHistory, async () => (await getSnapshot(false)).snapshot);
-  const userError = <T>(fn: () => T): T => {
-    try {
-      return fn();
-    } catch (error) {
-      throw new UserFacingError((error as Error).message, 'bad-input');
-    }
+  let calibration: Promise<SpeedCalibration | null> | null = null;
+  const getCalibration = async (): Promise<SpeedCalibration | null> => {
+    calibration ??= getSnapshot(false).then(({ snapshot }) => readCalibration(cacheDir, snapshot.cpu.model));
+    return calibration;
   };
 
-  const api: HostApi = {
-    async getReport(input: HostApiInput<'getReport'>): Promise<Report> {
-      const request = HostApiSchemas.getReport.input.parse(input);
+  // ---------------------------------------------------------------- model references
+  /** A path, a catalog id (estimate only) or a name `rightsize models` found. */
+  const resolveRef = async (ref: string, quant: string | undefined, allowCatalog: boolean): Promise<ResolvedModel> => {
+    if (looksLikePath(ref)) return resolveModelArg(ref, quant);
+    if (allowCatalog && loadCatalog().some((m) => m.id === ref.toLowerCase())) return resolveModelArg(ref, quant);
+    const found = findDiscovered((await getModels(false)).models, ref);
+    if (found) return modelFromFile(found.path);
+    if (allowCatalog) return resolveModelArg(ref, quant); // its error suggests close catalog ids
+    const count = (await getModels(false)).models.length;
+    throw new UserFacingError(`"${ref}" is not a file and not among the ${count} models \`rightsize models\` found. Give a path to a .gguf file.`, 'bad-input');
+  };
+
+  // ---------------------------------------------------------------- the methods
+  const api: Implementation = {
+    async getReport(request) {
       // Detection and model discovery run side by side.
-      const [{ snapshot, detectMs }, discoveredModels] = await Promise.all([
-        getSnapshot(false),
-        request.includeDiscovered ? getModels(false) : Promise.resolve({ models: [], searched: [] } as ModelList),
+      const [{ snapshot, detectMs }, found, cal] = await Promise.all([
+        hardwareFor(request.whatIf),
+        request.includeDiscovered ? getModels(false) : Promise.resolve<ModelList>({ models: [], searched: [] }),
+        getCalibration(),
       ]);
-      const presets = loadGpuPresets();
-      const hw = request.whatIf ? applyWhatIf(snapshot, request.whatIf, presets) : snapshot;
-      const local = discoveredModels.models.map((m) => m.path);
+      const paths = [...new Set([...request.files, ...found.models.map((m) => m.path)])];
       const files = await Promise.all(
-        [...new Set([...request.files, ...local])].map(async (path) => {
+        paths.map(async (path) => {
           try {
             return { model: (await modelFromFile(path)).sizable };
           } catch (error) {
-            return { problem: { path, message: error instanceof GgufError || error instanceof ModelArgError ? error.message : `Could not read ${path}: ${(error as Error).message}` } };
+            const known = error instanceof GgufError || error instanceof ModelArgError;
+            return { problem: { path, message: known ? (error as Error).message : `Could not read ${path}: ${(error as Error).message}` } };
           }
         }),
       );
       const extra = files.flatMap((f) => ('model' in f && f.model ? [f.model] : []));
       const problems = files.flatMap((f) => ('problem' in f && f.problem ? [f.problem] : []));
-      try {
-        return buildReport(hw, loadCatalog(), { contextTokens: request.contextTokens, kvType: request.kvType }, { detectMs }, extra, problems);
-      } catch (error) {
-        if (error instanceof ReportInputError) throw new UserFacingError(error.message, 'bad-input');
-        throw error;
-      }
+      return asUserError(() =>
+        buildReport(snapshot, loadCatalog(), { contextTokens: request.contextTokens, kvType: request.kvType, calibration: cal }, { detectMs }, extra, problems),
+      );
     },
-    async getHardware(input: HostApiInput<'getHardware'>): Promise<HardwareSnapshot> {
-      const request = HostApiSchemas.getHardware.input.parse(input);
+
+    async getHardware(request) {
       return (await getSnapshot(request.refresh)).snapshot;
     },
-    async listModels(input: HostApiInput<'listModels'>): Promise<ModelList> {
-      const request = HostApiSchemas.listModels.input.parse(input);
-      return getModels(request.refresh);
+
+    async estimate(request) {
+      return asUserError(async () => {
+        const resolved = await resolveRef(request.model, request.quant, true);
+        const max = resolved.sizable.maxContext;
+        const contextTokens = request.contextTokens ?? Math.min(8192, max);
+        if (contextTokens > max) throw new UserFacingError(`A context of ${contextTokens} tokens is beyond this model's maximum context (${max}); choose ${max} or less.`, 'bad-input');
+        const [{ snapshot }, cal] = await Promise.all([hardwareFor(request.whatIf), getCalibration()]);
+        return estimateResolved(resolved, snapshot, { contextTokens, kvType: request.kvType, gpuLayers: request.gpuLayers, calibration: cal });
+      });
     },
-    async startBench(input: HostApiInput<'startBench'>): Promise<BenchRunState> {
-      const r = HostApiSchemas.startBench.input.parse(input);
-      return userError(() =>
-        runner.start(r.path, {
-          ...DEFAULT_BENCH,
-          promptTokens: r.promptTokens,
-          genTokens: r.genTokens,
-          repetitions: r.repetitions,
-          threads: r.threads,
-          gpuLayers: r.gpuLayers,
-          pricePerKwh: r.pricePerKwh,
-          llamaBench: r.withLlamaBench ? requireLlamaBench() : null,
-        }),
-      );
+
+    async listModels(request) {
+      return getModels(request.refresh, request.folders);
     },
-    async startProbe(): Promise<BenchRunState> {
-      return userError(() =>
-        runner.startProbe(async (calibration) => {
-          const { snapshot } = await getSnapshot(false);
-          await saveCalibration(defaultCacheDir(), snapshot.cpu.model, calibration);
-          // The next report uses it.
-          snapshot.cpu.calibration = calibration;
-        }),
-      );
+
+    async startBench(request) {
+      const llamaBench = request.withLlamaBench ? requireLlamaBench() : null;
+      const target = await asUserError(async () => (looksLikePath(request.model) ? request.model : (await resolveRef(request.model, undefined, false)).sizable.filePath ?? request.model));
+      const [{ snapshot }, cal] = await Promise.all([getSnapshot(false), getCalibration()]);
+      return startRun('bench', async ({ signal, progress }) => {
+        const record = await runBenchmark(
+          target,
+          {
+            ...DEFAULT_BENCH,
+            promptTokens: request.promptTokens,
+            genTokens: request.genTokens,
+            repetitions: request.repetitions,
+            threads: request.threads,
+            gpuLayers: request.gpuLayers,
+            pricePerKwh: request.pricePerKwh,
+            timeoutMs: request.timeoutSeconds * 1000,
+            llamaBench,
+          },
+          snapshot,
+          { signal, onProgress: progress, calibration: cal },
+        );
+        if (!request.save) return { record };
+        try {
+          getHistory().add(record);
+        } catch (error) {
+          // The figures still stand; the run says why they are not in history.
+          return { record, error: `Finished, but not saved to history: ${(error as Error).message}` };
+        }
+        return { record };
+      });
     },
-    async getBenchRun(input: HostApiInput<'getBenchRun'>): Promise<BenchRunState> {
-      return userError(() => runner.get(HostApiSchemas.getBenchRun.input.parse(input).runId));
+
+    async startProbe() {
+      const { snapshot } = await getSnapshot(false);
+      return startRun('probe', async ({ signal, progress }) => {
+        const measured = await runSpeedProbe({ signal, onProgress: (p) => progress({ phase: 'probe', done: p.fraction, total: 1, message: p.message, fraction: p.fraction }) });
+        await saveCalibration(cacheDir, snapshot.cpu.model, measured);
+        calibration = Promise.resolve(measured); // the next report uses it
+        return { calibration: measured };
+      });
     },
-    async cancelBench(input: HostApiInput<'cancelBench'>): Promise<BenchRunState> {
-      return userError(() => runner.cancel(HostApiSchemas.cancelBench.input.parse(input).runId));
+
+    async startMeasure(request) {
+      return asUserError(async () => {
+        if (!looksLikePath(request.path)) throw new UserFacingError(`measure loads a GGUF file; "${request.path}" is not a path (catalog models cannot be measured without their file).`, 'bad-input');
+        const resolved = await resolveModelArg(request.path);
+        const max = resolved.sizable.maxContext;
+        const contextTokens = request.contextTokens ?? Math.min(4096, max);
+        if (contextTokens > max) throw new UserFacingError(`A context of ${contextTokens} tokens is beyond this model's maximum context (${max}); choose ${max} or less.`, 'bad-input');
+        const threads = request.threads ?? defaultThreads();
+        const [{ snapshot }, cal] = await Promise.all([getSnapshot(false), getCalibration()]);
+        return startRun('measure', async ({ signal, progress }) => {
+          progress({ phase: 'load', done: 0, total: 1, message: `loading ${resolved.sizable.name} in the llama child process`, fraction: 0.05 });
+          const modelPath = resolved.sizable.filePath as string;
+          const result = await measureModel({ modelPath, contextTokens, kvType: request.kvType, gpuLayers: request.gpuLayers, threads }, { timeoutMs: request.timeoutSeconds * 1000, signal });
+          const estimate = estimateResolved(resolved, snapshot, { contextTokens, kvType: request.kvType, gpuLayers: result.gpuLayers, calibration: cal });
+          const measurement = {
+            model: estimate.model,
+            settings: { contextTokens, kvType: request.kvType, gpuLayers: request.gpuLayers, threads },
+            backend: result.backend,
+            gpuLayers: result.gpuLayers,
+            totalLayers: result.totalLayers,
+            devices: buffersByDevice(result.buffers),
+            buffersBytes: result.buffers.reduce((sum, b) => sum + b.bytes, 0),
+            rss: result.rss,
+            loadMs: result.loadMs,
+            buffers: result.buffers,
+            source: { kind: 'measured' as const, by: 'llama.cpp buffer log', detail: `node-llama-cpp ${result.llamaVersion} in a child process, ${new Date().toISOString()}` },
+          };
+          return { measurement: { measurement, estimate } };
+        });
+      });
     },
-    async listBenchHistory(): Promise<HostApiOutput<'listBenchHistory'>> {
-      const h = userError(getHistory);
-      return { records: h.list(), problem: h.problem };
+
+    async getRun(request) {
+      return asUserError(() => runs.get(request.runId)).catch(rethrowAsUser);
     },
-    async getVersion(): Promise<HostApiOutput<'getVersion'>> {
-      return { app: options.appVersion ?? '0.1.0', node: process.versions.node, face: options.face, llamaBench: llamaBenchStatus() };
+
+    async cancelRun(request) {
+      return asUserError(() => runs.cancel(request.runId)).catch(rethrowAsUser);
+    },
+
+    async listBenchHistory() {
+      const store = getHistory();
+      return { records: store.list(), problem: store.problem };
+    },
+
+    async getVersion() {
+      return { app: options.appVersion ?? APP_VERSION, node: process.versions.node, face: options.face, llamaBench: llamaBenchStatus() };
     },
   };
 
+  function startRun(kind: RunState['kind'], work: Parameters<RunRegistry['start']>[1]): RunState {
+    try {
+      return runs.start(kind, work);
+    } catch (error) {
+      throw new UserFacingError((error as Error).message, 'busy');
+    }
+  }
+
   return {
-    ...api,
-    dispose: () => runner.cancelAll(),
     async call<M extends HostApiMethod>(method: M, input: unknown): Promise<HostApiOutput<M>> {
-      const schemas = HostApiSchemas[method];
+      const schemas = Object.hasOwn(HostApiSchemas, method) ? HostApiSchemas[method] : undefined;
       if (!schemas) throw new UserFacingError(`Unknown method "${String(method)}".`, 'unknown-method');
       const parsed = schemas.input.safeParse(input ?? {});
       if (!parsed.success) {
-        throw new UserFacingError(`Invalid ${method} request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`, 'invalid-input');
+        const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'input'}: ${i.message}`);
+        throw new UserFacingError(`Invalid ${method} request: ${issues.join('; ')}`, 'invalid-input');
       }
       const fn = api[method] as (i: unknown) => Promise<unknown>;
       const output = await fn(parsed.data);
       return schemas.output.parse(output) as HostApiOutput<M>;
     },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    dispose: () => runs.cancelAll(),
   };
 }
+
+/** A run id that is unknown here is the caller's mistake, not a bug. */
+function rethrowAsUser(error: unknown): never {
+  if (error instanceof UserFacingError) throw error;
+  throw new UserFacingError((error as Error).message, 'not-found');
+}
+

@@ -1,36 +1,50 @@
-// HostApi: the one contract between the renderer and whichever host serves it (Electron IPC,
-// the local HTTP host, or the CLI calling the service directly). Each method has a zod input
-// and output schema; both ends validate.
+// HostApi: the one contract between a face (the Electron renderer, the browser page, the CLI) and
+// the service. Each method has a zod input and output schema that both ends validate; long work
+// runs as a "run" whose progress is pushed as events (IPC in Electron, Server-Sent Events in web
+// mode, a callback in the CLI), never polled.
 import { z } from 'zod';
 import {
   BenchRecordSchema,
-  BenchRunStateSchema,
   BenchStartSchema,
+  EstimateRequestSchema,
+  EstimateResultSchema,
   HardwareSnapshotSchema,
+  MeasureRequestSchema,
   ModelListSchema,
+  ModelsRequestSchema,
   ReportRequestSchema,
   ReportSchema,
+  RunStateSchema,
 } from './schema';
 
 const RunIdSchema = z.object({ runId: z.string().uuid() }).strict();
+const NoInputSchema = z.object({}).strict();
+
+export const VersionSchema = z.object({
+  app: z.string(),
+  node: z.string(),
+  face: z.enum(['electron', 'web', 'cli']),
+  /** llama.cpp's llama-bench found on this host (PATH or RIGHTSIZE_LLAMA_BENCH), or why it could not be used. */
+  llamaBench: z.object({ path: z.string().nullable(), problem: z.string().nullable() }),
+});
 
 export const HostApiSchemas = {
+  /** Detected (or what-if) hardware, the start-small ladder and the fit matrix. */
   getReport: { input: ReportRequestSchema, output: ReportSchema },
+  /** What was detected, each figure with its source. */
   getHardware: { input: z.object({ refresh: z.boolean().default(false) }).strict(), output: HardwareSnapshotSchema },
-  getVersion: { input: z.object({}).strict(), output: z.object({
-      app: z.string(),
-      node: z.string(),
-      face: z.enum(['electron', 'web', 'cli']),
-      /** llama.cpp's llama-bench found on this host (PATH or RIGHTSIZE_LLAMA_BENCH), or why it could not be used. */
-      llamaBench: z.object({ path: z.string().nullable(), problem: z.string().nullable() }).default({ path: null, problem: null }),
-    }),
-  },
-  listModels: { input: z.object({ refresh: z.boolean().default(false) }).strict(), output: ModelListSchema },
-  startBench: { input: BenchStartSchema, output: BenchRunStateSchema },
-  startProbe: { input: z.object({}).strict(), output: BenchRunStateSchema },
-  getBenchRun: { input: RunIdSchema, output: BenchRunStateSchema },
-  cancelBench: { input: RunIdSchema, output: BenchRunStateSchema },
-  listBenchHistory: { input: z.object({}).strict(), output: z.object({ records: z.array(BenchRecordSchema), problem: z.string().nullable() }) },
+  /** Memory per device and speed for one model (a GGUF file or a catalog id). */
+  estimate: { input: EstimateRequestSchema, output: EstimateResultSchema },
+  /** GGUF files already on this machine. */
+  listModels: { input: ModelsRequestSchema, output: ModelListSchema },
+  /** Runs: a user's benchmark, the calibration probe, a memory measurement. */
+  startBench: { input: BenchStartSchema, output: RunStateSchema },
+  startProbe: { input: NoInputSchema, output: RunStateSchema },
+  startMeasure: { input: MeasureRequestSchema, output: RunStateSchema },
+  getRun: { input: RunIdSchema, output: RunStateSchema },
+  cancelRun: { input: RunIdSchema, output: RunStateSchema },
+  listBenchHistory: { input: NoInputSchema, output: z.object({ records: z.array(BenchRecordSchema), problem: z.string().nullable() }) },
+  getVersion: { input: NoInputSchema, output: VersionSchema },
 } as const;
 
 export type HostApiMethod = keyof typeof HostApiSchemas;
@@ -39,10 +53,31 @@ export const HOST_API_METHODS = Object.keys(HostApiSchemas) as HostApiMethod[];
 export type HostApiInput<M extends HostApiMethod> = z.input<(typeof HostApiSchemas)[M]['input']>;
 export type HostApiOutput<M extends HostApiMethod> = z.output<(typeof HostApiSchemas)[M]['output']>;
 
-export type HostApi = { [M in HostApiMethod]: (input: HostApiInput<M>) => Promise<HostApiOutput<M>> };
+/** Pushed by the host: a run's progress and end, and detection news (node-llama-cpp answered later). */
+export const HostEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('run'), run: RunStateSchema }),
+  z.object({
+    type: z.literal('hardware'),
+    /** detecting / detected: the host's detection; refreshed: a later, fuller answer (re-read the report); failed. */
+    phase: z.enum(['detecting', 'detected', 'refreshed', 'failed']),
+    message: z.string(),
+  }),
+]);
+export type HostEvent = z.infer<typeof HostEventSchema>;
+export type HostEventListener = (event: HostEvent) => void;
+
+export type HostApiMethods = { [M in HostApiMethod]: (input: HostApiInput<M>) => Promise<HostApiOutput<M>> };
+
+/** What a page or the CLI holds: the methods, and a subscription to the host's events. */
+export type HostApi = HostApiMethods & {
+  /** Returns the function that unsubscribes. */
+  onEvent(listener: HostEventListener): () => void;
+};
 
 /** IPC channel name for a method, the same in main and preload. */
 export const ipcChannel = (method: HostApiMethod): string => `rightsize:${method}`;
+/** The one IPC channel main pushes HostEvents on. */
+export const EVENT_CHANNEL = 'rightsize:event';
 
 /** What a host returns when a call fails: a message a user can act on. */
 export const HostErrorSchema = z.object({ error: z.object({ message: z.string(), code: z.string() }) });

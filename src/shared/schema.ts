@@ -28,9 +28,12 @@ export type Alternative = z.infer<typeof AlternativeSchema>;
 export const GpuBackendSchema = z.enum(['cuda', 'metal', 'vulkan', 'rocm', 'none']);
 export type GpuBackend = z.infer<typeof GpuBackendSchema>;
 
+export const GpuVendorSchema = z.enum(['nvidia', 'amd', 'intel', 'apple', 'other']);
+export type GpuVendor = z.infer<typeof GpuVendorSchema>;
+
 export const GpuSchema = z.object({
   name: z.string(),
-  vendor: z.enum(['nvidia', 'amd', 'intel', 'apple', 'other']),
+  vendor: GpuVendorSchema,
   /** Memory the GPU can use for a model: dedicated VRAM, or for unified memory the GPU's working-set budget. Null when unknown. */
   vramBytes: z.number().nonnegative().nullable(),
   vramFreeBytes: z.number().nonnegative().nullable(),
@@ -125,8 +128,6 @@ export const HardwareSnapshotSchema = z.object({
     /** Effective read bandwidth of RAM, for CPU speed estimates. */
     memoryBandwidthBytesPerSec: z.number().positive().nullable(),
     bandwidthSource: SourceSchema.nullable(),
-    /** Set once `rightsize probe` (or the app's Calibrate button) has measured this machine. */
-    calibration: SpeedCalibrationSchema.nullable().default(null),
     source: SourceSchema,
   }),
   ram: z.object({
@@ -213,7 +214,7 @@ export type Catalog = z.infer<typeof CatalogSchema>;
 export const GpuPresetSchema = z.object({
   id: z.string(),
   name: z.string(),
-  vendor: z.enum(['nvidia', 'amd', 'intel', 'apple', 'other']),
+  vendor: GpuVendorSchema,
   /** Case-insensitive regular expression matched against a detected GPU name. */
   match: z.string(),
   vramBytes: z.number().nonnegative().nullable(),
@@ -320,6 +321,8 @@ export const ReportSchema = z.object({
   /** GGUF files asked for that could not be sized, with the reason. */
   fileProblems: z.array(FileProblemSchema).default([]),
   timings: z.object({ detectMs: z.number().nonnegative(), estimateMs: z.number().nonnegative() }),
+  /** The probe's calibration of this machine that CPU speeds used, or null (speeds from bandwidth alone). */
+  calibration: SpeedCalibrationSchema.nullable().default(null),
 });
 export type Report = z.infer<typeof ReportSchema>;
 
@@ -456,18 +459,36 @@ export const BenchRecordSchema = z.object({
 });
 export type BenchRecord = z.infer<typeof BenchRecordSchema>;
 
-export const BenchRunStateSchema = z.object({
+/** What `measure` gives: llama.cpp's own buffers next to the estimate for the same settings. */
+export const MeasureOutcomeSchema = z.object({ measurement: MeasurementSchema, estimate: EstimateResultSchema });
+export type MeasureOutcome = z.infer<typeof MeasureOutcomeSchema>;
+
+export const RunKindSchema = z.enum(['bench', 'probe', 'measure']);
+export type RunKind = z.infer<typeof RunKindSchema>;
+
+export const RunProgressSchema = z.object({ phase: z.string(), done: z.number(), total: z.number(), message: z.string(), fraction: z.number() });
+export type RunProgress = z.infer<typeof RunProgressSchema>;
+
+/**
+ * A run: long work in the llama child process that reports progress and can be cancelled. A bench
+ * is a user's benchmark of one model, the probe is the calibration run, a measure loads a file
+ * and reads llama.cpp's buffers. Only one runs at a time (two would share the cores).
+ */
+export const RunStateSchema = z.object({
   runId: z.string(),
-  /** A benchmark of one model, or the quick speed probe that calibrates estimates. */
-  kind: z.enum(['bench', 'probe']).default('bench'),
+  kind: RunKindSchema,
   state: z.enum(['running', 'done', 'failed', 'cancelled', 'timeout']),
-  progress: z.object({ phase: z.string(), done: z.number(), total: z.number(), message: z.string(), fraction: z.number() }),
+  progress: RunProgressSchema,
   startedAt: z.string(),
-  record: BenchRecordSchema.nullable(),
-  calibration: z.lazy(() => SpeedCalibrationSchema).nullable().default(null),
+  /** bench: the finished record (saved to history unless asked not to). */
+  record: BenchRecordSchema.nullable().default(null),
+  /** probe: the calibration it measured (saved for this machine). */
+  calibration: SpeedCalibrationSchema.nullable().default(null),
+  /** measure: what llama.cpp allocated next to the estimate. */
+  measurement: MeasureOutcomeSchema.nullable().default(null),
   error: z.string().nullable(),
 });
-export type BenchRunState = z.infer<typeof BenchRunStateSchema>;
+export type RunState = z.infer<typeof RunStateSchema>;
 
 // ---------------------------------------------------------------- local models
 
@@ -490,16 +511,61 @@ export const ModelListSchema = z.object({
 });
 export type ModelList = z.infer<typeof ModelListSchema>;
 
+/** A file path, or a name `rightsize models` found (an Ollama name such as llama3.1:8b, a file or display name). */
+const ModelRefSchema = z.string().min(1).max(4096);
+const GpuLayersSchema = z.union([z.number().int().min(0).max(100_000), z.literal('auto')]);
+
 export const BenchStartSchema = z
   .object({
-    path: z.string().min(1).max(4096),
+    model: ModelRefSchema,
     promptTokens: z.number().int().min(1).max(65536).default(512),
     genTokens: z.number().int().min(1).max(65536).default(128),
     repetitions: z.number().int().min(1).max(50).default(5),
     threads: z.union([z.number().int().min(1).max(512), z.literal('auto')]).default('auto'),
-    gpuLayers: z.union([z.number().int().min(0), z.literal('auto')]).default('auto'),
+    gpuLayers: GpuLayersSchema.default('auto'),
     pricePerKwh: z.number().min(0).max(1000).nullable().default(null),
     /** Also run the llama-bench this host found (never a path from the caller). */
     withLlamaBench: z.boolean().default(false),
+    /** Add the finished run to history. */
+    save: z.boolean().default(true),
+    timeoutSeconds: z.number().int().min(1).max(86_400).default(600),
   })
   .strict();
+export type BenchStart = z.input<typeof BenchStartSchema>;
+
+export const ModelsRequestSchema = z
+  .object({
+    refresh: z.boolean().default(false),
+    /** Folders to search besides the usual places (recursively, 6 levels). */
+    folders: z.array(z.string().min(1).max(4096)).max(32).default([]),
+  })
+  .strict();
+
+/** One model sized for one setting: a GGUF file (its real tensors) or a catalog id at a precision. */
+export const EstimateRequestSchema = z
+  .object({
+    model: ModelRefSchema,
+    /** Catalog models only (default Q4_K_M); a file has its own types. */
+    quant: z.string().min(1).max(32).optional(),
+    /** Default: 8192 or the model's maximum, whichever is less. */
+    contextTokens: z.number().int().positive().max(MAX_CONTEXT_TOKENS).optional(),
+    kvType: KvTypeSchema.default('f16'),
+    gpuLayers: GpuLayersSchema.default('auto'),
+    whatIf: WhatIfSchema.optional(),
+  })
+  .strict();
+export type EstimateRequest = z.input<typeof EstimateRequestSchema>;
+
+export const MeasureRequestSchema = z
+  .object({
+    /** A GGUF file: measuring loads it. */
+    path: z.string().min(1).max(4096),
+    /** Default: 4096 or the model's maximum, whichever is less. */
+    contextTokens: z.number().int().positive().max(MAX_CONTEXT_TOKENS).optional(),
+    kvType: KvTypeSchema.default('f16'),
+    gpuLayers: GpuLayersSchema.default('auto'),
+    threads: z.number().int().min(1).max(512).optional(),
+    timeoutSeconds: z.number().int().min(1).max(86_400).default(300),
+  })
+  .strict();
+export type MeasureRequest = z.input<typeof MeasureRequestSchema>;

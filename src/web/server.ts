@@ -5,10 +5,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { HOST_API_METHODS, type HostApiMethod } from '../shared/api';
+import { CONTENT_SECURITY_POLICY } from '../shared/csp';
 import { UserFacingError, type Service } from '../node/service';
 
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -22,6 +21,11 @@ const MIME: Record<string, string> = {
 };
 
 const MAX_BODY_BYTES = 64 * 1024;
+const EVENTS_PATH = '/api/events';
+const MAX_EVENT_STREAMS = 16;
+const KEEP_ALIVE_MS = 15_000;
+
+const isHostApiMethod = (name: string): name is HostApiMethod => (HOST_API_METHODS as string[]).includes(name);
 
 export interface WebHostOptions {
   service: Service;
@@ -76,6 +80,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = options.token ?? randomBytes(24).toString('base64url');
   const root = resolve(options.rendererDir);
+  const streams = new Set<ServerResponse>();
   let port = options.port ?? 0;
 
   const server = createServer((req, res) => {
@@ -91,50 +96,28 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       sendJson(res, 421, { error: { message: 'Wrong Host header.', code: 'bad-host' } });
       return;
     }
-    const url = new URL(req.url ?? '/', `http://${host}`);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://${host}`);
+    } catch {
+      sendJson(res, 400, { error: { message: 'Malformed request path.', code: 'bad-path' } });
+      return;
+    }
     if (url.pathname.startsWith('/api/')) {
-      const auth = req.headers.authorization ?? '';
-      const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-      if (!sameToken(given, token)) {
-        sendJson(res, 401, { error: { message: 'Missing or wrong token: open the URL that `rightsize serve` printed.', code: 'unauthorized' } });
-        return;
-      }
-      if (req.method !== 'POST') {
-        sendJson(res, 405, { error: { message: 'Use POST.', code: 'method' } });
-        return;
-      }
-      const origin = req.headers.origin;
-      if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
-        sendJson(res, 403, { error: { message: 'Cross-origin request refused.', code: 'origin' } });
-        return;
-      }
-      const method = url.pathname.slice('/api/'.length) as HostApiMethod;
-      if (!HOST_API_METHODS.includes(method)) {
-        sendJson(res, 404, { error: { message: `Unknown method "${method}".`, code: 'unknown-method' } });
-        return;
-      }
-      let input: unknown;
-      try {
-        const text = await readBody(req);
-        input = text.trim() === '' ? {} : JSON.parse(text);
-      } catch (error) {
-        const message = error instanceof UserFacingError ? error.message : 'Body is not JSON.';
-        sendJson(res, 400, { error: { message, code: 'bad-body' } });
-        return;
-      }
-      try {
-        sendJson(res, 200, await options.service.call(method, input));
-      } catch (error) {
-        if (error instanceof UserFacingError) sendJson(res, 400, { error: { message: error.message, code: error.code } });
-        else sendJson(res, 500, { error: { message: `The host failed: ${(error as Error).message}`, code: 'internal' } });
-      }
+      await handleApi(req, res, url);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(res, 405, { error: { message: 'Use GET.', code: 'method' } });
       return;
     }
-    let path = decodeURIComponent(url.pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      send(res, 400, 'Malformed percent escape in the path.', 'text/plain; charset=utf-8');
+      return;
+    }
     if (path === '/' || path === '') path = '/index.html';
     const file = normalize(join(root, path));
     if (!file.startsWith(root + sep)) {
@@ -151,6 +134,70 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     }
   }
 
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const auth = req.headers.authorization ?? '';
+    const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+    if (!sameToken(given, token)) {
+      sendJson(res, 401, { error: { message: 'Missing or wrong token: open the URL that `rightsize serve` printed.', code: 'unauthorized' } });
+      return;
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
+      sendJson(res, 403, { error: { message: 'Cross-origin request refused.', code: 'origin' } });
+      return;
+    }
+    if (url.pathname === EVENTS_PATH) {
+      if (req.method !== 'GET') sendJson(res, 405, { error: { message: 'Use GET for the event stream.', code: 'method' } });
+      else openEventStream(req, res);
+      return;
+    }
+    if (req.method !== 'POST') {
+      sendJson(res, 405, { error: { message: 'Use POST.', code: 'method' } });
+      return;
+    }
+    const method = url.pathname.slice('/api/'.length);
+    if (!isHostApiMethod(method)) {
+      sendJson(res, 404, { error: { message: `Unknown method "${method.slice(0, 100)}".`, code: 'unknown-method' } });
+      return;
+    }
+    let input: unknown;
+    try {
+      const text = await readBody(req);
+      input = text.trim() === '' ? {} : JSON.parse(text);
+    } catch (error) {
+      const message = error instanceof UserFacingError ? error.message : 'Body is not JSON.';
+      sendJson(res, 400, { error: { message, code: 'bad-body' } });
+      return;
+    }
+    try {
+      sendJson(res, 200, await options.service.call(method, input));
+    } catch (error) {
+      if (error instanceof UserFacingError) sendJson(res, 400, { error: { message: error.message, code: error.code } });
+      else sendJson(res, 500, { error: { message: `The host failed: ${(error as Error).message}`, code: 'internal' } });
+    }
+  }
+
+  /** Server-Sent Events: the service's events pushed to the page (progress, runs ending, detection). */
+  function openEventStream(req: IncomingMessage, res: ServerResponse): void {
+    if (streams.size >= MAX_EVENT_STREAMS) {
+      sendJson(res, 429, { error: { message: `Too many open event streams (${MAX_EVENT_STREAMS}); close other tabs of this page.`, code: 'too-many-streams' } });
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', Connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    const unsubscribe = options.service.onEvent((event) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`));
+    // A comment now and then keeps proxies and idle timeouts from closing a quiet stream.
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+    streams.add(res);
+    const close = (): void => {
+      unsubscribe();
+      clearInterval(keepAlive);
+      streams.delete(res);
+    };
+    req.on('close', close);
+    res.on('close', close);
+  }
+
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolvePromise());
@@ -162,6 +209,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     token,
     port,
     url: `http://127.0.0.1:${port}/#token=${token}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const stream of streams) stream.end();
+        server.close(() => r());
+        server.closeIdleConnections();
+      }),
   };
 }

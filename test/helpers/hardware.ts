@@ -36,7 +36,6 @@ export function makeSnapshot(options: { ramBytes?: number; gpus?: Gpu[]; cpuBand
       simd: ['AVX2'],
       memoryBandwidthBytesPerSec: options.cpuBandwidth === undefined ? 40e9 : options.cpuBandwidth,
       bandwidthSource: options.cpuBandwidth === null ? null : assumed,
-      calibration: null,
       source: assumed,
     },
     ram: { totalBytes: options.ramBytes ?? 32 * GiB, availableBytes: null, swapTotalBytes: null, source: assumed },

@@ -6,7 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverModels, type DiscoveredModel, type DiscoveryResult } from '../../src/node/models/discovery';
-import { runModels } from '../../src/cli/commands/models';
+import { huggingFaceCacheDir } from '../../src/node/models/discovery/huggingface';
+import { modelsFolderFromLmStudioSettings } from '../../src/node/models/discovery/lm-studio';
+import { OLLAMA_MODEL_MEDIA_TYPE, ollamaDisplayName, ollamaModelDigest } from '../../src/node/models/discovery/ollama';
+import { main } from '../../src/cli/index';
+import { createService } from '../../src/node/service';
+import type { DiscoverOptions } from '../../src/node/models/discovery';
+
+/** `rightsize models` through the CLI and the real service, searching a fake home. */
+function runModels(args: string[], io: { stdout(t: string): void; stderr(t: string): void; isTTY: boolean }, options: Omit<DiscoverOptions, 'extraFolders'> = {}): Promise<number> {
+  return main(['models', ...args], io, {
+    createService: (o) =>
+      createService({ ...o, discover: ({ folders }) => discoverModels({ ...options, extraFolders: folders }).then((r) => ({ models: r.models, searched: r.searched })) }),
+  });
+}
 
 const STORIES = join(import.meta.dirname, '../../../shared/models/stories260K.gguf');
 const STORIES_BYTES = 1_185_376;
@@ -299,6 +312,37 @@ describe('discoverModels', () => {
   });
 });
 
+describe('source helpers', () => {
+  it('names Ollama models the way `ollama list` does', () => {
+    expect(ollamaDisplayName('registry.ollama.ai', 'library', 'llama3.1', '8b')).toBe('llama3.1:8b');
+    expect(ollamaDisplayName('registry.ollama.ai', 'someuser', 'tiny-chat', 'v1')).toBe('someuser/tiny-chat:v1');
+    expect(ollamaDisplayName('hf.co', 'bartowski', 'Llama-3.2-1B-Instruct-GGUF', 'Q4_K_M')).toBe('hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M');
+  });
+
+  it('takes the model layer digest from an Ollama manifest, in either spelling', () => {
+    const hex = 'a'.repeat(64);
+    expect(ollamaModelDigest({ layers: [{ mediaType: 'application/vnd.ollama.image.template', digest: `sha256:${'b'.repeat(64)}` }, { mediaType: OLLAMA_MODEL_MEDIA_TYPE, digest: `sha256-${hex.toUpperCase()}` }] })).toBe(hex);
+    expect(ollamaModelDigest({ layers: [{ mediaType: OLLAMA_MODEL_MEDIA_TYPE, digest: 'sha256:short' }] })).toBeNull();
+    expect(ollamaModelDigest('{ not json')).toBeNull();
+  });
+
+  it('finds the Hugging Face cache as huggingface_hub does', () => {
+    const home = '/home/someone';
+    expect(huggingFaceCacheDir(home, {})).toBe(join(home, '.cache', 'huggingface', 'hub'));
+    expect(huggingFaceCacheDir(home, { XDG_CACHE_HOME: '/xdg' })).toBe(join('/xdg', 'huggingface', 'hub'));
+    expect(huggingFaceCacheDir(home, { HF_HOME: '~/hf', XDG_CACHE_HOME: '/xdg' })).toBe(join(home, 'hf', 'hub'));
+    expect(huggingFaceCacheDir(home, { HF_HUB_CACHE: ' "/hub" ', HF_HOME: '/hf' })).toBe('/hub');
+  });
+
+  it('reads a custom models folder from LM Studio settings', () => {
+    const home = '/home/someone';
+    expect(modelsFolderFromLmStudioSettings({ downloadsFolder: '~/lms', modelsDir: '/other' }, home)).toBe(join(home, 'lms'));
+    expect(modelsFolderFromLmStudioSettings({ modelsDirectory: '/models' }, home)).toBe('/models');
+    expect(modelsFolderFromLmStudioSettings({ downloadsFolder: 'relative/path', theme: '/not-a-folder-key' }, home)).toBeUndefined();
+    expect(modelsFolderFromLmStudioSettings(['/models'], home)).toBeUndefined();
+  });
+});
+
 describe('rightsize models', () => {
   function capture(isTTY = false): { io: { stdout(t: string): void; stderr(t: string): void; isTTY: boolean }; out: () => string; err: () => string } {
     let out = '';
@@ -338,8 +382,9 @@ describe('rightsize models', () => {
     expect(out()).toMatch(/missing\s+ollama/);
   });
 
-  it('rejects unknown flags with the parseArgs error the CLI prints', async () => {
-    const { io } = capture();
-    await expect(runModels(['--bogus'], io)).rejects.toMatchObject({ code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' });
+  it('rejects unknown flags with a pointer to the command\'s help', async () => {
+    const { io, err } = capture();
+    await expect(runModels(['--bogus'], io)).resolves.toBe(2);
+    expect(err()).toMatch(/Unknown option '--bogus'[\s\S]*rightsize models --help/);
   });
 });

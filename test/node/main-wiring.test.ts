@@ -1,9 +1,10 @@
 // Electron cannot run here, so the main process's wiring is tested with small fakes of the
 // objects it touches: the window options, the session's CSP, navigation, and every IPC handler.
 import { describe, expect, it } from 'vitest';
-import { HOST_API_METHODS, ipcChannel } from '../../src/shared/api';
-import { makeSenderCheck, registerHostApi, type IpcEventLike } from '../../src/main/ipc';
-import { APP_CSP, lockDownWebContents, secureSession, secureWebPreferences } from '../../src/main/security';
+import { EVENT_CHANNEL, HOST_API_METHODS, ipcChannel, type HostEvent } from '../../src/shared/api';
+import { forwardHostEvents, makeSenderCheck, registerHostApi, type IpcEventLike } from '../../src/main/ipc';
+import { CONTENT_SECURITY_POLICY as APP_CSP } from '../../src/shared/csp';
+import { lockDownWebContents, secureSession, secureWebPreferences } from '../../src/main/security';
 import { createService } from '../../src/node/service';
 import { makeSnapshot } from '../helpers/hardware';
 
@@ -72,5 +73,21 @@ describe('Electron main wiring', () => {
     expect(bad.error.code).toBe('invalid-input');
     const extra = (await getReport(ours, { contextTokens: 4096, __proto__x: 1 })) as { error: { code: string } };
     expect(extra.error.code).toBe('invalid-input');
+  });
+
+  it('pushes the service\'s events to the window on one channel, and stops when the window is gone', () => {
+    const listeners = new Set<(e: HostEvent) => void>();
+    const service = { onEvent: (l: (e: HostEvent) => void) => (listeners.add(l), () => listeners.delete(l)) };
+    const sent: Array<[string, unknown]> = [];
+    let destroyed = false;
+    const stop = forwardHostEvents(service, () => ({ isDestroyed: () => destroyed, send: (channel, payload) => sent.push([channel, payload]) }));
+    const event: HostEvent = { type: 'hardware', phase: 'refreshed', message: 'node-llama-cpp answered' };
+    listeners.forEach((l) => l(event));
+    expect(sent).toEqual([[EVENT_CHANNEL, event]]);
+    destroyed = true;
+    listeners.forEach((l) => l(event));
+    expect(sent).toHaveLength(1);
+    stop();
+    expect(listeners.size).toBe(0);
   });
 });

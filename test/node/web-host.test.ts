@@ -81,5 +81,25 @@ describe('web host', () => {
     expect(String(page.headers['content-security-policy'])).toContain("script-src 'self'");
     expect((await call('/../../../etc/passwd', { method: 'GET' })).status).toBe(404);
     expect((await call('/%2e%2e/%2e%2e/etc/passwd', { method: 'GET' })).status).toBe(404);
+    // A malformed percent escape is the caller's mistake: 400, and the host stays up.
+    expect((await call('/%E0%A4%A', { method: 'GET' })).status).toBe(400);
+    expect((await call('/', { method: 'GET' })).status).toBe(200);
+  });
+
+  it('pushes the service\'s events as Server-Sent Events to a caller with the token', async () => {
+    expect((await call('/api/events', { method: 'GET' })).status).toBe(401);
+    expect((await call('/api/events', { method: 'POST', headers: auth() })).status).toBe(405);
+    const events: string[] = [];
+    const stream = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: host.port, path: '/api/events', method: 'GET', headers: { Host: `127.0.0.1:${host.port}`, ...auth() } }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    expect(stream.statusCode).toBe(200);
+    expect(String(stream.headers['content-type'])).toContain('text/event-stream');
+    stream.on('data', (chunk: Buffer) => events.push(chunk.toString()));
+    await call('/api/getHardware', { body: JSON.stringify({ refresh: true }), headers: auth() });
+    await expect.poll(() => events.join(''), { timeout: 5000 }).toMatch(/event: hardware\ndata: \{"type":"hardware","phase":"detected"/);
+    stream.destroy();
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildReport, ReportInputError } from '../../src/core/report';
 import { PRECISIONS, FIT_LEVELS } from '../../src/shared/precision';
-import { CatalogSchema, ReportSchema, type Report, type ReportRow } from '../../src/shared/schema';
+import { CatalogSchema, ReportSchema, type Report, type ReportRow, type SpeedCalibration } from '../../src/shared/schema';
 import { GiB } from '../../src/shared/units';
 import { appleM1, makeGpu, makeSnapshot, rtx4090 } from '../helpers/hardware';
 
@@ -13,8 +13,8 @@ const row = (report: Report, modelId: string, quant: string): ReportRow => {
   if (!r) throw new Error(`no row ${modelId} ${quant}`);
   return r;
 };
-const report = (hw = makeSnapshot(), contextTokens = 8192, kvType: 'f16' | 'q8_0' | 'q4_0' = 'f16'): Report =>
-  buildReport(hw, catalog, { contextTokens, kvType }, { detectMs: 0, generatedAt: '2026-01-01T00:00:00.000Z' });
+const report = (hw = makeSnapshot(), contextTokens = 8192, kvType: 'f16' | 'q8_0' | 'q4_0' = 'f16', calibration: SpeedCalibration | null = null): Report =>
+  buildReport(hw, catalog, { contextTokens, kvType, calibration }, { detectMs: 0, generatedAt: '2026-01-01T00:00:00.000Z' });
 
 describe('the report over the whole catalog', () => {
   const machines = {
@@ -107,7 +107,10 @@ describe('the report over the whole catalog', () => {
       runs: [],
       source: { kind: 'measured' as const, by: 'rightsize probe' },
     };
-    const calibrated = report({ ...plain, cpu: { ...plain.cpu, calibration } });
+    const calibrated = report(plain, 8192, 'f16', calibration);
+    // Calibration is an input of its own: the detected hardware in the report stays as detected.
+    expect(calibrated.calibration).toEqual(calibration);
+    expect(report(plain).calibration).toBeNull();
     const q4 = row(calibrated, 'llama-3.1-8b', 'Q4_K_M');
     expect(q4.fit).toBe('cpu');
     expect(q4.promptSource?.by).toBe('speed.prompt-calibrated');

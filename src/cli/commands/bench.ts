@@ -1,30 +1,13 @@
 // `rightsize bench`: llama-bench's tests (pp512, tg128, mean +- sd) through node-llama-cpp, with a
 // progress bar, a time limit, Ctrl+C that stops the child at once, and the result saved to history.
-import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
 import pc from 'picocolors';
 import type { BenchRecord } from '../../shared/schema';
 import { formatBytes } from '../../shared/units';
-import { DEFAULT_BENCH, runBenchmark, type BenchSettings } from '../../node/bench/run';
-import { openHistory } from '../../node/bench/history';
-import { MeasureError } from '../../node/llama/measure';
-import { GgufError } from '../../core/gguf-types';
-import { UserFacingError } from '../../node/service';
-import { findLlamaBench, LlamaBenchError } from '../../node/bench/llama-bench';
 import { compareWithLlamaBench } from '../../shared/bench-compare';
-
-export interface BenchIO {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  isTTY: boolean;
-}
-
-function intFlag(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UserFacingError(`-${name} "${value}" must be a whole number from ${min} to ${max}.`, 'bad-input');
-  return n;
-}
+import { UserFacingError } from '../../node/service';
+import { defineCommand, UsageError } from '../command';
+import { GPU_LAYERS_OPTION, parseGpuLayers, parseInteger } from '../args';
+import { followRun, runFailure } from '../follow-run';
 
 const fmt = (mean: number, sd: number): string => `${mean.toFixed(2)} ± ${sd.toFixed(2)}`;
 
@@ -81,87 +64,52 @@ export function formatBenchCsv(r: BenchRecord): string {
   return rows.map((row) => row.map((v) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',')).join('\n');
 }
 
-export async function runBench(args: string[], io: BenchIO, resolveModel: (arg: string) => Promise<string>, hardware: () => Promise<import('../../shared/schema').HardwareSnapshot>): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      p: { type: 'string', short: 'p' },
-      n: { type: 'string', short: 'n' },
-      r: { type: 'string', short: 'r' },
-      threads: { type: 'string', short: 't' },
-      'gpu-layers': { type: 'string' },
-      o: { type: 'string', short: 'o' },
-      timeout: { type: 'string' },
-      price: { type: 'string' },
-      'no-save': { type: 'boolean', default: false },
-      'llama-bench': { type: 'boolean', default: false },
-      'llama-bench-bin': { type: 'string' },
-    },
-  });
-  if (positionals.length !== 1) throw new UserFacingError('bench needs one model: a .gguf path or a name from `rightsize models` (e.g. llama3.1:8b).', 'bad-input');
-  const output = values.o ?? 'md';
-  if (!['md', 'csv', 'json'].includes(output)) throw new UserFacingError(`-o "${output}" must be md, csv or json.`, 'bad-input');
-  const threads = values.threads === undefined || values.threads === 'auto' ? 'auto' : intFlag('-threads', values.threads, 1, 1, 512);
-  const gpuLayers = values['gpu-layers'] === undefined || values['gpu-layers'] === 'auto' ? 'auto' : intFlag('-gpu-layers', values['gpu-layers'], 0, 0, 100000);
-  const price = values.price === undefined ? null : Number(values.price);
-  if (price !== null && !(price >= 0)) throw new UserFacingError(`--price "${values.price}" must be a price per kWh, e.g. 0.30.`, 'bad-input');
-  const settings: BenchSettings = {
-    ...DEFAULT_BENCH,
-    promptTokens: intFlag('p', values.p, DEFAULT_BENCH.promptTokens, 1, 65536),
-    genTokens: intFlag('n', values.n, DEFAULT_BENCH.genTokens, 1, 65536),
-    repetitions: intFlag('r', values.r, DEFAULT_BENCH.repetitions, 1, 100),
-    threads,
-    gpuLayers,
-    timeoutMs: intFlag('-timeout', values.timeout, DEFAULT_BENCH.timeoutMs / 1000, 1, 86400) * 1000,
-    pricePerKwh: price,
-    llamaBench: null,
-  };
-  if (values['llama-bench'] || values['llama-bench-bin'] !== undefined) {
-    try {
-      const found = findLlamaBench(values['llama-bench-bin'] !== undefined ? { explicit: values['llama-bench-bin'] } : {});
-      if (!found) throw new LlamaBenchError('No llama-bench on PATH. Build it from llama.cpp (the README says how), then put it on PATH, set RIGHTSIZE_LLAMA_BENCH, or pass --llama-bench-bin <path>.', 'not-found');
-      settings.llamaBench = found.path;
-    } catch (error) {
-      if (error instanceof LlamaBenchError) throw new UserFacingError(error.message, 'no-llama-bench');
-      throw error;
-    }
-  }
-  const modelPath = await resolveModel(positionals[0] as string);
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  const bar = io.isTTY ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {message}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
-  bar?.start(100, 0, { message: 'starting' });
-  let lastMessage = '';
-  try {
-    const record = await runBenchmark(modelPath, settings, await hardware(), {
-      signal: controller.signal,
-      onProgress: (p) => {
-        if (bar) bar.update(Math.round(p.fraction * 100), { message: p.message });
-        else if (p.message !== lastMessage) io.stderr(`${p.message}\n`);
-        lastMessage = p.message;
-      },
-    });
-    bar?.update(100, { message: 'done' });
-    bar?.stop();
-    if (!values['no-save']) {
-      const history = openHistory();
-      if (history.problem) io.stderr(`${pc.yellow('!')} ${history.problem}\n`);
-      history.add(record);
-    }
-    io.stdout(`${output === 'json' ? JSON.stringify(record, null, 2) : output === 'csv' ? formatBenchCsv(record) : formatBenchMarkdown(record)}\n`);
+export const benchCommand = defineCommand({
+  name: 'bench',
+  summary: "Prompt and generation speed in llama-bench's terms (pp512, tg128, mean ± sd), time to first token, load time, peak memory.",
+  args: '<file.gguf | model name>',
+  description:
+    'Runs in a child process with a time limit, finds the best thread count for each phase, and saves the\nresult to history. A progress bar shows where it is; Ctrl+C stops it at once.',
+  options: {
+    p: { type: 'string', value: 'N', help: 'Prompt tokens (default 512).' },
+    n: { type: 'string', value: 'N', help: 'Generated tokens (default 128).' },
+    r: { type: 'string', value: 'N', help: 'Repetitions (default 5).' },
+    threads: { type: 'string', short: 't', value: 'N|auto', help: 'CPU threads; auto tries each count and keeps the fastest per phase.' },
+    ...GPU_LAYERS_OPTION,
+    o: { type: 'string', value: 'md|csv|json', help: "Output format (llama-bench's markdown by default)." },
+    timeout: { type: 'string', value: 'S', help: 'Time limit in seconds (default 600).' },
+    price: { type: 'string', value: 'PER_KWH', help: 'Electricity price per kWh, for cost per million tokens (GPU runs).' },
+    'no-save': { type: 'boolean', help: 'Do not add the result to history.' },
+    'llama-bench': { type: 'boolean', help: "Also run llama.cpp's llama-bench (PATH or RIGHTSIZE_LLAMA_BENCH) on the same file and threads." },
+    'llama-bench-bin': { type: 'string', value: 'PATH', help: 'The llama-bench to run (implies --llama-bench).' },
+  },
+  async run({ values, positionals, io, service: makeService }) {
+    if (positionals.length !== 1) throw new UsageError('bench needs one model: a .gguf path or a name from `rightsize models` (e.g. llama3.1:8b).');
+    const output = values.o ?? 'md';
+    if (!['md', 'csv', 'json'].includes(output)) throw new UsageError(`-o "${output}" must be md, csv or json.`);
+    const threads = values.threads === undefined || values.threads === 'auto' ? 'auto' : parseInteger('--threads', values.threads, 1, 1, 512);
+    const price = values.price === undefined ? null : Number(values.price);
+    if (price !== null && !(price >= 0)) throw new UsageError(`--price "${values.price}" must be a price per kWh, e.g. 0.30.`);
+    const binary = values['llama-bench-bin'];
+    const service = makeService({ backgroundRefresh: false, ...(binary !== undefined ? { llamaBenchPath: binary } : {}) });
+    const run = await followRun(service, io, () =>
+      service.call('startBench', {
+        model: positionals[0] as string,
+        promptTokens: parseInteger('-p', values.p, 512, 1, 65536),
+        genTokens: parseInteger('-n', values.n, 128, 1, 65536),
+        repetitions: parseInteger('-r', values.r, 5, 1, 50),
+        threads,
+        gpuLayers: parseGpuLayers(values['gpu-layers']),
+        pricePerKwh: price,
+        withLlamaBench: Boolean(values['llama-bench'] || binary !== undefined),
+        save: !values['no-save'],
+        timeoutSeconds: parseInteger('--timeout', values.timeout, 600, 1, 86_400),
+      }),
+    );
+    if (run.state !== 'done' || !run.record) throw new UserFacingError(`${runFailure(run, 'benchmark')} Nothing was saved to history.`, run.state);
+    if (run.error) io.stderr(`${pc.yellow('!')} ${run.error}\n`);
+    const r = run.record;
+    io.stdout(`${output === 'json' ? JSON.stringify(r, null, 2) : output === 'csv' ? formatBenchCsv(r) : formatBenchMarkdown(r)}\n`);
     return 0;
-  } catch (error) {
-    bar?.stop();
-    if (error instanceof GgufError) throw new UserFacingError(`${error.message} Nothing was saved to history.`, error.code);
-    if (error instanceof MeasureError) {
-      const label = error.code === 'cancelled' ? 'cancelled' : error.code === 'timeout' ? 'timed out' : 'failed';
-      throw new UserFacingError(`benchmark ${label}: ${error.message} Nothing was saved to history.`, error.code);
-    }
-    throw error;
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-  }
-}
+  },
+});

@@ -1,26 +1,16 @@
 // `rightsize models`: the GGUF files already on this machine (LM Studio, Ollama, the Hugging Face
 // cache, node-llama-cpp, folders named with --folder) and where it looked.
-import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { discoverModels, type DiscoverOptions, type DiscoveredModel, type DiscoveryResult, type SearchedLocation } from '../../node/models/discovery';
-import { UserFacingError } from '../../node/service';
+import type { ModelList } from '../../shared/schema';
+import { defineCommand, UsageError, useColor } from '../command';
+import { COLOR_OPTIONS, JSON_OPTION } from '../args';
 import { formatBytes } from '../../shared/units';
 
-export const MODELS_USAGE = `rightsize models [--json] [--folder DIR]... [--no-color]
-  Lists the GGUF models already on this machine (LM Studio, Ollama, Hugging Face cache,
-  node-llama-cpp) with their exact sizes, and which folders were searched.
-  --folder DIR  Also search this folder (recursively, 6 levels); repeat for more.
-  --json        { models, searched } as JSON, alone on stdout.
-`;
-
-export interface ModelsIO {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  isTTY: boolean;
-}
-
 type Colors = ReturnType<typeof pc.createColors>;
+
+type DiscoveredModel = ModelList['models'][number];
+type SearchedLocation = ModelList['searched'][number];
 
 function modelOrigin(model: DiscoveredModel): string {
   if (model.hfRepo) return model.hfRepo;
@@ -49,7 +39,7 @@ function statusLabel(location: SearchedLocation, c: Colors): string {
   return c.yellow(label);
 }
 
-export function formatModels(result: DiscoveryResult, useColor: boolean): string {
+export function formatModels(result: ModelList, useColor: boolean): string {
   const c = pc.createColors(useColor);
   const lines: string[] = [];
   if (result.models.length === 0) {
@@ -69,30 +59,19 @@ export function formatModels(result: DiscoveryResult, useColor: boolean): string
   return lines.join('\n');
 }
 
-/**
- * Runs `rightsize models`. Unknown flags throw parseArgs' ERR_PARSE_ARGS_* errors for the caller
- * to print. `options` points the search elsewhere (tests use a fake home).
- */
-export async function runModels(args: string[], io: ModelsIO, options: Pick<DiscoverOptions, 'home' | 'env' | 'platform' | 'maxFiles' | 'timeoutMs'> = {}): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      json: { type: 'boolean', default: false },
-      folder: { type: 'string', multiple: true },
-      'no-color': { type: 'boolean', default: false },
-    },
-  });
-  const folders = values.folder ?? [];
-  if (folders.some((f) => f.trim() === '')) throw new UserFacingError('--folder needs a folder path, e.g. --folder ~/models.', 'usage');
-  const env = options.env ?? process.env;
-  const result = await discoverModels({ ...options, env, extraFolders: folders });
-  if (values.json) {
-    io.stdout(`${JSON.stringify({ models: result.models, searched: result.searched }, null, 2)}\n`);
-  } else {
-    const useColor = !values['no-color'] && io.isTTY && !env.NO_COLOR;
-    io.stdout(`${formatModels(result, useColor)}\n`);
-  }
-  return 0;
-}
+export const modelsCommand = defineCommand({
+  name: 'models',
+  summary: 'GGUF models already on this machine: LM Studio, Ollama (by its names), the Hugging Face cache, node-llama-cpp, your folders.',
+  options: {
+    ...JSON_OPTION,
+    folder: { type: 'string', multiple: true, value: 'DIR', help: 'Also search this folder (recursively, 6 levels); repeat for more.' },
+    ...COLOR_OPTIONS,
+  },
+  async run({ values, io, service }) {
+    const folders = values.folder ?? [];
+    if (folders.some((f) => f.trim() === '')) throw new UsageError('--folder needs a folder path, e.g. --folder ~/models.');
+    const result = await service({ backgroundRefresh: false }).call('listModels', { folders });
+    io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatModels(result, useColor(values, io))}\n`);
+    return 0;
+  },
+});

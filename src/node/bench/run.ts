@@ -1,10 +1,8 @@
 // The one-click benchmark: runs llama-bench's pp/tg tests in the llama child process, compares the
 // result with the estimate, adds energy where a power figure exists, and saves it to history.
-// Hosts run one benchmark at a time (two would share the cores and both read wrong) and poll it.
 import { randomUUID } from 'node:crypto';
-import type { BenchRecord, BenchRunState, HardwareSnapshot, LlamaBenchComparison, SpeedCalibration } from '../../shared/schema';
+import type { BenchRecord, HardwareSnapshot, LlamaBenchComparison, SpeedCalibration } from '../../shared/schema';
 import { LlamaBenchError, runLlamaBench } from './llama-bench';
-import { runSpeedProbe } from '../probe/probe';
 import { PowerSampler } from './power';
 import { benchModel, MeasureError } from '../llama/measure';
 import { estimateResolved, modelFromFile } from '../models/resolve';
@@ -49,7 +47,7 @@ export async function runBenchmark(
   modelPath: string,
   settings: BenchSettings,
   hardware: HardwareSnapshot,
-  options: { signal?: AbortSignal; onProgress?: (p: BenchProgressInfo) => void } = {},
+  options: { signal?: AbortSignal; onProgress?: (p: BenchProgressInfo) => void; calibration?: SpeedCalibration | null } = {},
 ): Promise<BenchRecord> {
   const resolved = await modelFromFile(modelPath);
   // Sample the GPU's real power draw while it generates (NVIDIA: nvidia-smi), else fall back to TDP.
@@ -78,7 +76,7 @@ export async function runBenchmark(
     },
   );
   const llamaBench = settings.llamaBench ? await compareWithLlamaBench(settings.llamaBench, resolved.sizable.filePath as string, settings, result, options) : null;
-  const predicted = estimateResolved(resolved, hardware, { contextTokens: Math.min(resolved.sizable.maxContext, settings.promptTokens + settings.genTokens), kvType: 'f16', gpuLayers: result.gpuLayers }).tokPerSec;
+  const predicted = estimateResolved(resolved, hardware, { contextTokens: Math.min(resolved.sizable.maxContext, settings.promptTokens + settings.genTokens), kvType: 'f16', gpuLayers: result.gpuLayers, calibration: options.calibration ?? null }).tokPerSec;
   const sampled = sampler?.stop() ?? null;
   const power =
     sampled !== null && result.gpuLayers > 0
@@ -145,89 +143,5 @@ async function compareWithLlamaBench(
   } catch (error) {
     if (error instanceof LlamaBenchError && (error.code === 'cancelled' || error.code === 'timeout')) throw new MeasureError(error.message, error.code);
     return { binary, version: null, pp: null, tg: null, error: (error as Error).message };
-  }
-}
-
-/** Background runs for the app and web hosts: start, poll, cancel. One at a time. */
-export class BenchRunner {
-  private runs = new Map<string, { state: BenchRunState; controller: AbortController }>();
-
-  constructor(
-    private readonly history: () => HistoryStore,
-    private readonly hardware: () => Promise<HardwareSnapshot>,
-  ) {}
-
-  start(modelPath: string, settings: BenchSettings): BenchRunState {
-    return this.launch('bench', async (state, signal) => {
-      const record = await runBenchmark(modelPath, settings, await this.hardware(), {
-        signal,
-        onProgress: (p) => {
-          state.progress = p;
-        },
-      });
-      this.history().add(record);
-      state.record = record;
-    });
-  }
-
-  /** The quick probe; `save` stores the calibration where detection finds it. */
-  startProbe(save: (calibration: SpeedCalibration) => Promise<void>): BenchRunState {
-    return this.launch('probe', async (state, signal) => {
-      const calibration = await runSpeedProbe({
-        signal,
-        onProgress: (p) => {
-          state.progress = { phase: 'probe', done: p.fraction, total: 1, message: p.message, fraction: p.fraction };
-        },
-      });
-      await save(calibration);
-      state.calibration = calibration;
-    });
-  }
-
-  private launch(kind: BenchRunState['kind'], work: (state: BenchRunState, signal: AbortSignal) => Promise<void>): BenchRunState {
-    const busy = [...this.runs.values()].find((r) => r.state.state === 'running');
-    if (busy) throw new Error(`A ${busy.state.kind === 'probe' ? 'probe' : 'benchmark'} is already running (${busy.state.progress.message}); wait for it or cancel it first.`);
-    const runId = randomUUID();
-    const controller = new AbortController();
-    const state: BenchRunState = {
-      runId,
-      kind,
-      state: 'running',
-      progress: { phase: 'load', done: 0, total: 1, message: 'starting', fraction: 0 },
-      startedAt: new Date().toISOString(),
-      record: null,
-      calibration: null,
-      error: null,
-    };
-    this.runs.set(runId, { state, controller });
-    void (async () => {
-      try {
-        await work(state, controller.signal);
-        state.state = 'done';
-        state.progress = { ...state.progress, fraction: 1, message: 'done' };
-      } catch (error) {
-        const code = error instanceof MeasureError ? error.code : 'failed';
-        state.state = code === 'cancelled' ? 'cancelled' : code === 'timeout' ? 'timeout' : 'failed';
-        state.error = (error as Error).message;
-      }
-    })();
-    return { ...state };
-  }
-
-  get(runId: string): BenchRunState {
-    const run = this.runs.get(runId);
-    if (!run) throw new Error(`No benchmark run ${runId}.`);
-    return { ...run.state };
-  }
-
-  cancel(runId: string): BenchRunState {
-    const run = this.runs.get(runId);
-    if (!run) throw new Error(`No benchmark run ${runId}.`);
-    if (run.state.state === 'running') run.controller.abort();
-    return { ...run.state };
-  }
-
-  cancelAll(): void {
-    for (const run of this.runs.values()) if (run.state.state === 'running') run.controller.abort();
   }
 }

@@ -17,7 +17,6 @@ import {
 import { mergeHardware } from './merge/index';
 import type { NodeLlamaCppState } from './parsers/node-llama-cpp';
 import type { RawDetection } from './raw-detection';
-import { readCalibration } from '../probe/calibration-store';
 
 // Until src/node/service.ts and src/cli/ import these from their own modules.
 export { defaultCacheDir } from './collect';
@@ -129,7 +128,6 @@ export async function detectHardware(options: DetectHardwareOptions = {}): Promi
       }
     }
     const snapshot = validated(mergeHardware(merged, presets), () => minimalSnapshot(presets, merged.sources));
-    snapshot.cpu.calibration = await readCalibration(cacheDir, snapshot.cpu.model);
     return snapshot;
   } catch (error) {
     return minimalSnapshot(presets, [{ id: 'systeminformation', status: 'failed', detail: `detection failed: ${(error as Error).message}` }]);

@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PRECISIONS, type KvType, type Precision } from '../../shared/precision';
-import type { EstimateResult, HardwareSnapshot } from '../../shared/schema';
+import type { EstimateResult, HardwareSnapshot, SpeedCalibration } from '../../shared/schema';
 import { computeTarget } from '../../core/budget';
 import { layoutWeightsWithTypes } from '../../core/estimate';
 import { modelFromGguf } from '../../core/gguf-model';
@@ -97,7 +97,7 @@ export async function resolveModelArg(arg: string, quant?: string): Promise<Reso
 export function estimateResolved(
   resolved: ResolvedModel,
   hardware: HardwareSnapshot,
-  settings: { contextTokens: number; kvType: KvType; gpuLayers: number | 'auto' },
+  settings: { contextTokens: number; kvType: KvType; gpuLayers: number | 'auto'; calibration?: SpeedCalibration | null },
 ): EstimateResult {
   const target = computeTarget(hardware);
   const { sizable } = resolved;

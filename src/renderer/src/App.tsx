@@ -59,6 +59,14 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
   );
 
   useEffect(() => load(settings), [load, settings]);
+  // node-llama-cpp's answer can land after the first report (its first run on this machine): read again.
+  useEffect(
+    () =>
+      host.onEvent((event) => {
+        if (event.type === 'hardware' && event.phase === 'refreshed') load(settings);
+      }),
+    [host, load, settings],
+  );
 
   const families = useMemo(() => [...new Set(report?.rows.map((r) => r.family) ?? [])].sort(), [report]);
   const rows = useMemo(() => {
@@ -93,7 +101,7 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
         <>
           <section className="cards">
             <HardwareCard report={report}>
-              <Calibrate host={host} calibration={report.hardware.cpu.calibration} onDone={() => load(settings)} />
+              <Calibrate host={host} calibration={report.calibration} onDone={() => load(settings)} />
             </HardwareCard>
             <Ladder report={report} onPick={(modelId, quant) => setSelected({ modelId, quant })} />
           </section>

@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { HostApi } from '../../shared/api';
-import type { BenchRecord, BenchRunState, ModelList } from '../../shared/schema';
+import type { BenchRecord, ModelList } from '../../shared/schema';
 import { formatBytes } from '../../shared/units';
 import { compareWithLlamaBench } from '../../shared/bench-compare';
 import { BenchChart } from './BenchChart';
+import { useRun } from './useRun';
 
 const PRICE_KEY = 'rightsize.pricePerKwh';
 
@@ -14,13 +15,11 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
   const [models, setModels] = useState<ModelList | null>(null);
   const [history, setHistory] = useState<BenchRecord[]>([]);
   const [historyProblem, setHistoryProblem] = useState<string | null>(null);
-  const [run, setRun] = useState<BenchRunState | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [price, setPrice] = useState(() => localStorage.getItem(PRICE_KEY) ?? '');
   const [chartPath, setChartPath] = useState<string | null>(null);
   const [llamaBench, setLlamaBench] = useState<{ path: string | null; problem: string | null }>({ path: null, problem: null });
   const [withLlamaBench, setWithLlamaBench] = useState(false);
-  const timer = useRef<ReturnType<typeof setInterval> | null>(null);
 
   const loadHistory = useCallback(() => {
     host
@@ -39,28 +38,12 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
       .then((v) => setLlamaBench(v.llamaBench))
       .catch(() => undefined);
     loadHistory();
-    return () => {
-      if (timer.current) clearInterval(timer.current);
-    };
   }, [host, loadHistory]);
 
-  const poll = (runId: string): void => {
-    if (timer.current) clearInterval(timer.current);
-    timer.current = setInterval(() => {
-      host
-        .getBenchRun({ runId })
-        .then((state) => {
-          setRun(state);
-          if (state.state !== 'running') {
-            if (timer.current) clearInterval(timer.current);
-            timer.current = null;
-            loadHistory();
-            if (state.record) setChartPath(state.record.model.path);
-          }
-        })
-        .catch((e: unknown) => setError((e as Error).message));
-    }, 400);
-  };
+  const { run, error: runError, start: startRun, cancel } = useRun(host, (ended) => {
+    loadHistory();
+    if (ended.record) setChartPath(ended.record.model.path);
+  });
 
   const start = (path: string): void => {
     setError(null);
@@ -69,13 +52,7 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
       setError('Electricity price: a number per kWh, e.g. 0.30');
       return;
     }
-    host
-      .startBench({ path, pricePerKwh, withLlamaBench: withLlamaBench && llamaBench.path !== null })
-      .then((state) => {
-        setRun(state);
-        poll(state.runId);
-      })
-      .catch((e: unknown) => setError((e as Error).message));
+    startRun(() => host.startBench({ model: path, pricePerKwh, withLlamaBench: withLlamaBench && llamaBench.path !== null }));
   };
 
   const targets = [
@@ -90,7 +67,7 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
       <h2>
         Benchmark <span className="muted">llama-bench's pp512 / tg128, 5 repetitions, best thread count for this machine</span>
       </h2>
-      {error && <p className="warn">{error}</p>}
+      {(error ?? runError) && <p className="warn">{error ?? runError}</p>}
       {historyProblem && <p className="warn">{historyProblem}</p>}
       <div className="bench-controls">
         <label>
@@ -143,7 +120,7 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
             {run.state === 'running' ? run.progress.message : run.state === 'done' ? 'done' : `${run.state}: ${run.error ?? ''}`}
           </span>
           {running && (
-            <button type="button" data-testid="bench-cancel" onClick={() => void host.cancelBench({ runId: run.runId }).then(setRun)}>
+            <button type="button" data-testid="bench-cancel" onClick={cancel}>
               Cancel
             </button>
           )}

@@ -49,7 +49,6 @@ export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): Ha
     bandwidthSource: bandwidth
       ? { kind: 'measured', by: 'memory-bandwidth-probe', detail: bandwidth.detail ?? 'single-thread read bandwidth (memchr over a 128 MiB buffer)' }
       : null,
-    calibration: null,
     source: facts?.model ? { kind: 'detected', by: 'systeminformation', detail: 'cpu(), cpuFlags()' } : { kind: 'detected', by: 'node:os', detail: 'os.cpus()' },
   };
 }

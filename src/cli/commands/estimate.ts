@@ -1,0 +1,36 @@
+// `rightsize estimate`: memory per device and speed for one model, from the service.
+import { defineCommand, UsageError, useColor } from '../command';
+import { COLOR_OPTIONS, CONTEXT_OPTIONS, GPU_LAYERS_OPTION, JSON_OPTION, parseContext, parseGpuLayers, parseKv, parseWhatIf, REFRESH_OPTION, WHAT_IF_OPTIONS } from '../args';
+import { formatEstimate } from '../format';
+
+export const estimateCommand = defineCommand({
+  name: 'estimate',
+  summary: 'Memory per device (weights, repacked copy, KV, compute, output, overhead) and speed for one model.',
+  args: '<file.gguf | catalog-id | model name>',
+  description:
+    'A GGUF file is sized from its real tensors; a catalog id at --quant (default Q4_K_M); a name from\n`rightsize models` (e.g. llama3.1:8b) by its file. --gpu-layers auto finds the most layers that fit the\ndetected (or what-if) VRAM.',
+  options: {
+    ...JSON_OPTION,
+    quant: { type: 'string', value: 'Q', help: 'Precision of a catalog model: F32, F16, BF16, Q8_0, Q6_K, Q5_K_M, Q4_K_M, Q3_K_M, Q2_K.' },
+    ...CONTEXT_OPTIONS,
+    ...GPU_LAYERS_OPTION,
+    ...WHAT_IF_OPTIONS,
+    ...REFRESH_OPTION,
+    ...COLOR_OPTIONS,
+  },
+  async run({ values, positionals, io, service: makeService }) {
+    if (positionals.length !== 1) throw new UsageError('estimate needs one model: a .gguf file or a catalog id, e.g. `rightsize estimate llama-3.1-8b --quant Q4_K_M`.');
+    const whatIf = parseWhatIf(values);
+    const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false });
+    const result = await service.call('estimate', {
+      model: positionals[0] as string,
+      ...(values.quant !== undefined ? { quant: values.quant } : {}),
+      ...(values.ctx !== undefined ? { contextTokens: parseContext(values.ctx) } : {}),
+      kvType: parseKv(values.kv),
+      gpuLayers: parseGpuLayers(values['gpu-layers']),
+      ...(whatIf ? { whatIf } : {}),
+    });
+    io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatEstimate(result, useColor(values, io))}\n`);
+    return 0;
+  },
+});

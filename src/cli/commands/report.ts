@@ -1,0 +1,52 @@
+// `rightsize report`: the first screen in a terminal: hardware, the ladder and the fit matrix.
+import { spawn } from 'node:child_process';
+import { ReportSchema } from '../../shared/schema';
+import { defineCommand, useColor } from '../command';
+import { COLOR_OPTIONS, CONTEXT_OPTIONS, JSON_OPTION, parseContext, parseKv, parseWhatIf, REFRESH_OPTION, WHAT_IF_OPTIONS } from '../args';
+import { formatReport } from '../format';
+
+export const reportCommand = defineCommand({
+  name: 'report',
+  summary: 'Detected hardware, the start-small ladder and the fit matrix of every catalogued model.',
+  description: 'Default context 8192 tokens, f16 KV cache. What-if flags plan for hardware you do not have.',
+  options: { ...JSON_OPTION, ...CONTEXT_OPTIONS, ...WHAT_IF_OPTIONS, ...REFRESH_OPTION, ...COLOR_OPTIONS },
+  async run({ values, io, service: makeService }) {
+    const contextTokens = values.ctx !== undefined ? parseContext(values.ctx) : 8192;
+    const kvType = parseKv(values.kv);
+    const whatIf = parseWhatIf(values);
+    const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false });
+    if (values.refresh) await service.call('getHardware', { refresh: true });
+    const report = await service.call('getReport', { contextTokens, kvType, ...(whatIf ? { whatIf } : {}) });
+    const llama = report.hardware.sources.find((x) => x.id === 'node-llama-cpp');
+    if (llama?.status === 'skipped') refreshCacheInBackground(io.env ?? process.env);
+    io.stdout(values.json ? `${JSON.stringify(ReportSchema.parse(report), null, 2)}\n` : `${formatReport(report, useColor(values, io))}\n`);
+    return 0;
+  },
+});
+
+/**
+ * node-llama-cpp takes about a second to load, too long to wait for on every run: a detached
+ * process asks it and caches the answer for the next run (keyed by GPU and driver).
+ */
+function refreshCacheInBackground(env: NodeJS.ProcessEnv): void {
+  if (env.RIGHTSIZE_NO_BACKGROUND_REFRESH || !process.argv[1]) return;
+  try {
+    const child = spawn(process.execPath, [process.argv[1], '__refresh-cache'], { detached: true, stdio: 'ignore', env });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // The next run simply tries again.
+  }
+}
+
+/** The detached child of `refreshCacheInBackground`. */
+export const refreshCacheCommand = defineCommand({
+  name: '__refresh-cache',
+  summary: "Asks node-llama-cpp and caches its answer (run in the background by report).",
+  hidden: true,
+  options: {},
+  async run({ service }) {
+    await service({ waitForLlama: true, backgroundRefresh: false }).call('getHardware', { refresh: true });
+    return 0;
+  },
+});

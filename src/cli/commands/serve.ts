@@ -1,0 +1,41 @@
+// `rightsize serve`: the web face: the app's UI in a browser, on 127.0.0.1 with a per-run token.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startWebHost } from '../../web/server';
+import { defineCommand, UsageError } from '../command';
+import { parseInteger } from '../args';
+
+/** out/renderer, found from this module in out/main (or a chunk folder below it). */
+function builtRendererDir(): string | null {
+  for (const up of ['../', '../../']) {
+    const dir = fileURLToPath(new URL(`${up}renderer/`, import.meta.url));
+    if (existsSync(`${dir}index.html`)) return dir;
+  }
+  return null;
+}
+
+export const serveCommand = defineCommand({
+  name: 'serve',
+  summary: "The app's UI in your browser, on 127.0.0.1 only, with a token that is new each run.",
+  options: { port: { type: 'string', value: 'N', help: 'Port (default: any free one).' } },
+  async run({ values, io, service: makeService }) {
+    const port = parseInteger('--port', values.port, 0, 0, 65535);
+    const rendererDir = builtRendererDir();
+    if (!rendererDir) throw new UsageError('The UI is not built (out/renderer/index.html is missing). Run `npm run build` first.');
+    const service = makeService({ backgroundRefresh: true });
+    // Detect while the user opens the browser, so the first report is ready when the page asks.
+    void service.call('getHardware', {}).catch(() => undefined);
+    void service.call('listModels', {}).catch(() => undefined);
+    const host = await startWebHost({ service, rendererDir, port });
+    io.stdout(`rightsize web mode on 127.0.0.1 only. Open:\n  ${host.url}\n(the token in the URL is new each run; Ctrl+C stops)\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        service.dispose(); // a running benchmark's child stops with the host
+        void host.close().then(resolve);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    return 0;
+  },
+});

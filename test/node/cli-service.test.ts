@@ -1,0 +1,219 @@
+// The CLI is a face: it parses, calls the service and formats. Driven here with a fake service
+// that records every call and pushes run events, so each command is checked without hardware,
+// models or child processes.
+import { describe, expect, it } from 'vitest';
+import { buildReport } from '../../src/core/report';
+import { main, COMMANDS } from '../../src/cli/index';
+import { HostApiSchemas, type HostApiMethod, type HostEventListener } from '../../src/shared/api';
+import type { BenchRecord, RunState, SpeedCalibration } from '../../src/shared/schema';
+import { UserFacingError, type Service, type ServiceOptions } from '../../src/node/service';
+import { loadCatalog } from '../../src/node/resources';
+import { makeSnapshot } from '../helpers/hardware';
+
+interface Recorded {
+  method: HostApiMethod;
+  input: unknown;
+}
+
+const calibration: SpeedCalibration = {
+  model: 2,
+  tgBytesPerSecByType: { Q4_K: 20e9 },
+  tgSecondsPerRowByType: {},
+  ppFlopsByType: { Q4_K: 400e9 },
+  ppSecondsPerRowByType: {},
+  tgMemoryBytesPerSec: 25e9,
+  ppRamReadsPerToken: 0.05,
+  lastLevelCacheBytes: 32 * 2 ** 20,
+  tgSecondsPerToken: 0.0005,
+  tgSecondsPerLayer: 20e-6,
+  threads: { pp: 2, tg: 2 },
+  measuredAt: '2026-12-02T08:00:00.000Z',
+  durationMs: 9000,
+  runs: [],
+  source: { kind: 'measured', by: 'rightsize probe' },
+};
+
+const record: BenchRecord = {
+  id: 'r1',
+  at: '2026-12-02T08:00:00.000Z',
+  model: { path: '/m/tiny.gguf', name: 'tiny', quant: 'Q8_0', paramsB: 0.0003, fileBytes: 1_000_000 },
+  settings: { promptTokens: 512, genTokens: 128, repetitions: 5, threads: 'auto', gpuLayers: 'auto' },
+  backend: 'cpu',
+  gpuLayers: 0,
+  totalLayers: 6,
+  threads: { pp: 2, tg: 1, sweep: [] },
+  pp: { samples: [1000, 1010], mean: 1005, sd: 7.1 },
+  tg: { samples: [400, 410], mean: 405, sd: 7.1 },
+  ttftMs: 50,
+  loadMs: 20,
+  peakRssBytes: 100_000_000,
+  predictedTgTokPerSec: 380,
+  energy: null,
+  hardware: { cpu: 'Test CPU', gpus: [], ramBytes: 8e9, os: 'linux' },
+  llamaBench: null,
+  source: { kind: 'measured', by: 'rightsize bench' },
+};
+
+function runState(overrides: Partial<RunState>): RunState {
+  return {
+    runId: '00000000-0000-4000-8000-000000000001',
+    kind: 'bench',
+    state: 'running',
+    progress: { phase: 'start', done: 0, total: 1, message: 'starting', fraction: 0 },
+    startedAt: '2026-12-02T08:00:00.000Z',
+    record: null,
+    calibration: null,
+    measurement: null,
+    error: null,
+    ...overrides,
+  };
+}
+
+/** A service that answers from canned values and ends each run with `runEnd`, pushing events like the real one. */
+function fakeService(runEnd: Partial<RunState> = {}): { service: Service; calls: Recorded[]; options: Partial<ServiceOptions>[]; make: (o: ServiceOptions) => Service } {
+  const calls: Recorded[] = [];
+  const options: Partial<ServiceOptions>[] = [];
+  const listeners = new Set<HostEventListener>();
+  const emit = (run: RunState): void => listeners.forEach((l) => l({ type: 'run', run }));
+  const startRun = (kind: RunState['kind']): RunState => {
+    const started = runState({ kind });
+    emit(started);
+    emit({ ...started, progress: { ...started.progress, message: 'halfway', fraction: 0.5 } });
+    // The end arrives before the start call has even answered: the CLI must not miss it.
+    emit({ ...started, state: 'done', ...runEnd });
+    return started;
+  };
+  const answers: { [M in HostApiMethod]?: (input: never) => unknown } = {
+    getReport: () => buildReport(makeSnapshot(), loadCatalog(), { contextTokens: 8192, kvType: 'f16', calibration }, { detectMs: 1 }),
+    getHardware: () => makeSnapshot(),
+    listModels: () => ({ models: [], searched: [{ source: 'ollama', path: '/x/.ollama/models', status: 'missing' }] }),
+    listBenchHistory: () => ({ records: [record], problem: null }),
+    getVersion: () => ({ app: '9.9.9', node: '20', face: 'cli', llamaBench: { path: null, problem: null } }),
+    startBench: () => startRun('bench'),
+    startProbe: () => startRun('probe'),
+    cancelRun: () => runState({ state: 'cancelled' }),
+  };
+  const service: Service = {
+    async call(method, input) {
+      const parsed = HostApiSchemas[method].input.parse(input);
+      calls.push({ method, input: parsed });
+      const answer = answers[method];
+      if (!answer) throw new UserFacingError(`fake: ${method} not faked`, 'fake');
+      return HostApiSchemas[method].output.parse(answer(parsed as never)) as never;
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    dispose: () => undefined,
+  };
+  return {
+    service,
+    calls,
+    options,
+    make: (o) => {
+      options.push(o);
+      return service;
+    },
+  };
+}
+
+async function cli(args: string[], fake = fakeService()): Promise<{ code: number; stdout: string; stderr: string; calls: Recorded[]; options: Partial<ServiceOptions>[] }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTTY: false, env: {} }, { createService: fake.make });
+  return { code, stdout, stderr, calls: fake.calls, options: fake.options };
+}
+
+describe('the CLI over a fake service', () => {
+  it('report turns its flags into one getReport call and says the speeds are calibrated', async () => {
+    const r = await cli(['report', '--ctx', '16k', '--kv', 'q8_0', '--vram', '12GiB', '--no-color']);
+    expect(r.code).toBe(0);
+    expect(r.calls).toEqual([
+      { method: 'getReport', input: { contextTokens: 16384, kvType: 'q8_0', whatIf: { vramBytes: 12 * 2 ** 30 }, files: [], includeDiscovered: true } },
+    ]);
+    expect(r.stdout).toContain('CPU speeds calibrated by the probe of 2026-12-02 08:00');
+    expect(r.stdout).not.toContain('not yet calibrated');
+  });
+
+  it('estimate sends the model as typed and leaves defaults to the service', async () => {
+    const fake = fakeService();
+    await cli(['estimate', 'llama3.1:8b', '--gpu-layers', '20', '--json'], fake);
+    expect(fake.calls[0]).toEqual({ method: 'estimate', input: { model: 'llama3.1:8b', kvType: 'f16', gpuLayers: 20 } });
+  });
+
+  it('bench starts a run, follows its events to the end and prints llama-bench terms', async () => {
+    const r = await cli(['bench', 'llama3.1:8b', '-p', '64', '-n', '16', '-r', '2', '--no-save'], fakeService({ record }));
+    expect(r.code).toBe(0);
+    expect(r.calls[0]).toMatchObject({ method: 'startBench', input: { model: 'llama3.1:8b', promptTokens: 64, genTokens: 16, repetitions: 2, save: false, withLlamaBench: false } });
+    expect(r.stdout).toMatch(/\| tiny Q8_0 \|.*\| pp512 \| 1005\.00 ± 7\.10 \|/);
+    // Progress goes to stderr, one line per message, never to stdout.
+    expect(r.stderr).toContain('halfway');
+  });
+
+  it('a run that ends badly is an error that says what happened, and nothing is printed as a result', async () => {
+    const r = await cli(['bench', '/m/tiny.gguf'], fakeService({ state: 'failed', error: 'The llama worker was killed by SIGABRT' }));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/benchmark failed: The llama worker was killed by SIGABRT Nothing was saved to history/);
+  });
+
+  it('--llama-bench-bin reaches the service as an option of its own, never as a request field', async () => {
+    const r = await cli(['bench', '/m/tiny.gguf', '--llama-bench-bin', '/opt/llama-bench'], fakeService({ record }));
+    expect(r.options.at(-1)).toMatchObject({ llamaBenchPath: '/opt/llama-bench' });
+    expect(r.calls[0]?.input).toMatchObject({ withLlamaBench: true });
+    expect(JSON.stringify(r.calls[0]?.input)).not.toContain('/opt/llama-bench');
+  });
+
+  it('probe prints the calibration the run brought back', async () => {
+    const r = await cli(['probe'], fakeService({ kind: 'probe', calibration }));
+    expect(r.code).toBe(0);
+    expect(r.calls.map((c) => c.method)).toEqual(['startProbe']);
+    expect(r.stdout).toMatch(/Q4_K\s+generation reads 20\.0 GB\/s/);
+  });
+
+  it('models, history, hardware and version each make one call', async () => {
+    for (const [args, method] of [
+      [['models', '--folder', '/tmp/x'], 'listModels'],
+      [['history'], 'listBenchHistory'],
+      [['hardware', '--json'], 'getHardware'],
+      [['version'], 'getVersion'],
+    ] as const) {
+      const r = await cli([...args]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.calls.map((c) => c.method)).toEqual([method]);
+    }
+    expect((await cli(['version'])).stdout).toBe('9.9.9\n');
+  });
+
+  it('every command has --help from the one table, and an unknown command lists them all', async () => {
+    for (const command of COMMANDS.filter((c) => !c.hidden)) {
+      const r = await cli([command.name, '--help']);
+      expect(r.code, command.name).toBe(0);
+      expect(r.stdout).toContain(`rightsize ${command.name}`);
+      for (const option of Object.keys(command.options)) expect(r.stdout, `${command.name} --${option}`).toContain(option.length === 1 ? `-${option}` : `--${option}`);
+      expect(r.calls).toEqual([]);
+    }
+    const unknown = await cli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    for (const command of COMMANDS.filter((c) => !c.hidden)) expect(unknown.stderr).toContain(command.name);
+    const help = await cli(['help']);
+    for (const command of COMMANDS.filter((c) => !c.hidden)) expect(help.stdout).toContain(command.summary);
+  });
+
+  it('bad flags never reach the service', async () => {
+    for (const args of [
+      ['report', '--ctx', 'lots'],
+      ['bench', 'x.gguf', '-o', 'xml'],
+      ['bench', 'x.gguf', '-r', '0'],
+      ['estimate'],
+      ['measure', 'a.gguf', '--timeout', '-1'],
+      ['models', '--folder', ''],
+    ]) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.calls, args.join(' ')).toEqual([]);
+      expect(r.stderr).toMatch(/--help|help/);
+    }
+  });
+});
