@@ -2,7 +2,7 @@
 // llama-bench is built once from the llama.cpp source node-llama-cpp ships (about 4.5 minutes on
 // 2 cores) into .cache/llama-bench; set LLAMA_BENCH=/path/to/llama-bench to use another one.
 // Usage: npx tsx bench/llama-bench-compare.ts [--threads 1,2] [--quick]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Precision } from '../src/shared/precision';
 import { CatalogSchema, type CatalogModel } from '../src/shared/schema';
+import { runLlamaBench } from '../src/node/bench/llama-bench';
 import { makeScratchDir } from '../src/node/probe/scratch';
 import { writeGgufModel } from '../src/node/gguf-writer';
 import { benchModel } from '../src/node/llama/measure';
+import type { SpeedStats } from '../src/node/llama/protocol';
 
 const { values } = parseArgs({ options: { threads: { type: 'string', default: '1,2' }, quick: { type: 'boolean', default: false } } });
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -35,22 +37,22 @@ function llamaBenchPath(): string {
   return binary;
 }
 
-interface Stat {
-  mean: number;
-  sd: number;
-}
+const LLAMA_BENCH_TIMEOUT_MS = 900_000;
 
-/** One llama-bench test (pp or tg) on its own, so a crash in one (seen: AMX builds on a VM) leaves the other. */
-function runLlamaBenchTest(binary: string, model: string, threads: number, p: number, n: number, r: number): Stat | string {
-  const res = spawnSync(binary, ['-m', model, '-p', String(p), '-n', String(n), '-r', String(r), '-t', String(threads), '-ngl', '0', '-o', 'json'], { encoding: 'utf8', maxBuffer: 16 << 20 });
-  if (res.status !== 0) return `crashed (${res.signal ?? `exit ${res.status}`})`;
-  const rows = JSON.parse(res.stdout) as Array<{ n_prompt: number; n_gen: number; avg_ts: number; stddev_ts: number }>;
-  const row = rows.find((x) => (p > 0 ? x.n_prompt > 0 : x.n_gen > 0));
-  return row ? { mean: row.avg_ts, sd: row.stddev_ts } : 'no row';
-}
-
-function runLlamaBench(binary: string, model: string, threads: number, p: number, n: number, r: number): { pp: Stat | string; tg: Stat | string } {
-  return { pp: runLlamaBenchTest(binary, model, threads, p, 0, r), tg: runLlamaBenchTest(binary, model, threads, 0, n, r) };
+/** llama-bench's pp and tg through the app's runner; a test that failed is the reason why, so the other still shows. */
+async function runReference(binary: string, model: string, threads: number, p: number, n: number, r: number): Promise<{ pp: SpeedStats | string; tg: SpeedStats | string }> {
+  try {
+    const result = await runLlamaBench(
+      binary,
+      { modelPath: model, promptTokens: p, genTokens: n, repetitions: r, ppThreads: threads, tgThreads: threads, gpuLayers: 0 },
+      { timeoutMs: LLAMA_BENCH_TIMEOUT_MS },
+    );
+    const failure = (test: 'pp' | 'tg'): string => result.error?.split('; ').find((e) => e.startsWith(`${test}: `)) ?? 'failed';
+    return { pp: result.pp ?? failure('pp'), tg: result.tg ?? failure('tg') };
+  } catch (error) {
+    const message = (error as Error).message;
+    return { pp: message, tg: message };
+  }
 }
 
 async function main(): Promise<void> {
@@ -76,16 +78,16 @@ async function main(): Promise<void> {
     const m = byId(id);
     const path = join(dir, `${id}-${precision}.gguf`);
     await writeGgufModel(path, { shape: { ...m }, precision, data: 'random', contextLength: 4096, name: m.name });
-    const refs: Array<{ threads: number; tg: Stat }> = [];
-    const oursAll: Array<{ threads: number; pp: Stat; tg: Stat }> = [];
+    const refs: Array<{ threads: number; tg: SpeedStats }> = [];
+    const oursAll: Array<{ threads: number; pp: SpeedStats; tg: SpeedStats }> = [];
     for (const threads of threadCounts) {
-      const ref = runLlamaBench(binary, path, threads, p, n, r);
+      const ref = await runReference(binary, path, threads, p, n, r);
       const ours = await benchModel({ modelPath: path, promptTokens: p, genTokens: n, repetitions: r, threads, gpu: false, gpuLayers: 0, skipTtft: true }, { timeoutMs: 900_000 });
       if (typeof ref.tg !== 'string') refs.push({ threads, tg: ref.tg });
       oursAll.push({ threads, pp: ours.pp, tg: ours.tg });
       if (typeof ref.pp !== 'string') ppRatios.push(ours.pp.mean / ref.pp.mean);
-      const f = (s: Stat | string): string => (typeof s === 'string' ? s : `${s.mean.toFixed(1)} ± ${s.sd.toFixed(1)}`);
-      const ratio = (a: Stat, b: Stat | string): string => (typeof b === 'string' ? '—' : (a.mean / b.mean).toFixed(2));
+      const f = (s: SpeedStats | string): string => (typeof s === 'string' ? s : `${s.mean.toFixed(1)} ± ${s.sd.toFixed(1)}`);
+      const ratio = (a: SpeedStats, b: SpeedStats | string): string => (typeof b === 'string' ? '—' : (a.mean / b.mean).toFixed(2));
       console.log(`| ${m.name} | ${precision} | ${threads} | ${f(ref.pp)} | ${f(ours.pp)} | ${ratio(ours.pp, ref.pp)} | ${f(ref.tg)} | ${f(ours.tg)} | ${ratio(ours.tg, ref.tg)} |`);
     }
     // What the issue asks: generation at each tool's best thread count.

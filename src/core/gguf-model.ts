@@ -1,8 +1,8 @@
 // A real GGUF file as something the estimator can size: its shape from the metadata llama.cpp
 // reads (llama-arch.cpp's LLM_KV_* keys), its tensors with the types they really have.
-import type { ModelArch } from '../shared/schema';
-import type { Precision } from '../shared/precision';
-import { GgufError, type GgufHeader, type GgufValue } from './gguf-types';
+import { ModelArchSchema, type ModelArch } from '../shared/schema';
+import { PRECISIONS, type Precision } from '../shared/precision';
+import { GgufError, llamaFtypeName, type GgufHeader, type GgufValue } from './gguf-types';
 import type { ModelShape, TensorRole, TensorSpec } from './tensors';
 
 export interface GgufModel {
@@ -21,45 +21,9 @@ export interface GgufModel {
   tensorBytes: number;
 }
 
-/** llama_ftype numbers (llama.h) to names. */
-const FILE_TYPES: Record<number, string> = {
-  0: 'F32',
-  1: 'F16',
-  2: 'Q4_0',
-  3: 'Q4_1',
-  7: 'Q8_0',
-  8: 'Q5_0',
-  9: 'Q5_1',
-  10: 'Q2_K',
-  11: 'Q3_K_S',
-  12: 'Q3_K_M',
-  13: 'Q3_K_L',
-  14: 'Q4_K_S',
-  15: 'Q4_K_M',
-  16: 'Q5_K_S',
-  17: 'Q5_K_M',
-  18: 'Q6_K',
-  19: 'IQ2_XXS',
-  20: 'IQ2_XS',
-  21: 'Q2_K_S',
-  22: 'IQ3_XS',
-  23: 'IQ3_XXS',
-  24: 'IQ1_S',
-  25: 'IQ4_NL',
-  26: 'IQ3_S',
-  27: 'IQ3_M',
-  28: 'IQ2_S',
-  29: 'IQ2_M',
-  30: 'IQ4_XS',
-  31: 'IQ1_M',
-  32: 'BF16',
-  36: 'TQ1_0',
-  37: 'TQ2_0',
-  38: 'MXFP4_MOE',
-};
-const OUR_PRECISIONS = new Set<string>(['F32', 'F16', 'BF16', 'Q8_0', 'Q6_K', 'Q5_K_M', 'Q4_K_M', 'Q3_K_M', 'Q2_K']);
-
-const KNOWN_ARCHS = new Set<string>(['llama', 'qwen2', 'qwen3', 'qwen3moe', 'gemma', 'gemma2', 'gemma3', 'phi3', 'falcon', 'exaone', 'olmo2', 'granite']);
+const isPrecision = (name: string): name is Precision => (PRECISIONS as readonly string[]).includes(name);
+// An architecture the schema does not list is sized with llama's layout, the one most derive from.
+const isModelArch = (name: string): name is ModelArch => (ModelArchSchema.options as readonly string[]).includes(name);
 
 function num(value: GgufValue | undefined): number | null {
   if (typeof value === 'number') return value;
@@ -89,12 +53,20 @@ function roleOf(name: string): TensorRole {
   return 'other';
 }
 
+/** The ggml type holding most of the matrix (2D and up) bytes: what a file is "mostly"; undefined with no matrices. Ties go to the first. */
+export function dominantTensorType(tensors: readonly { readonly typeName: string; readonly bytes: number; readonly dims: readonly number[] }[]): string | undefined {
+  const bytesByType = new Map<string, number>();
+  for (const t of tensors) if (t.dims.length >= 2) bytesByType.set(t.typeName, (bytesByType.get(t.typeName) ?? 0) + t.bytes);
+  let top: string | undefined;
+  let topBytes = -1;
+  for (const [type, bytes] of bytesByType) if (bytes > topBytes) [top, topBytes] = [type, bytes];
+  return top;
+}
+
 /** Without general.file_type, name the file by the type holding most of its matrix bytes ("mostly F32"). */
 function dominantType(header: GgufHeader): string {
-  const bytes = new Map<string, number>();
-  for (const t of header.tensors) if (t.dims.length >= 2) bytes.set(t.typeName, (bytes.get(t.typeName) ?? 0) + t.bytes);
-  const top = [...bytes.entries()].sort((a, b) => b[1] - a[1])[0];
-  return top ? `mostly ${top[0]}` : 'unknown';
+  const top = dominantTensorType(header.tensors);
+  return top ? `mostly ${top}` : 'unknown';
 }
 
 export function modelFromGguf(header: GgufHeader): GgufModel {
@@ -131,7 +103,7 @@ export function modelFromGguf(header: GgufHeader): GgufModel {
   }
   const period = architecture === 'gemma2' ? 2 : architecture === 'gemma3' ? 6 : null;
   const shape: ModelShape = {
-    arch: (KNOWN_ARCHS.has(architecture) ? architecture : 'llama') as ModelArch,
+    arch: isModelArch(architecture) ? architecture : 'llama',
     layers,
     hiddenSize,
     ffnSize: Math.max(1, ffnSize),
@@ -145,7 +117,7 @@ export function modelFromGguf(header: GgufHeader): GgufModel {
     ...(window && period ? { slidingWindow: { windowTokens: window, period, globalPerPeriod: 1 } } : {}),
   };
   const fileTypeId = num(meta.get('general.file_type'));
-  const fileType = fileTypeId !== null ? (FILE_TYPES[fileTypeId] ?? `ftype ${fileTypeId}`) : dominantType(header);
+  const fileType = fileTypeId !== null ? (llamaFtypeName(fileTypeId) ?? `ftype ${fileTypeId}`) : dominantType(header);
   const name = meta.get('general.name');
   return {
     architecture,
@@ -156,7 +128,7 @@ export function modelFromGguf(header: GgufHeader): GgufModel {
     maxContext: key('context_length') ?? 2048,
     parameterCount: tensors.reduce((s, t) => s + t.dims.reduce((a, b) => a * b, 1), 0),
     fileType,
-    precision: OUR_PRECISIONS.has(fileType) ? (fileType as Precision) : null,
+    precision: isPrecision(fileType) ? fileType : null,
     tensorBytes: header.tensors.reduce((s, t) => s + t.bytes, 0),
   };
 }

@@ -6,6 +6,7 @@ import { ggmlTypeById } from './ggml';
 import {
   GGUF_DEFAULT_ALIGNMENT,
   GGUF_MAGIC,
+  GGUF_VERSION,
   GgufError,
   GgufValueType,
   type ByteSource,
@@ -13,6 +14,7 @@ import {
   type GgufHeader,
   type GgufTensorInfo,
   type GgufValue,
+  type GgufValueSpan,
 } from './gguf-types';
 
 export interface GgufParseOptions {
@@ -33,7 +35,6 @@ const GGUF_MAX_STRING_LENGTH = 1024 * 1024 * 1024;
 const GGUF_MAX_ARRAY_ELEMENTS = 1024 * 1024 * 1024;
 const GGML_MAX_DIMS = 4;
 const GGML_MAX_NAME = 64;
-const GGUF_MAX_SUPPORTED_VERSION = 3;
 const INT64_MAX = (1n << 63n) - 1n;
 
 // llama.cpp cannot read nested arrays at all; the GGUF spec allows them. A bound on depth keeps a
@@ -471,7 +472,7 @@ async function readMagicAndVersion(r: HeaderReader): Promise<2 | 3> {
       'unsupported-version',
     );
   }
-  if (version > GGUF_MAX_SUPPORTED_VERSION) {
+  if (version > GGUF_VERSION) {
     throw new GgufError(
       `the file is GGUF version ${version}, newer than the versions this rightsize reads (2 and 3): update rightsize, or download a build of the model in GGUF version 3`,
       'unsupported-version',
@@ -603,6 +604,7 @@ async function parse(source: ByteSource, options: GgufParseOptions): Promise<Ggu
   const kvCount = Number(kvCountExact);
 
   const metadata = new Map<string, GgufValue>();
+  const metadataSpans = new Map<string, GgufValueSpan>();
   let alignmentType: GgufValueType | undefined;
   for (let i = 0; i < kvCount; i++) {
     const key = await readString(r, limits, `metadata key ${i}`);
@@ -612,7 +614,9 @@ async function parse(source: ByteSource, options: GgufParseOptions): Promise<Ggu
     await r.ensure(4, what);
     const type = r.i32();
     checkValueType(type, what);
+    const start = r.pos;
     metadata.set(key, await readValue(r, limits, type, what));
+    metadataSpans.set(key, { type, start, end: r.pos });
     if (key === 'general.alignment') alignmentType = type;
   }
 
@@ -638,7 +642,7 @@ async function parse(source: ByteSource, options: GgufParseOptions): Promise<Ggu
   // As llama.cpp: the data section is aligned, and with no tensors there is none to pad to.
   const dataOffset = tensorCount > 0 ? alignUp(headerBytes, alignment) : headerBytes;
   checkTensorData(r, tensors, alignment, dataOffset);
-  return { version, metadata, tensors, alignment, dataOffset, headerBytes };
+  return { version, metadata, metadataSpans, tensors, alignment, dataOffset, headerBytes };
 }
 
 /**

@@ -5,6 +5,7 @@ import { open } from 'node:fs/promises';
 import { parseGgufHeader } from '../../src/core/gguf';
 import { GgufError, GgufValueType, type ByteSource, type GgufHeader } from '../../src/core/gguf-types';
 import { readGgufHeader } from '../../src/node/models/gguf-file';
+import { GGML_F32, GGML_Q4_0, GGML_Q4_K, buildGguf, type GgufTestKv } from './gguf-bytes';
 
 export const STORIES_PATH = new URL('../../../shared/models/stories260K.gguf', import.meta.url);
 export const DEFAULT_FUZZ_SEED = 0x6775_6666; // "guff"
@@ -49,96 +50,53 @@ export interface FuzzCase {
 
 // ---- seed corpus ----
 
-class Writer {
-  private out: number[] = [];
-  private put(size: number, write: (view: DataView) => void): this {
-    const view = new DataView(new ArrayBuffer(size));
-    write(view);
-    for (const b of new Uint8Array(view.buffer)) this.out.push(b);
-    return this;
-  }
-  u8 = (v: number) => this.put(1, (d) => d.setUint8(0, v));
-  u32 = (v: number) => this.put(4, (d) => d.setUint32(0, v, true));
-  i32 = (v: number) => this.put(4, (d) => d.setInt32(0, v, true));
-  f32 = (v: number) => this.put(4, (d) => d.setFloat32(0, v, true));
-  f64 = (v: number) => this.put(8, (d) => d.setFloat64(0, v, true));
-  u64 = (v: number | bigint) => this.put(8, (d) => d.setBigUint64(0, BigInt(v), true));
-  i64 = (v: number | bigint) => this.put(8, (d) => d.setBigInt64(0, BigInt(v), true));
-  str = (s: string) => {
-    const encoded = new TextEncoder().encode(s);
-    this.u64(encoded.length);
-    for (const b of encoded) this.out.push(b);
-    return this;
-  };
-  pad = (alignment: number) => {
-    while (this.out.length % alignment !== 0) this.out.push(0);
-    return this;
-  };
-  zeros = (n: number) => {
-    for (let i = 0; i < n; i++) this.out.push(0);
-    return this;
-  };
-  bytes = () => new Uint8Array(this.out);
-}
-
 /**
  * A small GGUF with every value type and three tensors of different types, and optionally an array of
  * arrays (the GGUF spec allows them; llama.cpp refuses them, so one sample leaves it out to stay
  * comparable with llama.cpp's verdicts).
  */
 function builtSample(version: 2 | 3, alignment: number, nested: boolean): Uint8Array {
-  const w = new Writer();
-  const kvs: [string, (w: Writer) => void][] = [
-    ['general.architecture', (x) => x.u32(GgufValueType.STRING).str('llama')],
-    ['general.alignment', (x) => x.u32(GgufValueType.UINT32).u32(alignment)],
-    ['llama.block_count', (x) => x.u32(GgufValueType.UINT32).u32(2)],
-    ['t.u8', (x) => x.u32(GgufValueType.UINT8).u8(7)],
-    ['t.i8', (x) => x.u32(GgufValueType.INT8).u8(0xf0)],
-    ['t.u16', (x) => x.u32(GgufValueType.UINT16).u8(1).u8(2)],
-    ['t.i16', (x) => x.u32(GgufValueType.INT16).u8(0xff).u8(0xff)],
-    ['t.i32', (x) => x.u32(GgufValueType.INT32).i32(-3)],
-    ['t.f32', (x) => x.u32(GgufValueType.FLOAT32).f32(0.25)],
-    ['t.bool', (x) => x.u32(GgufValueType.BOOL).u8(1)],
-    ['t.u64', (x) => x.u32(GgufValueType.UINT64).u64(1n << 62n)],
-    ['t.i64', (x) => x.u32(GgufValueType.INT64).i64(-7)],
-    ['t.f64', (x) => x.u32(GgufValueType.FLOAT64).f64(2.5)],
-    ['tokenizer.ggml.tokens', (x) => {
-      x.u32(GgufValueType.ARRAY).u32(GgufValueType.STRING).u64(40);
-      for (let i = 0; i < 40; i++) x.str(`tok${i}`);
-    }],
-    ['tokenizer.ggml.scores', (x) => {
-      x.u32(GgufValueType.ARRAY).u32(GgufValueType.FLOAT32).u64(40);
-      for (let i = 0; i < 40; i++) x.f32(-i);
-    }],
+  const tokenCount = 40;
+  const kv: GgufTestKv[] = [
+    ['general.architecture', GgufValueType.STRING, 'llama'],
+    ['general.alignment', GgufValueType.UINT32, alignment],
+    ['llama.block_count', GgufValueType.UINT32, 2],
+    ['t.u8', GgufValueType.UINT8, 7],
+    ['t.i8', GgufValueType.INT8, -16],
+    ['t.u16', GgufValueType.UINT16, 0x0201],
+    ['t.i16', GgufValueType.INT16, -1],
+    ['t.i32', GgufValueType.INT32, -3],
+    ['t.f32', GgufValueType.FLOAT32, 0.25],
+    ['t.bool', GgufValueType.BOOL, true],
+    ['t.u64', GgufValueType.UINT64, 1n << 62n],
+    ['t.i64', GgufValueType.INT64, -7n],
+    ['t.f64', GgufValueType.FLOAT64, 2.5],
+    ['tokenizer.ggml.tokens', GgufValueType.ARRAY, { itemType: GgufValueType.STRING, items: Array.from({ length: tokenCount }, (_, i) => `tok${i}`) }],
+    ['tokenizer.ggml.scores', GgufValueType.ARRAY, { itemType: GgufValueType.FLOAT32, items: Array.from({ length: tokenCount }, (_, i) => -i) }],
   ];
   if (nested) {
-    kvs.push(['t.nested', (x) => {
-      x.u32(GgufValueType.ARRAY).u32(GgufValueType.ARRAY).u64(2);
-      x.u32(GgufValueType.STRING).u64(2).str('a').str('bc');
-      x.u32(GgufValueType.INT64).u64(1).i64(9);
-    }]);
+    kv.push([
+      't.nested',
+      GgufValueType.ARRAY,
+      {
+        itemType: GgufValueType.ARRAY,
+        items: [
+          { itemType: GgufValueType.STRING, items: ['a', 'bc'] },
+          { itemType: GgufValueType.INT64, items: [9n] },
+        ],
+      },
+    ]);
   }
-  const tensors: { name: string; dims: number[]; type: number; bytes: number }[] = [
-    { name: 'token_embd.weight', dims: [64, 4], type: 2, bytes: 2 * 18 * 4 }, // Q4_0
-    { name: 'blk.0.attn_q.weight', dims: [256, 2], type: 12, bytes: 144 * 2 }, // Q4_K
-    { name: 'output_norm.weight', dims: [16], type: 0, bytes: 64 }, // F32
-  ];
-  w.u8(0x47).u8(0x47).u8(0x55).u8(0x46).u32(version).u64(tensors.length).u64(kvs.length);
-  for (const [key, write] of kvs) {
-    w.str(key);
-    write(w);
-  }
-  let offset = 0;
-  let end = 0;
-  for (const t of tensors) {
-    w.str(t.name).u32(t.dims.length);
-    for (const d of t.dims) w.i64(d);
-    w.i32(t.type).u64(offset);
-    end = offset + t.bytes;
-    offset += Math.ceil(t.bytes / alignment) * alignment;
-  }
-  w.pad(alignment).zeros(end);
-  return w.bytes();
+  return buildGguf({
+    version,
+    alignment,
+    kv,
+    tensors: [
+      { name: 'token_embd.weight', dims: [64, 4], type: GGML_Q4_0, bytes: 2 * 18 * 4 },
+      { name: 'blk.0.attn_q.weight', dims: [256, 2], type: GGML_Q4_K, bytes: 144 * 2 },
+      { name: 'output_norm.weight', dims: [16], type: GGML_F32, bytes: 64 },
+    ],
+  });
 }
 
 /** u64 fields holding small non-zero values: counts, lengths, dims. */

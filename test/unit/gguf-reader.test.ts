@@ -5,132 +5,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ggufArchitecture, metadataNumber, metadataString, parseGgufHeader, type GgufParseOptions } from '../../src/core/gguf';
-import { GgufError, GgufValueType, type ByteSource, type GgufArray, type GgufHeader } from '../../src/core/gguf-types';
+import {
+  GgufError,
+  GgufValueType,
+  llamaFtypeId,
+  llamaFtypeName,
+  llamaFtypeOfTensorType,
+  type ByteSource,
+  type GgufArray,
+  type GgufHeader,
+} from '../../src/core/gguf-types';
+import { PRECISIONS } from '../../src/shared/precision';
 import { readGgufHeader } from '../../src/node/models/gguf-file';
+import { GGML_F32, GGML_Q4_0, GgufBytes, buildGguf, type GgufSpec } from '../helpers/gguf-bytes';
 
 const STORIES = new URL('../../../shared/models/stories260K.gguf', import.meta.url);
 const STORIES_BYTES = 1_185_376;
-
-// ---- a tiny GGUF writer, enough to build every case below ----
-
-type ArrayItems = { itemType: GgufValueType; items: unknown[] };
-
-const encoder = new TextEncoder();
-
-class Bytes {
-  private chunks: Uint8Array[] = [];
-  length = 0;
-  private put(size: number, write: (view: DataView) => void): this {
-    const view = new DataView(new ArrayBuffer(size));
-    write(view);
-    return this.raw(new Uint8Array(view.buffer));
-  }
-  u8 = (v: number) => this.put(1, (d) => d.setUint8(0, v));
-  i8 = (v: number) => this.put(1, (d) => d.setInt8(0, v));
-  u16 = (v: number) => this.put(2, (d) => d.setUint16(0, v, true));
-  i16 = (v: number) => this.put(2, (d) => d.setInt16(0, v, true));
-  u32 = (v: number) => this.put(4, (d) => d.setUint32(0, v, true));
-  i32 = (v: number) => this.put(4, (d) => d.setInt32(0, v, true));
-  f32 = (v: number) => this.put(4, (d) => d.setFloat32(0, v, true));
-  f64 = (v: number) => this.put(8, (d) => d.setFloat64(0, v, true));
-  u64 = (v: number | bigint) => this.put(8, (d) => d.setBigUint64(0, BigInt(v), true));
-  i64 = (v: number | bigint) => this.put(8, (d) => d.setBigInt64(0, BigInt(v), true));
-  str = (s: string) => {
-    const encoded = encoder.encode(s);
-    return this.u64(encoded.length).raw(encoded);
-  };
-  raw = (bytes: ArrayLike<number>) => {
-    const chunk = bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes);
-    this.chunks.push(chunk);
-    this.length += chunk.length;
-    return this;
-  };
-  pad = (alignment: number) => this.raw(new Uint8Array((alignment - (this.length % alignment)) % alignment));
-  bytes = () => {
-    const out = new Uint8Array(this.length);
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return out;
-  };
-
-  scalar(type: GgufValueType, v: unknown): this {
-    switch (type) {
-      case GgufValueType.UINT8: return this.u8(v as number);
-      case GgufValueType.INT8: return this.i8(v as number);
-      case GgufValueType.UINT16: return this.u16(v as number);
-      case GgufValueType.INT16: return this.i16(v as number);
-      case GgufValueType.UINT32: return this.u32(v as number);
-      case GgufValueType.INT32: return this.i32(v as number);
-      case GgufValueType.FLOAT32: return this.f32(v as number);
-      case GgufValueType.BOOL: return this.u8(v ? 1 : 0);
-      case GgufValueType.STRING: return this.str(v as string);
-      case GgufValueType.UINT64: return this.u64(v as bigint);
-      case GgufValueType.INT64: return this.i64(v as bigint);
-      case GgufValueType.FLOAT64: return this.f64(v as number);
-      case GgufValueType.ARRAY: {
-        const array = v as ArrayItems;
-        this.u32(array.itemType).u64(array.items.length);
-        for (const item of array.items) this.scalar(array.itemType, item);
-        return this;
-      }
-    }
-    throw new Error(`bad type ${type}`);
-  }
-}
-
-interface TensorSpec {
-  name: string;
-  dims: number[];
-  type?: number;
-  /** Overrides the computed offset. */
-  offset?: bigint;
-  /** Overrides the dimension count written. */
-  nDims?: number;
-  bytes?: number;
-}
-
-interface GgufSpec {
-  version?: number;
-  magic?: number[];
-  kv?: [string, GgufValueType, unknown][];
-  tensors?: TensorSpec[];
-  alignment?: number;
-  /** Whether to append the tensor data (zeros). */
-  withData?: boolean;
-  tensorCount?: bigint;
-  kvCount?: bigint;
-}
-
-const F32 = 0;
-const Q4_0 = 2;
-
-function buildGguf(spec: GgufSpec): Uint8Array {
-  const b = new Bytes();
-  const kv = spec.kv ?? [];
-  const tensors = spec.tensors ?? [];
-  const alignment = spec.alignment ?? 32;
-  b.raw(spec.magic ?? [0x47, 0x47, 0x55, 0x46]).u32(spec.version ?? 3);
-  b.u64(spec.tensorCount ?? BigInt(tensors.length)).u64(spec.kvCount ?? BigInt(kv.length));
-  for (const [key, type, value] of kv) b.str(key).u32(type).scalar(type, value);
-  let offset = 0;
-  let dataBytes = 0;
-  for (const t of tensors) {
-    b.str(t.name).u32(t.nDims ?? t.dims.length);
-    for (const d of t.dims) b.i64(d);
-    b.i32(t.type ?? F32).u64(t.offset ?? BigInt(offset));
-    const bytes = t.bytes ?? t.dims.reduce((a, d) => a * d, 1) * 4;
-    dataBytes = offset + bytes;
-    offset += Math.ceil(bytes / alignment) * alignment;
-  }
-  if (spec.withData !== false && tensors.length > 0) {
-    b.pad(alignment);
-    b.raw(new Uint8Array(dataBytes));
-  }
-  return b.bytes();
-}
 
 function memorySource(bytes: Uint8Array, size = bytes.length): ByteSource & { reads: [number, number][] } {
   const reads: [number, number][] = [];
@@ -201,7 +91,7 @@ function sample(version: number, extra: Partial<GgufSpec> = {}): Uint8Array {
     version,
     kv: [['general.architecture', GgufValueType.STRING, 'llama'], ...ALL_TYPES],
     tensors: [
-      { name: 'token_embd.weight', dims: [64, 3], type: Q4_0, bytes: (64 / 32) * 18 * 3 },
+      { name: 'token_embd.weight', dims: [64, 3], type: GGML_Q4_0, bytes: (64 / 32) * 18 * 3 },
       { name: 'output_norm.weight', dims: [5] },
     ],
     ...extra,
@@ -302,8 +192,8 @@ describe('parseGgufHeader on built files', () => {
     expect(metadataNumber(header, 'missing')).toBeUndefined();
 
     expect(header.tensors).toEqual([
-      { name: 'token_embd.weight', dims: [64, 3], typeId: Q4_0, typeName: 'Q4_0', offset: 0n, bytes: 108 },
-      { name: 'output_norm.weight', dims: [5], typeId: F32, typeName: 'F32', offset: 128n, bytes: 20 },
+      { name: 'token_embd.weight', dims: [64, 3], typeId: GGML_Q4_0, typeName: 'Q4_0', offset: 0n, bytes: 108 },
+      { name: 'output_norm.weight', dims: [5], typeId: GGML_F32, typeName: 'F32', offset: 128n, bytes: 20 },
     ]);
     expect(header.alignment).toBe(32);
     expect(header.dataOffset % 32).toBe(0);
@@ -352,6 +242,33 @@ describe('parseGgufHeader on built files', () => {
     expect(header.metadata.get('after')).toBe(7);
     const all = await parse(bytes, { maxArrayItems: Infinity });
     expect((all.metadata.get('tokenizer.ggml.tokens') as GgufArray).items[149_999]).toBe('tok149999');
+  });
+
+  it('records where each value lies, with its type, so it can be copied verbatim', async () => {
+    const bytes = sample(3);
+    const header = await parse(bytes, { maxArrayItems: 0 });
+    expect([...header.metadataSpans.keys()]).toEqual([...header.metadata.keys()]);
+    for (const [key, type, value] of ALL_TYPES) {
+      const span = header.metadataSpans.get(key);
+      expect(span?.type, key).toBe(type);
+      expect(bytes.slice(span?.start, span?.end), key).toEqual(new GgufBytes().value(type, value).bytes());
+    }
+  });
+});
+
+describe('llama_ftype', () => {
+  it('names file types both ways, with every precision of ours among them', () => {
+    expect(llamaFtypeName(15)).toBe('Q4_K_M');
+    expect(llamaFtypeName(4)).toBeUndefined();
+    for (const precision of PRECISIONS) expect(llamaFtypeName(llamaFtypeId(precision) ?? -1)).toBe(precision);
+  });
+
+  it('gives a file mostly of one tensor type the file type llama-quantize names after it', () => {
+    expect(llamaFtypeOfTensorType('Q8_0')).toBe(7);
+    expect(llamaFtypeOfTensorType('Q4_K')).toBe(15);
+    expect(llamaFtypeOfTensorType('Q2_K')).toBe(10);
+    expect(llamaFtypeOfTensorType('MXFP4')).toBe(38);
+    expect(llamaFtypeOfTensorType('Q8_K')).toBeUndefined();
   });
 });
 
@@ -421,12 +338,12 @@ describe('parseGgufHeader rejects bad files with a reason', () => {
   });
 
   it('a string longer than the rest of the file', async () => {
-    const bytes = new Bytes().raw([0x47, 0x47, 0x55, 0x46]).u32(3).u64(0).u64(1).u64(1n << 50n).raw(new Uint8Array(40)).bytes();
+    const bytes = new GgufBytes().preamble(0, 1).u64(1n << 50n).raw(new Uint8Array(40)).bytes();
     const error = await failure(parse(bytes));
     expect(error.code).toBe('corrupt');
     expect(error.message).toMatch(/string of 1,125,899,906,842,624 bytes/);
     // A plausible length cut short is a cut-off download.
-    const cut = new Bytes().raw([0x47, 0x47, 0x55, 0x46]).u32(3).u64(0).u64(1).u64(1000).raw([0x61, 0x62]).bytes();
+    const cut = new GgufBytes().preamble(0, 1).u64(1000).raw([0x61, 0x62]).bytes();
     expect((await failure(parse(cut))).code).toBe('truncated');
   });
 
@@ -437,7 +354,7 @@ describe('parseGgufHeader rejects bad files with a reason', () => {
   });
 
   it('an array count beyond the file', async () => {
-    const bytes = new Bytes().raw([0x47, 0x47, 0x55, 0x46]).u32(3).u64(0).u64(1).str('k').u32(GgufValueType.ARRAY).u32(GgufValueType.UINT64).u64(1n << 29n).bytes();
+    const bytes = new GgufBytes().preamble(0, 1).str('k').u32(GgufValueType.ARRAY).u32(GgufValueType.UINT64).u64(1n << 29n).bytes();
     expect((await failure(parse(bytes))).code).toBe('corrupt');
   });
 
@@ -448,14 +365,14 @@ describe('parseGgufHeader rejects bad files with a reason', () => {
   });
 
   it('an unknown value type', async () => {
-    const bytes = new Bytes().raw([0x47, 0x47, 0x55, 0x46]).u32(3).u64(0).u64(1).str('k').u32(13).u64(0).bytes();
+    const bytes = new GgufBytes().preamble(0, 1).str('k').u32(13).u64(0).bytes();
     const error = await failure(parse(bytes));
     expect(error.code).toBe('corrupt');
     expect(error.message).toMatch(/value type 13/);
   });
 
   it('arrays nested without end', async () => {
-    const b = new Bytes().raw([0x47, 0x47, 0x55, 0x46]).u32(3).u64(0).u64(1).str('k').u32(GgufValueType.ARRAY);
+    const b = new GgufBytes().preamble(0, 1).str('k').u32(GgufValueType.ARRAY);
     for (let i = 0; i < 100; i++) b.u32(GgufValueType.ARRAY).u64(1);
     b.u32(GgufValueType.UINT8).u64(0);
     expect((await failure(parse(b.bytes()))).message).toMatch(/nests arrays/);
@@ -481,7 +398,7 @@ describe('parseGgufHeader rejects bad files with a reason', () => {
   });
 
   it('a row not a multiple of the block size', async () => {
-    const error = await failure(parse(buildGguf({ tensors: [{ name: 'w', dims: [33], type: Q4_0, bytes: 18 }] })));
+    const error = await failure(parse(buildGguf({ tensors: [{ name: 'w', dims: [33], type: GGML_Q4_0, bytes: 18 }] })));
     expect(error.code).toBe('corrupt');
     expect(error.message).toMatch(/not a multiple of its block size \(32\)/);
   });

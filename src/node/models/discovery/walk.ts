@@ -4,8 +4,8 @@
 import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { CandidateOrigin, LocationReport, SearchContext } from './search-state';
+import { GGUF_MAGIC } from '../../../core/gguf-types';
 
-const GGUF_MAGIC = 'GGUF';
 const MAX_JSON_BYTES = 1024 * 1024;
 
 function errorCode(error: unknown): string | undefined {
@@ -43,7 +43,7 @@ async function hasGgufMagic(file: string): Promise<boolean> {
   try {
     const buffer = Buffer.alloc(4);
     const { bytesRead } = await handle.read(buffer, 0, 4, 0);
-    return bytesRead === 4 && buffer.toString('latin1') === GGUF_MAGIC;
+    return bytesRead === 4 && buffer.readUInt32LE(0) === GGUF_MAGIC;
   } finally {
     await handle.close();
   }
