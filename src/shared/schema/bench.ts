@@ -1,0 +1,76 @@
+// A user's benchmark records (history) and runs: bench, probe and measure as background work.
+import { z } from 'zod';
+import { SourceSchema } from './source';
+import { SpeedCalibrationSchema } from './hardware';
+import { EstimateResultSchema, MeasurementSchema } from './estimate';
+
+export const SpeedStatsSchema = z.object({ samples: z.array(z.number()), mean: z.number(), sd: z.number() });
+
+const ThreadStatsSchema = SpeedStatsSchema.extend({ threads: z.number().int() });
+
+/** llama.cpp's own llama-bench on the same file, threads and GPU layers, when the host has one. */
+export const LlamaBenchComparisonSchema = z.object({
+  binary: z.string(),
+  version: z.string().nullable(),
+  pp: ThreadStatsSchema.nullable(),
+  tg: ThreadStatsSchema.nullable(),
+  /** Why there is no figure: it failed, timed out or printed something else. */
+  error: z.string().nullable(),
+});
+export type LlamaBenchComparison = z.infer<typeof LlamaBenchComparisonSchema>;
+
+export const BenchRecordSchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  model: z.object({ path: z.string(), name: z.string(), quant: z.string(), paramsB: z.number(), fileBytes: z.number().nullable() }),
+  settings: z.object({ promptTokens: z.number().int(), genTokens: z.number().int(), repetitions: z.number().int(), threads: z.union([z.number().int(), z.literal('auto')]), gpuLayers: z.union([z.number().int(), z.literal('auto')]) }),
+  backend: z.string(),
+  gpuLayers: z.number().int(),
+  totalLayers: z.number().int(),
+  threads: z.object({ pp: z.number().int(), tg: z.number().int(), sweep: z.array(z.object({ threads: z.number(), ppTokPerSec: z.number(), tgTokPerSec: z.number() })) }),
+  pp: SpeedStatsSchema,
+  tg: SpeedStatsSchema,
+  ttftMs: z.number(),
+  loadMs: z.number(),
+  peakRssBytes: z.number(),
+  /** The estimate for the same model and placement, to show next to the measurement. */
+  predictedTgTokPerSec: z.number().nullable(),
+  energy: z
+    .object({ watts: z.number(), wattsSource: SourceSchema, joulesPerToken: z.number(), costPerMillionTokens: z.number().nullable(), pricePerKwh: z.number().nullable() })
+    .nullable(),
+  hardware: z.object({ cpu: z.string(), gpus: z.array(z.string()), ramBytes: z.number(), os: z.string() }),
+  llamaBench: LlamaBenchComparisonSchema.nullable().default(null),
+  source: SourceSchema,
+});
+export type BenchRecord = z.infer<typeof BenchRecordSchema>;
+
+/** What `measure` gives: llama.cpp's own buffers next to the estimate for the same settings. */
+export const MeasureOutcomeSchema = z.object({ measurement: MeasurementSchema, estimate: EstimateResultSchema });
+export type MeasureOutcome = z.infer<typeof MeasureOutcomeSchema>;
+
+export const RunKindSchema = z.enum(['bench', 'probe', 'measure']);
+export type RunKind = z.infer<typeof RunKindSchema>;
+
+export const RunProgressSchema = z.object({ phase: z.string(), done: z.number(), total: z.number(), message: z.string(), fraction: z.number() });
+export type RunProgress = z.infer<typeof RunProgressSchema>;
+
+/**
+ * A run: long work in the llama child process that reports progress and can be cancelled. A bench
+ * is a user's benchmark of one model, the probe is the calibration run, a measure loads a file
+ * and reads llama.cpp's buffers. Only one runs at a time (two would share the cores).
+ */
+export const RunStateSchema = z.object({
+  runId: z.string(),
+  kind: RunKindSchema,
+  state: z.enum(['running', 'done', 'failed', 'cancelled', 'timeout']),
+  progress: RunProgressSchema,
+  startedAt: z.string(),
+  /** bench: the finished record (saved to history unless asked not to). */
+  record: BenchRecordSchema.nullable().default(null),
+  /** probe: the calibration it measured (saved for this machine). */
+  calibration: SpeedCalibrationSchema.nullable().default(null),
+  /** measure: what llama.cpp allocated next to the estimate. */
+  measurement: MeasureOutcomeSchema.nullable().default(null),
+  error: z.string().nullable(),
+});
+export type RunState = z.infer<typeof RunStateSchema>;

@@ -1,0 +1,89 @@
+// The model catalog and the GPU presets shipped in resources/.
+import { z } from 'zod';
+import { GpuVendorSchema } from './hardware';
+
+export const ModelArchSchema = z.enum([
+  'llama',
+  'qwen2',
+  'qwen3',
+  'qwen3moe',
+  'gemma',
+  'gemma2',
+  'gemma3',
+  'phi3',
+  'mistral',
+  'falcon',
+  'exaone',
+  'olmo2',
+  'granite',
+]);
+export type ModelArch = z.infer<typeof ModelArchSchema>;
+
+export const CatalogModelSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+  name: z.string(),
+  family: z.string(),
+  arch: ModelArchSchema,
+  /** Parameter count as published by the model's authors, in billions. */
+  publishedParamsB: z.number().positive(),
+  layers: z.number().int().positive(),
+  hiddenSize: z.number().int().positive(),
+  /** Dense FFN width (for MoE: the width of one expert). */
+  ffnSize: z.number().int().positive(),
+  /** gated: gate+up+down (SwiGLU/GeGLU); plain: up+down (Falcon's GELU MLP). */
+  ffnType: z.enum(['gated', 'plain']),
+  heads: z.number().int().positive(),
+  kvHeads: z.number().int().positive(),
+  headDim: z.number().int().positive(),
+  vocabSize: z.number().int().positive(),
+  maxContext: z.number().int().positive(),
+  tiedEmbeddings: z.boolean(),
+  experts: z
+    .object({
+      count: z.number().int().positive(),
+      active: z.number().int().positive(),
+      /** Shared experts always active (DeepSeek, Qwen MoE), each of ffnSize width unless sharedFfnSize is set. */
+      shared: z.number().int().nonnegative().default(0),
+      sharedFfnSize: z.number().int().positive().optional(),
+      /** Leading layers that are dense (DeepSeek), using denseFfnSize. */
+      denseLayers: z.number().int().nonnegative().default(0),
+      denseFfnSize: z.number().int().positive().optional(),
+    })
+    .optional(),
+  /** Layers that attend over a sliding window only (Gemma 2/3, Mistral v0.1): window tokens, and how many of every `period` layers are global. */
+  slidingWindow: z
+    .object({ windowTokens: z.number().int().positive(), period: z.number().int().positive(), globalPerPeriod: z.number().int().nonnegative() })
+    .optional(),
+  /** Published quality figure used by the recommendation ladder (e.g. MMLU 5-shot, 0-100), with its source. */
+  quality: z.object({ benchmark: z.string(), score: z.number(), source: z.string() }).optional(),
+  released: z.string().regex(/^\d{4}-\d{2}$/),
+  license: z.string(),
+  /** Where the architecture numbers come from (the model's config.json or paper). */
+  source: z.string(),
+  notes: z.string().optional(),
+});
+export type CatalogModel = z.infer<typeof CatalogModelSchema>;
+
+export const CatalogSchema = z.object({ version: z.number().int(), models: z.array(CatalogModelSchema).min(1) });
+export type Catalog = z.infer<typeof CatalogSchema>;
+
+export const GpuPresetSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  vendor: GpuVendorSchema,
+  /** Case-insensitive regular expression matched against a detected GPU name. */
+  match: z.string(),
+  vramBytes: z.number().nonnegative().nullable(),
+  memoryBandwidthGBps: z.number().positive(),
+  tdpWatts: z.number().positive().nullable(),
+  unifiedMemory: z.boolean().default(false),
+  source: z.string(),
+  /** PCI ids "vvvv:dddd" (or "vvvv:dddd:rr" with the revision where one device id covers several cards), lower-case hex. */
+  pciIds: z.array(z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{4}(:[0-9a-f]{2})?$/)).optional(),
+  /** An integrated GPU: shares system RAM, so the bandwidth is that of the RAM it usually sits next to. */
+  integrated: z.boolean().optional(),
+  /** A caveat shown with catalogued figures (e.g. a card sold with two VRAM sizes). */
+  note: z.string().optional(),
+});
+export type GpuPreset = z.infer<typeof GpuPresetSchema>;
+export const GpuPresetsSchema = z.object({ version: z.number().int(), gpus: z.array(GpuPresetSchema).min(1) });

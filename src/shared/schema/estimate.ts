@@ -1,0 +1,67 @@
+// One model sized per device (estimate), and what llama.cpp really allocated (measure).
+import { z } from 'zod';
+import { SourceSchema } from './source';
+import { BudgetSchema, FitLevelSchema, KvTypeSchema } from './report';
+
+export const DeviceMemorySchema = z.object({
+  weightsBytes: z.number().nonnegative(),
+  /** CPU only: the repacked copy x86/ARM CPUs make of some matrices while loading (CPU_REPACK). */
+  repackBytes: z.number().nonnegative(),
+  kvBytes: z.number().nonnegative(),
+  computeBytes: z.number().nonnegative(),
+  outputBytes: z.number().nonnegative(),
+  overheadBytes: z.number().nonnegative(),
+  totalBytes: z.number().nonnegative(),
+});
+export type DeviceMemory = z.infer<typeof DeviceMemorySchema>;
+
+export const ModelInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  origin: z.enum(['catalog', 'file']),
+  path: z.string().nullable(),
+  architecture: z.string(),
+  quant: z.string(),
+  paramsB: z.number().positive(),
+  layers: z.number().int().positive(),
+  maxContext: z.number().int().positive(),
+  fileBytes: z.number().nonnegative().nullable(),
+  weightsSource: SourceSchema,
+});
+
+export const EstimateResultSchema = z.object({
+  model: ModelInfoSchema,
+  settings: z.object({ contextTokens: z.number().int().positive(), kvType: KvTypeSchema, gpuLayers: z.union([z.number().int().nonnegative(), z.literal('auto')]) }),
+  backend: z.string(),
+  fit: FitLevelSchema,
+  gpuLayers: z.number().int().nonnegative(),
+  totalLayers: z.number().int().positive(),
+  devices: z.object({ gpu: DeviceMemorySchema, cpu: DeviceMemorySchema }),
+  totalBytes: z.number().nonnegative(),
+  peakLoadBytes: z.number().nonnegative(),
+  tokPerSec: z.number().nullable(),
+  /** 512-token prompt speed, CPU rows of a calibrated machine only. */
+  promptTokPerSec: z.number().nullable().default(null),
+  why: z.string(),
+  budget: BudgetSchema,
+  memorySource: SourceSchema,
+  speedSource: SourceSchema,
+  promptSource: SourceSchema.nullable().default(null),
+});
+export type EstimateResult = z.infer<typeof EstimateResultSchema>;
+
+export const MeasurementSchema = z.object({
+  model: ModelInfoSchema,
+  settings: z.object({ contextTokens: z.number().int().positive(), kvType: KvTypeSchema, gpuLayers: z.union([z.number().int().nonnegative(), z.literal('auto')]), threads: z.number().int().positive() }),
+  backend: z.string(),
+  gpuLayers: z.number().int().nonnegative(),
+  totalLayers: z.number().int().nonnegative(),
+  devices: z.object({ gpu: DeviceMemorySchema, cpu: DeviceMemorySchema }),
+  /** llama.cpp's buffers summed (weights incl. the repacked copy, KV, compute, output). */
+  buffersBytes: z.number().nonnegative(),
+  rss: z.object({ beforeLoadBytes: z.number(), afterLoadBytes: z.number(), afterContextBytes: z.number(), peakBytes: z.number() }),
+  loadMs: z.number(),
+  buffers: z.array(z.object({ device: z.string(), kind: z.string(), bytes: z.number() })),
+  source: SourceSchema,
+});
+export type Measurement = z.infer<typeof MeasurementSchema>;

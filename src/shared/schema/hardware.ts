@@ -1,0 +1,122 @@
+// Detected (or what-if) hardware: GPUs, RAM, CPU, each figure with its source; and the probe's calibration.
+import { z } from 'zod';
+import { AlternativeSchema, SourceSchema } from './source';
+
+export const GpuBackendSchema = z.enum(['cuda', 'metal', 'vulkan', 'rocm', 'none']);
+export type GpuBackend = z.infer<typeof GpuBackendSchema>;
+
+export const GpuVendorSchema = z.enum(['nvidia', 'amd', 'intel', 'apple', 'other']);
+export type GpuVendor = z.infer<typeof GpuVendorSchema>;
+
+export const GpuSchema = z.object({
+  name: z.string(),
+  vendor: GpuVendorSchema,
+  /** Memory the GPU can use for a model: dedicated VRAM, or for unified memory the GPU's working-set budget. Null when unknown. */
+  vramBytes: z.number().nonnegative().nullable(),
+  vramFreeBytes: z.number().nonnegative().nullable(),
+  backend: GpuBackendSchema,
+  driver: z.string().nullable(),
+  integrated: z.boolean(),
+  unifiedMemory: z.boolean(),
+  /** For unified memory: the share of RAM the GPU may use (Apple's recommendedMaxWorkingSetSize / RAM). */
+  unifiedShareOfRam: z.number().min(0).max(1).nullable(),
+  memoryBandwidthBytesPerSec: z.number().positive().nullable(),
+  tdpWatts: z.number().positive().nullable(),
+  source: SourceSchema,
+  vramSource: SourceSchema,
+  bandwidthSource: SourceSchema.nullable(),
+  alternatives: z.array(AlternativeSchema),
+  notes: z.array(z.string()),
+});
+export type Gpu = z.infer<typeof GpuSchema>;
+
+export const DetectionSourceIdSchema = z.enum([
+  'systeminformation',
+  'node-llama-cpp',
+  'nvidia-smi',
+  'rocm-smi',
+  'windows-registry',
+  'system_profiler',
+  'memory-bandwidth-probe',
+  'what-if',
+]);
+export type DetectionSourceId = z.infer<typeof DetectionSourceIdSchema>;
+
+export const SourceStatusSchema = z.object({
+  id: DetectionSourceIdSchema,
+  status: z.enum(['ok', 'unavailable', 'failed', 'timeout', 'cached', 'skipped']),
+  detail: z.string().optional(),
+  durationMs: z.number().nonnegative().optional(),
+});
+export type SourceStatus = z.infer<typeof SourceStatusSchema>;
+
+/** What a quick probe measured on this machine's CPU, to calibrate speed estimates. */
+export const SpeedCalibrationSchema = z.object({
+  /** The probe's model of a token's time; calibrations of an older model are measured again. */
+  model: z.literal(2),
+  /** Effective weight-read speed during generation, by ggml type (bytes per second). */
+  tgBytesPerSecByType: z.record(z.string(), z.number().positive()),
+  /** Cost of each matrix row during generation, by ggml type (seconds): large for some kernels (F16 on x86). */
+  tgSecondsPerRowByType: z.record(z.string(), z.number().nonnegative()),
+  /** Effective matrix throughput during prompt processing, by ggml type (FLOP per second). */
+  ppFlopsByType: z.record(z.string(), z.number().positive()),
+  /** Cost of each matrix row per prompt token, by ggml type (seconds). */
+  ppSecondsPerRowByType: z.record(z.string(), z.number().nonnegative()),
+  /**
+   * For weights larger than the last-level cache, the share of the model read again from RAM for
+   * each prompt token (matrix tiles stream the weights once per block of tokens).
+   */
+  ppRamReadsPerToken: z.number().nonnegative(),
+  /**
+   * Read speed from RAM during generation (bytes per second), from a file larger than the last-level
+   * cache: a model that fits in that cache is bound by compute, a larger one by the slower of the two.
+   */
+  tgMemoryBytesPerSec: z.number().positive(),
+  lastLevelCacheBytes: z.number().nonnegative(),
+  /** Fixed cost of one generated token (graph, thread start, the JS round trip) and of each layer's ops, seconds. */
+  tgSecondsPerToken: z.number().nonnegative(),
+  tgSecondsPerLayer: z.number().nonnegative(),
+  threads: z.object({ pp: z.number().int().positive(), tg: z.number().int().positive() }),
+  measuredAt: z.string(),
+  durationMs: z.number(),
+  /** What the probe measured, file by file, before deriving the figures above. */
+  runs: z
+    .array(z.object({ label: z.string(), readBytes: z.number(), layers: z.number().int(), rows: z.number(), tgTokPerSec: z.number(), ppTokPerSec: z.number() }))
+    .default([]),
+  source: SourceSchema,
+});
+export type SpeedCalibration = z.infer<typeof SpeedCalibrationSchema>;
+
+export const HardwareSnapshotSchema = z.object({
+  os: z.object({
+    platform: z.string(),
+    distro: z.string().nullable(),
+    release: z.string().nullable(),
+    arch: z.string(),
+    source: SourceSchema,
+  }),
+  cpu: z.object({
+    model: z.string(),
+    vendor: z.string().nullable(),
+    physicalCores: z.number().int().positive(),
+    logicalCores: z.number().int().positive(),
+    /** Upper-case SIMD flags that matter to llama.cpp: AVX, AVX2, AVX512F, AVX512_VNNI, F16C, FMA, NEON, SVE... */
+    simd: z.array(z.string()),
+    /** Effective read bandwidth of RAM, for CPU speed estimates. */
+    memoryBandwidthBytesPerSec: z.number().positive().nullable(),
+    bandwidthSource: SourceSchema.nullable(),
+    source: SourceSchema,
+  }),
+  ram: z.object({
+    totalBytes: z.number().positive(),
+    availableBytes: z.number().nonnegative().nullable(),
+    swapTotalBytes: z.number().nonnegative().nullable(),
+    source: SourceSchema,
+  }),
+  gpus: z.array(GpuSchema),
+  /** Status of each detection source, so a missing one is shown as unavailable, not hidden. */
+  sources: z.array(SourceStatusSchema),
+  whatIf: z.boolean(),
+  detectedAt: z.string(),
+});
+export type HardwareSnapshot = z.infer<typeof HardwareSnapshotSchema>;

@@ -1,0 +1,123 @@
+// The report: every catalog model at every precision, fitted to the hardware, and the ladder.
+import { z } from 'zod';
+import { FIT_LEVELS, KV_TYPES, PRECISIONS } from '../precision';
+import { SourceSchema } from './source';
+import { HardwareSnapshotSchema, SpeedCalibrationSchema } from './hardware';
+
+export const PrecisionSchema = z.enum(PRECISIONS);
+export const KvTypeSchema = z.enum(KV_TYPES);
+export const FitLevelSchema = z.enum(FIT_LEVELS);
+
+export const MemoryBreakdownSchema = z.object({
+  weightsBytes: z.number().nonnegative(),
+  kvBytes: z.number().nonnegative(),
+  computeBytes: z.number().nonnegative(),
+  overheadBytes: z.number().nonnegative(),
+  totalBytes: z.number().nonnegative(),
+  /** Of the total, what sits in VRAM and what in RAM for the chosen fit. */
+  gpuBytes: z.number().nonnegative(),
+  cpuBytes: z.number().nonnegative(),
+  /** RAM while loading on x86 CPUs, where llama.cpp repacks Q4_0/Q4_K weights next to the mapped file. */
+  peakLoadBytes: z.number().nonnegative(),
+});
+export type MemoryBreakdown = z.infer<typeof MemoryBreakdownSchema>;
+
+export const ReportRowSchema = z.object({
+  modelId: z.string(),
+  name: z.string(),
+  family: z.string(),
+  paramsB: z.number().positive(),
+  activeParamsB: z.number().positive(),
+  /** A precision of the matrix (Q4_K_M), or a local file's own type (IQ4_XS). */
+  quant: z.string(),
+  contextTokens: z.number().int().positive(),
+  fit: FitLevelSchema,
+  gpuLayers: z.number().int().nonnegative(),
+  totalLayers: z.number().int().positive(),
+  memory: MemoryBreakdownSchema,
+  /** Expected generation speed; null when the model does not fit. */
+  tokPerSec: z.number().nonnegative().nullable(),
+  speedSource: SourceSchema,
+  /** Prompt processing speed for a 512-token prompt: only for CPU rows once a probe calibrated this machine. */
+  promptTokPerSec: z.number().positive().nullable().default(null),
+  promptSource: SourceSchema.nullable().default(null),
+  memorySource: SourceSchema,
+  /** A short sentence on why this fit (which budget ran out). */
+  why: z.string(),
+  /** A catalogued model, or a GGUF file on this machine. */
+  origin: z.enum(['catalog', 'file']),
+  filePath: z.string().optional(),
+});
+export type ReportRow = z.infer<typeof ReportRowSchema>;
+
+export const LadderStepSchema = z.object({
+  modelId: z.string(),
+  name: z.string(),
+  quant: z.string(),
+  fit: FitLevelSchema,
+  tokPerSec: z.number().nullable(),
+  reason: z.string(),
+});
+export type LadderStep = z.infer<typeof LadderStepSchema>;
+
+export const RecommendationSchema = z.object({
+  start: LadderStepSchema.nullable(),
+  scaleUp: LadderStepSchema.nullable(),
+  ceiling: LadderStepSchema.nullable(),
+});
+export type Recommendation = z.infer<typeof RecommendationSchema>;
+
+export const BudgetSchema = z.object({
+  gpuBytes: z.number().nonnegative(),
+  gpuHeadroomBytes: z.number().nonnegative(),
+  ramBytes: z.number().nonnegative(),
+  ramHeadroomBytes: z.number().nonnegative(),
+  unifiedMemory: z.boolean(),
+  gpuName: z.string().nullable(),
+  explanation: z.string(),
+});
+export type Budget = z.infer<typeof BudgetSchema>;
+
+export const FileProblemSchema = z.object({ path: z.string(), message: z.string() });
+
+export const ReportSchema = z.object({
+  schemaVersion: z.literal(1),
+  generatedAt: z.string(),
+  hardware: HardwareSnapshotSchema,
+  settings: z.object({ contextTokens: z.number().int().positive(), kvType: KvTypeSchema }),
+  budget: BudgetSchema,
+  rows: z.array(ReportRowSchema),
+  recommendation: RecommendationSchema,
+  /** GGUF files asked for that could not be sized, with the reason. */
+  fileProblems: z.array(FileProblemSchema).default([]),
+  timings: z.object({ detectMs: z.number().nonnegative(), estimateMs: z.number().nonnegative() }),
+  /** The probe's calibration of this machine that CPU speeds used, or null (speeds from bandwidth alone). */
+  calibration: SpeedCalibrationSchema.nullable().default(null),
+});
+export type Report = z.infer<typeof ReportSchema>;
+
+/** Hardware a user does not have: any field given replaces the detected one. */
+export const WhatIfSchema = z
+  .object({
+    vramBytes: z.number().int().nonnegative().max(2 ** 50).optional(),
+    ramBytes: z.number().int().positive().max(2 ** 50).optional(),
+    gpuName: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+export type WhatIf = z.infer<typeof WhatIfSchema>;
+
+/** A sanity bound on requests; the catalog's own maxima give the friendly limit. */
+export const MAX_CONTEXT_TOKENS = 1_000_000_000;
+
+export const ReportRequestSchema = z
+  .object({
+    contextTokens: z.number().int().positive().max(MAX_CONTEXT_TOKENS).default(8192),
+    kvType: KvTypeSchema.default('f16'),
+    whatIf: WhatIfSchema.optional(),
+    /** Local GGUF files to size next to the catalog (absolute paths). */
+    files: z.array(z.string().min(1).max(4096)).max(32).default([]),
+    /** Also size the GGUF files found in LM Studio, Ollama, the Hugging Face cache and node-llama-cpp's folder. */
+    includeDiscovered: z.boolean().default(true),
+  })
+  .strict();
+export type ReportRequest = z.input<typeof ReportRequestSchema>;

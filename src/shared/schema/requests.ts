@@ -1,0 +1,62 @@
+// What a face asks of the service: the inputs of estimate, measure, bench and models.
+import { z } from 'zod';
+import { KvTypeSchema, MAX_CONTEXT_TOKENS, WhatIfSchema } from './report';
+
+/** A file path, or a name `rightsize models` found (an Ollama name such as llama3.1:8b, a file or display name). */
+const ModelRefSchema = z.string().min(1).max(4096);
+const GpuLayersSchema = z.union([z.number().int().min(0).max(100_000), z.literal('auto')]);
+
+export const BenchStartSchema = z
+  .object({
+    model: ModelRefSchema,
+    promptTokens: z.number().int().min(1).max(65536).default(512),
+    genTokens: z.number().int().min(1).max(65536).default(128),
+    repetitions: z.number().int().min(1).max(50).default(5),
+    threads: z.union([z.number().int().min(1).max(512), z.literal('auto')]).default('auto'),
+    gpuLayers: GpuLayersSchema.default('auto'),
+    pricePerKwh: z.number().min(0).max(1000).nullable().default(null),
+    /** Also run the llama-bench this host found (never a path from the caller). */
+    withLlamaBench: z.boolean().default(false),
+    /** Add the finished run to history. */
+    save: z.boolean().default(true),
+    timeoutSeconds: z.number().int().min(1).max(86_400).default(600),
+  })
+  .strict();
+export type BenchStart = z.input<typeof BenchStartSchema>;
+
+export const ModelsRequestSchema = z
+  .object({
+    refresh: z.boolean().default(false),
+    /** Folders to search besides the usual places (recursively, 6 levels). */
+    folders: z.array(z.string().min(1).max(4096)).max(32).default([]),
+  })
+  .strict();
+
+/** One model sized for one setting: a GGUF file (its real tensors) or a catalog id at a precision. */
+export const EstimateRequestSchema = z
+  .object({
+    model: ModelRefSchema,
+    /** Catalog models only (default Q4_K_M); a file has its own types. */
+    quant: z.string().min(1).max(32).optional(),
+    /** Default: 8192 or the model's maximum, whichever is less. */
+    contextTokens: z.number().int().positive().max(MAX_CONTEXT_TOKENS).optional(),
+    kvType: KvTypeSchema.default('f16'),
+    gpuLayers: GpuLayersSchema.default('auto'),
+    whatIf: WhatIfSchema.optional(),
+  })
+  .strict();
+export type EstimateRequest = z.input<typeof EstimateRequestSchema>;
+
+export const MeasureRequestSchema = z
+  .object({
+    /** A GGUF file: measuring loads it. */
+    path: z.string().min(1).max(4096),
+    /** Default: 4096 or the model's maximum, whichever is less. */
+    contextTokens: z.number().int().positive().max(MAX_CONTEXT_TOKENS).optional(),
+    kvType: KvTypeSchema.default('f16'),
+    gpuLayers: GpuLayersSchema.default('auto'),
+    threads: z.number().int().min(1).max(512).optional(),
+    timeoutSeconds: z.number().int().min(1).max(86_400).default(300),
+  })
+  .strict();
+export type MeasureRequest = z.input<typeof MeasureRequestSchema>;
