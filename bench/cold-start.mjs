@@ -1,56 +1,93 @@
 #!/usr/bin/env node
-// Cold start of `rightsize report --json`, side by side in one run with node-llama-cpp's own
-// `inspect gpu`. Each run is a fresh process; "first run" also has an empty cache folder (no
-// cached node-llama-cpp answer, no cached RAM bandwidth), "cached" reuses one.
-// Usage: node bench/cold-start.mjs [repetitions=5]
+// Cold start of `rightsize report --json` next to node-llama-cpp's own `inspect gpu`, interleaved
+// in one run (this VM moves 20-30% from minute to minute, so each round runs every command once,
+// in a rotating order). Each run is a fresh process; "first run" also has an empty cache folder (no
+// cached node-llama-cpp answer, no cached RAM bandwidth), "cached" reuses one. Peak memory comes
+// from /usr/bin/time where it exists.
+// Usage: node bench/cold-start.mjs [rounds=7]   (writes bench/results/cold-start-<date>.md)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const reps = Number(process.argv[2] ?? 5);
+const rounds = Number(process.argv[2] ?? 7);
 const bin = join(root, 'bin/rightsize.js');
 const nlc = join(root, 'node_modules/node-llama-cpp/dist/cli/cli.js');
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
-function time(label, command, args, env = {}) {
-  const ms = [];
-  for (let i = 0; i < reps; i++) {
-    const extraEnv = typeof env === 'function' ? env() : env;
-    const started = process.hrtime.bigint();
-    const res = spawnSync(command, args, { cwd: root, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
-    const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
-    if (res.status !== 0) throw new Error(`${label} failed: ${res.stderr}`);
-    ms.push(elapsed);
-    if (extraEnv.RIGHTSIZE_CACHE_DIR && typeof env === 'function') {
-      // A first run leaves a detached process asking node-llama-cpp for the next run; let it
-      // finish so it does not steal CPU from the next measurement.
-      const deadline = Date.now() + 10_000;
-      while (!existsSync(join(extraEnv.RIGHTSIZE_CACHE_DIR, 'node-llama-cpp.json')) && Date.now() < deadline) spawnSync('sleep', ['0.1']);
-      spawnSync('sleep', ['0.3']);
-      rmSync(extraEnv.RIGHTSIZE_CACHE_DIR, { recursive: true, force: true });
-    }
-  }
-  const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
-  const sd = Math.sqrt(ms.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, ms.length - 1));
-  return { label, mean, sd, min: Math.min(...ms), max: Math.max(...ms) };
+/** Runs once; returns wall seconds and peak RSS in MiB (null without /usr/bin/time). */
+function runOnce(command, args, env) {
+  const [file, argv] = gnuTime ? [gnuTime, ['-f', '%M', command, ...args]] : [command, args];
+  const started = process.hrtime.bigint();
+  const res = spawnSync(file, argv, { cwd: root, env: { ...process.env, RIGHTSIZE_NO_BACKGROUND_REFRESH: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (res.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${res.stderr}`);
+  const kib = gnuTime ? Number(/(\d+)\s*$/.exec(res.stderr.toString())?.[1]) : NaN;
+  return { seconds, rssMiB: Number.isFinite(kib) ? kib / 1024 : null };
+}
+
+/** A first run leaves a detached process asking node-llama-cpp; let it finish before the next measurement. */
+function settleFirstRun(cacheDir) {
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(join(cacheDir, 'node-llama-cpp.json')) && Date.now() < deadline) spawnSync('sleep', ['0.1']);
+  spawnSync('sleep', ['0.3']);
+  rmSync(cacheDir, { recursive: true, force: true });
 }
 
 const warmCache = mkdtempSync(join(tmpdir(), 'rightsize-bench-'));
-spawnSync(process.execPath, [bin, 'report', '--json', '--refresh'], { cwd: root, env: { ...process.env, RIGHTSIZE_CACHE_DIR: warmCache }, stdio: 'ignore' });
+const warmData = mkdtempSync(join(tmpdir(), 'rightsize-bench-data-'));
+spawnSync(process.execPath, [bin, 'report', '--json', '--refresh'], { cwd: root, env: { ...process.env, RIGHTSIZE_CACHE_DIR: warmCache, RIGHTSIZE_DATA_DIR: warmData }, stdio: 'ignore' });
 
-const rows = [
-  time('rightsize report --json (first run, empty cache)', process.execPath, [bin, 'report', '--json'], () => ({ RIGHTSIZE_CACHE_DIR: mkdtempSync(join(tmpdir(), 'rightsize-bench-')) })),
-  time('rightsize report --json (cached detection)', process.execPath, [bin, 'report', '--json'], { RIGHTSIZE_CACHE_DIR: warmCache }),
-  time('rightsize report --json --refresh (waits for node-llama-cpp)', process.execPath, [bin, 'report', '--json', '--refresh'], { RIGHTSIZE_CACHE_DIR: warmCache }),
-  time('node-llama-cpp inspect gpu (direct)', process.execPath, [nlc, 'inspect', 'gpu']),
-  time('npx node-llama-cpp inspect gpu', 'npx', ['--no', 'node-llama-cpp', 'inspect', 'gpu']),
+const commands = [
+  {
+    label: 'rightsize report --json (first run, empty cache)',
+    run: () => {
+      const cache = mkdtempSync(join(tmpdir(), 'rightsize-bench-'));
+      const r = runOnce(process.execPath, [bin, 'report', '--json'], { RIGHTSIZE_CACHE_DIR: cache, RIGHTSIZE_DATA_DIR: warmData });
+      settleFirstRun(cache);
+      return r;
+    },
+  },
+  { label: 'rightsize report --json (cached detection)', key: 'cached', run: () => runOnce(process.execPath, [bin, 'report', '--json'], { RIGHTSIZE_CACHE_DIR: warmCache, RIGHTSIZE_DATA_DIR: warmData }) },
+  { label: 'rightsize report --json --refresh (waits for node-llama-cpp)', run: () => runOnce(process.execPath, [bin, 'report', '--json', '--refresh'], { RIGHTSIZE_CACHE_DIR: warmCache, RIGHTSIZE_DATA_DIR: warmData }) },
+  { label: 'node-llama-cpp inspect gpu (direct)', key: 'inspect', run: () => runOnce(process.execPath, [nlc, 'inspect', 'gpu'], {}) },
+  { label: 'npx node-llama-cpp inspect gpu', run: () => runOnce('npx', ['--no', 'node-llama-cpp', 'inspect', 'gpu'], {}) },
 ];
+const samples = commands.map(() => []);
+for (let round = 0; round < rounds; round++) {
+  for (let k = 0; k < commands.length; k++) {
+    const i = (k + round) % commands.length;
+    samples[i].push(commands[i].run());
+  }
+}
 rmSync(warmCache, { recursive: true, force: true });
+rmSync(warmData, { recursive: true, force: true });
 
-console.log(`Cold start, ${reps} runs each, on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} threads), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.versions.node}`);
-console.log('');
-console.log('| command | mean (s) | sd (s) | min (s) | max (s) |');
-console.log('|---|---:|---:|---:|---:|');
-for (const r of rows) console.log(`| ${r.label} | ${(r.mean / 1000).toFixed(3)} | ${(r.sd / 1000).toFixed(3)} | ${(r.min / 1000).toFixed(3)} | ${(r.max / 1000).toFixed(3)} |`);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const rows = commands.map((c, i) => {
+  const seconds = samples[i].map((s) => s.seconds);
+  const rss = samples[i].map((s) => s.rssMiB).filter((x) => x !== null);
+  return { ...c, median: median(seconds), min: Math.min(...seconds), max: Math.max(...seconds), rss: rss.length ? median(rss) : null };
+});
+const byKey = Object.fromEntries(rows.filter((r) => r.key).map((r) => [r.key, r]));
+const lines = [
+  `Cold start, ${rounds} interleaved rounds, on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} threads), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+  '',
+  '| command | median (s) | min (s) | max (s) | peak RSS (MiB, median) |',
+  '|---|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.label} | ${r.median.toFixed(3)} | ${r.min.toFixed(3)} | ${r.max.toFixed(3)} | ${r.rss === null ? 'n/a' : r.rss.toFixed(0)} |`),
+  '',
+  `rightsize report --json (cached) / node-llama-cpp inspect gpu: ${(byKey.cached.median / byKey.inspect.median).toFixed(2)}x the time` +
+    (byKey.cached.rss !== null && byKey.inspect.rss !== null ? `, ${(byKey.cached.rss / byKey.inspect.rss).toFixed(2)}x the memory` : '') +
+    ' (target: at most 0.5x the time).',
+];
+console.log(lines.join('\n'));
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+const out = join(root, `bench/results/cold-start-${new Date().toISOString().slice(0, 10)}.md`);
+writeFileSync(out, `# Cold start\n\n\`node bench/cold-start.mjs ${rounds}\`\n\n${lines.join('\n')}\n`);
+console.log(`\n(written to ${out})`);

@@ -3,7 +3,7 @@
 // builds first when nothing is built yet or when a source file is newer than the build, so a
 // `git pull` never leaves it silently running stale code. An installed package has no src/ and
 // runs what it shipped.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,16 +30,42 @@ function staleness() {
   return newestSourceMs() > statSync(cli).mtimeMs ? 'sources changed since the last build' : null;
 }
 
-const why = staleness();
-if (why) {
-  process.stderr.write(`rightsize: ${why}, building (a few seconds)...\n`);
-  const electronVite = fileURLToPath(new URL('../node_modules/electron-vite/bin/electron-vite.js', import.meta.url));
-  const build = spawnSync(process.execPath, [electronVite, 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (build.status !== 0 || !existsSync(cli)) {
-    process.stderr.write('rightsize: the build failed; run `npm run build` to see why.\n');
-    process.exit(1);
+/** One build at a time: a second `rightsize` started meanwhile waits for it instead of building too. */
+function buildOnce(why) {
+  const lock = join(root, 'out', '.build-lock');
+  mkdirSync(join(root, 'out'), { recursive: true });
+  let fd = null;
+  const deadline = Date.now() + 120_000;
+  while (fd === null) {
+    try {
+      fd = openSync(lock, 'wx');
+    } catch {
+      const info = statSync(lock, { throwIfNoEntry: false });
+      // A lock older than two minutes belongs to a build that died.
+      if (info && Date.now() - info.mtimeMs > 120_000) rmSync(lock, { force: true });
+      else if (Date.now() > deadline) break;
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
+  try {
+    if (!staleness()) return; // another process built it while we waited
+    process.stderr.write(`rightsize: ${why}, building (a few seconds)...\n`);
+    const electronVite = fileURLToPath(new URL('../node_modules/electron-vite/bin/electron-vite.js', import.meta.url));
+    const build = spawnSync(process.execPath, [electronVite, 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (build.status !== 0 || !existsSync(cli)) {
+      process.stderr.write('rightsize: the build failed; run `npm run build` to see why.\n');
+      process.exit(1);
+    }
+  } finally {
+    if (fd !== null) {
+      closeSync(fd);
+      rmSync(lock, { force: true });
+    }
   }
 }
+
+const why = staleness();
+if (why) buildOnce(why);
 const { main } = await import(new URL('../out/main/cli.js', import.meta.url).href);
 const code = await main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),

@@ -1,13 +1,14 @@
 // Follows a run started through the service: a progress bar on a terminal (a line per step
 // otherwise), Ctrl+C cancels it at once, and the run's end state comes back.
-import cliProgress from 'cli-progress';
 import type { RunState } from '../shared/schema';
 import type { Service } from '../node/service';
 import { runEvents, type CliIO } from './command';
 
 export async function followRun(service: Service, io: CliIO, start: () => Promise<RunState>): Promise<RunState> {
   const events = runEvents(service);
-  const bar = io.isTTY ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {message}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  // The bar's library loads only for runs on a terminal.
+  const cliProgress = io.isTTY ? (await import('cli-progress')).default : null;
+  const bar = cliProgress ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {message}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
   let lastMessage = '';
   let runId: string | null = null;
   events.onProgress(({ run }) => {

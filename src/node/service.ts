@@ -2,12 +2,15 @@
 // faces over it: each translates its transport to `call` (which validates input and output with
 // the shared schemas) and `onEvent` (runs' progress, detection news), and formats the answer.
 import type { z } from 'zod';
+import { DEFAULT_CONTEXT_TOKENS, DEFAULT_MEASURE_CONTEXT_TOKENS } from '../shared/defaults';
 import { HostApiSchemas, type HostApiInput, type HostApiMethod, type HostApiOutput, type HostEvent, type HostEventListener } from '../shared/api';
-import type { HardwareSnapshot, ModelList, RunState, SpeedCalibration } from '../shared/schema';
+import { stat } from 'node:fs/promises';
+import type { HardwareSnapshot, ModelList, Report, RunState, SpeedCalibration } from '../shared/schema';
 import { buildReport, ReportInputError } from '../core/report';
 import { GgufError } from '../core/gguf-types';
 import { DEFAULT_BENCH, runBenchmark } from './bench/run';
-import { openHistory, defaultDataDir, type HistoryStore } from './bench/history';
+import type { HistoryStore } from './bench/history';
+import { defaultDataDir } from './data-dir';
 import { findLlamaBench } from './bench/llama-bench';
 import { discoverModels } from './models/discovery';
 import { estimateResolved, ModelArgError, modelFromFile, resolveModelArg, type ResolvedModel } from './models/resolve';
@@ -28,6 +31,8 @@ export interface ServiceOptions {
   detect?: (options: { refresh: boolean; onRefreshed: (snapshot: HardwareSnapshot) => void }) => Promise<HardwareSnapshot>;
   /** Replaces real model discovery (tests). */
   discover?: (options: { folders: string[] }) => Promise<ModelList>;
+  /** Replaces the real speed probe, which loads models in a child process (tests). */
+  probe?: typeof runSpeedProbe;
   /** Wait for node-llama-cpp instead of using its cached answer (slower, fresher). */
   waitForLlama?: boolean;
   /** Ask node-llama-cpp in the background of this process when its answer is not cached (long-lived hosts). */
@@ -64,6 +69,25 @@ export interface Service {
 
 /** Each method gets its input already parsed (defaults filled in) by `call`. */
 type Implementation = { [M in HostApiMethod]: (input: z.output<(typeof HostApiSchemas)[M]['input']>) => Promise<HostApiOutput<M>> };
+
+/** Reports kept for requests asked again (every open page, each what-if); the oldest used goes first. */
+const REPORT_CACHE_ENTRIES = 32;
+const NO_MODELS: ModelList = { models: [], searched: [] };
+
+/** A report with what it was built from: a new snapshot, calibration or model list is a miss, never a stale hit. */
+interface CachedReport {
+  snapshot: HardwareSnapshot;
+  models: ModelList;
+  calibration: SpeedCalibration | null;
+  report: Promise<Report>;
+}
+
+/** A file's size and time, so a file written or replaced since is read again; a missing one is a stamp too. */
+const fileStamp = (path: string): Promise<string> =>
+  stat(path).then(
+    (info) => `${info.size}:${info.mtimeMs}`,
+    (error: NodeJS.ErrnoException) => `error:${error.code ?? 'unknown'}`,
+  );
 
 /** Model discovery may not hold a report back longer than this (a slow network drive). */
 const DISCOVERY_BUDGET_MS = 1500;
@@ -126,8 +150,10 @@ export function createService(options: ServiceOptions): Service {
 
   // ---------------------------------------------------------------- history
   let history: HistoryStore | null = null;
-  const getHistory = (): HistoryStore => {
+  // Loaded on first use: the store's library costs a quarter of a second at start-up.
+  const getHistory = async (): Promise<HistoryStore> => {
     try {
+      const { openHistory } = await import('./bench/history');
       return (history ??= openHistory(options.dataDir ?? defaultDataDir(options.env ?? process.env)));
     } catch (error) {
       throw new UserFacingError(`The benchmark history cannot be opened: ${(error as Error).message}. Check that its folder is writable, or set RIGHTSIZE_DATA_DIR.`, 'history');
@@ -201,31 +227,55 @@ export function createService(options: ServiceOptions): Service {
     throw new UserFacingError(`"${ref}" is not a file and not among the ${count} models \`rightsize models\` found. Give a path to a .gguf file.`, 'bad-input');
   };
 
+  // ---------------------------------------------------------------- the report
+  const reportCache = new Map<string, CachedReport>();
+  const buildReportFor = async (
+    request: z.output<typeof HostApiSchemas.getReport.input>,
+    detected: { snapshot: HardwareSnapshot; detectMs: number },
+    paths: string[],
+    cal: SpeedCalibration | null,
+  ): Promise<Report> => {
+    const snapshot = request.whatIf && Object.keys(request.whatIf).length ? applyWhatIf(detected.snapshot, request.whatIf, loadGpuPresets()) : detected.snapshot;
+    const files = await Promise.all(
+      paths.map(async (path) => {
+        try {
+          return { model: (await modelFromFile(path)).sizable };
+        } catch (error) {
+          const known = error instanceof GgufError || error instanceof ModelArgError;
+          return { problem: { path, message: known ? (error as Error).message : `Could not read ${path}: ${(error as Error).message}` } };
+        }
+      }),
+    );
+    const extra = files.flatMap((f) => ('model' in f && f.model ? [f.model] : []));
+    const problems = files.flatMap((f) => ('problem' in f && f.problem ? [f.problem] : []));
+    return asUserError(() =>
+      buildReport(snapshot, loadCatalog(), { contextTokens: request.contextTokens, kvType: request.kvType, calibration: cal }, { detectMs: detected.detectMs }, extra, problems),
+    );
+  };
+
   // ---------------------------------------------------------------- the methods
   const api: Implementation = {
     async getReport(request) {
       // Detection and model discovery run side by side.
-      const [{ snapshot, detectMs }, found, cal] = await Promise.all([
-        hardwareFor(request.whatIf),
-        request.includeDiscovered ? getModels(false) : Promise.resolve<ModelList>({ models: [], searched: [] }),
-        getCalibration(),
-      ]);
+      const [detected, found, cal] = await Promise.all([getSnapshot(false), request.includeDiscovered ? getModels(false) : Promise.resolve(NO_MODELS), getCalibration()]);
       const paths = [...new Set([...request.files, ...found.models.map((m) => m.path)])];
-      const files = await Promise.all(
-        paths.map(async (path) => {
-          try {
-            return { model: (await modelFromFile(path)).sizable };
-          } catch (error) {
-            const known = error instanceof GgufError || error instanceof ModelArgError;
-            return { problem: { path, message: known ? (error as Error).message : `Could not read ${path}: ${(error as Error).message}` } };
-          }
-        }),
-      );
-      const extra = files.flatMap((f) => ('model' in f && f.model ? [f.model] : []));
-      const problems = files.flatMap((f) => ('problem' in f && f.problem ? [f.problem] : []));
-      return asUserError(() =>
-        buildReport(snapshot, loadCatalog(), { contextTokens: request.contextTokens, kvType: request.kvType, calibration: cal }, { detectMs }, extra, problems),
-      );
+      // The parsed request (zod fills defaults and orders keys), so `{}` and `{"kvType":"f16"}` share an entry.
+      const key = JSON.stringify([request.contextTokens, request.kvType, request.whatIf ?? null, paths, await Promise.all(paths.map(fileStamp))]);
+      const cached = reportCache.get(key);
+      if (cached && cached.snapshot === detected.snapshot && cached.models === found && cached.calibration === cal) {
+        reportCache.delete(key);
+        reportCache.set(key, cached);
+        return cached.report;
+      }
+      // Kept while it is built, so concurrent requests for the same report wait for one build.
+      const entry: CachedReport = { snapshot: detected.snapshot, models: found, calibration: cal, report: buildReportFor(request, detected, paths, cal) };
+      reportCache.delete(key);
+      reportCache.set(key, entry);
+      if (reportCache.size > REPORT_CACHE_ENTRIES) reportCache.delete(reportCache.keys().next().value as string);
+      entry.report.catch(() => {
+        if (reportCache.get(key) === entry) reportCache.delete(key);
+      });
+      return entry.report;
     },
 
     async getHardware(request) {
@@ -236,7 +286,7 @@ export function createService(options: ServiceOptions): Service {
       return asUserError(async () => {
         const resolved = await resolveRef(request.model, request.quant, true);
         const max = resolved.sizable.maxContext;
-        const contextTokens = request.contextTokens ?? Math.min(8192, max);
+        const contextTokens = request.contextTokens ?? Math.min(DEFAULT_CONTEXT_TOKENS, max);
         if (contextTokens > max) throw new UserFacingError(`A context of ${contextTokens} tokens is beyond this model's maximum context (${max}); choose ${max} or less.`, 'bad-input');
         const [{ snapshot }, cal] = await Promise.all([hardwareFor(request.whatIf), getCalibration()]);
         return estimateResolved(resolved, snapshot, { contextTokens, kvType: request.kvType, gpuLayers: request.gpuLayers, calibration: cal });
@@ -270,7 +320,7 @@ export function createService(options: ServiceOptions): Service {
         );
         if (!request.save) return { record };
         try {
-          getHistory().add(record);
+          (await getHistory()).add(record);
         } catch (error) {
           // The figures still stand; the run says why they are not in history.
           return { record, error: `Finished, but not saved to history: ${(error as Error).message}` };
@@ -282,7 +332,7 @@ export function createService(options: ServiceOptions): Service {
     async startProbe() {
       const { snapshot } = await getSnapshot(false);
       return startRun('probe', async ({ signal, progress }) => {
-        const measured = await runSpeedProbe({ signal, onProgress: (p) => progress({ phase: 'probe', done: p.fraction, total: 1, message: p.message, fraction: p.fraction }) });
+        const measured = await (options.probe ?? runSpeedProbe)({ signal, onProgress: progress });
         await saveCalibration(cacheDir, snapshot.cpu.model, measured);
         calibration = Promise.resolve(measured); // the next report uses it
         return { calibration: measured };
@@ -294,7 +344,7 @@ export function createService(options: ServiceOptions): Service {
         if (!looksLikePath(request.path)) throw new UserFacingError(`measure loads a GGUF file; "${request.path}" is not a path (catalog models cannot be measured without their file).`, 'bad-input');
         const resolved = await resolveModelArg(request.path);
         const max = resolved.sizable.maxContext;
-        const contextTokens = request.contextTokens ?? Math.min(4096, max);
+        const contextTokens = request.contextTokens ?? Math.min(DEFAULT_MEASURE_CONTEXT_TOKENS, max);
         if (contextTokens > max) throw new UserFacingError(`A context of ${contextTokens} tokens is beyond this model's maximum context (${max}); choose ${max} or less.`, 'bad-input');
         const threads = request.threads ?? defaultThreads();
         const [{ snapshot }, cal] = await Promise.all([getSnapshot(false), getCalibration()]);
@@ -330,7 +380,7 @@ export function createService(options: ServiceOptions): Service {
     },
 
     async listBenchHistory() {
-      const store = getHistory();
+      const store = await getHistory();
       return { records: store.list(), problem: store.problem };
     },
 
@@ -350,10 +400,12 @@ export function createService(options: ServiceOptions): Service {
   return {
     async call<M extends HostApiMethod>(method: M, input: unknown): Promise<HostApiOutput<M>> {
       const schemas = Object.hasOwn(HostApiSchemas, method) ? HostApiSchemas[method] : undefined;
-      if (!schemas) throw new UserFacingError(`Unknown method "${String(method)}".`, 'unknown-method');
-      const parsed = schemas.input.safeParse(input ?? {});
+      if (!schemas) throw new UserFacingError(`Unknown method "${clip(String(method))}".`, 'unknown-method');
+      // No input at all means "no options"; null, a number or an array is a malformed request.
+      const parsed = schemas.input.safeParse(input === undefined ? {} : input);
       if (!parsed.success) {
-        const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'input'}: ${i.message}`);
+        // Clipped: zod quotes unknown keys, and a caller's 10 MB key must not come back as a 10 MB message.
+        const issues = parsed.error.issues.slice(0, 5).map((i) => clip(`${i.path.join('.') || 'input'}: ${i.message}`));
         throw new UserFacingError(`Invalid ${method} request: ${issues.join('; ')}`, 'invalid-input');
       }
       const fn = api[method] as (i: unknown) => Promise<unknown>;
@@ -367,6 +419,10 @@ export function createService(options: ServiceOptions): Service {
     dispose: () => runs.cancelAll(),
   };
 }
+
+/** Longest piece of caller-given text echoed back in an error message. */
+const MAX_ECHOED_CHARS = 200;
+const clip = (text: string): string => (text.length > MAX_ECHOED_CHARS ? `${text.slice(0, MAX_ECHOED_CHARS)}...` : text);
 
 /** A run id that is unknown here is the caller's mistake, not a bug. */
 function rethrowAsUser(error: unknown): never {

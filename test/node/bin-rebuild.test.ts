@@ -20,7 +20,7 @@ function scratchTree(): string {
   return dir;
 }
 
-const run = (dir: string, env: Record<string, string> = {}) => spawnSync(process.execPath, [join(dir, 'bin/rightsize.js')], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+const run = (dir: string, env: Record<string, string> = {}) => spawnSync(process.execPath, [join(dir, 'bin/rightsize.js')], { cwd: dir, encoding: 'utf8', env: { ...process.env, RIGHTSIZE_NO_REBUILD: '', ...env } });
 const at = (dir: string, path: string, seconds: number): void => utimesSync(join(dir, path), seconds, seconds);
 
 describe('bin/rightsize.js', () => {

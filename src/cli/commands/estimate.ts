@@ -1,17 +1,18 @@
 // `rightsize estimate`: memory per device and speed for one model, from the service.
+import { DEFAULT_PRECISION } from '../../shared/defaults';
+import { PRECISIONS } from '../../shared/precision';
 import { defineCommand, UsageError, useColor } from '../command';
 import { COLOR_OPTIONS, CONTEXT_OPTIONS, GPU_LAYERS_OPTION, JSON_OPTION, parseContext, parseGpuLayers, parseKv, parseWhatIf, REFRESH_OPTION, WHAT_IF_OPTIONS } from '../args';
-import { formatEstimate } from '../format';
 
 export const estimateCommand = defineCommand({
   name: 'estimate',
   summary: 'Memory per device (weights, repacked copy, KV, compute, output, overhead) and speed for one model.',
   args: '<file.gguf | catalog-id | model name>',
   description:
-    'A GGUF file is sized from its real tensors; a catalog id at --quant (default Q4_K_M); a name from\n`rightsize models` (e.g. llama3.1:8b) by its file. --gpu-layers auto finds the most layers that fit the\ndetected (or what-if) VRAM.',
+    `A GGUF file is sized from its real tensors; a catalog id at --quant (default ${DEFAULT_PRECISION}); a name from\n\`rightsize models\` (e.g. llama3.1:8b) by its file. --gpu-layers auto finds the most layers that fit the\ndetected (or what-if) VRAM.`,
   options: {
     ...JSON_OPTION,
-    quant: { type: 'string', value: 'Q', help: 'Precision of a catalog model: F32, F16, BF16, Q8_0, Q6_K, Q5_K_M, Q4_K_M, Q3_K_M, Q2_K.' },
+    quant: { type: 'string', value: 'Q', help: `Precision of a catalog model: ${PRECISIONS.join(', ')}.` },
     ...CONTEXT_OPTIONS,
     ...GPU_LAYERS_OPTION,
     ...WHAT_IF_OPTIONS,
@@ -30,7 +31,7 @@ export const estimateCommand = defineCommand({
       gpuLayers: parseGpuLayers(values['gpu-layers']),
       ...(whatIf ? { whatIf } : {}),
     });
-    io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatEstimate(result, useColor(values, io))}\n`);
+    io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${(await import('../format/estimate')).formatEstimate(result, useColor(values, io))}\n`);
     return 0;
   },
 });

@@ -2,7 +2,6 @@
 import { HardwareSnapshotSchema } from '../../shared/schema';
 import { defineCommand, useColor } from '../command';
 import { COLOR_OPTIONS, JSON_OPTION, REFRESH_OPTION } from '../args';
-import { formatHardware } from '../format';
 
 export const hardwareCommand = defineCommand({
   name: 'hardware',
@@ -10,7 +9,7 @@ export const hardwareCommand = defineCommand({
   options: { ...JSON_OPTION, ...REFRESH_OPTION, ...COLOR_OPTIONS },
   async run({ values, io, service }) {
     const snapshot = await service({ waitForLlama: values.refresh ?? false, backgroundRefresh: false }).call('getHardware', { refresh: values.refresh ?? false });
-    io.stdout(values.json ? `${JSON.stringify(HardwareSnapshotSchema.parse(snapshot), null, 2)}\n` : `${formatHardware(snapshot, useColor(values, io)).join('\n')}\n`);
+    io.stdout(values.json ? `${JSON.stringify(HardwareSnapshotSchema.parse(snapshot), null, 2)}\n` : `${(await import('../format/report')).formatHardware(snapshot, useColor(values, io)).join('\n')}\n`);
     return 0;
   },
 });

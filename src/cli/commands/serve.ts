@@ -1,7 +1,6 @@
 // `rightsize serve`: the web face: the app's UI in a browser, on 127.0.0.1 with a per-run token.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startWebHost } from '../../web/server';
 import { defineCommand, UsageError } from '../command';
 import { parseInteger } from '../args';
 
@@ -26,6 +25,7 @@ export const serveCommand = defineCommand({
     // Detect while the user opens the browser, so the first report is ready when the page asks.
     void service.call('getHardware', {}).catch(() => undefined);
     void service.call('listModels', {}).catch(() => undefined);
+    const { startWebHost } = await import('../../web/server');
     const host = await startWebHost({ service, rendererDir, port });
     io.stdout(`rightsize web mode on 127.0.0.1 only. Open:\n  ${host.url}\n(the token in the URL is new each run; Ctrl+C stops)\n`);
     await new Promise<void>((resolve) => {

@@ -3,19 +3,13 @@
 // A corrupt file is moved aside with a clear message; nothing half-written is ever saved.
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { homedir } from 'node:os';
 import Conf from 'conf';
 import { z } from 'zod';
 import { BenchRecordSchema, type BenchRecord } from '../../shared/schema';
+import { defaultDataDir } from '../data-dir';
 
 const MAX_RECORDS = 500;
 
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.RIGHTSIZE_DATA_DIR) return env.RIGHTSIZE_DATA_DIR;
-  if (process.platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'rightsize');
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'rightsize');
-  return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'rightsize');
-}
 
 export interface HistoryStore {
   readonly path: string;

@@ -1,12 +1,12 @@
 // The one-click benchmark: runs llama-bench's pp/tg tests in the llama child process, compares the
-// result with the estimate, adds energy where a power figure exists, and saves it to history.
+// result with the estimate, adds energy where a power figure exists,; the service saves it to history.
 import { randomUUID } from 'node:crypto';
-import type { BenchRecord, HardwareSnapshot, LlamaBenchComparison, SpeedCalibration } from '../../shared/schema';
+import { BENCH_REPETITIONS, BENCH_TIMEOUT_SECONDS, GEN_TOKENS, PROMPT_TOKENS } from '../../shared/defaults';
+import type { BenchRecord, HardwareSnapshot, LlamaBenchComparison, RunProgress, SpeedCalibration } from '../../shared/schema';
 import { LlamaBenchError, runLlamaBench } from './llama-bench';
 import { PowerSampler } from './power';
 import { benchModel, MeasureError } from '../llama/measure';
 import { estimateResolved, modelFromFile } from '../models/resolve';
-import type { HistoryStore } from './history';
 
 export interface BenchSettings {
   promptTokens: number;
@@ -21,16 +21,16 @@ export interface BenchSettings {
   llamaBench: string | null;
 }
 
-export const DEFAULT_BENCH: BenchSettings = { promptTokens: 512, genTokens: 128, repetitions: 5, threads: 'auto', gpuLayers: 'auto', timeoutMs: 600_000, pricePerKwh: null, llamaBench: null };
-
-export interface BenchProgressInfo {
-  phase: string;
-  done: number;
-  total: number;
-  message: string;
-  /** 0..1 over the whole run. */
-  fraction: number;
-}
+export const DEFAULT_BENCH: BenchSettings = {
+  promptTokens: PROMPT_TOKENS,
+  genTokens: GEN_TOKENS,
+  repetitions: BENCH_REPETITIONS,
+  threads: 'auto',
+  gpuLayers: 'auto',
+  timeoutMs: BENCH_TIMEOUT_SECONDS * 1000,
+  pricePerKwh: null,
+  llamaBench: null,
+};
 
 const PHASE_SPAN: Record<string, [number, number]> = { load: [0, 0.1], threads: [0.1, 0.3], pp: [0.3, 0.6], tg: [0.6, 0.95], ttft: [0.95, 1] };
 /** With llama-bench after ours, our phases take the first part of the bar. */
@@ -47,7 +47,7 @@ export async function runBenchmark(
   modelPath: string,
   settings: BenchSettings,
   hardware: HardwareSnapshot,
-  options: { signal?: AbortSignal; onProgress?: (p: BenchProgressInfo) => void; calibration?: SpeedCalibration | null } = {},
+  options: { signal?: AbortSignal; onProgress?: (p: RunProgress) => void; calibration?: SpeedCalibration | null } = {},
 ): Promise<BenchRecord> {
   const resolved = await modelFromFile(modelPath);
   // Sample the GPU's real power draw while it generates (NVIDIA: nvidia-smi), else fall back to TDP.
@@ -128,7 +128,7 @@ async function compareWithLlamaBench(
   modelPath: string,
   settings: BenchSettings,
   ours: { threads: { pp: number; tg: number }; gpuLayers: number; loadMs: number },
-  options: { signal?: AbortSignal; onProgress?: (p: BenchProgressInfo) => void },
+  options: { signal?: AbortSignal; onProgress?: (p: RunProgress) => void },
 ): Promise<LlamaBenchComparison> {
   const message = `llama-bench on the same file (${ours.threads.pp}/${ours.threads.tg} threads, ${ours.gpuLayers} GPU layers)`;
   options.onProgress?.({ phase: 'llama-bench', done: 0, total: 1, message, fraction: OURS_SHARE_WITH_LLAMA_BENCH });

@@ -1,0 +1,67 @@
+// Human output of `rightsize estimate` and `rightsize measure`: memory per device, and llama.cpp's
+// own buffers next to the estimate.
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import { PROMPT_TOKENS } from '../../shared/defaults';
+import { fitLabel } from '../../shared/fit-words';
+import type { DeviceMemory, EstimateResult, Measurement } from '../../shared/schema';
+import { formatBytes, formatTokPerSec } from '../../shared/units';
+
+type DeviceRows = Array<[string, keyof DeviceMemory]>;
+const DEVICE_ROWS: DeviceRows = [
+  ['Weights', 'weightsBytes'],
+  ['Repacked copy (CPU)', 'repackBytes'],
+  ['KV cache', 'kvBytes'],
+  ['Compute buffers', 'computeBytes'],
+  ['Output buffer', 'outputBytes'],
+  ['Overhead', 'overheadBytes'],
+  ['Total', 'totalBytes'],
+];
+
+export function formatEstimate(e: EstimateResult, useColor: boolean): string {
+  const c = pc.createColors(useColor);
+  const lines: string[] = [];
+  lines.push(c.bold(`${e.model.name}  ${e.model.quant}  (${e.model.architecture}, ${e.model.paramsB.toFixed(2)}B params, ${e.model.layers} layers)`));
+  lines.push(c.dim(`  ${e.model.weightsSource.detail ?? ''}`));
+  lines.push(`  Context ${e.settings.contextTokens} tokens, KV ${e.settings.kvType}, backend ${e.backend}: ${c.bold(fitLabel(e.fit, e.gpuLayers, e.totalLayers))}`);
+  lines.push(c.dim(`  ${e.why}`));
+  const table = new Table({ head: ['', 'GPU', 'CPU / RAM'], style: { head: useColor ? ['bold'] : [], border: useColor ? ['grey'] : [], compact: true } });
+  for (const [label, key] of DEVICE_ROWS) table.push([label, formatBytes(e.devices.gpu[key], 2), formatBytes(e.devices.cpu[key], 2)]);
+  lines.push(table.toString());
+  lines.push(`  Total ${formatBytes(e.totalBytes, 2)}; RAM peak while loading ${formatBytes(e.peakLoadBytes, 2)}${e.tokPerSec !== null ? `; ~${formatTokPerSec(e.tokPerSec)} tok/s (estimated)` : ''}`);
+  if (e.promptTokPerSec !== null) lines.push(`  Prompt processing ~${formatTokPerSec(e.promptTokPerSec)} tok/s: a ${PROMPT_TOKENS}-token prompt takes ~${(PROMPT_TOKENS / e.promptTokPerSec).toFixed(1)} s before the first token (calibrated estimate)`);
+  lines.push(c.dim(`  Budget: ${e.budget.explanation}`));
+  return lines.join('\n');
+}
+
+function errorPercent(estimate: number, measured: number): string {
+  if (measured === 0) return estimate === 0 ? '0%' : 'n/a';
+  const pct = ((estimate - measured) / measured) * 100;
+  return `${pct >= 0 ? '+' : ''}${pct.toFixed(1)}%`;
+}
+
+export function formatMeasurement(m: Measurement, e: EstimateResult | null, useColor: boolean): string {
+  const c = pc.createColors(useColor);
+  const lines: string[] = [];
+  lines.push(c.bold(`${m.model.name}  ${m.model.quant}: what llama.cpp allocated (${m.source.detail ?? m.source.by})`));
+  lines.push(`  Context ${m.settings.contextTokens} tokens, KV ${m.settings.kvType}, ${m.settings.threads} threads, backend ${m.backend}, ${m.gpuLayers} of ${m.totalLayers} layers on the GPU; loaded in ${(m.loadMs / 1000).toFixed(2)} s`);
+  const head = e ? ['', 'GPU measured', 'GPU estimate', 'CPU measured', 'CPU estimate', 'error'] : ['', 'GPU', 'CPU / RAM'];
+  const table = new Table({ head, style: { head: useColor ? ['bold'] : [], border: useColor ? ['grey'] : [], compact: true } });
+  for (const [label, key] of DEVICE_ROWS) {
+    if (key === 'overheadBytes') continue;
+    const mg = m.devices.gpu[key];
+    const mc = m.devices.cpu[key];
+    if (!e) {
+      table.push([label, formatBytes(mg, 2), formatBytes(mc, 2)]);
+      continue;
+    }
+    const eg = key === 'totalBytes' ? e.devices.gpu.totalBytes - e.devices.gpu.overheadBytes : e.devices.gpu[key];
+    const ec = key === 'totalBytes' ? e.devices.cpu.totalBytes - e.devices.cpu.overheadBytes : e.devices.cpu[key];
+    table.push([label, formatBytes(mg, 2), formatBytes(eg, 2), formatBytes(mc, 2), formatBytes(ec, 2), errorPercent(eg + ec, mg + mc)]);
+  }
+  lines.push(table.toString());
+  lines.push(`  llama.cpp buffers ${formatBytes(m.buffersBytes, 2)} (weights incl. the repacked copy, KV, compute, output)`);
+  lines.push(`  Process RSS: ${formatBytes(m.rss.beforeLoadBytes)} before loading, ${formatBytes(m.rss.afterContextBytes)} with the context, peak ${formatBytes(m.rss.peakBytes)}`);
+  if (e) lines.push(c.dim('  Estimate totals leave out the fixed overhead (not a llama.cpp buffer); the repacked copy is counted as llama.cpp allocates it.'));
+  return lines.join('\n');
+}
