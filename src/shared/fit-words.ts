@@ -1,0 +1,39 @@
+// The words for a fit level, written once so the terminal, the app and the ladder's reasons say the
+// same thing about where a model runs.
+import type { FitLevel } from './precision';
+
+export interface FitLegendEntry {
+  fit: FitLevel;
+  /** What a matrix cell shows: GPU, k/N, CPU or a dash. */
+  label: string;
+  description: string;
+}
+
+/** The key under the fit matrix, in order from best to worst. */
+export const FIT_LEGEND: readonly FitLegendEntry[] = [
+  { fit: 'gpu', label: 'GPU', description: 'all layers on the GPU' },
+  { fit: 'partial', label: 'k/N', description: 'k of N layers on the GPU, the rest on the CPU' },
+  { fit: 'cpu', label: 'CPU', description: 'CPU only' },
+  { fit: 'none', label: '—', description: 'too large for this hardware' },
+];
+
+/**
+ * The short form: GPU, 20/33, CPU or a dash. Without layer counts (a ladder step has none) a partial
+ * fit reads "partial".
+ */
+export function fitShortLabel(fit: FitLevel, gpuLayers?: number, totalLayers?: number): string {
+  if (fit === 'partial') return gpuLayers !== undefined && totalLayers !== undefined ? `${gpuLayers}/${totalLayers}` : 'partial';
+  return FIT_LEGEND.find((entry) => entry.fit === fit)?.label ?? fit;
+}
+
+/** The fit in words, to sit inside a sentence: "all layers on the GPU", "20 of 33 layers on the GPU", "CPU only". */
+export function fitLabel(fit: FitLevel, gpuLayers: number, totalLayers: number): string {
+  if (fit === 'partial') return `${gpuLayers} of ${totalLayers} layers on the GPU`;
+  return FIT_LEGEND.find((entry) => entry.fit === fit)?.description ?? fit;
+}
+
+/** The same, starting a heading or a sentence. */
+export function fitHeadline(fit: FitLevel, gpuLayers: number, totalLayers: number): string {
+  const text = fitLabel(fit, gpuLayers, totalLayers);
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
