@@ -19,5 +19,8 @@ try {
   console.error('  or use the same UI in your browser: `npm run serve`, or the CLI: `npm run -s rightsize -- report`.');
   process.exit(1);
 }
-const child = spawn(electronPath, ['.'], { cwd: root, stdio: 'inherit' });
+// Inherited from a terminal inside another Electron app (an editor's), it would run ours as plain Node.
+const env = { ...process.env };
+delete env.ELECTRON_RUN_AS_NODE;
+const child = spawn(electronPath, ['.'], { cwd: root, stdio: 'inherit', env });
 child.on('exit', (code) => process.exit(code ?? 0));

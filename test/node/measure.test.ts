@@ -1,9 +1,10 @@
 // Loads real GGUF files in the llama child process and checks what llama.cpp reports allocating.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MeasureError, measureModel } from '../../src/node/llama/measure';
+import { MeasureError, measureModel, runWorker, workerCommand, workerEnv, workerPath, type WorkerRuntime } from '../../src/node/llama/measure';
 import { parseBufferLine } from '../../src/node/llama/protocol';
 import { MiB } from '../../src/shared/units';
 
@@ -44,5 +45,50 @@ describe('measure in a child process', () => {
     await expect(
       measureModel({ modelPath: STORIES, contextTokens: 512, kvType: 'f16', gpuLayers: 0, gpu: false, threads: 1 }, { timeoutMs: 50 }),
     ).rejects.toMatchObject({ code: 'timeout' });
+  });
+});
+
+describe('the llama worker inside the Electron app', () => {
+  const electronRuntime = (execPath: string): WorkerRuntime => ({ execPath, electronVersion: '41.7.1', env: { PATH: process.env.PATH ?? '' } });
+
+  it('runs the Electron binary as Node (ELECTRON_RUN_AS_NODE=1), with one libuv thread as everywhere', () => {
+    const inApp = workerCommand('/app/out/main/llama-worker.js', { kind: 'measure' }, electronRuntime('/opt/rightsize/rightsize'));
+    expect(inApp.command).toBe('/opt/rightsize/rightsize');
+    expect(inApp.args).toEqual(['/app/out/main/llama-worker.js', '{"kind":"measure"}']);
+    expect(inApp.env).toMatchObject({ ELECTRON_RUN_AS_NODE: '1', UV_THREADPOOL_SIZE: '1' });
+
+    const inNode = workerEnv({ execPath: '/usr/bin/node', electronVersion: undefined, env: { PATH: '/usr/bin' } });
+    expect(inNode).toEqual({ PATH: '/usr/bin', UV_THREADPOOL_SIZE: '1' });
+  });
+
+  // A stand-in for the Electron binary: without ELECTRON_RUN_AS_NODE it would open the app again.
+  // A shell script, so not on Windows.
+  it.skipIf(process.platform === 'win32')('measures through an Electron-like binary only with ELECTRON_RUN_AS_NODE set', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rightsize-fake-electron-'));
+    const fakeElectron = join(dir, 'rightsize');
+    writeFileSync(
+      fakeElectron,
+      `#!/bin/sh\nif [ "$ELECTRON_RUN_AS_NODE" != 1 ]; then echo "fake Electron: opening a second rightsize window" >&2; exit 7; fi\nexec "${process.execPath}" "$@"\n`,
+    );
+    chmodSync(fakeElectron, 0o755);
+    const payload = { kind: 'measure', modelPath: STORIES, contextTokens: 512, kvType: 'f16', gpuLayers: 0, gpu: false, threads: 1 };
+    const answer = (await runWorker(payload, 'loading stories260K', { timeoutMs: 60_000, runtime: electronRuntime(fakeElectron) })) as { buffers: unknown[] };
+    expect(answer.buffers.length).toBeGreaterThan(0);
+
+    const withoutRunAsNode: WorkerRuntime = { ...electronRuntime(fakeElectron), electronVersion: undefined };
+    await expect(runWorker(payload, 'loading stories260K', { timeoutMs: 60_000, runtime: withoutRunAsNode })).rejects.toMatchObject({
+      code: 'crashed',
+      message: expect.stringContaining('opening a second rightsize window'),
+    });
+  }, 60_000);
+
+  it('runs the worker from inside app.asar, not from app.asar.unpacked, where its imports would not resolve', () => {
+    const resources = mkdtempSync(join(tmpdir(), 'rightsize-packaged-'));
+    for (const archive of ['app.asar', 'app.asar.unpacked']) {
+      mkdirSync(join(resources, archive, 'out', 'main', 'chunks'), { recursive: true });
+      writeFileSync(join(resources, archive, 'out', 'main', 'llama-worker.js'), '');
+    }
+    const chunkInArchive = pathToFileURL(join(resources, 'app.asar', 'out', 'main', 'chunks', 'service.js')).href;
+    expect(workerPath(chunkInArchive)).toBe(join(resources, 'app.asar', 'out', 'main', 'llama-worker.js'));
   });
 });

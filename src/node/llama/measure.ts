@@ -30,15 +30,35 @@ export class MeasureError extends Error {
   }
 }
 
-/** The built child entry (out/main/llama-worker.js), found from here in src/ (tests) or out/ (build). */
-export function workerPath(): string {
+/**
+ * The built child entry (out/main/llama-worker.js), found by walking up from `moduleUrl` (this
+ * module: src/ in tests, out/main/ or out/main/chunks/ in the build, inside app.asar when packaged).
+ * In the packaged app this stays the app.asar path even where an app.asar.unpacked copy exists: the
+ * child runs as Electron-as-node, which reads the archive, and the worker's own imports (its chunks,
+ * zod, node-llama-cpp's dependencies) resolve only next to the archived copy. node-llama-cpp finds
+ * its unpacked native binaries by itself.
+ */
+export function workerPath(moduleUrl: string = import.meta.url): string {
   for (const up of ['./', '../', '../../', '../../../']) {
     for (const candidate of [`${up}llama-worker.js`, `${up}out/main/llama-worker.js`]) {
-      const path = fileURLToPath(new URL(candidate, import.meta.url));
+      const path = fileURLToPath(new URL(candidate, moduleUrl));
       if (existsSync(path)) return path;
     }
   }
   throw new MeasureError('The llama worker is not built (out/main/llama-worker.js). Run `npm run build`.', 'no-worker');
+}
+
+/** What starts the llama worker: this process's own program, and the environment it gets. */
+export interface WorkerRuntime {
+  /** node for the CLI and web mode; in the app, the Electron binary. */
+  execPath: string;
+  /** process.versions.electron: set inside the app. */
+  electronVersion: string | undefined;
+  env: NodeJS.ProcessEnv;
+}
+
+export function currentRuntime(): WorkerRuntime {
+  return { execPath: process.execPath, electronVersion: process.versions.electron, env: process.env };
 }
 
 /**
@@ -46,9 +66,16 @@ export function workerPath(): string {
  * pool, and with the default four pool threads successive tokens start on different threads, so
  * llama.cpp's per-token worker threads keep landing on busy cores. Measured here (2-core Xeon, 2
  * threads): Qwen2.5 0.5B Q8_0 tg 40 -> 63 tok/s, Llama 3.2 1B Q4_K_M 21 -> 24, stories260K 105 -> 650.
+ * Inside the app, execPath is the Electron binary: without ELECTRON_RUN_AS_NODE it would open a
+ * second app instead of running the worker script.
  */
-export function workerEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, UV_THREADPOOL_SIZE: '1' };
+export function workerEnv(runtime: WorkerRuntime = currentRuntime()): NodeJS.ProcessEnv {
+  return { ...runtime.env, UV_THREADPOOL_SIZE: '1', ...(runtime.electronVersion ? { ELECTRON_RUN_AS_NODE: '1' } : {}) };
+}
+
+/** The program, arguments and environment that run the worker with one request. */
+export function workerCommand(worker: string, payload: object, runtime: WorkerRuntime = currentRuntime()): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  return { command: runtime.execPath, args: [worker, JSON.stringify(payload)], env: workerEnv(runtime) };
 }
 
 /** Threads for llama.cpp: the physical cores, never more (oversubscribing a small box runs 100x slower). */
@@ -64,9 +91,10 @@ export function defaultThreads(): number {
 export function runWorker(
   payload: object,
   label: string,
-  options: { timeoutMs: number; signal?: AbortSignal; onEvent?: (event: unknown) => void },
+  options: { timeoutMs: number; signal?: AbortSignal; onEvent?: (event: unknown) => void; runtime?: WorkerRuntime },
 ): Promise<unknown> {
-  const child = spawn(process.execPath, [workerPath(), JSON.stringify(payload)], { stdio: ['ignore', 'pipe', 'pipe'], env: workerEnv() });
+  const { command, args, env } = workerCommand(workerPath(), payload, options.runtime);
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env, windowsHide: true });
   let pending = '';
   let last: unknown = null;
   let stderr = '';
