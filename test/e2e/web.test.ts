@@ -1,13 +1,14 @@
 // The UI as a user sees it: `rightsize serve` in a child process, the page in headless Chromium.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveChromium } from '../helpers/browser';
 import { ROOT, startServe } from '../helpers/cli';
 import { writeFakeLlamaBench } from '../helpers/fake-llama-bench';
+import { countsByRule, describeViolations, isSeriousOrWorse, runAxe } from './axe';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const STORIES = new URL('../../../shared/models/stories260K.gguf', import.meta.url).pathname;
 let browser: Browser;
 let page: Page;
@@ -15,13 +16,14 @@ let serve: ChildProcess;
 let url: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH.`);
+  const found = await resolveChromium();
   ({ url, child: serve } = await startServe({ RIGHTSIZE_LLAMA_BENCH: writeFakeLlamaBench('ok', { pp: 3000, tg: 400 }).path }));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const launchStart = Date.now();
+  browser = await chromium.launch({ executablePath: found.executablePath, args: found.args, headless: true });
+  console.log(`e2e browser: Chromium ${browser.version()} launched in ${((Date.now() - launchStart) / 1000).toFixed(1)} s`);
+  // A fixed locale: the headless shell under LANG=C.UTF-8 reports 'en-US@posix', which Intl rejects
+  // (uPlot builds an Intl.NumberFormat from navigator.language as its module loads).
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, locale: 'en-US' });
 }, 90_000);
 
 afterAll(async () => {
@@ -49,6 +51,102 @@ describe('web mode in Chromium', () => {
     mkdirSync(join(ROOT, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'test-results/web-report.png'), fullPage: false });
     expect(errors).toEqual([]);
+  });
+
+  it('has no serious or critical accessibility problem on the first screen, in the light and the dark theme', async () => {
+    const problems: string[] = [];
+    const check = async (screen: string): Promise<void> => {
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme });
+        await page.screenshot({ path: join(ROOT, `test-results/web-a11y-${screen}-${colorScheme}.png`) });
+        const violations = await runAxe(page);
+        console.log(`axe, ${screen}, ${colorScheme} theme:`, JSON.stringify(countsByRule(violations)));
+        const serious = violations.filter(isSeriousOrWorse);
+        if (serious.length > 0) problems.push(`${screen}, ${colorScheme} theme:\n${describeViolations(serious)}`);
+      }
+    };
+    await check('first-screen');
+    // Without a GPU every cell is CPU: plan for a mid-size GPU to colour cells by the other fits too.
+    await page.getByTestId('whatif-vram').fill('12');
+    await page.getByTestId('whatif-ram').fill('32');
+    await page.getByTestId('whatif-apply').click();
+    await expect.poll(async () => page.locator('td.cell[data-fit="partial"]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    for (const fit of ['gpu', 'none']) expect(await page.locator(`td.cell[data-fit="${fit}"]`).count(), `cells that fit ${fit}`).toBeGreaterThan(0);
+    await check('gpu-what-if');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.getByRole('button', { name: 'This machine' }).click();
+    await expect.poll(async () => page.locator('td.cell[data-fit="partial"]').count(), { timeout: 10_000 }).toBe(0);
+    expect(problems.join('\n'), 'axe found serious or critical violations').toBe('');
+  }, 120_000);
+
+  it('walks the fit matrix with the keyboard: one tab stop, arrows, Home/End, Enter opens the details, Escape returns to the cell', async () => {
+    // "model quant" of the focused matrix cell, else the focused element's tag and test id.
+    const focusedCell = async (): Promise<string> =>
+      page.locator(':focus').evaluate((el) => {
+        const model = el.closest('tr[data-model]')?.getAttribute('data-model');
+        const quant = el.closest('td[data-quant]')?.getAttribute('data-quant');
+        return model && quant ? `${model} ${quant}` : `${el.tagName} ${el.getAttribute('data-testid') ?? ''}`.trim();
+      }, undefined, { timeout: 2_000 });
+    const matrix = page.getByTestId('matrix');
+    const models = await matrix.locator('tr[data-model]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-model') ?? ''));
+    const quants = await matrix.locator('thead th').evaluateAll((ths) => ths.slice(2).map((th) => th.textContent ?? ''));
+    const [firstModel, secondModel] = models;
+    const lastModel = models[models.length - 1];
+    const firstQuant = quants[0];
+    const lastQuant = quants[quants.length - 1];
+    const hasCell = async (model: string | undefined, quant: string | undefined): Promise<boolean> => (await cell(model ?? '', quant ?? '').locator('button').count()) === 1;
+    // The walk below assumes the catalog's smallest models have every precision; say so if that changes.
+    for (const [model, quant] of [[firstModel, firstQuant], [firstModel, quants[1]], [secondModel, quants[1]], [firstModel, lastQuant], [lastModel, lastQuant]]) expect(await hasCell(model, quant), `${model} ${quant}`).toBe(true);
+
+    // One tab stop: Tab from the control before the grid lands on its first cell, the next Tab leaves it.
+    expect(await matrix.locator('button[tabindex="0"]').count()).toBe(1);
+    await page.getByTestId('file-add').focus();
+    await page.keyboard.press('Tab');
+    expect(await focusedCell()).toBe(`${firstModel} ${firstQuant}`);
+    const ring = await page.locator(':focus').evaluate((el) => {
+      const style = el.ownerDocument.defaultView.getComputedStyle(el);
+      return { style: String(style.outlineStyle), widthPx: Number.parseFloat(style.outlineWidth) };
+    });
+    expect(ring.style).not.toBe('none');
+    expect(ring.widthPx).toBeGreaterThanOrEqual(2);
+    await page.keyboard.press('ArrowRight');
+    expect(await focusedCell()).toBe(`${firstModel} ${quants[1]}`);
+    await page.keyboard.press('ArrowDown');
+    expect(await focusedCell()).toBe(`${secondModel} ${quants[1]}`);
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('End');
+    expect(await focusedCell()).toBe(`${firstModel} ${lastQuant}`);
+    await page.keyboard.press('Home');
+    expect(await focusedCell()).toBe(`${firstModel} ${firstQuant}`);
+    await page.keyboard.press('Control+End');
+    expect(await focusedCell()).toBe(`${lastModel} ${lastQuant}`);
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('ArrowRight');
+    expect(await focusedCell()).toBe(`${firstModel} ${quants[1]}`);
+    await page.keyboard.press('Tab');
+    expect(await focusedCell()).not.toMatch(new RegExp(`^(${models.join('|')}) `));
+    // Back into the grid lands where the user left it, with the focus ring showing.
+    await page.keyboard.press('Shift+Tab');
+    expect(await focusedCell()).toBe(`${firstModel} ${quants[1]}`);
+    await page.screenshot({ path: join(ROOT, 'test-results/web-keyboard-focus.png') });
+
+    // Enter opens the cell's details and moves the focus into them; Escape closes them and returns it.
+    const details = page.getByTestId('details');
+    await page.keyboard.press('Enter');
+    await details.waitFor();
+    expect(await details.textContent()).toContain(quants[1]);
+    expect(await page.locator('[data-testid="details"]:focus-within').count()).toBe(1);
+    await page.screenshot({ path: join(ROOT, 'test-results/web-keyboard-details.png') });
+    await page.keyboard.press('Escape');
+    await expect.poll(async () => details.count()).toBe(0);
+    expect(await focusedCell()).toBe(`${firstModel} ${quants[1]}`);
+    // Space opens it too.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Space');
+    await details.waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(async () => details.count()).toBe(0);
+    expect(await focusedCell()).toBe(`${secondModel} ${quants[1]}`);
   });
 
   it('recomputes the matrix when the context changes', async () => {

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { HostApi } from '../../shared/api';
+import { DEFAULT_CONTEXT_TOKENS } from '../../shared/defaults';
 import type { KvType } from '../../shared/precision';
 import type { Report, ReportRow, WhatIf } from '../../shared/schema';
 import { Controls, type Filters } from './Controls';
@@ -29,7 +30,7 @@ function savedFiles(): string[] {
 }
 
 export function App({ host }: { host: HostApi }): React.JSX.Element {
-  const [settings, setSettings] = useState<Settings>({ contextTokens: 8192, kvType: 'f16', whatIf: null, files: savedFiles() });
+  const [settings, setSettings] = useState<Settings>({ contextTokens: DEFAULT_CONTEXT_TOKENS, kvType: 'f16', whatIf: null, files: savedFiles() });
   const [filters, setFilters] = useState<Filters>({ family: 'all', minParamsB: 0, maxParamsB: Infinity, text: '' });
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -96,9 +97,9 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
           {error}
         </div>
       )}
-      {!report && !error && <div className="loading">Detecting hardware…</div>}
+      {!report && !error && <div className="loading" role="status">Detecting hardware…</div>}
       {report && (
-        <>
+        <main className="main">
           <section className="cards">
             <HardwareCard report={report}>
               <Calibrate host={host} calibration={report.calibration} onDone={() => load(settings)} />
@@ -116,13 +117,13 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
             }}
             onSelect={(modelId, quant) => setSelected({ modelId, quant })}
           />
-          <main className="content">
+          <div className="content">
             <Matrix rows={rows} selected={selected} onSelect={(modelId, quant) => setSelected({ modelId, quant })} />
             {selectedRow && <Details row={selectedRow} report={report} onClose={() => setSelected(null)} />}
-          </main>
+          </div>
           {/* Only files that were read as GGUF are offered for a benchmark. */}
           <BenchPanel host={host} files={report.rows.flatMap((r) => (r.origin === 'file' && r.filePath ? [r.filePath] : []))} />
-        </>
+        </main>
       )}
     </div>
   );

@@ -1,9 +1,15 @@
-import { useEffect } from 'react';
+import { useEffect, useId, useRef } from 'react';
+import { PROMPT_TOKENS } from '../../shared/defaults';
+import { fitHeadline } from '../../shared/fit-words';
 import type { Report, ReportRow } from '../../shared/schema';
 import { formatBytes, formatTokPerSec } from '../../shared/units';
 import { describeSource } from './format';
 
+/** The drawer a matrix cell, a ladder step or a file opens: a non-modal dialog. */
 export function Details({ row, report, onClose }: { row: ReportRow; report: Report; onClose: () => void }): React.JSX.Element {
+  const drawer = useRef<HTMLElement>(null);
+  const opener = useRef<HTMLElement | null>(null);
+  const titleId = useId();
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       if (e.key === 'Escape') onClose();
@@ -11,6 +17,14 @@ export function Details({ row, report, onClose }: { row: ReportRow; report: Repo
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [onClose]);
+  // The drawer takes the focus each time it shows another model, so keyboard and screen-reader users
+  // land in it; whatever opened it (a matrix cell, a ladder step) gets the focus back on close.
+  useEffect(() => {
+    const active = document.activeElement;
+    if (active instanceof HTMLElement && active !== document.body && !drawer.current?.contains(active)) opener.current = active;
+    drawer.current?.focus({ preventScroll: true });
+  }, [row.modelId, row.quant]);
+  useEffect(() => () => opener.current?.focus({ preventScroll: true }), []);
   const m = row.memory;
   const parts = [
     ['Weights', m.weightsBytes, 'w'],
@@ -19,18 +33,15 @@ export function Details({ row, report, onClose }: { row: ReportRow; report: Repo
     ['Overhead', m.overheadBytes, 'o'],
   ] as const;
   return (
-    <aside className="details card" data-testid="details" aria-label={`${row.name} ${row.quant} details`}>
+    <section className="details card" data-testid="details" role="dialog" aria-modal="false" aria-labelledby={titleId} tabIndex={-1} ref={drawer}>
       <button type="button" className="close" onClick={onClose} aria-label="Close details">
         ×
       </button>
-      <h2>
+      <h2 id={titleId}>
         {row.name} <span className="quant">{row.quant}</span>
       </h2>
       <p className={`fit-banner fit-${row.fit}`}>
-        {row.fit === 'gpu' && 'Fully on the GPU'}
-        {row.fit === 'partial' && `${row.gpuLayers} of ${row.totalLayers} layers on the GPU`}
-        {row.fit === 'cpu' && 'CPU only'}
-        {row.fit === 'none' && 'Too large for this machine'}
+        {fitHeadline(row.fit, row.gpuLayers, row.totalLayers)}
         {row.tokPerSec !== null && ` · ~${formatTokPerSec(row.tokPerSec)} tok/s`}
       </p>
       <p>{row.why}</p>
@@ -67,7 +78,7 @@ export function Details({ row, report, onClose }: { row: ReportRow; report: Repo
             <tr>
               <th scope="row">Prompt processing</th>
               <td data-testid="prompt-speed">
-                ~{formatTokPerSec(row.promptTokPerSec)} tok/s; a 512-token prompt takes ~{(512 / row.promptTokPerSec).toFixed(1)} s before the first token
+                ~{formatTokPerSec(row.promptTokPerSec)} tok/s; a {PROMPT_TOKENS}-token prompt takes ~{(PROMPT_TOKENS / row.promptTokPerSec).toFixed(1)} s before the first token
               </td>
             </tr>
           )}
@@ -100,6 +111,6 @@ export function Details({ row, report, onClose }: { row: ReportRow; report: Repo
       <p className="src-detail">
         <strong>Budget</strong> {report.budget.explanation}
       </p>
-    </aside>
+    </section>
   );
 }

@@ -1,3 +1,5 @@
+import { Fragment, useRef, useState } from 'react';
+import { FIT_LEGEND, fitShortLabel } from '../../shared/fit-words';
 import { PRECISIONS } from '../../shared/precision';
 import type { ReportRow } from '../../shared/schema';
 import { formatBytes, formatTokPerSec } from '../../shared/units';
@@ -10,25 +12,92 @@ const GROUPS: Array<[string, number, number]> = [
   ['Huge (over 100B)', 101, Infinity],
 ];
 
-function fitLabel(r: ReportRow): string {
-  if (r.fit === 'gpu') return 'GPU';
-  if (r.fit === 'partial') return `${r.gpuLayers}/${r.totalLayers}`;
-  if (r.fit === 'cpu') return 'CPU';
-  return '—';
+interface CellKey {
+  modelId: string;
+  quant: string;
 }
+
+/**
+ * The cell an arrow key leads to from (rowIndex, colIndex), skipping columns a model has no row for;
+ * null at the grid's edge. `has(row, col)` says whether that cell exists.
+ */
+function nextCell(key: string, ctrlKey: boolean, rowIndex: number, colIndex: number, rowCount: number, has: (row: number, col: number) => boolean): [number, number] | null {
+  const lastCol = PRECISIONS.length - 1;
+  const alongRow = (row: number, from: number, step: 1 | -1): [number, number] | null => {
+    for (let col = from; col >= 0 && col <= lastCol; col += step) if (has(row, col)) return [row, col];
+    return null;
+  };
+  const alongColumn = (from: number, step: 1 | -1): [number, number] | null => {
+    for (let row = from; row >= 0 && row < rowCount; row += step) if (has(row, colIndex)) return [row, colIndex];
+    return null;
+  };
+  const firstFrom = (row: number, step: 1 | -1): [number, number] | null => {
+    for (let r = row; r >= 0 && r < rowCount; r += step) {
+      const cell = alongRow(r, step === 1 ? 0 : lastCol, step);
+      if (cell) return cell;
+    }
+    return null;
+  };
+  switch (key) {
+    case 'ArrowRight':
+      return alongRow(rowIndex, colIndex + 1, 1);
+    case 'ArrowLeft':
+      return alongRow(rowIndex, colIndex - 1, -1);
+    case 'ArrowDown':
+      return alongColumn(rowIndex + 1, 1);
+    case 'ArrowUp':
+      return alongColumn(rowIndex - 1, -1);
+    case 'Home':
+      return ctrlKey ? firstFrom(0, 1) : alongRow(rowIndex, 0, 1);
+    case 'End':
+      return ctrlKey ? firstFrom(rowCount - 1, -1) : alongRow(rowIndex, lastCol, -1);
+    default:
+      return null;
+  }
+}
+
+const NAVIGATION_KEYS = new Set(['ArrowRight', 'ArrowLeft', 'ArrowDown', 'ArrowUp', 'Home', 'End']);
 
 export function Matrix(props: {
   rows: ReportRow[];
-  selected: { modelId: string; quant: string } | null;
+  selected: CellKey | null;
   onSelect: (modelId: string, quant: string) => void;
 }): React.JSX.Element {
+  const tableRef = useRef<HTMLTableElement>(null);
+  // The grid is one tab stop: the cell last focused keeps tabindex 0, every other cell -1.
+  const [focused, setFocused] = useState<CellKey | null>(null);
   const byModel = new Map<string, ReportRow[]>();
   for (const r of props.rows) byModel.set(r.modelId, [...(byModel.get(r.modelId) ?? []), r]);
   const models = [...byModel.values()].sort((a, b) => (a[0]?.paramsB ?? 0) - (b[0]?.paramsB ?? 0));
   if (models.length === 0) return <p className="muted">No model matches the filters.</p>;
+
+  const has = (row: number, col: number): boolean => Boolean(models[row]?.some((r) => r.quant === PRECISIONS[col]));
+  const exists = (k: CellKey | null): k is CellKey => k !== null && Boolean(byModel.get(k.modelId)?.some((r) => r.quant === k.quant));
+  const keyAt = (cell: [number, number] | null): CellKey | null => {
+    const modelId = cell && models[cell[0]]?.[0]?.modelId;
+    const quant = cell && PRECISIONS[cell[1]];
+    return modelId && quant ? { modelId, quant } : null;
+  };
+  const tabStop = exists(focused) ? focused : exists(props.selected) ? props.selected : keyAt(nextCell('Home', true, 0, 0, models.length, has));
+
+  const onKeyDown = (e: React.KeyboardEvent<HTMLTableElement>): void => {
+    if (!NAVIGATION_KEYS.has(e.key)) return;
+    const cell = (e.target as HTMLElement).closest<HTMLElement>('td[data-quant]');
+    const modelId = cell?.closest<HTMLElement>('tr[data-model]')?.dataset.model;
+    const rowIndex = models.findIndex((rows) => rows[0]?.modelId === modelId);
+    const colIndex = PRECISIONS.indexOf(cell?.dataset.quant as (typeof PRECISIONS)[number]);
+    if (rowIndex < 0 || colIndex < 0) return;
+    // Handled even at the edge, so an arrow key never scrolls the page from inside the grid.
+    e.preventDefault();
+    const target = keyAt(nextCell(e.key, e.ctrlKey || e.metaKey, rowIndex, colIndex, models.length, has));
+    if (!target) return;
+    tableRef.current?.querySelector<HTMLButtonElement>(`tr[data-model="${CSS.escape(target.modelId)}"] td[data-quant="${CSS.escape(target.quant)}"] button`)?.focus();
+  };
+
   return (
     <div className="matrix-wrap">
-      <table className="matrix" data-testid="matrix">
+      {/* A grid, so screen readers hand the arrow keys to it and announce row and column headers. */}
+      <table className="matrix" data-testid="matrix" role="grid" aria-label="Fit of each model at each precision" ref={tableRef} onKeyDown={onKeyDown}>
         <thead>
           <tr>
             <th scope="col">Model</th>
@@ -64,14 +133,18 @@ export function Matrix(props: {
                       const r = rows.find((x) => x.quant === p);
                       if (!r) return <td key={p} />;
                       const isSelected = props.selected?.modelId === r.modelId && props.selected.quant === p;
+                      const isTabStop = tabStop?.modelId === r.modelId && tabStop.quant === p;
                       return (
                         <td key={p} className={`cell fit-${r.fit}${isSelected ? ' selected' : ''}`} data-quant={p} data-fit={r.fit}>
                           <button
                             type="button"
+                            tabIndex={isTabStop ? 0 : -1}
+                            aria-haspopup="dialog"
+                            onFocus={() => setFocused({ modelId: r.modelId, quant: p })}
                             onClick={() => props.onSelect(r.modelId, p)}
                             title={`${r.name} ${p}: ${r.why} ${formatBytes(r.memory.totalBytes)}${r.tokPerSec !== null ? `, ~${formatTokPerSec(r.tokPerSec)} tok/s (estimated)` : ''}`}
                           >
-                            <span className="fitlabel">{fitLabel(r)}</span>
+                            <span className="fitlabel">{fitShortLabel(r.fit, r.gpuLayers, r.totalLayers)}</span>
                             <span className="mem">{formatBytes(r.memory.totalBytes)}</span>
                             {r.tokPerSec !== null && <span className="tps">{formatTokPerSec(r.tokPerSec)} t/s</span>}
                           </button>
@@ -86,7 +159,13 @@ export function Matrix(props: {
         })}
       </table>
       <p className="legend">
-        <span className="fit-gpu">GPU</span> all layers on the GPU · <span className="fit-partial">k/N</span> k of N layers offloaded, the rest on the CPU · <span className="fit-cpu">CPU</span> CPU only · <span className="fit-none">—</span> too large. Memory and tok/s are estimates; click a cell for the breakdown and sources.
+        {FIT_LEGEND.map((entry, i) => (
+          <Fragment key={entry.fit}>
+            {i > 0 && ' · '}
+            <span className={`fit-${entry.fit}`}>{entry.label}</span> {entry.description}
+          </Fragment>
+        ))}
+        . Memory and tok/s are estimates; click a cell for the breakdown and sources, or walk the grid with the arrow keys, Home and End, and press Enter.
       </p>
     </div>
   );
