@@ -1,37 +1,60 @@
-import { useEffect, useRef } from 'react';
-import uPlot from 'uplot';
+import { useEffect, useRef, useState } from 'react';
+import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { BenchRecord } from '../../shared/schema';
 
 /** Generation and prompt speed of one model across its benchmark runs (mean per run). */
 export function BenchChart({ records }: { records: BenchRecord[] }): React.JSX.Element {
   const el = useRef<HTMLDivElement>(null);
+  const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {
-    if (!el.current || records.length === 0) return;
-    const xs = records.map((_, i) => i + 1);
-    const data: uPlot.AlignedData = [xs, records.map((r) => r.tg.mean), records.map((r) => r.pp.mean)];
-    const styles = getComputedStyle(document.documentElement);
-    const text = styles.getPropertyValue('--muted').trim() || '#888';
-    const plot = new uPlot(
-      {
-        width: Math.max(320, el.current.clientWidth),
-        height: 200,
-        scales: { x: { time: false }, pp: { auto: true } },
-        axes: [
-          { stroke: text, label: 'run', values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')) },
-          { stroke: text, label: 'tg t/s', scale: 'y' },
-          { stroke: text, label: 'pp t/s', scale: 'pp', side: 1, grid: { show: false } },
-        ],
-        series: [
-          {},
-          { label: 'tg (t/s)', stroke: '#1f9d55', width: 2, points: { show: true } },
-          { label: 'pp (t/s)', stroke: '#3b6fd8', width: 2, scale: 'pp', points: { show: true } },
-        ],
-      },
-      data,
-      el.current,
-    );
-    return () => plot.destroy();
+    const target = el.current;
+    if (!target || records.length === 0) return;
+    let plot: uPlot | null = null;
+    let cancelled = false;
+    // Loaded on demand: the chart library reads the browser's locale when it loads, and a locale it
+    // cannot parse (e.g. en-US@posix) must cost the chart, never the whole page.
+    import('uplot')
+      .then(({ default: UPlot }) => {
+        if (cancelled) return;
+        plot = draw(UPlot, target, records);
+      })
+      .catch((error: unknown) => setProblem(`The chart could not be drawn (${(error as Error).message}); the table above has every figure.`));
+    return () => {
+      cancelled = true;
+      plot?.destroy();
+    };
   }, [records]);
-  return <div ref={el} className="bench-chart" data-testid="bench-chart" />;
+  return (
+    <>
+      <div ref={el} className="bench-chart" data-testid="bench-chart" />
+      {problem && <p className="muted">{problem}</p>}
+    </>
+  );
+}
+
+function draw(UPlot: typeof uPlot, target: HTMLDivElement, records: BenchRecord[]): uPlot {
+  const xs = records.map((_, i) => i + 1);
+  const data: uPlot.AlignedData = [xs, records.map((r) => r.tg.mean), records.map((r) => r.pp.mean)];
+  const styles = getComputedStyle(document.documentElement);
+  const text = styles.getPropertyValue('--muted').trim() || '#888';
+  return new UPlot(
+    {
+      width: Math.max(320, target.clientWidth),
+      height: 200,
+      scales: { x: { time: false }, pp: { auto: true } },
+      axes: [
+        { stroke: text, label: 'run', values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')) },
+        { stroke: text, label: 'tg t/s', scale: 'y' },
+        { stroke: text, label: 'pp t/s', scale: 'pp', side: 1, grid: { show: false } },
+      ],
+      series: [
+        {},
+        { label: 'tg (t/s)', stroke: '#1f9d55', width: 2, points: { show: true } },
+        { label: 'pp (t/s)', stroke: '#3b6fd8', width: 2, scale: 'pp', points: { show: true } },
+      ],
+    },
+    data,
+    target,
+  );
 }
