@@ -4,6 +4,8 @@ import tseslint from 'typescript-eslint';
 const layer = (name) => `(^|/)(\\.\\./)+(${name})(/|$)`;
 const NODE_BUILTINS = '^(node:.*|fs|path|os|child_process|http|https|net|crypto|url|util|worker_threads|stream|events)$';
 
+const ONLY_THE_SERVICE = { regex: '(^|/)(\\.\\./)+node/(?!service$)', message: 'A face (main, web, cli) imports src/node/service only, never another adapter (see design.md, import rules).' };
+
 const forbid = (layers, extra = []) => ({
   'no-restricted-imports': [
     'error',
@@ -35,10 +37,11 @@ export default tseslint.config(
   },
   // node imports core and shared.
   { files: ['src/node/**'], rules: forbid(['main', 'preload', 'renderer', 'cli', 'web']) },
-  // main, web and cli import node, core and shared.
-  { files: ['src/main/**'], rules: forbid(['preload', 'renderer', 'cli', 'web']) },
-  { files: ['src/web/**'], rules: forbid(['main', 'preload', 'renderer', 'cli']) },
-  { files: ['src/cli/**'], rules: forbid(['main', 'preload', 'renderer']) },
+  // main, web and cli (the faces) import the service, core and shared: never another adapter, so a
+  // face only translates its transport and formats.
+  { files: ['src/main/**'], rules: forbid(['preload', 'renderer', 'cli', 'web'], [ONLY_THE_SERVICE]) },
+  { files: ['src/web/**'], rules: forbid(['main', 'preload', 'renderer', 'cli'], [ONLY_THE_SERVICE]) },
+  { files: ['src/cli/**'], rules: forbid(['main', 'preload', 'renderer'], [ONLY_THE_SERVICE]) },
   // preload imports shared only; renderer imports shared and its own folder.
   { files: ['src/preload/**'], rules: forbid(['core', 'node', 'main', 'renderer', 'cli', 'web']) },
   {

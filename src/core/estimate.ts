@@ -2,7 +2,7 @@
 // compute buffers and fixed overhead. Sizing rules follow llama.cpp (llama-kv-cache.cpp,
 // llama-context.cpp) and what was measured here (shared/notes/llama-memory.md).
 import type { KvType, Precision } from '../shared/precision';
-import type { GpuBackend } from '../shared/schema';
+import type { DeviceMemory, GpuBackend } from '../shared/schema';
 import { MiB } from '../shared/units';
 import { tensorBytes } from './ggml';
 import { assignTensorTypeList } from './quantize';
@@ -235,18 +235,6 @@ export function buildMemoryModelFromLayout(shape: ModelShape, weights: WeightsLa
     kvPerLayerBytes: estimateKvCacheBytesPerLayer(shape, contextTokens, kvType),
     compute: estimateComputeBuffers(shape, contextTokens, kvType),
   };
-}
-
-/** What one device holds, by component. */
-export interface DeviceMemory {
-  weightsBytes: number;
-  /** CPU only: the repacked copy of some matrices, held next to the mapped file. */
-  repackBytes: number;
-  kvBytes: number;
-  computeBytes: number;
-  outputBytes: number;
-  overheadBytes: number;
-  totalBytes: number;
 }
 
 export interface Placement {

@@ -15,8 +15,12 @@ export interface GgufModel {
   types: string[];
   maxContext: number;
   parameterCount: number;
-  /** The file type llama.cpp's quantizer wrote (general.file_type), as a precision name when it is one of ours. */
-  fileType: string;
+  /**
+   * The file's precision by name, from the file type llama.cpp's quantizer wrote (general.file_type):
+   * "Q4_K_M", "IQ4_XS", "ftype 99" for one llama.h lacks, or "mostly F32" without the key.
+   */
+  precisionName: string;
+  /** The same when the fit matrix has that precision. */
   precision: Precision | null;
   tensorBytes: number;
 }
@@ -117,7 +121,7 @@ export function modelFromGguf(header: GgufHeader): GgufModel {
     ...(window && period ? { slidingWindow: { windowTokens: window, period, globalPerPeriod: 1 } } : {}),
   };
   const fileTypeId = num(meta.get('general.file_type'));
-  const fileType = fileTypeId !== null ? (llamaFtypeName(fileTypeId) ?? `ftype ${fileTypeId}`) : dominantType(header);
+  const precisionName = fileTypeId !== null ? (llamaFtypeName(fileTypeId) ?? `ftype ${fileTypeId}`) : dominantType(header);
   const name = meta.get('general.name');
   return {
     architecture,
@@ -127,8 +131,8 @@ export function modelFromGguf(header: GgufHeader): GgufModel {
     types,
     maxContext: key('context_length') ?? 2048,
     parameterCount: tensors.reduce((s, t) => s + t.dims.reduce((a, b) => a * b, 1), 0),
-    fileType,
-    precision: isPrecision(fileType) ? fileType : null,
+    precisionName,
+    precision: isPrecision(precisionName) ? precisionName : null,
     tensorBytes: header.tensors.reduce((s, t) => s + t.bytes, 0),
   };
 }

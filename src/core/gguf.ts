@@ -2,6 +2,7 @@
 // data. The rules and limits mirror llama.cpp's ggml/src/gguf.cpp (gguf_init_from_reader), so a file
 // this parser accepts is one llama.cpp's loader accepts, and a file it rejects gets a reason a user
 // can act on. Every failure is a GgufError; nothing else escapes.
+import { KiB, MiB } from '../shared/units';
 import { ggmlTypeById } from './ggml';
 import {
   GGUF_DEFAULT_ALIGNMENT,
@@ -27,8 +28,8 @@ export interface GgufParseOptions {
 }
 
 const DEFAULT_MAX_ARRAY_ITEMS = 1024;
-const DEFAULT_MAX_HEADER_BYTES = 256 * 1024 * 1024;
-const DEFAULT_MAX_STRING_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_HEADER_BYTES = 256 * MiB;
+const DEFAULT_MAX_STRING_BYTES = 64 * MiB;
 
 // llama.cpp's limits (gguf.cpp, ggml.h).
 const GGUF_MAX_STRING_LENGTH = 1024 * 1024 * 1024;
@@ -43,8 +44,8 @@ const MAX_ARRAY_DEPTH = 16;
 
 // The first window is small (a small model's whole header fits), later ones grow to 1 MiB, so a
 // header is read in a few calls and at most one window past its end is ever read.
-const FIRST_WINDOW_BYTES = 64 * 1024;
-const MAX_WINDOW_BYTES = 1024 * 1024;
+const FIRST_WINDOW_BYTES = 64 * KiB;
+const MAX_WINDOW_BYTES = MiB;
 
 // Smallest encodings, to bound counts against the bytes left before reading them.
 const MIN_KV_BYTES = 8 + 4 + 1; // key length, (empty) key, value type, uint8 value

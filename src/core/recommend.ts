@@ -1,28 +1,16 @@
 // "Start small, scale up": a ladder of three picks instead of one. Small models often win: a 13B
 // ran 3x faster than a 70B at nearly the same accuracy (0.57 vs 0.59), so the ladder starts with
 // the smallest model that does general chat well and only climbs when the gain is worth its cost.
+import { fitLabel } from '../shared/fit-words';
+import { CEILING_MIN_TOK_PER_SEC, CEILING_PRECISIONS, INTERACTIVE_TOK_PER_SEC, SCALE_UP_MIN_GAIN, START_QUALITY_MIN } from '../shared/ladder';
 import type { Precision } from '../shared/precision';
 import type { CatalogModel, LadderStep, Recommendation, ReportRow } from '../shared/schema';
 import { formatBytes, formatTokPerSec } from '../shared/units';
 
-/** Quality good enough to start with for general chat (MMLU 5-shot, published). */
-export const START_QUALITY_MIN = 60;
-/** A step up must gain at least this many points to be worth its memory and speed. */
-export const SCALE_UP_MIN_GAIN = 5;
-/** Reading speed: below this a chat feels slow. */
-export const INTERACTIVE_TOK_PER_SEC = 10;
-/** Below this the ceiling is not usable at all. */
-export const CEILING_MIN_TOK_PER_SEC = 2;
-
 /** Precisions a recommendation may use, best first: Q4_K_M and up keep quality close to the original. */
 const RECOMMENDED_PRECISIONS: Precision[] = ['Q8_0', 'Q6_K', 'Q5_K_M', 'Q4_K_M'];
-const CEILING_PRECISIONS: Precision[] = ['Q4_K_M', 'Q3_K_M'];
 
-function describeFit(row: ReportRow): string {
-  if (row.fit === 'gpu') return 'fully on the GPU';
-  if (row.fit === 'partial') return `${row.gpuLayers} of ${row.totalLayers} layers on the GPU`;
-  return 'on the CPU';
-}
+const describeFit = (row: ReportRow): string => fitLabel(row.fit, row.gpuLayers, row.totalLayers);
 
 function step(row: ReportRow, reason: string): LadderStep {
   return { modelId: row.modelId, name: row.name, quant: row.quant, fit: row.fit, tokPerSec: row.tokPerSec, reason };
@@ -31,7 +19,7 @@ function step(row: ReportRow, reason: string): LadderStep {
 const FIT_PREFERENCE: ReportRow['fit'][] = ['gpu', 'partial', 'cpu'];
 
 /** A model's best row at a given speed: the best fit level first (all on the GPU beats a split), then the most bits. */
-function bestRow(rows: ReportRow[], precisions: Precision[], minTokPerSec: number): ReportRow | null {
+function bestRow(rows: ReportRow[], precisions: readonly Precision[], minTokPerSec: number): ReportRow | null {
   for (const fit of FIT_PREFERENCE) {
     for (const quant of precisions) {
       const row = rows.find((r) => r.quant === quant);
@@ -64,8 +52,8 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[]): Rec
     start = step(
       startCandidate.row,
       q !== null && q >= START_QUALITY_MIN
-        ? `Smallest model with ${startCandidate.m.quality?.benchmark} ${q} (at least ${START_QUALITY_MIN}) that runs at ~${formatTokPerSec(startCandidate.row.tokPerSec)} tok/s ${describeFit(startCandidate.row)} at ${startCandidate.row.quant}, in ${formatBytes(startCandidate.row.memory.totalBytes)}.`
-        : `Nothing with ${START_QUALITY_MIN}+ MMLU runs at ${INTERACTIVE_TOK_PER_SEC} tok/s here; this is the best that does (~${formatTokPerSec(startCandidate.row.tokPerSec)} tok/s ${describeFit(startCandidate.row)}).`,
+        ? `Smallest model with ${startCandidate.m.quality?.benchmark} ${q} (at least ${START_QUALITY_MIN}) that runs at ~${formatTokPerSec(startCandidate.row.tokPerSec)} tok/s at ${startCandidate.row.quant} (${describeFit(startCandidate.row)}), in ${formatBytes(startCandidate.row.memory.totalBytes)}.`
+        : `Nothing with ${START_QUALITY_MIN}+ MMLU runs at ${INTERACTIVE_TOK_PER_SEC} tok/s here; this is the best that does (~${formatTokPerSec(startCandidate.row.tokPerSec)} tok/s, ${describeFit(startCandidate.row)}).`,
     );
     const base = q ?? 0;
     const bigger = interactive.filter(
@@ -80,7 +68,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[]): Rec
       const speedRatio = (startCandidate.row.tokPerSec ?? 0) / Math.max(1e-9, up.row.tokPerSec ?? 0);
       scaleUp = step(
         up.row,
-        `+${gain.toFixed(1)} ${up.m.quality?.benchmark} points for ${memRatio.toFixed(1)}x the memory and ${speedRatio.toFixed(1)}x slower; still ~${formatTokPerSec(up.row.tokPerSec)} tok/s ${describeFit(up.row)}.`,
+        `+${gain.toFixed(1)} ${up.m.quality?.benchmark} points for ${memRatio.toFixed(1)}x the memory and ${speedRatio.toFixed(1)}x slower; still ~${formatTokPerSec(up.row.tokPerSec)} tok/s (${describeFit(up.row)}).`,
       );
     }
   }

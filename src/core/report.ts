@@ -1,7 +1,9 @@
 // The "what can I run here" report: every catalog model at every precision, fitted to the hardware.
+import { PROMPT_TOKENS } from '../shared/defaults';
 import { PRECISIONS, type KvType, type Precision } from '../shared/precision';
 import type { CatalogModel, HardwareSnapshot, Report, ReportRow, SpeedCalibration } from '../shared/schema';
-import { buildMemoryModelFromLayout, layoutFor, placeModel, type MemoryModel, type WeightsLayout } from './estimate';
+import { MiB } from '../shared/units';
+import { buildMemoryModelFromLayout, DEFAULT_UBATCH_TOKENS, layoutFor, placeModel, type MemoryModel, type WeightsLayout } from './estimate';
 import { computeTarget, type ComputeTarget } from './budget';
 import { fitModel, type FitResult } from './fit';
 import { recommendLadder } from './recommend';
@@ -57,9 +59,6 @@ export interface SizedRow {
   fit: FitResult;
 }
 
-/** The prompt length prompt-speed estimates are for (llama-bench's pp512). */
-const PROMPT_TOKENS = 512;
-
 /** Sizes one model on the target; `gpuLayers` forces an offload split instead of the best fit. */
 export function sizeModel(model: SizableModel, hardware: HardwareSnapshot, target: ComputeTarget, settings: ReportSettings, gpuLayers?: number): SizedRow {
   // A model cannot use more context than it was trained for; show it at its maximum.
@@ -113,13 +112,13 @@ export function sizeModel(model: SizableModel, hardware: HardwareSnapshot, targe
         ? {
             kind: 'estimated',
             by: 'speed.prompt-calibrated',
-            detail: `A ${PROMPT_TOKENS}-token prompt (like llama-bench pp${PROMPT_TOKENS}) on ${calibration.threads.pp} thread(s): 2 FLOP per weight at this machine's measured rate for each tensor type, plus each type's measured cost per matrix row, attention over the prompt, and, for weights larger than the ${(calibration.lastLevelCacheBytes / 2 ** 20).toFixed(0)} MiB cache, the weights read again from RAM; calibrated by the probe of ${calibration.measuredAt.slice(0, 16).replace('T', ' ')}.`,
+            detail: `A ${PROMPT_TOKENS}-token prompt (like llama-bench pp${PROMPT_TOKENS}) on ${calibration.threads.pp} thread(s): 2 FLOP per weight at this machine's measured rate for each tensor type, plus each type's measured cost per matrix row, attention over the prompt, and, for weights larger than the ${(calibration.lastLevelCacheBytes / MiB).toFixed(0)} MiB cache, the weights read again from RAM; calibrated by the probe of ${calibration.measuredAt.slice(0, 16).replace('T', ' ')}.`,
           }
         : null,
     memorySource: {
       kind: 'estimated',
       by: 'estimate.per-tensor',
-      detail: `Weights from ${model.weightsFrom}; KV cache 2 x ${model.shape.layers} layers x ${model.shape.kvHeads} KV heads x ${model.shape.headDim} x ${ctx} tokens at ${settings.kvType}${model.shape.slidingWindow ? ' (sliding-window layers keep only their window)' : ''}; compute buffers with flash attention (logits of a 512-token micro-batch); backend and process overhead.`,
+      detail: `Weights from ${model.weightsFrom}; KV cache 2 x ${model.shape.layers} layers x ${model.shape.kvHeads} KV heads x ${model.shape.headDim} x ${ctx} tokens at ${settings.kvType}${model.shape.slidingWindow ? ' (sliding-window layers keep only their window)' : ''}; compute buffers with flash attention (logits of a ${DEFAULT_UBATCH_TOKENS}-token micro-batch); backend and process overhead.`,
     },
     why: fit.why + kvCaveat(model.shape, settings.kvType),
     origin: model.origin,

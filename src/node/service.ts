@@ -70,14 +70,16 @@ export interface Service {
 /** Each method gets its input already parsed (defaults filled in) by `call`. */
 type Implementation = { [M in HostApiMethod]: (input: z.output<(typeof HostApiSchemas)[M]['input']>) => Promise<HostApiOutput<M>> };
 
-/** Reports kept for requests asked again (every open page, each what-if); the oldest used goes first. */
-const REPORT_CACHE_ENTRIES = 32;
+/** Reports kept for requests asked again (every open page, each what-if), about 0.8 MiB each; the least recently used goes first. */
+const REPORT_CACHE_ENTRIES = 16;
 const NO_MODELS: ModelList = { models: [], searched: [] };
 
-/** A report with what it was built from: a new snapshot, calibration or model list is a miss, never a stale hit. */
+/**
+ * A report with what it was built from: a new snapshot or calibration is a miss, never a stale hit.
+ * Model files (discovered or asked for) are in the key with their size and time.
+ */
 interface CachedReport {
   snapshot: HardwareSnapshot;
-  models: ModelList;
   calibration: SpeedCalibration | null;
   report: Promise<Report>;
 }
@@ -262,13 +264,13 @@ export function createService(options: ServiceOptions): Service {
       // The parsed request (zod fills defaults and orders keys), so `{}` and `{"kvType":"f16"}` share an entry.
       const key = JSON.stringify([request.contextTokens, request.kvType, request.whatIf ?? null, paths, await Promise.all(paths.map(fileStamp))]);
       const cached = reportCache.get(key);
-      if (cached && cached.snapshot === detected.snapshot && cached.models === found && cached.calibration === cal) {
+      if (cached && cached.snapshot === detected.snapshot && cached.calibration === cal) {
         reportCache.delete(key);
         reportCache.set(key, cached);
         return cached.report;
       }
       // Kept while it is built, so concurrent requests for the same report wait for one build.
-      const entry: CachedReport = { snapshot: detected.snapshot, models: found, calibration: cal, report: buildReportFor(request, detected, paths, cal) };
+      const entry: CachedReport = { snapshot: detected.snapshot, calibration: cal, report: buildReportFor(request, detected, paths, cal) };
       reportCache.delete(key);
       reportCache.set(key, entry);
       if (reportCache.size > REPORT_CACHE_ENTRIES) reportCache.delete(reportCache.keys().next().value as string);

@@ -66,15 +66,33 @@ function sameToken(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new UserFacingError('Request body too large.', 'too-large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The body, up to MAX_BODY_BYTES. A longer one is refused without destroying the request: the rest
+ * drains unread (Node's requestTimeout bounds a body that never ends), so the 400 reaches the caller
+ * and its keep-alive connection stays usable. Destroying it reset the caller's next request.
+ */
+function readBody(req: IncomingMessage): Promise<string> {
+  const tooLarge = (): UserFacingError => new UserFacingError(`Request body too large (over ${MAX_BODY_BYTES / 1024} KiB).`, 'too-large');
+  // Refused before reading; Node drains the unread body once the answer is sent.
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return Promise.reject(tooLarge());
+  return new Promise((resolveBody, reject) => {
+    let sizeBytes = 0;
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer): void => {
+      sizeBytes += chunk.length;
+      if (sizeBytes <= MAX_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.resume();
+      reject(tooLarge());
+    };
+    req.on('data', onData);
+    req.once('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+    req.once('close', () => reject(new UserFacingError('The request was closed before its body arrived.', 'aborted')));
+  });
 }
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {

@@ -22,6 +22,8 @@ describe('import rules', () => {
     ['src/renderer/src/x.ts', "import { ipcRenderer } from 'electron';"],
     ['src/main/x.ts', "import { App } from '../renderer/src/App';"],
     ['src/cli/x.ts', "import { registerHostApi } from '../main/ipc';"],
+    ['src/cli/x.ts', "import { runBenchmark } from '../node/bench/run';"],
+    ['src/web/x.ts', "import { detectHardware } from '../node/hardware/index';"],
   ])('%s may not: %s', async (file, code) => {
     expect((await problems(file, code)).length).toBeGreaterThan(0);
   });

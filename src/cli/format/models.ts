@@ -1,13 +1,10 @@
 // Human output of `rightsize models`: the files found and every place searched.
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import type { ModelList } from '../../shared/schema';
+import type { DiscoveredModel, ModelList, SearchedLocation } from '../../shared/schema';
 import { formatBytes } from '../../shared/units';
 
 type Colors = ReturnType<typeof pc.createColors>;
-
-type DiscoveredModel = ModelList['models'][number];
-type SearchedLocation = ModelList['searched'][number];
 
 function modelOrigin(model: DiscoveredModel): string {
   if (model.hfRepo) return model.hfRepo;

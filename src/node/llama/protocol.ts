@@ -1,13 +1,15 @@
 // What the parent asks the llama child process and what it answers: one JSON line each way.
 import { z } from 'zod';
-import { BenchRecordSchema, SpeedStatsSchema } from '../../shared/schema';
+import { BENCH_REPETITIONS, GEN_TOKENS, PROMPT_TOKENS } from '../../shared/defaults';
+import { BenchRecordSchema, KvTypeSchema, SpeedStatsSchema } from '../../shared/schema';
+import { GiB, KiB, MiB } from '../../shared/units';
 
 export const MeasureRequestSchema = z
   .object({
     kind: z.literal('measure'),
     modelPath: z.string().min(1),
     contextTokens: z.number().int().positive(),
-    kvType: z.enum(['f16', 'q8_0', 'q4_0']),
+    kvType: KvTypeSchema,
     gpuLayers: z.union([z.number().int().nonnegative(), z.literal('auto')]),
     threads: z.number().int().positive(),
     /** Also ask node-llama-cpp's own estimate (GgufInsights), for comparison. */
@@ -44,7 +46,7 @@ export type MeasureResult = z.infer<typeof MeasureResultSchema>;
 export const WorkerFailureSchema = z.object({ ok: z.literal(false), error: z.string(), code: z.string() });
 export type WorkerFailure = z.infer<typeof WorkerFailureSchema>;
 
-const UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+const UNITS: Record<string, number> = { B: 1, KiB, MiB, GiB };
 
 /** Parses llama.cpp's buffer lines from its log. */
 export function parseBufferLine(line: string): BufferLine | null {
@@ -61,10 +63,10 @@ export const BenchRequestSchema = z
     kind: z.literal('bench'),
     modelPath: z.string().min(1),
     /** Prompt tokens per prompt-processing test (llama-bench -p). */
-    promptTokens: z.number().int().min(1).max(65536).default(512),
+    promptTokens: z.number().int().min(1).max(65536).default(PROMPT_TOKENS),
     /** Generated tokens per generation test (llama-bench -n). */
-    genTokens: z.number().int().min(1).max(65536).default(128),
-    repetitions: z.number().int().min(1).max(100).default(5),
+    genTokens: z.number().int().min(1).max(65536).default(GEN_TOKENS),
+    repetitions: z.number().int().min(1).max(100).default(BENCH_REPETITIONS),
     /** Threads for prompt processing and generation; 'auto' sweeps 1..cores and keeps the fastest of each. */
     threads: z.union([z.number().int().positive(), z.literal('auto')]).default('auto'),
     gpuLayers: z.union([z.number().int().nonnegative(), z.literal('auto')]).default('auto'),

@@ -2,6 +2,7 @@
 // sizes it: the adapter between files on disk and the pure core.
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { DEFAULT_PRECISION } from '../../shared/defaults';
 import { PRECISIONS, type KvType, type Precision } from '../../shared/precision';
 import type { EstimateResult, HardwareSnapshot, SpeedCalibration } from '../../shared/schema';
 import { computeTarget } from '../../core/budget';
@@ -46,7 +47,7 @@ export async function modelFromFile(path: string): Promise<ResolvedModel> {
       activeParamsB: Math.min(paramsB, activeParamsB),
       shape: model.shape,
       maxContext: model.maxContext,
-      quant: model.fileType,
+      quant: model.precisionName,
       weights: layoutWeightsWithTypes(model.shape, model.tensors, model.types),
       origin: 'file',
       filePath: absolute,
@@ -89,7 +90,7 @@ export async function resolveModelArg(arg: string, quant?: string): Promise<Reso
       `"${arg}" is neither a GGUF file nor a catalog id.${near.length ? ` Did you mean: ${near.join(', ')}?` : ''} \`rightsize report\` lists the catalog; a file path must exist and end in .gguf.`,
     );
   }
-  const q = (quant ?? 'Q4_K_M').toUpperCase();
+  const q = (quant ?? DEFAULT_PRECISION).toUpperCase();
   if (!PRECISIONS.includes(q as Precision)) throw new ModelArgError(`--quant "${quant}" is not one of ${PRECISIONS.join(', ')}.`);
   return { sizable: catalogModelAt(model, q as Precision), architecture: model.arch, fileBytes: null };
 }

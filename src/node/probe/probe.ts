@@ -5,7 +5,8 @@
 // llama child process, reports progress and removes its scratch folder.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SpeedCalibration } from '../../shared/schema';
+import type { RunProgress, SpeedCalibration } from '../../shared/schema';
+import { MiB } from '../../shared/units';
 import { calibrateFromProbe, planProbeFiles, PROBE_KERNEL_TYPES, probeFileFacts, type ProbeFile, type ProbeMeasurement } from '../../core/calibration';
 import type { TensorSpec } from '../../core/tensors';
 import { makeScratchDir } from './scratch';
@@ -33,15 +34,10 @@ async function writeProbeFile(path: string, file: ProbeFile): Promise<void> {
   else await writeGgufModel(path, { shape: file.shape, precision: pure(file.type), data: 'noise', contextLength: 1024 });
 }
 
-export interface ProbeProgress {
-  fraction: number;
-  message: string;
-}
-
-export async function runSpeedProbe(options: { signal?: AbortSignal; onProgress?: (p: ProbeProgress) => void; maxThreads?: number } = {}): Promise<SpeedCalibration> {
+export async function runSpeedProbe(options: { signal?: AbortSignal; onProgress?: (p: RunProgress) => void; maxThreads?: number } = {}): Promise<SpeedCalibration> {
   const started = performance.now();
   const dir = makeScratchDir('rightsize-probe-', 2.5e9);
-  const report = (fraction: number, message: string): void => options.onProgress?.({ fraction, message });
+  const report = (fraction: number, message: string): void => options.onProgress?.({ phase: 'probe', done: fraction, total: 1, message, fraction });
   try {
     report(0, 'writing the probe models');
     // The RAM file is sized to outgrow the last-level cache.
@@ -105,7 +101,7 @@ export async function runSpeedProbe(options: { signal?: AbortSignal; onProgress?
       source: {
         kind: 'measured',
         by: 'rightsize probe',
-        detail: `${(durationMs / 1000).toFixed(1)} s on generated models of ${PROBE_KERNEL_TYPES.map((p) => p.type).join(', ')} in two shapes (${PROBE_KERNEL_TYPES.filter((p) => p.rowCostOf).map((p) => p.type).join(', ')} in one), one larger than the ${(lastLevelCacheBytes / 2 ** 20).toFixed(0)} MiB cache and two tiny ones; ${threads.pp}/${threads.tg} threads (pp/tg)`,
+        detail: `${(durationMs / 1000).toFixed(1)} s on generated models of ${PROBE_KERNEL_TYPES.map((p) => p.type).join(', ')} in two shapes (${PROBE_KERNEL_TYPES.filter((p) => p.rowCostOf).map((p) => p.type).join(', ')} in one), one larger than the ${(lastLevelCacheBytes / MiB).toFixed(0)} MiB cache and two tiny ones; ${threads.pp}/${threads.tg} threads (pp/tg)`,
       },
     };
   } finally {

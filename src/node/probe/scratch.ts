@@ -7,6 +7,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { freemem, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GiB } from '../../shared/units';
 
 const RAM_DISK = '/dev/shm';
 const OWNER = 'owner.pid';
@@ -47,7 +48,7 @@ export function makeScratchDir(prefix: string, bytes: number): string {
       removeStaleScratch(prefix);
       const fs = statfsSync(RAM_DISK);
       // Leave room: a RAM disk that fills up takes memory from everything else.
-      if (fs.bavail * fs.bsize > bytes + 2 ** 30 && freemem() > bytes + 2 * 2 ** 30) {
+      if (fs.bavail * fs.bsize > bytes + GiB && freemem() > bytes + 2 * GiB) {
         const dir = mkdtempSync(join(RAM_DISK, prefix));
         writeFileSync(join(dir, OWNER), String(process.pid));
         return dir;

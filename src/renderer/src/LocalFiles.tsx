@@ -39,7 +39,12 @@ export function LocalFiles(props: {
       props.onFiles([...new Set([...props.files, ...paths])]);
       setDropNote(null);
     } else if (dropped.length) {
-      setDropNote('The browser does not reveal where a dropped file lives: paste its path instead (the desktop app takes drops).');
+      // In the app an empty path means the drop came from another program, not from the disk.
+      setDropNote(
+        window.rightsizeFiles
+          ? 'That drop is not a file on this disk: drop a .gguf file from your file manager, or paste its path.'
+          : 'The browser does not reveal where a dropped file lives: paste its path instead (the desktop app takes drops).',
+      );
     }
   };
   return (

@@ -51,6 +51,7 @@ export type MeasureOutcome = z.infer<typeof MeasureOutcomeSchema>;
 export const RunKindSchema = z.enum(['bench', 'probe', 'measure']);
 export type RunKind = z.infer<typeof RunKindSchema>;
 
+/** Where a run is: its phase, done of total within that phase, and the fraction (0..1) of the whole run. */
 export const RunProgressSchema = z.object({ phase: z.string(), done: z.number(), total: z.number(), message: z.string(), fraction: z.number() });
 export type RunProgress = z.infer<typeof RunProgressSchema>;
 

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { SourceSchema } from './source';
 import { BudgetSchema, FitLevelSchema, KvTypeSchema } from './report';
 
+/** What one device holds, by component. */
 export const DeviceMemorySchema = z.object({
   weightsBytes: z.number().nonnegative(),
-  /** CPU only: the repacked copy x86/ARM CPUs make of some matrices while loading (CPU_REPACK). */
+  /** CPU only: the repacked copy x86/ARM CPUs make of some matrices while loading (CPU_REPACK), held next to the mapped file. */
   repackBytes: z.number().nonnegative(),
   kvBytes: z.number().nonnegative(),
   computeBytes: z.number().nonnegative(),

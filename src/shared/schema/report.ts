@@ -1,5 +1,6 @@
 // The report: every catalog model at every precision, fitted to the hardware, and the ladder.
 import { z } from 'zod';
+import { DEFAULT_CONTEXT_TOKENS } from '../defaults';
 import { FIT_LEVELS, KV_TYPES, PRECISIONS } from '../precision';
 import { SourceSchema } from './source';
 import { HardwareSnapshotSchema, SpeedCalibrationSchema } from './hardware';
@@ -111,7 +112,7 @@ export const MAX_CONTEXT_TOKENS = 1_000_000_000;
 
 export const ReportRequestSchema = z
   .object({
-    contextTokens: z.number().int().positive().max(MAX_CONTEXT_TOKENS).default(8192),
+    contextTokens: z.number().int().positive().max(MAX_CONTEXT_TOKENS).default(DEFAULT_CONTEXT_TOKENS),
     kvType: KvTypeSchema.default('f16'),
     whatIf: WhatIfSchema.optional(),
     /** Local GGUF files to size next to the catalog (absolute paths). */

@@ -1,5 +1,6 @@
 // What a face asks of the service: the inputs of estimate, measure, bench and models.
 import { z } from 'zod';
+import { BENCH_REPETITIONS, BENCH_TIMEOUT_SECONDS, GEN_TOKENS, MEASURE_TIMEOUT_SECONDS, PROMPT_TOKENS } from '../defaults';
 import { KvTypeSchema, MAX_CONTEXT_TOKENS, WhatIfSchema } from './report';
 
 /** A file path, or a name `rightsize models` found (an Ollama name such as llama3.1:8b, a file or display name). */
@@ -9,9 +10,9 @@ const GpuLayersSchema = z.union([z.number().int().min(0).max(100_000), z.literal
 export const BenchStartSchema = z
   .object({
     model: ModelRefSchema,
-    promptTokens: z.number().int().min(1).max(65536).default(512),
-    genTokens: z.number().int().min(1).max(65536).default(128),
-    repetitions: z.number().int().min(1).max(50).default(5),
+    promptTokens: z.number().int().min(1).max(65536).default(PROMPT_TOKENS),
+    genTokens: z.number().int().min(1).max(65536).default(GEN_TOKENS),
+    repetitions: z.number().int().min(1).max(50).default(BENCH_REPETITIONS),
     threads: z.union([z.number().int().min(1).max(512), z.literal('auto')]).default('auto'),
     gpuLayers: GpuLayersSchema.default('auto'),
     pricePerKwh: z.number().min(0).max(1000).nullable().default(null),
@@ -19,7 +20,7 @@ export const BenchStartSchema = z
     withLlamaBench: z.boolean().default(false),
     /** Add the finished run to history. */
     save: z.boolean().default(true),
-    timeoutSeconds: z.number().int().min(1).max(86_400).default(600),
+    timeoutSeconds: z.number().int().min(1).max(86_400).default(BENCH_TIMEOUT_SECONDS),
   })
   .strict();
 export type BenchStart = z.input<typeof BenchStartSchema>;
@@ -36,9 +37,9 @@ export const ModelsRequestSchema = z
 export const EstimateRequestSchema = z
   .object({
     model: ModelRefSchema,
-    /** Catalog models only (default Q4_K_M); a file has its own types. */
+    /** Catalog models only (default DEFAULT_PRECISION); a file has its own types. */
     quant: z.string().min(1).max(32).optional(),
-    /** Default: 8192 or the model's maximum, whichever is less. */
+    /** Default: DEFAULT_CONTEXT_TOKENS or the model's maximum, whichever is less. */
     contextTokens: z.number().int().positive().max(MAX_CONTEXT_TOKENS).optional(),
     kvType: KvTypeSchema.default('f16'),
     gpuLayers: GpuLayersSchema.default('auto'),
@@ -51,12 +52,12 @@ export const MeasureRequestSchema = z
   .object({
     /** A GGUF file: measuring loads it. */
     path: z.string().min(1).max(4096),
-    /** Default: 4096 or the model's maximum, whichever is less. */
+    /** Default: DEFAULT_MEASURE_CONTEXT_TOKENS or the model's maximum, whichever is less. */
     contextTokens: z.number().int().positive().max(MAX_CONTEXT_TOKENS).optional(),
     kvType: KvTypeSchema.default('f16'),
     gpuLayers: GpuLayersSchema.default('auto'),
     threads: z.number().int().min(1).max(512).optional(),
-    timeoutSeconds: z.number().int().min(1).max(86_400).default(300),
+    timeoutSeconds: z.number().int().min(1).max(86_400).default(MEASURE_TIMEOUT_SECONDS),
   })
   .strict();
 export type MeasureRequest = z.input<typeof MeasureRequestSchema>;

@@ -5,8 +5,9 @@ import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { CandidateOrigin, LocationReport, SearchContext } from './search-state';
 import { GGUF_MAGIC } from '../../../core/gguf-types';
+import { MiB } from '../../../shared/units';
 
-const MAX_JSON_BYTES = 1024 * 1024;
+const MAX_JSON_BYTES = MiB;
 
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | null)?.code;
