@@ -1,4 +1,5 @@
 // Lint is where the design's import rules live: a wrong arrow between layers fails `npm test`.
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 const layer = (name) => `(^|/)(\\.\\./)+(${name})(/|$)`;
@@ -25,6 +26,28 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  // A dropped promise is a failure nobody sees (a cancel that silently did nothing; a test's un-awaited
+  // `expect(...).rejects` that passes whatever happens), so TypeScript files are linted with types.
+  // React's onClick ignores a handler's result, hence attributes: false.
+  {
+    files: ['src/**/*.{ts,tsx}', 'test/**/*.ts', 'bench/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+    },
+  },
+  // A file past a few hundred lines usually holds more than one job. Tests and benches read as lists of
+  // cases over shared fixtures, so they may run longer before a split helps a reader.
+  { files: ['src/**'], rules: { 'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }] } },
+  { files: ['test/**', 'bench/**'], rules: { 'max-lines': ['error', { max: 700, skipBlankLines: true, skipComments: true }] } },
+  // React's recommended hooks rules (version 7 adds the compiler's checks, such as no setState in an
+  // effect's body); exhaustive-deps as an error, since a stale dependency is a stale screen.
+  {
+    files: ['src/renderer/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
+    rules: { ...reactHooks.configs.flat.recommended.rules, 'react-hooks/exhaustive-deps': 'error' },
   },
   // shared imports nothing of ours; core imports shared only and no Node APIs.
   { files: ['src/shared/**'], rules: forbid(['core', 'node', 'main', 'preload', 'renderer', 'cli', 'web']) },

@@ -18,7 +18,7 @@ export async function followRun(service: Service, io: CliIO, start: () => Promis
     lastMessage = run.progress.message;
   });
   const onSigint = (): void => {
-    if (runId) void service.call('cancelRun', { runId }).catch(() => undefined);
+    if (runId) service.call('cancelRun', { runId }).catch((error: unknown) => io.stderr(`Could not cancel: ${(error as Error).message}\n`));
   };
   process.on('SIGINT', onSigint);
   try {

@@ -2,12 +2,12 @@
 // data. The rules and limits mirror llama.cpp's ggml/src/gguf.cpp (gguf_init_from_reader), so a file
 // this parser accepts is one llama.cpp's loader accepts, and a file it rejects gets a reason a user
 // can act on. Every failure is a GgufError; nothing else escapes.
-import { KiB, MiB } from '../shared/units';
+import { MiB } from '../shared/units';
 import { ggmlTypeById } from './ggml';
+import { bytesText, DAMAGED, errorText, groupDigits, HeaderReader, REDOWNLOAD } from './gguf-header-reader';
+import { readMagicAndVersion } from './gguf-magic';
 import {
   GGUF_DEFAULT_ALIGNMENT,
-  GGUF_MAGIC,
-  GGUF_VERSION,
   GgufError,
   GgufValueType,
   type ByteSource,
@@ -41,11 +41,6 @@ const INT64_MAX = (1n << 63n) - 1n;
 // llama.cpp cannot read nested arrays at all; the GGUF spec allows them. A bound on depth keeps a
 // damaged file from recursing without end.
 const MAX_ARRAY_DEPTH = 16;
-
-// The first window is small (a small model's whole header fits), later ones grow to 1 MiB, so a
-// header is read in a few calls and at most one window past its end is ever read.
-const FIRST_WINDOW_BYTES = 64 * KiB;
-const MAX_WINDOW_BYTES = MiB;
 
 // Smallest encodings, to bound counts against the bytes left before reading them.
 const MIN_KV_BYTES = 8 + 4 + 1; // key length, (empty) key, value type, uint8 value
@@ -82,52 +77,6 @@ const TYPE_NAMES: Record<GgufValueType, string> = {
   [GgufValueType.FLOAT64]: 'f64',
 };
 
-// Pre-GGUF formats (llama.cpp before August 2023), stored as a little-endian uint32.
-const OLD_MAGICS: ReadonlyMap<number, string> = new Map([
-  [0x67676d6c, 'GGML'],
-  [0x67676d66, 'GGMF'],
-  [0x67676a74, 'GGJT'],
-  [0x67676c61, 'GGLA'],
-  [0x6767736e, 'GGSN'],
-]);
-
-const REDOWNLOAD = 'it was cut off while downloading, download it again';
-const DAMAGED = 'the file is damaged: download it again, or convert the model again with a current llama.cpp';
-
-const utf8 = new TextDecoder('utf-8');
-
-function groupDigits(n: number | bigint): string {
-  return n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-function bytesText(n: number | bigint): string {
-  return `${groupDigits(n)} bytes`;
-}
-
-function describeStart(bytes: Uint8Array): string {
-  const shown = Array.from(bytes.subarray(0, 8), (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-  const hex = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  return `"${shown}" (${hex})`;
-}
-
-/** Recognises what people commonly download instead of a GGUF, to say what to do. */
-function notGgufHint(bytes: Uint8Array): string {
-  const text = String.fromCharCode(...bytes.subarray(0, 64)).trimStart().toLowerCase();
-  if (text.startsWith('<!doctype') || text.startsWith('<html')) {
-    return 'it is a web page, not a model: download the file itself (on Hugging Face, the "download" link of the .gguf file)';
-  }
-  if (text.startsWith('version https://git-lfs')) {
-    return 'it is a Git LFS pointer, not the model: run `git lfs pull` or download the .gguf file directly';
-  }
-  if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
-    return 'it is a zip archive (a PyTorch checkpoint?): convert the model with llama.cpp\'s convert_hf_to_gguf.py, or download a .gguf build';
-  }
-  if (bytes.length >= 9 && bytes[8] === 0x7b && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 0) {
-    return 'it looks like a safetensors file: convert it with llama.cpp\'s convert_hf_to_gguf.py, or download a .gguf build';
-  }
-  return 'pick a .gguf model file, or download it again if this one should be one';
-}
-
 function isPowerOfTwo(n: number): boolean {
   return n > 0 && (n & (n - 1)) === 0;
 }
@@ -145,174 +94,6 @@ function sanitizeLimit(value: number | undefined, fallback: number): number {
   if (value === Infinity) return Number.MAX_SAFE_INTEGER;
   if (value === undefined || !Number.isFinite(value) || value < 0) return fallback;
   return Math.floor(value);
-}
-
-/** Buffered little-endian reads over a ByteSource, with the position and the limits in one place. */
-class HeaderReader {
-  pos = 0;
-  private window: Uint8Array = new Uint8Array(0);
-  private view: DataView = new DataView(this.window.buffer);
-  private windowStart = 0;
-  private nextWindowBytes = FIRST_WINDOW_BYTES;
-
-  constructor(
-    private readonly source: ByteSource,
-    readonly fileSize: number,
-    readonly maxHeaderBytes: number,
-  ) {}
-
-  get remaining(): number {
-    return this.fileSize - this.pos;
-  }
-
-  /** Whether `n` bytes at the position are already buffered. */
-  has(n: number): boolean {
-    return this.pos - this.windowStart + n <= this.window.length && this.pos >= this.windowStart;
-  }
-
-  /** Makes `n` bytes at the position available; `what` names the field for error messages. */
-  async fill(n: number, what: string): Promise<void> {
-    this.checkRoom(n, what);
-    const length = Math.min(Math.max(n, this.nextWindowBytes), this.fileSize - this.pos);
-    this.nextWindowBytes = Math.min(this.nextWindowBytes * 4, MAX_WINDOW_BYTES);
-    let bytes: Uint8Array;
-    try {
-      bytes = await this.source.read(this.pos, length);
-    } catch (error) {
-      if (error instanceof GgufError) throw error;
-      throw new GgufError(`could not read the file at byte ${groupDigits(this.pos)} (${errorText(error)}): check that the disk and file are readable`, 'io');
-    }
-    if (!(bytes instanceof Uint8Array) || bytes.length < n) {
-      throw new GgufError(
-        `the file ended early at byte ${groupDigits(this.pos + (bytes?.length ?? 0))} while reading ${what} (it is said to be ${bytesText(this.fileSize)}): it may be changing while being read; wait for the download or copy to finish and try again`,
-        'truncated',
-      );
-    }
-    this.window = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.windowStart = this.pos;
-  }
-
-  async ensure(n: number, what: string): Promise<void> {
-    if (!this.has(n)) await this.fill(n, what);
-  }
-
-  /** Moves past `n` bytes without reading them. */
-  skip(n: number, what: string): void {
-    this.checkRoom(n, what);
-    this.pos += n;
-  }
-
-  private checkRoom(n: number, what: string): void {
-    if (this.pos + n > this.fileSize) throw this.truncated(what);
-    if (this.pos + n > this.maxHeaderBytes) throw this.tooLarge(what);
-  }
-
-  truncated(what: string): GgufError {
-    if (this.fileSize === 0) return new GgufError('the file is empty (0 bytes): the download failed; download it again', 'truncated');
-    return new GgufError(
-      `the file is ${bytesText(this.fileSize)} and ends inside its header (while reading ${what}): ${REDOWNLOAD}`,
-      'truncated',
-    );
-  }
-
-  tooLarge(what: string): GgufError {
-    return new GgufError(
-      `the GGUF header goes past ${bytesText(this.maxHeaderBytes)} (while reading ${what}): no real model has a header this large, so the file is probably damaged; download it again`,
-      'too-large',
-    );
-  }
-
-  /** A count or length that cannot fit in the bytes left: cut off if it could be genuine, damaged if absurd. */
-  tooFewBytes(what: string, neededBytes: number | bigint): GgufError {
-    if (neededBytes <= this.maxHeaderBytes) return this.truncated(what);
-    return new GgufError(
-      `${what} needs at least ${bytesText(neededBytes)} but only ${bytesText(this.remaining)} of the file are left: ${DAMAGED}`,
-      'corrupt',
-    );
-  }
-
-  /** `n` buffered bytes at the position, without moving past them. */
-  peek(n: number): Uint8Array {
-    const offset = this.pos - this.windowStart;
-    return this.window.subarray(offset, offset + n);
-  }
-
-  // Sync reads: the caller has made the bytes available with has()/ensure().
-  private at(n: number): number {
-    const offset = this.pos - this.windowStart;
-    this.pos += n;
-    return offset;
-  }
-  u8(): number {
-    return this.view.getUint8(this.at(1));
-  }
-  i8(): number {
-    return this.view.getInt8(this.at(1));
-  }
-  u16(): number {
-    return this.view.getUint16(this.at(2), true);
-  }
-  i16(): number {
-    return this.view.getInt16(this.at(2), true);
-  }
-  u32(): number {
-    return this.view.getUint32(this.at(4), true);
-  }
-  i32(): number {
-    return this.view.getInt32(this.at(4), true);
-  }
-  f32(): number {
-    return this.view.getFloat32(this.at(4), true);
-  }
-  f64(): number {
-    return this.view.getFloat64(this.at(8), true);
-  }
-  u64big(): bigint {
-    return this.view.getBigUint64(this.at(8), true);
-  }
-  i64big(): bigint {
-    return this.view.getBigInt64(this.at(8), true);
-  }
-  /** A uint64 as a number; beyond 2^53 it is only approximately right, which is enough to compare against limits. */
-  u64approx(): number {
-    const offset = this.at(8);
-    return this.view.getUint32(offset, true) + this.view.getUint32(offset + 4, true) * 0x1_0000_0000;
-  }
-  /** The uint64 just read, exactly (for messages about absurd lengths). */
-  previousU64(): bigint {
-    return this.view.getBigUint64(this.pos - this.windowStart - 8, true);
-  }
-  u64value(): number | bigint {
-    const offset = this.at(8);
-    const high = this.view.getUint32(offset + 4, true);
-    if (high < 0x20_0000) return this.view.getUint32(offset, true) + high * 0x1_0000_0000;
-    return this.view.getBigUint64(offset, true);
-  }
-  i64value(): number | bigint {
-    const value = this.view.getBigInt64(this.at(8), true);
-    return value >= -9007199254740991n && value <= 9007199254740991n ? Number(value) : value;
-  }
-  /** Decodes `n` buffered bytes as UTF-8 (invalid sequences become U+FFFD, as llama.cpp does not check either). */
-  utf8(n: number): string {
-    const offset = this.at(n);
-    const bytes = this.window.subarray(offset, offset + n);
-    if (n <= 24) {
-      let ascii = true;
-      for (let i = 0; i < n; i++) {
-        if (bytes[i]! >= 0x80) {
-          ascii = false;
-          break;
-        }
-      }
-      if (ascii) return String.fromCharCode(...bytes);
-    }
-    return utf8.decode(bytes);
-  }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 interface Limits {
@@ -437,49 +218,6 @@ async function readValue(r: HeaderReader, limits: Limits, type: GgufValueType, w
   const size = FIXED_SIZE[type]!;
   await r.ensure(size, what);
   return readFixed(r, type);
-}
-
-async function readMagicAndVersion(r: HeaderReader): Promise<2 | 3> {
-  const startLength = Math.min(64, r.fileSize);
-  if (startLength > 0) await r.ensure(startLength, 'the GGUF magic');
-  const start = r.peek(startLength);
-  if (r.fileSize < 4) {
-    if (start.every((b, i) => b === 'GGUF'.charCodeAt(i))) throw r.truncated('the GGUF magic');
-    throw new GgufError(`not a GGUF file (starts with ${describeStart(start)}): ${notGgufHint(start)}`, 'not-gguf');
-  }
-  const magic = r.u32();
-  if (magic !== GGUF_MAGIC) {
-    const old = OLD_MAGICS.get(magic);
-    if (old) {
-      throw new GgufError(
-        `not a GGUF file: it is in the old ${old} format that llama.cpp used before GGUF (2023) and no longer loads: download a GGUF build of the model, or convert it with llama.cpp's convert_llama_ggml_to_gguf.py`,
-        'not-gguf',
-      );
-    }
-    throw new GgufError(`not a GGUF file (starts with ${describeStart(start)}): ${notGgufHint(start)}`, 'not-gguf');
-  }
-  await r.ensure(4, 'the GGUF version');
-  const version = r.u32();
-  if (version === 0) throw new GgufError(`the GGUF version is 0, which no GGUF writer produces: ${DAMAGED}`, 'corrupt');
-  if ((version & 0xffff) === 0) {
-    throw new GgufError(
-      `the GGUF version reads as ${groupDigits(version)}: the file is big-endian (made for s390x and similar machines); download the little-endian build of the model`,
-      'unsupported-version',
-    );
-  }
-  if (version === 1) {
-    throw new GgufError(
-      'the file is GGUF version 1, which llama.cpp no longer loads: download a newer build of the model, or convert it again with a current llama.cpp',
-      'unsupported-version',
-    );
-  }
-  if (version > GGUF_VERSION) {
-    throw new GgufError(
-      `the file is GGUF version ${version}, newer than the versions this rightsize reads (2 and 3): update rightsize, or download a build of the model in GGUF version 3`,
-      'unsupported-version',
-    );
-  }
-  return version as 2 | 3;
 }
 
 async function readCount(r: HeaderReader, what: string): Promise<bigint> {

@@ -112,8 +112,9 @@ export async function startMainApp(electron: ElectronLike, options: MainAppOptio
   // Running benchmarks and probes are child processes that would outlive the app: stop them first.
   app.on('before-quit', () => service.dispose());
   // Detect while the window opens; node-llama-cpp's answer comes from its cache (refreshed in the background on a miss).
-  void service.call('getHardware', {}).catch(() => undefined);
-  void service.call('listModels', {}).catch(() => undefined);
+  // A failure here is dropped because the page's own call meets it again and shows it.
+  service.call('getHardware', {}).catch(() => undefined);
+  service.call('listModels', {}).catch(() => undefined);
 
   const allowedPages = devServerUrl ? [devServerUrl] : [pathToFileURL(rendererIndex).href];
   registerHostApi(electron.ipcMain, service, makeSenderCheck(() => mainWindow?.webContents.id ?? null, allowedPages));
@@ -129,14 +130,19 @@ export async function startMainApp(electron: ElectronLike, options: MainAppOptio
     webPreferences: secureWebPreferences(preloadPath),
   });
   mainWindow = window;
-  lockDownWebContents(window.webContents, (url) => void electron.shell.openExternal(url));
+  lockDownWebContents(window.webContents, (url) => {
+    electron.shell.openExternal(url).catch((error: unknown) => console.error(`rightsize could not open ${url}:`, error));
+  });
   const stopEvents = forwardHostEvents(service, () => mainWindow?.webContents ?? null);
   window.once('ready-to-show', () => window.show());
   window.on('closed', () => {
     stopEvents();
     mainWindow = null;
   });
-  if (devServerUrl) void window.loadURL(devServerUrl);
-  else void window.loadFile(rendererIndex);
+  // A page that fails to load never sends ready-to-show: show the window anyway, or the app runs invisible.
+  (devServerUrl ? window.loadURL(devServerUrl) : window.loadFile(rendererIndex)).catch((error: unknown) => {
+    console.error('rightsize could not load its page:', error);
+    window.show();
+  });
   return { service, window };
 }

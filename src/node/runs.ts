@@ -57,7 +57,7 @@ export class RunRegistry {
       },
     };
     this.emit({ ...state });
-    void work(context).then(
+    work(context).then(
       (outcome) => {
         Object.assign(state, outcome, { state: 'done', progress: { ...state.progress, fraction: 1, message: 'done' } });
         this.emit({ ...state });

@@ -102,7 +102,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   let port = options.port ?? 0;
 
   const server = createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => {
+    handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { error: { message: `Internal error: ${(error as Error).message}`, code: 'internal' } });
     });
   });

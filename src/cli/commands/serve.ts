@@ -22,16 +22,20 @@ export const serveCommand = defineCommand({
     const rendererDir = builtRendererDir();
     if (!rendererDir) throw new UsageError('The UI is not built (out/renderer/index.html is missing). Run `npm run build` first.');
     const service = makeService({ backgroundRefresh: true });
-    // Detect while the user opens the browser, so the first report is ready when the page asks.
-    void service.call('getHardware', {}).catch(() => undefined);
-    void service.call('listModels', {}).catch(() => undefined);
+    // Detect while the user opens the browser, so the first report is ready when the page asks; a
+    // failure here is dropped because the page's own call meets it again and shows it.
+    service.call('getHardware', {}).catch(() => undefined);
+    service.call('listModels', {}).catch(() => undefined);
     const { startWebHost } = await import('../../web/server');
     const host = await startWebHost({ service, rendererDir, port });
     io.stdout(`rightsize web mode on 127.0.0.1 only. Open:\n  ${host.url}\n(the token in the URL is new each run; Ctrl+C stops)\n`);
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         service.dispose(); // a running benchmark's child stops with the host
-        void host.close().then(resolve);
+        host.close().then(resolve, (error: unknown) => {
+          io.stderr(`The web host did not close cleanly: ${(error as Error).message}\n`);
+          resolve();
+        });
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

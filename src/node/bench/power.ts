@@ -32,9 +32,13 @@ export class PowerSampler {
   start(): void {
     if (this.timer) return;
     const tick = (): void => {
-      void this.read().then((w) => {
-        if (w !== null) this.samples.push(w);
-      });
+      // A failed reading is a missing sample: stop() averages the ones that came.
+      this.read().then(
+        (w) => {
+          if (w !== null) this.samples.push(w);
+        },
+        () => undefined,
+      );
     };
     tick();
     this.timer = setInterval(tick, this.intervalMs);

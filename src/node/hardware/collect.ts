@@ -309,6 +309,7 @@ export async function refreshNodeLlamaCpp(options: {
   const run = shared && inflightLlama ? inflightLlama : withTimeout(query, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   if (shared) {
     inflightLlama = run;
+    // withTimeout never rejects (a failure is an Outcome), so this promise needs no handler.
     void run.finally(() => {
       if (inflightLlama === run) inflightLlama = null;
     });

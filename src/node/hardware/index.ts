@@ -122,6 +122,7 @@ export async function detectHardware(options: DetectHardwareOptions = {}): Promi
           })
           .catch(() => undefined);
         backgroundRefresh = task;
+        // task cannot reject (caught above), so this promise needs no handler.
         void task.finally(() => {
           if (backgroundRefresh === task) backgroundRefresh = null;
         });

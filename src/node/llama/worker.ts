@@ -267,4 +267,5 @@ async function main(): Promise<void> {
   }
 }
 
+// main answers every failure itself and exits with its code.
 void main();

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { HostApi } from '../../shared/api';
 import { DEFAULT_CONTEXT_TOKENS } from '../../shared/defaults';
 import type { KvType } from '../../shared/precision';
@@ -34,39 +34,41 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
   const [filters, setFilters] = useState<Filters>({ family: 'all', minParamsB: 0, maxParamsB: Infinity, text: '' });
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
   const [selected, setSelected] = useState<{ modelId: string; quant: string } | null>(null);
-  const requestId = useRef(0);
+  // A report is asked for each (settings, reloads) pair; calibration and node-llama-cpp's late answer bump reloads.
+  const [reloads, setReloads] = useState(0);
+  const request = useMemo(() => ({ settings, reloads }), [settings, reloads]);
+  const [answered, setAnswered] = useState<typeof request | null>(null);
+  const loading = answered !== request;
+  const reload = useCallback(() => setReloads((n) => n + 1), []);
 
-  const load = useCallback(
-    (s: Settings) => {
-      const id = ++requestId.current;
-      setLoading(true);
-      host
-        .getReport({ contextTokens: s.contextTokens, kvType: s.kvType, files: s.files, ...(s.whatIf ? { whatIf: s.whatIf } : {}) })
-        .then((r) => {
-          if (id !== requestId.current) return; // a newer request superseded this one
-          setReport(r);
-          setError(null);
-        })
-        .catch((e: unknown) => {
-          if (id === requestId.current) setError((e as Error).message);
-        })
-        .finally(() => {
-          if (id === requestId.current) setLoading(false);
-        });
-    },
-    [host],
-  );
-
-  useEffect(() => load(settings), [load, settings]);
+  useEffect(() => {
+    let superseded = false;
+    const s = request.settings;
+    host
+      .getReport({ contextTokens: s.contextTokens, kvType: s.kvType, files: s.files, ...(s.whatIf ? { whatIf: s.whatIf } : {}) })
+      .then((r) => {
+        if (superseded) return;
+        setReport(r);
+        setError(null);
+      })
+      .catch((e: unknown) => {
+        if (!superseded) setError((e as Error).message);
+      })
+      .finally(() => {
+        if (!superseded) setAnswered(request);
+      });
+    return () => {
+      superseded = true;
+    };
+  }, [host, request]);
   // node-llama-cpp's answer can land after the first report (its first run on this machine): read again.
   useEffect(
     () =>
       host.onEvent((event) => {
-        if (event.type === 'hardware' && event.phase === 'refreshed') load(settings);
+        if (event.type === 'hardware' && event.phase === 'refreshed') reload();
       }),
-    [host, load, settings],
+    [host, reload],
   );
 
   const families = useMemo(() => [...new Set(report?.rows.map((r) => r.family) ?? [])].sort(), [report]);
@@ -102,7 +104,7 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
         <main className="main">
           <section className="cards">
             <HardwareCard report={report}>
-              <Calibrate host={host} calibration={report.calibration} onDone={() => load(settings)} />
+              <Calibrate host={host} calibration={report.calibration} onDone={reload} />
             </HardwareCard>
             <Ladder report={report} onPick={(modelId, quant) => setSelected({ modelId, quant })} />
           </section>

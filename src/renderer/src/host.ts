@@ -75,6 +75,7 @@ function httpEvents(token: string | null): (listener: HostEventListener) => () =
     listeners.add(listener);
     if (!controller) {
       controller = new AbortController();
+      // connect catches every failure and retries until aborted, so it never rejects.
       void connect(controller.signal);
     }
     return () => {
