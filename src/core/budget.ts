@@ -6,12 +6,12 @@ import { defaultBackendForVendor } from './backend';
 import { repackTypesFor, type ComputeBackend } from './estimate';
 
 /** VRAM kept free for the display, the driver and other GPU users. */
-export function gpuHeadroomBytes(vramBytes: number): number {
+function gpuHeadroomBytes(vramBytes: number): number {
   return Math.max(512 * MiB, Math.round(vramBytes * 0.05));
 }
 
 /** RAM kept free for the OS and the apps a person has open next to the model. */
-export function ramHeadroomBytes(ramBytes: number): number {
+function ramHeadroomBytes(ramBytes: number): number {
   return Math.max(2 * GiB, Math.round(ramBytes * 0.15));
 }
 
@@ -27,7 +27,7 @@ export interface ComputeTarget {
 }
 
 /** The GPUs a model can use: dedicated ones with known VRAM, or Apple's unified-memory GPU. */
-export function usableGpus(hardware: HardwareSnapshot): Gpu[] {
+function usableGpus(hardware: HardwareSnapshot): Gpu[] {
   const candidates = hardware.gpus.filter(
     (g) => g.backend !== 'none' || g.unifiedMemory || (!g.integrated && g.vramBytes !== null && g.vramBytes > 0),
   );

@@ -30,7 +30,7 @@ export type ProbeFile =
   /** Tiny F32 models whose weights stay in cache: the fixed cost per token and per layer. */
   | { role: 'tiny-fixed'; type: 'F32'; shape: ModelShape };
 
-export const PROBE_WIDE_SHAPE: ModelShape = {
+const PROBE_WIDE_SHAPE: ModelShape = {
   arch: 'llama',
   layers: 4,
   hiddenSize: 2048,
@@ -42,7 +42,7 @@ export const PROBE_WIDE_SHAPE: ModelShape = {
   vocabSize: 8000,
   tiedEmbeddings: false,
 };
-export const PROBE_NARROW_SHAPE: ModelShape = { ...PROBE_WIDE_SHAPE, layers: 16, hiddenSize: 512, ffnSize: 1536, heads: 8, kvHeads: 2, headDim: 64 };
+const PROBE_NARROW_SHAPE: ModelShape = { ...PROBE_WIDE_SHAPE, layers: 16, hiddenSize: 512, ffnSize: 1536, heads: 8, kvHeads: 2, headDim: 64 };
 const tinyShape = (layers: number): ModelShape => ({ ...PROBE_WIDE_SHAPE, layers, hiddenSize: 64, ffnSize: 128, heads: 4, kvHeads: 4, headDim: 16, vocabSize: 512 });
 const TINY_LAYER_COUNTS = [2, 16] as const;
 
@@ -212,7 +212,7 @@ export function solveTwoShapes(wide: ShapeTiming, narrow: ShapeTiming): { perAmo
 }
 
 /** One file and a borrowed cost per row: the rest of its time is the amount's. */
-export function solveOneShape(file: ShapeTiming, perRow: number): { perAmount: number; perRow: number } {
+function solveOneShape(file: ShapeTiming, perRow: number): { perAmount: number; perRow: number } {
   const rest = file.seconds - file.rows * perRow;
   return rest > 0 ? { perAmount: rest / file.amount, perRow } : { perAmount: Math.max(MIN_SECONDS_PER_AMOUNT, file.seconds / file.amount), perRow: 0 };
 }
@@ -223,7 +223,7 @@ export function solveOneShape(file: ShapeTiming, perRow: number): { perAmount: n
  * than a whole narrow file's layer, weights included. Nor every token: a stall only adds time, so
  * the cost per token is the smaller of the two files' rests (they agree when neither stalled).
  */
-export function solveFixedCosts(
+function solveFixedCosts(
   tiny: ReadonlyArray<{ layers: number; seconds: number }>,
   narrow: ReadonlyArray<{ layers: number; seconds: number }>,
 ): { secondsPerToken: number; secondsPerLayer: number } {

@@ -19,7 +19,7 @@ const KV_PAD = 256;
 export type ComputeBackend = Exclude<GpuBackend, 'none'> | 'cpu';
 
 /** Fixed memory a backend takes before any model buffer: driver context, kernels, library workspaces. */
-export const BACKEND_OVERHEAD_BYTES: Record<ComputeBackend, number> = {
+const BACKEND_OVERHEAD_BYTES: Record<ComputeBackend, number> = {
   cuda: 320 * MiB,
   rocm: 320 * MiB,
   vulkan: 160 * MiB,
@@ -27,7 +27,7 @@ export const BACKEND_OVERHEAD_BYTES: Record<ComputeBackend, number> = {
   cpu: 0,
 };
 /** The process itself (runtime, llama.cpp, tokenizer, mmap bookkeeping) on the host side. */
-export const HOST_OVERHEAD_BYTES = 150 * MiB;
+const HOST_OVERHEAD_BYTES = 150 * MiB;
 
 export interface WeightsLayout {
   /** Bytes of each repeating block's tensors, index = block. */
@@ -142,7 +142,7 @@ function sumTypes(byType: Record<string, number>, types: ReadonlySet<string>): n
 }
 
 /** KV cells a layer keeps: the padded context, or the sliding window (plus one micro-batch) on local-attention layers. */
-export function kvCellsPerLayer(shape: ModelShape, contextTokens: number, ubatchTokens = DEFAULT_UBATCH_TOKENS): number[] {
+function kvCellsPerLayer(shape: ModelShape, contextTokens: number, ubatchTokens = DEFAULT_UBATCH_TOKENS): number[] {
   const padded = Math.ceil(contextTokens / KV_PAD) * KV_PAD;
   const cells: number[] = [];
   const sw = shape.slidingWindow;
@@ -165,7 +165,7 @@ export function estimateKvCacheBytesPerLayer(shape: ModelShape, contextTokens: n
   return kvCellsPerLayer(shape, contextTokens).map((cells) => cells * perCell);
 }
 
-export interface ComputeBuffers {
+interface ComputeBuffers {
   /** Peak while computing the output: the logits of one micro-batch (vocab x ubatch x 4) and two hidden-size activations. */
   outputPhaseBytes: number;
   /** Peak inside a repeating block: FFN intermediates, hidden-size activations and the attention mask (ubatch x context x f16). */
@@ -184,7 +184,7 @@ export interface ComputeBuffers {
  * the larger of the output phase (logits dominate for big vocabularies) and the block phase (FFN
  * intermediates dominate for small vocabularies: Mistral 7B, Phi-3).
  */
-export function estimateComputeBuffers(shape: ModelShape, contextTokens: number, kvType: KvType = 'f16', ubatchTokens = DEFAULT_UBATCH_TOKENS): ComputeBuffers {
+function estimateComputeBuffers(shape: ModelShape, contextTokens: number, kvType: KvType = 'f16', ubatchTokens = DEFAULT_UBATCH_TOKENS): ComputeBuffers {
   const ub = Math.min(ubatchTokens, contextTokens);
   const h = shape.hiddenSize;
   const ffn = shape.ffnSize * (shape.experts ? shape.experts.active : 1);

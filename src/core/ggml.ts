@@ -43,8 +43,6 @@ const TYPES: GgmlTypeInfo[] = [
   { id: 39, name: 'MXFP4', blockSize: 32, blockBytes: 17 },
 ];
 
-export type GgmlTypeName = (typeof TYPES)[number]['name'];
-
 const BY_NAME = new Map(TYPES.map((t) => [t.name, t]));
 const BY_ID = new Map(TYPES.map((t) => [t.id, t]));
 
@@ -62,9 +60,4 @@ export function ggmlTypeById(id: number): GgmlTypeInfo | undefined {
 export function tensorBytes(typeName: string, elements: number): number {
   const t = ggmlType(typeName);
   return (elements / t.blockSize) * t.blockBytes;
-}
-
-export function bitsPerWeight(typeName: string): number {
-  const t = ggmlType(typeName);
-  return (t.blockBytes * 8) / t.blockSize;
 }

@@ -24,7 +24,7 @@ export enum GgufValueType {
 }
 
 /** 64-bit integers beyond 2^53 stay bigint; everything else is a plain JS value. */
-export type GgufScalar = number | bigint | boolean | string;
+type GgufScalar = number | bigint | boolean | string;
 export type GgufValue = GgufScalar | GgufArray;
 export interface GgufArray {
   readonly itemType: GgufValueType;

@@ -24,7 +24,7 @@ export class ReportInputError extends Error {
   }
 }
 
-export function validateSettings(settings: ReportSettings, catalog: CatalogModel[]): void {
+function validateSettings(settings: ReportSettings, catalog: CatalogModel[]): void {
   if (!Number.isInteger(settings.contextTokens) || settings.contextTokens <= 0) {
     throw new ReportInputError(`Context must be a positive whole number of tokens (got ${settings.contextTokens}); try 4096 or 8192.`);
   }
@@ -171,7 +171,7 @@ export function catalogModelAt(model: CatalogModel, quant: Precision): SizableMo
   };
 }
 
-export function buildRows(hardware: HardwareSnapshot, catalog: CatalogModel[], settings: ReportSettings, extra: SizableModel[] = []): { rows: ReportRow[]; target: ComputeTarget } {
+function buildRows(hardware: HardwareSnapshot, catalog: CatalogModel[], settings: ReportSettings, extra: SizableModel[] = []): { rows: ReportRow[]; target: ComputeTarget } {
   const target = computeTarget(hardware);
   const rows: ReportRow[] = [];
   for (const model of catalog) {

@@ -7,11 +7,11 @@ import type { Placement } from './estimate';
 import { ggmlType } from './ggml';
 
 /** Share of peak bandwidth llama.cpp's matrix-vector kernels reach (typical llama-bench tg128 vs spec sheets). */
-export const GPU_BANDWIDTH_EFFICIENCY = 0.7;
+const GPU_BANDWIDTH_EFFICIENCY = 0.7;
 /** Against a measured single-thread read bandwidth, llama.cpp's CPU generation reads at about 0.9 of it (measured here). */
-export const CPU_BANDWIDTH_EFFICIENCY = 0.9;
+const CPU_BANDWIDTH_EFFICIENCY = 0.9;
 /** When nothing is known about the RAM: dual-channel DDR4-3200's 51 GB/s at the same efficiency as a measurement. */
-export const ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC = 40 * GB;
+const ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC = 40 * GB;
 /** A layer split between devices pays a synchronisation per token per boundary. */
 const SPLIT_SYNC_SECONDS = 0.0005;
 /**
@@ -19,10 +19,10 @@ const SPLIT_SYNC_SECONDS = 0.0005;
  * sampling and the host round trip. It caps tiny models (a 135M model does not reach thousands
  * of tok/s on a big GPU); the probe of a later version calibrates it per machine.
  */
-export const GPU_SECONDS_PER_TOKEN = 0.0003;
-export const GPU_SECONDS_PER_LAYER = 0.00002;
-export const CPU_SECONDS_PER_TOKEN = 0.00015;
-export const CPU_SECONDS_PER_LAYER = 0.000015;
+const GPU_SECONDS_PER_TOKEN = 0.0003;
+const GPU_SECONDS_PER_LAYER = 0.00002;
+const CPU_SECONDS_PER_TOKEN = 0.00015;
+const CPU_SECONDS_PER_LAYER = 0.000015;
 
 export interface SpeedInputs {
   gpuBandwidthBytesPerSec: number | null;
@@ -50,7 +50,7 @@ const TYPE_FAMILY: Record<string, string[]> = {
 };
 
 /** A type's measured figure, or its nearest measured relative's; `fallback` when none is measured. */
-export function calibratedRate(byType: Record<string, number>, type: string, fallback?: number): number | null {
+function calibratedRate(byType: Record<string, number>, type: string, fallback?: number): number | null {
   for (const candidate of TYPE_FAMILY[type] ?? [type]) {
     const rate = byType[candidate];
     if (rate !== undefined && (rate > 0 || fallback !== undefined)) return rate;
@@ -81,7 +81,7 @@ function calibratedCpuSeconds(placement: Placement, calibration: SpeedCalibratio
 }
 
 /** RAM time per prompt token for weights the last-level cache cannot hold (0 for those it can). */
-export function promptRamSeconds(placement: Placement, calibration: SpeedCalibration): number {
+function promptRamSeconds(placement: Placement, calibration: SpeedCalibration): number {
   const bytes = Object.values(placement.cpuLayerReadBytesByType).reduce((sum, b) => sum + b, 0);
   return bytes > calibration.lastLevelCacheBytes ? (calibration.ppRamReadsPerToken * bytes) / calibration.tgMemoryBytesPerSec : 0;
 }

@@ -36,7 +36,7 @@ export interface BrowserWindowLike {
   loadFile(path: string): Promise<void>;
 }
 
-export interface AppLike {
+interface AppLike {
   enableSandbox(): void;
   requestSingleInstanceLock(): boolean;
   whenReady(): Promise<unknown>;

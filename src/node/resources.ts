@@ -6,7 +6,7 @@ import { CatalogSchema, GpuPresetsSchema, type CatalogModel, type GpuPreset } fr
 
 let resourcesDirCache: string | null = null;
 
-export function resourcesDir(): string {
+function resourcesDir(): string {
   if (resourcesDirCache) return resourcesDirCache;
   for (const up of ['../', '../../', '../../../', '../../../../']) {
     const dir = fileURLToPath(new URL(`${up}resources/`, import.meta.url));

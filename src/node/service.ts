@@ -22,7 +22,7 @@ import { loadCatalog, loadGpuPresets } from './resources';
 import { RunRegistry } from './runs';
 import { APP_VERSION } from './version';
 
-export type Face = 'electron' | 'web' | 'cli';
+type Face = 'electron' | 'web' | 'cli';
 
 export interface ServiceOptions {
   face: Face;

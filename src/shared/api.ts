@@ -20,7 +20,7 @@ import {
 const RunIdSchema = z.object({ runId: z.string().uuid() }).strict();
 const NoInputSchema = z.object({}).strict();
 
-export const VersionSchema = z.object({
+const VersionSchema = z.object({
   app: z.string(),
   node: z.string(),
   face: z.enum(['electron', 'web', 'cli']),
@@ -66,7 +66,7 @@ export const HostEventSchema = z.discriminatedUnion('type', [
 export type HostEvent = z.infer<typeof HostEventSchema>;
 export type HostEventListener = (event: HostEvent) => void;
 
-export type HostApiMethods = { [M in HostApiMethod]: (input: HostApiInput<M>) => Promise<HostApiOutput<M>> };
+type HostApiMethods = { [M in HostApiMethod]: (input: HostApiInput<M>) => Promise<HostApiOutput<M>> };
 
 /** What a page or the CLI holds: the methods, and a subscription to the host's events. */
 export type HostApi = HostApiMethods & {

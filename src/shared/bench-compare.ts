@@ -11,7 +11,7 @@ export interface LlamaBenchVerdict {
 }
 
 /** Ratios inside this band are run-to-run noise on a busy desktop (llama-bench's own sd is often 1-3%). */
-export const FAITHFUL_BAND = 0.05;
+const FAITHFUL_BAND = 0.05;
 
 export function compareWithLlamaBench(record: Pick<BenchRecord, 'pp' | 'tg' | 'threads' | 'gpuLayers' | 'llamaBench'>): LlamaBenchVerdict | null {
   const ref = record.llamaBench;

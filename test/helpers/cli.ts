@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BIN = join(ROOT, 'bin/rightsize.js');
+const BIN = join(ROOT, 'bin/rightsize.js');
 
 /** A private cache folder so tests never read a developer's cached detection. */
-export function freshCacheDir(): string {
+function freshCacheDir(): string {
   return mkdtempSync(join(tmpdir(), 'rightsize-cache-'));
 }
 

@@ -5,7 +5,7 @@ import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgufValueType } from 
 import { ggmlType } from '../../src/core/ggml';
 
 /** An array value: its item type and items (arrays of arrays nest this). */
-export type GgufTestArray = { itemType: GgufValueType; items: unknown[] };
+type GgufTestArray = { itemType: GgufValueType; items: unknown[] };
 
 const encoder = new TextEncoder();
 
@@ -82,7 +82,7 @@ export const GGML_F32 = ggmlType('F32').id;
 export const GGML_Q4_0 = ggmlType('Q4_0').id;
 export const GGML_Q4_K = ggmlType('Q4_K').id;
 
-export interface GgufTestTensor {
+interface GgufTestTensor {
   name: string;
   dims: number[];
   /** ggml type id; F32 when left out. */

@@ -7,11 +7,11 @@ import { GgufError, GgufValueType, type ByteSource, type GgufHeader } from '../.
 import { readGgufHeader } from '../../src/node/models/gguf-file';
 import { GGML_F32, GGML_Q4_0, GGML_Q4_K, buildGguf, type GgufTestKv } from './gguf-bytes';
 
-export const STORIES_PATH = new URL('../../../shared/models/stories260K.gguf', import.meta.url);
+const STORIES_PATH = new URL('../../../shared/models/stories260K.gguf', import.meta.url);
 export const DEFAULT_FUZZ_SEED = 0x6775_6666; // "guff"
 
 /** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same sequence everywhere. */
-export function mulberry32(seed: number): () => number {
+function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -249,9 +249,9 @@ export function fuzzSource(fuzzCase: FuzzCase): ByteSource {
   };
 }
 
-export type FuzzOutcomeKind = 'parsed' | GgufError['code'];
+type FuzzOutcomeKind = 'parsed' | GgufError['code'];
 
-export interface FuzzResult {
+interface FuzzResult {
   readonly kind: FuzzOutcomeKind | 'failure';
   readonly ms: number;
   /** Why the case failed: a non-GgufError throw, or a parsed header that is not sane. */
@@ -259,7 +259,7 @@ export interface FuzzResult {
 }
 
 /** What a parsed header must satisfy for a file of `size` bytes. */
-export function insanity(header: GgufHeader, size: number): string | undefined {
+function insanity(header: GgufHeader, size: number): string | undefined {
   if (header.version !== 2 && header.version !== 3) return `version ${header.version}`;
   if (!(header.dataOffset >= header.headerBytes && header.dataOffset <= size)) return `dataOffset ${header.dataOffset}`;
   if (header.dataOffset % header.alignment !== 0 && header.tensors.length > 0) return `dataOffset ${header.dataOffset} not aligned`;
@@ -271,7 +271,7 @@ export function insanity(header: GgufHeader, size: number): string | undefined {
   return undefined;
 }
 
-export async function runFuzzCase(fuzzCase: FuzzCase): Promise<FuzzResult> {
+async function runFuzzCase(fuzzCase: FuzzCase): Promise<FuzzResult> {
   const started = performance.now();
   try {
     const header = await parseGgufHeader(fuzzSource(fuzzCase));
@@ -290,7 +290,7 @@ export function describeCase(seed: number, fuzzCase: FuzzCase): string {
   return `seed ${seed} case ${fuzzCase.index} (${fuzzCase.sample}, ${fuzzCase.bytes.length} bytes, size ${fuzzCase.size}): ${fuzzCase.mutations.join('; ')}\n  reproduce: npx tsx bench/gguf-fuzz.ts --seed ${seed} --case ${fuzzCase.index}`;
 }
 
-export const CASE_TIME_LIMIT_MS = 1000;
+const CASE_TIME_LIMIT_MS = 1000;
 
 export interface FuzzSummary {
   readonly seed: number;

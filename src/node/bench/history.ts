@@ -4,7 +4,6 @@
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Conf from 'conf';
-import { z } from 'zod';
 import { BenchRecordSchema, type BenchRecord } from '../../shared/schema';
 import { defaultDataDir } from '../data-dir';
 
@@ -56,5 +55,3 @@ export function openHistory(dir: string = defaultDataDir()): HistoryStore {
     },
   };
 }
-
-export const HistoryFileSchema = z.object({ records: z.array(z.unknown()) });

@@ -103,7 +103,7 @@ export function llamaBenchArgs(request: LlamaBenchRequest, test: LlamaBenchTest)
 }
 
 /** The row of one test in llama-bench's `-o json` output, with the build it names. */
-export function parseLlamaBenchOutput(stdout: string, test: LlamaBenchTest, threads: number, binary: string): { stats: SpeedStats & { threads: number }; version: string | null } {
+function parseLlamaBenchOutput(stdout: string, test: LlamaBenchTest, threads: number, binary: string): { stats: SpeedStats & { threads: number }; version: string | null } {
   let rows: LlamaBenchRow[];
   try {
     rows = LlamaBenchOutputSchema.parse(JSON.parse(stdout));

@@ -11,7 +11,7 @@ export function parsePowerDraw(text: string): number | null {
   return watts.length ? watts.reduce((a, b) => a + b, 0) : null;
 }
 
-export function readPowerDraw(timeoutMs = 2000): Promise<number | null> {
+function readPowerDraw(timeoutMs = 2000): Promise<number | null> {
   return new Promise((resolve) => {
     execFile('nvidia-smi', ['--query-gpu=power.draw', '--format=csv,noheader,nounits'], { timeout: timeoutMs }, (error, stdout) => {
       resolve(error ? null : parsePowerDraw(stdout));

@@ -15,10 +15,8 @@ import { modelMetadataKvs, type GgufWriterShape } from './metadata';
 import { writeTensorSection, type GgufDataMode } from './tensor-data';
 import { copiedTokenizerKvs, syntheticTokenizerKvs } from './tokenizer';
 
-export { planGgufTensors, type CustomTensorTypes, type PlannedTensor } from './layout';
 export type { GgufWriterShape } from './metadata';
 export { toHalfBits } from './random-bits';
-export type { GgufDataMode } from './tensor-data';
 export { syntheticVocab } from './tokenizer';
 
 export interface WriteGgufOptions {
@@ -52,7 +50,7 @@ export interface WriteGgufResult {
 }
 
 /** Builds the header (magic through tensor infos, padded to the alignment) of a GGUF file. */
-export async function buildGgufHeader(options: WriteGgufOptions): Promise<{ header: Buffer; tensors: PlannedTensor[]; fileType: number; alignment: number }> {
+async function buildGgufHeader(options: WriteGgufOptions): Promise<{ header: Buffer; tensors: PlannedTensor[]; fileType: number; alignment: number }> {
   const { shape } = options;
   const alignment = options.alignment ?? GGUF_DEFAULT_ALIGNMENT;
   if (!Number.isInteger(alignment) || alignment <= 0 || (alignment & (alignment - 1)) !== 0) throw new Error(`Alignment ${alignment} is not a power of two.`);

@@ -21,12 +21,12 @@ export const DEFAULT_TIMEOUT_MS = 5000;
 
 // ---------------------------------------------------------------- time limits
 
-export type Outcome<T> =
+type Outcome<T> =
   | { ok: true; value: T; durationMs: number }
   | { ok: false; reason: 'timeout' | 'failed'; message: string; durationMs: number };
 
 /** Runs work with a time limit. A timed-out promise keeps running; its result is ignored. */
-export async function withTimeout<T>(work: () => Promise<T> | T, timeoutMs: number): Promise<Outcome<T>> {
+async function withTimeout<T>(work: () => Promise<T> | T, timeoutMs: number): Promise<Outcome<T>> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
@@ -54,10 +54,10 @@ function errorMessage(error: unknown): string {
 
 /** Marks a tool that is not installed: collectors return this instead of throwing. */
 export const UNAVAILABLE = Symbol('unavailable');
-export type Collected<T> = T | typeof UNAVAILABLE;
+type Collected<T> = T | typeof UNAVAILABLE;
 
 /** Runs a collector under a time limit and turns the outcome into a source status. */
-export async function runCollector<T>(
+async function runCollector<T>(
   id: DetectionSourceId,
   collector: () => Promise<Collected<T>> | Collected<T>,
   timeoutMs: number,
@@ -72,7 +72,7 @@ export async function runCollector<T>(
 // ---------------------------------------------------------------- external tools
 
 /** Runs a program; resolves UNAVAILABLE when it is not installed, rejects with its message when it fails. */
-export function runTool(file: string, args: string[], timeoutMs: number): Promise<Collected<string>> {
+function runTool(file: string, args: string[], timeoutMs: number): Promise<Collected<string>> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * MiB, windowsHide: true, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) {
@@ -86,13 +86,13 @@ export function runTool(file: string, args: string[], timeoutMs: number): Promis
   });
 }
 
-export const NVIDIA_SMI_QUERY = 'index,name,memory.total,memory.free,driver_version,power.limit,power.default_limit,pci.bus_id,pci.device_id';
+const NVIDIA_SMI_QUERY = 'index,name,memory.total,memory.free,driver_version,power.limit,power.default_limit,pci.bus_id,pci.device_id';
 
-export async function collectNvidiaSmi(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Collected<string>> {
+async function collectNvidiaSmi(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Collected<string>> {
   return runTool('nvidia-smi', [`--query-gpu=${NVIDIA_SMI_QUERY}`, '--format=csv,nounits'], timeoutMs);
 }
 
-export async function collectRocmSmi(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Collected<{ json: unknown }>> {
+async function collectRocmSmi(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Collected<{ json: unknown }>> {
   const out = await runTool('rocm-smi', ['--showproductname', '--showmeminfo', 'vram', '--showbus', '--json'], timeoutMs);
   if (out === UNAVAILABLE) return UNAVAILABLE;
   const start = out.indexOf('{');
@@ -103,7 +103,7 @@ export async function collectRocmSmi(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Co
 const DISPLAY_CLASS_KEY = 'HKLM\\SYSTEM\\ControlSet001\\Control\\Class\\{4d36e968-e325-11ce-bfc1-08002be10318}';
 
 /** `reg query` of each display adapter's DriverDesc, MatchingDeviceId and qwMemorySize (text; parsed by merge). */
-export async function collectWindowsRegistry(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Collected<string>> {
+async function collectWindowsRegistry(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Collected<string>> {
   const values = ['DriverDesc', 'MatchingDeviceId', 'HardwareInformation.qwMemorySize', 'HardwareInformation.MemorySize'];
   const outputs = await Promise.all(
     values.map((value) =>
@@ -114,7 +114,7 @@ export async function collectWindowsRegistry(timeoutMs = DEFAULT_TIMEOUT_MS): Pr
   return outputs.filter((o): o is string => typeof o === 'string').join('\n');
 }
 
-export async function collectSystemProfiler(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Collected<{ memory: unknown; displays: unknown }>> {
+async function collectSystemProfiler(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Collected<{ memory: unknown; displays: unknown }>> {
   const out = await runTool('system_profiler', ['-json', 'SPDisplaysDataType', 'SPMemoryDataType'], timeoutMs);
   if (out === UNAVAILABLE) return UNAVAILABLE;
   const data: unknown = JSON.parse(out);
@@ -130,7 +130,7 @@ async function readText(file: string): Promise<string | null> {
 }
 
 /** Linux DRM devices: PCI ids, revision and amdgpu's own VRAM size (mem_info_vram_total). */
-export async function collectSysfsDrm(root = '/sys/class/drm'): Promise<Collected<SysfsDrmCard[]>> {
+async function collectSysfsDrm(root = '/sys/class/drm'): Promise<Collected<SysfsDrmCard[]>> {
   let names: string[];
   try {
     names = (await readdir(root)).filter((n) => /^card\d+$/.test(n));
@@ -162,7 +162,7 @@ export async function collectSysfsDrm(root = '/sys/class/drm'): Promise<Collecte
 type SiRaw = NonNullable<RawDetection['si']>;
 
 /** systeminformation's graphics, mem, cpu, cpuFlags and osInfo, each with its own time limit. */
-export async function collectSystemInformation(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<{ value: SiRaw; status: SourceStatus }> {
+async function collectSystemInformation(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<{ value: SiRaw; status: SourceStatus }> {
   const started = performance.now();
   let si: typeof import('systeminformation');
   try {
@@ -200,7 +200,7 @@ export async function collectSystemInformation(timeoutMs = DEFAULT_TIMEOUT_MS): 
 // ---------------------------------------------------------------- node-llama-cpp
 
 /** Loads node-llama-cpp (prebuilt binaries only), asks what it sees, and lets it go. */
-export async function queryNodeLlamaCpp(): Promise<NodeLlamaCppState> {
+async function queryNodeLlamaCpp(): Promise<NodeLlamaCppState> {
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
   const llama = await getLlama({ gpu: 'auto', build: 'never', logLevel: LlamaLogLevel.error, logger: () => {}, progressLogs: false });
   try {
@@ -247,7 +247,7 @@ export function hashKey(parts: unknown): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 }
 
-export async function readCache<T>(cacheDir: string, name: string, key: string, isValue: (v: unknown) => v is T): Promise<{ value: T; savedAt: string } | null> {
+async function readCache<T>(cacheDir: string, name: string, key: string, isValue: (v: unknown) => v is T): Promise<{ value: T; savedAt: string } | null> {
   try {
     const data = JSON.parse(await readFile(path.join(cacheDir, `${name}.json`), 'utf8')) as Partial<CacheFile<unknown>>;
     if (data.schema !== CACHE_SCHEMA || data.key !== key || typeof data.savedAt !== 'string' || !isValue(data.value)) return null;
@@ -258,7 +258,7 @@ export async function readCache<T>(cacheDir: string, name: string, key: string, 
 }
 
 /** Writes atomically (temp file, then rename); a cache that cannot be written is not an error. */
-export async function writeCache<T>(cacheDir: string, name: string, key: string, value: T): Promise<boolean> {
+async function writeCache<T>(cacheDir: string, name: string, key: string, value: T): Promise<boolean> {
   try {
     await mkdir(cacheDir, { recursive: true });
     const file = path.join(cacheDir, `${name}.json`);
@@ -272,10 +272,10 @@ export async function writeCache<T>(cacheDir: string, name: string, key: string,
   }
 }
 
-export const NODE_LLAMA_CPP_CACHE = 'node-llama-cpp';
-export const MEMORY_BANDWIDTH_CACHE = 'memory-bandwidth';
+const NODE_LLAMA_CPP_CACHE = 'node-llama-cpp';
+const MEMORY_BANDWIDTH_CACHE = 'memory-bandwidth';
 
-export function isNodeLlamaCppState(value: unknown): value is NodeLlamaCppState {
+function isNodeLlamaCppState(value: unknown): value is NodeLlamaCppState {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<NodeLlamaCppState>;
   return (
@@ -357,16 +357,16 @@ function isBandwidth(value: unknown): value is MemoryBandwidthMeasurement {
   return typeof value === 'object' && value !== null && typeof (value as MemoryBandwidthMeasurement).bytesPerSec === 'number' && (value as MemoryBandwidthMeasurement).bytesPerSec > 0;
 }
 
-export function memoryBandwidthCacheKey(cpuModel: string, ramBytes: number, arch: string): string {
+function memoryBandwidthCacheKey(cpuModel: string, ramBytes: number, arch: string): string {
   return hashKey({ cpuModel, ramBytes, arch });
 }
 
-export function describeBandwidth(m: MemoryBandwidthMeasurement): string {
+function describeBandwidth(m: MemoryBandwidthMeasurement): string {
   return `single-thread read bandwidth: memchr over a ${Math.round(m.bufferBytes / MiB)} MiB buffer, best of ${m.runs} runs (${m.bestRunMs.toFixed(1)} ms)`;
 }
 
 /** The cached measurement for this CPU and RAM, or a new one (well under 200 ms) that is then cached. */
-export async function getMemoryBandwidth(options: {
+async function getMemoryBandwidth(options: {
   cacheDir: string;
   key: string;
   refresh?: boolean;

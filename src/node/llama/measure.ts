@@ -57,7 +57,7 @@ export interface WorkerRuntime {
   env: NodeJS.ProcessEnv;
 }
 
-export function currentRuntime(): WorkerRuntime {
+function currentRuntime(): WorkerRuntime {
   return { execPath: process.execPath, electronVersion: process.versions.electron, env: process.env };
 }
 
@@ -154,7 +154,7 @@ export function runWorker(
 }
 
 /** Checks the header first: llama.cpp can hang or abort on a file that is not a GGUF. */
-export async function checkModelFile(path: string): Promise<GgufHeader> {
+async function checkModelFile(path: string): Promise<GgufHeader> {
   try {
     return await readGgufHeader(path);
   } catch (error) {

@@ -20,7 +20,7 @@ export const MeasureRequestSchema = z
 export type MeasureRequest = z.input<typeof MeasureRequestSchema>;
 
 /** One buffer llama.cpp reported allocating, e.g. "CPU_Mapped model buffer size = 4685.30 MiB". */
-export const BufferLineSchema = z.object({
+const BufferLineSchema = z.object({
   device: z.string(),
   kind: z.enum(['model', 'kv', 'compute', 'output']),
   bytes: z.number().nonnegative(),
@@ -93,7 +93,6 @@ export const BenchManyRequestSchema = z
     items: z.array(BenchRequestSchema.extend({ inheritThreads: z.boolean().default(false) })).min(1).max(16),
   })
   .strict();
-export type BenchManyRequest = z.input<typeof BenchManyRequestSchema>;
 
 export const BenchProgressSchema = z.object({
   event: z.literal('progress'),
@@ -105,7 +104,6 @@ export const BenchProgressSchema = z.object({
 export type BenchProgress = z.infer<typeof BenchProgressSchema>;
 
 /** Tokens per second of each repetition, with mean and sample standard deviation (shared with history). */
-export { SpeedStatsSchema };
 export type SpeedStats = z.infer<typeof SpeedStatsSchema>;
 
 export const BenchResultSchema = z.object({

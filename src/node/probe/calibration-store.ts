@@ -8,7 +8,7 @@ import { nodeLlamaCppVersion } from '../llama/version';
 
 const FILE = 'speed-calibration.json';
 
-export function calibrationKey(cpuModel: string): string {
+function calibrationKey(cpuModel: string): string {
   return hashKey({ cpuModel, nodeLlamaCpp: nodeLlamaCppVersion(), arch: process.arch });
 }
 

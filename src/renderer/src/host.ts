@@ -21,7 +21,7 @@ function readToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-export class HostCallError extends Error {}
+class HostCallError extends Error {}
 
 /** Waits before reconnecting a dropped event stream (the host restarting, a laptop waking up). */
 const RECONNECT_MS = 2000;

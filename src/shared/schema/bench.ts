@@ -9,7 +9,7 @@ export const SpeedStatsSchema = z.object({ samples: z.array(z.number()), mean: z
 const ThreadStatsSchema = SpeedStatsSchema.extend({ threads: z.number().int() });
 
 /** llama.cpp's own llama-bench on the same file, threads and GPU layers, when the host has one. */
-export const LlamaBenchComparisonSchema = z.object({
+const LlamaBenchComparisonSchema = z.object({
   binary: z.string(),
   version: z.string().nullable(),
   pp: ThreadStatsSchema.nullable(),
@@ -45,14 +45,13 @@ export const BenchRecordSchema = z.object({
 export type BenchRecord = z.infer<typeof BenchRecordSchema>;
 
 /** What `measure` gives: llama.cpp's own buffers next to the estimate for the same settings. */
-export const MeasureOutcomeSchema = z.object({ measurement: MeasurementSchema, estimate: EstimateResultSchema });
-export type MeasureOutcome = z.infer<typeof MeasureOutcomeSchema>;
+const MeasureOutcomeSchema = z.object({ measurement: MeasurementSchema, estimate: EstimateResultSchema });
 
-export const RunKindSchema = z.enum(['bench', 'probe', 'measure']);
+const RunKindSchema = z.enum(['bench', 'probe', 'measure']);
 export type RunKind = z.infer<typeof RunKindSchema>;
 
 /** Where a run is: its phase, done of total within that phase, and the fraction (0..1) of the whole run. */
-export const RunProgressSchema = z.object({ phase: z.string(), done: z.number(), total: z.number(), message: z.string(), fraction: z.number() });
+const RunProgressSchema = z.object({ phase: z.string(), done: z.number(), total: z.number(), message: z.string(), fraction: z.number() });
 export type RunProgress = z.infer<typeof RunProgressSchema>;
 
 /**

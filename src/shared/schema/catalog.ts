@@ -19,7 +19,7 @@ export const ModelArchSchema = z.enum([
 ]);
 export type ModelArch = z.infer<typeof ModelArchSchema>;
 
-export const CatalogModelSchema = z.object({
+const CatalogModelSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
   name: z.string(),
   family: z.string(),
@@ -65,9 +65,8 @@ export const CatalogModelSchema = z.object({
 export type CatalogModel = z.infer<typeof CatalogModelSchema>;
 
 export const CatalogSchema = z.object({ version: z.number().int(), models: z.array(CatalogModelSchema).min(1) });
-export type Catalog = z.infer<typeof CatalogSchema>;
 
-export const GpuPresetSchema = z.object({
+const GpuPresetSchema = z.object({
   id: z.string(),
   name: z.string(),
   vendor: GpuVendorSchema,

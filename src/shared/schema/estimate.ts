@@ -4,7 +4,7 @@ import { SourceSchema } from './source';
 import { BudgetSchema, FitLevelSchema, KvTypeSchema } from './report';
 
 /** What one device holds, by component. */
-export const DeviceMemorySchema = z.object({
+const DeviceMemorySchema = z.object({
   weightsBytes: z.number().nonnegative(),
   /** CPU only: the repacked copy x86/ARM CPUs make of some matrices while loading (CPU_REPACK), held next to the mapped file. */
   repackBytes: z.number().nonnegative(),
@@ -16,7 +16,7 @@ export const DeviceMemorySchema = z.object({
 });
 export type DeviceMemory = z.infer<typeof DeviceMemorySchema>;
 
-export const ModelInfoSchema = z.object({
+const ModelInfoSchema = z.object({
   id: z.string(),
   name: z.string(),
   origin: z.enum(['catalog', 'file']),

@@ -2,13 +2,13 @@
 import { z } from 'zod';
 import { AlternativeSchema, SourceSchema } from './source';
 
-export const GpuBackendSchema = z.enum(['cuda', 'metal', 'vulkan', 'rocm', 'none']);
+const GpuBackendSchema = z.enum(['cuda', 'metal', 'vulkan', 'rocm', 'none']);
 export type GpuBackend = z.infer<typeof GpuBackendSchema>;
 
 export const GpuVendorSchema = z.enum(['nvidia', 'amd', 'intel', 'apple', 'other']);
 export type GpuVendor = z.infer<typeof GpuVendorSchema>;
 
-export const GpuSchema = z.object({
+const GpuSchema = z.object({
   name: z.string(),
   vendor: GpuVendorSchema,
   /** Memory the GPU can use for a model: dedicated VRAM, or for unified memory the GPU's working-set budget. Null when unknown. */
@@ -30,7 +30,7 @@ export const GpuSchema = z.object({
 });
 export type Gpu = z.infer<typeof GpuSchema>;
 
-export const DetectionSourceIdSchema = z.enum([
+const DetectionSourceIdSchema = z.enum([
   'systeminformation',
   'node-llama-cpp',
   'nvidia-smi',
@@ -42,7 +42,7 @@ export const DetectionSourceIdSchema = z.enum([
 ]);
 export type DetectionSourceId = z.infer<typeof DetectionSourceIdSchema>;
 
-export const SourceStatusSchema = z.object({
+const SourceStatusSchema = z.object({
   id: DetectionSourceIdSchema,
   status: z.enum(['ok', 'unavailable', 'failed', 'timeout', 'cached', 'skipped']),
   detail: z.string().optional(),

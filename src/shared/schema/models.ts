@@ -5,10 +5,10 @@ import { z } from 'zod';
 export const DiscoverySourceSchema = z.enum(['lm-studio', 'ollama', 'huggingface', 'node-llama-cpp', 'folder']);
 export type DiscoverySource = z.infer<typeof DiscoverySourceSchema>;
 
-export const SearchStatusSchema = z.enum(['ok', 'missing', 'error']);
+const SearchStatusSchema = z.enum(['ok', 'missing', 'error']);
 export type SearchStatus = z.infer<typeof SearchStatusSchema>;
 
-export const DiscoveredModelSchema = z.object({
+const DiscoveredModelSchema = z.object({
   /** Absolute path of the real file (symlinks resolved; for a split model, its first part). */
   path: z.string(),
   displayName: z.string(),
@@ -28,7 +28,7 @@ export const DiscoveredModelSchema = z.object({
 });
 export type DiscoveredModel = z.infer<typeof DiscoveredModelSchema>;
 
-export const SearchedLocationSchema = z.object({ source: DiscoverySourceSchema, path: z.string(), status: SearchStatusSchema, detail: z.string().optional() });
+const SearchedLocationSchema = z.object({ source: DiscoverySourceSchema, path: z.string(), status: SearchStatusSchema, detail: z.string().optional() });
 export type SearchedLocation = z.infer<typeof SearchedLocationSchema>;
 
 export const ModelListSchema = z.object({

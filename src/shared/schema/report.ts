@@ -1,15 +1,14 @@
 // The report: every catalog model at every precision, fitted to the hardware, and the ladder.
 import { z } from 'zod';
 import { DEFAULT_CONTEXT_TOKENS } from '../defaults';
-import { FIT_LEVELS, KV_TYPES, PRECISIONS } from '../precision';
+import { FIT_LEVELS, KV_TYPES } from '../precision';
 import { SourceSchema } from './source';
 import { HardwareSnapshotSchema, SpeedCalibrationSchema } from './hardware';
 
-export const PrecisionSchema = z.enum(PRECISIONS);
 export const KvTypeSchema = z.enum(KV_TYPES);
 export const FitLevelSchema = z.enum(FIT_LEVELS);
 
-export const MemoryBreakdownSchema = z.object({
+const MemoryBreakdownSchema = z.object({
   weightsBytes: z.number().nonnegative(),
   kvBytes: z.number().nonnegative(),
   computeBytes: z.number().nonnegative(),
@@ -21,9 +20,8 @@ export const MemoryBreakdownSchema = z.object({
   /** RAM while loading on x86 CPUs, where llama.cpp repacks Q4_0/Q4_K weights next to the mapped file. */
   peakLoadBytes: z.number().nonnegative(),
 });
-export type MemoryBreakdown = z.infer<typeof MemoryBreakdownSchema>;
 
-export const ReportRowSchema = z.object({
+const ReportRowSchema = z.object({
   modelId: z.string(),
   name: z.string(),
   family: z.string(),
@@ -51,7 +49,7 @@ export const ReportRowSchema = z.object({
 });
 export type ReportRow = z.infer<typeof ReportRowSchema>;
 
-export const LadderStepSchema = z.object({
+const LadderStepSchema = z.object({
   modelId: z.string(),
   name: z.string(),
   quant: z.string(),
@@ -61,7 +59,7 @@ export const LadderStepSchema = z.object({
 });
 export type LadderStep = z.infer<typeof LadderStepSchema>;
 
-export const RecommendationSchema = z.object({
+const RecommendationSchema = z.object({
   start: LadderStepSchema.nullable(),
   scaleUp: LadderStepSchema.nullable(),
   ceiling: LadderStepSchema.nullable(),
@@ -79,7 +77,7 @@ export const BudgetSchema = z.object({
 });
 export type Budget = z.infer<typeof BudgetSchema>;
 
-export const FileProblemSchema = z.object({ path: z.string(), message: z.string() });
+const FileProblemSchema = z.object({ path: z.string(), message: z.string() });
 
 export const ReportSchema = z.object({
   schemaVersion: z.literal(1),
@@ -121,4 +119,3 @@ export const ReportRequestSchema = z
     includeDiscovered: z.boolean().default(true),
   })
   .strict();
-export type ReportRequest = z.input<typeof ReportRequestSchema>;

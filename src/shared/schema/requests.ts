@@ -23,7 +23,6 @@ export const BenchStartSchema = z
     timeoutSeconds: z.number().int().min(1).max(86_400).default(BENCH_TIMEOUT_SECONDS),
   })
   .strict();
-export type BenchStart = z.input<typeof BenchStartSchema>;
 
 export const ModelsRequestSchema = z
   .object({
@@ -46,7 +45,6 @@ export const EstimateRequestSchema = z
     whatIf: WhatIfSchema.optional(),
   })
   .strict();
-export type EstimateRequest = z.input<typeof EstimateRequestSchema>;
 
 export const MeasureRequestSchema = z
   .object({
@@ -60,4 +58,3 @@ export const MeasureRequestSchema = z
     timeoutSeconds: z.number().int().min(1).max(86_400).default(MEASURE_TIMEOUT_SECONDS),
   })
   .strict();
-export type MeasureRequest = z.input<typeof MeasureRequestSchema>;

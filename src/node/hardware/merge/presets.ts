@@ -17,7 +17,7 @@ export function normalizeGpuName(name: string): string {
 const NAME_NOISE = new Set(['nvidia', 'geforce', 'amd', 'ati', 'radeon', 'intel', 'corporation', 'corp', 'inc', 'advanced', 'micro', 'devices', 'graphics', 'gpu', 'apple']);
 
 /** Tokens that tell one GPU model from another, without vendor words or driver suffixes like "(RADV NAVI31)". */
-export function gpuNameTokens(name: string): string[] {
+function gpuNameTokens(name: string): string[] {
   return normalizeGpuName(name)
     .toLowerCase()
     .replace(/\((?:[^)]*\b(radv|llvm|mesa|dri|rev)\b[^)]*)\)/g, ' ')

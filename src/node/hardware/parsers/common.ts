@@ -40,7 +40,7 @@ export interface GpuObservation {
   hints: GpuObservationHints;
 }
 
-export interface GpuObservationHints {
+interface GpuObservationHints {
   /** systeminformation: its vram in MiB as printed. */
   siVramMiB?: number | null;
   /** systeminformation: vramDynamic as printed (meaningful on macOS only). */

@@ -3,7 +3,7 @@ import { MiB } from '../../../shared/units';
 import { normalizeBusAddress, num, observation, positive, splitCsvLine, stripAnsi, type GpuObservation } from './common';
 
 /** The columns of `--format=csv,noheader,nounits` when no header says otherwise. */
-export const NVIDIA_SMI_DEFAULT_COLUMNS = ['name', 'memory.total', 'memory.free', 'driver_version', 'power.limit'] as const;
+const NVIDIA_SMI_DEFAULT_COLUMNS = ['name', 'memory.total', 'memory.free', 'driver_version', 'power.limit'] as const;
 
 function nvidiaValue(cell: string | undefined): string | null {
   if (cell === undefined) return null;

@@ -32,7 +32,7 @@ export function parseSystemProfilerMemory(input: unknown): RamFacts {
 }
 
 /** "kHW_AppleM1ProItem" -> "Apple M1 Pro". */
-export function appleChipName(raw: string): string | null {
+function appleChipName(raw: string): string | null {
   const match = /kHW_Apple(M\d+)(Pro|Max|Ultra)?Item/i.exec(raw);
   if (!match) return null;
   return `Apple ${(match[1] as string).toUpperCase()}${match[2] ? ` ${match[2][0]?.toUpperCase()}${match[2].slice(1).toLowerCase()}` : ''}`;

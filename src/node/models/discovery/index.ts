@@ -13,8 +13,7 @@ import { Budget, LocationReport, type Candidate, type ModelSource, type SearchCo
 import { DEFAULT_MAX_FILES, DEFAULT_TIMEOUT_MS, DISCOVERY_SOURCES, type DiscoveredModel, type DiscoverOptions, type DiscoveryResult, type DiscoverySource } from './types';
 import { errorMessage, openRoot } from './walk';
 
-export type { DiscoveredModel, DiscoverOptions, DiscoveryResult, DiscoverySource, SearchedLocation, SearchStatus } from './types';
-export { DEFAULT_MAX_FILES, DEFAULT_TIMEOUT_MS, DISCOVERY_SOURCES } from './types';
+export type { DiscoveredModel, DiscoverOptions, DiscoveryResult } from './types';
 
 /** In DISCOVERY_SOURCES order: the specific sources first, so they win a file found twice. */
 const MODEL_SOURCES: readonly ModelSource[] = [lmStudioSource, ollamaSource, huggingFaceSource, nodeLlamaCppSource, folderSource];
