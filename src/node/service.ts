@@ -4,16 +4,13 @@
 import type { z } from 'zod';
 import { DEFAULT_CONTEXT_TOKENS, DEFAULT_MEASURE_CONTEXT_TOKENS } from '../shared/defaults';
 import { HostApiSchemas, type HostApiInput, type HostApiMethod, type HostApiOutput, type HostEvent, type HostEventListener } from '../shared/api';
-import { stat } from 'node:fs/promises';
 import type { HardwareSnapshot, ModelList, Report, RunState, SpeedCalibration } from '../shared/schema';
-import { buildReport, ReportInputError } from '../core/report';
-import { GgufError } from '../core/gguf-types';
 import { DEFAULT_BENCH, runBenchmark } from './bench/run';
 import type { HistoryStore } from './bench/history';
 import { defaultDataDir } from './data-dir';
 import { findLlamaBench } from './bench/llama-bench';
 import { discoverModels } from './models/discovery';
-import { estimateResolved, ModelArgError, modelFromFile, resolveModelArg, type ResolvedModel } from './models/resolve';
+import { estimateResolved, modelFromFile, resolveModelArg, type ResolvedModel } from './models/resolve';
 import { applyWhatIf, defaultCacheDir, detectHardware } from './hardware/index';
 import { readCalibration, saveCalibration } from './probe/calibration-store';
 import { runSpeedProbe } from './probe/probe';
@@ -21,6 +18,11 @@ import { buffersByDevice, defaultThreads, measureModel } from './llama/measure';
 import { loadCatalog, loadGpuPresets } from './resources';
 import { RunRegistry } from './runs';
 import { APP_VERSION } from './version';
+import { buildReportFor, fileStamp } from './report-for-request';
+import { asUserError, clip, rethrowAsUser, UserFacingError } from './user-error';
+
+// The faces import this module only (design.md, import rules), so the error they check for is here too.
+export { UserFacingError } from './user-error';
 
 type Face = 'electron' | 'web' | 'cli';
 
@@ -45,17 +47,6 @@ export interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** A llama-bench the user named on the command line; a page can never name one. */
   llamaBenchPath?: string;
-}
-
-/** A failure the user can act on; hosts show its message as it is. */
-export class UserFacingError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-    this.name = 'UserFacingError';
-  }
 }
 
 export interface Service {
@@ -84,13 +75,6 @@ interface CachedReport {
   report: Promise<Report>;
 }
 
-/** A file's size and time, so a file written or replaced since is read again; a missing one is a stamp too. */
-const fileStamp = (path: string): Promise<string> =>
-  stat(path).then(
-    (info) => `${info.size}:${info.mtimeMs}`,
-    (error: NodeJS.ErrnoException) => `error:${error.code ?? 'unknown'}`,
-  );
-
 /** Model discovery may not hold a report back longer than this (a slow network drive). */
 const DISCOVERY_BUDGET_MS = 1500;
 
@@ -104,17 +88,6 @@ function findDiscovered(models: ModelList['models'], ref: string): ModelList['mo
     models.find((m) => m.displayName.toLowerCase() === wanted) ??
     models.find((m) => m.displayName.toLowerCase().includes(wanted))
   );
-}
-
-/** Turns errors from user input into UserFacingError; anything else stays a bug. */
-async function asUserError<T>(fn: () => Promise<T> | T): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof UserFacingError) throw error;
-    if (error instanceof ModelArgError || error instanceof GgufError || error instanceof ReportInputError) throw new UserFacingError(error.message, 'bad-input');
-    throw error;
-  }
 }
 
 export function createService(options: ServiceOptions): Service {
@@ -229,33 +202,8 @@ export function createService(options: ServiceOptions): Service {
     throw new UserFacingError(`"${ref}" is not a file and not among the ${count} models \`rightsize models\` found. Give a path to a .gguf file.`, 'bad-input');
   };
 
-  // ---------------------------------------------------------------- the report
-  const reportCache = new Map<string, CachedReport>();
-  const buildReportFor = async (
-    request: z.output<typeof HostApiSchemas.getReport.input>,
-    detected: { snapshot: HardwareSnapshot; detectMs: number },
-    paths: string[],
-    cal: SpeedCalibration | null,
-  ): Promise<Report> => {
-    const snapshot = request.whatIf && Object.keys(request.whatIf).length ? applyWhatIf(detected.snapshot, request.whatIf, loadGpuPresets()) : detected.snapshot;
-    const files = await Promise.all(
-      paths.map(async (path) => {
-        try {
-          return { model: (await modelFromFile(path)).sizable };
-        } catch (error) {
-          const known = error instanceof GgufError || error instanceof ModelArgError;
-          return { problem: { path, message: known ? (error as Error).message : `Could not read ${path}: ${(error as Error).message}` } };
-        }
-      }),
-    );
-    const extra = files.flatMap((f) => ('model' in f && f.model ? [f.model] : []));
-    const problems = files.flatMap((f) => ('problem' in f && f.problem ? [f.problem] : []));
-    return asUserError(() =>
-      buildReport(snapshot, loadCatalog(), { contextTokens: request.contextTokens, kvType: request.kvType, calibration: cal }, { detectMs: detected.detectMs }, extra, problems),
-    );
-  };
-
   // ---------------------------------------------------------------- the methods
+  const reportCache = new Map<string, CachedReport>();
   const api: Implementation = {
     async getReport(request) {
       // Detection and model discovery run side by side.
@@ -421,14 +369,3 @@ export function createService(options: ServiceOptions): Service {
     dispose: () => runs.cancelAll(),
   };
 }
-
-/** Longest piece of caller-given text echoed back in an error message. */
-const MAX_ECHOED_CHARS = 200;
-const clip = (text: string): string => (text.length > MAX_ECHOED_CHARS ? `${text.slice(0, MAX_ECHOED_CHARS)}...` : text);
-
-/** A run id that is unknown here is the caller's mistake, not a bug. */
-function rethrowAsUser(error: unknown): never {
-  if (error instanceof UserFacingError) throw error;
-  throw new UserFacingError((error as Error).message, 'not-found');
-}
-

@@ -1,10 +1,9 @@
 // Real collectors: ask this machine's tools and record what they said, raw, as a RawDetection.
 // Each collector has a time limit and its errors are caught: a tool that is missing, fails or
 // hangs is marked so in the source statuses and the rest of the report stands. node-llama-cpp
-// (about a second to load) and the memory-bandwidth probe are cached on disk.
+// (about a second to load) and the memory-bandwidth probe are cached on disk (cache.ts).
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DetectionSourceId, SourceStatus } from '../../shared/schema';
@@ -16,41 +15,11 @@ import { parseRocmSmiJson } from './parsers/rocm-smi';
 import type { SysfsDrmCard } from './parsers/sysfs';
 import { parseSiGraphics } from './parsers/systeminformation';
 import type { RawDetection } from './raw-detection';
+import { hashKey, readCache, writeCache } from './cache';
+import { getMemoryBandwidth, measureMemoryBandwidth, memoryBandwidthCacheKey, type MemoryBandwidthMeasurement } from './memory-bandwidth';
+import { errorMessage, withTimeout, type Outcome } from './time-limit';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
-
-// ---------------------------------------------------------------- time limits
-
-type Outcome<T> =
-  | { ok: true; value: T; durationMs: number }
-  | { ok: false; reason: 'timeout' | 'failed'; message: string; durationMs: number };
-
-/** Runs work with a time limit. A timed-out promise keeps running; its result is ignored. */
-async function withTimeout<T>(work: () => Promise<T> | T, timeoutMs: number): Promise<Outcome<T>> {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    timer.unref?.();
-  });
-  try {
-    const running = Promise.resolve().then(work);
-    running.catch(() => undefined);
-    const result = await Promise.race([running.then((value) => ({ value })), timeout]);
-    const durationMs = Math.round(performance.now() - started);
-    if (result === 'timeout') return { ok: false, reason: 'timeout', message: `no answer within ${timeoutMs / 1000} s`, durationMs };
-    return { ok: true, value: result.value, durationMs };
-  } catch (error) {
-    return { ok: false, reason: 'failed', message: errorMessage(error), durationMs: Math.round(performance.now() - started) };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function errorMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0]?.trim() || 'unknown error';
-}
 
 /** Marks a tool that is not installed: collectors return this instead of throwing. */
 export const UNAVAILABLE = Symbol('unavailable');
@@ -225,55 +194,7 @@ export function nodeLlamaCppCacheKey(raw: RawDetection): string {
   return hashKey({ platform: raw.platform, arch: raw.arch, nodeLlamaCpp: nodeLlamaCppVersion(), gpus });
 }
 
-// ---------------------------------------------------------------- cache files
-
-/** RIGHTSIZE_CACHE_DIR, else $XDG_CACHE_HOME/rightsize, else ~/.cache/rightsize. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
-  if (env.RIGHTSIZE_CACHE_DIR) return env.RIGHTSIZE_CACHE_DIR;
-  if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, 'rightsize');
-  return path.join(home, '.cache', 'rightsize');
-}
-
-const CACHE_SCHEMA = 1;
-
-interface CacheFile<T> {
-  schema: number;
-  key: string;
-  savedAt: string;
-  value: T;
-}
-
-export function hashKey(parts: unknown): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
-}
-
-async function readCache<T>(cacheDir: string, name: string, key: string, isValue: (v: unknown) => v is T): Promise<{ value: T; savedAt: string } | null> {
-  try {
-    const data = JSON.parse(await readFile(path.join(cacheDir, `${name}.json`), 'utf8')) as Partial<CacheFile<unknown>>;
-    if (data.schema !== CACHE_SCHEMA || data.key !== key || typeof data.savedAt !== 'string' || !isValue(data.value)) return null;
-    return { value: data.value, savedAt: data.savedAt };
-  } catch {
-    return null;
-  }
-}
-
-/** Writes atomically (temp file, then rename); a cache that cannot be written is not an error. */
-async function writeCache<T>(cacheDir: string, name: string, key: string, value: T): Promise<boolean> {
-  try {
-    await mkdir(cacheDir, { recursive: true });
-    const file = path.join(cacheDir, `${name}.json`);
-    const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    const body: CacheFile<T> = { schema: CACHE_SCHEMA, key, savedAt: new Date().toISOString(), value };
-    await writeFile(temp, JSON.stringify(body, null, 2));
-    await rename(temp, file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const NODE_LLAMA_CPP_CACHE = 'node-llama-cpp';
-const MEMORY_BANDWIDTH_CACHE = 'memory-bandwidth';
 
 function isNodeLlamaCppState(value: unknown): value is NodeLlamaCppState {
   if (typeof value !== 'object' || value === null) return false;
@@ -319,74 +240,6 @@ export async function refreshNodeLlamaCpp(options: {
   if (!isNodeLlamaCppState(outcome.value)) return { status: { id: 'node-llama-cpp', status: 'failed', detail: 'unexpected answer', durationMs: outcome.durationMs } };
   await writeCache(options.cacheDir, NODE_LLAMA_CPP_CACHE, options.key, outcome.value);
   return { state: outcome.value, status: { id: 'node-llama-cpp', status: 'ok', durationMs: outcome.durationMs } };
-}
-
-// ---------------------------------------------------------------- memory bandwidth probe
-
-export interface MemoryBandwidthMeasurement {
-  bytesPerSec: number;
-  bufferBytes: number;
-  runs: number;
-  bestRunMs: number;
-  totalMs: number;
-}
-
-/**
- * Single-thread RAM read bandwidth: Buffer.indexOf of a byte that is not there makes memchr read
- * the whole buffer, close to what one core can stream. The buffer is filled first so every page
- * is really backed (an untouched allocation would read the shared zero page, from cache).
- */
-export function measureMemoryBandwidth(options: { bufferBytes?: number; runs?: number } = {}): MemoryBandwidthMeasurement {
-  const started = performance.now();
-  const bufferBytes = options.bufferBytes ?? 128 * MiB;
-  const runs = Math.max(1, options.runs ?? 3);
-  const buffer = Buffer.allocUnsafe(bufferBytes).fill(1);
-  let bestMs = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    const found = buffer.indexOf(0);
-    const ms = performance.now() - t0;
-    if (found !== -1) throw new Error('memory probe buffer was not filled');
-    bestMs = Math.min(bestMs, ms);
-  }
-  const bestSeconds = Math.max(bestMs, 0.001) / 1000;
-  return { bytesPerSec: bufferBytes / bestSeconds, bufferBytes, runs, bestRunMs: bestMs, totalMs: performance.now() - started };
-}
-
-function isBandwidth(value: unknown): value is MemoryBandwidthMeasurement {
-  return typeof value === 'object' && value !== null && typeof (value as MemoryBandwidthMeasurement).bytesPerSec === 'number' && (value as MemoryBandwidthMeasurement).bytesPerSec > 0;
-}
-
-function memoryBandwidthCacheKey(cpuModel: string, ramBytes: number, arch: string): string {
-  return hashKey({ cpuModel, ramBytes, arch });
-}
-
-function describeBandwidth(m: MemoryBandwidthMeasurement): string {
-  return `single-thread read bandwidth: memchr over a ${Math.round(m.bufferBytes / MiB)} MiB buffer, best of ${m.runs} runs (${m.bestRunMs.toFixed(1)} ms)`;
-}
-
-/** The cached measurement for this CPU and RAM, or a new one (well under 200 ms) that is then cached. */
-async function getMemoryBandwidth(options: {
-  cacheDir: string;
-  key: string;
-  refresh?: boolean;
-  timeoutMs?: number;
-  measure?: () => MemoryBandwidthMeasurement | Promise<MemoryBandwidthMeasurement>;
-}): Promise<{ value?: { bytesPerSec: number; detail: string }; status: SourceStatus }> {
-  if (!options.refresh) {
-    const cached = await readCache(options.cacheDir, MEMORY_BANDWIDTH_CACHE, options.key, isBandwidth);
-    if (cached) {
-      return {
-        value: { bytesPerSec: cached.value.bytesPerSec, detail: `${describeBandwidth(cached.value)}; measured ${cached.savedAt}` },
-        status: { id: 'memory-bandwidth-probe', status: 'cached', detail: `measured at ${cached.savedAt}` },
-      };
-    }
-  }
-  const outcome = await withTimeout(options.measure ?? (() => measureMemoryBandwidth()), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  if (!outcome.ok) return { status: { id: 'memory-bandwidth-probe', status: outcome.reason, detail: outcome.message, durationMs: outcome.durationMs } };
-  if (!isBandwidth(outcome.value)) return { status: { id: 'memory-bandwidth-probe', status: 'failed', detail: 'no measurement', durationMs: outcome.durationMs } };
-  await writeCache(options.cacheDir, MEMORY_BANDWIDTH_CACHE, options.key, outcome.value);
-  return { value: { bytesPerSec: outcome.value.bytesPerSec, detail: describeBandwidth(outcome.value) }, status: { id: 'memory-bandwidth-probe', status: 'ok', durationMs: outcome.durationMs } };
 }
 
 // ---------------------------------------------------------------- the fast sources together

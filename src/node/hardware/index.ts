@@ -7,19 +7,19 @@ import { loadGpuPresets } from '../resources';
 import {
   DEFAULT_TIMEOUT_MS,
   collectFast,
-  defaultCacheDir,
   defaultCollectors,
   nodeLlamaCppCacheKey,
   readCachedNodeLlamaCpp,
   refreshNodeLlamaCpp,
   type Collectors,
 } from './collect';
+import { defaultCacheDir } from './cache';
 import { mergeHardware } from './merge/index';
 import type { NodeLlamaCppState } from './parsers/node-llama-cpp';
 import type { RawDetection } from './raw-detection';
 
 // Until src/node/service.ts and src/cli/ import these from their own modules.
-export { defaultCacheDir } from './collect';
+export { defaultCacheDir } from './cache';
 export { applyWhatIf } from './what-if';
 
 export interface DetectHardwareOptions {

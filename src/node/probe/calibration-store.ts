@@ -3,7 +3,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SpeedCalibrationSchema, type SpeedCalibration } from '../../shared/schema';
-import { hashKey } from '../hardware/collect';
+import { hashKey } from '../hardware/cache';
 import { nodeLlamaCppVersion } from '../llama/version';
 
 const FILE = 'speed-calibration.json';
