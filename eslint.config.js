@@ -5,7 +5,10 @@ import tseslint from 'typescript-eslint';
 const layer = (name) => `(^|/)(\\.\\./)+(${name})(/|$)`;
 const NODE_BUILTINS = '^(node:.*|fs|path|os|child_process|http|https|net|crypto|url|util|worker_threads|stream|events)$';
 
-const ONLY_THE_SERVICE = { regex: '(^|/)(\\.\\./)+node/(?!service$)', message: 'A face (main, web, cli) imports src/node/service only, never another adapter (see design.md, import rules).' };
+const ONLY_THE_SERVICE = {
+  regex: '(^|/)(\\.\\./)+node/(?!service$)',
+  message: 'A face (main, web, cli) imports src/node/service only, never another adapter (see design.md, import rules).',
+};
 
 const forbid = (layers, extra = []) => ({
   'no-restricted-imports': [
@@ -53,10 +56,13 @@ export default tseslint.config(
   { files: ['src/shared/**'], rules: forbid(['core', 'node', 'main', 'preload', 'renderer', 'cli', 'web']) },
   {
     files: ['src/core/**'],
-    rules: forbid(['node', 'main', 'preload', 'renderer', 'cli', 'web'], [
-      { regex: NODE_BUILTINS, message: 'src/core is pure: no Node APIs (do I/O in src/node).' },
-      { regex: '^(systeminformation|node-llama-cpp|electron)$', message: 'src/core is pure: adapters live in src/node.' },
-    ]),
+    rules: forbid(
+      ['node', 'main', 'preload', 'renderer', 'cli', 'web'],
+      [
+        { regex: NODE_BUILTINS, message: 'src/core is pure: no Node APIs (do I/O in src/node).' },
+        { regex: '^(systeminformation|node-llama-cpp|electron)$', message: 'src/core is pure: adapters live in src/node.' },
+      ],
+    ),
   },
   // node imports core and shared.
   { files: ['src/node/**'], rules: forbid(['main', 'preload', 'renderer', 'cli', 'web']) },
@@ -69,9 +75,12 @@ export default tseslint.config(
   { files: ['src/preload/**'], rules: forbid(['core', 'node', 'main', 'renderer', 'cli', 'web']) },
   {
     files: ['src/renderer/**'],
-    rules: forbid(['core', 'node', 'main', 'preload', 'cli', 'web'], [
-      { regex: NODE_BUILTINS, message: 'The renderer runs sandboxed: no Node APIs.' },
-      { regex: '^(systeminformation|node-llama-cpp|electron)$', message: 'The renderer talks to HostApi only.' },
-    ]),
+    rules: forbid(
+      ['core', 'node', 'main', 'preload', 'cli', 'web'],
+      [
+        { regex: NODE_BUILTINS, message: 'The renderer runs sandboxed: no Node APIs.' },
+        { regex: '^(systeminformation|node-llama-cpp|electron)$', message: 'The renderer talks to HostApi only.' },
+      ],
+    ),
   },
 );

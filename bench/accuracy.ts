@@ -45,7 +45,12 @@ interface Config {
   ctx: number;
   kv: KvType;
 }
-const c = (id: string | CatalogModel, precision: Precision, ctx: number, kv: KvType = 'f16'): Config => ({ model: typeof id === 'string' ? byId(id) : id, precision, ctx, kv });
+const c = (id: string | CatalogModel, precision: Precision, ctx: number, kv: KvType = 'f16'): Config => ({
+  model: typeof id === 'string' ? byId(id) : id,
+  precision,
+  ctx,
+  kv,
+});
 
 const CONFIGS: Config[] = [
   c('smollm2-135m', 'F16', 512),
@@ -95,7 +100,17 @@ const CONFIGS: Config[] = [
 ];
 
 /** llmfit-style constants: one bytes-per-parameter figure per precision. */
-const SIMPLE_BYTES_PER_PARAM: Record<Precision, number> = { F32: 4, F16: 2, BF16: 2, Q8_0: 1.0625, Q6_K: 0.82, Q5_K_M: 0.69, Q4_K_M: 0.6, Q3_K_M: 0.49, Q2_K: 0.41 };
+const SIMPLE_BYTES_PER_PARAM: Record<Precision, number> = {
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  Q8_0: 1.0625,
+  Q6_K: 0.82,
+  Q5_K_M: 0.69,
+  Q4_K_M: 0.6,
+  Q3_K_M: 0.49,
+  Q2_K: 0.41,
+};
 
 function simpleFormula(cfg: Config, params: number): number {
   const m = cfg.model;
@@ -103,7 +118,8 @@ function simpleFormula(cfg: Config, params: number): number {
   return params * SIMPLE_BYTES_PER_PARAM[cfg.precision] + kv + 0.5e9;
 }
 
-const rel = (estimate: number, measured: number): number => (measured === 0 ? (estimate === 0 ? 0 : Infinity) : (estimate - measured) / measured);
+const rel = (estimate: number, measured: number): number =>
+  measured === 0 ? (estimate === 0 ? 0 : Infinity) : (estimate - measured) / measured;
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -117,14 +133,31 @@ async function main(): Promise<void> {
   const hardware = await detectHardware({ backgroundRefresh: false });
   const threads = 1;
   const rows: Array<Record<string, unknown>> = [];
-  const errs = { total: [] as number[], weights: [] as number[], repack: [] as number[], kv: [] as number[], compute: [] as number[], output: [] as number[], insights: [] as number[], simple: [] as number[] };
-  console.log(`Memory accuracy on ${cpus()[0]?.model ?? 'CPU'} (${cpus().length} threads, ${(totalmem() / 2 ** 30).toFixed(1)} GiB), CPU backend, ${configs.length} configurations`);
+  const errs = {
+    total: [] as number[],
+    weights: [] as number[],
+    repack: [] as number[],
+    kv: [] as number[],
+    compute: [] as number[],
+    output: [] as number[],
+    insights: [] as number[],
+    simple: [] as number[],
+  };
+  console.log(
+    `Memory accuracy on ${cpus()[0]?.model ?? 'CPU'} (${cpus().length} threads, ${(totalmem() / 2 ** 30).toFixed(1)} GiB), CPU backend, ${configs.length} configurations`,
+  );
   console.log('');
   console.log('| model | quant | ctx | kv | measured | ours | err | weights | repack | KV | compute | GgufInsights | err | simple | err |');
   console.log('|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const cfg of configs) {
     const path = join(dir, `${cfg.model.id}-${cfg.precision}.gguf`);
-    await writeGgufModel(path, { shape: { ...cfg.model }, precision: cfg.precision, data: 'sparse', contextLength: cfg.model.maxContext, name: cfg.model.name });
+    await writeGgufModel(path, {
+      shape: { ...cfg.model },
+      precision: cfg.precision,
+      data: 'sparse',
+      contextLength: cfg.model.maxContext,
+      name: cfg.model.name,
+    });
     try {
       const measured = await measureModel(
         { modelPath: path, contextTokens: cfg.ctx, kvType: cfg.kv, gpuLayers: 0, gpu: false, threads, withInsights: true },
@@ -157,7 +190,14 @@ async function main(): Promise<void> {
       console.log(
         `| ${cfg.model.name} | ${cfg.precision} | ${cfg.ctx} | ${cfg.kv} | ${gib(measuredTotal)} | ${gib(oursTotal)} | ${pct(r.total)} | ${pct(r.weights)} | ${m.repackBytes || e.repackBytes ? pct(r.repack) : '—'} | ${pct(r.kv)} | ${pct(r.compute)} | ${Number.isFinite(insightsTotal) ? gib(insightsTotal) : '—'} | ${Number.isFinite(r.insights) ? pct(r.insights) : '—'} | ${gib(simpleTotal)} | ${pct(r.simple)} |`,
       );
-      rows.push({ config: { model: cfg.model.id, precision: cfg.precision, ctx: cfg.ctx, kv: cfg.kv }, measured: m, ours: e, insightsTotal, simpleTotal, errors: r });
+      rows.push({
+        config: { model: cfg.model.id, precision: cfg.precision, ctx: cfg.ctx, kv: cfg.kv },
+        measured: m,
+        ours: e,
+        insightsTotal,
+        simpleTotal,
+        errors: r,
+      });
     } catch (error) {
       console.log(`| ${cfg.model.name} | ${cfg.precision} | ${cfg.ctx} | ${cfg.kv} | failed: ${(error as Error).message.slice(0, 120)} |`);
     } finally {
@@ -177,9 +217,15 @@ async function main(): Promise<void> {
   console.log(line('  compute + output', errs.compute));
   console.log(line('node-llama-cpp GgufInsights total', errs.insights));
   console.log(line('simple formula total', errs.simple));
-  const best = median(errs.total) <= Math.min(median(errs.insights), median(errs.simple)) && Math.max(...errs.total) <= Math.min(Math.max(...errs.insights), Math.max(...errs.simple));
+  const best =
+    median(errs.total) <= Math.min(median(errs.insights), median(errs.simple)) &&
+    Math.max(...errs.total) <= Math.min(Math.max(...errs.insights), Math.max(...errs.simple));
   console.log('');
-  console.log(best ? 'rightsize is the most accurate of the three on both the median and the maximum.' : 'rightsize is NOT the most accurate on every measure here: see the table.');
+  console.log(
+    best
+      ? 'rightsize is the most accurate of the three on both the median and the maximum.'
+      : 'rightsize is NOT the most accurate on every measure here: see the table.',
+  );
   console.log(`Targets (median <= 2%, max <= 5%): ${median(errs.total) <= 0.02 && Math.max(...errs.total) <= 0.05 ? 'met' : 'NOT met'}.`);
   if (values.out) writeFileSync(values.out, JSON.stringify(rows, null, 2));
 }

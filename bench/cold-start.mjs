@@ -21,7 +21,12 @@ const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 function runOnce(command, args, env) {
   const [file, argv] = gnuTime ? [gnuTime, ['-f', '%M', command, ...args]] : [command, args];
   const started = process.hrtime.bigint();
-  const res = spawnSync(file, argv, { cwd: root, env: { ...process.env, RIGHTSIZE_NO_BACKGROUND_REFRESH: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const res = spawnSync(file, argv, {
+    cwd: root,
+    env: { ...process.env, RIGHTSIZE_NO_BACKGROUND_REFRESH: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (res.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${res.stderr}`);
   const kib = gnuTime ? Number(/(\d+)\s*$/.exec(res.stderr.toString())?.[1]) : NaN;
@@ -38,7 +43,11 @@ function settleFirstRun(cacheDir) {
 
 const warmCache = mkdtempSync(join(tmpdir(), 'rightsize-bench-'));
 const warmData = mkdtempSync(join(tmpdir(), 'rightsize-bench-data-'));
-spawnSync(process.execPath, [bin, 'report', '--json', '--refresh'], { cwd: root, env: { ...process.env, RIGHTSIZE_CACHE_DIR: warmCache, RIGHTSIZE_DATA_DIR: warmData }, stdio: 'ignore' });
+spawnSync(process.execPath, [bin, 'report', '--json', '--refresh'], {
+  cwd: root,
+  env: { ...process.env, RIGHTSIZE_CACHE_DIR: warmCache, RIGHTSIZE_DATA_DIR: warmData },
+  stdio: 'ignore',
+});
 
 const commands = [
   {
@@ -50,8 +59,16 @@ const commands = [
       return r;
     },
   },
-  { label: 'rightsize report --json (cached detection)', key: 'cached', run: () => runOnce(process.execPath, [bin, 'report', '--json'], { RIGHTSIZE_CACHE_DIR: warmCache, RIGHTSIZE_DATA_DIR: warmData }) },
-  { label: 'rightsize report --json --refresh (waits for node-llama-cpp)', run: () => runOnce(process.execPath, [bin, 'report', '--json', '--refresh'], { RIGHTSIZE_CACHE_DIR: warmCache, RIGHTSIZE_DATA_DIR: warmData }) },
+  {
+    label: 'rightsize report --json (cached detection)',
+    key: 'cached',
+    run: () => runOnce(process.execPath, [bin, 'report', '--json'], { RIGHTSIZE_CACHE_DIR: warmCache, RIGHTSIZE_DATA_DIR: warmData }),
+  },
+  {
+    label: 'rightsize report --json --refresh (waits for node-llama-cpp)',
+    run: () =>
+      runOnce(process.execPath, [bin, 'report', '--json', '--refresh'], { RIGHTSIZE_CACHE_DIR: warmCache, RIGHTSIZE_DATA_DIR: warmData }),
+  },
   { label: 'node-llama-cpp inspect gpu (direct)', key: 'inspect', run: () => runOnce(process.execPath, [nlc, 'inspect', 'gpu'], {}) },
   { label: 'npx node-llama-cpp inspect gpu', run: () => runOnce('npx', ['--no', 'node-llama-cpp', 'inspect', 'gpu'], {}) },
 ];
@@ -80,7 +97,10 @@ const lines = [
   '',
   '| command | median (s) | min (s) | max (s) | peak RSS (MiB, median) |',
   '|---|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.label} | ${r.median.toFixed(3)} | ${r.min.toFixed(3)} | ${r.max.toFixed(3)} | ${r.rss === null ? 'n/a' : r.rss.toFixed(0)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.label} | ${r.median.toFixed(3)} | ${r.min.toFixed(3)} | ${r.max.toFixed(3)} | ${r.rss === null ? 'n/a' : r.rss.toFixed(0)} |`,
+  ),
   '',
   `rightsize report --json (cached) / node-llama-cpp inspect gpu: ${(byKey.cached.median / byKey.inspect.median).toFixed(2)}x the time` +
     (byKey.cached.rss !== null && byKey.inspect.rss !== null ? `, ${(byKey.cached.rss / byKey.inspect.rss).toFixed(2)}x the memory` : '') +

@@ -37,7 +37,9 @@ async function main(): Promise<number> {
     console.log(describeCase(seed, fuzzCase));
     try {
       const header = await parseGgufHeader(fuzzSource(fuzzCase));
-      console.log(`parsed: v${header.version}, ${header.metadata.size} keys, ${header.tensors.length} tensors, data at ${header.dataOffset}`);
+      console.log(
+        `parsed: v${header.version}, ${header.metadata.size} keys, ${header.tensors.length} tensors, data at ${header.dataOffset}`,
+      );
       return 0;
     } catch (error) {
       if (error instanceof GgufError) {
@@ -49,7 +51,9 @@ async function main(): Promise<number> {
     }
   }
 
-  console.log(`GGUF header fuzzing: ${cases} cases, seed ${seed}, samples: ${samples.map((s) => `${s.name} (${s.bytes.length} B)`).join(', ')}`);
+  console.log(
+    `GGUF header fuzzing: ${cases} cases, seed ${seed}, samples: ${samples.map((s) => `${s.name} (${s.bytes.length} B)`).join(', ')}`,
+  );
   const summary = await runFuzz(samples, seed, cases);
   console.log(`${(summary.cases / summary.seconds).toFixed(0)} cases/s (${summary.seconds.toFixed(1)} s)`);
   console.log('outcomes:');
@@ -57,8 +61,12 @@ async function main(): Promise<number> {
     console.log(`  ${kind.padEnd(20)} ${String(count).padStart(8)}  ${((count / summary.cases) * 100).toFixed(1)}%`);
   }
   const rerunMs = await bestTimeMs(makeFuzzCase(samples, seed, summary.slowest.index));
-  console.log(`slowest case: ${summary.slowest.ms.toFixed(2)} ms (case ${summary.slowest.index}; alone, best of 5: ${rerunMs.toFixed(2)} ms)`);
-  console.log(`heap: ${mib(summary.startHeapBytes)} at start, peak ${mib(summary.peakHeapBytes)} (+${mib(summary.peakHeapBytes - summary.startHeapBytes)})`);
+  console.log(
+    `slowest case: ${summary.slowest.ms.toFixed(2)} ms (case ${summary.slowest.index}; alone, best of 5: ${rerunMs.toFixed(2)} ms)`,
+  );
+  console.log(
+    `heap: ${mib(summary.startHeapBytes)} at start, peak ${mib(summary.peakHeapBytes)} (+${mib(summary.peakHeapBytes - summary.startHeapBytes)})`,
+  );
   if (summary.failures.length > 0) {
     console.error(`\n${summary.failures.length} failing cases; the first:`);
     for (const { fuzzCase, problem } of summary.failures.slice(0, 10)) console.error(`- ${problem}\n  ${describeCase(seed, fuzzCase)}`);

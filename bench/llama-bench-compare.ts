@@ -31,7 +31,20 @@ function llamaBenchPath(): string {
     execFileSync('git', ['clone', '-q', join(root, 'node_modules/node-llama-cpp/llama/gitRelease.bundle'), src], { stdio: 'inherit' });
   }
   process.stderr.write('building llama-bench (about 4.5 minutes on 2 cores)...\n');
-  const flags = ['-B', join(cache, 'build'), '-S', src, '-DCMAKE_BUILD_TYPE=Release', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_OPENSSL=OFF', '-DGGML_NATIVE=ON', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_EXAMPLES=OFF', '-DLLAMA_BUILD_SERVER=OFF', '-DLLAMA_BUILD_APP=OFF'];
+  const flags = [
+    '-B',
+    join(cache, 'build'),
+    '-S',
+    src,
+    '-DCMAKE_BUILD_TYPE=Release',
+    '-DBUILD_SHARED_LIBS=OFF',
+    '-DLLAMA_OPENSSL=OFF',
+    '-DGGML_NATIVE=ON',
+    '-DLLAMA_BUILD_TESTS=OFF',
+    '-DLLAMA_BUILD_EXAMPLES=OFF',
+    '-DLLAMA_BUILD_SERVER=OFF',
+    '-DLLAMA_BUILD_APP=OFF',
+  ];
   execFileSync('cmake', flags, { stdio: 'inherit' });
   execFileSync('cmake', ['--build', join(cache, 'build'), '--target', 'llama-bench', `-j${cpus().length}`], { stdio: 'inherit' });
   return binary;
@@ -40,7 +53,14 @@ function llamaBenchPath(): string {
 const LLAMA_BENCH_TIMEOUT_MS = 900_000;
 
 /** llama-bench's pp and tg through the app's runner; a test that failed is the reason why, so the other still shows. */
-async function runReference(binary: string, model: string, threads: number, p: number, n: number, r: number): Promise<{ pp: SpeedStats | string; tg: SpeedStats | string }> {
+async function runReference(
+  binary: string,
+  model: string,
+  threads: number,
+  p: number,
+  n: number,
+  r: number,
+): Promise<{ pp: SpeedStats | string; tg: SpeedStats | string }> {
   try {
     const result = await runLlamaBench(
       binary,
@@ -60,14 +80,29 @@ async function main(): Promise<void> {
   const catalog = CatalogSchema.parse(JSON.parse(readFileSync(join(root, 'resources/catalog/models.json'), 'utf8'))).models;
   const byId = (id: string): CatalogModel => catalog.find((m) => m.id === id) as CatalogModel;
   const cases: Array<[string, Precision]> = values.quick
-    ? [['qwen2.5-0.5b', 'Q8_0'], ['llama-3.2-1b', 'Q4_K_M']]
-    : [['smollm2-135m', 'Q8_0'], ['qwen2.5-0.5b', 'Q8_0'], ['qwen2.5-0.5b', 'Q4_K_M'], ['llama-3.2-1b', 'Q4_K_M'], ['llama-3.2-1b', 'Q8_0'], ['llama-3.2-1b', 'F16']];
-  const threadCounts = (values.threads ?? '1').split(',').map(Number).filter((t) => t > 0);
+    ? [
+        ['qwen2.5-0.5b', 'Q8_0'],
+        ['llama-3.2-1b', 'Q4_K_M'],
+      ]
+    : [
+        ['smollm2-135m', 'Q8_0'],
+        ['qwen2.5-0.5b', 'Q8_0'],
+        ['qwen2.5-0.5b', 'Q4_K_M'],
+        ['llama-3.2-1b', 'Q4_K_M'],
+        ['llama-3.2-1b', 'Q8_0'],
+        ['llama-3.2-1b', 'F16'],
+      ];
+  const threadCounts = (values.threads ?? '1')
+    .split(',')
+    .map(Number)
+    .filter((t) => t > 0);
   const p = 512;
   const n = 128;
   const r = values.quick ? 2 : 3;
   const dir = makeScratchDir('rightsize-vs-llama-bench-', 3e9);
-  console.log(`rightsize bench vs llama-bench (${binary}), ${cpus()[0]?.model ?? 'CPU'} (${cpus().length} threads), CPU backend, pp${p}/tg${n} x ${r}`);
+  console.log(
+    `rightsize bench vs llama-bench (${binary}), ${cpus()[0]?.model ?? 'CPU'} (${cpus().length} threads), CPU backend, pp${p}/tg${n} x ${r}`,
+  );
   console.log('');
   console.log('| model | quant | threads | pp llama-bench | pp rightsize | ratio | tg llama-bench | tg rightsize | ratio |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
@@ -82,29 +117,38 @@ async function main(): Promise<void> {
     const oursAll: Array<{ threads: number; pp: SpeedStats; tg: SpeedStats }> = [];
     for (const threads of threadCounts) {
       const ref = await runReference(binary, path, threads, p, n, r);
-      const ours = await benchModel({ modelPath: path, promptTokens: p, genTokens: n, repetitions: r, threads, gpu: false, gpuLayers: 0, skipTtft: true }, { timeoutMs: 900_000 });
+      const ours = await benchModel(
+        { modelPath: path, promptTokens: p, genTokens: n, repetitions: r, threads, gpu: false, gpuLayers: 0, skipTtft: true },
+        { timeoutMs: 900_000 },
+      );
       if (typeof ref.tg !== 'string') refs.push({ threads, tg: ref.tg });
       oursAll.push({ threads, pp: ours.pp, tg: ours.tg });
       if (typeof ref.pp !== 'string') ppRatios.push(ours.pp.mean / ref.pp.mean);
       const f = (s: SpeedStats | string): string => (typeof s === 'string' ? s : `${s.mean.toFixed(1)} ± ${s.sd.toFixed(1)}`);
       const ratio = (a: SpeedStats, b: SpeedStats | string): string => (typeof b === 'string' ? '—' : (a.mean / b.mean).toFixed(2));
-      console.log(`| ${m.name} | ${precision} | ${threads} | ${f(ref.pp)} | ${f(ours.pp)} | ${ratio(ours.pp, ref.pp)} | ${f(ref.tg)} | ${f(ours.tg)} | ${ratio(ours.tg, ref.tg)} |`);
+      console.log(
+        `| ${m.name} | ${precision} | ${threads} | ${f(ref.pp)} | ${f(ours.pp)} | ${ratio(ours.pp, ref.pp)} | ${f(ref.tg)} | ${f(ours.tg)} | ${ratio(ours.tg, ref.tg)} |`,
+      );
     }
     // What the issue asks: generation at each tool's best thread count.
     const bestOurs = oursAll.reduce((a, b) => (b.tg.mean > a.tg.mean ? b : a));
     if (refs.length === 0) continue;
     const bestRef = refs.reduce((a, b) => (b.tg.mean > a.tg.mean ? b : a));
     bestTgRatios.push(bestOurs.tg.mean / bestRef.tg.mean);
-    best.push(`${m.name} ${precision}: tg ${bestOurs.tg.mean.toFixed(1)} (${bestOurs.threads} t) vs ${bestRef.tg.mean.toFixed(1)} (${bestRef.threads} t) = ${(bestOurs.tg.mean / bestRef.tg.mean).toFixed(2)}x`);
+    best.push(
+      `${m.name} ${precision}: tg ${bestOurs.tg.mean.toFixed(1)} (${bestOurs.threads} t) vs ${bestRef.tg.mean.toFixed(1)} (${bestRef.threads} t) = ${(bestOurs.tg.mean / bestRef.tg.mean).toFixed(2)}x`,
+    );
     rmSync(path, { force: true });
   }
   rmSync(dir, { recursive: true, force: true });
   console.log('');
-  console.log('Generation at each tool\'s best thread count:');
+  console.log("Generation at each tool's best thread count:");
   for (const line of best) console.log(`- ${line}`);
   const range = (xs: number[]): string => (xs.length ? `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}` : 'none measured');
   console.log('');
-  console.log(`rightsize / llama-bench: pp ${range(ppRatios)} (target within 0.95-1.05), tg at best thread counts ${range(bestTgRatios)} (target at least 0.95)`);
+  console.log(
+    `rightsize / llama-bench: pp ${range(ppRatios)} (target within 0.95-1.05), tg at best thread counts ${range(bestTgRatios)} (target at least 0.95)`,
+  );
 }
 
 void main();

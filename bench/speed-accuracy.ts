@@ -50,9 +50,13 @@ async function main(): Promise<void> {
     calibration = await runSpeedProbe({ onProgress: (p) => process.stderr.write(`  ${p.message}\n`) });
     await saveCalibration(cacheDir, hardware.cpu.model, calibration);
   }
-  console.log(`Speed accuracy on ${cpus()[0]?.model ?? 'CPU'} (${cpus().length} threads, ${(totalmem() / 2 ** 30).toFixed(1)} GiB), CPU backend; probe: ${calibration.source.detail}`);
+  console.log(
+    `Speed accuracy on ${cpus()[0]?.model ?? 'CPU'} (${cpus().length} threads, ${(totalmem() / 2 ** 30).toFixed(1)} GiB), CPU backend; probe: ${calibration.source.detail}`,
+  );
   console.log('');
-  console.log('| model | quant | size | tg measured | tg predicted | ratio | uncalibrated | ratio | pp512 measured | pp predicted | ratio |');
+  console.log(
+    '| model | quant | size | tg measured | tg predicted | ratio | uncalibrated | ratio | pp512 measured | pp predicted | ratio |',
+  );
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const dir = makeScratchDir('rightsize-speed-', 3e9);
   const tgRatios: number[] = [];
@@ -65,22 +69,63 @@ async function main(): Promise<void> {
     await writeGgufModel(path, { shape: { ...m }, precision, data: 'random', contextLength: 4096, name: m.name });
     try {
       const measured = await benchModel(
-        { modelPath: path, promptTokens: 512, genTokens: 64, repetitions: 3, threads: calibration.threads.tg, ppThreads: calibration.threads.pp, tgThreads: calibration.threads.tg, gpu: false, gpuLayers: 0, skipTtft: true },
+        {
+          modelPath: path,
+          promptTokens: 512,
+          genTokens: 64,
+          repetitions: 3,
+          threads: calibration.threads.tg,
+          ppThreads: calibration.threads.pp,
+          tgThreads: calibration.threads.tg,
+          gpu: false,
+          gpuLayers: 0,
+          skipTtft: true,
+        },
         { timeoutMs: 600_000 },
       );
       const model = await modelFromFile(path);
-      const placement = placeModel(buildMemoryModelFromLayout(model.sizable.shape, model.sizable.weights, 1024, 'f16'), 0, 'cpu', { repackTypes: new Set() });
+      const placement = placeModel(buildMemoryModelFromLayout(model.sizable.shape, model.sizable.weights, 1024, 'f16'), 0, 'cpu', {
+        repackTypes: new Set(),
+      });
       const layers = { gpu: 0, total: model.sizable.shape.layers };
-      const tgPredicted = estimateGenerationSpeed(placement, { gpuBandwidthBytesPerSec: null, cpuBandwidthBytesPerSec: hardware.cpu.memoryBandwidthBytesPerSec, cpuBandwidthSource: hardware.cpu.bandwidthSource, calibration }, layers).tokPerSec;
-      const tgRaw = estimateGenerationSpeed(placement, { gpuBandwidthBytesPerSec: null, cpuBandwidthBytesPerSec: hardware.cpu.memoryBandwidthBytesPerSec, cpuBandwidthSource: hardware.cpu.bandwidthSource }, layers).tokPerSec;
+      const tgPredicted = estimateGenerationSpeed(
+        placement,
+        {
+          gpuBandwidthBytesPerSec: null,
+          cpuBandwidthBytesPerSec: hardware.cpu.memoryBandwidthBytesPerSec,
+          cpuBandwidthSource: hardware.cpu.bandwidthSource,
+          calibration,
+        },
+        layers,
+      ).tokPerSec;
+      const tgRaw = estimateGenerationSpeed(
+        placement,
+        {
+          gpuBandwidthBytesPerSec: null,
+          cpuBandwidthBytesPerSec: hardware.cpu.memoryBandwidthBytesPerSec,
+          cpuBandwidthSource: hardware.cpu.bandwidthSource,
+        },
+        layers,
+      ).tokPerSec;
       const shape = model.sizable.shape;
-      const ppPredicted = estimatePromptSpeedCpu(placement, calibration, { tokens: 512, layers: shape.layers, queryDim: shape.heads * shape.headDim }) ?? NaN;
+      const ppPredicted =
+        estimatePromptSpeedCpu(placement, calibration, { tokens: 512, layers: shape.layers, queryDim: shape.heads * shape.headDim }) ?? NaN;
       const tgRatio = tgPredicted / measured.tg.mean;
       const ppRatio = ppPredicted / measured.pp.mean;
       tgRatios.push(tgRatio);
       ppRatios.push(ppRatio);
       rawRatios.push(tgRaw / measured.tg.mean);
-      raw.push({ id, precision, layers: model.sizable.shape.layers, rows: placement.cpuRowsPerToken, readBytesByType: placement.cpuReadBytesByType, layerReadBytesByType: placement.cpuLayerReadBytesByType, tg: measured.tg.mean, pp: measured.pp.mean, threads: measured.threads });
+      raw.push({
+        id,
+        precision,
+        layers: model.sizable.shape.layers,
+        rows: placement.cpuRowsPerToken,
+        readBytesByType: placement.cpuReadBytesByType,
+        layerReadBytesByType: placement.cpuLayerReadBytesByType,
+        tg: measured.tg.mean,
+        pp: measured.pp.mean,
+        threads: measured.threads,
+      });
       console.log(
         `| ${m.name} | ${precision} | ${((model.fileBytes ?? 0) / 2 ** 20).toFixed(0)} MiB | ${measured.tg.mean.toFixed(1)} ± ${measured.tg.sd.toFixed(1)} | ${tgPredicted.toFixed(1)} | ${tgRatio.toFixed(2)} | ${tgRaw.toFixed(1)} | ${(tgRaw / measured.tg.mean).toFixed(2)} | ${measured.pp.mean.toFixed(1)} ± ${measured.pp.sd.toFixed(1)} | ${ppPredicted.toFixed(1)} | ${ppRatio.toFixed(2)} |`,
       );
@@ -91,13 +136,16 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   // The raw figures, for fitting a better model offline.
   if (values.json) writeFileSync(values.json, JSON.stringify({ calibration, cases: raw }, null, 2));
-  const range = (xs: number[]): string => `median ${median(xs).toFixed(2)}, range ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
+  const range = (xs: number[]): string =>
+    `median ${median(xs).toFixed(2)}, range ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
   console.log('');
   console.log(`predicted / measured, generation (calibrated): ${range(tgRatios)}`);
   console.log(`predicted / measured, prompt processing (calibrated): ${range(ppRatios)}`);
   console.log(`predicted / measured, generation (uncalibrated, RAM bandwidth x 0.9): ${range(rawRatios)}`);
   const ok = (xs: number[]): boolean => median(xs) >= 0.9 && median(xs) <= 1.1 && xs.every((x) => x >= 0.75 && x <= 1.25);
-  console.log(`Targets (median 0.9-1.1, every case within 25%): generation ${ok(tgRatios) ? 'met' : 'NOT met'}, prompt ${ok(ppRatios) ? 'met' : 'NOT met'}. llmfit's published figure: median 0.87, range 0.67-1.19.`);
+  console.log(
+    `Targets (median 0.9-1.1, every case within 25%): generation ${ok(tgRatios) ? 'met' : 'NOT met'}, prompt ${ok(ppRatios) ? 'met' : 'NOT met'}. llmfit's published figure: median 0.87, range 0.67-1.19.`,
+  );
 }
 
 void main();

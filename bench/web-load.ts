@@ -24,7 +24,8 @@ const { values } = parseArgs({
 });
 const durationSeconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
-if (!Number.isFinite(durationSeconds) || durationSeconds <= 0 || durationSeconds > 600) throw new Error('--seconds: a number from 1 to 600');
+if (!Number.isFinite(durationSeconds) || durationSeconds <= 0 || durationSeconds > 600)
+  throw new Error('--seconds: a number from 1 to 600');
 if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 2000) throw new Error('--concurrency: an integer from 1 to 2000');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -133,12 +134,14 @@ function postReport(server: Server, agent: Agent, body: string): Promise<Answer>
   });
 }
 
-const percentile = (sortedMs: number[], p: number): number => sortedMs[Math.min(sortedMs.length - 1, Math.max(0, Math.ceil((p / 100) * sortedMs.length) - 1))] ?? NaN;
+const percentile = (sortedMs: number[], p: number): number =>
+  sortedMs[Math.min(sortedMs.length - 1, Math.max(0, Math.ceil((p / 100) * sortedMs.length) - 1))] ?? NaN;
 const ms = (value: number): string => (Number.isFinite(value) ? `${Math.round(value)} ms` : 'n/a');
 const mib = (bytes: number | null): string => (bytes === null ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(0)} MiB`);
 
 async function main(): Promise<void> {
-  if (!existsSync(join(root, 'out/main/cli.js')) || !existsSync(join(root, 'out/renderer/index.html'))) throw new Error('Not built: run `npm run -s build` first.');
+  if (!existsSync(join(root, 'out/main/cli.js')) || !existsSync(join(root, 'out/renderer/index.html')))
+    throw new Error('Not built: run `npm run -s build` first.');
   const loadBefore = loadavg()[0]!;
   const server = await startServer();
   const pid = server.child.pid!;
@@ -200,7 +203,10 @@ async function main(): Promise<void> {
       ['latency p99', ms(percentile(sorted, 99))],
       ['latency max', ms(sorted.at(-1) ?? NaN)],
       ['first request of each connection p50 / max', `${ms(percentile(sortedFirst, 50))} / ${ms(sortedFirst.at(-1) ?? NaN)}`],
-      ['server CPU per request', serverCpuSeconds === null || requests === 0 ? 'n/a' : `${((serverCpuSeconds * 1000) / requests).toFixed(1)} ms`],
+      [
+        'server CPU per request',
+        serverCpuSeconds === null || requests === 0 ? 'n/a' : `${((serverCpuSeconds * 1000) / requests).toFixed(1)} ms`,
+      ],
       ['server RSS after warm-up', mib(rssAfterWarmUp)],
       ['server peak RSS (VmHWM)', mib(peakRssBytes)],
       ['report size', `${(responseBytes / 1024).toFixed(0)} KiB`],

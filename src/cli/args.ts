@@ -50,11 +50,14 @@ export function parseGpuLayers(text: string | undefined): number | 'auto' {
 export function parseInteger(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} "${text}" must be a whole number from ${min} to ${max}.`);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${flag} "${text}" must be a whole number from ${min} to ${max}.`);
   return n;
 }
 
-export const JSON_OPTION = { json: { type: 'boolean', help: 'Print the answer as JSON (valid against the shared schema), alone on stdout.' } } as const satisfies Record<string, OptionSpec>;
+export const JSON_OPTION = {
+  json: { type: 'boolean', help: 'Print the answer as JSON (valid against the shared schema), alone on stdout.' },
+} as const satisfies Record<string, OptionSpec>;
 export const COLOR_OPTIONS = {
   color: { type: 'boolean', help: 'Colour even when not writing to a terminal.' },
   'no-color': { type: 'boolean', help: 'No colour (NO_COLOR does the same).' },
@@ -69,8 +72,12 @@ export const WHAT_IF_OPTIONS = {
   gpu: { type: 'string', value: 'NAME', help: 'What-if: plan for this GPU (e.g. "RTX 4090"); VRAM and bandwidth from the presets.' },
 } as const satisfies Record<string, OptionSpec>;
 export const REFRESH_OPTION = {
-  refresh: { type: 'boolean', help: "Ask node-llama-cpp again instead of using its cached answer (about a second)." },
+  refresh: { type: 'boolean', help: 'Ask node-llama-cpp again instead of using its cached answer (about a second).' },
 } as const satisfies Record<string, OptionSpec>;
 export const GPU_LAYERS_OPTION = {
-  'gpu-layers': { type: 'string', value: 'N|auto', help: 'Layers on the GPU (llama.cpp counts the output layer); auto = the most that fit.' },
+  'gpu-layers': {
+    type: 'string',
+    value: 'N|auto',
+    help: 'Layers on the GPU (llama.cpp counts the output layer); auto = the most that fit.',
+  },
 } as const satisfies Record<string, OptionSpec>;

@@ -54,7 +54,10 @@ export class UsageError extends Error {
   }
 }
 
-export function parseCommandArgs<O extends Record<string, OptionSpec>>(command: Command<O>, args: string[]): { values: CommandContext<O>['values']; positionals: string[] } {
+export function parseCommandArgs<O extends Record<string, OptionSpec>>(
+  command: Command<O>,
+  args: string[],
+): { values: CommandContext<O>['values']; positionals: string[] } {
   const options = Object.fromEntries(
     Object.entries(command.options).map(([name, o]) => {
       // A one-letter option (llama-bench's -p, -n, -r, -o) is typed with one dash.
@@ -73,7 +76,11 @@ function optionLabel(name: string, o: OptionSpec): string {
 }
 
 export function commandHelp(command: Command): string {
-  const lines = [`rightsize ${command.name}${command.args ? ` ${command.args}` : ''}${Object.keys(command.options).length ? ' [options]' : ''}`, '', `  ${command.summary}`];
+  const lines = [
+    `rightsize ${command.name}${command.args ? ` ${command.args}` : ''}${Object.keys(command.options).length ? ' [options]' : ''}`,
+    '',
+    `  ${command.summary}`,
+  ];
   if (command.description) lines.push(...command.description.split('\n').map((l) => `  ${l}`));
   const entries = Object.entries(command.options);
   if (entries.length) {
@@ -108,7 +115,11 @@ export function useColor(values: { color?: boolean; 'no-color'?: boolean }, io: 
 }
 
 /** Collects a run's events from before it starts, so an end that comes quickly is never missed. */
-export function runEvents(service: Service): { next(runId: string): Promise<HostEvent & { type: 'run' }>; onProgress(fn: (e: HostEvent & { type: 'run' }) => void): void; close(): void } {
+export function runEvents(service: Service): {
+  next(runId: string): Promise<HostEvent & { type: 'run' }>;
+  onProgress(fn: (e: HostEvent & { type: 'run' }) => void): void;
+  close(): void;
+} {
   const seen: Array<HostEvent & { type: 'run' }> = [];
   let waiter: { runId: string; resolve: (e: HostEvent & { type: 'run' }) => void } | null = null;
   let progress: ((e: HostEvent & { type: 'run' }) => void) | null = null;

@@ -8,7 +8,12 @@ export async function followRun(service: Service, io: CliIO, start: () => Promis
   const events = runEvents(service);
   // The bar's library loads only for runs on a terminal.
   const cliProgress = io.isTTY ? (await import('cli-progress')).default : null;
-  const bar = cliProgress ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {message}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  const bar = cliProgress
+    ? new cliProgress.SingleBar(
+        { format: ' {bar} {percentage}% | {message}', stream: process.stderr, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
   let lastMessage = '';
   let runId: string | null = null;
   events.onProgress(({ run }) => {

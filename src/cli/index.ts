@@ -28,7 +28,7 @@ const versionCommand = defineCommand({
 
 const helpCommand = defineCommand({
   name: 'help',
-  summary: 'This list, or one command\'s options: rightsize help <command>.',
+  summary: "This list, or one command's options: rightsize help <command>.",
   args: '[command]',
   options: {},
   async run({ positionals, io }) {

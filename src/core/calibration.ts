@@ -42,8 +42,25 @@ const PROBE_WIDE_SHAPE: ModelShape = {
   vocabSize: 8000,
   tiedEmbeddings: false,
 };
-const PROBE_NARROW_SHAPE: ModelShape = { ...PROBE_WIDE_SHAPE, layers: 16, hiddenSize: 512, ffnSize: 1536, heads: 8, kvHeads: 2, headDim: 64 };
-const tinyShape = (layers: number): ModelShape => ({ ...PROBE_WIDE_SHAPE, layers, hiddenSize: 64, ffnSize: 128, heads: 4, kvHeads: 4, headDim: 16, vocabSize: 512 });
+const PROBE_NARROW_SHAPE: ModelShape = {
+  ...PROBE_WIDE_SHAPE,
+  layers: 16,
+  hiddenSize: 512,
+  ffnSize: 1536,
+  heads: 8,
+  kvHeads: 2,
+  headDim: 64,
+};
+const tinyShape = (layers: number): ModelShape => ({
+  ...PROBE_WIDE_SHAPE,
+  layers,
+  hiddenSize: 64,
+  ffnSize: 128,
+  heads: 4,
+  kvHeads: 4,
+  headDim: 16,
+  vocabSize: 512,
+});
 const TINY_LAYER_COUNTS = [2, 16] as const;
 
 /**
@@ -172,7 +189,8 @@ const MIN_SECONDS_PER_AMOUNT = 1e-15;
 /** The fastest valid sample: interference only ever slows a run down. */
 function bestTokPerSec(samples: readonly number[], file: ProbeFile, what: string): number {
   const valid = samples.filter((x) => Number.isFinite(x) && x > 0);
-  if (valid.length === 0) throw new Error(`The probe's ${probeFileLabel(file)} run measured no ${what} speed (samples: ${samples.join(', ') || 'none'}).`);
+  if (valid.length === 0)
+    throw new Error(`The probe's ${probeFileLabel(file)} run measured no ${what} speed (samples: ${samples.join(', ') || 'none'}).`);
   return Math.max(...valid);
 }
 
@@ -214,7 +232,9 @@ export function solveTwoShapes(wide: ShapeTiming, narrow: ShapeTiming): { perAmo
 /** One file and a borrowed cost per row: the rest of its time is the amount's. */
 function solveOneShape(file: ShapeTiming, perRow: number): { perAmount: number; perRow: number } {
   const rest = file.seconds - file.rows * perRow;
-  return rest > 0 ? { perAmount: rest / file.amount, perRow } : { perAmount: Math.max(MIN_SECONDS_PER_AMOUNT, file.seconds / file.amount), perRow: 0 };
+  return rest > 0
+    ? { perAmount: rest / file.amount, perRow }
+    : { perAmount: Math.max(MIN_SECONDS_PER_AMOUNT, file.seconds / file.amount), perRow: 0 };
 }
 
 /**
@@ -240,7 +260,11 @@ function solveFixedCosts(
 }
 
 /** A measurement with its fastest times per token, seconds. */
-type Timed<R extends ProbeFile['role'] = ProbeFile['role']> = ProbeMeasurement & { file: Extract<ProbeFile, { role: R }>; tgSeconds: number; ppSeconds: number };
+type Timed<R extends ProbeFile['role'] = ProbeFile['role']> = ProbeMeasurement & {
+  file: Extract<ProbeFile, { role: R }>;
+  tgSeconds: number;
+  ppSeconds: number;
+};
 
 /**
  * Turns the probe's timings into its calibration figures. A token's generation time is the fixed
@@ -269,8 +293,13 @@ export function calibrateFromProbe(measurements: readonly ProbeMeasurement[]): P
     ofRole('tiny-fixed').map((m) => ({ layers: m.file.shape.layers, seconds: m.tgSeconds })),
     ofRole('narrow').map((m) => ({ layers: m.file.shape.layers, seconds: m.tgSeconds })),
   );
-  const kernelSeconds = (m: Timed): number => Math.max(MIN_KERNEL_SECONDS, m.tgSeconds - fixed.secondsPerToken - fixed.secondsPerLayer * m.file.shape.layers);
-  const tgTiming = (m: Timed): ShapeTiming => ({ amount: m.facts.readBytesPerToken, rows: m.facts.rowsPerToken, seconds: kernelSeconds(m) });
+  const kernelSeconds = (m: Timed): number =>
+    Math.max(MIN_KERNEL_SECONDS, m.tgSeconds - fixed.secondsPerToken - fixed.secondsPerLayer * m.file.shape.layers);
+  const tgTiming = (m: Timed): ShapeTiming => ({
+    amount: m.facts.readBytesPerToken,
+    rows: m.facts.rowsPerToken,
+    seconds: kernelSeconds(m),
+  });
   const ppTiming = (m: Timed): ShapeTiming => ({ amount: 2 * m.facts.layerMatrixWeights, rows: m.facts.layerRows, seconds: m.ppSeconds });
 
   const tgBytesPerSecByType: Record<string, number> = {};
@@ -283,8 +312,12 @@ export function calibrateFromProbe(measurements: readonly ProbeMeasurement[]): P
   for (const wide of wides) {
     const { type, rowCostOf } = wide.file;
     const narrow = narrowByType.get(type);
-    const tgFit = narrow ? solveTwoShapes(tgTiming(wide), tgTiming(narrow)) : solveOneShape(tgTiming(wide), rowCostOf ? (tgSecondsPerRowByType[rowCostOf] ?? 0) : 0);
-    const ppFit = narrow ? solveTwoShapes(ppTiming(wide), ppTiming(narrow)) : solveOneShape(ppTiming(wide), rowCostOf ? (ppSecondsPerRowByType[rowCostOf] ?? 0) : 0);
+    const tgFit = narrow
+      ? solveTwoShapes(tgTiming(wide), tgTiming(narrow))
+      : solveOneShape(tgTiming(wide), rowCostOf ? (tgSecondsPerRowByType[rowCostOf] ?? 0) : 0);
+    const ppFit = narrow
+      ? solveTwoShapes(ppTiming(wide), ppTiming(narrow))
+      : solveOneShape(ppTiming(wide), rowCostOf ? (ppSecondsPerRowByType[rowCostOf] ?? 0) : 0);
     tgBytesPerSecByType[type] = 1 / tgFit.perAmount;
     tgSecondsPerRowByType[type] = tgFit.perRow;
     ppFlopsByType[type] = 1 / ppFit.perAmount;
@@ -295,7 +328,9 @@ export function calibrateFromProbe(measurements: readonly ProbeMeasurement[]): P
   if (!ram) throw new Error('The probe needs a file larger than the cache to measure the read speed from RAM.');
   const tgMemoryBytesPerSec = ram.facts.readBytesPerToken / kernelSeconds(ram);
   // The RAM file's prompt time beyond what its kernels take in cache is weights re-read from RAM.
-  const ramKernelSeconds = (2 * ram.facts.layerMatrixWeights) / (ppFlopsByType[ram.file.type] ?? Infinity) + ram.facts.layerRows * (ppSecondsPerRowByType[ram.file.type] ?? 0);
+  const ramKernelSeconds =
+    (2 * ram.facts.layerMatrixWeights) / (ppFlopsByType[ram.file.type] ?? Infinity) +
+    ram.facts.layerRows * (ppSecondsPerRowByType[ram.file.type] ?? 0);
   const ppRamReadsPerToken = Math.max(0, ((ram.ppSeconds - ramKernelSeconds) * tgMemoryBytesPerSec) / ram.facts.layerReadBytes);
 
   return {

@@ -90,8 +90,7 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
         outputRows += rows;
         outputRowsByType[type] = (outputRowsByType[type] ?? 0) + rows;
       }
-    }
-    else if (t.layer === null || t.layer >= shape.layers) {
+    } else if (t.layer === null || t.layer >= shape.layers) {
       outputBytes += bytes;
       if (t.dims.length >= 2) {
         outputMatrixBytesByType[type] = (outputMatrixBytesByType[type] ?? 0) + bytes;
@@ -113,7 +112,22 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
   }
   const tiedOutputBytes = shape.tiedEmbeddings ? tokenEmbdBytes : 0;
   const totalBytes = tokenEmbdBytes + outputBytes + layerWeightBytes.reduce((a, b) => a + b, 0);
-  return { layerWeightBytes, layerActiveBytes, layerMatrixBytesByType, tokenEmbdBytes, outputBytes, tiedOutputBytes, outputMatrixBytesByType, tiedOutputBytesByType, layerActiveRows, layerActiveRowsByType, outputRows, outputRowsByType, totalBytes, typeCounts };
+  return {
+    layerWeightBytes,
+    layerActiveBytes,
+    layerMatrixBytesByType,
+    tokenEmbdBytes,
+    outputBytes,
+    tiedOutputBytes,
+    outputMatrixBytesByType,
+    tiedOutputBytesByType,
+    layerActiveRows,
+    layerActiveRowsByType,
+    outputRows,
+    outputRowsByType,
+    totalBytes,
+    typeCounts,
+  };
 }
 
 /**
@@ -184,7 +198,12 @@ interface ComputeBuffers {
  * the larger of the output phase (logits dominate for big vocabularies) and the block phase (FFN
  * intermediates dominate for small vocabularies: Mistral 7B, Phi-3).
  */
-function estimateComputeBuffers(shape: ModelShape, contextTokens: number, kvType: KvType = 'f16', ubatchTokens = DEFAULT_UBATCH_TOKENS): ComputeBuffers {
+function estimateComputeBuffers(
+  shape: ModelShape,
+  contextTokens: number,
+  kvType: KvType = 'f16',
+  ubatchTokens = DEFAULT_UBATCH_TOKENS,
+): ComputeBuffers {
   const ub = Math.min(ubatchTokens, contextTokens);
   const h = shape.hiddenSize;
   const ffn = shape.ffnSize * (shape.experts ? shape.experts.active : 1);
@@ -270,7 +289,14 @@ export interface PlacementOptions {
   repackTypes: ReadonlySet<string>;
 }
 
-const device = (weightsBytes: number, repackBytes: number, kvBytes: number, computeBytes: number, outputBytes: number, overheadBytes: number): DeviceMemory => ({
+const device = (
+  weightsBytes: number,
+  repackBytes: number,
+  kvBytes: number,
+  computeBytes: number,
+  outputBytes: number,
+  overheadBytes: number,
+): DeviceMemory => ({
   weightsBytes,
   repackBytes,
   kvBytes,

@@ -25,7 +25,13 @@ export function fitModel(model: MemoryModel, budget: Budget, backend: ComputeBac
   if (backend !== 'cpu' && budget.gpuBytes > 0) {
     const full = place(n, backend);
     if (full.gpuBytes <= budget.gpuBytes && fitsRam(full, budget)) {
-      return { fit: 'gpu', gpuLayers: n, totalLayers: n, placement: full, why: `All ${n} layers fit in ${formatBytes(budget.gpuBytes)} of usable VRAM.` };
+      return {
+        fit: 'gpu',
+        gpuLayers: n,
+        totalLayers: n,
+        placement: full,
+        why: `All ${n} layers fit in ${formatBytes(budget.gpuBytes)} of usable VRAM.`,
+      };
     }
     // Most layers that fit: the GPU side grows with k, so search from the top.
     let best: Placement | null = null;

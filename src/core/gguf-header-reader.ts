@@ -54,7 +54,10 @@ export class HeaderReader {
       bytes = await this.source.read(this.pos, length);
     } catch (error) {
       if (error instanceof GgufError) throw error;
-      throw new GgufError(`could not read the file at byte ${groupDigits(this.pos)} (${errorText(error)}): check that the disk and file are readable`, 'io');
+      throw new GgufError(
+        `could not read the file at byte ${groupDigits(this.pos)} (${errorText(error)}): check that the disk and file are readable`,
+        'io',
+      );
     }
     if (!(bytes instanceof Uint8Array) || bytes.length < n) {
       throw new GgufError(

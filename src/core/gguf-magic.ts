@@ -20,7 +20,9 @@ function describeStart(bytes: Uint8Array): string {
 
 /** Recognises what people commonly download instead of a GGUF, to say what to do. */
 function notGgufHint(bytes: Uint8Array): string {
-  const text = String.fromCharCode(...bytes.subarray(0, 64)).trimStart().toLowerCase();
+  const text = String.fromCharCode(...bytes.subarray(0, 64))
+    .trimStart()
+    .toLowerCase();
   if (text.startsWith('<!doctype') || text.startsWith('<html')) {
     return 'it is a web page, not a model: download the file itself (on Hugging Face, the "download" link of the .gguf file)';
   }
@@ -28,10 +30,10 @@ function notGgufHint(bytes: Uint8Array): string {
     return 'it is a Git LFS pointer, not the model: run `git lfs pull` or download the .gguf file directly';
   }
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
-    return 'it is a zip archive (a PyTorch checkpoint?): convert the model with llama.cpp\'s convert_hf_to_gguf.py, or download a .gguf build';
+    return "it is a zip archive (a PyTorch checkpoint?): convert the model with llama.cpp's convert_hf_to_gguf.py, or download a .gguf build";
   }
   if (bytes.length >= 9 && bytes[8] === 0x7b && bytes[5] === 0 && bytes[6] === 0 && bytes[7] === 0) {
-    return 'it looks like a safetensors file: convert it with llama.cpp\'s convert_hf_to_gguf.py, or download a .gguf build';
+    return "it looks like a safetensors file: convert it with llama.cpp's convert_hf_to_gguf.py, or download a .gguf build";
   }
   return 'pick a .gguf model file, or download it again if this one should be one';
 }

@@ -58,7 +58,9 @@ function roleOf(name: string): TensorRole {
 }
 
 /** The ggml type holding most of the matrix (2D and up) bytes: what a file is "mostly"; undefined with no matrices. Ties go to the first. */
-export function dominantTensorType(tensors: readonly { readonly typeName: string; readonly bytes: number; readonly dims: readonly number[] }[]): string | undefined {
+export function dominantTensorType(
+  tensors: readonly { readonly typeName: string; readonly bytes: number; readonly dims: readonly number[] }[],
+): string | undefined {
   const bytesByType = new Map<string, number>();
   for (const t of tensors) if (t.dims.length >= 2) bytesByType.set(t.typeName, (bytesByType.get(t.typeName) ?? 0) + t.bytes);
   let top: string | undefined;
@@ -76,7 +78,11 @@ function dominantType(header: GgufHeader): string {
 export function modelFromGguf(header: GgufHeader): GgufModel {
   const meta = header.metadata;
   const architecture = typeof meta.get('general.architecture') === 'string' ? (meta.get('general.architecture') as string) : null;
-  if (!architecture) throw new GgufError('The file has no general.architecture: it is not a model llama.cpp can load. Download the model again or pick another file.', 'corrupt');
+  if (!architecture)
+    throw new GgufError(
+      'The file has no general.architecture: it is not a model llama.cpp can load. Download the model again or pick another file.',
+      'corrupt',
+    );
   const key = (suffix: string): number | null => num(meta.get(`${architecture}.${suffix}`));
   const tensors: TensorSpec[] = header.tensors.map((t) => {
     const m = /^blk\.(\d+)\./.exec(t.name);
@@ -96,14 +102,21 @@ export function modelFromGguf(header: GgufHeader): GgufModel {
   const kvHeads = key('attention.head_count_kv') ?? heads;
   const keyLength = key('attention.key_length');
   const valueLength = key('attention.value_length');
-  const headDim = keyLength !== null && valueLength !== null ? (keyLength + valueLength) / 2 : (keyLength ?? (heads > 0 ? hiddenSize / heads : hiddenSize));
-  const vocabSize = key('vocab_size') ?? embd?.dims[1] ?? (meta.get('tokenizer.ggml.tokens') as { length?: number } | undefined)?.length ?? 0;
+  const headDim =
+    keyLength !== null && valueLength !== null
+      ? (keyLength + valueLength) / 2
+      : (keyLength ?? (heads > 0 ? hiddenSize / heads : hiddenSize));
+  const vocabSize =
+    key('vocab_size') ?? embd?.dims[1] ?? (meta.get('tokenizer.ggml.tokens') as { length?: number } | undefined)?.length ?? 0;
   const expertCount = key('expert_count') ?? 0;
   const expertUsed = key('expert_used_count') ?? 0;
   const ffnSize = key('expert_feed_forward_length') ?? key('feed_forward_length') ?? 0;
   const window = key('attention.sliding_window');
   if (!layers || !hiddenSize) {
-    throw new GgufError(`The file's ${architecture}.block_count or embedding_length is missing: llama.cpp cannot load it. Pick another file.`, 'corrupt');
+    throw new GgufError(
+      `The file's ${architecture}.block_count or embedding_length is missing: llama.cpp cannot load it. Pick another file.`,
+      'corrupt',
+    );
   }
   const period = architecture === 'gemma2' ? 2 : architecture === 'gemma3' ? 6 : null;
   const shape: ModelShape = {

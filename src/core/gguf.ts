@@ -104,7 +104,10 @@ interface Limits {
 /** Checks a string's length, just read, before its bytes are touched, so a damaged length never allocates. */
 function checkStringLength(r: HeaderReader, limits: Limits, length: number, what: string): void {
   if (length > GGUF_MAX_STRING_LENGTH) {
-    throw new GgufError(`${what} claims a string of ${bytesText(r.previousU64())}, more than llama.cpp accepts (1 GiB): ${DAMAGED}`, 'corrupt');
+    throw new GgufError(
+      `${what} claims a string of ${bytesText(r.previousU64())}, more than llama.cpp accepts (1 GiB): ${DAMAGED}`,
+      'corrupt',
+    );
   }
   if (length > r.remaining) {
     if (length <= limits.maxStringBytes) throw r.truncated(what);
@@ -174,7 +177,10 @@ async function readArray(r: HeaderReader, limits: Limits, what: string, depth: n
   checkValueType(itemType, `${what} (array items)`);
   const count = r.u64approx();
   if (count > GGUF_MAX_ARRAY_ELEMENTS) {
-    throw new GgufError(`${what} claims ${groupDigits(r.previousU64())} array items, more than llama.cpp accepts (2^30): ${DAMAGED}`, 'corrupt');
+    throw new GgufError(
+      `${what} claims ${groupDigits(r.previousU64())} array items, more than llama.cpp accepts (2^30): ${DAMAGED}`,
+      'corrupt',
+    );
   }
   const fixedSize = FIXED_SIZE[itemType];
   const minItemBytes = fixedSize ?? (itemType === GgufValueType.STRING ? 8 : MIN_ARRAY_BYTES);
@@ -261,7 +267,10 @@ async function readTensorInfo(r: HeaderReader, limits: Limits, index: number, se
   const nameLength = r.u64approx();
   checkStringLength(r, limits, nameLength, what);
   if (nameLength >= GGML_MAX_NAME) {
-    throw new GgufError(`tensor ${index} has a name of ${bytesText(nameLength)}; llama.cpp allows at most ${GGML_MAX_NAME - 1}: ${DAMAGED}`, 'corrupt');
+    throw new GgufError(
+      `tensor ${index} has a name of ${bytesText(nameLength)}; llama.cpp allows at most ${GGML_MAX_NAME - 1}: ${DAMAGED}`,
+      'corrupt',
+    );
   }
   await r.ensure(nameLength, what);
   const name = r.utf8(nameLength);

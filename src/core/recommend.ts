@@ -2,7 +2,13 @@
 // ran 3x faster than a 70B at nearly the same accuracy (0.57 vs 0.59), so the ladder starts with
 // the smallest model that does general chat well and only climbs when the gain is worth its cost.
 import { fitLabel } from '../shared/fit-words';
-import { CEILING_MIN_TOK_PER_SEC, CEILING_PRECISIONS, INTERACTIVE_TOK_PER_SEC, SCALE_UP_MIN_GAIN, START_QUALITY_MIN } from '../shared/ladder';
+import {
+  CEILING_MIN_TOK_PER_SEC,
+  CEILING_PRECISIONS,
+  INTERACTIVE_TOK_PER_SEC,
+  SCALE_UP_MIN_GAIN,
+  START_QUALITY_MIN,
+} from '../shared/ladder';
 import type { Precision } from '../shared/precision';
 import type { CatalogModel, LadderStep, Recommendation, ReportRow } from '../shared/schema';
 import { formatBytes, formatTokPerSec } from '../shared/units';
@@ -60,8 +66,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[]): Rec
       (c) => c.m.publishedParamsB > startCandidate.m.publishedParamsB && (quality(c.m) ?? -1) >= base + SCALE_UP_MIN_GAIN,
     );
     // A step up that keeps the start's placement (e.g. still all on the GPU) beats one that spills to RAM.
-    const up =
-      bigger.find((c) => fitRank(c.row.fit) <= fitRank(startCandidate.row.fit)) ?? bigger[0];
+    const up = bigger.find((c) => fitRank(c.row.fit) <= fitRank(startCandidate.row.fit)) ?? bigger[0];
     if (up) {
       const gain = (quality(up.m) ?? 0) - base;
       const memRatio = up.row.memory.totalBytes / startCandidate.row.memory.totalBytes;

@@ -60,11 +60,20 @@ export interface SizedRow {
 }
 
 /** Sizes one model on the target; `gpuLayers` forces an offload split instead of the best fit. */
-export function sizeModel(model: SizableModel, hardware: HardwareSnapshot, target: ComputeTarget, settings: ReportSettings, gpuLayers?: number): SizedRow {
+export function sizeModel(
+  model: SizableModel,
+  hardware: HardwareSnapshot,
+  target: ComputeTarget,
+  settings: ReportSettings,
+  gpuLayers?: number,
+): SizedRow {
   // A model cannot use more context than it was trained for; show it at its maximum.
   const ctx = Math.min(settings.contextTokens, model.maxContext);
   const memModel = buildMemoryModelFromLayout(model.shape, model.weights, ctx, settings.kvType);
-  const fit = gpuLayers === undefined ? fitModel(memModel, target.budget, target.backend, target.repackTypes) : forcedFit(memModel, gpuLayers, target);
+  const fit =
+    gpuLayers === undefined
+      ? fitModel(memModel, target.budget, target.backend, target.repackTypes)
+      : forcedFit(memModel, gpuLayers, target);
   const p = fit.placement;
   const speed =
     fit.fit === 'none'
@@ -82,7 +91,13 @@ export function sizeModel(model: SizableModel, hardware: HardwareSnapshot, targe
   // Prompt speed: calibrated CPU rows only (the probe measures the CPU's kernels, not a GPU's).
   const calibration = settings.calibration ?? null;
   const prompt =
-    calibration && fit.fit === 'cpu' ? estimatePromptSpeedCpu(p, calibration, { tokens: PROMPT_TOKENS, layers: model.shape.layers, queryDim: model.shape.heads * model.shape.headDim }) : null;
+    calibration && fit.fit === 'cpu'
+      ? estimatePromptSpeedCpu(p, calibration, {
+          tokens: PROMPT_TOKENS,
+          layers: model.shape.layers,
+          queryDim: model.shape.heads * model.shape.headDim,
+        })
+      : null;
   const row: ReportRow = {
     modelId: model.modelId,
     name: model.name,
@@ -171,7 +186,12 @@ export function catalogModelAt(model: CatalogModel, quant: Precision): SizableMo
   };
 }
 
-function buildRows(hardware: HardwareSnapshot, catalog: CatalogModel[], settings: ReportSettings, extra: SizableModel[] = []): { rows: ReportRow[]; target: ComputeTarget } {
+function buildRows(
+  hardware: HardwareSnapshot,
+  catalog: CatalogModel[],
+  settings: ReportSettings,
+  extra: SizableModel[] = [],
+): { rows: ReportRow[]; target: ComputeTarget } {
   const target = computeTarget(hardware);
   const rows: ReportRow[] = [];
   for (const model of catalog) {

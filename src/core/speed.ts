@@ -65,7 +65,10 @@ function calibratedRate(byType: Record<string, number>, type: string, fallback?:
  * measured speed on probe files the cache may hold, plus its cost per row) or, for weights larger
  * than the last-level cache, the time to stream them from RAM, whichever is longer.
  */
-function calibratedCpuSeconds(placement: Placement, calibration: SpeedCalibration): { seconds: number; computeSeconds: number; memorySeconds: number; rowSeconds: number } | null {
+function calibratedCpuSeconds(
+  placement: Placement,
+  calibration: SpeedCalibration,
+): { seconds: number; computeSeconds: number; memorySeconds: number; rowSeconds: number } | null {
   let computeSeconds = 0;
   for (const [type, bytes] of Object.entries(placement.cpuReadBytesByType)) {
     const rate = calibratedRate(calibration.tgBytesPerSecByType, type);
@@ -73,7 +76,8 @@ function calibratedCpuSeconds(placement: Placement, calibration: SpeedCalibratio
     computeSeconds += bytes / rate;
   }
   let rowSeconds = 0;
-  for (const [type, rows] of Object.entries(placement.cpuRowsByType)) rowSeconds += rows * (calibratedRate(calibration.tgSecondsPerRowByType, type, 0) ?? 0);
+  for (const [type, rows] of Object.entries(placement.cpuRowsByType))
+    rowSeconds += rows * (calibratedRate(calibration.tgSecondsPerRowByType, type, 0) ?? 0);
   computeSeconds += rowSeconds;
   const bytes = placement.cpuReadBytesPerToken;
   const memorySeconds = bytes > calibration.lastLevelCacheBytes ? bytes / calibration.tgMemoryBytesPerSec : 0;
@@ -113,7 +117,8 @@ export function estimatePromptSpeedCpu(placement: Placement, calibration: SpeedC
     const weights = (bytes / info.blockBytes) * info.blockSize;
     secondsPerToken += (2 * weights) / rate;
   }
-  for (const [type, rows] of Object.entries(placement.cpuLayerRowsByType)) secondsPerToken += rows * (calibratedRate(calibration.ppSecondsPerRowByType, type, 0) ?? 0);
+  for (const [type, rows] of Object.entries(placement.cpuLayerRowsByType))
+    secondsPerToken += rows * (calibratedRate(calibration.ppSecondsPerRowByType, type, 0) ?? 0);
   secondsPerToken += promptRamSeconds(placement, calibration);
   return secondsPerToken > 0 ? 1 / secondsPerToken : null;
 }
@@ -152,11 +157,15 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
   if (placement.gpuReadBytesPerToken > 0) {
     const bw = gpuBw ?? cpuBw;
     seconds += placement.gpuReadBytesPerToken / (bw * GPU_BANDWIDTH_EFFICIENCY);
-    parts.push(`${(placement.gpuReadBytesPerToken / GB).toFixed(2)} GB on the GPU at ${(bw / GB).toFixed(0)} GB/s x ${GPU_BANDWIDTH_EFFICIENCY}${gpuBw === null ? ' (GPU bandwidth unknown: CPU figure used)' : ''}`);
+    parts.push(
+      `${(placement.gpuReadBytesPerToken / GB).toFixed(2)} GB on the GPU at ${(bw / GB).toFixed(0)} GB/s x ${GPU_BANDWIDTH_EFFICIENCY}${gpuBw === null ? ' (GPU bandwidth unknown: CPU figure used)' : ''}`,
+    );
     if (placement.cpuReadBytesPerToken > 0) seconds += SPLIT_SYNC_SECONDS;
   }
   if (placement.cpuReadBytesPerToken > 0) {
-    parts.push(`${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB on the CPU at ${(cpuBw / GB).toFixed(1)} GB/s x ${CPU_BANDWIDTH_EFFICIENCY}${inputs.cpuBandwidthBytesPerSec === null ? ' (RAM bandwidth assumed)' : ` (${inputs.cpuBandwidthSource?.kind ?? 'measured'} by ${inputs.cpuBandwidthSource?.by ?? 'probe'})`}`);
+    parts.push(
+      `${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB on the CPU at ${(cpuBw / GB).toFixed(1)} GB/s x ${CPU_BANDWIDTH_EFFICIENCY}${inputs.cpuBandwidthBytesPerSec === null ? ' (RAM bandwidth assumed)' : ` (${inputs.cpuBandwidthSource?.kind ?? 'measured'} by ${inputs.cpuBandwidthSource?.by ?? 'probe'})`}`,
+    );
   }
   const tokPerSec = seconds > 0 ? 1 / seconds : 0;
   return {

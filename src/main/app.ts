@@ -4,7 +4,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createService as createRealService, type Service, type ServiceOptions } from '../node/service';
 import { forwardHostEvents, makeSenderCheck, registerHostApi, type EventTargetLike, type IpcMainLike } from './ipc';
-import { lockDownWebContents, secureSession, secureWebPreferences, type SecureWebPreferences, type SessionLike, type WebContentsLike } from './security';
+import {
+  lockDownWebContents,
+  secureSession,
+  secureWebPreferences,
+  type SecureWebPreferences,
+  type SessionLike,
+  type WebContentsLike,
+} from './security';
 
 /**
  * Electron's userData folder is <appData>/<this name>, which is the CLI's default data folder
@@ -108,7 +115,11 @@ export async function startMainApp(electron: ElectronLike, options: MainAppOptio
   await app.whenReady();
   secureSession(electron.session.defaultSession);
   // Caches stay where the CLI keeps them (the service's default), so a probe run from the CLI calibrates the app too.
-  const service = (options.createService ?? createRealService)({ face: 'electron', appVersion: app.getVersion(), dataDir: app.getPath('userData') });
+  const service = (options.createService ?? createRealService)({
+    face: 'electron',
+    appVersion: app.getVersion(),
+    dataDir: app.getPath('userData'),
+  });
   // Running benchmarks and probes are child processes that would outlive the app: stop them first.
   app.on('before-quit', () => service.dispose());
   // Detect while the window opens; node-llama-cpp's answer comes from its cache (refreshed in the background on a miss).
@@ -117,7 +128,11 @@ export async function startMainApp(electron: ElectronLike, options: MainAppOptio
   service.call('listModels', {}).catch(() => undefined);
 
   const allowedPages = devServerUrl ? [devServerUrl] : [pathToFileURL(rendererIndex).href];
-  registerHostApi(electron.ipcMain, service, makeSenderCheck(() => mainWindow?.webContents.id ?? null, allowedPages));
+  registerHostApi(
+    electron.ipcMain,
+    service,
+    makeSenderCheck(() => mainWindow?.webContents.id ?? null, allowedPages),
+  );
 
   const window = new electron.BrowserWindow({
     width: 1320,

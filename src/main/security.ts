@@ -33,7 +33,9 @@ interface HeadersDetails {
 }
 export interface SessionLike {
   webRequest: {
-    onHeadersReceived(listener: (details: HeadersDetails, callback: (response: { responseHeaders: Record<string, string[] | string> }) => void) => void): void;
+    onHeadersReceived(
+      listener: (details: HeadersDetails, callback: (response: { responseHeaders: Record<string, string[] | string> }) => void) => void,
+    ): void;
   };
   setPermissionRequestHandler(handler: (wc: unknown, permission: string, callback: (granted: boolean) => void) => void): void;
 }

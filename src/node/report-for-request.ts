@@ -25,7 +25,10 @@ export async function buildReportFor(
   paths: string[],
   cal: SpeedCalibration | null,
 ): Promise<Report> {
-  const snapshot = request.whatIf && Object.keys(request.whatIf).length ? applyWhatIf(detected.snapshot, request.whatIf, loadGpuPresets()) : detected.snapshot;
+  const snapshot =
+    request.whatIf && Object.keys(request.whatIf).length
+      ? applyWhatIf(detected.snapshot, request.whatIf, loadGpuPresets())
+      : detected.snapshot;
   const files = await Promise.all(
     paths.map(async (path) => {
       try {
@@ -39,6 +42,13 @@ export async function buildReportFor(
   const extra = files.flatMap((f) => ('model' in f && f.model ? [f.model] : []));
   const problems = files.flatMap((f) => ('problem' in f && f.problem ? [f.problem] : []));
   return asUserError(() =>
-    buildReport(snapshot, loadCatalog(), { contextTokens: request.contextTokens, kvType: request.kvType, calibration: cal }, { detectMs: detected.detectMs }, extra, problems),
+    buildReport(
+      snapshot,
+      loadCatalog(),
+      { contextTokens: request.contextTokens, kvType: request.kvType, calibration: cal },
+      { detectMs: detected.detectMs },
+      extra,
+      problems,
+    ),
   );
 }

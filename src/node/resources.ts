@@ -15,7 +15,9 @@ function resourcesDir(): string {
       return dir;
     }
   }
-  throw new Error(`rightsize's resources folder (catalog/models.json) was not found above ${fileURLToPath(import.meta.url)}. Reinstall rightsize.`);
+  throw new Error(
+    `rightsize's resources folder (catalog/models.json) was not found above ${fileURLToPath(import.meta.url)}. Reinstall rightsize.`,
+  );
 }
 
 function readJson(relative: string): unknown {

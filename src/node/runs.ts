@@ -28,7 +28,9 @@ export class RunRegistry {
   start(kind: RunKind, work: (context: RunContext) => Promise<RunOutcome>): RunState {
     const busy = [...this.runs.values()].find((r) => r.state.state === 'running');
     if (busy) {
-      throw new Error(`A ${KIND_WORD[busy.state.kind]} is already running (${busy.state.progress.message}); wait for it or cancel it first.`);
+      throw new Error(
+        `A ${KIND_WORD[busy.state.kind]} is already running (${busy.state.progress.message}); wait for it or cancel it first.`,
+      );
     }
     const controller = new AbortController();
     const state: RunState = {

@@ -3,7 +3,14 @@
 // the shared schemas) and `onEvent` (runs' progress, detection news), and formats the answer.
 import type { z } from 'zod';
 import { DEFAULT_CONTEXT_TOKENS, DEFAULT_MEASURE_CONTEXT_TOKENS } from '../shared/defaults';
-import { HostApiSchemas, type HostApiInput, type HostApiMethod, type HostApiOutput, type HostEvent, type HostEventListener } from '../shared/api';
+import {
+  HostApiSchemas,
+  type HostApiInput,
+  type HostApiMethod,
+  type HostApiOutput,
+  type HostEvent,
+  type HostEventListener,
+} from '../shared/api';
 import type { HardwareSnapshot, ModelList, Report, RunState, SpeedCalibration } from '../shared/schema';
 import { DEFAULT_BENCH, runBenchmark } from './bench/run';
 import type { HistoryStore } from './bench/history';
@@ -131,7 +138,10 @@ export function createService(options: ServiceOptions): Service {
       const { openHistory } = await import('./bench/history');
       return (history ??= openHistory(options.dataDir ?? defaultDataDir(options.env ?? process.env)));
     } catch (error) {
-      throw new UserFacingError(`The benchmark history cannot be opened: ${(error as Error).message}. Check that its folder is writable, or set RIGHTSIZE_DATA_DIR.`, 'history');
+      throw new UserFacingError(
+        `The benchmark history cannot be opened: ${(error as Error).message}. Check that its folder is writable, or set RIGHTSIZE_DATA_DIR.`,
+        'history',
+      );
     }
   };
 
@@ -181,7 +191,9 @@ export function createService(options: ServiceOptions): Service {
   };
   const hardwareFor = async (whatIf: HostApiInput<'getReport'>['whatIf']): Promise<{ snapshot: HardwareSnapshot; detectMs: number }> => {
     const detected = await getSnapshot(false);
-    return whatIf && Object.keys(whatIf).length ? { ...detected, snapshot: applyWhatIf(detected.snapshot, whatIf, loadGpuPresets()) } : detected;
+    return whatIf && Object.keys(whatIf).length
+      ? { ...detected, snapshot: applyWhatIf(detected.snapshot, whatIf, loadGpuPresets()) }
+      : detected;
   };
 
   let calibration: Promise<SpeedCalibration | null> | null = null;
@@ -199,7 +211,10 @@ export function createService(options: ServiceOptions): Service {
     if (found) return modelFromFile(found.path);
     if (allowCatalog) return resolveModelArg(ref, quant); // its error suggests close catalog ids
     const count = (await getModels(false)).models.length;
-    throw new UserFacingError(`"${ref}" is not a file and not among the ${count} models \`rightsize models\` found. Give a path to a .gguf file.`, 'bad-input');
+    throw new UserFacingError(
+      `"${ref}" is not a file and not among the ${count} models \`rightsize models\` found. Give a path to a .gguf file.`,
+      'bad-input',
+    );
   };
 
   // ---------------------------------------------------------------- the methods
@@ -207,10 +222,20 @@ export function createService(options: ServiceOptions): Service {
   const api: Implementation = {
     async getReport(request) {
       // Detection and model discovery run side by side.
-      const [detected, found, cal] = await Promise.all([getSnapshot(false), request.includeDiscovered ? getModels(false) : Promise.resolve(NO_MODELS), getCalibration()]);
+      const [detected, found, cal] = await Promise.all([
+        getSnapshot(false),
+        request.includeDiscovered ? getModels(false) : Promise.resolve(NO_MODELS),
+        getCalibration(),
+      ]);
       const paths = [...new Set([...request.files, ...found.models.map((m) => m.path)])];
       // The parsed request (zod fills defaults and orders keys), so `{}` and `{"kvType":"f16"}` share an entry.
-      const key = JSON.stringify([request.contextTokens, request.kvType, request.whatIf ?? null, paths, await Promise.all(paths.map(fileStamp))]);
+      const key = JSON.stringify([
+        request.contextTokens,
+        request.kvType,
+        request.whatIf ?? null,
+        paths,
+        await Promise.all(paths.map(fileStamp)),
+      ]);
       const cached = reportCache.get(key);
       if (cached && cached.snapshot === detected.snapshot && cached.calibration === cal) {
         reportCache.delete(key);
@@ -237,9 +262,18 @@ export function createService(options: ServiceOptions): Service {
         const resolved = await resolveRef(request.model, request.quant, true);
         const max = resolved.sizable.maxContext;
         const contextTokens = request.contextTokens ?? Math.min(DEFAULT_CONTEXT_TOKENS, max);
-        if (contextTokens > max) throw new UserFacingError(`A context of ${contextTokens} tokens is beyond this model's maximum context (${max}); choose ${max} or less.`, 'bad-input');
+        if (contextTokens > max)
+          throw new UserFacingError(
+            `A context of ${contextTokens} tokens is beyond this model's maximum context (${max}); choose ${max} or less.`,
+            'bad-input',
+          );
         const [{ snapshot }, cal] = await Promise.all([hardwareFor(request.whatIf), getCalibration()]);
-        return estimateResolved(resolved, snapshot, { contextTokens, kvType: request.kvType, gpuLayers: request.gpuLayers, calibration: cal });
+        return estimateResolved(resolved, snapshot, {
+          contextTokens,
+          kvType: request.kvType,
+          gpuLayers: request.gpuLayers,
+          calibration: cal,
+        });
       });
     },
 
@@ -249,7 +283,11 @@ export function createService(options: ServiceOptions): Service {
 
     async startBench(request) {
       const llamaBench = request.withLlamaBench ? requireLlamaBench() : null;
-      const target = await asUserError(async () => (looksLikePath(request.model) ? request.model : (await resolveRef(request.model, undefined, false)).sizable.filePath ?? request.model));
+      const target = await asUserError(async () =>
+        looksLikePath(request.model)
+          ? request.model
+          : ((await resolveRef(request.model, undefined, false)).sizable.filePath ?? request.model),
+      );
       const [{ snapshot }, cal] = await Promise.all([getSnapshot(false), getCalibration()]);
       return startRun('bench', async ({ signal, progress }) => {
         const record = await runBenchmark(
@@ -291,18 +329,40 @@ export function createService(options: ServiceOptions): Service {
 
     async startMeasure(request) {
       return asUserError(async () => {
-        if (!looksLikePath(request.path)) throw new UserFacingError(`measure loads a GGUF file; "${request.path}" is not a path (catalog models cannot be measured without their file).`, 'bad-input');
+        if (!looksLikePath(request.path))
+          throw new UserFacingError(
+            `measure loads a GGUF file; "${request.path}" is not a path (catalog models cannot be measured without their file).`,
+            'bad-input',
+          );
         const resolved = await resolveModelArg(request.path);
         const max = resolved.sizable.maxContext;
         const contextTokens = request.contextTokens ?? Math.min(DEFAULT_MEASURE_CONTEXT_TOKENS, max);
-        if (contextTokens > max) throw new UserFacingError(`A context of ${contextTokens} tokens is beyond this model's maximum context (${max}); choose ${max} or less.`, 'bad-input');
+        if (contextTokens > max)
+          throw new UserFacingError(
+            `A context of ${contextTokens} tokens is beyond this model's maximum context (${max}); choose ${max} or less.`,
+            'bad-input',
+          );
         const threads = request.threads ?? defaultThreads();
         const [{ snapshot }, cal] = await Promise.all([getSnapshot(false), getCalibration()]);
         return startRun('measure', async ({ signal, progress }) => {
-          progress({ phase: 'load', done: 0, total: 1, message: `loading ${resolved.sizable.name} in the llama child process`, fraction: 0.05 });
+          progress({
+            phase: 'load',
+            done: 0,
+            total: 1,
+            message: `loading ${resolved.sizable.name} in the llama child process`,
+            fraction: 0.05,
+          });
           const modelPath = resolved.sizable.filePath as string;
-          const result = await measureModel({ modelPath, contextTokens, kvType: request.kvType, gpuLayers: request.gpuLayers, threads }, { timeoutMs: request.timeoutSeconds * 1000, signal });
-          const estimate = estimateResolved(resolved, snapshot, { contextTokens, kvType: request.kvType, gpuLayers: result.gpuLayers, calibration: cal });
+          const result = await measureModel(
+            { modelPath, contextTokens, kvType: request.kvType, gpuLayers: request.gpuLayers, threads },
+            { timeoutMs: request.timeoutSeconds * 1000, signal },
+          );
+          const estimate = estimateResolved(resolved, snapshot, {
+            contextTokens,
+            kvType: request.kvType,
+            gpuLayers: result.gpuLayers,
+            calibration: cal,
+          });
           const measurement = {
             model: estimate.model,
             settings: { contextTokens, kvType: request.kvType, gpuLayers: request.gpuLayers, threads },
@@ -314,7 +374,11 @@ export function createService(options: ServiceOptions): Service {
             rss: result.rss,
             loadMs: result.loadMs,
             buffers: result.buffers,
-            source: { kind: 'measured' as const, by: 'llama.cpp buffer log', detail: `node-llama-cpp ${result.llamaVersion} in a child process, ${new Date().toISOString()}` },
+            source: {
+              kind: 'measured' as const,
+              by: 'llama.cpp buffer log',
+              detail: `node-llama-cpp ${result.llamaVersion} in a child process, ${new Date().toISOString()}`,
+            },
           };
           return { measurement: { measurement, estimate } };
         });

@@ -21,7 +21,8 @@ export async function asUserError<T>(fn: () => Promise<T> | T): Promise<T> {
     return await fn();
   } catch (error) {
     if (error instanceof UserFacingError) throw error;
-    if (error instanceof ModelArgError || error instanceof GgufError || error instanceof ReportInputError) throw new UserFacingError(error.message, 'bad-input');
+    if (error instanceof ModelArgError || error instanceof GgufError || error instanceof ReportInputError)
+      throw new UserFacingError(error.message, 'bad-input');
     throw error;
   }
 }

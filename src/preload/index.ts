@@ -2,7 +2,17 @@
 // and what it gets back with the shared schemas, and onEvent for what main pushes. The page never
 // sees ipcRenderer.
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import { EVENT_CHANNEL, HOST_API_METHODS, HostApiSchemas, HostErrorSchema, HostEventSchema, ipcChannel, type HostApi, type HostApiMethod, type HostEventListener } from '../shared/api';
+import {
+  EVENT_CHANNEL,
+  HOST_API_METHODS,
+  HostApiSchemas,
+  HostErrorSchema,
+  HostEventSchema,
+  ipcChannel,
+  type HostApi,
+  type HostApiMethod,
+  type HostEventListener,
+} from '../shared/api';
 
 function bridge(method: HostApiMethod) {
   return async (input: unknown): Promise<unknown> => {

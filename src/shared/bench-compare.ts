@@ -13,7 +13,9 @@ export interface LlamaBenchVerdict {
 /** Ratios inside this band are run-to-run noise on a busy desktop (llama-bench's own sd is often 1-3%). */
 const FAITHFUL_BAND = 0.05;
 
-export function compareWithLlamaBench(record: Pick<BenchRecord, 'pp' | 'tg' | 'threads' | 'gpuLayers' | 'llamaBench'>): LlamaBenchVerdict | null {
+export function compareWithLlamaBench(
+  record: Pick<BenchRecord, 'pp' | 'tg' | 'threads' | 'gpuLayers' | 'llamaBench'>,
+): LlamaBenchVerdict | null {
   const ref = record.llamaBench;
   const refPp = ref?.pp && ref.pp.mean > 0 ? ref.pp : null;
   const refTg = ref?.tg && ref.tg.mean > 0 ? ref.tg : null;
@@ -25,7 +27,9 @@ export function compareWithLlamaBench(record: Pick<BenchRecord, 'pp' | 'tg' | 't
   const builds =
     'the two are different builds of llama.cpp (node-llama-cpp loads a prebuilt CPU variant chosen at run time; a llama-bench you build is compiled with your compiler and flags, often for this exact CPU), and builds differ in the kernels they pick for a tensor type; check that both come from the same llama.cpp release';
   if (ppRatio !== null && Math.abs(ppRatio - 1) > FAITHFUL_BAND) {
-    gaps.push(`Prompt processing is ${Math.abs((ppRatio - 1) * 100).toFixed(0)}% ${ppRatio < 1 ? 'slower' : 'faster'} than llama-bench: ${builds}.`);
+    gaps.push(
+      `Prompt processing is ${Math.abs((ppRatio - 1) * 100).toFixed(0)}% ${ppRatio < 1 ? 'slower' : 'faster'} than llama-bench: ${builds}.`,
+    );
   }
   if (tgRatio !== null && refTg && tgRatio < 1 - FAITHFUL_BAND) {
     // The gap as time per token says more than a ratio: it is a fixed cost, large only for small models.
@@ -34,7 +38,9 @@ export function compareWithLlamaBench(record: Pick<BenchRecord, 'pp' | 'tg' | 't
       record.threads.tg > 1 && record.gpuLayers === 0
         ? `node-llama-cpp starts llama.cpp's worker threads afresh for every token (its binaries keep no thread pool; llama-bench does), and each token also makes a round trip through JavaScript`
         : `each token makes a round trip through JavaScript and Node's thread pool (llama-bench calls llama.cpp in a plain loop)`;
-    gaps.push(`Generation is ${((1 - tgRatio) * 100).toFixed(0)}% slower than llama-bench, ${extraMs.toFixed(2)} ms more per token: ${cause}. Apps that run models through node-llama-cpp pay the same cost.`);
+    gaps.push(
+      `Generation is ${((1 - tgRatio) * 100).toFixed(0)}% slower than llama-bench, ${extraMs.toFixed(2)} ms more per token: ${cause}. Apps that run models through node-llama-cpp pay the same cost.`,
+    );
   } else if (tgRatio !== null && tgRatio > 1 + FAITHFUL_BAND) {
     gaps.push(`Generation is ${((tgRatio - 1) * 100).toFixed(0)}% faster than llama-bench: ${builds}.`);
   }

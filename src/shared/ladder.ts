@@ -23,6 +23,14 @@ export interface LadderStepWords {
 
 export const LADDER_STEPS: readonly LadderStepWords[] = [
   { key: 'start', label: 'Start here', none: 'No catalogued model runs here at a usable speed.' },
-  { key: 'scaleUp', label: 'Scale up', none: `No bigger model gains enough quality while still running at reading speed (${INTERACTIVE_TOK_PER_SEC} tok/s) here.` },
-  { key: 'ceiling', label: 'Ceiling', none: `Nothing runs at ${CEILING_MIN_TOK_PER_SEC} tok/s or more at ${CEILING_PRECISIONS.at(-1)} or better.` },
+  {
+    key: 'scaleUp',
+    label: 'Scale up',
+    none: `No bigger model gains enough quality while still running at reading speed (${INTERACTIVE_TOK_PER_SEC} tok/s) here.`,
+  },
+  {
+    key: 'ceiling',
+    label: 'Ceiling',
+    none: `Nothing runs at ${CEILING_MIN_TOK_PER_SEC} tok/s or more at ${CEILING_PRECISIONS.at(-1)} or better.`,
+  },
 ];

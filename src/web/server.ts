@@ -8,7 +8,6 @@ import { HOST_API_METHODS, type HostApiMethod } from '../shared/api';
 import { CONTENT_SECURITY_POLICY } from '../shared/csp';
 import { UserFacingError, type Service } from '../node/service';
 
-
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -156,7 +155,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const auth = req.headers.authorization ?? '';
     const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
     if (!sameToken(given, token)) {
-      sendJson(res, 401, { error: { message: 'Missing or wrong token: open the URL that `rightsize serve` printed.', code: 'unauthorized' } });
+      sendJson(res, 401, {
+        error: { message: 'Missing or wrong token: open the URL that `rightsize serve` printed.', code: 'unauthorized' },
+      });
       return;
     }
     const origin = req.headers.origin;
@@ -198,10 +199,17 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   /** Server-Sent Events: the service's events pushed to the page (progress, runs ending, detection). */
   function openEventStream(req: IncomingMessage, res: ServerResponse): void {
     if (streams.size >= MAX_EVENT_STREAMS) {
-      sendJson(res, 429, { error: { message: `Too many open event streams (${MAX_EVENT_STREAMS}); close other tabs of this page.`, code: 'too-many-streams' } });
+      sendJson(res, 429, {
+        error: { message: `Too many open event streams (${MAX_EVENT_STREAMS}); close other tabs of this page.`, code: 'too-many-streams' },
+      });
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', Connection: 'keep-alive' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      Connection: 'keep-alive',
+    });
     res.write(': connected\n\n');
     const unsubscribe = options.service.onEvent((event) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`));
     // A comment now and then keeps proxies and idle timeouts from closing a quiet stream.

@@ -11,7 +11,10 @@ export async function runAxe(page: Page): Promise<Result[]> {
   await page.evaluate(axeSource);
   // The test compiles without the DOM library, so the page's globals are typed here by hand.
   const results = await page.evaluate(() => {
-    const pageGlobals = globalThis as unknown as { document: unknown; axe: { run: (context: unknown, options: object) => Promise<AxeResults> } };
+    const pageGlobals = globalThis as unknown as {
+      document: unknown;
+      axe: { run: (context: unknown, options: object) => Promise<AxeResults> };
+    };
     return pageGlobals.axe.run(pageGlobals.document, { resultTypes: ['violations'] });
   });
   return results.violations;
@@ -22,8 +25,15 @@ export const isSeriousOrWorse = (v: Result): boolean => v.impact === 'serious' |
 /** One line per rule: id, impact, how many elements, the rule's help, a few targets. */
 export function describeViolations(violations: Result[]): string {
   return violations
-    .map((v) => `${v.id} (${v.impact ?? 'no impact'}, ${v.nodes.length} elements): ${v.help}\n    e.g. ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)
+    .map(
+      (v) =>
+        `${v.id} (${v.impact ?? 'no impact'}, ${v.nodes.length} elements): ${v.help}\n    e.g. ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join(' | ')}`,
+    )
     .join('\n');
 }
 
-export const countsByRule = (violations: Result[]): Record<string, number> => Object.fromEntries(violations.map((v) => [v.id, v.nodes.length]));
+export const countsByRule = (violations: Result[]): Record<string, number> =>
+  Object.fromEntries(violations.map((v) => [v.id, v.nodes.length]));

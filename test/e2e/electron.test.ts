@@ -23,7 +23,9 @@ function findElectronBinary(): { path: string | null; reason: string } {
 
 const electron = findElectronBinary();
 if (!electron.path) {
-  console.warn(`Skipping the Electron app's end-to-end tests: ${electron.reason}. Get it with \`node node_modules/electron/install.js\` (needs network access).`);
+  console.warn(
+    `Skipping the Electron app's end-to-end tests: ${electron.reason}. Get it with \`node node_modules/electron/install.js\` (needs network access).`,
+  );
 }
 
 /** The page's globals this suite touches, typed by hand: the tests compile without the DOM library. */
@@ -43,7 +45,11 @@ describe.skipIf(!electron.path)('the Electron app', () => {
     // Vitest's environment points RIGHTSIZE_DATA_DIR and RIGHTSIZE_CACHE_DIR at a scratch folder,
     // so the app under test never touches the developer's history or caches.
     // ELECTRON_RUN_AS_NODE, inherited from an editor's terminal, would start Electron as plain Node.
-    const env = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[0] !== 'ELECTRON_RUN_AS_NODE'));
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined && entry[0] !== 'ELECTRON_RUN_AS_NODE',
+      ),
+    );
     app = await _electron.launch({ executablePath: electron.path!, args: [ROOT], cwd: ROOT, env });
     page = await app.firstWindow();
   }, 90_000);

@@ -71,7 +71,8 @@ describe('web mode in Chromium', () => {
     await page.getByTestId('whatif-ram').fill('32');
     await page.getByTestId('whatif-apply').click();
     await expect.poll(async () => page.locator('td.cell[data-fit="partial"]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
-    for (const fit of ['gpu', 'none']) expect(await page.locator(`td.cell[data-fit="${fit}"]`).count(), `cells that fit ${fit}`).toBeGreaterThan(0);
+    for (const fit of ['gpu', 'none'])
+      expect(await page.locator(`td.cell[data-fit="${fit}"]`).count(), `cells that fit ${fit}`).toBeGreaterThan(0);
     await check('gpu-what-if');
     await page.emulateMedia({ colorScheme: 'light' });
     await page.getByRole('button', { name: 'This machine' }).click();
@@ -82,11 +83,15 @@ describe('web mode in Chromium', () => {
   it('walks the fit matrix with the keyboard: one tab stop, arrows, Home/End, Enter opens the details, Escape returns to the cell', async () => {
     // "model quant" of the focused matrix cell, else the focused element's tag and test id.
     const focusedCell = async (): Promise<string> =>
-      page.locator(':focus').evaluate((el) => {
-        const model = el.closest('tr[data-model]')?.getAttribute('data-model');
-        const quant = el.closest('td[data-quant]')?.getAttribute('data-quant');
-        return model && quant ? `${model} ${quant}` : `${el.tagName} ${el.getAttribute('data-testid') ?? ''}`.trim();
-      }, undefined, { timeout: 2_000 });
+      page.locator(':focus').evaluate(
+        (el) => {
+          const model = el.closest('tr[data-model]')?.getAttribute('data-model');
+          const quant = el.closest('td[data-quant]')?.getAttribute('data-quant');
+          return model && quant ? `${model} ${quant}` : `${el.tagName} ${el.getAttribute('data-testid') ?? ''}`.trim();
+        },
+        undefined,
+        { timeout: 2_000 },
+      );
     const matrix = page.getByTestId('matrix');
     const models = await matrix.locator('tr[data-model]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-model') ?? ''));
     const quants = await matrix.locator('thead th').evaluateAll((ths) => ths.slice(2).map((th) => th.textContent ?? ''));
@@ -94,9 +99,19 @@ describe('web mode in Chromium', () => {
     const lastModel = models[models.length - 1];
     const firstQuant = quants[0];
     const lastQuant = quants[quants.length - 1];
-    const hasCell = async (model: string | undefined, quant: string | undefined): Promise<boolean> => (await cell(model ?? '', quant ?? '').locator('button').count()) === 1;
+    const hasCell = async (model: string | undefined, quant: string | undefined): Promise<boolean> =>
+      (await cell(model ?? '', quant ?? '')
+        .locator('button')
+        .count()) === 1;
     // The walk below assumes the catalog's smallest models have every precision; say so if that changes.
-    for (const [model, quant] of [[firstModel, firstQuant], [firstModel, quants[1]], [secondModel, quants[1]], [firstModel, lastQuant], [lastModel, lastQuant]]) expect(await hasCell(model, quant), `${model} ${quant}`).toBe(true);
+    for (const [model, quant] of [
+      [firstModel, firstQuant],
+      [firstModel, quants[1]],
+      [secondModel, quants[1]],
+      [firstModel, lastQuant],
+      [lastModel, lastQuant],
+    ])
+      expect(await hasCell(model, quant), `${model} ${quant}`).toBe(true);
 
     // One tab stop: Tab from the control before the grid lands on its first cell, the next Tab leaves it.
     expect(await matrix.locator('button[tabindex="0"]').count()).toBe(1);
@@ -163,7 +178,8 @@ describe('web mode in Chromium', () => {
     const details = page.getByTestId('details');
     await details.waitFor();
     const text = (await details.textContent()) ?? '';
-    for (const word of ['Weights', 'KV cache', 'Compute buffers', 'Overhead', 'Where these figures come from', 'estimated']) expect(text).toContain(word);
+    for (const word of ['Weights', 'KV cache', 'Compute buffers', 'Overhead', 'Where these figures come from', 'estimated'])
+      expect(text).toContain(word);
     await page.keyboard.press('Escape');
     await expect.poll(async () => details.count()).toBe(0);
   });
@@ -197,7 +213,9 @@ describe('web mode in Chromium', () => {
     expect(await bench.locator('tr', { hasText: 'hostname.gguf' }).count()).toBe(0);
     const row = bench.locator('tr', { hasText: 'stories260K.gguf' });
     await row.getByTestId('bench-run').click();
-    await expect.poll(async () => page.getByTestId('bench-state').getAttribute('data-state'), { timeout: 90_000, interval: 500 }).toBe('done');
+    await expect
+      .poll(async () => page.getByTestId('bench-state').getAttribute('data-state'), { timeout: 90_000, interval: 500 })
+      .toBe('done');
     await expect.poll(async () => page.getByTestId('bench-history').locator('tbody tr').count()).toBe(1);
     expect(await page.getByTestId('bench-history').textContent()).toMatch(/pp512 [\d.]+ ± [\d.]+/);
     expect(await page.getByTestId('bench-chart').locator('canvas').count()).toBeGreaterThan(0);
@@ -213,24 +231,32 @@ describe('web mode in Chromium', () => {
     const bench = page.getByTestId('bench');
     await bench.getByTestId('with-llama-bench').check();
     await bench.locator('tr', { hasText: 'stories260K.gguf' }).getByTestId('bench-run').click();
-    await expect.poll(async () => page.getByTestId('bench-state').getAttribute('data-state'), { timeout: 90_000, interval: 500 }).toBe('done');
+    await expect
+      .poll(async () => page.getByTestId('bench-state').getAttribute('data-state'), { timeout: 90_000, interval: 500 })
+      .toBe('done');
     const note = (await page.getByTestId('llama-bench-compare').textContent()) ?? '';
     expect(note).toMatch(/llama-bench on the same file: pp512 [\d.]+ ± [\d.]+ \(\d+ threads\), tg128/);
     expect(note).toMatch(/This benchmark \/ llama-bench: pp x[\d.]+, tg x[\d.]+/);
-    await expect.poll(async () => page.getByTestId('bench-history').locator('tbody tr').first().textContent()).toMatch(/pp x[\d.]+, tg x[\d.]+/);
+    await expect
+      .poll(async () => page.getByTestId('bench-history').locator('tbody tr').first().textContent())
+      .toMatch(/pp x[\d.]+, tg x[\d.]+/);
     await page.screenshot({ path: join(ROOT, 'test-results/web-llama-bench.png'), fullPage: true });
   }, 120_000);
 
   it('calibrates speeds with the quick probe, with progress, and marks the report calibrated', async () => {
     await page.getByTestId('calibrate-run').click();
-    await expect.poll(async () => page.getByTestId('calibrate').getAttribute('data-state'), { timeout: 60_000, interval: 500 }).toBe('done');
+    await expect
+      .poll(async () => page.getByTestId('calibrate').getAttribute('data-state'), { timeout: 60_000, interval: 500 })
+      .toBe('done');
     await expect.poll(async () => page.getByTestId('calibrate').textContent(), { timeout: 10_000 }).toContain('Speeds calibrated');
     // Back on this machine (no GPU here), a CPU row now shows its calibrated prompt speed and why.
     await page.getByRole('button', { name: 'This machine' }).click();
     await page.getByTestId('ctx').selectOption('8192');
     await expect.poll(async () => cell('llama-3.1-8b', 'Q4_K_M').getAttribute('data-fit'), { timeout: 10_000 }).toBe('cpu');
     await cell('llama-3.1-8b', 'Q4_K_M').locator('button').click();
-    await expect.poll(async () => page.getByTestId('prompt-speed').textContent(), { timeout: 10_000 }).toMatch(/~[\d.]+ tok\/s; a 512-token prompt takes ~[\d.]+ s/);
+    await expect
+      .poll(async () => page.getByTestId('prompt-speed').textContent(), { timeout: 10_000 })
+      .toMatch(/~[\d.]+ tok\/s; a 512-token prompt takes ~[\d.]+ s/);
     expect(await page.getByTestId('details').textContent()).toContain('Prompt');
     await page.screenshot({ path: join(ROOT, 'test-results/web-prompt-speed.png') });
     await page.keyboard.press('Escape');

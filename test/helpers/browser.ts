@@ -14,19 +14,44 @@ export interface ResolvedBrowser {
 }
 
 // Root runs no sandbox (CI containers); the rest keeps a test run off the network and quiet.
-const DESKTOP_BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const DESKTOP_BROWSER_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function systemBrowserPaths(): string[] {
   if (process.platform === 'darwin') {
-    const apps = ['Google Chrome.app/Contents/MacOS/Google Chrome', 'Chromium.app/Contents/MacOS/Chromium', 'Microsoft Edge.app/Contents/MacOS/Microsoft Edge'];
+    const apps = [
+      'Google Chrome.app/Contents/MacOS/Google Chrome',
+      'Chromium.app/Contents/MacOS/Chromium',
+      'Microsoft Edge.app/Contents/MacOS/Microsoft Edge',
+    ];
     return [...apps.map((a) => join('/Applications', a)), ...apps.map((a) => join(homedir(), 'Applications', a))];
   }
   if (process.platform === 'win32') {
-    const roots = [process.env.PROGRAMFILES, process.env['PROGRAMFILES(X86)'], process.env.LOCALAPPDATA].filter((r): r is string => Boolean(r));
-    const exes = ['Google\\Chrome\\Application\\chrome.exe', 'Chromium\\Application\\chrome.exe', 'Microsoft\\Edge\\Application\\msedge.exe'];
+    const roots = [process.env.PROGRAMFILES, process.env['PROGRAMFILES(X86)'], process.env.LOCALAPPDATA].filter((r): r is string =>
+      Boolean(r),
+    );
+    const exes = [
+      'Google\\Chrome\\Application\\chrome.exe',
+      'Chromium\\Application\\chrome.exe',
+      'Microsoft\\Edge\\Application\\msedge.exe',
+    ];
     return roots.flatMap((root) => exes.map((exe) => join(root, exe)));
   }
-  return ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/snap/bin/chromium', '/opt/google/chrome/chrome'];
+  return [
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+    '/usr/bin/google-chrome-stable',
+    '/snap/bin/chromium',
+    '/opt/google/chrome/chrome',
+  ];
 }
 
 /** Browsers that `npx playwright-core install chromium` downloaded: the full Chromium, then its headless shell. */
@@ -36,9 +61,13 @@ function playwrightBrowserPaths(): string[] {
   const revisionAt = segments.findIndex((s) => /^chromium-\d+$/.test(s));
   if (revisionAt < 0) return [full];
   // The headless shell sits next to it: <cache>/chromium_headless_shell-<rev>/chrome-headless-shell-<platform>/.
-  const shellDir = [...segments.slice(0, revisionAt), segments[revisionAt]?.replace('chromium-', 'chromium_headless_shell-') ?? ''].join(sep);
+  const shellDir = [...segments.slice(0, revisionAt), segments[revisionAt]?.replace('chromium-', 'chromium_headless_shell-') ?? ''].join(
+    sep,
+  );
   const shellName = process.platform === 'win32' ? 'chrome-headless-shell.exe' : 'chrome-headless-shell';
-  const shells = existsSync(shellDir) ? readdirSync(shellDir).map((platformDir) => join(shellDir, platformDir, shellName)) : [join(shellDir, '*', shellName)];
+  const shells = existsSync(shellDir)
+    ? readdirSync(shellDir).map((platformDir) => join(shellDir, platformDir, shellName))
+    : [join(shellDir, '*', shellName)];
   return [full, ...shells];
 }
 
@@ -53,7 +82,8 @@ export async function resolveChromium(): Promise<ResolvedBrowser> {
   const fromEnv = process.env.CHROMIUM_PATH;
   if (fromEnv) {
     // An explicit choice that is wrong is an error, not a reason to quietly pick another browser.
-    if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH is set to ${fromEnv}, which does not exist. Point it at a Chrome or Chromium binary, or unset it.`);
+    if (!existsSync(fromEnv))
+      throw new Error(`CHROMIUM_PATH is set to ${fromEnv}, which does not exist. Point it at a Chrome or Chromium binary, or unset it.`);
     return announce({ executablePath: fromEnv, args: DESKTOP_BROWSER_ARGS, from: 'CHROMIUM_PATH' });
   }
   const tried: string[] = ['CHROMIUM_PATH (not set)'];
@@ -87,7 +117,7 @@ export async function resolveChromium(): Promise<ResolvedBrowser> {
       'Fix it with one of:',
       '  - install Google Chrome or Chromium (e.g. apt-get install chromium),',
       '  - set CHROMIUM_PATH to a Chrome or Chromium binary,',
-      '  - npx playwright-core install chromium (Playwright\'s own build),',
+      "  - npx playwright-core install chromium (Playwright's own build),",
       '  - on Linux x64: npm install (restores the @sparticuz/chromium dev dependency).',
     ].join('\n'),
   );

@@ -22,7 +22,14 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', RIGHTSIZE_CACHE_DIR: freshCacheDir(), RIGHTSIZE_DATA_DIR: freshCacheDir(), RIGHTSIZE_NO_BACKGROUND_REFRESH: '1', ...env },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        RIGHTSIZE_CACHE_DIR: freshCacheDir(),
+        RIGHTSIZE_DATA_DIR: freshCacheDir(),
+        RIGHTSIZE_NO_BACKGROUND_REFRESH: '1',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

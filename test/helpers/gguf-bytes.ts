@@ -41,7 +41,8 @@ export class GgufBytes {
   zeros = (n: number) => this.raw(new Uint8Array(n));
   pad = (alignment: number) => this.zeros((alignment - (this.length % alignment)) % alignment);
   /** Magic, version and the two counts: the fixed start of every GGUF. */
-  preamble = (tensorCount: number | bigint, kvCount: number | bigint, version = GGUF_VERSION) => this.u32(GGUF_MAGIC).u32(version).u64(tensorCount).u64(kvCount);
+  preamble = (tensorCount: number | bigint, kvCount: number | bigint, version = GGUF_VERSION) =>
+    this.u32(GGUF_MAGIC).u32(version).u64(tensorCount).u64(kvCount);
   bytes = () => {
     const out = new Uint8Array(this.length);
     let offset = 0;
@@ -55,18 +56,30 @@ export class GgufBytes {
   /** A value of `type` (without the type id); an array is a GgufTestArray. */
   value(type: GgufValueType, v: unknown): this {
     switch (type) {
-      case GgufValueType.UINT8: return this.u8(v as number);
-      case GgufValueType.INT8: return this.i8(v as number);
-      case GgufValueType.UINT16: return this.u16(v as number);
-      case GgufValueType.INT16: return this.i16(v as number);
-      case GgufValueType.UINT32: return this.u32(v as number);
-      case GgufValueType.INT32: return this.i32(v as number);
-      case GgufValueType.FLOAT32: return this.f32(v as number);
-      case GgufValueType.BOOL: return this.u8(v ? 1 : 0);
-      case GgufValueType.STRING: return this.str(v as string);
-      case GgufValueType.UINT64: return this.u64(v as bigint);
-      case GgufValueType.INT64: return this.i64(v as bigint);
-      case GgufValueType.FLOAT64: return this.f64(v as number);
+      case GgufValueType.UINT8:
+        return this.u8(v as number);
+      case GgufValueType.INT8:
+        return this.i8(v as number);
+      case GgufValueType.UINT16:
+        return this.u16(v as number);
+      case GgufValueType.INT16:
+        return this.i16(v as number);
+      case GgufValueType.UINT32:
+        return this.u32(v as number);
+      case GgufValueType.INT32:
+        return this.i32(v as number);
+      case GgufValueType.FLOAT32:
+        return this.f32(v as number);
+      case GgufValueType.BOOL:
+        return this.u8(v ? 1 : 0);
+      case GgufValueType.STRING:
+        return this.str(v as string);
+      case GgufValueType.UINT64:
+        return this.u64(v as bigint);
+      case GgufValueType.INT64:
+        return this.i64(v as bigint);
+      case GgufValueType.FLOAT64:
+        return this.f64(v as number);
       case GgufValueType.ARRAY: {
         const array = v as GgufTestArray;
         this.u32(array.itemType).u64(array.items.length);

@@ -71,8 +71,16 @@ function builtSample(version: 2 | 3, alignment: number, nested: boolean): Uint8A
     ['t.u64', GgufValueType.UINT64, 1n << 62n],
     ['t.i64', GgufValueType.INT64, -7n],
     ['t.f64', GgufValueType.FLOAT64, 2.5],
-    ['tokenizer.ggml.tokens', GgufValueType.ARRAY, { itemType: GgufValueType.STRING, items: Array.from({ length: tokenCount }, (_, i) => `tok${i}`) }],
-    ['tokenizer.ggml.scores', GgufValueType.ARRAY, { itemType: GgufValueType.FLOAT32, items: Array.from({ length: tokenCount }, (_, i) => -i) }],
+    [
+      'tokenizer.ggml.tokens',
+      GgufValueType.ARRAY,
+      { itemType: GgufValueType.STRING, items: Array.from({ length: tokenCount }, (_, i) => `tok${i}`) },
+    ],
+    [
+      'tokenizer.ggml.scores',
+      GgufValueType.ARRAY,
+      { itemType: GgufValueType.FLOAT32, items: Array.from({ length: tokenCount }, (_, i) => -i) },
+    ],
   ];
   if (nested) {
     kv.push([
@@ -321,7 +329,8 @@ export async function runFuzz(samples: readonly FuzzSample[], seed: number, case
     else if (result.ms > CASE_TIME_LIMIT_MS) {
       // A loaded machine can pause any one case (GC, scheduling); slow twice running is the parser's fault.
       const again = await runFuzzCase(fuzzCase);
-      if (again.ms > CASE_TIME_LIMIT_MS) failures.push({ fuzzCase, problem: `took ${result.ms.toFixed(0)} ms, then ${again.ms.toFixed(0)} ms` });
+      if (again.ms > CASE_TIME_LIMIT_MS)
+        failures.push({ fuzzCase, problem: `took ${result.ms.toFixed(0)} ms, then ${again.ms.toFixed(0)} ms` });
     }
     if (index % 64 === 0) peakHeapBytes = Math.max(peakHeapBytes, process.memoryUsage().heapUsed);
   }

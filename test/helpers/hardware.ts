@@ -25,7 +25,9 @@ export function makeGpu(overrides: Partial<Gpu> & { name: string }): Gpu {
   };
 }
 
-export function makeSnapshot(options: { ramBytes?: number; gpus?: Gpu[]; cpuBandwidth?: number | null; arch?: string } = {}): HardwareSnapshot {
+export function makeSnapshot(
+  options: { ramBytes?: number; gpus?: Gpu[]; cpuBandwidth?: number | null; arch?: string } = {},
+): HardwareSnapshot {
   return {
     os: { platform: 'linux', distro: null, release: null, arch: options.arch ?? 'x64', source: assumed },
     cpu: {

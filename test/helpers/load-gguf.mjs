@@ -39,6 +39,8 @@ try {
   await llama.dispose();
   process.stdout.write(JSON.stringify(result) + '\n');
 } catch (error) {
-  process.stdout.write(JSON.stringify({ ok: false, error: String(error?.stack ?? error), totalMs: Math.round(performance.now() - t0) }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ ok: false, error: String(error?.stack ?? error), totalMs: Math.round(performance.now() - t0) }) + '\n',
+  );
   process.exitCode = 1;
 }

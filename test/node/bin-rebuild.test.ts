@@ -16,11 +16,19 @@ function scratchTree(): string {
   const cli = (label: string): string => `export async function main(argv, io) { io.stdout('${label}\\n'); return 0; }\n`;
   writeFileSync(join(dir, 'out/main/cli.js'), cli('old build'));
   // The stand-in for electron-vite: writes a new build.
-  writeFileSync(join(dir, 'node_modules/electron-vite/bin/electron-vite.js'), `import { writeFileSync } from 'node:fs';\nwriteFileSync('out/main/cli.js', ${JSON.stringify(cli('new build'))});\n`);
+  writeFileSync(
+    join(dir, 'node_modules/electron-vite/bin/electron-vite.js'),
+    `import { writeFileSync } from 'node:fs';\nwriteFileSync('out/main/cli.js', ${JSON.stringify(cli('new build'))});\n`,
+  );
   return dir;
 }
 
-const run = (dir: string, env: Record<string, string> = {}) => spawnSync(process.execPath, [join(dir, 'bin/rightsize.js')], { cwd: dir, encoding: 'utf8', env: { ...process.env, RIGHTSIZE_NO_REBUILD: '', ...env } });
+const run = (dir: string, env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [join(dir, 'bin/rightsize.js')], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, RIGHTSIZE_NO_REBUILD: '', ...env },
+  });
 const at = (dir: string, path: string, seconds: number): void => utimesSync(join(dir, path), seconds, seconds);
 
 describe('bin/rightsize.js', () => {

@@ -70,7 +70,8 @@ interface Field {
 
 function unwrapSchema(schema: z.ZodType): z.ZodType {
   let current = schema;
-  while (current instanceof z.ZodOptional || current instanceof z.ZodNullable || current instanceof z.ZodDefault) current = current.unwrap() as z.ZodType;
+  while (current instanceof z.ZodOptional || current instanceof z.ZodNullable || current instanceof z.ZodDefault)
+    current = current.unwrap() as z.ZodType;
   return current;
 }
 
@@ -84,10 +85,16 @@ function fieldsOf(schema: z.ZodObject, path: string[] = []): Field[] {
 
 /** The objects a method's input holds: the input itself and nested ones (whatIf). */
 function objectPathsOf(schema: z.ZodObject): string[][] {
-  return [[], ...fieldsOf(schema).filter((f) => unwrapSchema(f.schema) instanceof z.ZodObject).map((f) => f.path)];
+  return [
+    [],
+    ...fieldsOf(schema)
+      .filter((f) => unwrapSchema(f.schema) instanceof z.ZodObject)
+      .map((f) => f.path),
+  ];
 }
 
-const nestText = (path: string[], valueText: string): string => path.reduceRight((inner, key) => `{${JSON.stringify(key)}:${inner}}`, valueText);
+const nestText = (path: string[], valueText: string): string =>
+  path.reduceRight((inner, key) => `{${JSON.stringify(key)}:${inner}}`, valueText);
 const refuses = (schema: z.ZodType, valueText: string): boolean => !schema.safeParse(JSON.parse(valueText)).success;
 const inputSchemaOf = (method: HostApiMethod): z.ZodObject => HostApiSchemas[method].input as unknown as z.ZodObject;
 
@@ -95,7 +102,10 @@ const inputSchemaOf = (method: HostApiMethod): z.ZodObject => HostApiSchemas[met
 function badInputsFor(method: HostApiMethod): BadInput[] {
   const schema = inputSchemaOf(method);
   const cases: BadInput[] = TOP_LEVEL_WRONG_TEXTS.map((text) => ({ label: `input = ${text}`, text }));
-  cases.push({ label: 'deep object as input', text: deepObjectText(NESTING_LEVELS) }, { label: 'deep array as input', text: deepArrayText(NESTING_LEVELS) });
+  cases.push(
+    { label: 'deep object as input', text: deepObjectText(NESTING_LEVELS) },
+    { label: 'deep array as input', text: deepArrayText(NESTING_LEVELS) },
+  );
   if (!schema.safeParse({}).success) cases.push({ label: 'required fields missing', text: '{}' });
   for (const objectPath of objectPathsOf(schema)) {
     const where = objectPath.join('.') || 'input';
@@ -109,7 +119,8 @@ function badInputsFor(method: HostApiMethod): BadInput[] {
   for (const field of fieldsOf(schema)) {
     const where = field.path.join('.');
     for (const valueText of WRONG_VALUE_TEXTS) {
-      if (refuses(field.schema, valueText)) cases.push({ label: `${where} = ${valueText.slice(0, 40)}`, text: nestText(field.path, valueText) });
+      if (refuses(field.schema, valueText))
+        cases.push({ label: `${where} = ${valueText.slice(0, 40)}`, text: nestText(field.path, valueText) });
     }
     // Deep nesting where a value is expected: the 10,000th level must not be reached by any recursion.
     cases.push(
@@ -192,7 +203,11 @@ interface PostOptions {
 
 function post(path: string, body: string, options: PostOptions = {}): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { Host: `127.0.0.1:${host.port}`, Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' };
+    const headers: Record<string, string> = {
+      Host: `127.0.0.1:${host.port}`,
+      Authorization: `Bearer ${host.token}`,
+      'Content-Type': 'application/json',
+    };
     if (options.chunked) headers['Transfer-Encoding'] = 'chunked';
     const req = request(
       { host: '127.0.0.1', port: host.port, path, method: options.method ?? 'POST', agent: options.via ?? agent, headers },
@@ -237,7 +252,9 @@ function childProcessIds(): string[] {
   if (!existsSync(tasks)) return [];
   return readdirSync(tasks).flatMap((tid) => {
     try {
-      return readFileSync(join(tasks, tid, 'children'), 'utf8').split(/\s+/).filter(Boolean);
+      return readFileSync(join(tasks, tid, 'children'), 'utf8')
+        .split(/\s+/)
+        .filter(Boolean);
     } catch {
       return [];
     }
@@ -250,8 +267,14 @@ const childrenBefore = new Set(childProcessIds());
 function expectNothingHappened(label: string): void {
   expect(readdirSync(dataDir), `${label}: data dir`).toEqual([]);
   expect(readdirSync(cacheDir), `${label}: cache dir`).toEqual([]);
-  expect(hostEvents.filter((e) => e.type === 'run'), `${label}: runs started`).toEqual([]);
-  expect(childProcessIds().filter((pid) => !childrenBefore.has(pid)), `${label}: child processes`).toEqual([]);
+  expect(
+    hostEvents.filter((e) => e.type === 'run'),
+    `${label}: runs started`,
+  ).toEqual([]);
+  expect(
+    childProcessIds().filter((pid) => !childrenBefore.has(pid)),
+    `${label}: child processes`,
+  ).toEqual([]);
   expect(({} as Record<string, unknown>).polluted, `${label}: Object.prototype`).toBeUndefined();
   expect(({} as Record<string, unknown>).refresh, `${label}: Object.prototype`).toBeUndefined();
 }
@@ -317,7 +340,18 @@ describe('the HostApi boundary under malformed input', () => {
   });
 
   it('an unknown method name is a 404 over HTTP and a user-facing error from the service', async () => {
-    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '', 'getReport/', 'GETREPORT', '%E0%A4%A', 'x'.repeat(10_000)]) {
+    for (const name of [
+      '__proto__',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      'valueOf',
+      '',
+      'getReport/',
+      'GETREPORT',
+      '%E0%A4%A',
+      'x'.repeat(10_000),
+    ]) {
       const answer = await post(`/api/${name}`, '{}');
       expect(answer.status, name.slice(0, 20)).toBe(404);
       expect(JSON.parse(answer.body).error.code).toBe('unknown-method');

@@ -70,7 +70,12 @@ function runState(overrides: Partial<RunState>): RunState {
 }
 
 /** A service that answers from canned values and ends each run with `runEnd`, pushing events like the real one. */
-function fakeService(runEnd: Partial<RunState> = {}): { service: Service; calls: Recorded[]; options: Partial<ServiceOptions>[]; make: (o: ServiceOptions) => Service } {
+function fakeService(runEnd: Partial<RunState> = {}): {
+  service: Service;
+  calls: Recorded[];
+  options: Partial<ServiceOptions>[];
+  make: (o: ServiceOptions) => Service;
+} {
   const calls: Recorded[] = [];
   const options: Partial<ServiceOptions>[] = [];
   const listeners = new Set<HostEventListener>();
@@ -118,10 +123,17 @@ function fakeService(runEnd: Partial<RunState> = {}): { service: Service; calls:
   };
 }
 
-async function cli(args: string[], fake = fakeService()): Promise<{ code: number; stdout: string; stderr: string; calls: Recorded[]; options: Partial<ServiceOptions>[] }> {
+async function cli(
+  args: string[],
+  fake = fakeService(),
+): Promise<{ code: number; stdout: string; stderr: string; calls: Recorded[]; options: Partial<ServiceOptions>[] }> {
   let stdout = '';
   let stderr = '';
-  const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTTY: false, env: {} }, { createService: fake.make });
+  const code = await main(
+    args,
+    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTTY: false, env: {} },
+    { createService: fake.make },
+  );
   return { code, stdout, stderr, calls: fake.calls, options: fake.options };
 }
 
@@ -130,7 +142,10 @@ describe('the CLI over a fake service', () => {
     const r = await cli(['report', '--ctx', '16k', '--kv', 'q8_0', '--vram', '12GiB', '--no-color']);
     expect(r.code).toBe(0);
     expect(r.calls).toEqual([
-      { method: 'getReport', input: { contextTokens: 16384, kvType: 'q8_0', whatIf: { vramBytes: 12 * 2 ** 30 }, files: [], includeDiscovered: true } },
+      {
+        method: 'getReport',
+        input: { contextTokens: 16384, kvType: 'q8_0', whatIf: { vramBytes: 12 * 2 ** 30 }, files: [], includeDiscovered: true },
+      },
     ]);
     expect(r.stdout).toContain('CPU speeds calibrated by the probe of 2026-12-02 08:00');
     expect(r.stdout).not.toContain('not yet calibrated');
@@ -145,7 +160,10 @@ describe('the CLI over a fake service', () => {
   it('bench starts a run, follows its events to the end and prints llama-bench terms', async () => {
     const r = await cli(['bench', 'llama3.1:8b', '-p', '64', '-n', '16', '-r', '2', '--no-save'], fakeService({ record }));
     expect(r.code).toBe(0);
-    expect(r.calls[0]).toMatchObject({ method: 'startBench', input: { model: 'llama3.1:8b', promptTokens: 64, genTokens: 16, repetitions: 2, save: false, withLlamaBench: false } });
+    expect(r.calls[0]).toMatchObject({
+      method: 'startBench',
+      input: { model: 'llama3.1:8b', promptTokens: 64, genTokens: 16, repetitions: 2, save: false, withLlamaBench: false },
+    });
     expect(r.stdout).toMatch(/\| tiny Q8_0 \|.*\| pp512 \| 1005\.00 ± 7\.10 \|/);
     // Progress goes to stderr, one line per message, never to stdout.
     expect(r.stderr).toContain('halfway');
@@ -191,7 +209,8 @@ describe('the CLI over a fake service', () => {
       const r = await cli([command.name, '--help']);
       expect(r.code, command.name).toBe(0);
       expect(r.stdout).toContain(`rightsize ${command.name}`);
-      for (const option of Object.keys(command.options)) expect(r.stdout, `${command.name} --${option}`).toContain(option.length === 1 ? `-${option}` : `--${option}`);
+      for (const option of Object.keys(command.options))
+        expect(r.stdout, `${command.name} --${option}`).toContain(option.length === 1 ? `-${option}` : `--${option}`);
       expect(r.calls).toEqual([]);
     }
     const unknown = await cli(['frobnicate']);

@@ -74,7 +74,11 @@ describe('rightsize estimate and measure', () => {
     const e = EstimateResultSchema.parse(JSON.parse(res.stdout));
     expect(e.fit).toBe('partial');
     expect(e.devices.gpu.totalBytes).toBeLessThanOrEqual(e.budget.gpuBytes);
-    const forced = EstimateResultSchema.parse(JSON.parse((await runCli(['estimate', 'llama-3.1-70b', '--json', '--gpu', 'RTX 4090', '--ram', '64GiB', '--gpu-layers', '10'])).stdout));
+    const forced = EstimateResultSchema.parse(
+      JSON.parse(
+        (await runCli(['estimate', 'llama-3.1-70b', '--json', '--gpu', 'RTX 4090', '--ram', '64GiB', '--gpu-layers', '10'])).stdout,
+      ),
+    );
     expect(forced.gpuLayers).toBe(10);
   });
 
@@ -129,7 +133,9 @@ describe('rightsize models, bench and probe', () => {
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const data = mkdtempSync(join(tmpdir(), 'rightsize-data-'));
-    const res = await runCli(['bench', STORIES, '-p', '64', '-n', '16', '-r', '2', '--threads', '1', '-o', 'json'], { RIGHTSIZE_DATA_DIR: data });
+    const res = await runCli(['bench', STORIES, '-p', '64', '-n', '16', '-r', '2', '--threads', '1', '-o', 'json'], {
+      RIGHTSIZE_DATA_DIR: data,
+    });
     expect(res.code).toBe(0);
     const record = BenchRecordSchema.parse(JSON.parse(res.stdout));
     expect(record.pp.samples).toHaveLength(2);
@@ -137,22 +143,46 @@ describe('rightsize models, bench and probe', () => {
     expect(record.settings).toMatchObject({ promptTokens: 64, genTokens: 16, repetitions: 2 });
     const saved = JSON.parse(readFileSync(join(data, 'bench-history.json'), 'utf8')) as { records: Array<{ id: string }> };
     expect(saved.records.map((r) => r.id)).toEqual([record.id]);
-    const md = await runCli(['bench', STORIES, '-p', '32', '-n', '8', '-r', '1', '--threads', '1', '--no-save'], { RIGHTSIZE_DATA_DIR: data });
+    const md = await runCli(['bench', STORIES, '-p', '32', '-n', '8', '-r', '1', '--threads', '1', '--no-save'], {
+      RIGHTSIZE_DATA_DIR: data,
+    });
     expect(md.stdout).toMatch(/\| .* \| pp32 \| [\d.]+ ± [\d.]+ \|/);
     expect(md.stdout).toMatch(/tg8/);
   }, 90_000);
 
   it('bench --llama-bench runs llama-bench on the same file and threads and prints both with the ratios', async () => {
     const fake = writeFakeLlamaBench('ok', { pp: 2000, tg: 300 });
-    const res = await runCli(['bench', STORIES, '-p', '32', '-n', '8', '-r', '2', '--threads', '1', '--no-save', '--llama-bench'], { PATH: `${fake.dir}:${process.env.PATH ?? ''}` });
+    const res = await runCli(['bench', STORIES, '-p', '32', '-n', '8', '-r', '2', '--threads', '1', '--no-save', '--llama-bench'], {
+      PATH: `${fake.dir}:${process.env.PATH ?? ''}`,
+    });
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/\| llama-bench fake123 \(1\) .*\| 1 \| pp32 \| 2000\.00 ± 20\.00 \|/);
     expect(res.stdout).toMatch(/\| llama-bench .*\| tg8 \| 300\.00 ± 3\.00 \|/);
     expect(res.stdout).toMatch(/rightsize \/ llama-bench \(same file, threads and GPU layers\): pp [\d.]+x, tg [\d.]+x/);
-    const json = await runCli(['bench', STORIES, '-p', '32', '-n', '8', '-r', '1', '--threads', '1', '--no-save', '-o', 'json', '--llama-bench-bin', writeFakeLlamaBench('fail').path]);
+    const json = await runCli([
+      'bench',
+      STORIES,
+      '-p',
+      '32',
+      '-n',
+      '8',
+      '-r',
+      '1',
+      '--threads',
+      '1',
+      '--no-save',
+      '-o',
+      'json',
+      '--llama-bench-bin',
+      writeFakeLlamaBench('fail').path,
+    ]);
     expect(json.code).toBe(0);
     // llama-bench failing leaves our figures standing, with its reason next to them.
-    expect(BenchRecordSchema.parse(JSON.parse(json.stdout)).llamaBench).toMatchObject({ pp: null, tg: null, error: expect.stringMatching(/exited with 1: error: failed to load model/) });
+    expect(BenchRecordSchema.parse(JSON.parse(json.stdout)).llamaBench).toMatchObject({
+      pp: null,
+      tg: null,
+      error: expect.stringMatching(/exited with 1: error: failed to load model/),
+    });
   }, 90_000);
 
   it.each([

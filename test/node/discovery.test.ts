@@ -14,10 +14,18 @@ import { createService } from '../../src/node/service';
 import type { DiscoverOptions } from '../../src/node/models/discovery';
 
 /** `rightsize models` through the CLI and the real service, searching a fake home. */
-function runModels(args: string[], io: { stdout(t: string): void; stderr(t: string): void; isTTY: boolean }, options: Omit<DiscoverOptions, 'extraFolders'> = {}): Promise<number> {
+function runModels(
+  args: string[],
+  io: { stdout(t: string): void; stderr(t: string): void; isTTY: boolean },
+  options: Omit<DiscoverOptions, 'extraFolders'> = {},
+): Promise<number> {
   return main(['models', ...args], io, {
     createService: (o) =>
-      createService({ ...o, discover: ({ folders }) => discoverModels({ ...options, extraFolders: folders }).then((r) => ({ models: r.models, searched: r.searched })) }),
+      createService({
+        ...o,
+        discover: ({ folders }) =>
+          discoverModels({ ...options, extraFolders: folders }).then((r) => ({ models: r.models, searched: r.searched })),
+      }),
   });
 }
 
@@ -49,7 +57,14 @@ function sha256(data: Buffer | string): string {
 }
 
 /** An Ollama manifest as `ollama pull` writes it: config, model, template, params layers. */
-async function ollamaModel(models: string, host: string, namespace: string, model: string, tag: string, modelBlob: Buffer): Promise<string> {
+async function ollamaModel(
+  models: string,
+  host: string,
+  namespace: string,
+  model: string,
+  tag: string,
+  modelBlob: Buffer,
+): Promise<string> {
   const modelDigest = sha256(modelBlob);
   const template = Buffer.from('{{ .Prompt }}');
   const config = Buffer.from(JSON.stringify({ model_format: 'gguf', model_family: 'llama' }));
@@ -92,7 +107,10 @@ beforeAll(async () => {
   // LM Studio: ~/.lmstudio/models/<publisher>/<repo>/*.gguf, a projector beside the model, the legacy
   // ~/.cache/lm-studio/models, and a custom downloadsFolder recorded in settings.json.
   const lms = join(home, '.lmstudio', 'models');
-  paths.lmsLlama = await ggufFile(join(lms, 'lmstudio-community', 'Meta-Llama-3.1-8B-Instruct-GGUF', 'Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf'), 4096);
+  paths.lmsLlama = await ggufFile(
+    join(lms, 'lmstudio-community', 'Meta-Llama-3.1-8B-Instruct-GGUF', 'Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf'),
+    4096,
+  );
   await ggufFile(join(lms, 'lmstudio-community', 'Meta-Llama-3.1-8B-Instruct-GGUF', 'mmproj-model-f16.gguf'), 512);
   await mkdir(join(lms, 'bartowski', 'stories-GGUF'), { recursive: true });
   paths.lmsStories = join(lms, 'bartowski', 'stories-GGUF', 'stories260K.gguf');
@@ -128,11 +146,17 @@ beforeAll(async () => {
   // A split model in a subfolder of a snapshot, parts stored as blobs.
   const rev = '0123456789abcdef0123456789abcdef01234567';
   await mkdir(join(repo, 'snapshots', rev, 'Q8_0'), { recursive: true });
-  for (const [i, size] of [[1, 700], [2, 600]] as const) {
+  for (const [i, size] of [
+    [1, 700],
+    [2, 600],
+  ] as const) {
     const body = gguf(size);
     await writeFile(join(repo, 'blobs', sha256(body)), body);
     await utimes(join(repo, 'blobs', sha256(body)), WHEN, WHEN);
-    await symlink(join('..', '..', '..', 'blobs', sha256(body)), join(repo, 'snapshots', rev, 'Q8_0', `Llama-3.2-1B-Instruct-Q8_0-0000${i}-of-00002.gguf`));
+    await symlink(
+      join('..', '..', '..', 'blobs', sha256(body)),
+      join(repo, 'snapshots', rev, 'Q8_0', `Llama-3.2-1B-Instruct-Q8_0-0000${i}-of-00002.gguf`),
+    );
     if (i === 1) paths.hfSplitFirst = join(repo, 'blobs', sha256(body));
   }
   await ggufFile(join(hfHome, 'hub', 'datasets--someone--data', 'snapshots', rev, 'ignored.gguf'), 100);
@@ -172,10 +196,31 @@ describe('discoverModels', () => {
   it('finds every model with its exact size, name and origin', () => {
     const modifiedAt = WHEN.toISOString();
     const expected: DiscoveredModel[] = [
-      { source: 'lm-studio', displayName: 'Meta-Llama-3.1-8B-Instruct-Q4_K_M', path: paths.lmsLlama!, bytes: 4096, modifiedAt, lmStudioRepo: 'lmstudio-community/Meta-Llama-3.1-8B-Instruct-GGUF' },
+      {
+        source: 'lm-studio',
+        displayName: 'Meta-Llama-3.1-8B-Instruct-Q4_K_M',
+        path: paths.lmsLlama!,
+        bytes: 4096,
+        modifiedAt,
+        lmStudioRepo: 'lmstudio-community/Meta-Llama-3.1-8B-Instruct-GGUF',
+      },
       { source: 'lm-studio', displayName: 'old.Q4_0', path: paths.lmsLegacy!, bytes: 1000, modifiedAt, lmStudioRepo: 'TheBloke/Old-GGUF' },
-      { source: 'lm-studio', displayName: 'qwen2.5-0.5b-instruct-q8_0', path: paths.lmsCustom!, bytes: 2000, modifiedAt, lmStudioRepo: 'Qwen/Qwen2.5-0.5B-Instruct-GGUF' },
-      { source: 'lm-studio', displayName: 'stories260K', path: paths.lmsStories!, bytes: STORIES_BYTES, modifiedAt, lmStudioRepo: 'bartowski/stories-GGUF' },
+      {
+        source: 'lm-studio',
+        displayName: 'qwen2.5-0.5b-instruct-q8_0',
+        path: paths.lmsCustom!,
+        bytes: 2000,
+        modifiedAt,
+        lmStudioRepo: 'Qwen/Qwen2.5-0.5B-Instruct-GGUF',
+      },
+      {
+        source: 'lm-studio',
+        displayName: 'stories260K',
+        path: paths.lmsStories!,
+        bytes: STORIES_BYTES,
+        modifiedAt,
+        lmStudioRepo: 'bartowski/stories-GGUF',
+      },
       {
         source: 'ollama',
         displayName: 'hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M',
@@ -186,8 +231,22 @@ describe('discoverModels', () => {
         modifiedAt,
       },
       { source: 'ollama', displayName: 'llama3.1:8b', ollamaName: 'llama3.1:8b', path: paths.ollamaLlama!, bytes: 3000, modifiedAt },
-      { source: 'ollama', displayName: 'someuser/tiny-chat:v1', ollamaName: 'someuser/tiny-chat:v1', path: paths.ollamaUser!, bytes: 3001, modifiedAt },
-      { source: 'huggingface', displayName: 'Llama-3.2-1B-Instruct-Q4_K_M', hfRepo: 'bartowski/Llama-3.2-1B-Instruct-GGUF', path: paths.hfBlob!, bytes: 5000, modifiedAt },
+      {
+        source: 'ollama',
+        displayName: 'someuser/tiny-chat:v1',
+        ollamaName: 'someuser/tiny-chat:v1',
+        path: paths.ollamaUser!,
+        bytes: 3001,
+        modifiedAt,
+      },
+      {
+        source: 'huggingface',
+        displayName: 'Llama-3.2-1B-Instruct-Q4_K_M',
+        hfRepo: 'bartowski/Llama-3.2-1B-Instruct-GGUF',
+        path: paths.hfBlob!,
+        bytes: 5000,
+        modifiedAt,
+      },
       {
         source: 'huggingface',
         displayName: 'Llama-3.2-1B-Instruct-Q8_0',
@@ -216,7 +275,9 @@ describe('discoverModels', () => {
       ['folder', extra, 'ok'],
     ]);
     expect(byPath.get(join(home, '.lmstudio', 'models'))?.detail).toBe('1 vision projector (mmproj) file skipped');
-    expect(byPath.get(join(home, '.ollama', 'models'))?.detail).toBe('1 manifest could not be parsed; 1 .gguf file is not GGUF (no "GGUF" magic), skipped');
+    expect(byPath.get(join(home, '.ollama', 'models'))?.detail).toBe(
+      '1 manifest could not be parsed; 1 .gguf file is not GGUF (no "GGUF" magic), skipped',
+    );
     expect(byPath.get(extra)?.detail).toBe('1 .gguf file is not GGUF (no "GGUF" magic), skipped');
   });
 
@@ -244,7 +305,11 @@ describe('discoverModels', () => {
     const lmsHome = join(tmp, 'lms-moved');
     const moved = await ggufFile(join(lmsHome, 'models', 'pub', 'repo', 'moved.gguf'), 321);
     await textFile(join(other, '.lmstudio-home-pointer'), `${lmsHome}\n`);
-    const res = await discoverModels({ home: other, env: { OLLAMA_MODELS: `"${ollamaDir}"`, HF_HOME: hfHome, HF_HUB_CACHE: hubCache }, platform: 'darwin' });
+    const res = await discoverModels({
+      home: other,
+      env: { OLLAMA_MODELS: `"${ollamaDir}"`, HF_HOME: hfHome, HF_HUB_CACHE: hubCache },
+      platform: 'darwin',
+    });
     expect(res.models.map((m) => [m.source, m.displayName, m.path, m.bytes])).toEqual([
       ['lm-studio', 'moved', moved, 321],
       ['ollama', 'qwen2.5:0.5b', blob, 2222],
@@ -258,7 +323,10 @@ describe('discoverModels', () => {
 
   it('also looks where the Linux service install keeps Ollama models', async () => {
     const res = await discoverModels({ home: join(tmp, 'empty-home'), env: {}, platform: 'linux', timeoutMs: 20_000 });
-    expect(res.searched.filter((s) => s.source === 'ollama').map((s) => s.path)).toEqual([join(tmp, 'empty-home', '.ollama', 'models'), '/usr/share/ollama/.ollama/models']);
+    expect(res.searched.filter((s) => s.source === 'ollama').map((s) => s.path)).toEqual([
+      join(tmp, 'empty-home', '.ollama', 'models'),
+      '/usr/share/ollama/.ollama/models',
+    ]);
   });
 
   it('reports a folder that is a file, or cannot be read, as an error and keeps going', async () => {
@@ -282,9 +350,20 @@ describe('discoverModels', () => {
     await chmod(locked, 0o000);
     await chmod(inner, 0o000);
     try {
-      const res = await discoverModels({ home: join(tmp, 'empty-home'), env: {}, platform: 'darwin', extraFolders: [locked, join(tmp, 'partly-locked')] });
-      expect(res.searched.find((s) => s.path === locked)).toMatchObject({ status: 'error', detail: expect.stringMatching(/EACCES|permission/i) });
-      expect(res.searched.find((s) => s.path === join(tmp, 'partly-locked'))).toMatchObject({ status: 'ok', detail: expect.stringContaining('could not read 1 item') });
+      const res = await discoverModels({
+        home: join(tmp, 'empty-home'),
+        env: {},
+        platform: 'darwin',
+        extraFolders: [locked, join(tmp, 'partly-locked')],
+      });
+      expect(res.searched.find((s) => s.path === locked)).toMatchObject({
+        status: 'error',
+        detail: expect.stringMatching(/EACCES|permission/i),
+      });
+      expect(res.searched.find((s) => s.path === join(tmp, 'partly-locked'))).toMatchObject({
+        status: 'ok',
+        detail: expect.stringContaining('could not read 1 item'),
+      });
       expect(res.models.map((m) => m.path)).toEqual([visible]);
     } finally {
       await chmod(locked, 0o755);
@@ -301,7 +380,12 @@ describe('discoverModels', () => {
       status: 'ok',
       detail: 'stopped early: the limit of 2 files was reached',
     });
-    expect(res.searched.at(-1)).toEqual({ source: 'folder', path: extra, status: 'error', detail: 'not searched: the limit of 2 files was reached' });
+    expect(res.searched.at(-1)).toEqual({
+      source: 'folder',
+      path: extra,
+      status: 'error',
+      detail: 'not searched: the limit of 2 files was reached',
+    });
   });
 
   it('returns within its time limit', async () => {
@@ -316,12 +400,21 @@ describe('source helpers', () => {
   it('names Ollama models the way `ollama list` does', () => {
     expect(ollamaDisplayName('registry.ollama.ai', 'library', 'llama3.1', '8b')).toBe('llama3.1:8b');
     expect(ollamaDisplayName('registry.ollama.ai', 'someuser', 'tiny-chat', 'v1')).toBe('someuser/tiny-chat:v1');
-    expect(ollamaDisplayName('hf.co', 'bartowski', 'Llama-3.2-1B-Instruct-GGUF', 'Q4_K_M')).toBe('hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M');
+    expect(ollamaDisplayName('hf.co', 'bartowski', 'Llama-3.2-1B-Instruct-GGUF', 'Q4_K_M')).toBe(
+      'hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M',
+    );
   });
 
   it('takes the model layer digest from an Ollama manifest, in either spelling', () => {
     const hex = 'a'.repeat(64);
-    expect(ollamaModelDigest({ layers: [{ mediaType: 'application/vnd.ollama.image.template', digest: `sha256:${'b'.repeat(64)}` }, { mediaType: OLLAMA_MODEL_MEDIA_TYPE, digest: `sha256-${hex.toUpperCase()}` }] })).toBe(hex);
+    expect(
+      ollamaModelDigest({
+        layers: [
+          { mediaType: 'application/vnd.ollama.image.template', digest: `sha256:${'b'.repeat(64)}` },
+          { mediaType: OLLAMA_MODEL_MEDIA_TYPE, digest: `sha256-${hex.toUpperCase()}` },
+        ],
+      }),
+    ).toBe(hex);
     expect(ollamaModelDigest({ layers: [{ mediaType: OLLAMA_MODEL_MEDIA_TYPE, digest: 'sha256:short' }] })).toBeNull();
     expect(ollamaModelDigest('{ not json')).toBeNull();
   });
@@ -344,7 +437,11 @@ describe('source helpers', () => {
 });
 
 describe('rightsize models', () => {
-  function capture(isTTY = false): { io: { stdout(t: string): void; stderr(t: string): void; isTTY: boolean }; out: () => string; err: () => string } {
+  function capture(isTTY = false): {
+    io: { stdout(t: string): void; stderr(t: string): void; isTTY: boolean };
+    out: () => string;
+    err: () => string;
+  } {
     let out = '';
     let err = '';
     return { io: { stdout: (t) => (out += t), stderr: (t) => (err += t), isTTY }, out: () => out, err: () => err };
@@ -382,7 +479,7 @@ describe('rightsize models', () => {
     expect(out()).toMatch(/missing\s+ollama/);
   });
 
-  it('rejects unknown flags with a pointer to the command\'s help', async () => {
+  it("rejects unknown flags with a pointer to the command's help", async () => {
     const { io, err } = capture();
     await expect(runModels(['--bogus'], io)).resolves.toBe(2);
     expect(err()).toMatch(/Unknown option '--bogus'[\s\S]*rightsize models --help/);

@@ -62,24 +62,37 @@ function parseGguf(path: string): ParsedGguf {
   };
   const value = (type: number): unknown => {
     switch (type) {
-      case 0: return buf.readUInt8((p += 1) - 1);
-      case 1: return buf.readInt8((p += 1) - 1);
-      case 2: return buf.readUInt16LE((p += 2) - 2);
-      case 3: return buf.readInt16LE((p += 2) - 2);
-      case 4: return u32();
-      case 5: return buf.readInt32LE((p += 4) - 4);
-      case 6: return buf.readFloatLE((p += 4) - 4);
-      case 7: return buf.readUInt8((p += 1) - 1) !== 0;
-      case 8: return str();
+      case 0:
+        return buf.readUInt8((p += 1) - 1);
+      case 1:
+        return buf.readInt8((p += 1) - 1);
+      case 2:
+        return buf.readUInt16LE((p += 2) - 2);
+      case 3:
+        return buf.readInt16LE((p += 2) - 2);
+      case 4:
+        return u32();
+      case 5:
+        return buf.readInt32LE((p += 4) - 4);
+      case 6:
+        return buf.readFloatLE((p += 4) - 4);
+      case 7:
+        return buf.readUInt8((p += 1) - 1) !== 0;
+      case 8:
+        return str();
       case 9: {
         const itemType = u32();
         const n = u64();
         return Array.from({ length: n }, () => value(itemType));
       }
-      case 10: return buf.readBigUInt64LE((p += 8) - 8);
-      case 11: return buf.readBigInt64LE((p += 8) - 8);
-      case 12: return buf.readDoubleLE((p += 8) - 8);
-      default: throw new Error(`bad GGUF value type ${type} at ${p}`);
+      case 10:
+        return buf.readBigUInt64LE((p += 8) - 8);
+      case 11:
+        return buf.readBigInt64LE((p += 8) - 8);
+      case 12:
+        return buf.readDoubleLE((p += 8) - 8);
+      default:
+        throw new Error(`bad GGUF value type ${type} at ${p}`);
     }
   };
   expect(buf.toString('latin1', 0, 4)).toBe('GGUF');
@@ -170,7 +183,10 @@ describe('sparse GGUFs of real shapes', () => {
   });
 
   it('Llama 3.1 8B matches the published GGUF sizes (4.92 GB Q4_K_M, 16.07 GB F16) within 1%', async () => {
-    for (const [precision, published] of [['Q4_K_M', 4.92e9], ['F16', 16.07e9]] as const) {
+    for (const [precision, published] of [
+      ['Q4_K_M', 4.92e9],
+      ['F16', 16.07e9],
+    ] as const) {
       const path = join(TMP, `published-${precision}.gguf`);
       const { bytes } = await writeGgufModel(path, { shape: model('llama-3.1-8b'), precision, data: 'sparse' });
       expect(Math.abs(bytes - published) / published).toBeLessThan(0.01);
@@ -223,7 +239,12 @@ describe('writer details', () => {
     expect(keys.length).toBeGreaterThanOrEqual(5);
     for (const k of keys) expect(out.raw.get(k)?.equals(src.raw.get(k) as Buffer), k).toBe(true);
     await expect(
-      writeGgufModel(join(TMP, 'bad.gguf'), { shape: { ...tiny, vocabSize: 1000 }, precision: 'F16', data: 'sparse', tokenizer: { fromGguf: STORIES } }),
+      writeGgufModel(join(TMP, 'bad.gguf'), {
+        shape: { ...tiny, vocabSize: 1000 },
+        precision: 'F16',
+        data: 'sparse',
+        tokenizer: { fromGguf: STORIES },
+      }),
     ).rejects.toThrow(/512 tokens/);
   });
 
@@ -309,48 +330,86 @@ interface LoadCase {
 
 const LOAD_CASES: LoadCase[] = [
   // Llama with the stories260K tokenizer (vocab 512) and with the synthetic one (vocab 1000).
-  ...(['F16', 'Q8_0', 'Q4_K_M'] as const).map((precision) => ({ name: `llama stories-vocab ${precision}`, shape: { ...base, vocabSize: 512 }, precision, stories: true })),
+  ...(['F16', 'Q8_0', 'Q4_K_M'] as const).map((precision) => ({
+    name: `llama stories-vocab ${precision}`,
+    shape: { ...base, vocabSize: 512 },
+    precision,
+    stories: true,
+  })),
   ...(['F16', 'Q8_0', 'Q4_K_M'] as const).map((precision) => ({ name: `llama synthetic-vocab ${precision}`, shape: base, precision })),
   // The other K-quant block layouts and 16-bit floats.
   ...(['Q6_K', 'Q5_K_M', 'Q3_K_M', 'Q2_K', 'BF16'] as const).map((precision) => ({ name: `llama ${precision}`, shape: base, precision })),
   // Row length 64: K-quants fall back to Q5_0/Q5_1/Q4_0/Q8_0 as in llama-quantize.
-  { name: 'llama hidden 64 (fallback types) Q4_K_M', shape: { ...base, layers: 4, hiddenSize: 64, ffnSize: 192, headDim: 16 }, precision: 'Q4_K_M' },
-  { name: 'llama hidden 64 (fallback types) Q5_K_M', shape: { ...base, layers: 4, hiddenSize: 64, ffnSize: 192, headDim: 16 }, precision: 'Q5_K_M' },
-  { name: 'Mixtral-like MoE (4 experts, 2 used) Q4_K_M', shape: { ...base, experts: { count: 4, active: 2, shared: 0, denseLayers: 0 } }, precision: 'Q4_K_M' },
+  {
+    name: 'llama hidden 64 (fallback types) Q4_K_M',
+    shape: { ...base, layers: 4, hiddenSize: 64, ffnSize: 192, headDim: 16 },
+    precision: 'Q4_K_M',
+  },
+  {
+    name: 'llama hidden 64 (fallback types) Q5_K_M',
+    shape: { ...base, layers: 4, hiddenSize: 64, ffnSize: 192, headDim: 16 },
+    precision: 'Q5_K_M',
+  },
+  {
+    name: 'Mixtral-like MoE (4 experts, 2 used) Q4_K_M',
+    shape: { ...base, experts: { count: 4, active: 2, shared: 0, denseLayers: 0 } },
+    precision: 'Q4_K_M',
+  },
   { name: 'qwen2 (QKV biases, tied) Q4_K_M', shape: { ...base, arch: 'qwen2', tiedEmbeddings: true }, precision: 'Q4_K_M' },
   { name: 'qwen3 (QK norms, headDim > hidden/heads) Q4_K_M', shape: { ...base, arch: 'qwen3', headDim: 128 }, precision: 'Q4_K_M' },
-  { name: 'qwen3moe Q4_K_M', shape: { ...base, arch: 'qwen3moe', ffnSize: 256, experts: { count: 4, active: 2, shared: 0, denseLayers: 0 } }, precision: 'Q4_K_M' },
+  {
+    name: 'qwen3moe Q4_K_M',
+    shape: { ...base, arch: 'qwen3moe', ffnSize: 256, experts: { count: 4, active: 2, shared: 0, denseLayers: 0 } },
+    precision: 'Q4_K_M',
+  },
   {
     name: 'gemma2 (post norms, softcap, SWA) Q4_K_M',
-    shape: { ...base, arch: 'gemma2', headDim: 128, tiedEmbeddings: true, slidingWindow: { windowTokens: 64, period: 2, globalPerPeriod: 1 } },
+    shape: {
+      ...base,
+      arch: 'gemma2',
+      headDim: 128,
+      tiedEmbeddings: true,
+      slidingWindow: { windowTokens: 64, period: 2, globalPerPeriod: 1 },
+    },
     precision: 'Q4_K_M',
   },
   {
     name: 'gemma3 (QK norms, SWA 5:1) F16',
-    shape: { ...base, arch: 'gemma3', layers: 6, headDim: 128, tiedEmbeddings: true, slidingWindow: { windowTokens: 64, period: 6, globalPerPeriod: 1 } },
+    shape: {
+      ...base,
+      arch: 'gemma3',
+      layers: 6,
+      headDim: 128,
+      tiedEmbeddings: true,
+      slidingWindow: { windowTokens: 64, period: 6, globalPerPeriod: 1 },
+    },
     precision: 'F16',
   },
   { name: 'phi3 (fused QKV and gate/up) Q4_K_M', shape: { ...base, arch: 'phi3', kvHeads: 4 }, precision: 'Q4_K_M' },
 ];
 
 describe('tiny random GGUFs load and generate in node-llama-cpp', () => {
-  it.each(LOAD_CASES)('$name', async ({ name, shape, precision, stories }) => {
-    const path = join(TMP, `${name.replace(/[^a-z0-9]+/gi, '-')}.gguf`);
-    const written = await writeGgufModel(path, {
-      shape,
-      precision,
-      data: 'random',
-      seed: 42,
-      contextLength: 2048,
-      tokenizer: stories ? { fromGguf: STORIES } : 'synthetic',
-    });
-    expect(written.ms).toBeLessThan(2000);
-    const result = await loadInChild(path);
-    expect(result.ok, `${result.error ?? ''}\n${result.stderr}`).toBe(true);
-    expect(result.arch).toBe(shape.arch);
-    expect(result.tokens?.length).toBeGreaterThanOrEqual(4);
-    for (const t of result.tokens ?? []) expect(t).toBeLessThan(shape.vocabSize);
-    expect(result.finite).toBe(true);
-    expect(result.loadMs).toBeLessThan(15_000);
-  }, 30_000);
+  it.each(LOAD_CASES)(
+    '$name',
+    async ({ name, shape, precision, stories }) => {
+      const path = join(TMP, `${name.replace(/[^a-z0-9]+/gi, '-')}.gguf`);
+      const written = await writeGgufModel(path, {
+        shape,
+        precision,
+        data: 'random',
+        seed: 42,
+        contextLength: 2048,
+        tokenizer: stories ? { fromGguf: STORIES } : 'synthetic',
+      });
+      expect(written.ms).toBeLessThan(2000);
+      const result = await loadInChild(path);
+      expect(result.ok, `${result.error ?? ''}\n${result.stderr}`).toBe(true);
+      expect(result.arch).toBe(shape.arch);
+      expect(result.tokens?.length).toBeGreaterThanOrEqual(4);
+      for (const t of result.tokens ?? []) expect(t).toBeLessThan(shape.vocabSize);
+      expect(result.finite).toBe(true);
+      expect(result.loadMs).toBeLessThan(15_000);
+    },
+    30_000,
+  );
 });

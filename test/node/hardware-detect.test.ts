@@ -42,7 +42,11 @@ const quiet: Partial<Collectors> = {
   memoryBandwidth: () => ({ bytesPerSec: 20e9, bufferBytes: 128 * MiB, runs: 1, bestRunMs: 6.7, totalMs: 30 }),
 };
 
-const rtx4090Vulkan: NodeLlamaCppState = { backend: 'vulkan', deviceNames: ['NVIDIA GeForce RTX 4090'], vram: { total: 24 * GiB, used: 0, free: 24 * GiB, unifiedSize: 0 } };
+const rtx4090Vulkan: NodeLlamaCppState = {
+  backend: 'vulkan',
+  deviceNames: ['NVIDIA GeForce RTX 4090'],
+  vram: { total: 24 * GiB, used: 0, free: 24 * GiB, unifiedSize: 0 },
+};
 
 describe('detectHardware on this machine', () => {
   it('returns a valid snapshot with RAM and cores; node-llama-cpp answers, then comes from the cache', async () => {
@@ -56,7 +60,8 @@ describe('detectHardware on this machine', () => {
     expect(first.cpu.memoryBandwidthBytesPerSec).toBeGreaterThan(1e9);
     expect(first.cpu.bandwidthSource?.kind).toBe('measured');
     expect(first.whatIf).toBe(false);
-    for (const id of ['systeminformation', 'nvidia-smi', 'node-llama-cpp', 'memory-bandwidth-probe'] as const) expect(status(first, id), id).toBeDefined();
+    for (const id of ['systeminformation', 'nvidia-smi', 'node-llama-cpp', 'memory-bandwidth-probe'] as const)
+      expect(status(first, id), id).toBeDefined();
     expect(status(first, 'node-llama-cpp')?.status).toBe('ok');
 
     const second = await detectHardware({ cacheDir });
@@ -124,7 +129,11 @@ describe('detectHardware on this machine', () => {
     expect(cached.gpus[0]?.vramSource.by).toBe('node-llama-cpp (vulkan)');
 
     // A new GPU or driver seen by the fast sources makes the cached answer stale.
-    const changed = await detectHardware({ cacheDir, backgroundRefresh: false, collectors: { ...quiet, nodeLlamaCpp, nvidiaSmi: async () => 'NVIDIA GeForce RTX 4090, 24564, 24000, 560.35.03, 450.00' } });
+    const changed = await detectHardware({
+      cacheDir,
+      backgroundRefresh: false,
+      collectors: { ...quiet, nodeLlamaCpp, nvidiaSmi: async () => 'NVIDIA GeForce RTX 4090, 24564, 24000, 560.35.03, 450.00' },
+    });
     expect(asked).toBe(1);
     expect(status(changed, 'node-llama-cpp')?.status).toBe('skipped');
     expect(changed.gpus[0]).toMatchObject({ name: 'NVIDIA GeForce RTX 4090', backend: 'cuda', vramBytes: 24564 * MiB });
@@ -133,9 +142,11 @@ describe('detectHardware on this machine', () => {
   it('refreshes node-llama-cpp in the background and hands over the fresh snapshot', async () => {
     const cacheDir = tempCacheDir();
     const fresh = new Promise<HardwareSnapshot>((resolve) => {
-      void detectHardware({ cacheDir, onLlamaRefreshed: resolve, collectors: { ...quiet, nodeLlamaCpp: async () => rtx4090Vulkan } }).then((quick) => {
-        expect(status(quick, 'node-llama-cpp')?.status).toBe('skipped');
-      });
+      void detectHardware({ cacheDir, onLlamaRefreshed: resolve, collectors: { ...quiet, nodeLlamaCpp: async () => rtx4090Vulkan } }).then(
+        (quick) => {
+          expect(status(quick, 'node-llama-cpp')?.status).toBe('skipped');
+        },
+      );
     });
     const snapshot = await fresh;
     expect(status(snapshot, 'node-llama-cpp')?.status).toBe('ok');
@@ -160,11 +171,34 @@ describe('detectHardware on this machine', () => {
 
 describe('applyWhatIf', () => {
   const noGpu = mergeHardware(
-    { platform: 'linux', arch: 'x64', os: { totalMemBytes: 32 * GiB, logicalCores: 8 }, sources: [{ id: 'systeminformation', status: 'ok' }] },
+    {
+      platform: 'linux',
+      arch: 'x64',
+      os: { totalMemBytes: 32 * GiB, logicalCores: 8 },
+      sources: [{ id: 'systeminformation', status: 'ok' }],
+    },
     presets,
   );
-  const rtx4080 = mergeHardware({ platform: 'linux', arch: 'x64', os: { totalMemBytes: 64 * GiB }, nvidiaSmi: 'NVIDIA GeForce RTX 4080 SUPER, 16376, 15348, 595.71.05, 320.00', sources: [] }, presets);
-  const m1 = mergeHardware({ platform: 'darwin', arch: 'arm64', os: { totalMemBytes: 8 * GiB }, si: { graphics: { controllers: [{ vendor: 'Apple', model: 'Apple M1', bus: 'Built-In', vram: null, vramDynamic: true }] } }, sources: [] }, presets);
+  const rtx4080 = mergeHardware(
+    {
+      platform: 'linux',
+      arch: 'x64',
+      os: { totalMemBytes: 64 * GiB },
+      nvidiaSmi: 'NVIDIA GeForce RTX 4080 SUPER, 16376, 15348, 595.71.05, 320.00',
+      sources: [],
+    },
+    presets,
+  );
+  const m1 = mergeHardware(
+    {
+      platform: 'darwin',
+      arch: 'arm64',
+      os: { totalMemBytes: 8 * GiB },
+      si: { graphics: { controllers: [{ vendor: 'Apple', model: 'Apple M1', bus: 'Built-In', vram: null, vramDynamic: true }] } },
+      sources: [],
+    },
+    presets,
+  );
 
   function valid(snapshot: HardwareSnapshot): HardwareSnapshot {
     expect(() => HardwareSnapshotSchema.parse(snapshot)).not.toThrow();
@@ -176,7 +210,14 @@ describe('applyWhatIf', () => {
   it('--gpu "RTX 4090" alone takes VRAM and bandwidth from the catalogue', () => {
     const snapshot = valid(applyWhatIf(noGpu, { gpuName: 'RTX 4090' }, presets));
     expect(snapshot.gpus).toHaveLength(1);
-    expect(snapshot.gpus[0]).toMatchObject({ name: 'NVIDIA GeForce RTX 4090', vendor: 'nvidia', vramBytes: 24 * GiB, memoryBandwidthBytesPerSec: 1008e9, backend: 'cuda', integrated: false });
+    expect(snapshot.gpus[0]).toMatchObject({
+      name: 'NVIDIA GeForce RTX 4090',
+      vendor: 'nvidia',
+      vramBytes: 24 * GiB,
+      memoryBandwidthBytesPerSec: 1008e9,
+      backend: 'cuda',
+      integrated: false,
+    });
     expect(snapshot.gpus[0]?.source.kind).toBe('what-if');
     expect(snapshot.gpus[0]?.vramSource.kind).toBe('catalogued');
     expect(computeTarget(snapshot).budget.gpuName).toBe('NVIDIA GeForce RTX 4090');
@@ -194,7 +235,11 @@ describe('applyWhatIf', () => {
 
   it('--vram resizes the detected GPU and keeps the detected figure as an alternative', () => {
     const snapshot = valid(applyWhatIf(rtx4080, { vramBytes: 32 * GiB }, presets));
-    expect(snapshot.gpus[0]).toMatchObject({ name: 'NVIDIA GeForce RTX 4080 SUPER', vramBytes: 32 * GiB, memoryBandwidthBytesPerSec: 736e9 });
+    expect(snapshot.gpus[0]).toMatchObject({
+      name: 'NVIDIA GeForce RTX 4080 SUPER',
+      vramBytes: 32 * GiB,
+      memoryBandwidthBytesPerSec: 736e9,
+    });
     expect(snapshot.gpus[0]?.alternatives.some((a) => a.value === 16376 * MiB)).toBe(true);
     expect(rtx4080.gpus[0]?.vramBytes).toBe(16376 * MiB);
   });
@@ -220,7 +265,13 @@ describe('applyWhatIf', () => {
     expect(more.ram).toMatchObject({ totalBytes: 64 * GiB, source: { kind: 'what-if' } });
     expect(more.gpus[0]).toMatchObject({ unifiedMemory: true, vramBytes: 48 * GiB, unifiedShareOfRam: 0.75 });
     const apple = valid(applyWhatIf(noGpu, { gpuName: 'M3 Max', ramBytes: 36 * GiB }, presets));
-    expect(apple.gpus[0]).toMatchObject({ name: 'Apple M3 Max', unifiedMemory: true, backend: 'metal', vramBytes: 24 * GiB, memoryBandwidthBytesPerSec: 400e9 });
+    expect(apple.gpus[0]).toMatchObject({
+      name: 'Apple M3 Max',
+      unifiedMemory: true,
+      backend: 'metal',
+      vramBytes: 24 * GiB,
+      memoryBandwidthBytesPerSec: 400e9,
+    });
     expect(computeTarget(apple).budget.unifiedMemory).toBe(true);
   });
 });

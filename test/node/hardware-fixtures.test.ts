@@ -31,7 +31,9 @@ interface Fixture {
   extraRaw?: Array<{ tool: string; command?: string; raw: unknown }>;
 }
 
-const files = readdirSync(fixturesDir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(fixturesDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 function load(file: string): Fixture {
   return JSON.parse(readFileSync(path.join(fixturesDir, file), 'utf8')) as Fixture;
@@ -80,14 +82,21 @@ function registryAdaptersFromProse(text: string): Array<{ DriverDesc: string; 'H
 /** Builds the RawDetection a collector would have produced on the fixture's machine. */
 function rawDetectionOf(fixture: Fixture): RawDetection {
   const platform = platformOf(fixture.os);
-  const raw: RawDetection = { platform, arch: /apple m\d/i.test(fixture.os) ? 'arm64' : 'x64', detectedAt: '2026-01-01T00:00:00.000Z', sources: [] };
+  const raw: RawDetection = {
+    platform,
+    arch: /apple m\d/i.test(fixture.os) ? 'arm64' : 'x64',
+    detectedAt: '2026-01-01T00:00:00.000Z',
+    sources: [],
+  };
   const tool = fixture.tool;
   if (tool === 'nvidia-smi') raw.nvidiaSmi = fixture.raw as string;
   else if (tool === 'rocm-smi') raw.rocmSmi = { csv: fixture.raw as string };
-  else if (tool.startsWith('systeminformation.graphics')) raw.si = { graphics: typeof fixture.raw === 'string' ? parseInspectFragment(fixture.raw) : fixture.raw };
+  else if (tool.startsWith('systeminformation.graphics'))
+    raw.si = { graphics: typeof fixture.raw === 'string' ? parseInspectFragment(fixture.raw) : fixture.raw };
   else if (tool === 'systeminformation') raw.si = fixture.raw as RawDetection['si'];
   // systeminformation on Windows reads this same WMI class; AdapterRAM becomes its `vram`.
-  else if (tool.startsWith('wmic path win32_VideoController')) raw.si = { graphics: { controllers: parseWmicVideoControllers(fixture.raw as string) } };
+  else if (tool.startsWith('wmic path win32_VideoController'))
+    raw.si = { graphics: { controllers: parseWmicVideoControllers(fixture.raw as string) } };
   else if (tool.startsWith('Windows registry')) raw.windowsRegistry = registryAdaptersFromProse(fixture.raw as string);
   else if (tool.startsWith('system_profiler SPMemoryDataType')) raw.systemProfiler = { memory: fixture.raw };
   else if (tool.startsWith('llama.cpp ggml_metal_init')) raw.metalLog = fixture.raw as string;
@@ -105,7 +114,22 @@ function rawDetectionOf(fixture: Fixture): RawDetection {
   return raw;
 }
 
-const NAME_NOISE = new Set(['nvidia', 'geforce', 'amd', 'ati', 'radeon', 'intel', 'r', 'tm', 'graphics', 'gpu', 'pci', 'apple', 'the', 'device']);
+const NAME_NOISE = new Set([
+  'nvidia',
+  'geforce',
+  'amd',
+  'ati',
+  'radeon',
+  'intel',
+  'r',
+  'tm',
+  'graphics',
+  'gpu',
+  'pci',
+  'apple',
+  'the',
+  'device',
+]);
 function nameTokens(name: string): string[] {
   return name
     .toLowerCase()
@@ -151,7 +175,10 @@ describe('hardware fixtures: merged answer equals the truth', () => {
         if (truth.vramBytes !== null) {
           expect(gpu.integrated, `${gpu.name} is dedicated`).toBe(false);
           expect(gpu.vramBytes, `${gpu.name} VRAM`).not.toBeNull();
-          expect(Math.abs((gpu.vramBytes as number) - truth.vramBytes) / truth.vramBytes, `${gpu.name}: ${gpu.vramBytes} vs ${truth.vramBytes}`).toBeLessThanOrEqual(0.03);
+          expect(
+            Math.abs((gpu.vramBytes as number) - truth.vramBytes) / truth.vramBytes,
+            `${gpu.name}: ${gpu.vramBytes} vs ${truth.vramBytes}`,
+          ).toBeLessThanOrEqual(0.03);
           expect(gpu.vramSource.kind).toMatch(/detected|catalogued/);
         }
         if (truth.integrated) expect(gpu.integrated, `${gpu.name} is integrated`).toBe(true);
@@ -174,18 +201,30 @@ describe('hardware fixtures: merged answer equals the truth', () => {
   it('covers the cases the issue asks for', () => {
     const byCase = {
       'NVIDIA on Linux with nvidia-smi': (f: Fixture) => f.tool === 'nvidia-smi' && platformOf(f.os) === 'linux',
-      'NVIDIA on Windows hitting the 4 GB WMI cap': (f: Fixture) => platformOf(f.os) === 'win32' && f.truth.gpus.some((g) => /nvidia/i.test(g.name) && (g.vramBytes ?? 0) > 4 * GiB) && /graphics|wmic/.test(f.tool),
+      'NVIDIA on Windows hitting the 4 GB WMI cap': (f: Fixture) =>
+        platformOf(f.os) === 'win32' &&
+        f.truth.gpus.some((g) => /nvidia/i.test(g.name) && (g.vramBytes ?? 0) > 4 * GiB) &&
+        /graphics|wmic/.test(f.tool),
       'Apple Silicon': (f: Fixture) => f.truth.gpus.some((g) => g.unifiedMemory),
-      'AMD on Linux': (f: Fixture) => platformOf(f.os) === 'linux' && f.truth.gpus.some((g) => /amd|radeon/i.test(g.name) && g.vramBytes !== null),
+      'AMD on Linux': (f: Fixture) =>
+        platformOf(f.os) === 'linux' && f.truth.gpus.some((g) => /amd|radeon/i.test(g.name) && g.vramBytes !== null),
       'an Intel iGPU': (f: Fixture) => f.truth.gpus.some((g) => g.integrated && /intel/i.test(g.name)),
       'no GPU': (f: Fixture) => f.truth.gpus.length === 0,
     };
-    for (const [name, test] of Object.entries(byCase)) expect(files.filter((f) => test(load(f))), name).not.toHaveLength(0);
+    for (const [name, test] of Object.entries(byCase))
+      expect(
+        files.filter((f) => test(load(f))),
+        name,
+      ).not.toHaveLength(0);
   });
 });
 
 describe('hardware fixtures: known wrong figures are never reported', () => {
-  const wmiCapped = ['nvidia-windows-rtx4090-uhd770-wmi-adapterram.json', 'nvidia-windows-2x-gtx1080ti-si-graphics.json', 'amd-windows-rx5700-si-graphics.json'];
+  const wmiCapped = [
+    'nvidia-windows-rtx4090-uhd770-wmi-adapterram.json',
+    'nvidia-windows-2x-gtx1080ti-si-graphics.json',
+    'amd-windows-rx5700-si-graphics.json',
+  ];
   for (const file of wmiCapped) {
     it(`${file}: not the 4 GB WMI cap; the preset's VRAM, and the cap kept as an alternative`, () => {
       const snapshot = merged(file);
@@ -254,22 +293,52 @@ describe('hardware fixtures: known wrong figures are never reported', () => {
   });
 
   it('NVIDIA backends: cuda with nvidia-smi or node-llama-cpp CUDA, vulkan where node-llama-cpp uses it', () => {
-    expect(merged('nvidia-linux-rtx4080super-nvidia-smi.json').gpus[0]).toMatchObject({ backend: 'cuda', driver: '595.71.05', tdpWatts: 320 });
+    expect(merged('nvidia-linux-rtx4080super-nvidia-smi.json').gpus[0]).toMatchObject({
+      backend: 'cuda',
+      driver: '595.71.05',
+      tdpWatts: 320,
+    });
     expect(merged('nvidia-rtxa6000-node-llama-cpp-cuda.json').gpus[0]?.backend).toBe('cuda');
     expect(merged('nvidia-rtxa6000-node-llama-cpp-vulkan.json').gpus[0]?.backend).toBe('vulkan');
-    expect(merged('windows-registry-qwmemorysize-igpu-rtx3080-rtx3060.json').gpus.map((g) => g.vramSource.by)).toEqual(['windows-registry', 'windows-registry', 'windows-registry']);
+    expect(merged('windows-registry-qwmemorysize-igpu-rtx3080-rtx3060.json').gpus.map((g) => g.vramSource.by)).toEqual([
+      'windows-registry',
+      'windows-registry',
+      'windows-registry',
+    ]);
   });
 
   it('one GPU seen by nvidia-smi, systeminformation and node-llama-cpp appears once, with nvidia-smi figures', () => {
     // The RTX 4080 SUPER capture, plus the same card as si (lspci naming, bus 01:00.0, BAR size) and
     // node-llama-cpp (CUDA) would show it: shapes of those tools, figures of the capture.
     const raw = rawDetectionOf(load('nvidia-linux-rtx4080super-nvidia-smi.json'));
-    raw.si = { graphics: { controllers: [{ vendor: 'NVIDIA Corporation', model: 'AD103 [GeForce RTX 4080 SUPER]', bus: 'PCIe', busAddress: '01:00.0', vram: 256, vramDynamic: false }] } };
-    raw.nodeLlamaCpp = { backend: 'cuda', deviceNames: ['NVIDIA GeForce RTX 4080 SUPER'], vram: { total: 16376 * MiB, used: 596 * MiB, free: 15780 * MiB, unifiedSize: 0 } };
+    raw.si = {
+      graphics: {
+        controllers: [
+          {
+            vendor: 'NVIDIA Corporation',
+            model: 'AD103 [GeForce RTX 4080 SUPER]',
+            bus: 'PCIe',
+            busAddress: '01:00.0',
+            vram: 256,
+            vramDynamic: false,
+          },
+        ],
+      },
+    };
+    raw.nodeLlamaCpp = {
+      backend: 'cuda',
+      deviceNames: ['NVIDIA GeForce RTX 4080 SUPER'],
+      vram: { total: 16376 * MiB, used: 596 * MiB, free: 15780 * MiB, unifiedSize: 0 },
+    };
     const snapshot = mergeHardware(raw, presets);
     expect(snapshot.gpus).toHaveLength(1);
     const gpu = snapshot.gpus[0] as Gpu;
-    expect(gpu).toMatchObject({ name: 'NVIDIA GeForce RTX 4080 SUPER', vramBytes: 16376 * MiB, vramFreeBytes: 15348 * MiB, backend: 'cuda' });
+    expect(gpu).toMatchObject({
+      name: 'NVIDIA GeForce RTX 4080 SUPER',
+      vramBytes: 16376 * MiB,
+      vramFreeBytes: 15348 * MiB,
+      backend: 'cuda',
+    });
     expect(gpu.vramSource.by).toBe('nvidia-smi');
     expect(gpu.source.by).toBe('nvidia-smi, node-llama-cpp (cuda), systeminformation');
     expect(gpu.alternatives.map((a) => a.value)).toEqual([256 * MiB]);

@@ -7,7 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { matchGpuPreset } from '../../src/node/hardware/merge/presets';
 import { parseMaybeTruncatedJson } from '../../src/node/hardware/parsers/common';
-import { parseBytesPackageSize, parseMetalInitLog, parseNodeLlamaCppState, parseNodeLlamaCppText } from '../../src/node/hardware/parsers/node-llama-cpp';
+import {
+  parseBytesPackageSize,
+  parseMetalInitLog,
+  parseNodeLlamaCppState,
+  parseNodeLlamaCppText,
+} from '../../src/node/hardware/parsers/node-llama-cpp';
 import { parseNvidiaSmiCsv } from '../../src/node/hardware/parsers/nvidia-smi';
 import { parseRocmSmiCsv, parseRocmSmiJson } from '../../src/node/hardware/parsers/rocm-smi';
 import { parseLspci } from '../../src/node/hardware/parsers/sysfs';
@@ -39,7 +44,9 @@ describe('nvidia-smi', () => {
   });
 
   it('reads --format=csv,noheader,nounits in the default column order (the same card, re-printed that way)', () => {
-    const gpus = parseNvidiaSmiCsv('NVIDIA GeForce RTX 4080 SUPER, 16376, 15348, 595.71.05, 320.00\nNVIDIA GeForce RTX 2080 SUPER, 8192, 7191, 595.71.05, [N/A]\n');
+    const gpus = parseNvidiaSmiCsv(
+      'NVIDIA GeForce RTX 4080 SUPER, 16376, 15348, 595.71.05, 320.00\nNVIDIA GeForce RTX 2080 SUPER, 8192, 7191, 595.71.05, [N/A]\n',
+    );
     expect(gpus).toHaveLength(2);
     expect(gpus[0]).toMatchObject({ vramBytes: 16376 * MiB, vramFreeBytes: 15348 * MiB, driver: '595.71.05', powerLimitWatts: 320 });
     expect(gpus[1]).toMatchObject({ name: 'NVIDIA GeForce RTX 2080 SUPER', vramBytes: 8192 * MiB, powerLimitWatts: null });
@@ -56,7 +63,14 @@ describe('rocm-smi', () => {
     const f = fixture('amd-linux-rx7900xt-rocm-smi.json');
     const csv = parseRocmSmiCsv(f.raw);
     const json = parseRocmSmiJson(f.extraRaw[0].raw);
-    expect(csv[0]).toMatchObject({ name: 'Radeon RX 7900 XT', vendor: 'amd', pciId: '1002:744c', pciRevision: 'cc', vramBytes: 21458059264, vramFreeBytes: 21458059264 - 27856896 });
+    expect(csv[0]).toMatchObject({
+      name: 'Radeon RX 7900 XT',
+      vendor: 'amd',
+      pciId: '1002:744c',
+      pciRevision: 'cc',
+      vramBytes: 21458059264,
+      vramFreeBytes: 21458059264 - 27856896,
+    });
     expect(json).toEqual(csv);
     expect(parseRocmSmiJson(JSON.stringify(f.extraRaw[0].raw))).toEqual(csv);
   });
@@ -112,24 +126,49 @@ describe('Windows', () => {
 
 describe('node-llama-cpp', () => {
   it('reads the state object collect.ts stores, attributing VRAM only to a single device', () => {
-    const one = parseNodeLlamaCppState({ backend: 'cuda', deviceNames: ['NVIDIA RTX A6000'], vram: { total: 48 * GiB, used: 0, free: 47 * GiB, unifiedSize: 0 } });
-    expect(one.gpus[0]).toMatchObject({ name: 'NVIDIA RTX A6000', vendor: 'nvidia', vramBytes: 48 * GiB, vramFreeBytes: 47 * GiB, hints: { llamaBackend: 'cuda', llamaUnified: false } });
+    const one = parseNodeLlamaCppState({
+      backend: 'cuda',
+      deviceNames: ['NVIDIA RTX A6000'],
+      vram: { total: 48 * GiB, used: 0, free: 47 * GiB, unifiedSize: 0 },
+    });
+    expect(one.gpus[0]).toMatchObject({
+      name: 'NVIDIA RTX A6000',
+      vendor: 'nvidia',
+      vramBytes: 48 * GiB,
+      vramFreeBytes: 47 * GiB,
+      hints: { llamaBackend: 'cuda', llamaUnified: false },
+    });
     const two = parseNodeLlamaCppState({ backend: 'cuda', deviceNames: ['A', 'B'], vram: { total: 48 * GiB, used: 0, free: 48 * GiB } });
     expect(two.gpus.map((g) => g.vramBytes)).toEqual([null, null]);
     expect(two.vramTotalBytes).toBe(48 * GiB);
-    expect(parseNodeLlamaCppState({ backend: false, deviceNames: [], vram: { total: 0, used: 0, free: 0, unifiedSize: 0 } }).gpus).toEqual([]);
-    const metal = parseNodeLlamaCppState({ backend: 'metal', deviceNames: ['Apple M1'], vram: { total: 5726629888, used: 0, free: 5726629888, unifiedSize: 5726629888 } });
+    expect(parseNodeLlamaCppState({ backend: false, deviceNames: [], vram: { total: 0, used: 0, free: 0, unifiedSize: 0 } }).gpus).toEqual(
+      [],
+    );
+    const metal = parseNodeLlamaCppState({
+      backend: 'metal',
+      deviceNames: ['Apple M1'],
+      vram: { total: 5726629888, used: 0, free: 5726629888, unifiedSize: 5726629888 },
+    });
     expect(metal.gpus[0]?.hints.llamaUnified).toBe(true);
   });
 
   it('reads `inspect gpu` text (1024-based "GB") and `chat` text, with or without colour codes', () => {
     const cuda = fixture('nvidia-rtxa6000-node-llama-cpp-cuda.json');
     const facts = parseNodeLlamaCppText(cuda.raw);
-    expect(facts).toMatchObject({ backend: 'cuda', deviceNames: ['NVIDIA RTX A6000'], vramTotalBytes: parseBytesPackageSize('47.65GB'), ramTotalBytes: parseBytesPackageSize('44.08GB') });
+    expect(facts).toMatchObject({
+      backend: 'cuda',
+      deviceNames: ['NVIDIA RTX A6000'],
+      vramTotalBytes: parseBytesPackageSize('47.65GB'),
+      ramTotalBytes: parseBytesPackageSize('44.08GB'),
+    });
     expect(facts.cpuModel).toMatch(/Xeon/);
     expect(parseNodeLlamaCppText(cuda.rawAnsi)).toEqual(facts);
     const chat = parseNodeLlamaCppText(fixture('intel-iris-plus-igpu-node-llama-cpp-vulkan.json').raw);
-    expect(chat).toMatchObject({ backend: 'vulkan', deviceNames: ['Intel(R) Iris(R) Plus Graphics'], vramTotalBytes: parseBytesPackageSize('7.91GB') });
+    expect(chat).toMatchObject({
+      backend: 'vulkan',
+      deviceNames: ['Intel(R) Iris(R) Plus Graphics'],
+      vramTotalBytes: parseBytesPackageSize('7.91GB'),
+    });
     expect(parseBytesPackageSize('47.65GB')).toBe(Math.round(47.65 * GiB));
     expect(parseBytesPackageSize('266.88MB')).toBe(Math.round(266.88 * MiB));
   });
@@ -153,7 +192,14 @@ describe('macOS', () => {
   it('reads the plain-text system_profiler report', () => {
     const displays = parseSystemProfilerDisplays(fixture('mac-intel-hybrid-uhd630-radeonpro560x-si-graphics.json').extraRaw[0].raw);
     expect(displays).toHaveLength(1);
-    expect(displays[0]).toMatchObject({ name: 'Intel UHD Graphics 630', vendor: 'intel', pciId: '8086:3e9b', vramBytes: 1536 * MiB, vramField: 'VRAM (Dynamic, Max)', hints: { sharedMemory: true } });
+    expect(displays[0]).toMatchObject({
+      name: 'Intel UHD Graphics 630',
+      vendor: 'intel',
+      pciId: '8086:3e9b',
+      vramBytes: 1536 * MiB,
+      vramField: 'VRAM (Dynamic, Max)',
+      hints: { sharedMemory: true },
+    });
   });
 });
 
@@ -161,7 +207,9 @@ describe('lspci, CPU', () => {
   it('reads bus address, PCI id and revision from lspci -vvv', () => {
     const [gpu] = parseLspci(fixture('amd-linux-rx7900xtx-raphael-si-graphics.json').extraRaw[0].raw);
     expect(gpu).toMatchObject({ busAddress: '03:00.0', vendor: 'amd', pciId: '1002:744c', pciRevision: 'c8' });
-    expect(parseLspci('01:00.0 VGA compatible controller [0300]: NVIDIA Corporation AD102 [GeForce RTX 4090] [10de:2684] (rev a1)')[0]).toMatchObject({ pciId: '10de:2684', pciRevision: 'a1' });
+    expect(
+      parseLspci('01:00.0 VGA compatible controller [0300]: NVIDIA Corporation AD102 [GeForce RTX 4090] [10de:2684] (rev a1)')[0],
+    ).toMatchObject({ pciId: '10de:2684', pciRevision: 'a1' });
   });
 
   it('reads SIMD flags from Linux, Apple Silicon and ARM Linux spellings', () => {
@@ -194,7 +242,8 @@ describe('GPU catalogue (resources/hardware/gpus.json)', () => {
   });
 
   it('puts specific names before general ones', () => {
-    const id = (name: string, pciId?: string, pciRevision?: string) => matchGpuPreset({ names: [name], pciId, pciRevision }, presets)?.preset.id;
+    const id = (name: string, pciId?: string, pciRevision?: string) =>
+      matchGpuPreset({ names: [name], pciId, pciRevision }, presets)?.preset.id;
     expect(id('NVIDIA GeForce RTX 4090 Laptop GPU')).toBe('nvidia-rtx-4090-laptop');
     expect(id('NVIDIA GeForce RTX 4090')).toBe('nvidia-rtx-4090');
     expect(id('NVIDIA GeForce RTX 4080 SUPER')).toBe('nvidia-rtx-4080-super');

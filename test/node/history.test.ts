@@ -31,7 +31,11 @@ describe('benchmark history', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rightsize-history-'));
     openHistory(dir).add(record('a'));
     openHistory(dir).add(record('b'));
-    expect(openHistory(dir).list().map((r) => r.id)).toEqual(['a', 'b']);
+    expect(
+      openHistory(dir)
+        .list()
+        .map((r) => r.id),
+    ).toEqual(['a', 'b']);
   });
 
   it('a corrupt file is moved aside with a clear message, and a new history starts', () => {
@@ -42,13 +46,21 @@ describe('benchmark history', () => {
     expect(history.list()).toEqual([]);
     expect(readdirSync(dir).some((f) => f.includes('.corrupt-'))).toBe(true);
     history.add(record('c'));
-    expect(openHistory(dir).list().map((r) => r.id)).toEqual(['c']);
+    expect(
+      openHistory(dir)
+        .list()
+        .map((r) => r.id),
+    ).toEqual(['c']);
   });
 
   it('one invalid entry does not lose the others', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rightsize-history-'));
     writeFileSync(join(dir, 'bench-history.json'), JSON.stringify({ records: [record('ok'), { id: 'broken' }] }));
-    expect(openHistory(dir).list().map((r) => r.id)).toEqual(['ok']);
+    expect(
+      openHistory(dir)
+        .list()
+        .map((r) => r.id),
+    ).toEqual(['ok']);
     expect(existsSync(join(dir, 'bench-history.json'))).toBe(true);
   });
 });

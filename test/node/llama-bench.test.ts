@@ -7,24 +7,67 @@ import { findLlamaBench, llamaBenchArgs, LlamaBenchError, runLlamaBench, type Ll
 import { compareWithLlamaBench } from '../../src/shared/bench-compare';
 import { writeFakeLlamaBench } from '../helpers/fake-llama-bench';
 
-const request: LlamaBenchRequest = { modelPath: '/models/x.gguf', promptTokens: 512, genTokens: 128, repetitions: 3, ppThreads: 2, tgThreads: 1, gpuLayers: 0 };
+const request: LlamaBenchRequest = {
+  modelPath: '/models/x.gguf',
+  promptTokens: 512,
+  genTokens: 128,
+  repetitions: 3,
+  ppThreads: 2,
+  tgThreads: 1,
+  gpuLayers: 0,
+};
 
 describe('finding llama-bench', () => {
   it('takes RIGHTSIZE_LLAMA_BENCH first, then PATH, and says when neither has one', () => {
     const a = writeFakeLlamaBench('ok');
     const b = writeFakeLlamaBench('ok');
     expect(findLlamaBench({ env: { PATH: `/nonexistent:${a.dir}` } })).toEqual({ path: a.path, foundBy: 'PATH' });
-    expect(findLlamaBench({ env: { PATH: a.dir, RIGHTSIZE_LLAMA_BENCH: b.path } })).toEqual({ path: b.path, foundBy: 'RIGHTSIZE_LLAMA_BENCH' });
+    expect(findLlamaBench({ env: { PATH: a.dir, RIGHTSIZE_LLAMA_BENCH: b.path } })).toEqual({
+      path: b.path,
+      foundBy: 'RIGHTSIZE_LLAMA_BENCH',
+    });
     expect(findLlamaBench({ env: { PATH: '/nonexistent' } })).toBeNull();
     const notExecutable = join(a.dir, 'notes.txt');
     writeFileSync(notExecutable, 'not a program');
-    expect(() => findLlamaBench({ env: { RIGHTSIZE_LLAMA_BENCH: notExecutable } })).toThrow(/RIGHTSIZE_LLAMA_BENCH=".*notes.txt" is not an executable file/);
+    expect(() => findLlamaBench({ env: { RIGHTSIZE_LLAMA_BENCH: notExecutable } })).toThrow(
+      /RIGHTSIZE_LLAMA_BENCH=".*notes.txt" is not an executable file/,
+    );
     expect(() => findLlamaBench({ explicit: '/no/such/llama-bench' })).toThrow(/not an executable llama-bench/);
   });
 
   it('asks for the same test, threads and GPU layers as our run, one test per run', () => {
-    expect(llamaBenchArgs(request, 'pp')).toEqual(['-m', '/models/x.gguf', '-p', '512', '-n', '0', '-r', '3', '-t', '2', '-ngl', '0', '-o', 'json']);
-    expect(llamaBenchArgs(request, 'tg')).toEqual(['-m', '/models/x.gguf', '-p', '0', '-n', '128', '-r', '3', '-t', '1', '-ngl', '0', '-o', 'json']);
+    expect(llamaBenchArgs(request, 'pp')).toEqual([
+      '-m',
+      '/models/x.gguf',
+      '-p',
+      '512',
+      '-n',
+      '0',
+      '-r',
+      '3',
+      '-t',
+      '2',
+      '-ngl',
+      '0',
+      '-o',
+      'json',
+    ]);
+    expect(llamaBenchArgs(request, 'tg')).toEqual([
+      '-m',
+      '/models/x.gguf',
+      '-p',
+      '0',
+      '-n',
+      '128',
+      '-r',
+      '3',
+      '-t',
+      '1',
+      '-ngl',
+      '0',
+      '-o',
+      'json',
+    ]);
   });
 });
 
@@ -88,9 +131,14 @@ describe('comparing with llama-bench', () => {
     expect(slow?.tgRatio).toBeCloseTo(0.8);
     expect(slow?.gaps.join(' ')).toMatch(/Generation is 20% slower than llama-bench, 5\.00 ms more per token: .*worker threads afresh/);
     expect(compareWithLlamaBench(record(80, 50))?.gaps.join(' ')).toMatch(/Prompt processing is 20% slower/);
-    expect(compareWithLlamaBench({ ...record(1, 1), llamaBench: { binary: 'x', version: null, pp: null, tg: null, error: 'boom' } })).toBeNull();
+    expect(
+      compareWithLlamaBench({ ...record(1, 1), llamaBench: { binary: 'x', version: null, pp: null, tg: null, error: 'boom' } }),
+    ).toBeNull();
     // A prompt test that crashed: the generation ratio still stands, and the failure is said.
-    const partial = compareWithLlamaBench({ ...record(100, 50), llamaBench: { binary: 'x', version: null, pp: null, tg: stat(50, 1), error: 'pp: llama-bench exited with SIGILL' } });
+    const partial = compareWithLlamaBench({
+      ...record(100, 50),
+      llamaBench: { binary: 'x', version: null, pp: null, tg: stat(50, 1), error: 'pp: llama-bench exited with SIGILL' },
+    });
     expect(partial).toMatchObject({ ppRatio: null, tgRatio: 1 });
     expect(partial?.gaps.join(' ')).toMatch(/no figure for part of the run: pp: llama-bench exited with SIGILL/);
   });

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EVENT_CHANNEL, HOST_API_METHODS, ipcChannel, type HostEvent } from '../../src/shared/api';
-import { APP_NAME, builtPaths, startMainApp, type BrowserWindowLike, type BrowserWindowOptions, type ElectronLike, type MainAppOptions } from '../../src/main/app';
+import {
+  APP_NAME,
+  builtPaths,
+  startMainApp,
+  type BrowserWindowLike,
+  type BrowserWindowOptions,
+  type ElectronLike,
+  type MainAppOptions,
+} from '../../src/main/app';
 import { forwardHostEvents, makeSenderCheck, registerHostApi, type IpcEventLike } from '../../src/main/ipc';
 import { CONTENT_SECURITY_POLICY as APP_CSP } from '../../src/shared/csp';
 import { lockDownWebContents, secureSession, secureWebPreferences } from '../../src/main/security';
@@ -20,7 +28,12 @@ describe('Electron main wiring', () => {
   });
 
   it('adds a strict CSP to every response and denies permissions', () => {
-    let listener: ((d: { responseHeaders?: Record<string, string[] | string> }, cb: (r: { responseHeaders: Record<string, string[] | string> }) => void) => void) | null = null;
+    let listener:
+      | ((
+          d: { responseHeaders?: Record<string, string[] | string> },
+          cb: (r: { responseHeaders: Record<string, string[] | string> }) => void,
+        ) => void)
+      | null = null;
     let permission: ((wc: unknown, p: string, cb: (granted: boolean) => void) => void) | null = null;
     secureSession({
       webRequest: { onHeadersReceived: (l) => (listener = l) },
@@ -72,7 +85,9 @@ describe('Electron main wiring', () => {
     const ok = (await getReport(ours, { contextTokens: 4096 })) as { ok: { settings: unknown } };
     expect(ok.ok.settings).toEqual({ contextTokens: 4096, kvType: 'f16' });
     for (const event of [otherWindow, otherPage]) {
-      expect(await getReport(event, { contextTokens: 4096 })).toEqual({ error: { message: 'IPC refused: unknown sender.', code: 'untrusted-sender' } });
+      expect(await getReport(event, { contextTokens: 4096 })).toEqual({
+        error: { message: 'IPC refused: unknown sender.', code: 'untrusted-sender' },
+      });
     }
     const bad = (await getReport(ours, { contextTokens: -1 })) as { error: { code: string } };
     expect(bad.error.code).toBe('invalid-input');
@@ -80,12 +95,15 @@ describe('Electron main wiring', () => {
     expect(extra.error.code).toBe('invalid-input');
   });
 
-  it('pushes the service\'s events to the window on one channel, and stops when the window is gone', () => {
+  it("pushes the service's events to the window on one channel, and stops when the window is gone", () => {
     const listeners = new Set<(e: HostEvent) => void>();
     const service = { onEvent: (l: (e: HostEvent) => void) => (listeners.add(l), () => listeners.delete(l)) };
     const sent: Array<[string, unknown]> = [];
     let destroyed = false;
-    const stop = forwardHostEvents(service, () => ({ isDestroyed: () => destroyed, send: (channel, payload) => sent.push([channel, payload]) }));
+    const stop = forwardHostEvents(service, () => ({
+      isDestroyed: () => destroyed,
+      send: (channel, payload) => sent.push([channel, payload]),
+    }));
     const event: HostEvent = { type: 'hardware', phase: 'refreshed', message: 'node-llama-cpp answered' };
     listeners.forEach((l) => l(event));
     expect(sent).toEqual([[EVENT_CHANNEL, event]]);
@@ -123,7 +141,12 @@ function fakeElectron(options: { otherInstanceRuns?: boolean } = {}) {
   const ipcHandlers = new Map<string, IpcHandler>();
   const windows: FakeWindow[] = [];
   const defaultSession: {
-    headersListener: ((d: { responseHeaders?: Record<string, string[] | string> }, cb: (r: { responseHeaders: Record<string, string[] | string> }) => void) => void) | null;
+    headersListener:
+      | ((
+          d: { responseHeaders?: Record<string, string[] | string> },
+          cb: (r: { responseHeaders: Record<string, string[] | string> }) => void,
+        ) => void)
+      | null;
     permissionHandler: ((wc: unknown, permission: string, cb: (granted: boolean) => void) => void) | null;
   } = { headersListener: null, permissionHandler: null };
   const openedExternally: string[] = [];
@@ -214,8 +237,17 @@ async function startWithFakes(options: { env?: NodeJS.ProcessEnv; otherInstanceR
   const started = await startMainApp(fake.electron, appOptions);
   const window = fake.windows[0];
   const fromOurPage: IpcEventLike = { sender: { id: window?.contents.id ?? -1 }, senderFrame: { url: PAGE_URL } };
-  const invoke = (method: string, input: unknown, event: IpcEventLike = fromOurPage) => fake.ipcHandlers.get(ipcChannel(method as never))!(event, input);
-  return { ...fake, started, window, serviceOptions: serviceOptions as ServiceOptions | null, service: created as Service | null, fromOurPage, invoke };
+  const invoke = (method: string, input: unknown, event: IpcEventLike = fromOurPage) =>
+    fake.ipcHandlers.get(ipcChannel(method as never))!(event, input);
+  return {
+    ...fake,
+    started,
+    window,
+    serviceOptions: serviceOptions as ServiceOptions | null,
+    service: created as Service | null,
+    fromOurPage,
+    invoke,
+  };
 }
 
 describe('Electron main process (startMainApp over a fake electron)', () => {
@@ -247,7 +279,12 @@ describe('Electron main process (startMainApp over a fake electron)', () => {
     const { preloadPath, rendererIndex } = builtPaths(MAIN_URL);
     expect(preloadPath.endsWith('.cjs')).toBe(true);
     expect(window!.options.webPreferences).toEqual(secureWebPreferences(preloadPath));
-    expect(window!.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
+    expect(window!.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    });
     expect(window!.loaded).toBe(pathToFileURL(rendererIndex).href);
     expect(window!.shown).toBe(false);
     window!.listeners.get('ready-to-show')!();
@@ -319,7 +356,9 @@ describe('Electron main process (startMainApp over a fake electron)', () => {
     mkdirSync(folder);
     const notes = join(dir, 'notes.txt');
     writeFileSync(notes, 'shopping list');
-    const reply = (await invoke('getReport', { files: [folder, notes] })) as { ok: { fileProblems: Array<{ path: string; message: string }> } };
+    const reply = (await invoke('getReport', { files: [folder, notes] })) as {
+      ok: { fileProblems: Array<{ path: string; message: string }> };
+    };
     const messages = Object.fromEntries(reply.ok.fileProblems.map((p) => [p.path, p.message]));
     expect(messages[folder]).toMatch(/is a folder, not a file: pick the \.gguf file inside it/);
     expect(messages[notes]).toMatch(/^not a GGUF file .*pick a \.gguf model file/);
@@ -327,7 +366,9 @@ describe('Electron main process (startMainApp over a fake electron)', () => {
 
   it('stops a running measurement (its llama child process) when the app quits', async () => {
     const { invoke, emitApp } = await startWithFakes();
-    const started = (await invoke('startMeasure', { path: STORIES, contextTokens: 512, gpuLayers: 0, threads: 1 })) as { ok: { runId: string; state: string } };
+    const started = (await invoke('startMeasure', { path: STORIES, contextTokens: 512, gpuLayers: 0, threads: 1 })) as {
+      ok: { runId: string; state: string };
+    };
     expect(started.ok.state).toBe('running');
     emitApp('before-quit');
     const state = async () => ((await invoke('getRun', { runId: started.ok.runId })) as { ok: { state: string } }).ok.state;

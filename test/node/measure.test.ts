@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MeasureError, measureModel, runWorker, workerCommand, workerEnv, workerPath, type WorkerRuntime } from '../../src/node/llama/measure';
+import {
+  MeasureError,
+  measureModel,
+  runWorker,
+  workerCommand,
+  workerEnv,
+  workerPath,
+  type WorkerRuntime,
+} from '../../src/node/llama/measure';
 import { parseBufferLine } from '../../src/node/llama/protocol';
 import { MiB } from '../../src/shared/units';
 
@@ -12,9 +20,16 @@ const STORIES = new URL('../../../shared/models/stories260K.gguf', import.meta.u
 
 describe('llama.cpp buffer lines', () => {
   it('parses the four kinds llama.cpp logs', () => {
-    expect(parseBufferLine('load_tensors:   CPU_Mapped model buffer size =  4685.30 MiB')).toEqual({ device: 'CPU_Mapped', kind: 'model', bytes: Math.round(4685.3 * MiB) });
+    expect(parseBufferLine('load_tensors:   CPU_Mapped model buffer size =  4685.30 MiB')).toEqual({
+      device: 'CPU_Mapped',
+      kind: 'model',
+      bytes: Math.round(4685.3 * MiB),
+    });
     expect(parseBufferLine('llama_kv_cache:        CPU KV buffer size =     0.31 MiB')?.kind).toBe('kv');
-    expect(parseBufferLine('sched_reserve:      CUDA0 compute buffer size =   258.50 MiB')).toMatchObject({ device: 'CUDA0', kind: 'compute' });
+    expect(parseBufferLine('sched_reserve:      CUDA0 compute buffer size =   258.50 MiB')).toMatchObject({
+      device: 'CUDA0',
+      kind: 'compute',
+    });
     expect(parseBufferLine('llama_context:        CPU  output buffer size =     0.49 MiB')?.kind).toBe('output');
     expect(parseBufferLine('unrelated line')).toBeNull();
   });
@@ -37,7 +52,9 @@ describe('measure in a child process', () => {
     const fake = join(dir, 'fake.gguf');
     writeFileSync(fake, 'GGUF this is not a model');
     const started = Date.now();
-    await expect(measureModel({ modelPath: fake, contextTokens: 512, kvType: 'f16', gpuLayers: 0, gpu: false, threads: 1 })).rejects.toBeInstanceOf(MeasureError);
+    await expect(
+      measureModel({ modelPath: fake, contextTokens: 512, kvType: 'f16', gpuLayers: 0, gpu: false, threads: 1 }),
+    ).rejects.toBeInstanceOf(MeasureError);
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
@@ -49,7 +66,11 @@ describe('measure in a child process', () => {
 });
 
 describe('the llama worker inside the Electron app', () => {
-  const electronRuntime = (execPath: string): WorkerRuntime => ({ execPath, electronVersion: '41.7.1', env: { PATH: process.env.PATH ?? '' } });
+  const electronRuntime = (execPath: string): WorkerRuntime => ({
+    execPath,
+    electronVersion: '41.7.1',
+    env: { PATH: process.env.PATH ?? '' },
+  });
 
   it('runs the Electron binary as Node (ELECTRON_RUN_AS_NODE=1), with one libuv thread as everywhere', () => {
     const inApp = workerCommand('/app/out/main/llama-worker.js', { kind: 'measure' }, electronRuntime('/opt/rightsize/rightsize'));
@@ -63,24 +84,30 @@ describe('the llama worker inside the Electron app', () => {
 
   // A stand-in for the Electron binary: without ELECTRON_RUN_AS_NODE it would open the app again.
   // A shell script, so not on Windows.
-  it.skipIf(process.platform === 'win32')('measures through an Electron-like binary only with ELECTRON_RUN_AS_NODE set', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rightsize-fake-electron-'));
-    const fakeElectron = join(dir, 'rightsize');
-    writeFileSync(
-      fakeElectron,
-      `#!/bin/sh\nif [ "$ELECTRON_RUN_AS_NODE" != 1 ]; then echo "fake Electron: opening a second rightsize window" >&2; exit 7; fi\nexec "${process.execPath}" "$@"\n`,
-    );
-    chmodSync(fakeElectron, 0o755);
-    const payload = { kind: 'measure', modelPath: STORIES, contextTokens: 512, kvType: 'f16', gpuLayers: 0, gpu: false, threads: 1 };
-    const answer = (await runWorker(payload, 'loading stories260K', { timeoutMs: 60_000, runtime: electronRuntime(fakeElectron) })) as { buffers: unknown[] };
-    expect(answer.buffers.length).toBeGreaterThan(0);
+  it.skipIf(process.platform === 'win32')(
+    'measures through an Electron-like binary only with ELECTRON_RUN_AS_NODE set',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'rightsize-fake-electron-'));
+      const fakeElectron = join(dir, 'rightsize');
+      writeFileSync(
+        fakeElectron,
+        `#!/bin/sh\nif [ "$ELECTRON_RUN_AS_NODE" != 1 ]; then echo "fake Electron: opening a second rightsize window" >&2; exit 7; fi\nexec "${process.execPath}" "$@"\n`,
+      );
+      chmodSync(fakeElectron, 0o755);
+      const payload = { kind: 'measure', modelPath: STORIES, contextTokens: 512, kvType: 'f16', gpuLayers: 0, gpu: false, threads: 1 };
+      const answer = (await runWorker(payload, 'loading stories260K', { timeoutMs: 60_000, runtime: electronRuntime(fakeElectron) })) as {
+        buffers: unknown[];
+      };
+      expect(answer.buffers.length).toBeGreaterThan(0);
 
-    const withoutRunAsNode: WorkerRuntime = { ...electronRuntime(fakeElectron), electronVersion: undefined };
-    await expect(runWorker(payload, 'loading stories260K', { timeoutMs: 60_000, runtime: withoutRunAsNode })).rejects.toMatchObject({
-      code: 'crashed',
-      message: expect.stringContaining('opening a second rightsize window'),
-    });
-  }, 60_000);
+      const withoutRunAsNode: WorkerRuntime = { ...electronRuntime(fakeElectron), electronVersion: undefined };
+      await expect(runWorker(payload, 'loading stories260K', { timeoutMs: 60_000, runtime: withoutRunAsNode })).rejects.toMatchObject({
+        code: 'crashed',
+        message: expect.stringContaining('opening a second rightsize window'),
+      });
+    },
+    60_000,
+  );
 
   it('runs the worker from inside app.asar, not from app.asar.unpacked, where its imports would not resolve', () => {
     const resources = mkdtempSync(join(tmpdir(), 'rightsize-packaged-'));

@@ -20,14 +20,23 @@ interface BuilderConfig {
 
 const require = createRequire(import.meta.url);
 const config = require('../../electron-builder.cjs') as BuilderConfig;
-const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; productName?: string; main: string };
+const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  name: string;
+  productName?: string;
+  main: string;
+};
 const targets = (target: string | string[]): string[] => (Array.isArray(target) ? target : [target]);
 
 /** A minimal glob match for electron-builder's patterns (`**` any depth, `*` one segment). */
 function matches(pattern: string, path: string): boolean {
   const regex = pattern
     .split('**')
-    .map((part) => part.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*'))
+    .map((part) =>
+      part
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*'),
+    )
     .join('.*');
   return new RegExp(`^${regex}$`).test(path);
 }
@@ -46,8 +55,15 @@ describe('installers (electron-builder.cjs)', () => {
   });
 
   it("unpacks node-llama-cpp and its platform packages from the archive: the OS loads llama.cpp's libraries from there", () => {
-    for (const file of ['node_modules/node-llama-cpp/dist/index.js', 'node_modules/@node-llama-cpp/linux-x64-cuda/bins/linux-x64-cuda/llama-addon.node', 'node_modules/@node-llama-cpp/mac-arm64-metal/bins/mac-arm64-metal/libggml-metal.dylib']) {
-      expect(config.asarUnpack.some((pattern) => matches(pattern, file)), file).toBe(true);
+    for (const file of [
+      'node_modules/node-llama-cpp/dist/index.js',
+      'node_modules/@node-llama-cpp/linux-x64-cuda/bins/linux-x64-cuda/llama-addon.node',
+      'node_modules/@node-llama-cpp/mac-arm64-metal/bins/mac-arm64-metal/libggml-metal.dylib',
+    ]) {
+      expect(
+        config.asarUnpack.some((pattern) => matches(pattern, file)),
+        file,
+      ).toBe(true);
     }
   });
 
@@ -84,7 +100,11 @@ describe("Electron's userData and the CLI's data folder are one folder", () => {
     { platform: 'linux', env: {}, folder: join(homedir(), '.config', 'rightsize') },
     { platform: 'linux', env: { XDG_CONFIG_HOME: '/xdg/config' }, folder: join('/xdg/config', 'rightsize') },
     { platform: 'darwin', env: {}, folder: join(homedir(), 'Library', 'Application Support', 'rightsize') },
-    { platform: 'win32', env: { APPDATA: 'C:\\Users\\ada\\AppData\\Roaming' }, folder: join('C:\\Users\\ada\\AppData\\Roaming', 'rightsize') },
+    {
+      platform: 'win32',
+      env: { APPDATA: 'C:\\Users\\ada\\AppData\\Roaming' },
+      folder: join('C:\\Users\\ada\\AppData\\Roaming', 'rightsize'),
+    },
   ];
   for (const { platform, env, folder } of cases) {
     it(`${platform}${Object.keys(env).length ? ` with ${Object.keys(env).join(', ')}` : ''}: ${folder}`, () => {

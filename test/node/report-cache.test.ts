@@ -61,7 +61,10 @@ function makeService() {
 describe('the report cache', () => {
   it('serves the same request from one build, and a different one from its own', async () => {
     const { service } = makeService();
-    const [first, concurrent] = await Promise.all([service.call('getReport', {}), service.call('getReport', { kvType: 'f16', contextTokens: 8192 })]);
+    const [first, concurrent] = await Promise.all([
+      service.call('getReport', {}),
+      service.call('getReport', { kvType: 'f16', contextTokens: 8192 }),
+    ]);
     expect(concurrent.generatedAt).toBe(first.generatedAt);
     const again = await service.call('getReport', {});
     expect(again.generatedAt).toBe(first.generatedAt);
@@ -103,7 +106,10 @@ describe('the report cache', () => {
     const found = join(scratch, 'found.gguf');
     copyFileSync(TINY_MODEL, found);
     expect((await service.call('getReport', {})).rows.some((row) => row.filePath === found)).toBe(false);
-    setModels({ models: [{ path: found, displayName: 'found', source: 'folder', bytes: 1, modifiedAt: '2026-12-02T08:00:00.000Z' }], searched: [] });
+    setModels({
+      models: [{ path: found, displayName: 'found', source: 'folder', bytes: 1, modifiedAt: '2026-12-02T08:00:00.000Z' }],
+      searched: [],
+    });
     await service.call('listModels', { refresh: true });
     expect((await service.call('getReport', {})).rows.some((row) => row.filePath === found)).toBe(true);
   });

@@ -19,10 +19,19 @@ beforeAll(async () => {
 });
 afterAll(() => host.close());
 
-function call(path: string, options: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function call(
+  path: string,
+  options: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: host.port, path, method: options.method ?? 'POST', headers: { Host: `127.0.0.1:${host.port}`, ...options.headers } },
+      {
+        host: '127.0.0.1',
+        port: host.port,
+        path,
+        method: options.method ?? 'POST',
+        headers: { Host: `127.0.0.1:${host.port}`, ...options.headers },
+      },
       (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
@@ -86,12 +95,15 @@ describe('web host', () => {
     expect((await call('/', { method: 'GET' })).status).toBe(200);
   });
 
-  it('pushes the service\'s events as Server-Sent Events to a caller with the token', async () => {
+  it("pushes the service's events as Server-Sent Events to a caller with the token", async () => {
     expect((await call('/api/events', { method: 'GET' })).status).toBe(401);
     expect((await call('/api/events', { method: 'POST', headers: auth() })).status).toBe(405);
     const events: string[] = [];
     const stream = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: host.port, path: '/api/events', method: 'GET', headers: { Host: `127.0.0.1:${host.port}`, ...auth() } }, resolve);
+      const req = request(
+        { host: '127.0.0.1', port: host.port, path: '/api/events', method: 'GET', headers: { Host: `127.0.0.1:${host.port}`, ...auth() } },
+        resolve,
+      );
       req.on('error', reject);
       req.end();
     });

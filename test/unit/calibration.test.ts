@@ -35,7 +35,14 @@ const TRUE = {
 /** A probe file's facts as the adapter finds them: every matrix in the file's type, norms in F32. */
 function factsOf(file: ProbeFile): ProbeFileFacts {
   const tensors = listTensors(file.shape);
-  return probeFileFacts(file.shape, layoutWeightsWithTypes(file.shape, tensors, tensors.map((t) => (t.dims.length >= 2 ? file.type : 'F32'))));
+  return probeFileFacts(
+    file.shape,
+    layoutWeightsWithTypes(
+      file.shape,
+      tensors,
+      tensors.map((t) => (t.dims.length >= 2 ? file.type : 'F32')),
+    ),
+  );
 }
 
 /** Seconds per token this machine takes on a file, generating and in a prompt. */
@@ -131,7 +138,8 @@ describe('the probe plan', () => {
   });
 
   it('sizes the RAM file past the last-level cache, within 500 MB to 2 GB', () => {
-    const ramBytes = (cacheBytes: number): number => factsOf(planProbeFiles(cacheBytes).find((f) => f.role === 'ram') as ProbeFile).layerReadBytes;
+    const ramBytes = (cacheBytes: number): number =>
+      factsOf(planProbeFiles(cacheBytes).find((f) => f.role === 'ram') as ProbeFile).layerReadBytes;
     expect(ramBytes(0)).toBeGreaterThanOrEqual(500e6);
     expect(ramBytes(480 * MiB)).toBeGreaterThan(1.1 * 480 * MiB);
     expect(ramBytes(64 * 1024 * MiB)).toBeLessThan(2e9 + 130e6);
@@ -152,7 +160,7 @@ describe('the probe plan', () => {
 });
 
 describe('calibrateFromProbe', () => {
-  it('recovers the fixed costs, each type\'s read rate, FLOP rate and costs per row, RAM speed and re-reads', () => {
+  it("recovers the fixed costs, each type's read rate, FLOP rate and costs per row, RAM speed and re-reads", () => {
     const figures = calibrateFromProbe(measure());
     within(figures.tgSecondsPerToken, TRUE.secondsPerToken, 1e-9);
     within(figures.tgSecondsPerLayer, TRUE.secondsPerLayer, 1e-9);
@@ -181,7 +189,7 @@ describe('calibrateFromProbe', () => {
     within(calibrateFromProbe(reversed).tgSecondsPerLayer, TRUE.secondsPerLayer, 1e-9);
   });
 
-  it('without the lender of a borrowed cost per row, the borrower\'s time is all bytes', () => {
+  it("without the lender of a borrowed cost per row, the borrower's time is all bytes", () => {
     const lender = indexOf('narrow', 'Q4_K');
     const figures = calibrateFromProbe(measure().filter((_m, i) => i !== lender));
     expect(figures.tgSecondsPerRowByType.Q6_K).toBe(0);
@@ -222,7 +230,10 @@ describe('calibrateFromProbe', () => {
     const stalled = calibrateFromProbe(measure((i) => (i === manyLayers ? 50 : 1)));
     const narrow = PLAN.filter((f) => f.role === 'narrow').map((f) => {
       const i = PLAN.indexOf(f);
-      return (trueSeconds(f, FACTS[i] as ProbeFileFacts).tg - trueSeconds(PLAN[fewLayers] as ProbeFile, FACTS[fewLayers] as ProbeFileFacts).tg) / f.shape.layers;
+      return (
+        (trueSeconds(f, FACTS[i] as ProbeFileFacts).tg - trueSeconds(PLAN[fewLayers] as ProbeFile, FACTS[fewLayers] as ProbeFileFacts).tg) /
+        f.shape.layers
+      );
     });
     within(stalled.tgSecondsPerLayer, Math.min(...narrow), 1e-9);
     expectSane(stalled);
@@ -249,7 +260,9 @@ describe('calibrateFromProbe', () => {
   it('survives two shapes that cannot be told apart', () => {
     const wide = indexOf('wide', 'F16');
     const narrow = indexOf('narrow', 'F16');
-    const same = measure().map((m, i) => (i === narrow ? { ...m, facts: FACTS[wide] as ProbeFileFacts, tgTokPerSecSamples: measure()[wide]?.tgTokPerSecSamples ?? [] } : m));
+    const same = measure().map((m, i) =>
+      i === narrow ? { ...m, facts: FACTS[wide] as ProbeFileFacts, tgTokPerSecSamples: measure()[wide]?.tgTokPerSecSamples ?? [] } : m,
+    );
     const figures = calibrateFromProbe(same);
     expect(figures.tgSecondsPerRowByType.F16).toBe(0);
     expectSane(figures);
@@ -257,7 +270,9 @@ describe('calibrateFromProbe', () => {
 
   it('skips failed samples, and names the file when none is left', () => {
     const tg = indexOf('wide', 'Q5_0');
-    const withBad = measure().map((m, i) => (i === tg ? { ...m, tgTokPerSecSamples: [Number.NaN, 0, -3, Infinity, ...m.tgTokPerSecSamples] } : m));
+    const withBad = measure().map((m, i) =>
+      i === tg ? { ...m, tgTokPerSecSamples: [Number.NaN, 0, -3, Infinity, ...m.tgTokPerSecSamples] } : m,
+    );
     within(calibrateFromProbe(withBad).tgBytesPerSecByType.Q5_0 as number, TRUE.tgBytesPerSec.Q5_0, 1e-9);
 
     const noneLeft = measure().map((m, i) => (i === tg ? { ...m, tgTokPerSecSamples: [Number.NaN, 0] } : m));

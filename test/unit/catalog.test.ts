@@ -137,14 +137,20 @@ describe('resources/catalog/models.json', () => {
         const counted = countParameters(m);
         const published = m.publishedParamsB * 1e9;
         const ratio = counted / published;
-        expect(Math.abs(ratio - 1), `${m.id}: counted ${(counted / 1e9).toFixed(3)}B vs published ${m.publishedParamsB}B`).toBeLessThanOrEqual(0.03);
+        expect(
+          Math.abs(ratio - 1),
+          `${m.id}: counted ${(counted / 1e9).toFixed(3)}B vs published ${m.publishedParamsB}B`,
+        ).toBeLessThanOrEqual(0.03);
       });
     }
   });
 
   describe('active parameters of MoE models match the published active count within 5%', () => {
     it('covers every MoE entry', () => {
-      const moe = models.filter((m) => m.experts).map((m) => m.id).sort();
+      const moe = models
+        .filter((m) => m.experts)
+        .map((m) => m.id)
+        .sort();
       expect(moe).toEqual(Object.keys(PUBLISHED_ACTIVE_B).sort());
     });
     for (const [id, activeB] of Object.entries(PUBLISHED_ACTIVE_B)) {
@@ -155,7 +161,9 @@ describe('resources/catalog/models.json', () => {
         // and also the output matrix (which countActiveParameters already counts, once, when tied).
         const active = countActiveParameters(m) + (m.tiedEmbeddings ? 0 : m.hiddenSize * m.vocabSize);
         const ratio = active / (activeB * 1e9);
-        expect(Math.abs(ratio - 1), `${id}: counted ${(active / 1e9).toFixed(2)}B active vs published ${activeB}B`).toBeLessThanOrEqual(0.05);
+        expect(Math.abs(ratio - 1), `${id}: counted ${(active / 1e9).toFixed(2)}B active vs published ${activeB}B`).toBeLessThanOrEqual(
+          0.05,
+        );
         expect(countActiveParameters(m)).toBeLessThan(countParameters(m) / 2);
       });
     }

@@ -44,13 +44,25 @@ describe('weights follow llama.cpp per-tensor types', () => {
   });
 
   it('precisions order by size: F32 > F16 = BF16 > Q8_0 > Q6_K > Q5_K_M > Q4_K_M > Q3_K_M > Q2_K', () => {
-    const sizes = (['F32', 'F16', 'Q8_0', 'Q6_K', 'Q5_K_M', 'Q4_K_M', 'Q3_K_M', 'Q2_K'] as const).map((p) => layoutWeights(llama31_8b, p).totalBytes);
+    const sizes = (['F32', 'F16', 'Q8_0', 'Q6_K', 'Q5_K_M', 'Q4_K_M', 'Q3_K_M', 'Q2_K'] as const).map(
+      (p) => layoutWeights(llama31_8b, p).totalBytes,
+    );
     for (let i = 1; i < sizes.length; i++) expect(sizes[i]).toBeLessThan(sizes[i - 1] as number);
     expect(layoutWeights(llama31_8b, 'BF16').totalBytes).toBe(layoutWeights(llama31_8b, 'F16').totalBytes);
   });
 
   it('rows that do not divide into 256-blocks fall back as llama.cpp does', () => {
-    const small: ModelShape = { ...llama31_8b, hiddenSize: 576, ffnSize: 1536, heads: 9, kvHeads: 3, headDim: 64, vocabSize: 49152, layers: 30, tiedEmbeddings: true };
+    const small: ModelShape = {
+      ...llama31_8b,
+      hiddenSize: 576,
+      ffnSize: 1536,
+      heads: 9,
+      kvHeads: 3,
+      headDim: 64,
+      vocabSize: 49152,
+      layers: 30,
+      tiedEmbeddings: true,
+    };
     const types = assignTensorTypes(small, listTensors(small), 'Q4_K_M');
     expect(types.get('blk.1.attn_q.weight')).toBe('Q5_0');
     expect(types.get('token_embd.weight')).toBe('Q8_0');
@@ -131,7 +143,9 @@ describe('speed calibration', () => {
     expect(smallCpu.cpuReadBytesByType.Q5_0).toBeGreaterThan(0);
     const slowShare = estimateGenerationSpeed(smallCpu, { ...inputs, calibration }, { gpu: 0, total: 32 }).tokPerSec;
     const fastCalibration = { ...calibration, tgBytesPerSecByType: { ...calibration.tgBytesPerSecByType, Q5_0: 30e9 } };
-    expect(slowShare).toBeLessThan(estimateGenerationSpeed(smallCpu, { ...inputs, calibration: fastCalibration }, { gpu: 0, total: 32 }).tokPerSec);
+    expect(slowShare).toBeLessThan(
+      estimateGenerationSpeed(smallCpu, { ...inputs, calibration: fastCalibration }, { gpu: 0, total: 32 }).tokPerSec,
+    );
     // A type that pays per matrix row (F16 on x86) costs each of its rows on top of its bytes.
     const f16 = placeModel(buildMemoryModel(llama31_8b, 'F16', 4096, 'f16'), 0, 'cpu', { repackTypes: new Set() });
     const f16Calibration = { ...calibration, tgBytesPerSecByType: { F16: 40e9 }, tgSecondsPerRowByType: { F16: 50e-9 } };
@@ -142,16 +156,26 @@ describe('speed calibration', () => {
     // Weights larger than the last-level cache stream from RAM: the slower of the two bounds a token.
     const ramBound = { ...f16Calibration, tgMemoryBytesPerSec: 20e9, lastLevelCacheBytes: 32 * MiB };
     const ramEstimate = estimateGenerationSpeed(f16, { ...inputs, calibration: ramBound }, { gpu: 0, total: 32 });
-    expect(1 / ramEstimate.tokPerSec).toBeCloseTo(0.001 + 32 * 0.0001 + Math.max(f16.cpuReadBytesPerToken / 20e9, f16Bytes / 40e9 + f16.cpuRowsPerToken * 50e-9), 6);
+    expect(1 / ramEstimate.tokPerSec).toBeCloseTo(
+      0.001 + 32 * 0.0001 + Math.max(f16.cpuReadBytesPerToken / 20e9, f16Bytes / 40e9 + f16.cpuRowsPerToken * 50e-9),
+      6,
+    );
     expect(ramEstimate.source.detail).toMatch(/bound by RAM: .* GB per token, more than the 32 MiB cache/);
-    const cacheHeld = estimateGenerationSpeed(f16, { ...inputs, calibration: { ...ramBound, lastLevelCacheBytes: 64 * GiB } }, { gpu: 0, total: 32 });
+    const cacheHeld = estimateGenerationSpeed(
+      f16,
+      { ...inputs, calibration: { ...ramBound, lastLevelCacheBytes: 64 * GiB } },
+      { gpu: 0, total: 32 },
+    );
     expect(cacheHeld.source.detail).toMatch(/bound by compute/);
   });
 
-  it('solves a type\'s read speed and cost per row from two shapes, and ignores a negative row cost', async () => {
+  it("solves a type's read speed and cost per row from two shapes, and ignores a negative row cost", async () => {
     const { solveTwoShapes } = await import('../../src/core/calibration');
     const seconds = (amount: number, rows: number): number => amount / 40e9 + rows * 50e-9;
-    const fit = solveTwoShapes({ amount: 300e6, rows: 50e3, seconds: seconds(300e6, 50e3) }, { amount: 100e6, rows: 120e3, seconds: seconds(100e6, 120e3) });
+    const fit = solveTwoShapes(
+      { amount: 300e6, rows: 50e3, seconds: seconds(300e6, 50e3) },
+      { amount: 100e6, rows: 120e3, seconds: seconds(100e6, 120e3) },
+    );
     expect(1 / fit.perAmount).toBeCloseTo(40e9, -6);
     expect(fit.perRow).toBeCloseTo(50e-9, 12);
     // A narrow file that ran faster per byte than the wide one (it sat in cache): the wide one alone.

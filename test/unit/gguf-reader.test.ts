@@ -338,7 +338,11 @@ describe('parseGgufHeader rejects bad files with a reason', () => {
   });
 
   it('a string longer than the rest of the file', async () => {
-    const bytes = new GgufBytes().preamble(0, 1).u64(1n << 50n).raw(new Uint8Array(40)).bytes();
+    const bytes = new GgufBytes()
+      .preamble(0, 1)
+      .u64(1n << 50n)
+      .raw(new Uint8Array(40))
+      .bytes();
     const error = await failure(parse(bytes));
     expect(error.code).toBe('corrupt');
     expect(error.message).toMatch(/string of 1,125,899,906,842,624 bytes/);
@@ -354,7 +358,13 @@ describe('parseGgufHeader rejects bad files with a reason', () => {
   });
 
   it('an array count beyond the file', async () => {
-    const bytes = new GgufBytes().preamble(0, 1).str('k').u32(GgufValueType.ARRAY).u32(GgufValueType.UINT64).u64(1n << 29n).bytes();
+    const bytes = new GgufBytes()
+      .preamble(0, 1)
+      .str('k')
+      .u32(GgufValueType.ARRAY)
+      .u32(GgufValueType.UINT64)
+      .u64(1n << 29n)
+      .bytes();
     expect((await failure(parse(bytes))).code).toBe('corrupt');
   });
 
@@ -409,7 +419,14 @@ describe('parseGgufHeader rejects bad files with a reason', () => {
 
   it('a duplicate key', async () => {
     const error = await failure(
-      parse(buildGguf({ kv: [['a', GgufValueType.UINT8, 1], ['a', GgufValueType.UINT8, 2]] })),
+      parse(
+        buildGguf({
+          kv: [
+            ['a', GgufValueType.UINT8, 1],
+            ['a', GgufValueType.UINT8, 2],
+          ],
+        }),
+      ),
     );
     expect(error.code).toBe('corrupt');
     expect(error.message).toContain('"a" appears twice');
@@ -420,7 +437,16 @@ describe('parseGgufHeader rejects bad files with a reason', () => {
   });
 
   it('a duplicate tensor name', async () => {
-    const error = await failure(parse(buildGguf({ tensors: [{ name: 'w', dims: [1] }, { name: 'w', dims: [1] }] })));
+    const error = await failure(
+      parse(
+        buildGguf({
+          tensors: [
+            { name: 'w', dims: [1] },
+            { name: 'w', dims: [1] },
+          ],
+        }),
+      ),
+    );
     expect(error.code).toBe('corrupt');
     expect(error.message).toContain('two tensors named "w"');
   });
@@ -443,7 +469,14 @@ describe('parseGgufHeader rejects bad files with a reason', () => {
 
   it('a tensor offset out of order or beyond the file', async () => {
     const error = await failure(
-      parse(buildGguf({ tensors: [{ name: 'a', dims: [8] }, { name: 'b', dims: [8], offset: 1n << 40n }] })),
+      parse(
+        buildGguf({
+          tensors: [
+            { name: 'a', dims: [8] },
+            { name: 'b', dims: [8], offset: 1n << 40n },
+          ],
+        }),
+      ),
     );
     expect(error.code).toBe('corrupt');
     expect(error.message).toMatch(/"b" has its data at offset 1,099,511,627,776 but llama.cpp expects 32/);

@@ -6,22 +6,34 @@ import { CatalogSchema, ReportSchema, type Report, type ReportRow, type SpeedCal
 import { GiB } from '../../src/shared/units';
 import { appleM1, makeGpu, makeSnapshot, rtx4090 } from '../helpers/hardware';
 
-const catalog = CatalogSchema.parse(JSON.parse(readFileSync(new URL('../../resources/catalog/models.json', import.meta.url), 'utf8'))).models;
+const catalog = CatalogSchema.parse(
+  JSON.parse(readFileSync(new URL('../../resources/catalog/models.json', import.meta.url), 'utf8')),
+).models;
 const fitRank = (f: ReportRow['fit']): number => FIT_LEVELS.indexOf(f);
 const row = (report: Report, modelId: string, quant: string): ReportRow => {
   const r = report.rows.find((x) => x.modelId === modelId && x.quant === quant);
   if (!r) throw new Error(`no row ${modelId} ${quant}`);
   return r;
 };
-const report = (hw = makeSnapshot(), contextTokens = 8192, kvType: 'f16' | 'q8_0' | 'q4_0' = 'f16', calibration: SpeedCalibration | null = null): Report =>
-  buildReport(hw, catalog, { contextTokens, kvType, calibration }, { detectMs: 0, generatedAt: '2026-01-01T00:00:00.000Z' });
+const report = (
+  hw = makeSnapshot(),
+  contextTokens = 8192,
+  kvType: 'f16' | 'q8_0' | 'q4_0' = 'f16',
+  calibration: SpeedCalibration | null = null,
+): Report => buildReport(hw, catalog, { contextTokens, kvType, calibration }, { detectMs: 0, generatedAt: '2026-01-01T00:00:00.000Z' });
 
 describe('the report over the whole catalog', () => {
   const machines = {
     'no GPU, 32 GiB': makeSnapshot(),
     'RTX 4090, 64 GiB': makeSnapshot({ ramBytes: 64 * GiB, gpus: [rtx4090()] }),
     'Apple M1, 8 GiB': makeSnapshot({ ramBytes: 8 * GiB, gpus: [appleM1(8 * GiB)], arch: 'arm64' }),
-    '2 x GTX 1080 Ti, 16 GiB': makeSnapshot({ ramBytes: 16 * GiB, gpus: [makeGpu({ name: 'GTX 1080 Ti', vramBytes: 11 * GiB, memoryBandwidthBytesPerSec: 484e9 }), makeGpu({ name: 'GTX 1080 Ti', vramBytes: 11 * GiB, memoryBandwidthBytesPerSec: 484e9 })] }),
+    '2 x GTX 1080 Ti, 16 GiB': makeSnapshot({
+      ramBytes: 16 * GiB,
+      gpus: [
+        makeGpu({ name: 'GTX 1080 Ti', vramBytes: 11 * GiB, memoryBandwidthBytesPerSec: 484e9 }),
+        makeGpu({ name: 'GTX 1080 Ti', vramBytes: 11 * GiB, memoryBandwidthBytesPerSec: 484e9 }),
+      ],
+    }),
   };
   for (const [label, hw] of Object.entries(machines)) {
     it(`is valid and self-consistent on ${label}`, () => {
@@ -47,7 +59,9 @@ describe('the report over the whole catalog', () => {
       for (const model of catalog) {
         const order = ['F32', 'F16', 'Q8_0', 'Q6_K', 'Q5_K_M', 'Q4_K_M', 'Q3_K_M', 'Q2_K'];
         for (let i = 1; i < order.length; i++) {
-          expect(fitRank(row(r, model.id, order[i] as string).fit)).toBeLessThanOrEqual(fitRank(row(r, model.id, order[i - 1] as string).fit));
+          expect(fitRank(row(r, model.id, order[i] as string).fit)).toBeLessThanOrEqual(
+            fitRank(row(r, model.id, order[i - 1] as string).fit),
+          );
         }
       }
     });
@@ -169,8 +183,11 @@ describe('start small, scale up', () => {
     expect(start!.tokPerSec ?? 0).toBeGreaterThan(10);
   });
 
-  it('a step up keeps the start\'s placement when it can (all on the GPU rather than spilling to RAM)', () => {
-    const r = report(makeSnapshot({ ramBytes: 64 * GiB, gpus: [makeGpu({ name: 'GPU', vramBytes: 24 * GiB, memoryBandwidthBytesPerSec: 448e9 })] }), 131072);
+  it("a step up keeps the start's placement when it can (all on the GPU rather than spilling to RAM)", () => {
+    const r = report(
+      makeSnapshot({ ramBytes: 64 * GiB, gpus: [makeGpu({ name: 'GPU', vramBytes: 24 * GiB, memoryBandwidthBytesPerSec: 448e9 })] }),
+      131072,
+    );
     expect(r.recommendation.start?.fit).toBe('gpu');
     expect(r.recommendation.scaleUp?.fit).toBe('gpu');
   });

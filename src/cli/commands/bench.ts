@@ -22,14 +22,19 @@ export const benchCommand = defineCommand({
     timeout: { type: 'string', value: 'S', help: `Time limit in seconds (default ${BENCH_TIMEOUT_SECONDS}).` },
     price: { type: 'string', value: 'PER_KWH', help: 'Electricity price per kWh, for cost per million tokens (GPU runs).' },
     'no-save': { type: 'boolean', help: 'Do not add the result to history.' },
-    'llama-bench': { type: 'boolean', help: "Also run llama.cpp's llama-bench (PATH or RIGHTSIZE_LLAMA_BENCH) on the same file and threads." },
+    'llama-bench': {
+      type: 'boolean',
+      help: "Also run llama.cpp's llama-bench (PATH or RIGHTSIZE_LLAMA_BENCH) on the same file and threads.",
+    },
     'llama-bench-bin': { type: 'string', value: 'PATH', help: 'The llama-bench to run (implies --llama-bench).' },
   },
   async run({ values, positionals, io, service: makeService }) {
-    if (positionals.length !== 1) throw new UsageError('bench needs one model: a .gguf path or a name from `rightsize models` (e.g. llama3.1:8b).');
+    if (positionals.length !== 1)
+      throw new UsageError('bench needs one model: a .gguf path or a name from `rightsize models` (e.g. llama3.1:8b).');
     const output = values.o ?? 'md';
     if (!['md', 'csv', 'json'].includes(output)) throw new UsageError(`-o "${output}" must be md, csv or json.`);
-    const threads = values.threads === undefined || values.threads === 'auto' ? 'auto' : parseInteger('--threads', values.threads, 1, 1, 512);
+    const threads =
+      values.threads === undefined || values.threads === 'auto' ? 'auto' : parseInteger('--threads', values.threads, 1, 1, 512);
     const price = values.price === undefined ? null : Number(values.price);
     if (price !== null && !(price >= 0)) throw new UsageError(`--price "${values.price}" must be a price per kWh, e.g. 0.30.`);
     const binary = values['llama-bench-bin'];
@@ -48,7 +53,8 @@ export const benchCommand = defineCommand({
         timeoutSeconds: parseInteger('--timeout', values.timeout, BENCH_TIMEOUT_SECONDS, 1, 86_400),
       }),
     );
-    if (run.state !== 'done' || !run.record) throw new UserFacingError(`${runFailure(run, 'benchmark')} Nothing was saved to history.`, run.state);
+    if (run.state !== 'done' || !run.record)
+      throw new UserFacingError(`${runFailure(run, 'benchmark')} Nothing was saved to history.`, run.state);
     if (run.error) io.stderr(`! ${run.error}\n`);
     const r = run.record;
     const { formatBenchCsv, formatBenchMarkdown } = await import('../format/bench');

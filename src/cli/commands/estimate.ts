@@ -2,14 +2,24 @@
 import { DEFAULT_PRECISION } from '../../shared/defaults';
 import { PRECISIONS } from '../../shared/precision';
 import { defineCommand, UsageError, useColor } from '../command';
-import { COLOR_OPTIONS, CONTEXT_OPTIONS, GPU_LAYERS_OPTION, JSON_OPTION, parseContext, parseGpuLayers, parseKv, parseWhatIf, REFRESH_OPTION, WHAT_IF_OPTIONS } from '../args';
+import {
+  COLOR_OPTIONS,
+  CONTEXT_OPTIONS,
+  GPU_LAYERS_OPTION,
+  JSON_OPTION,
+  parseContext,
+  parseGpuLayers,
+  parseKv,
+  parseWhatIf,
+  REFRESH_OPTION,
+  WHAT_IF_OPTIONS,
+} from '../args';
 
 export const estimateCommand = defineCommand({
   name: 'estimate',
   summary: 'Memory per device (weights, repacked copy, KV, compute, output, overhead) and speed for one model.',
   args: '<file.gguf | catalog-id | model name>',
-  description:
-    `A GGUF file is sized from its real tensors; a catalog id at --quant (default ${DEFAULT_PRECISION}); a name from\n\`rightsize models\` (e.g. llama3.1:8b) by its file. --gpu-layers auto finds the most layers that fit the\ndetected (or what-if) VRAM.`,
+  description: `A GGUF file is sized from its real tensors; a catalog id at --quant (default ${DEFAULT_PRECISION}); a name from\n\`rightsize models\` (e.g. llama3.1:8b) by its file. --gpu-layers auto finds the most layers that fit the\ndetected (or what-if) VRAM.`,
   options: {
     ...JSON_OPTION,
     quant: { type: 'string', value: 'Q', help: `Precision of a catalog model: ${PRECISIONS.join(', ')}.` },
@@ -20,7 +30,10 @@ export const estimateCommand = defineCommand({
     ...COLOR_OPTIONS,
   },
   async run({ values, positionals, io, service: makeService }) {
-    if (positionals.length !== 1) throw new UsageError('estimate needs one model: a .gguf file or a catalog id, e.g. `rightsize estimate llama-3.1-8b --quant Q4_K_M`.');
+    if (positionals.length !== 1)
+      throw new UsageError(
+        'estimate needs one model: a .gguf file or a catalog id, e.g. `rightsize estimate llama-3.1-8b --quant Q4_K_M`.',
+      );
     const whatIf = parseWhatIf(values);
     const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false });
     const result = await service.call('estimate', {
@@ -31,7 +44,11 @@ export const estimateCommand = defineCommand({
       gpuLayers: parseGpuLayers(values['gpu-layers']),
       ...(whatIf ? { whatIf } : {}),
     });
-    io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${(await import('../format/estimate')).formatEstimate(result, useColor(values, io))}\n`);
+    io.stdout(
+      values.json
+        ? `${JSON.stringify(result, null, 2)}\n`
+        : `${(await import('../format/estimate')).formatEstimate(result, useColor(values, io))}\n`,
+    );
     return 0;
   },
 });

@@ -9,7 +9,11 @@ export const historyCommand = defineCommand({
   async run({ values, io, service }) {
     const { records, problem } = await service({ backgroundRefresh: false }).call('listBenchHistory', {});
     if (problem) io.stderr(`! ${problem}\n`);
-    io.stdout(values.json ? `${JSON.stringify({ records, problem }, null, 2)}\n` : `${(await import('../format/history')).formatHistory(records, useColor(values, io))}\n`);
+    io.stdout(
+      values.json
+        ? `${JSON.stringify({ records, problem }, null, 2)}\n`
+        : `${(await import('../format/history')).formatHistory(records, useColor(values, io))}\n`,
+    );
     return 0;
   },
 });

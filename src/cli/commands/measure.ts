@@ -3,7 +3,16 @@
 import { UserFacingError } from '../../node/service';
 import { DEFAULT_MEASURE_CONTEXT_TOKENS, MEASURE_TIMEOUT_SECONDS } from '../../shared/defaults';
 import { defineCommand, UsageError, useColor } from '../command';
-import { COLOR_OPTIONS, CONTEXT_OPTIONS, GPU_LAYERS_OPTION, JSON_OPTION, parseContext, parseGpuLayers, parseInteger, parseKv } from '../args';
+import {
+  COLOR_OPTIONS,
+  CONTEXT_OPTIONS,
+  GPU_LAYERS_OPTION,
+  JSON_OPTION,
+  parseContext,
+  parseGpuLayers,
+  parseInteger,
+  parseKv,
+} from '../args';
 import { followRun, runFailure } from '../follow-run';
 
 export const measureCommand = defineCommand({
@@ -34,7 +43,11 @@ export const measureCommand = defineCommand({
     );
     if (run.state !== 'done' || !run.measurement) throw new UserFacingError(runFailure(run, 'measure'), run.state);
     const { measurement, estimate } = run.measurement;
-    io.stdout(values.json ? `${JSON.stringify({ measurement, estimate }, null, 2)}\n` : `${(await import('../format/estimate')).formatMeasurement(measurement, estimate, useColor(values, io))}\n`);
+    io.stdout(
+      values.json
+        ? `${JSON.stringify({ measurement, estimate }, null, 2)}\n`
+        : `${(await import('../format/estimate')).formatMeasurement(measurement, estimate, useColor(values, io))}\n`,
+    );
     return 0;
   },
 });

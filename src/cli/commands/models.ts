@@ -15,7 +15,11 @@ export const modelsCommand = defineCommand({
     const folders = values.folder ?? [];
     if (folders.some((f) => f.trim() === '')) throw new UsageError('--folder needs a folder path, e.g. --folder ~/models.');
     const result = await service({ backgroundRefresh: false }).call('listModels', { folders });
-    io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${(await import('../format/models')).formatModels(result, useColor(values, io))}\n`);
+    io.stdout(
+      values.json
+        ? `${JSON.stringify(result, null, 2)}\n`
+        : `${(await import('../format/models')).formatModels(result, useColor(values, io))}\n`,
+    );
     return 0;
   },
 });

@@ -6,14 +6,19 @@ import { followRun, runFailure } from '../follow-run';
 
 export const probeCommand = defineCommand({
   name: 'probe',
-  summary: "About ten seconds of real generation on generated models: calibrates every CPU speed estimate.",
-  description: "Measures this machine's read speed and matrix throughput per tensor type, fixed costs per token and\nlayer, and RAM speed. Saved for this machine; every later report uses it (marked calibrated).",
+  summary: 'About ten seconds of real generation on generated models: calibrates every CPU speed estimate.',
+  description:
+    "Measures this machine's read speed and matrix throughput per tensor type, fixed costs per token and\nlayer, and RAM speed. Saved for this machine; every later report uses it (marked calibrated).",
   options: { ...JSON_OPTION },
   async run({ values, io, service: makeService }) {
     const service = makeService({ backgroundRefresh: false });
     const run = await followRun(service, io, () => service.call('startProbe', {}));
     if (run.state !== 'done' || !run.calibration) throw new UserFacingError(runFailure(run, 'probe'), run.state);
-    io.stdout(values.json ? `${JSON.stringify(run.calibration, null, 2)}\n` : `${(await import('../format/probe')).formatCalibration(run.calibration)}\n`);
+    io.stdout(
+      values.json
+        ? `${JSON.stringify(run.calibration, null, 2)}\n`
+        : `${(await import('../format/probe')).formatCalibration(run.calibration)}\n`,
+    );
     return 0;
   },
 });

@@ -19,7 +19,11 @@ export const reportCommand = defineCommand({
     const report = await service.call('getReport', { contextTokens, kvType, ...(whatIf ? { whatIf } : {}) });
     const llama = report.hardware.sources.find((x) => x.id === 'node-llama-cpp');
     if (llama?.status === 'skipped') refreshCacheInBackground(io.env ?? process.env);
-    io.stdout(values.json ? `${JSON.stringify(ReportSchema.parse(report), null, 2)}\n` : `${(await import('../format/report')).formatReport(report, useColor(values, io))}\n`);
+    io.stdout(
+      values.json
+        ? `${JSON.stringify(ReportSchema.parse(report), null, 2)}\n`
+        : `${(await import('../format/report')).formatReport(report, useColor(values, io))}\n`,
+    );
     return 0;
   },
 });
@@ -42,7 +46,7 @@ function refreshCacheInBackground(env: NodeJS.ProcessEnv): void {
 /** The detached child of `refreshCacheInBackground`. */
 export const refreshCacheCommand = defineCommand({
   name: '__refresh-cache',
-  summary: "Asks node-llama-cpp and caches its answer (run in the background by report).",
+  summary: 'Asks node-llama-cpp and caches its answer (run in the background by report).',
   hidden: true,
   options: {},
   async run({ service }) {

@@ -21,15 +21,27 @@ const DEVICE_ROWS: DeviceRows = [
 export function formatEstimate(e: EstimateResult, useColor: boolean): string {
   const c = pc.createColors(useColor);
   const lines: string[] = [];
-  lines.push(c.bold(`${e.model.name}  ${e.model.quant}  (${e.model.architecture}, ${e.model.paramsB.toFixed(2)}B params, ${e.model.layers} layers)`));
+  lines.push(
+    c.bold(`${e.model.name}  ${e.model.quant}  (${e.model.architecture}, ${e.model.paramsB.toFixed(2)}B params, ${e.model.layers} layers)`),
+  );
   lines.push(c.dim(`  ${e.model.weightsSource.detail ?? ''}`));
-  lines.push(`  Context ${e.settings.contextTokens} tokens, KV ${e.settings.kvType}, backend ${e.backend}: ${c.bold(fitLabel(e.fit, e.gpuLayers, e.totalLayers))}`);
+  lines.push(
+    `  Context ${e.settings.contextTokens} tokens, KV ${e.settings.kvType}, backend ${e.backend}: ${c.bold(fitLabel(e.fit, e.gpuLayers, e.totalLayers))}`,
+  );
   lines.push(c.dim(`  ${e.why}`));
-  const table = new Table({ head: ['', 'GPU', 'CPU / RAM'], style: { head: useColor ? ['bold'] : [], border: useColor ? ['grey'] : [], compact: true } });
+  const table = new Table({
+    head: ['', 'GPU', 'CPU / RAM'],
+    style: { head: useColor ? ['bold'] : [], border: useColor ? ['grey'] : [], compact: true },
+  });
   for (const [label, key] of DEVICE_ROWS) table.push([label, formatBytes(e.devices.gpu[key], 2), formatBytes(e.devices.cpu[key], 2)]);
   lines.push(table.toString());
-  lines.push(`  Total ${formatBytes(e.totalBytes, 2)}; RAM peak while loading ${formatBytes(e.peakLoadBytes, 2)}${e.tokPerSec !== null ? `; ~${formatTokPerSec(e.tokPerSec)} tok/s (estimated)` : ''}`);
-  if (e.promptTokPerSec !== null) lines.push(`  Prompt processing ~${formatTokPerSec(e.promptTokPerSec)} tok/s: a ${PROMPT_TOKENS}-token prompt takes ~${(PROMPT_TOKENS / e.promptTokPerSec).toFixed(1)} s before the first token (calibrated estimate)`);
+  lines.push(
+    `  Total ${formatBytes(e.totalBytes, 2)}; RAM peak while loading ${formatBytes(e.peakLoadBytes, 2)}${e.tokPerSec !== null ? `; ~${formatTokPerSec(e.tokPerSec)} tok/s (estimated)` : ''}`,
+  );
+  if (e.promptTokPerSec !== null)
+    lines.push(
+      `  Prompt processing ~${formatTokPerSec(e.promptTokPerSec)} tok/s: a ${PROMPT_TOKENS}-token prompt takes ~${(PROMPT_TOKENS / e.promptTokPerSec).toFixed(1)} s before the first token (calibrated estimate)`,
+    );
   lines.push(c.dim(`  Budget: ${e.budget.explanation}`));
   return lines.join('\n');
 }
@@ -44,7 +56,9 @@ export function formatMeasurement(m: Measurement, e: EstimateResult | null, useC
   const c = pc.createColors(useColor);
   const lines: string[] = [];
   lines.push(c.bold(`${m.model.name}  ${m.model.quant}: what llama.cpp allocated (${m.source.detail ?? m.source.by})`));
-  lines.push(`  Context ${m.settings.contextTokens} tokens, KV ${m.settings.kvType}, ${m.settings.threads} threads, backend ${m.backend}, ${m.gpuLayers} of ${m.totalLayers} layers on the GPU; loaded in ${(m.loadMs / 1000).toFixed(2)} s`);
+  lines.push(
+    `  Context ${m.settings.contextTokens} tokens, KV ${m.settings.kvType}, ${m.settings.threads} threads, backend ${m.backend}, ${m.gpuLayers} of ${m.totalLayers} layers on the GPU; loaded in ${(m.loadMs / 1000).toFixed(2)} s`,
+  );
   const head = e ? ['', 'GPU measured', 'GPU estimate', 'CPU measured', 'CPU estimate', 'error'] : ['', 'GPU', 'CPU / RAM'];
   const table = new Table({ head, style: { head: useColor ? ['bold'] : [], border: useColor ? ['grey'] : [], compact: true } });
   for (const [label, key] of DEVICE_ROWS) {
@@ -61,7 +75,14 @@ export function formatMeasurement(m: Measurement, e: EstimateResult | null, useC
   }
   lines.push(table.toString());
   lines.push(`  llama.cpp buffers ${formatBytes(m.buffersBytes, 2)} (weights incl. the repacked copy, KV, compute, output)`);
-  lines.push(`  Process RSS: ${formatBytes(m.rss.beforeLoadBytes)} before loading, ${formatBytes(m.rss.afterContextBytes)} with the context, peak ${formatBytes(m.rss.peakBytes)}`);
-  if (e) lines.push(c.dim('  Estimate totals leave out the fixed overhead (not a llama.cpp buffer); the repacked copy is counted as llama.cpp allocates it.'));
+  lines.push(
+    `  Process RSS: ${formatBytes(m.rss.beforeLoadBytes)} before loading, ${formatBytes(m.rss.afterContextBytes)} with the context, peak ${formatBytes(m.rss.peakBytes)}`,
+  );
+  if (e)
+    lines.push(
+      c.dim(
+        '  Estimate totals leave out the fixed overhead (not a llama.cpp buffer); the repacked copy is counted as llama.cpp allocates it.',
+      ),
+    );
   return lines.join('\n');
 }

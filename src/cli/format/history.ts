@@ -7,7 +7,10 @@ import { formatBytes } from '../../shared/units';
 export function formatHistory(records: BenchRecord[], color: boolean): string {
   const c = pc.createColors(color);
   if (records.length === 0) return 'No benchmark runs saved yet: `rightsize bench <model>` runs one.';
-  const table = new Table({ head: ['When', 'Model', 'Size', 'Backend', 'pp t/s', 'tg t/s', 'Threads', 'Hardware'].map((h) => c.bold(h)), style: { head: [], border: [] } });
+  const table = new Table({
+    head: ['When', 'Model', 'Size', 'Backend', 'pp t/s', 'tg t/s', 'Threads', 'Hardware'].map((h) => c.bold(h)),
+    style: { head: [], border: [] },
+  });
   for (const r of records) {
     table.push([
       r.at.slice(0, 16).replace('T', ' '),

@@ -4,13 +4,17 @@ import type { SpeedCalibration } from '../../shared/schema';
 export function formatCalibration(calibration: SpeedCalibration): string {
   const gb = (bytesPerSec: number | undefined): string => ((bytesPerSec ?? 0) / 1e9).toFixed(1);
   const nsPerRow = (seconds: number | undefined): string => `${((seconds ?? 0) * 1e9).toFixed(1)} ns/row`;
-  const lines = [`Calibrated in ${(calibration.durationMs / 1000).toFixed(1)} s (${calibration.threads.pp}/${calibration.threads.tg} threads for prompt/generation):`];
+  const lines = [
+    `Calibrated in ${(calibration.durationMs / 1000).toFixed(1)} s (${calibration.threads.pp}/${calibration.threads.tg} threads for prompt/generation):`,
+  ];
   for (const type of Object.keys(calibration.tgBytesPerSecByType)) {
     lines.push(
       `  ${type.padEnd(5)} generation reads ${gb(calibration.tgBytesPerSecByType[type])} GB/s + ${nsPerRow(calibration.tgSecondsPerRowByType[type])}, prompt processing ${((calibration.ppFlopsByType[type] ?? 0) / 1e9).toFixed(0)} GFLOP/s + ${nsPerRow(calibration.ppSecondsPerRowByType[type])}`,
     );
   }
-  lines.push(`  fixed cost ${(calibration.tgSecondsPerToken * 1000).toFixed(3)} ms per token + ${(calibration.tgSecondsPerLayer * 1e6).toFixed(1)} µs per layer`);
+  lines.push(
+    `  fixed cost ${(calibration.tgSecondsPerToken * 1000).toFixed(3)} ms per token + ${(calibration.tgSecondsPerLayer * 1e6).toFixed(1)} µs per layer`,
+  );
   lines.push(
     `  RAM ${gb(calibration.tgMemoryBytesPerSec)} GB/s for weights larger than the ${(calibration.lastLevelCacheBytes / 2 ** 20).toFixed(0)} MiB cache (generation reads them once per token, prompts ${calibration.ppRamReadsPerToken.toFixed(2)} of them per token)`,
   );

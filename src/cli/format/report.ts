@@ -31,7 +31,15 @@ export function formatHardware(hw: HardwareSnapshot, useColor: boolean): string[
   const c = pc.createColors(useColor);
   const lines: string[] = [];
   lines.push(c.bold(`This machine${hw.whatIf ? c.magenta('  (what-if hardware)') : ''}`));
-  if (hw.gpus.length === 0) lines.push(`  GPU   none detected                         ${c.dim(hw.sources.filter((s) => s.id !== 'memory-bandwidth-probe').map((s) => `${s.id}: ${s.status}`).join(', '))}`);
+  if (hw.gpus.length === 0)
+    lines.push(
+      `  GPU   none detected                         ${c.dim(
+        hw.sources
+          .filter((s) => s.id !== 'memory-bandwidth-probe')
+          .map((s) => `${s.id}: ${s.status}`)
+          .join(', '),
+      )}`,
+    );
   for (const g of hw.gpus) {
     const mem = g.unifiedMemory
       ? `unified, GPU may use ${formatBytes(g.vramBytes)}`
@@ -48,7 +56,9 @@ export function formatHardware(hw: HardwareSnapshot, useColor: boolean): string[
     `  CPU   ${hw.cpu.model}, ${hw.cpu.physicalCores}c/${hw.cpu.logicalCores}t${hw.cpu.simd.length ? `, ${hw.cpu.simd.join(' ')}` : ''}   ${c.dim(sourceLabel(hw.cpu.source))}`,
   );
   if (hw.cpu.memoryBandwidthBytesPerSec) {
-    lines.push(`  RAM bandwidth ${(hw.cpu.memoryBandwidthBytesPerSec / 1e9).toFixed(1)} GB/s   ${c.dim(sourceLabel(hw.cpu.bandwidthSource))}`);
+    lines.push(
+      `  RAM bandwidth ${(hw.cpu.memoryBandwidthBytesPerSec / 1e9).toFixed(1)} GB/s   ${c.dim(sourceLabel(hw.cpu.bandwidthSource))}`,
+    );
   }
   const unavailable = hw.sources.filter((s) => s.status === 'failed' || s.status === 'timeout');
   for (const s of unavailable) lines.push(c.yellow(`  ! ${s.id} ${s.status}${s.detail ? `: ${s.detail}` : ''}`));
@@ -72,7 +82,9 @@ export function formatReport(report: Report, useColor: boolean): string {
       lines.push(`  ${label.padEnd(11)}${c.dim(none)}`);
       continue;
     }
-    lines.push(`  ${c.bold(label.padEnd(11))}${step.name}  ${step.quant}  ${fitColor(step.fit, c)(fitShortLabel(step.fit))}  ~${formatTokPerSec(step.tokPerSec)} tok/s`);
+    lines.push(
+      `  ${c.bold(label.padEnd(11))}${step.name}  ${step.quant}  ${fitColor(step.fit, c)(fitShortLabel(step.fit))}  ~${formatTokPerSec(step.tokPerSec)} tok/s`,
+    );
     lines.push(c.dim(`             ${step.reason}`));
   }
   lines.push('');
@@ -88,10 +100,25 @@ export function formatReport(report: Report, useColor: boolean): string {
   for (const rows of ordered) {
     const first = rows[0] as ReportRow;
     const q4 = rows.find((x) => x.quant === 'Q4_K_M');
-    const params = first.activeParamsB < first.paramsB * 0.9 ? `${first.paramsB}B (${first.activeParamsB.toFixed(1)}B act)` : `${first.paramsB}B`;
-    table.push([first.name, params, ...PRECISIONS.map((p) => cell(rows.find((x) => x.quant === p), c)), formatBytes(q4?.memory.totalBytes)]);
+    const params =
+      first.activeParamsB < first.paramsB * 0.9 ? `${first.paramsB}B (${first.activeParamsB.toFixed(1)}B act)` : `${first.paramsB}B`;
+    table.push([
+      first.name,
+      params,
+      ...PRECISIONS.map((p) =>
+        cell(
+          rows.find((x) => x.quant === p),
+          c,
+        ),
+      ),
+      formatBytes(q4?.memory.totalBytes),
+    ]);
   }
-  lines.push(c.bold(`Fit matrix: ${formatContext(settings.contextTokens)} context, ${settings.kvType} KV; cells show where it runs and estimated tok/s`));
+  lines.push(
+    c.bold(
+      `Fit matrix: ${formatContext(settings.contextTokens)} context, ${settings.kvType} KV; cells show where it runs and estimated tok/s`,
+    ),
+  );
   lines.push(table.toString());
   lines.push(c.dim(`  ${FIT_LEGEND.map((entry) => `${fitColor(entry.fit, c)(entry.label)} ${entry.description}`).join('   ')}`));
   const speeds = report.calibration

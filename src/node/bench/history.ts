@@ -9,7 +9,6 @@ import { defaultDataDir } from '../data-dir';
 
 const MAX_RECORDS = 500;
 
-
 export interface HistoryStore {
   readonly path: string;
   /** Set when the file could not be read and was moved aside. */
@@ -22,7 +21,13 @@ export interface HistoryStore {
 type Stored = { records: unknown[] };
 
 export function openHistory(dir: string = defaultDataDir()): HistoryStore {
-  const options = { cwd: dir, configName: 'bench-history', projectName: 'rightsize', defaults: { records: [] } as Stored, clearInvalidConfig: false };
+  const options = {
+    cwd: dir,
+    configName: 'bench-history',
+    projectName: 'rightsize',
+    defaults: { records: [] } as Stored,
+    clearInvalidConfig: false,
+  };
   let problem: string | null = null;
   let conf: Conf<Stored>;
   try {

@@ -37,14 +37,20 @@ export function findLlamaBench(options: { explicit?: string; env?: NodeJS.Proces
   const env = options.env ?? process.env;
   if (options.explicit !== undefined) {
     if (!isExecutableFile(options.explicit)) {
-      throw new LlamaBenchError(`"${options.explicit}" is not an executable llama-bench. Build it (see the README) or leave the path out to use the one on PATH.`, 'not-found');
+      throw new LlamaBenchError(
+        `"${options.explicit}" is not an executable llama-bench. Build it (see the README) or leave the path out to use the one on PATH.`,
+        'not-found',
+      );
     }
     return { path: options.explicit, foundBy: 'flag' };
   }
   const configured = env.RIGHTSIZE_LLAMA_BENCH;
   if (configured) {
     if (!isExecutableFile(configured)) {
-      throw new LlamaBenchError(`RIGHTSIZE_LLAMA_BENCH="${configured}" is not an executable file. Point it at a built llama-bench or unset it.`, 'not-found');
+      throw new LlamaBenchError(
+        `RIGHTSIZE_LLAMA_BENCH="${configured}" is not an executable file. Point it at a built llama-bench or unset it.`,
+        'not-found',
+      );
     }
     return { path: configured, foundBy: 'RIGHTSIZE_LLAMA_BENCH' };
   }
@@ -99,18 +105,43 @@ export type LlamaBenchTest = 'pp' | 'tg';
 /** One test per run, so a crash in one (seen: llama-bench's AMX prompt path on a VM) leaves the other. */
 export function llamaBenchArgs(request: LlamaBenchRequest, test: LlamaBenchTest): string[] {
   const [p, n, t] = test === 'pp' ? [request.promptTokens, 0, request.ppThreads] : [0, request.genTokens, request.tgThreads];
-  return ['-m', request.modelPath, '-p', String(p), '-n', String(n), '-r', String(request.repetitions), '-t', String(t), '-ngl', String(request.gpuLayers), '-o', 'json'];
+  return [
+    '-m',
+    request.modelPath,
+    '-p',
+    String(p),
+    '-n',
+    String(n),
+    '-r',
+    String(request.repetitions),
+    '-t',
+    String(t),
+    '-ngl',
+    String(request.gpuLayers),
+    '-o',
+    'json',
+  ];
 }
 
 /** The row of one test in llama-bench's `-o json` output, with the build it names. */
-function parseLlamaBenchOutput(stdout: string, test: LlamaBenchTest, threads: number, binary: string): { stats: SpeedStats & { threads: number }; version: string | null } {
+function parseLlamaBenchOutput(
+  stdout: string,
+  test: LlamaBenchTest,
+  threads: number,
+  binary: string,
+): { stats: SpeedStats & { threads: number }; version: string | null } {
   let rows: LlamaBenchRow[];
   try {
     rows = LlamaBenchOutputSchema.parse(JSON.parse(stdout));
   } catch (error) {
-    throw new LlamaBenchError(`llama-bench printed something other than its JSON table (${(error as Error).message.slice(0, 120)}). Is ${binary} llama.cpp's llama-bench?`, 'bad-output');
+    throw new LlamaBenchError(
+      `llama-bench printed something other than its JSON table (${(error as Error).message.slice(0, 120)}). Is ${binary} llama.cpp's llama-bench?`,
+      'bad-output',
+    );
   }
-  const row = rows.find((r) => (test === 'pp' ? r.n_prompt > 0 && r.n_gen === 0 : r.n_gen > 0 && r.n_prompt === 0) && r.n_threads === threads);
+  const row = rows.find(
+    (r) => (test === 'pp' ? r.n_prompt > 0 && r.n_gen === 0 : r.n_gen > 0 && r.n_prompt === 0) && r.n_threads === threads,
+  );
   if (!row) throw new LlamaBenchError(`llama-bench's output has no ${test} row at ${threads} thread(s).`, 'bad-output');
   return {
     stats: { samples: row.samples_ts ?? [row.avg_ts], mean: row.avg_ts, sd: row.stddev_ts, threads: row.n_threads },
@@ -135,7 +166,10 @@ function runOnce(binary: string, args: string[], options: { timeoutMs: number; s
       ended ??= error;
       child.kill('SIGKILL');
     };
-    const timer = setTimeout(() => stop(new LlamaBenchError(`llama-bench ran past ${Math.round(options.timeoutMs / 1000)} s and was stopped.`, 'timeout')), options.timeoutMs);
+    const timer = setTimeout(
+      () => stop(new LlamaBenchError(`llama-bench ran past ${Math.round(options.timeoutMs / 1000)} s and was stopped.`, 'timeout')),
+      options.timeoutMs,
+    );
     const onAbort = (): void => stop(new LlamaBenchError('llama-bench was cancelled.', 'cancelled'));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const finish = (): void => {
@@ -162,7 +196,11 @@ function runOnce(binary: string, args: string[], options: { timeoutMs: number; s
  * llama-bench's pp test, then its tg test, each in its own run and within one time limit. A test
  * that fails is recorded as failed next to the other; cancel and the time limit end both.
  */
-export async function runLlamaBench(binary: string, request: LlamaBenchRequest, options: { timeoutMs: number; signal?: AbortSignal }): Promise<LlamaBenchResult> {
+export async function runLlamaBench(
+  binary: string,
+  request: LlamaBenchRequest,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<LlamaBenchResult> {
   const deadline = Date.now() + options.timeoutMs;
   const result: LlamaBenchResult = { binary, version: null, pp: null, tg: null, error: null };
   const errors: string[] = [];
@@ -175,7 +213,8 @@ export async function runLlamaBench(binary: string, request: LlamaBenchRequest, 
       result[test] = parsed.stats;
       result.version ??= parsed.version;
     } catch (error) {
-      if (error instanceof LlamaBenchError && (error.code === 'cancelled' || error.code === 'timeout' || error.code === 'not-found')) throw error;
+      if (error instanceof LlamaBenchError && (error.code === 'cancelled' || error.code === 'timeout' || error.code === 'not-found'))
+        throw error;
       if (errors.length === 0 && error instanceof LlamaBenchError) firstCode = error.code;
       errors.push(`${test}: ${(error as Error).message}`);
     }

@@ -32,7 +32,13 @@ export const DEFAULT_BENCH: BenchSettings = {
   llamaBench: null,
 };
 
-const PHASE_SPAN: Record<string, [number, number]> = { load: [0, 0.1], threads: [0.1, 0.3], pp: [0.3, 0.6], tg: [0.6, 0.95], ttft: [0.95, 1] };
+const PHASE_SPAN: Record<string, [number, number]> = {
+  load: [0, 0.1],
+  threads: [0.1, 0.3],
+  pp: [0.3, 0.6],
+  tg: [0.6, 0.95],
+  ttft: [0.95, 1],
+};
 /** With llama-bench after ours, our phases take the first part of the bar. */
 const OURS_SHARE_WITH_LLAMA_BENCH = 0.6;
 
@@ -75,8 +81,15 @@ export async function runBenchmark(
       },
     },
   );
-  const llamaBench = settings.llamaBench ? await compareWithLlamaBench(settings.llamaBench, resolved.sizable.filePath as string, settings, result, options) : null;
-  const predicted = estimateResolved(resolved, hardware, { contextTokens: Math.min(resolved.sizable.maxContext, settings.promptTokens + settings.genTokens), kvType: 'f16', gpuLayers: result.gpuLayers, calibration: options.calibration ?? null }).tokPerSec;
+  const llamaBench = settings.llamaBench
+    ? await compareWithLlamaBench(settings.llamaBench, resolved.sizable.filePath as string, settings, result, options)
+    : null;
+  const predicted = estimateResolved(resolved, hardware, {
+    contextTokens: Math.min(resolved.sizable.maxContext, settings.promptTokens + settings.genTokens),
+    kvType: 'f16',
+    gpuLayers: result.gpuLayers,
+    calibration: options.calibration ?? null,
+  }).tokPerSec;
   const sampled = sampler?.stop() ?? null;
   const power =
     sampled !== null && result.gpuLayers > 0
@@ -86,8 +99,20 @@ export async function runBenchmark(
   return {
     id: randomUUID(),
     at: new Date().toISOString(),
-    model: { path: resolved.sizable.filePath as string, name: resolved.sizable.name, quant: resolved.sizable.quant, paramsB: resolved.sizable.paramsB, fileBytes: resolved.fileBytes },
-    settings: { promptTokens: settings.promptTokens, genTokens: settings.genTokens, repetitions: settings.repetitions, threads: settings.threads, gpuLayers: settings.gpuLayers },
+    model: {
+      path: resolved.sizable.filePath as string,
+      name: resolved.sizable.name,
+      quant: resolved.sizable.quant,
+      paramsB: resolved.sizable.paramsB,
+      fileBytes: resolved.fileBytes,
+    },
+    settings: {
+      promptTokens: settings.promptTokens,
+      genTokens: settings.genTokens,
+      repetitions: settings.repetitions,
+      threads: settings.threads,
+      gpuLayers: settings.gpuLayers,
+    },
     backend: result.backend,
     gpuLayers: result.gpuLayers,
     totalLayers: result.totalLayers,
@@ -102,7 +127,10 @@ export async function runBenchmark(
       power && joulesPerToken !== null
         ? {
             watts: power.watts,
-            wattsSource: 'measured' in power ? { kind: 'measured', by: 'nvidia-smi', detail: power.by } : { kind: 'catalogued', by: 'resources/hardware/gpus.json', detail: power.by },
+            wattsSource:
+              'measured' in power
+                ? { kind: 'measured', by: 'nvidia-smi', detail: power.by }
+                : { kind: 'catalogued', by: 'resources/hardware/gpus.json', detail: power.by },
             joulesPerToken,
             pricePerKwh: settings.pricePerKwh,
             costPerMillionTokens: settings.pricePerKwh !== null ? ((joulesPerToken * 1e6) / 3.6e6) * settings.pricePerKwh : null,
@@ -115,7 +143,11 @@ export async function runBenchmark(
       os: `${hardware.os.platform} ${hardware.os.release ?? ''}`.trim(),
     },
     llamaBench,
-    source: { kind: 'measured', by: `rightsize bench (node-llama-cpp ${result.llamaVersion})`, detail: `pp${settings.promptTokens}/tg${settings.genTokens} x ${settings.repetitions}, ${result.threads.pp}/${result.threads.tg} threads (pp/tg)` },
+    source: {
+      kind: 'measured',
+      by: `rightsize bench (node-llama-cpp ${result.llamaVersion})`,
+      detail: `pp${settings.promptTokens}/tg${settings.genTokens} x ${settings.repetitions}, ${result.threads.pp}/${result.threads.tg} threads (pp/tg)`,
+    },
   };
 }
 
@@ -135,13 +167,22 @@ async function compareWithLlamaBench(
   try {
     const r = await runLlamaBench(
       binary,
-      { modelPath, promptTokens: settings.promptTokens, genTokens: settings.genTokens, repetitions: settings.repetitions, ppThreads: ours.threads.pp, tgThreads: ours.threads.tg, gpuLayers: ours.gpuLayers },
+      {
+        modelPath,
+        promptTokens: settings.promptTokens,
+        genTokens: settings.genTokens,
+        repetitions: settings.repetitions,
+        ppThreads: ours.threads.pp,
+        tgThreads: ours.threads.tg,
+        gpuLayers: ours.gpuLayers,
+      },
       { timeoutMs: settings.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) },
     );
     options.onProgress?.({ phase: 'llama-bench', done: 1, total: 1, message: 'llama-bench done', fraction: 1 });
     return { binary, version: r.version, pp: r.pp, tg: r.tg, error: r.error };
   } catch (error) {
-    if (error instanceof LlamaBenchError && (error.code === 'cancelled' || error.code === 'timeout')) throw new MeasureError(error.message, error.code);
+    if (error instanceof LlamaBenchError && (error.code === 'cancelled' || error.code === 'timeout'))
+      throw new MeasureError(error.message, error.code);
     return { binary, version: null, pp: null, tg: null, error: (error as Error).message };
   }
 }

@@ -50,10 +50,13 @@ export interface WriteGgufResult {
 }
 
 /** Builds the header (magic through tensor infos, padded to the alignment) of a GGUF file. */
-async function buildGgufHeader(options: WriteGgufOptions): Promise<{ header: Buffer; tensors: PlannedTensor[]; fileType: number; alignment: number }> {
+async function buildGgufHeader(
+  options: WriteGgufOptions,
+): Promise<{ header: Buffer; tensors: PlannedTensor[]; fileType: number; alignment: number }> {
   const { shape } = options;
   const alignment = options.alignment ?? GGUF_DEFAULT_ALIGNMENT;
-  if (!Number.isInteger(alignment) || alignment <= 0 || (alignment & (alignment - 1)) !== 0) throw new Error(`Alignment ${alignment} is not a power of two.`);
+  if (!Number.isInteger(alignment) || alignment <= 0 || (alignment & (alignment - 1)) !== 0)
+    throw new Error(`Alignment ${alignment} is not a power of two.`);
   const tensors = planGgufTensors(shape, options.precision, alignment);
   const fileType = fileTypeOf(options.precision, tensors);
   const contextLength = options.contextLength ?? shape.maxContext ?? 4096;
@@ -61,7 +64,9 @@ async function buildGgufHeader(options: WriteGgufOptions): Promise<{ header: Buf
 
   const kvs = [
     ...modelMetadataKvs(shape, { name: options.name ?? `rightsize synthetic ${shape.arch}`, fileType, alignment, contextLength }),
-    ...(tokenizer === 'synthetic' ? syntheticTokenizerKvs(shape.arch, shape.vocabSize) : await copiedTokenizerKvs(tokenizer.fromGguf, shape.vocabSize)),
+    ...(tokenizer === 'synthetic'
+      ? syntheticTokenizerKvs(shape.arch, shape.vocabSize)
+      : await copiedTokenizerKvs(tokenizer.fromGguf, shape.vocabSize)),
   ];
 
   const w = new ByteWriter();

@@ -27,14 +27,39 @@ interface BlockScales {
 // gguf-py's dequantize). Negative magnitudes are the additive minimum of Q4_1/Q5_1 (x = d*q + m).
 const BLOCK_SCALES: Record<string, BlockScales> = {
   Q4_0: { fields: [[0, 0.0043]] },
-  Q4_1: { fields: [[0, 0.0035], [2, -0.026]] },
+  Q4_1: {
+    fields: [
+      [0, 0.0035],
+      [2, -0.026],
+    ],
+  },
   Q5_0: { fields: [[0, 0.0022]] },
-  Q5_1: { fields: [[0, 0.0018], [2, -0.028]] },
+  Q5_1: {
+    fields: [
+      [0, 0.0018],
+      [2, -0.028],
+    ],
+  },
   Q8_0: { fields: [[0, 0.00027]] },
-  Q2_K: { fields: [[80, 0.0012], [82, 0.0018]] }, // scales[16] qs[64] d dmin
+  Q2_K: {
+    fields: [
+      [80, 0.0012],
+      [82, 0.0018],
+    ],
+  }, // scales[16] qs[64] d dmin
   Q3_K: { fields: [[108, 0.00047]] }, // hmask[32] qs[64] scales[12] d
-  Q4_K: { fields: [[0, 0.00007], [2, 0.0005]] }, // d dmin scales[12] qs[128]
-  Q5_K: { fields: [[0, 0.000035], [2, 0.00055]] }, // d dmin scales[12] qh[32] qs[128]
+  Q4_K: {
+    fields: [
+      [0, 0.00007],
+      [2, 0.0005],
+    ],
+  }, // d dmin scales[12] qs[128]
+  Q5_K: {
+    fields: [
+      [0, 0.000035],
+      [2, 0.00055],
+    ],
+  }, // d dmin scales[12] qh[32] qs[128]
   Q6_K: { fields: [[208, 0.000015]] }, // ql[128] qh[64] scales[16] d
 };
 
@@ -95,7 +120,8 @@ function fillNoise(buf: Buffer, type: string, spec: TensorSpec, rng: Rng): void 
   if (type === 'F16' || type === 'BF16') {
     const out = new Uint16Array(buf.buffer, buf.byteOffset, buf.length >>> 1);
     // Keep sign and mantissa, force a small exponent: |w| in [2^-7, 2^-5).
-    if (type === 'F16') for (let i = 0; i < out.length; i++) out[i] = ((out[i] as number) & 0x83ff) | (((out[i] as number) & 0x4000 ? 9 : 8) << 10);
+    if (type === 'F16')
+      for (let i = 0; i < out.length; i++) out[i] = ((out[i] as number) & 0x83ff) | (((out[i] as number) & 0x4000 ? 9 : 8) << 10);
     else for (let i = 0; i < out.length; i++) out[i] = ((out[i] as number) & 0x807f) | (((out[i] as number) & 0x4000 ? 121 : 120) << 7);
     return;
   }
@@ -114,20 +140,28 @@ function fillNoise(buf: Buffer, type: string, spec: TensorSpec, rng: Rng): void 
  */
 type NoiseChunks = Map<string, Buffer>;
 
-async function writeTensorData(fh: FileHandle, start: number, t: PlannedTensor, mode: 'random' | 'zeros' | 'noise', rng: Rng, noiseChunks: NoiseChunks): Promise<void> {
+async function writeTensorData(
+  fh: FileHandle,
+  start: number,
+  t: PlannedTensor,
+  mode: 'random' | 'zeros' | 'noise',
+  rng: Rng,
+  noiseChunks: NoiseChunks,
+): Promise<void> {
   const info = ggmlType(t.type);
   const blocksPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / info.blockBytes));
   const totalBlocks = t.bytes / info.blockBytes;
   const noiseKey = `${t.type}:${t.spec.role === 'norm' ? 'norm' : 'matrix'}`;
   const reused = mode === 'noise' ? noiseChunks.get(noiseKey) : undefined;
   // A noise chunk is shared by every tensor of its type, so it is made full size; others fit the tensor.
-  const chunk = reused ?? Buffer.from(new ArrayBuffer((mode === 'noise' ? blocksPerChunk : Math.min(totalBlocks, blocksPerChunk)) * info.blockBytes));
+  const chunk =
+    reused ?? Buffer.from(new ArrayBuffer((mode === 'noise' ? blocksPerChunk : Math.min(totalBlocks, blocksPerChunk)) * info.blockBytes));
   if (mode === 'noise' && !reused) {
     fillNoise(chunk, t.type, t.spec, rng);
     noiseChunks.set(noiseKey, chunk);
   }
   let position = start + t.offset;
-  for (let done = 0; done < totalBlocks; ) {
+  for (let done = 0; done < totalBlocks;) {
     const blocks = Math.min(blocksPerChunk, totalBlocks - done);
     const view = chunk.subarray(0, blocks * info.blockBytes);
     if (mode === 'random') fillRandom(view, t.type, t.spec, rng);
@@ -145,7 +179,13 @@ async function writeTensorData(fh: FileHandle, start: number, t: PlannedTensor, 
  * Writes every tensor's data after a header of `headerBytes`, unless the mode is sparse; the caller
  * extends the file to its full size, which leaves the unwritten data (and the last padding) as holes.
  */
-export async function writeTensorSection(fh: FileHandle, headerBytes: number, tensors: readonly PlannedTensor[], mode: GgufDataMode, seed: number): Promise<void> {
+export async function writeTensorSection(
+  fh: FileHandle,
+  headerBytes: number,
+  tensors: readonly PlannedTensor[],
+  mode: GgufDataMode,
+  seed: number,
+): Promise<void> {
   if (mode === 'sparse') return;
   const rng = new Rng(seed);
   const noiseChunks: NoiseChunks = new Map();

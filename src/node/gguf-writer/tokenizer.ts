@@ -46,7 +46,8 @@ export function syntheticVocab(
 ): { tokens: string[]; scores: Float32Array; types: Int32Array } {
   const specials = 3 + 256;
   const min = specials + 1 + controlTokens.length;
-  if (!Number.isInteger(size) || size < min) throw new Error(`A synthetic SPM vocabulary needs at least ${min} tokens (asked for ${size}).`);
+  if (!Number.isInteger(size) || size < min)
+    throw new Error(`A synthetic SPM vocabulary needs at least ${min} tokens (asked for ${size}).`);
   const bodySize = size - controlTokens.length;
   const tokens = ['<unk>', '<s>', '</s>'];
   for (let b = 0; b < 256; b++) tokens.push(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);

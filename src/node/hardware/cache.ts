@@ -25,7 +25,12 @@ export function hashKey(parts: unknown): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 }
 
-export async function readCache<T>(cacheDir: string, name: string, key: string, isValue: (v: unknown) => v is T): Promise<{ value: T; savedAt: string } | null> {
+export async function readCache<T>(
+  cacheDir: string,
+  name: string,
+  key: string,
+  isValue: (v: unknown) => v is T,
+): Promise<{ value: T; savedAt: string } | null> {
   try {
     const data = JSON.parse(await readFile(path.join(cacheDir, `${name}.json`), 'utf8')) as Partial<CacheFile<unknown>>;
     if (data.schema !== CACHE_SCHEMA || data.key !== key || typeof data.savedAt !== 'string' || !isValue(data.value)) return null;

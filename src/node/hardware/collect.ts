@@ -33,8 +33,10 @@ async function runCollector<T>(
   unavailableDetail = 'not installed',
 ): Promise<{ value: T | undefined; status: SourceStatus }> {
   const outcome = await withTimeout(collector, timeoutMs);
-  if (!outcome.ok) return { value: undefined, status: { id, status: outcome.reason, detail: outcome.message, durationMs: outcome.durationMs } };
-  if (outcome.value === UNAVAILABLE) return { value: undefined, status: { id, status: 'unavailable', detail: unavailableDetail, durationMs: outcome.durationMs } };
+  if (!outcome.ok)
+    return { value: undefined, status: { id, status: outcome.reason, detail: outcome.message, durationMs: outcome.durationMs } };
+  if (outcome.value === UNAVAILABLE)
+    return { value: undefined, status: { id, status: 'unavailable', detail: unavailableDetail, durationMs: outcome.durationMs } };
   return { value: outcome.value as T, status: { id, status: 'ok', durationMs: outcome.durationMs } };
 }
 
@@ -47,7 +49,10 @@ function runTool(file: string, args: string[], timeoutMs: number): Promise<Colle
       if (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') return resolve(UNAVAILABLE);
-        const detail = String(stderr || stdout || '').trim().split('\n')[0] || error.message;
+        const detail =
+          String(stderr || stdout || '')
+            .trim()
+            .split('\n')[0] || error.message;
         return reject(new Error(`${file} failed: ${detail}`));
       }
       resolve(stdout);
@@ -75,8 +80,8 @@ const DISPLAY_CLASS_KEY = 'HKLM\\SYSTEM\\ControlSet001\\Control\\Class\\{4d36e96
 async function collectWindowsRegistry(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Collected<string>> {
   const values = ['DriverDesc', 'MatchingDeviceId', 'HardwareInformation.qwMemorySize', 'HardwareInformation.MemorySize'];
   const outputs = await Promise.all(
-    values.map((value) =>
-      runTool('reg', ['query', DISPLAY_CLASS_KEY, '/s', '/v', value], timeoutMs).catch(() => ''), // "not found" exits 1
+    values.map(
+      (value) => runTool('reg', ['query', DISPLAY_CLASS_KEY, '/s', '/v', value], timeoutMs).catch(() => ''), // "not found" exits 1
     ),
   );
   if (outputs.every((o) => o === UNAVAILABLE)) return UNAVAILABLE;
@@ -209,7 +214,10 @@ function isNodeLlamaCppState(value: unknown): value is NodeLlamaCppState {
 }
 
 /** node-llama-cpp's cached answer for this machine, at once (a file read), or null. */
-export async function readCachedNodeLlamaCpp(cacheDir: string, key: string): Promise<{ state: NodeLlamaCppState; status: SourceStatus } | null> {
+export async function readCachedNodeLlamaCpp(
+  cacheDir: string,
+  key: string,
+): Promise<{ state: NodeLlamaCppState; status: SourceStatus } | null> {
   const cached = await readCache(cacheDir, NODE_LLAMA_CPP_CACHE, key, isNodeLlamaCppState);
   if (!cached) return null;
   return { state: cached.value, status: { id: 'node-llama-cpp', status: 'cached', detail: `answer cached at ${cached.savedAt}` } };
@@ -236,8 +244,10 @@ export async function refreshNodeLlamaCpp(options: {
     });
   }
   const outcome = await run;
-  if (!outcome.ok) return { status: { id: 'node-llama-cpp', status: outcome.reason, detail: outcome.message, durationMs: outcome.durationMs } };
-  if (!isNodeLlamaCppState(outcome.value)) return { status: { id: 'node-llama-cpp', status: 'failed', detail: 'unexpected answer', durationMs: outcome.durationMs } };
+  if (!outcome.ok)
+    return { status: { id: 'node-llama-cpp', status: outcome.reason, detail: outcome.message, durationMs: outcome.durationMs } };
+  if (!isNodeLlamaCppState(outcome.value))
+    return { status: { id: 'node-llama-cpp', status: 'failed', detail: 'unexpected answer', durationMs: outcome.durationMs } };
   await writeCache(options.cacheDir, NODE_LLAMA_CPP_CACHE, options.key, outcome.value);
   return { state: outcome.value, status: { id: 'node-llama-cpp', status: 'ok', durationMs: outcome.durationMs } };
 }
@@ -277,7 +287,14 @@ function skipped(id: DetectionSourceId, detail: string): SourceStatus {
  * Everything but node-llama-cpp, in parallel: systeminformation, nvidia-smi, rocm-smi, sysfs,
  * the Windows registry, system_profiler and the (cached) memory-bandwidth probe.
  */
-export async function collectFast(options: { collectors: Collectors; timeoutMs: number; cacheDir: string; refresh?: boolean; platform?: string; arch?: string }): Promise<RawDetection> {
+export async function collectFast(options: {
+  collectors: Collectors;
+  timeoutMs: number;
+  cacheDir: string;
+  refresh?: boolean;
+  platform?: string;
+  arch?: string;
+}): Promise<RawDetection> {
   const platform = options.platform ?? process.platform;
   const arch = options.arch ?? process.arch;
   const { collectors, timeoutMs } = options;
@@ -291,7 +308,13 @@ export async function collectFast(options: { collectors: Collectors; timeoutMs: 
     platform === 'linux' ? withTimeout(collectors.sysfsDrm, timeoutMs) : Promise.resolve(null),
     platform === 'win32' ? runCollector('windows-registry', collectors.windowsRegistry, timeoutMs) : Promise.resolve(null),
     platform === 'darwin' ? runCollector('system_profiler', collectors.systemProfiler, timeoutMs) : Promise.resolve(null),
-    getMemoryBandwidth({ cacheDir: options.cacheDir, key: bandwidthKey, refresh: options.refresh, timeoutMs, measure: collectors.memoryBandwidth }),
+    getMemoryBandwidth({
+      cacheDir: options.cacheDir,
+      key: bandwidthKey,
+      refresh: options.refresh,
+      timeoutMs,
+      measure: collectors.memoryBandwidth,
+    }),
   ]);
 
   const sources: SourceStatus[] = [];
@@ -299,7 +322,13 @@ export async function collectFast(options: { collectors: Collectors; timeoutMs: 
     platform,
     arch,
     detectedAt: new Date().toISOString(),
-    os: { totalMemBytes: os.totalmem(), freeMemBytes: os.freemem(), cpuModel: os.cpus()[0]?.model, logicalCores: os.availableParallelism?.() ?? os.cpus().length, release: os.release() },
+    os: {
+      totalMemBytes: os.totalmem(),
+      freeMemBytes: os.freemem(),
+      cpuModel: os.cpus()[0]?.model,
+      logicalCores: os.availableParallelism?.() ?? os.cpus().length,
+      release: os.release(),
+    },
     sources,
   };
   if (siOutcome.ok) {

@@ -67,7 +67,11 @@ function validated(snapshot: HardwareSnapshot, fallback: () => HardwareSnapshot)
   if (result.success) return result.data;
   const bad = fallback();
   const problem = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-  bad.sources.push({ id: 'systeminformation', status: 'failed', detail: `detected hardware did not validate (${problem}); showing what Node itself reports` });
+  bad.sources.push({
+    id: 'systeminformation',
+    status: 'failed',
+    detail: `detected hardware did not validate (${problem}); showing what Node itself reports`,
+  });
   return bad;
 }
 
@@ -77,7 +81,13 @@ function minimalSnapshot(presets: GpuPreset[], sources: SourceStatus[]): Hardwar
     {
       platform: process.platform,
       arch: process.arch,
-      os: { totalMemBytes: os.totalmem(), freeMemBytes: os.freemem(), cpuModel: os.cpus()[0]?.model, logicalCores: os.availableParallelism?.() ?? os.cpus().length, release: os.release() },
+      os: {
+        totalMemBytes: os.totalmem(),
+        freeMemBytes: os.freemem(),
+        cpuModel: os.cpus()[0]?.model,
+        logicalCores: os.availableParallelism?.() ?? os.cpus().length,
+        release: os.release(),
+      },
       sources,
     },
     presets,
@@ -118,7 +128,8 @@ export async function detectHardware(options: DetectHardwareOptions = {}): Promi
       if (background) {
         const task = refreshLlama()
           .then((fresh) => {
-            if (fresh.state && options.onLlamaRefreshed) options.onLlamaRefreshed(mergeHardware(withLlama(raw, fresh.state, fresh.status), presets));
+            if (fresh.state && options.onLlamaRefreshed)
+              options.onLlamaRefreshed(mergeHardware(withLlama(raw, fresh.state, fresh.status), presets));
           })
           .catch(() => undefined);
         backgroundRefresh = task;
@@ -131,6 +142,8 @@ export async function detectHardware(options: DetectHardwareOptions = {}): Promi
     const snapshot = validated(mergeHardware(merged, presets), () => minimalSnapshot(presets, merged.sources));
     return snapshot;
   } catch (error) {
-    return minimalSnapshot(presets, [{ id: 'systeminformation', status: 'failed', detail: `detection failed: ${(error as Error).message}` }]);
+    return minimalSnapshot(presets, [
+      { id: 'systeminformation', status: 'failed', detail: `detection failed: ${(error as Error).message}` },
+    ]);
   }
 }

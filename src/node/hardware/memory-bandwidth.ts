@@ -38,7 +38,12 @@ export function measureMemoryBandwidth(options: { bufferBytes?: number; runs?: n
 }
 
 function isBandwidth(value: unknown): value is MemoryBandwidthMeasurement {
-  return typeof value === 'object' && value !== null && typeof (value as MemoryBandwidthMeasurement).bytesPerSec === 'number' && (value as MemoryBandwidthMeasurement).bytesPerSec > 0;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as MemoryBandwidthMeasurement).bytesPerSec === 'number' &&
+    (value as MemoryBandwidthMeasurement).bytesPerSec > 0
+  );
 }
 
 export function memoryBandwidthCacheKey(cpuModel: string, ramBytes: number, arch: string): string {
@@ -67,8 +72,13 @@ export async function getMemoryBandwidth(options: {
     }
   }
   const outcome = await withTimeout(options.measure ?? (() => measureMemoryBandwidth()), options.timeoutMs);
-  if (!outcome.ok) return { status: { id: 'memory-bandwidth-probe', status: outcome.reason, detail: outcome.message, durationMs: outcome.durationMs } };
-  if (!isBandwidth(outcome.value)) return { status: { id: 'memory-bandwidth-probe', status: 'failed', detail: 'no measurement', durationMs: outcome.durationMs } };
+  if (!outcome.ok)
+    return { status: { id: 'memory-bandwidth-probe', status: outcome.reason, detail: outcome.message, durationMs: outcome.durationMs } };
+  if (!isBandwidth(outcome.value))
+    return { status: { id: 'memory-bandwidth-probe', status: 'failed', detail: 'no measurement', durationMs: outcome.durationMs } };
   await writeCache(options.cacheDir, MEMORY_BANDWIDTH_CACHE, options.key, outcome.value);
-  return { value: { bytesPerSec: outcome.value.bytesPerSec, detail: describeBandwidth(outcome.value) }, status: { id: 'memory-bandwidth-probe', status: 'ok', durationMs: outcome.durationMs } };
+  return {
+    value: { bytesPerSec: outcome.value.bytesPerSec, detail: describeBandwidth(outcome.value) },
+    status: { id: 'memory-bandwidth-probe', status: 'ok', durationMs: outcome.durationMs },
+  };
 }

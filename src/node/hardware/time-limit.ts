@@ -1,7 +1,6 @@
 // A time limit for detection work: a tool that hangs becomes an outcome ('timeout'), never a wait.
 export type Outcome<T> =
-  | { ok: true; value: T; durationMs: number }
-  | { ok: false; reason: 'timeout' | 'failed'; message: string; durationMs: number };
+  { ok: true; value: T; durationMs: number } | { ok: false; reason: 'timeout' | 'failed'; message: string; durationMs: number };
 
 /** Runs work with a time limit. A timed-out promise keeps running; its result is ignored. */
 export async function withTimeout<T>(work: () => Promise<T> | T, timeoutMs: number): Promise<Outcome<T>> {

@@ -37,10 +37,18 @@ function whatIfGpuByName(gpuName: string, vramBytes: number | undefined, ramByte
   } else if (unified) {
     const share = appleWorkingSetShare(ramBytes);
     vram = Math.round(ramBytes * share);
-    vramSource = { kind: 'estimated', by: 'rightsize', detail: `${workingSetShareLabel(share)} of ${formatBytes(ramBytes)} RAM: macOS's default GPU working set` };
+    vramSource = {
+      kind: 'estimated',
+      by: 'rightsize',
+      detail: `${workingSetShareLabel(share)} of ${formatBytes(ramBytes)} RAM: macOS's default GPU working set`,
+    };
   } else {
     vram = null;
-    vramSource = { kind: 'assumed', by: WHAT_IF_SOURCE, detail: preset ? `${preset.name} has no VRAM of its own` : 'unknown: give a VRAM size too' };
+    vramSource = {
+      kind: 'assumed',
+      by: WHAT_IF_SOURCE,
+      detail: preset ? `${preset.name} has no VRAM of its own` : 'unknown: give a VRAM size too',
+    };
   }
   if (!preset) notes.push(`No catalogue entry matches "${gpuName}": memory bandwidth is assumed.`);
   const integrated = Boolean(preset?.integrated) || unified;
@@ -98,7 +106,11 @@ export function applyWhatIf(snapshot: HardwareSnapshot, whatIf: WhatIf, presets:
       totalBytes: whatIf.ramBytes,
       availableBytes: null,
       swapTotalBytes: next.ram.swapTotalBytes,
-      source: { kind: 'what-if', by: WHAT_IF_SOURCE, detail: `RAM set to ${formatBytes(whatIf.ramBytes)} (detected: ${formatBytes(snapshot.ram.totalBytes)})` },
+      source: {
+        kind: 'what-if',
+        by: WHAT_IF_SOURCE,
+        detail: `RAM set to ${formatBytes(whatIf.ramBytes)} (detected: ${formatBytes(snapshot.ram.totalBytes)})`,
+      },
     };
     summary.push(`RAM ${formatBytes(whatIf.ramBytes)}`);
   }
@@ -115,7 +127,10 @@ export function applyWhatIf(snapshot: HardwareSnapshot, whatIf: WhatIf, presets:
     const primary = next.gpus.find((g) => !g.integrated || g.unifiedMemory) ?? null;
     if (primary) {
       if (primary.vramBytes !== null) {
-        primary.alternatives = [...primary.alternatives, { field: 'vramBytes', value: primary.vramBytes, source: primary.vramSource, why: 'replaced by the what-if VRAM' }];
+        primary.alternatives = [
+          ...primary.alternatives,
+          { field: 'vramBytes', value: primary.vramBytes, source: primary.vramSource, why: 'replaced by the what-if VRAM' },
+        ];
       }
       primary.vramBytes = vram;
       primary.vramFreeBytes = null;
@@ -132,12 +147,18 @@ export function applyWhatIf(snapshot: HardwareSnapshot, whatIf: WhatIf, presets:
       gpu.vramBytes = Math.round(ramBytes * share);
       gpu.vramFreeBytes = null;
       gpu.unifiedShareOfRam = share;
-      gpu.vramSource = { kind: 'what-if', by: WHAT_IF_SOURCE, detail: `${workingSetShareLabel(share)} of the what-if ${formatBytes(ramBytes)} RAM (macOS's default GPU working set)` };
+      gpu.vramSource = {
+        kind: 'what-if',
+        by: WHAT_IF_SOURCE,
+        detail: `${workingSetShareLabel(share)} of the what-if ${formatBytes(ramBytes)} RAM (macOS's default GPU working set)`,
+      };
     }
   }
 
   next.whatIf = true;
-  next.sources = [...next.sources.filter((s) => s.id !== 'what-if'), { id: 'what-if', status: 'ok', detail: summary.join(', ') || 'no change' }];
+  next.sources = [
+    ...next.sources.filter((s) => s.id !== 'what-if'),
+    { id: 'what-if', status: 'ok', detail: summary.join(', ') || 'no change' },
+  ];
   return next;
 }
-

@@ -74,7 +74,11 @@ export function workerEnv(runtime: WorkerRuntime = currentRuntime()): NodeJS.Pro
 }
 
 /** The program, arguments and environment that run the worker with one request. */
-export function workerCommand(worker: string, payload: object, runtime: WorkerRuntime = currentRuntime()): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+export function workerCommand(
+  worker: string,
+  payload: object,
+  runtime: WorkerRuntime = currentRuntime(),
+): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
   return { command: runtime.execPath, args: [worker, JSON.stringify(payload)], env: workerEnv(runtime) };
 }
 
@@ -127,7 +131,14 @@ export function runWorker(
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      finish(() => reject(new MeasureError(`${label} took longer than ${Math.round(options.timeoutMs / 1000)} s and was stopped. Try a smaller context, fewer tokens or fewer repetitions, or raise the time limit.`, 'timeout')));
+      finish(() =>
+        reject(
+          new MeasureError(
+            `${label} took longer than ${Math.round(options.timeoutMs / 1000)} s and was stopped. Try a smaller context, fewer tokens or fewer repetitions, or raise the time limit.`,
+            'timeout',
+          ),
+        ),
+      );
     }, options.timeoutMs);
     const onAbort = (): void => {
       child.kill('SIGKILL');
@@ -169,7 +180,10 @@ export async function measureModel(
 ): Promise<MeasureResult> {
   await checkModelFile(request.modelPath);
   const payload: MeasureRequest = { kind: 'measure', threads: request.threads ?? defaultThreads(), ...request };
-  const answer = await runWorker(payload, `loading ${request.modelPath}`, { timeoutMs: options.timeoutMs ?? 120_000, ...(options.signal ? { signal: options.signal } : {}) });
+  const answer = await runWorker(payload, `loading ${request.modelPath}`, {
+    timeoutMs: options.timeoutMs ?? 120_000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const ok = MeasureResultSchema.safeParse(answer);
   if (!ok.success) throw new MeasureError(`The llama worker answered something unexpected: ${ok.error.message}`, 'crashed');
   return ok.data;

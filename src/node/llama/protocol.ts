@@ -90,7 +90,10 @@ export type BenchRequest = z.input<typeof BenchRequestSchema>;
 export const BenchManyRequestSchema = z
   .object({
     kind: z.literal('bench-many'),
-    items: z.array(BenchRequestSchema.extend({ inheritThreads: z.boolean().default(false) })).min(1).max(16),
+    items: z
+      .array(BenchRequestSchema.extend({ inheritThreads: z.boolean().default(false) }))
+      .min(1)
+      .max(16),
   })
   .strict();
 

@@ -134,7 +134,10 @@ async function bench(raw: unknown, keepLlama = false): Promise<BenchResult> {
   const buffers = sharedLlama.buffers.splice(0);
   progress('load', 0, 1, 'loading the model');
   const t0 = performance.now();
-  const model = await llama.loadModel({ modelPath: request.modelPath, gpuLayers: request.gpuLayers === 'auto' ? 'auto' : request.gpuLayers });
+  const model = await llama.loadModel({
+    modelPath: request.modelPath,
+    gpuLayers: request.gpuLayers === 'auto' ? 'auto' : request.gpuLayers,
+  });
   const loadMs = performance.now() - t0;
   progress('load', 1, 1, `loaded in ${(loadMs / 1000).toFixed(2)} s`);
   const vocab = Math.max(2, request.vocabSize);
@@ -248,7 +251,8 @@ async function benchMany(raw: unknown): Promise<{ ok: true; results: BenchResult
   for (const item of request.items) {
     const { inheritThreads, ...rest } = item;
     const previous = results[results.length - 1];
-    const threads = inheritThreads && previous ? { ppThreads: previous.threads.pp, tgThreads: previous.threads.tg, threads: previous.threads.tg } : {};
+    const threads =
+      inheritThreads && previous ? { ppThreads: previous.threads.pp, tgThreads: previous.threads.tg, threads: previous.threads.tg } : {};
     results.push(await bench({ ...rest, ...threads, kind: 'bench' }, true));
   }
   await sharedLlama?.llama.dispose();
@@ -259,7 +263,9 @@ async function main(): Promise<void> {
   const input = process.argv[2];
   try {
     const request = JSON.parse(input ?? '{}') as { kind?: string };
-    answer(request.kind === 'bench' ? await bench(request) : request.kind === 'bench-many' ? await benchMany(request) : await measure(request));
+    answer(
+      request.kind === 'bench' ? await bench(request) : request.kind === 'bench-many' ? await benchMany(request) : await measure(request),
+    );
     process.exit(0);
   } catch (error) {
     answer({ ok: false, error: (error as Error).message, code: (error as { code?: string }).code ?? 'failed' });

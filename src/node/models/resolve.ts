@@ -60,8 +60,7 @@ export async function modelFromFile(path: string): Promise<ResolvedModel> {
 function closestIds(id: string, ids: string[]): string[] {
   const typed = id.toLowerCase();
   const words = typed.split(/[^a-z0-9.]+/).filter(Boolean);
-  const score = (candidate: string): number =>
-    (candidate.startsWith(typed) ? 100 : 0) + words.filter((w) => candidate.includes(w)).length;
+  const score = (candidate: string): number => (candidate.startsWith(typed) ? 100 : 0) + words.filter((w) => candidate.includes(w)).length;
   return ids
     .map((candidate) => ({ candidate, s: score(candidate) }))
     .filter((x) => x.s > 0)
@@ -85,7 +84,10 @@ export async function resolveModelArg(arg: string, quant?: string): Promise<Reso
   const catalog = loadCatalog();
   const model = catalog.find((m) => m.id === arg.toLowerCase());
   if (!model) {
-    const near = closestIds(arg, catalog.map((m) => m.id));
+    const near = closestIds(
+      arg,
+      catalog.map((m) => m.id),
+    );
     throw new ModelArgError(
       `"${arg}" is neither a GGUF file nor a catalog id.${near.length ? ` Did you mean: ${near.join(', ')}?` : ''} \`rightsize report\` lists the catalog; a file path must exist and end in .gguf.`,
     );
@@ -116,7 +118,11 @@ export function estimateResolved(
       layers: sizable.shape.layers,
       maxContext: sizable.maxContext,
       fileBytes: resolved.fileBytes,
-      weightsSource: { kind: sizable.origin === 'file' ? 'detected' : 'estimated', by: sizable.origin === 'file' ? 'gguf header' : 'estimate.per-tensor', detail: sizable.weightsFrom },
+      weightsSource: {
+        kind: sizable.origin === 'file' ? 'detected' : 'estimated',
+        by: sizable.origin === 'file' ? 'gguf header' : 'estimate.per-tensor',
+        detail: sizable.weightsFrom,
+      },
     },
     settings: { contextTokens: row.contextTokens, kvType: settings.kvType, gpuLayers: settings.gpuLayers },
     backend: target.backend,

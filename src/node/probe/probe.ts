@@ -7,7 +7,14 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunProgress, SpeedCalibration } from '../../shared/schema';
 import { MiB } from '../../shared/units';
-import { calibrateFromProbe, planProbeFiles, PROBE_KERNEL_TYPES, probeFileFacts, type ProbeFile, type ProbeMeasurement } from '../../core/calibration';
+import {
+  calibrateFromProbe,
+  planProbeFiles,
+  PROBE_KERNEL_TYPES,
+  probeFileFacts,
+  type ProbeFile,
+  type ProbeMeasurement,
+} from '../../core/calibration';
 import type { TensorSpec } from '../../core/tensors';
 import { makeScratchDir } from './scratch';
 import { writeGgufModel } from '../gguf-writer';
@@ -34,21 +41,35 @@ async function writeProbeFile(path: string, file: ProbeFile): Promise<void> {
   else await writeGgufModel(path, { shape: file.shape, precision: pure(file.type), data: 'noise', contextLength: 1024 });
 }
 
-export async function runSpeedProbe(options: { signal?: AbortSignal; onProgress?: (p: RunProgress) => void; maxThreads?: number } = {}): Promise<SpeedCalibration> {
+export async function runSpeedProbe(
+  options: { signal?: AbortSignal; onProgress?: (p: RunProgress) => void; maxThreads?: number } = {},
+): Promise<SpeedCalibration> {
   const started = performance.now();
   const dir = makeScratchDir('rightsize-probe-', 2.5e9);
-  const report = (fraction: number, message: string): void => options.onProgress?.({ phase: 'probe', done: fraction, total: 1, message, fraction });
+  const report = (fraction: number, message: string): void =>
+    options.onProgress?.({ phase: 'probe', done: fraction, total: 1, message, fraction });
   try {
     report(0, 'writing the probe models');
     // The RAM file is sized to outgrow the last-level cache.
     const lastLevelCacheBytes = await lastLevelCache();
-    const plan = planProbeFiles(lastLevelCacheBytes).map((file, index) => ({ file, path: join(dir, `${index}-${file.role}-${file.type}.gguf`) }));
+    const plan = planProbeFiles(lastLevelCacheBytes).map((file, index) => ({
+      file,
+      path: join(dir, `${index}-${file.role}-${file.type}.gguf`),
+    }));
     for (const { file, path } of plan) {
       await writeProbeFile(path, file);
       options.signal?.throwIfAborted();
     }
     // 128-token prompts: 32 run at a different (and noisier) efficiency than the long prompts they predict.
-    const common = { promptTokens: 128, genTokens: 12, repetitions: 1, gpu: false as const, gpuLayers: 0, skipTtft: true, maxThreads: options.maxThreads ?? 8 };
+    const common = {
+      promptTokens: 128,
+      genTokens: 12,
+      repetitions: 1,
+      gpu: false as const,
+      gpuLayers: 0,
+      skipTtft: true,
+      maxThreads: options.maxThreads ?? 8,
+    };
     let done = 0;
     const results = await benchManyModels(
       plan.map(({ file, path: modelPath }, index) => {
@@ -86,7 +107,12 @@ export async function runSpeedProbe(options: { signal?: AbortSignal; onProgress?
       const result = results[index];
       if (!result) throw new Error(`The speed probe has no result for model ${index + 1}.`);
       const model = await modelFromFile(path);
-      measurements.push({ file, facts: probeFileFacts(model.sizable.shape, model.sizable.weights), tgTokPerSecSamples: result.tg.samples, ppTokPerSecSamples: result.pp.samples });
+      measurements.push({
+        file,
+        facts: probeFileFacts(model.sizable.shape, model.sizable.weights),
+        tgTokPerSecSamples: result.tg.samples,
+        ppTokPerSecSamples: result.pp.samples,
+      });
     }
     const figures = calibrateFromProbe(measurements);
     report(1, 'done');
@@ -101,7 +127,13 @@ export async function runSpeedProbe(options: { signal?: AbortSignal; onProgress?
       source: {
         kind: 'measured',
         by: 'rightsize probe',
-        detail: `${(durationMs / 1000).toFixed(1)} s on generated models of ${PROBE_KERNEL_TYPES.map((p) => p.type).join(', ')} in two shapes (${PROBE_KERNEL_TYPES.filter((p) => p.rowCostOf).map((p) => p.type).join(', ')} in one), one larger than the ${(lastLevelCacheBytes / MiB).toFixed(0)} MiB cache and two tiny ones; ${threads.pp}/${threads.tg} threads (pp/tg)`,
+        detail: `${(durationMs / 1000).toFixed(1)} s on generated models of ${PROBE_KERNEL_TYPES.map((p) => p.type).join(', ')} in two shapes (${PROBE_KERNEL_TYPES.filter(
+          (p) => p.rowCostOf,
+        )
+          .map((p) => p.type)
+          .join(
+            ', ',
+          )} in one), one larger than the ${(lastLevelCacheBytes / MiB).toFixed(0)} MiB cache and two tiny ones; ${threads.pp}/${threads.tg} threads (pp/tg)`,
       },
     };
   } finally {

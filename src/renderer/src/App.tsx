@@ -30,7 +30,12 @@ function savedFiles(): string[] {
 }
 
 export function App({ host }: { host: HostApi }): React.JSX.Element {
-  const [settings, setSettings] = useState<Settings>({ contextTokens: DEFAULT_CONTEXT_TOKENS, kvType: 'f16', whatIf: null, files: savedFiles() });
+  const [settings, setSettings] = useState<Settings>({
+    contextTokens: DEFAULT_CONTEXT_TOKENS,
+    kvType: 'f16',
+    whatIf: null,
+    files: savedFiles(),
+  });
   const [filters, setFilters] = useState<Filters>({ family: 'all', minParamsB: 0, maxParamsB: Infinity, text: '' });
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -92,14 +97,22 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
       <header className="topbar">
         <h1>rightsize</h1>
         <span className="subtitle">What can I run here: which models, at which precision, how fast</span>
-        {loading && <span className="busy" role="status">updating…</span>}
+        {loading && (
+          <span className="busy" role="status">
+            updating…
+          </span>
+        )}
       </header>
       {error && (
         <div className="error" role="alert">
           {error}
         </div>
       )}
-      {!report && !error && <div className="loading" role="status">Detecting hardware…</div>}
+      {!report && !error && (
+        <div className="loading" role="status">
+          Detecting hardware…
+        </div>
+      )}
       {report && (
         <main className="main">
           <section className="cards">

@@ -19,7 +19,9 @@ export function BenchChart({ records }: { records: BenchRecord[] }): React.JSX.E
         if (cancelled) return;
         plot = draw(UPlot, target, records);
       })
-      .catch((error: unknown) => setProblem(`The chart could not be drawn (${(error as Error).message}); the table above has every figure.`));
+      .catch((error: unknown) =>
+        setProblem(`The chart could not be drawn (${(error as Error).message}); the table above has every figure.`),
+      );
     return () => {
       cancelled = true;
       plot?.destroy();

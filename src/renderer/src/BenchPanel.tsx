@@ -32,7 +32,10 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
   }, [host]);
 
   useEffect(() => {
-    host.listModels({}).then(setModels).catch((e: unknown) => setError((e as Error).message));
+    host
+      .listModels({})
+      .then(setModels)
+      .catch((e: unknown) => setError((e as Error).message));
     host
       .getVersion({})
       .then((v) => setLlamaBench(v.llamaBench))
@@ -40,7 +43,12 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
     loadHistory();
   }, [host, loadHistory]);
 
-  const { run, error: runError, start: startRun, cancel } = useRun(host, (ended) => {
+  const {
+    run,
+    error: runError,
+    start: startRun,
+    cancel,
+  } = useRun(host, (ended) => {
     loadHistory();
     if (ended.record) setChartPath(ended.record.model.path);
   });
@@ -56,8 +64,15 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
   };
 
   const targets = [
-    ...(models?.models.map((m) => ({ path: m.path, name: m.ollamaName ?? m.displayName, where: m.source, bytes: m.bytes as number | null })) ?? []),
-    ...files.filter((f) => !models?.models.some((m) => m.path === f)).map((f) => ({ path: f, name: f.split(/[\\/]/).pop() ?? f, where: 'added', bytes: null })),
+    ...(models?.models.map((m) => ({
+      path: m.path,
+      name: m.ollamaName ?? m.displayName,
+      where: m.source,
+      bytes: m.bytes as number | null,
+    })) ?? []),
+    ...files
+      .filter((f) => !models?.models.some((m) => m.path === f))
+      .map((f) => ({ path: f, name: f.split(/[\\/]/).pop() ?? f, where: 'added', bytes: null })),
   ];
   const running = run?.state === 'running';
   const chartRecords = history.filter((r) => r.model.path === (chartPath ?? history[history.length - 1]?.model.path));
@@ -85,16 +100,25 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
         </label>
         {llamaBench.path ? (
           <label title={llamaBench.path}>
-            <input type="checkbox" data-testid="with-llama-bench" checked={withLlamaBench} onChange={(e) => setWithLlamaBench(e.target.checked)} /> Also run llama.cpp's llama-bench on the
-            same file ({llamaBench.path.split(/[\\/]/).pop()})
+            <input
+              type="checkbox"
+              data-testid="with-llama-bench"
+              checked={withLlamaBench}
+              onChange={(e) => setWithLlamaBench(e.target.checked)}
+            />{' '}
+            Also run llama.cpp's llama-bench on the same file ({llamaBench.path.split(/[\\/]/).pop()})
           </label>
         ) : (
           <span className="muted" data-testid="no-llama-bench">
-            {llamaBench.problem ?? 'To compare with llama.cpp\'s own llama-bench, put it on PATH or set RIGHTSIZE_LLAMA_BENCH.'}
+            {llamaBench.problem ?? "To compare with llama.cpp's own llama-bench, put it on PATH or set RIGHTSIZE_LLAMA_BENCH."}
           </span>
         )}
       </div>
-      {targets.length === 0 && <p className="muted">No GGUF files found (LM Studio, Ollama, Hugging Face cache, node-llama-cpp). Add one under "Your GGUF files".</p>}
+      {targets.length === 0 && (
+        <p className="muted">
+          No GGUF files found (LM Studio, Ollama, Hugging Face cache, node-llama-cpp). Add one under "Your GGUF files".
+        </p>
+      )}
       <table className="bench-targets">
         <tbody>
           {targets.map((t) => (
@@ -116,9 +140,7 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
       {run && (
         <div className="bench-run" data-testid="bench-state" data-state={run.state}>
           <progress max={1} value={run.progress.fraction} />
-          <span>
-            {run.state === 'running' ? run.progress.message : run.state === 'done' ? 'done' : `${run.state}: ${run.error ?? ''}`}
-          </span>
+          <span>{run.state === 'running' ? run.progress.message : run.state === 'done' ? 'done' : `${run.state}: ${run.error ?? ''}`}</span>
           {running && (
             <button type="button" data-testid="bench-cancel" onClick={cancel}>
               Cancel
@@ -147,29 +169,44 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
               </tr>
             </thead>
             <tbody>
-              {[...history].reverse().slice(0, 20).map((r) => (
-                <tr key={r.id} onClick={() => setChartPath(r.model.path)} title={`${r.source.by}: ${r.source.detail ?? ''} on ${r.hardware.cpu}${r.hardware.gpus.length ? ` + ${r.hardware.gpus.join(', ')}` : ''}`}>
-                  <td>{new Date(r.at).toLocaleString()}</td>
-                  <td>
-                    {r.model.name} <span className="quant">{r.model.quant}</span>
-                  </td>
-                  <td>
-                    pp{r.settings.promptTokens} {pm(r.pp.mean, r.pp.sd)}
-                  </td>
-                  <td>
-                    tg{r.settings.genTokens} {pm(r.tg.mean, r.tg.sd)}
-                  </td>
-                  <td>{r.predictedTgTokPerSec !== null ? `${r.predictedTgTokPerSec.toFixed(1)} (x${(r.tg.mean / r.predictedTgTokPerSec).toFixed(2)})` : '—'}</td>
-                  <td>{r.ttftMs.toFixed(0)} ms</td>
-                  <td>{(r.loadMs / 1000).toFixed(2)} s</td>
-                  <td>{formatBytes(r.peakRssBytes)}</td>
-                  <td>
-                    {r.threads.pp}/{r.threads.tg}
-                  </td>
-                  <td>{r.energy ? `${r.energy.joulesPerToken.toFixed(2)} J/t${r.energy.costPerMillionTokens !== null ? `, ${r.energy.costPerMillionTokens.toFixed(3)}/Mt` : ''}` : 'CPU: n/a'}</td>
-                  <td>{llamaBenchCell(r)}</td>
-                </tr>
-              ))}
+              {[...history]
+                .reverse()
+                .slice(0, 20)
+                .map((r) => (
+                  <tr
+                    key={r.id}
+                    onClick={() => setChartPath(r.model.path)}
+                    title={`${r.source.by}: ${r.source.detail ?? ''} on ${r.hardware.cpu}${r.hardware.gpus.length ? ` + ${r.hardware.gpus.join(', ')}` : ''}`}
+                  >
+                    <td>{new Date(r.at).toLocaleString()}</td>
+                    <td>
+                      {r.model.name} <span className="quant">{r.model.quant}</span>
+                    </td>
+                    <td>
+                      pp{r.settings.promptTokens} {pm(r.pp.mean, r.pp.sd)}
+                    </td>
+                    <td>
+                      tg{r.settings.genTokens} {pm(r.tg.mean, r.tg.sd)}
+                    </td>
+                    <td>
+                      {r.predictedTgTokPerSec !== null
+                        ? `${r.predictedTgTokPerSec.toFixed(1)} (x${(r.tg.mean / r.predictedTgTokPerSec).toFixed(2)})`
+                        : '—'}
+                    </td>
+                    <td>{r.ttftMs.toFixed(0)} ms</td>
+                    <td>{(r.loadMs / 1000).toFixed(2)} s</td>
+                    <td>{formatBytes(r.peakRssBytes)}</td>
+                    <td>
+                      {r.threads.pp}/{r.threads.tg}
+                    </td>
+                    <td>
+                      {r.energy
+                        ? `${r.energy.joulesPerToken.toFixed(2)} J/t${r.energy.costPerMillionTokens !== null ? `, ${r.energy.costPerMillionTokens.toFixed(3)}/Mt` : ''}`
+                        : 'CPU: n/a'}
+                    </td>
+                    <td>{llamaBenchCell(r)}</td>
+                  </tr>
+                ))}
             </tbody>
           </table>
         </>
@@ -190,13 +227,23 @@ function llamaBenchCell(r: BenchRecord): string {
 function LlamaBenchNote({ record }: { record: BenchRecord }): React.JSX.Element {
   const ref = record.llamaBench;
   const c = compareWithLlamaBench(record);
-  if (!ref || !c) return <p className="warn" data-testid="llama-bench-compare">llama-bench gave no figures: {ref?.error ?? 'unknown error'}</p>;
-  const part = (label: string, s: { mean: number; sd: number; threads: number } | null): string => (s ? `${label} ${pm(s.mean, s.sd)} (${s.threads} threads)` : `${label} failed`);
+  if (!ref || !c)
+    return (
+      <p className="warn" data-testid="llama-bench-compare">
+        llama-bench gave no figures: {ref?.error ?? 'unknown error'}
+      </p>
+    );
+  const part = (label: string, s: { mean: number; sd: number; threads: number } | null): string =>
+    s ? `${label} ${pm(s.mean, s.sd)} (${s.threads} threads)` : `${label} failed`;
   return (
-    <div className="llama-bench-compare" data-testid="llama-bench-compare" title={`${ref.binary}${ref.version ? ` (build ${ref.version})` : ''}`}>
+    <div
+      className="llama-bench-compare"
+      data-testid="llama-bench-compare"
+      title={`${ref.binary}${ref.version ? ` (build ${ref.version})` : ''}`}
+    >
       <p>
-        llama-bench on the same file: {part(`pp${record.settings.promptTokens}`, ref.pp)}, {part(`tg${record.settings.genTokens}`, ref.tg)}. This benchmark / llama-bench: pp{' '}
-        {ratioText(c.ppRatio)}, tg {ratioText(c.tgRatio)}.
+        llama-bench on the same file: {part(`pp${record.settings.promptTokens}`, ref.pp)}, {part(`tg${record.settings.genTokens}`, ref.tg)}.
+        This benchmark / llama-bench: pp {ratioText(c.ppRatio)}, tg {ratioText(c.tgRatio)}.
       </p>
       {c.gaps.length > 0 && (
         <ul>

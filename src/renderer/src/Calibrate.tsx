@@ -3,7 +3,15 @@ import type { SpeedCalibration } from '../../shared/schema';
 import { useRun } from './useRun';
 
 /** The quick probe: about ten seconds that calibrate every CPU speed estimate to this machine. */
-export function Calibrate({ host, calibration, onDone }: { host: HostApi; calibration: SpeedCalibration | null; onDone: () => void }): React.JSX.Element {
+export function Calibrate({
+  host,
+  calibration,
+  onDone,
+}: {
+  host: HostApi;
+  calibration: SpeedCalibration | null;
+  onDone: () => void;
+}): React.JSX.Element {
   const { run, error, start, cancel } = useRun(host, (ended) => {
     if (ended.state === 'done') onDone();
   });
@@ -12,7 +20,11 @@ export function Calibrate({ host, calibration, onDone }: { host: HostApi; calibr
     <div className="calibrate" data-testid="calibrate" data-state={run?.state ?? 'idle'}>
       {calibration ? (
         <span className="muted" title={calibration.source.detail}>
-          Speeds calibrated {new Date(calibration.measuredAt).toLocaleString()} ({Object.entries(calibration.tgBytesPerSecByType).map(([t, b]) => `${t} ${(b / 1e9).toFixed(0)} GB/s`).join(', ')})
+          Speeds calibrated {new Date(calibration.measuredAt).toLocaleString()} (
+          {Object.entries(calibration.tgBytesPerSecByType)
+            .map(([t, b]) => `${t} ${(b / 1e9).toFixed(0)} GB/s`)
+            .join(', ')}
+          )
         </span>
       ) : (
         <span className="muted">Speeds are uncalibrated estimates.</span>
@@ -29,7 +41,12 @@ export function Calibrate({ host, calibration, onDone }: { host: HostApi; calibr
           {calibration ? 'Calibrate again' : 'Calibrate (about 10 s)'}
         </button>
       )}
-      {run && run.state !== 'running' && run.state !== 'done' && <span className="warn"> {run.state}: {run.error}</span>}
+      {run && run.state !== 'running' && run.state !== 'done' && (
+        <span className="warn">
+          {' '}
+          {run.state}: {run.error}
+        </span>
+      )}
       {error && <span className="warn"> {error}</span>}
     </div>
   );

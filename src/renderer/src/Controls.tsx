@@ -52,7 +52,11 @@ export function Controls(props: {
     <form className="controls" onSubmit={(e) => e.preventDefault()} aria-label="Report settings">
       <label>
         Context
-        <select data-testid="ctx" value={settings.contextTokens} onChange={(e) => onSettings({ ...settings, contextTokens: Number(e.target.value) })}>
+        <select
+          data-testid="ctx"
+          value={settings.contextTokens}
+          onChange={(e) => onSettings({ ...settings, contextTokens: Number(e.target.value) })}
+        >
           {CONTEXTS.map((c) => (
             <option key={c} value={c}>
               {formatContext(c)}
@@ -79,14 +83,22 @@ export function Controls(props: {
       </label>
       <label>
         Size
-        <select data-testid="min-size" value={filters.minParamsB} onChange={(e) => onFilters({ ...filters, minParamsB: Number(e.target.value) })}>
+        <select
+          data-testid="min-size"
+          value={filters.minParamsB}
+          onChange={(e) => onFilters({ ...filters, minParamsB: Number(e.target.value) })}
+        >
           {SIZE_STEPS.filter((s) => s !== Infinity).map((s) => (
             <option key={s} value={s}>
               {s === 0 ? 'from 0' : `from ${s}B`}
             </option>
           ))}
         </select>
-        <select data-testid="max-size" value={filters.maxParamsB === Infinity ? 'any' : filters.maxParamsB} onChange={(e) => onFilters({ ...filters, maxParamsB: e.target.value === 'any' ? Infinity : Number(e.target.value) })}>
+        <select
+          data-testid="max-size"
+          value={filters.maxParamsB === Infinity ? 'any' : filters.maxParamsB}
+          onChange={(e) => onFilters({ ...filters, maxParamsB: e.target.value === 'any' ? Infinity : Number(e.target.value) })}
+        >
           {SIZE_STEPS.filter((s) => s !== 0).map((s) => (
             <option key={s} value={s === Infinity ? 'any' : s}>
               to {sizeLabel(s)}
@@ -96,13 +108,39 @@ export function Controls(props: {
       </label>
       <label>
         Search
-        <input data-testid="search" type="search" value={filters.text} placeholder="model name" onChange={(e) => onFilters({ ...filters, text: e.target.value })} />
+        <input
+          data-testid="search"
+          type="search"
+          value={filters.text}
+          placeholder="model name"
+          onChange={(e) => onFilters({ ...filters, text: e.target.value })}
+        />
       </label>
       <fieldset className="whatif">
         <legend>What-if</legend>
-        <input aria-label="VRAM GiB" data-testid="whatif-vram" inputMode="decimal" placeholder="VRAM GiB" value={vram} onChange={(e) => setVram(e.target.value)} />
-        <input aria-label="RAM GiB" data-testid="whatif-ram" inputMode="decimal" placeholder="RAM GiB" value={ram} onChange={(e) => setRam(e.target.value)} />
-        <input aria-label="GPU name" data-testid="whatif-gpu" placeholder="GPU, e.g. RTX 4090" value={gpu} onChange={(e) => setGpu(e.target.value)} />
+        <input
+          aria-label="VRAM GiB"
+          data-testid="whatif-vram"
+          inputMode="decimal"
+          placeholder="VRAM GiB"
+          value={vram}
+          onChange={(e) => setVram(e.target.value)}
+        />
+        <input
+          aria-label="RAM GiB"
+          data-testid="whatif-ram"
+          inputMode="decimal"
+          placeholder="RAM GiB"
+          value={ram}
+          onChange={(e) => setRam(e.target.value)}
+        />
+        <input
+          aria-label="GPU name"
+          data-testid="whatif-gpu"
+          placeholder="GPU, e.g. RTX 4090"
+          value={gpu}
+          onChange={(e) => setGpu(e.target.value)}
+        />
         <button type="button" data-testid="whatif-apply" onClick={applyWhatIf}>
           Plan
         </button>

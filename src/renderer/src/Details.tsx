@@ -33,7 +33,15 @@ export function Details({ row, report, onClose }: { row: ReportRow; report: Repo
     ['Overhead', m.overheadBytes, 'o'],
   ] as const;
   return (
-    <section className="details card" data-testid="details" role="dialog" aria-modal="false" aria-labelledby={titleId} tabIndex={-1} ref={drawer}>
+    <section
+      className="details card"
+      data-testid="details"
+      role="dialog"
+      aria-modal="false"
+      aria-labelledby={titleId}
+      tabIndex={-1}
+      ref={drawer}
+    >
       <button type="button" className="close" onClick={onClose} aria-label="Close details">
         ×
       </button>
@@ -47,7 +55,12 @@ export function Details({ row, report, onClose }: { row: ReportRow; report: Repo
       <p>{row.why}</p>
       <div className="bar" aria-hidden="true">
         {parts.map(([label, bytes, cls]) => (
-          <span key={label} className={`seg seg-${cls}`} style={{ width: `${(100 * bytes) / Math.max(1, m.totalBytes)}%` }} title={`${label} ${formatBytes(bytes)}`} />
+          <span
+            key={label}
+            className={`seg seg-${cls}`}
+            style={{ width: `${(100 * bytes) / Math.max(1, m.totalBytes)}%` }}
+            title={`${label} ${formatBytes(bytes)}`}
+          />
         ))}
       </div>
       <table className="breakdown">
@@ -78,7 +91,8 @@ export function Details({ row, report, onClose }: { row: ReportRow; report: Repo
             <tr>
               <th scope="row">Prompt processing</th>
               <td data-testid="prompt-speed">
-                ~{formatTokPerSec(row.promptTokPerSec)} tok/s; a {PROMPT_TOKENS}-token prompt takes ~{(PROMPT_TOKENS / row.promptTokPerSec).toFixed(1)} s before the first token
+                ~{formatTokPerSec(row.promptTokPerSec)} tok/s; a {PROMPT_TOKENS}-token prompt takes ~
+                {(PROMPT_TOKENS / row.promptTokPerSec).toFixed(1)} s before the first token
               </td>
             </tr>
           )}

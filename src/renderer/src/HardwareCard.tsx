@@ -6,15 +6,18 @@ export function HardwareCard({ report, children }: { report: Report; children?: 
   const hw = report.hardware;
   return (
     <div className="card" data-testid="hardware">
-      <h2>
-        This machine{hw.whatIf && <span className="tag tag-whatif">what-if</span>}
-      </h2>
+      <h2>This machine{hw.whatIf && <span className="tag tag-whatif">what-if</span>}</h2>
       <dl className="facts">
         {hw.gpus.length === 0 && (
           <div className="fact">
             <dt>GPU</dt>
             <dd>none detected</dd>
-            <dd className="src">{hw.sources.filter((s) => s.id !== 'memory-bandwidth-probe').map((s) => `${s.id}: ${s.status}`).join(' · ')}</dd>
+            <dd className="src">
+              {hw.sources
+                .filter((s) => s.id !== 'memory-bandwidth-probe')
+                .map((s) => `${s.id}: ${s.status}`)
+                .join(' · ')}
+            </dd>
           </div>
         )}
         {hw.gpus.map((g, i) => (
@@ -23,12 +26,22 @@ export function HardwareCard({ report, children }: { report: Report; children?: 
             <dd>
               {g.name}{' '}
               <span className="muted">
-                {g.unifiedMemory ? `unified, GPU may use ${formatBytes(g.vramBytes)}` : g.integrated ? 'integrated, shares RAM' : `${formatBytes(g.vramBytes)} VRAM`} · {g.backend}
+                {g.unifiedMemory
+                  ? `unified, GPU may use ${formatBytes(g.vramBytes)}`
+                  : g.integrated
+                    ? 'integrated, shares RAM'
+                    : `${formatBytes(g.vramBytes)} VRAM`}{' '}
+                · {g.backend}
               </span>
             </dd>
             <dd className="src" title={describeSource(g.vramSource)}>
               {shortSource(g.vramSource)}
-              {g.alternatives.length > 0 && <span title={g.alternatives.map((a) => `${a.source.by}: ${a.field} = ${a.value} (${a.why})`).join('\n')}> · {g.alternatives.length} other reading(s)</span>}
+              {g.alternatives.length > 0 && (
+                <span title={g.alternatives.map((a) => `${a.source.by}: ${a.field} = ${a.value} (${a.why})`).join('\n')}>
+                  {' '}
+                  · {g.alternatives.length} other reading(s)
+                </span>
+              )}
             </dd>
           </div>
         ))}

@@ -9,7 +9,10 @@ export function Ladder({ report, onPick }: { report: Report; onPick: (modelId: s
   return (
     <div className="card" data-testid="ladder">
       <h2>
-        Start small, scale up <span className="muted">chat · {formatContext(report.settings.contextTokens)} context · {report.settings.kvType} KV</span>
+        Start small, scale up{' '}
+        <span className="muted">
+          chat · {formatContext(report.settings.contextTokens)} context · {report.settings.kvType} KV
+        </span>
       </h2>
       <ol className="ladder">
         {steps.map(([label, step, none]) => (
@@ -17,7 +20,8 @@ export function Ladder({ report, onPick }: { report: Report; onPick: (modelId: s
             <span className="step-label">{label}</span>
             {step ? (
               <button type="button" className="step" onClick={() => onPick(step.modelId, step.quant)} title={step.reason}>
-                <strong>{step.name}</strong> <span className="quant">{step.quant}</span> <span className={`fit fit-${step.fit}`}>{fitShortLabel(step.fit)}</span>{' '}
+                <strong>{step.name}</strong> <span className="quant">{step.quant}</span>{' '}
+                <span className={`fit fit-${step.fit}`}>{fitShortLabel(step.fit)}</span>{' '}
                 <span className="speed">~{formatTokPerSec(step.tokPerSec)} tok/s</span>
                 <span className="reason">{step.reason}</span>
               </button>

@@ -59,7 +59,13 @@ export function LocalFiles(props: {
           add(path);
         }}
       >
-        <input data-testid="file-path" aria-label="GGUF file path" placeholder="/path/to/model.gguf" value={path} onChange={(e) => setPath(e.target.value)} />
+        <input
+          data-testid="file-path"
+          aria-label="GGUF file path"
+          placeholder="/path/to/model.gguf"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+        />
         <button type="submit" data-testid="file-add">
           Add
         </button>

@@ -21,7 +21,14 @@ interface CellKey {
  * The cell an arrow key leads to from (rowIndex, colIndex), skipping columns a model has no row for;
  * null at the grid's edge. `has(row, col)` says whether that cell exists.
  */
-function nextCell(key: string, ctrlKey: boolean, rowIndex: number, colIndex: number, rowCount: number, has: (row: number, col: number) => boolean): [number, number] | null {
+function nextCell(
+  key: string,
+  ctrlKey: boolean,
+  rowIndex: number,
+  colIndex: number,
+  rowCount: number,
+  has: (row: number, col: number) => boolean,
+): [number, number] | null {
   const lastCol = PRECISIONS.length - 1;
   const alongRow = (row: number, from: number, step: 1 | -1): [number, number] | null => {
     for (let col = from; col >= 0 && col <= lastCol; col += step) if (has(row, col)) return [row, col];
@@ -78,7 +85,11 @@ export function Matrix(props: {
     const quant = cell && PRECISIONS[cell[1]];
     return modelId && quant ? { modelId, quant } : null;
   };
-  const tabStop = exists(focused) ? focused : exists(props.selected) ? props.selected : keyAt(nextCell('Home', true, 0, 0, models.length, has));
+  const tabStop = exists(focused)
+    ? focused
+    : exists(props.selected)
+      ? props.selected
+      : keyAt(nextCell('Home', true, 0, 0, models.length, has));
 
   const onKeyDown = (e: React.KeyboardEvent<HTMLTableElement>): void => {
     if (!NAVIGATION_KEYS.has(e.key)) return;
@@ -91,13 +102,24 @@ export function Matrix(props: {
     e.preventDefault();
     const target = keyAt(nextCell(e.key, e.ctrlKey || e.metaKey, rowIndex, colIndex, models.length, has));
     if (!target) return;
-    tableRef.current?.querySelector<HTMLButtonElement>(`tr[data-model="${CSS.escape(target.modelId)}"] td[data-quant="${CSS.escape(target.quant)}"] button`)?.focus();
+    tableRef.current
+      ?.querySelector<HTMLButtonElement>(
+        `tr[data-model="${CSS.escape(target.modelId)}"] td[data-quant="${CSS.escape(target.quant)}"] button`,
+      )
+      ?.focus();
   };
 
   return (
     <div className="matrix-wrap">
       {/* A grid, so screen readers hand the arrow keys to it and announce row and column headers. */}
-      <table className="matrix" data-testid="matrix" role="grid" aria-label="Fit of each model at each precision" ref={tableRef} onKeyDown={onKeyDown}>
+      <table
+        className="matrix"
+        data-testid="matrix"
+        role="grid"
+        aria-label="Fit of each model at each precision"
+        ref={tableRef}
+        onKeyDown={onKeyDown}
+      >
         <thead>
           <tr>
             <th scope="col">Model</th>
@@ -127,7 +149,10 @@ export function Matrix(props: {
                       {first.name}
                     </th>
                     <td className="params">
-                      {first.paramsB}B{first.activeParamsB < first.paramsB * 0.9 && <span className="muted"> ({first.activeParamsB.toFixed(1)}B active)</span>}
+                      {first.paramsB}B
+                      {first.activeParamsB < first.paramsB * 0.9 && (
+                        <span className="muted"> ({first.activeParamsB.toFixed(1)}B active)</span>
+                      )}
                     </td>
                     {PRECISIONS.map((p) => {
                       const r = rows.find((x) => x.quant === p);
@@ -165,7 +190,8 @@ export function Matrix(props: {
             <span className={`fit-${entry.fit}`}>{entry.label}</span> {entry.description}
           </Fragment>
         ))}
-        . Memory and tok/s are estimates; click a cell for the breakdown and sources, or walk the grid with the arrow keys, Home and End, and press Enter.
+        . Memory and tok/s are estimates; click a cell for the breakdown and sources, or walk the grid with the arrow keys, Home and End,
+        and press Enter.
       </p>
     </div>
   );

@@ -2,7 +2,12 @@ import type { Source } from '../../shared/schema';
 
 export function describeSource(source: Source | null | undefined): string {
   if (!source) return 'unknown source';
-  const head = source.kind === 'detected' ? `detected by ${source.by}` : source.kind === 'what-if' ? `what-if (${source.by})` : `${source.kind}: ${source.by}`;
+  const head =
+    source.kind === 'detected'
+      ? `detected by ${source.by}`
+      : source.kind === 'what-if'
+        ? `what-if (${source.by})`
+        : `${source.kind}: ${source.by}`;
   return source.detail ? `${head}: ${source.detail}` : head;
 }
 

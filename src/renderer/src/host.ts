@@ -1,6 +1,14 @@
 // Which host this page talks to: Electron's preload bridge (window.rightsize) or, in a browser,
 // the local web host over HTTP with the per-run token. Both validate with the shared schemas.
-import { HOST_API_METHODS, HostApiSchemas, HostErrorSchema, HostEventSchema, type HostApi, type HostApiMethod, type HostEventListener } from '../../shared/api';
+import {
+  HOST_API_METHODS,
+  HostApiSchemas,
+  HostErrorSchema,
+  HostEventSchema,
+  type HostApi,
+  type HostApiMethod,
+  type HostEventListener,
+} from '../../shared/api';
 
 declare global {
   interface Window {

@@ -23,11 +23,21 @@ export const BenchRecordSchema = z.object({
   id: z.string(),
   at: z.string(),
   model: z.object({ path: z.string(), name: z.string(), quant: z.string(), paramsB: z.number(), fileBytes: z.number().nullable() }),
-  settings: z.object({ promptTokens: z.number().int(), genTokens: z.number().int(), repetitions: z.number().int(), threads: z.union([z.number().int(), z.literal('auto')]), gpuLayers: z.union([z.number().int(), z.literal('auto')]) }),
+  settings: z.object({
+    promptTokens: z.number().int(),
+    genTokens: z.number().int(),
+    repetitions: z.number().int(),
+    threads: z.union([z.number().int(), z.literal('auto')]),
+    gpuLayers: z.union([z.number().int(), z.literal('auto')]),
+  }),
   backend: z.string(),
   gpuLayers: z.number().int(),
   totalLayers: z.number().int(),
-  threads: z.object({ pp: z.number().int(), tg: z.number().int(), sweep: z.array(z.object({ threads: z.number(), ppTokPerSec: z.number(), tgTokPerSec: z.number() })) }),
+  threads: z.object({
+    pp: z.number().int(),
+    tg: z.number().int(),
+    sweep: z.array(z.object({ threads: z.number(), ppTokPerSec: z.number(), tgTokPerSec: z.number() })),
+  }),
   pp: SpeedStatsSchema,
   tg: SpeedStatsSchema,
   ttftMs: z.number(),
@@ -36,7 +46,13 @@ export const BenchRecordSchema = z.object({
   /** The estimate for the same model and placement, to show next to the measurement. */
   predictedTgTokPerSec: z.number().nullable(),
   energy: z
-    .object({ watts: z.number(), wattsSource: SourceSchema, joulesPerToken: z.number(), costPerMillionTokens: z.number().nullable(), pricePerKwh: z.number().nullable() })
+    .object({
+      watts: z.number(),
+      wattsSource: SourceSchema,
+      joulesPerToken: z.number(),
+      costPerMillionTokens: z.number().nullable(),
+      pricePerKwh: z.number().nullable(),
+    })
     .nullable(),
   hardware: z.object({ cpu: z.string(), gpus: z.array(z.string()), ramBytes: z.number(), os: z.string() }),
   llamaBench: LlamaBenchComparisonSchema.nullable().default(null),

@@ -52,7 +52,11 @@ const CatalogModelSchema = z.object({
     .optional(),
   /** Layers that attend over a sliding window only (Gemma 2/3, Mistral v0.1): window tokens, and how many of every `period` layers are global. */
   slidingWindow: z
-    .object({ windowTokens: z.number().int().positive(), period: z.number().int().positive(), globalPerPeriod: z.number().int().nonnegative() })
+    .object({
+      windowTokens: z.number().int().positive(),
+      period: z.number().int().positive(),
+      globalPerPeriod: z.number().int().nonnegative(),
+    })
     .optional(),
   /** Published quality figure used by the recommendation ladder (e.g. MMLU 5-shot, 0-100), with its source. */
   quality: z.object({ benchmark: z.string(), score: z.number(), source: z.string() }).optional(),

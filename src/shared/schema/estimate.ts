@@ -32,7 +32,11 @@ const ModelInfoSchema = z.object({
 
 export const EstimateResultSchema = z.object({
   model: ModelInfoSchema,
-  settings: z.object({ contextTokens: z.number().int().positive(), kvType: KvTypeSchema, gpuLayers: z.union([z.number().int().nonnegative(), z.literal('auto')]) }),
+  settings: z.object({
+    contextTokens: z.number().int().positive(),
+    kvType: KvTypeSchema,
+    gpuLayers: z.union([z.number().int().nonnegative(), z.literal('auto')]),
+  }),
   backend: z.string(),
   fit: FitLevelSchema,
   gpuLayers: z.number().int().nonnegative(),
@@ -53,7 +57,12 @@ export type EstimateResult = z.infer<typeof EstimateResultSchema>;
 
 export const MeasurementSchema = z.object({
   model: ModelInfoSchema,
-  settings: z.object({ contextTokens: z.number().int().positive(), kvType: KvTypeSchema, gpuLayers: z.union([z.number().int().nonnegative(), z.literal('auto')]), threads: z.number().int().positive() }),
+  settings: z.object({
+    contextTokens: z.number().int().positive(),
+    kvType: KvTypeSchema,
+    gpuLayers: z.union([z.number().int().nonnegative(), z.literal('auto')]),
+    threads: z.number().int().positive(),
+  }),
   backend: z.string(),
   gpuLayers: z.number().int().nonnegative(),
   totalLayers: z.number().int().nonnegative(),

@@ -81,7 +81,16 @@ export const SpeedCalibrationSchema = z.object({
   durationMs: z.number(),
   /** What the probe measured, file by file, before deriving the figures above. */
   runs: z
-    .array(z.object({ label: z.string(), readBytes: z.number(), layers: z.number().int(), rows: z.number(), tgTokPerSec: z.number(), ppTokPerSec: z.number() }))
+    .array(
+      z.object({
+        label: z.string(),
+        readBytes: z.number(),
+        layers: z.number().int(),
+        rows: z.number(),
+        tgTokPerSec: z.number(),
+        ppTokPerSec: z.number(),
+      }),
+    )
     .default([]),
   source: SourceSchema,
 });

@@ -28,7 +28,12 @@ const DiscoveredModelSchema = z.object({
 });
 export type DiscoveredModel = z.infer<typeof DiscoveredModelSchema>;
 
-const SearchedLocationSchema = z.object({ source: DiscoverySourceSchema, path: z.string(), status: SearchStatusSchema, detail: z.string().optional() });
+const SearchedLocationSchema = z.object({
+  source: DiscoverySourceSchema,
+  path: z.string(),
+  status: SearchStatusSchema,
+  detail: z.string().optional(),
+});
 export type SearchedLocation = z.infer<typeof SearchedLocationSchema>;
 
 export const ModelListSchema = z.object({

@@ -98,8 +98,18 @@ export type Report = z.infer<typeof ReportSchema>;
 /** Hardware a user does not have: any field given replaces the detected one. */
 export const WhatIfSchema = z
   .object({
-    vramBytes: z.number().int().nonnegative().max(2 ** 50).optional(),
-    ramBytes: z.number().int().positive().max(2 ** 50).optional(),
+    vramBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 50)
+      .optional(),
+    ramBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 50)
+      .optional(),
     gpuName: z.string().min(1).max(200).optional(),
   })
   .strict();

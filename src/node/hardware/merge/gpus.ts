@@ -38,7 +38,12 @@ function firstInformativeName(gpu: ObservedGpu): string | null {
     for (const o of obs) {
       if (o.by !== tool) continue;
       // Vulkan's device names ("... (RADV NAVI31)") lose to any other tool's informative name.
-      if (tool === 'node-llama-cpp' && o.hints.llamaBackend === 'vulkan' && obs.some((x) => x.by !== 'node-llama-cpp' && !isUninformativeName(x.name))) continue;
+      if (
+        tool === 'node-llama-cpp' &&
+        o.hints.llamaBackend === 'vulkan' &&
+        obs.some((x) => x.by !== 'node-llama-cpp' && !isUninformativeName(x.name))
+      )
+        continue;
       if (o.name && !isUninformativeName(o.name)) return normalizeGpuName(o.name);
     }
   }
@@ -46,7 +51,11 @@ function firstInformativeName(gpu: ObservedGpu): string | null {
 }
 
 /** The catalogue entry and the name to show; a GPU known only by its PCI id is named from the catalogue. */
-function identifyGpu(gpu: ObservedGpu, vendor: GpuVendor, presets: GpuPreset[]): { name: string; match: PresetMatch | null; notes: string[] } {
+function identifyGpu(
+  gpu: ObservedGpu,
+  vendor: GpuVendor,
+  presets: GpuPreset[],
+): { name: string; match: PresetMatch | null; notes: string[] } {
   const obs = gpu.observations;
   const pciObs = obs.find((o) => o.pciId);
   const revision = obs.find((o) => o.pciRevision)?.pciRevision ?? null;
@@ -58,7 +67,8 @@ function identifyGpu(gpu: ObservedGpu, vendor: GpuVendor, presets: GpuPreset[]):
   if (!name && preset) {
     const reported = obs[0]?.name ?? '';
     name = match?.ambiguousWith.length ? `${reported} (${[preset, ...match.ambiguousWith].map((p) => p.name).join(' / ')})` : preset.name;
-    if (reported) notes.push(`Reported as "${reported}"; named from its PCI id ${pciObs?.pciId ?? ''}${revision ? ` rev ${revision}` : ''}.`);
+    if (reported)
+      notes.push(`Reported as "${reported}"; named from its PCI id ${pciObs?.pciId ?? ''}${revision ? ` rev ${revision}` : ''}.`);
   }
   name ??= obs[0]?.name ?? 'Unknown GPU';
   if (match?.ambiguousWith.length) {
@@ -79,7 +89,11 @@ function isIntegrated(gpu: ObservedGpu, preset: GpuPreset | null, platform: stri
   const obs = gpu.observations;
   if (obs.some((o) => o.by === 'node-llama-cpp' && o.hints.llamaUnified && o.hints.llamaBackend !== 'metal')) return true;
   if (obs.some((o) => IGPU_NAME.test(normalizeGpuName(o.name)))) return true;
-  if (platform === 'darwin' && obs.some((o) => o.by === 'systeminformation' && (o.hints.siVramDynamic || /built-?in/i.test(o.hints.siBus ?? '')))) return true;
+  if (
+    platform === 'darwin' &&
+    obs.some((o) => o.by === 'systeminformation' && (o.hints.siVramDynamic || /built-?in/i.test(o.hints.siBus ?? '')))
+  )
+    return true;
   if (obs.some((o) => o.by === 'system_profiler' && o.hints.sharedMemory)) return true;
   if (obs.some((o) => o.by === 'rocm-smi' && o.vramBytes !== null && o.vramBytes <= 512 * MiB)) return true;
   return false;
@@ -103,18 +117,31 @@ function backendFor(gpu: ObservedGpu, vendor: GpuVendor, arch: string): GpuBacke
 }
 
 /** Picks the VRAM policy for this kind of GPU. */
-function chooseVram(obs: GpuObservation[], preset: GpuPreset | null, kind: { integrated: boolean; unifiedMemory: boolean }, ctx: GpuContext): VramChoice {
+function chooseVram(
+  obs: GpuObservation[],
+  preset: GpuPreset | null,
+  kind: { integrated: boolean; unifiedMemory: boolean },
+  ctx: GpuContext,
+): VramChoice {
   if (kind.unifiedMemory) return unifiedMemoryVram(obs, ctx.ramBytes, ctx.metalWorkingSetBytes);
   if (kind.integrated) return integratedGpuVram(obs, preset);
   return dedicatedGpuVram(obs, preset, ctx.platform);
 }
 
 /** Notes on how the GPU was seen, after those of its identity and VRAM. */
-function sightingNotes(obs: GpuObservation[], preset: GpuPreset | null, llama: NodeLlamaCppFacts | null, vramSource: Source, notesSoFar: string[]): string[] {
+function sightingNotes(
+  obs: GpuObservation[],
+  preset: GpuPreset | null,
+  llama: NodeLlamaCppFacts | null,
+  vramSource: Source,
+  notesSoFar: string[],
+): string[] {
   const notes: string[] = [];
   if (obs.some((o) => o.by === 'lspci') && !obs.some((o) => o.by !== 'lspci')) notes.push('Seen by lspci only.');
   if (llama && llama.deviceNames.length > 1 && obs.some((o) => o.by === 'node-llama-cpp')) {
-    notes.push(`node-llama-cpp (${llama.backend}) sees ${llama.deviceNames.length} devices with ${formatBytes(llama.vramTotalBytes)} in total.`);
+    notes.push(
+      `node-llama-cpp (${llama.backend}) sees ${llama.deviceNames.length} devices with ${formatBytes(llama.vramTotalBytes)} in total.`,
+    );
   }
   if (preset?.note && !notesSoFar.includes(preset.note) && vramSource.kind === 'catalogued') notes.push(preset.note);
   return notes;
@@ -144,7 +171,13 @@ export function buildGpu(gpu: ObservedGpu, ctx: GpuContext): Gpu {
     unifiedShareOfRam: vram.unifiedShareOfRam,
     memoryBandwidthBytesPerSec: preset ? preset.memoryBandwidthGBps * 1e9 : null,
     tdpWatts: preset?.tdpWatts ?? tdpFromSmi,
-    source: { kind: 'detected', by: tools.join(', ') || 'unknown', detail: preset ? `matched catalogue entry ${preset.name} by ${match?.via === 'pci' ? 'PCI id' : 'name'}` : 'no catalogue entry matches this name' },
+    source: {
+      kind: 'detected',
+      by: tools.join(', ') || 'unknown',
+      detail: preset
+        ? `matched catalogue entry ${preset.name} by ${match?.via === 'pci' ? 'PCI id' : 'name'}`
+        : 'no catalogue entry matches this name',
+    },
     vramSource: vram.vramSource,
     bandwidthSource: preset ? presetSource(preset, 'memory bandwidth') : null,
     alternatives: vram.alternatives,

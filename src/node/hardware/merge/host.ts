@@ -12,25 +12,60 @@ import { safe } from './safe';
 export function mergeRam(raw: RawDetection, llama: NodeLlamaCppFacts | null, metalCandidates: number[]): HardwareSnapshot['ram'] {
   const si = safe(() => parseSiMem(raw.si?.mem), { totalBytes: null, availableBytes: null, swapTotalBytes: null });
   if (si.totalBytes) {
-    return { totalBytes: si.totalBytes, availableBytes: si.availableBytes, swapTotalBytes: si.swapTotalBytes, source: { kind: 'detected', by: 'systeminformation', detail: 'mem().total' } };
+    return {
+      totalBytes: si.totalBytes,
+      availableBytes: si.availableBytes,
+      swapTotalBytes: si.swapTotalBytes,
+      source: { kind: 'detected', by: 'systeminformation', detail: 'mem().total' },
+    };
   }
-  const sp = safe(() => parseSystemProfilerMemory(raw.systemProfiler?.memory), { totalBytes: null, availableBytes: null, swapTotalBytes: null });
+  const sp = safe(() => parseSystemProfilerMemory(raw.systemProfiler?.memory), {
+    totalBytes: null,
+    availableBytes: null,
+    swapTotalBytes: null,
+  });
   const osFree = raw.os?.freeMemBytes !== undefined && raw.os.freeMemBytes >= 0 ? raw.os.freeMemBytes : null;
-  if (sp.totalBytes) return { totalBytes: sp.totalBytes, availableBytes: osFree, swapTotalBytes: null, source: { kind: 'detected', by: 'system_profiler', detail: 'SPMemoryDataType' } };
+  if (sp.totalBytes)
+    return {
+      totalBytes: sp.totalBytes,
+      availableBytes: osFree,
+      swapTotalBytes: null,
+      source: { kind: 'detected', by: 'system_profiler', detail: 'SPMemoryDataType' },
+    };
   if (raw.os?.totalMemBytes && raw.os.totalMemBytes > 0) {
-    return { totalBytes: raw.os.totalMemBytes, availableBytes: osFree, swapTotalBytes: null, source: { kind: 'detected', by: 'node:os', detail: 'os.totalmem()' } };
+    return {
+      totalBytes: raw.os.totalMemBytes,
+      availableBytes: osFree,
+      swapTotalBytes: null,
+      source: { kind: 'detected', by: 'node:os', detail: 'os.totalmem()' },
+    };
   }
-  if (llama?.ramTotalBytes) return { totalBytes: llama.ramTotalBytes, availableBytes: null, swapTotalBytes: null, source: { kind: 'detected', by: 'node-llama-cpp', detail: 'inspect gpu: RAM total' } };
+  if (llama?.ramTotalBytes)
+    return {
+      totalBytes: llama.ramTotalBytes,
+      availableBytes: null,
+      swapTotalBytes: null,
+      source: { kind: 'detected', by: 'node-llama-cpp', detail: 'inspect gpu: RAM total' },
+    };
   const fromMetal = resolveMetalWorkingSet(metalCandidates, null);
   if (fromMetal) {
     return {
       totalBytes: fromMetal.impliedRamBytes,
       availableBytes: null,
       swapTotalBytes: null,
-      source: { kind: 'estimated', by: 'llama.cpp metal log', detail: "from Metal's recommendedMaxWorkingSetSize, which macOS sets to about 2/3 of RAM (3/4 above 36 GB)" },
+      source: {
+        kind: 'estimated',
+        by: 'llama.cpp metal log',
+        detail: "from Metal's recommendedMaxWorkingSetSize, which macOS sets to about 2/3 of RAM (3/4 above 36 GB)",
+      },
     };
   }
-  return { totalBytes: 8 * GiB, availableBytes: null, swapTotalBytes: null, source: { kind: 'assumed', by: 'rightsize', detail: 'no source reported RAM; 8 GB assumed' } };
+  return {
+    totalBytes: 8 * GiB,
+    availableBytes: null,
+    swapTotalBytes: null,
+    source: { kind: 'assumed', by: 'rightsize', detail: 'no source reported RAM; 8 GB assumed' },
+  };
 }
 
 export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): HardwareSnapshot['cpu'] {
@@ -47,9 +82,15 @@ export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): Ha
     simd: facts?.simd.length ? facts.simd : parseCpuFlags('', raw.arch),
     memoryBandwidthBytesPerSec: bandwidth?.bytesPerSec ?? null,
     bandwidthSource: bandwidth
-      ? { kind: 'measured', by: 'memory-bandwidth-probe', detail: bandwidth.detail ?? 'single-thread read bandwidth (memchr over a 128 MiB buffer)' }
+      ? {
+          kind: 'measured',
+          by: 'memory-bandwidth-probe',
+          detail: bandwidth.detail ?? 'single-thread read bandwidth (memchr over a 128 MiB buffer)',
+        }
       : null,
-    source: facts?.model ? { kind: 'detected', by: 'systeminformation', detail: 'cpu(), cpuFlags()' } : { kind: 'detected', by: 'node:os', detail: 'os.cpus()' },
+    source: facts?.model
+      ? { kind: 'detected', by: 'systeminformation', detail: 'cpu(), cpuFlags()' }
+      : { kind: 'detected', by: 'node:os', detail: 'os.cpus()' },
   };
 }
 
@@ -61,6 +102,8 @@ export function mergeOs(raw: RawDetection): HardwareSnapshot['os'] {
     distro: info.distro,
     release: info.release ?? raw.os?.release ?? null,
     arch: raw.arch || info.arch || 'unknown',
-    source: fromSi ? { kind: 'detected', by: 'systeminformation', detail: 'osInfo()' } : { kind: 'detected', by: 'node:os', detail: 'process.platform, process.arch' },
+    source: fromSi
+      ? { kind: 'detected', by: 'systeminformation', detail: 'osInfo()' }
+      : { kind: 'detected', by: 'node:os', detail: 'process.platform, process.arch' },
   };
 }

@@ -34,9 +34,17 @@ export function mergeHardware(raw: RawDetection, presets: GpuPreset[]): Hardware
   try {
     const observed = observeGpus(raw, llama, presets);
     const metalWorkingSet = resolveMetalWorkingSet(metalCandidates, ram.source.kind === 'detected' ? ram.totalBytes : null);
-    const ctx: GpuContext = { platform: raw.platform, arch: raw.arch, ramBytes: ram.totalBytes, presets, llama, metalWorkingSetBytes: metalWorkingSet?.bytes ?? null };
+    const ctx: GpuContext = {
+      platform: raw.platform,
+      arch: raw.arch,
+      ramBytes: ram.totalBytes,
+      presets,
+      llama,
+      metalWorkingSetBytes: metalWorkingSet?.bytes ?? null,
+    };
     gpus = dedicatedFirst(observed.gpus.map((g) => buildGpu(g, ctx)));
-    if (observed.ignoredAdapters.length) addGpuDetail(sources, `ignored display adapters that cannot run models: ${[...new Set(observed.ignoredAdapters)].join(', ')}`);
+    if (observed.ignoredAdapters.length)
+      addGpuDetail(sources, `ignored display adapters that cannot run models: ${[...new Set(observed.ignoredAdapters)].join(', ')}`);
   } catch (error) {
     addGpuDetail(sources, `merging GPU reports failed: ${(error as Error).message}`);
     gpus = [];

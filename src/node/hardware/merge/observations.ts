@@ -32,7 +32,7 @@ export function toolLabel(o: GpuObservation): string {
 
 /** The source of a figure one tool reported: by default the field it came from. */
 export function detectedSource(o: GpuObservation, detail?: string): Source {
-  return { kind: 'detected', by: toolLabel(o), detail: detail ?? (o.vramField ?? undefined) };
+  return { kind: 'detected', by: toolLabel(o), detail: detail ?? o.vramField ?? undefined };
 }
 
 /** Display adapters that cannot run a model: server BMCs, VMs' virtual cards, software renderers. */
@@ -49,7 +49,11 @@ function compatible(gpu: ObservedGpu, o: GpuObservation, presets: GpuPreset[]): 
   if (gpu.observations.some((x) => sameNameTokens(x.name, o.name))) return true;
   const mine = matchGpuPreset({ names: [o.name], vendor: o.vendor, pciId: o.pciId, pciRevision: o.pciRevision }, presets);
   if (!mine) return false;
-  return gpu.observations.some((x) => matchGpuPreset({ names: [x.name], vendor: x.vendor, pciId: x.pciId, pciRevision: x.pciRevision }, presets)?.preset.id === mine.preset.id);
+  return gpu.observations.some(
+    (x) =>
+      matchGpuPreset({ names: [x.name], vendor: x.vendor, pciId: x.pciId, pciRevision: x.pciRevision }, presets)?.preset.id ===
+      mine.preset.id,
+  );
 }
 
 function notYetSeenBy(gpus: ObservedGpu[], tool: GpuObservation['by']): ObservedGpu[] {
@@ -105,7 +109,11 @@ function observationLists(raw: RawDetection, llama: NodeLlamaCppFacts | null): G
  * The GPUs the tools saw, each with what every tool said about it, and the names of the display
  * adapters left out because they cannot run a model.
  */
-export function observeGpus(raw: RawDetection, llama: NodeLlamaCppFacts | null, presets: GpuPreset[]): { gpus: ObservedGpu[]; ignoredAdapters: string[] } {
+export function observeGpus(
+  raw: RawDetection,
+  llama: NodeLlamaCppFacts | null,
+  presets: GpuPreset[],
+): { gpus: ObservedGpu[]; ignoredAdapters: string[] } {
   const ignoredAdapters: string[] = [];
   const lists = observationLists(raw, llama).map((list) =>
     list.filter((o) => {

@@ -14,7 +14,23 @@ export function normalizeGpuName(name: string): string {
     .trim();
 }
 
-const NAME_NOISE = new Set(['nvidia', 'geforce', 'amd', 'ati', 'radeon', 'intel', 'corporation', 'corp', 'inc', 'advanced', 'micro', 'devices', 'graphics', 'gpu', 'apple']);
+const NAME_NOISE = new Set([
+  'nvidia',
+  'geforce',
+  'amd',
+  'ati',
+  'radeon',
+  'intel',
+  'corporation',
+  'corp',
+  'inc',
+  'advanced',
+  'micro',
+  'devices',
+  'graphics',
+  'gpu',
+  'apple',
+]);
 
 /** Tokens that tell one GPU model from another, without vendor words or driver suffixes like "(RADV NAVI31)". */
 function gpuNameTokens(name: string): string[] {

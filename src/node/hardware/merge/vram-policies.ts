@@ -31,7 +31,12 @@ function metalWorkingSet(llamaMetal: GpuObservation | undefined, ramBytes: numbe
       vramSource: { kind: 'detected', by: 'node-llama-cpp (metal)', detail: "getVramState().total: Metal's recommendedMaxWorkingSetSize" },
     };
   }
-  if (metalLogBytes !== null) return { vramBytes: metalLogBytes, vramFreeBytes: null, vramSource: { kind: 'detected', by: 'llama.cpp metal log', detail: 'recommendedMaxWorkingSetSize' } };
+  if (metalLogBytes !== null)
+    return {
+      vramBytes: metalLogBytes,
+      vramFreeBytes: null,
+      vramSource: { kind: 'detected', by: 'llama.cpp metal log', detail: 'recommendedMaxWorkingSetSize' },
+    };
   const share = appleWorkingSetShare(ramBytes);
   return {
     vramBytes: Math.round(ramBytes * share),
@@ -50,7 +55,12 @@ export function unifiedMemoryVram(obs: GpuObservation[], ramBytes: number, metal
   const workingSet = metalWorkingSet(llamaMetal, ramBytes, metalLogBytes);
   const alternatives = obs
     .filter((o) => o.vramBytes !== null && o !== llamaMetal)
-    .map((o) => ({ field: 'vramBytes', value: o.vramBytes, source: detectedSource(o), why: 'Apple Silicon has no VRAM of its own; the GPU uses a share of the unified RAM.' }));
+    .map((o) => ({
+      field: 'vramBytes',
+      value: o.vramBytes,
+      source: detectedSource(o),
+      why: 'Apple Silicon has no VRAM of its own; the GPU uses a share of the unified RAM.',
+    }));
   return { ...workingSet, unifiedShareOfRam: ramBytes > 0 ? Math.min(1, workingSet.vramBytes / ramBytes) : null, alternatives, notes: [] };
 }
 
@@ -72,7 +82,14 @@ export function integratedGpuVram(obs: GpuObservation[], preset: GpuPreset | nul
           ? "node-llama-cpp's Vulkan total on an integrated GPU is the system RAM it may share, not dedicated VRAM."
           : 'An integrated GPU has no VRAM of its own: this is a BIOS carve-out or the share of system RAM it may borrow.',
     }));
-  return { vramBytes: null, vramFreeBytes: null, vramSource, unifiedShareOfRam: null, alternatives, notes: ['Integrated GPU: it shares system RAM with the CPU.'] };
+  return {
+    vramBytes: null,
+    vramFreeBytes: null,
+    vramSource,
+    unifiedShareOfRam: null,
+    alternatives,
+    notes: ['Integrated GPU: it shares system RAM with the CPU.'],
+  };
 }
 
 // ---------------------------------------------------------------- dedicated GPUs
@@ -93,7 +110,8 @@ function trustedToolVram(chosen: TrustedReading, trusted: TrustedReading[], plat
 /** No tool's reading stands: the catalogue's size for this model. */
 function catalogueVram(preset: GpuPreset, vramBytes: number, anyDistrusted: boolean): DedicatedChoice {
   const notes: string[] = [];
-  if (anyDistrusted) notes.push(`VRAM taken from the catalogue for ${preset.name}: the detected figure is known to be wrong on this platform.`);
+  if (anyDistrusted)
+    notes.push(`VRAM taken from the catalogue for ${preset.name}: the detected figure is known to be wrong on this platform.`);
   if (preset.note) notes.push(preset.note);
   return { vramBytes, vramFreeBytes: null, vramSource: presetSource(preset, 'VRAM'), notes };
 }
@@ -105,7 +123,9 @@ function unknownVram(anyDistrusted: boolean): DedicatedChoice {
     vramSource: {
       kind: 'assumed',
       by: 'rightsize',
-      detail: anyDistrusted ? 'unknown: the only figure detected is known to be wrong on this platform' : 'unknown: no source reported VRAM for this GPU',
+      detail: anyDistrusted
+        ? 'unknown: the only figure detected is known to be wrong on this platform'
+        : 'unknown: no source reported VRAM for this GPU',
     },
     notes: [],
   };
@@ -115,13 +135,25 @@ function unknownVram(anyDistrusted: boolean): DedicatedChoice {
 function outranked(chosen: TrustedReading, trusted: TrustedReading[]): Alternative[] {
   return trusted
     .filter((t) => t !== chosen && Math.abs(t.value - chosen.value) > chosen.value * 0.02)
-    .map((t) => ({ field: 'vramBytes', value: t.value, source: t.source, why: `${toolLabel(chosen.obs)} is more trustworthy for VRAM than ${toolLabel(t.obs)}.` }));
+    .map((t) => ({
+      field: 'vramBytes',
+      value: t.value,
+      source: t.source,
+      why: `${toolLabel(chosen.obs)} is more trustworthy for VRAM than ${toolLabel(t.obs)}.`,
+    }));
 }
 
 /** The catalogue's size where the card itself reports more than 5 % different (a variant of the model). */
 function catalogueDisagrees(chosen: TrustedReading, preset: GpuPreset | null): Alternative[] {
   if (!preset?.vramBytes || Math.abs(preset.vramBytes - chosen.value) <= preset.vramBytes * 0.05) return [];
-  return [{ field: 'vramBytes', value: preset.vramBytes, source: presetSource(preset, 'VRAM'), why: 'The catalogue gives the usual size for this name; the detected figure is the card itself.' }];
+  return [
+    {
+      field: 'vramBytes',
+      value: preset.vramBytes,
+      source: presetSource(preset, 'VRAM'),
+      why: 'The catalogue gives the usual size for this name; the detected figure is the card itself.',
+    },
+  ];
 }
 
 /** A dedicated GPU: the most trusted tool's reading, else the catalogue's size, else unknown. */
@@ -134,6 +166,9 @@ export function dedicatedGpuVram(obs: GpuObservation[], preset: GpuPreset | null
   if (chosen) choice = trustedToolVram(chosen, trusted, platform);
   else if (preset && preset.vramBytes !== null) choice = catalogueVram(preset, preset.vramBytes, distrusted.length > 0);
   else choice = unknownVram(distrusted.length > 0);
-  const alternatives = [...distrusted.map((r) => r.alternative), ...(chosen ? [...outranked(chosen, trusted), ...catalogueDisagrees(chosen, preset)] : [])];
+  const alternatives = [
+    ...distrusted.map((r) => r.alternative),
+    ...(chosen ? [...outranked(chosen, trusted), ...catalogueDisagrees(chosen, preset)] : []),
+  ];
   return { ...choice, unifiedShareOfRam: null, alternatives };
 }

@@ -57,12 +57,18 @@ function wmiCapRule(o: GpuObservation, platform: string, preset: GpuPreset | nul
   // A card the catalogue knows to have at most 4 GB really has what WMI says.
   const catalogueSaysAtMost4GiB = preset !== null && preset.vramBytes !== null && preset.vramBytes <= 4 * GiB;
   if (!isAtWmiCap(o, platform) || catalogueSaysAtMost4GiB) return null;
-  return distrusted(o, 'Windows WMI reports AdapterRAM as a 32-bit number, so systeminformation shows at most 4 GB (4095 MiB) for any card.');
+  return distrusted(
+    o,
+    'Windows WMI reports AdapterRAM as a 32-bit number, so systeminformation shows at most 4 GB (4095 MiB) for any card.',
+  );
 }
 
 function linuxBarSizeRule(o: GpuObservation, platform: string): VramReading | null {
   if (o.by !== 'systeminformation' || platform !== 'linux' || o.hints.siVramFromNvidiaSmi) return null;
-  return distrusted(o, 'On Linux without nvidia-smi, systeminformation takes this from lspci: it is the size of a PCI memory window (BAR), not the VRAM.');
+  return distrusted(
+    o,
+    'On Linux without nvidia-smi, systeminformation takes this from lspci: it is the size of a PCI memory window (BAR), not the VRAM.',
+  );
 }
 
 /** systeminformation 4.x on macOS read system_profiler's "VRAM (Total): 4 GB" as 4 MB: corrected, not dropped. */
@@ -76,7 +82,10 @@ function macosGigabytesAsMegabytesRule(o: GpuObservation, platform: string): Vra
     rank: trustRank(o),
     free: null,
     obs: o,
-    source: detectedSource(o, `${o.vramField ?? 'vram'} = ${mib}, corrected to ${mib} GB: systeminformation 4.x read system_profiler's "VRAM (Total): ${mib} GB" as MB`),
+    source: detectedSource(
+      o,
+      `${o.vramField ?? 'vram'} = ${mib}, corrected to ${mib} GB: systeminformation 4.x read system_profiler's "VRAM (Total): ${mib} GB" as MB`,
+    ),
   };
 }
 
@@ -88,6 +97,10 @@ function llamaSharedMemoryRule(o: GpuObservation): VramReading | null {
 /** Judges one tool's VRAM figure for a dedicated GPU: trusted, corrected, or a known lie; null when it gave none. */
 export function judgeVramReading(o: GpuObservation, platform: string, preset: GpuPreset | null): VramReading | null {
   if (o.vramBytes === null) return null;
-  const known = wmiCapRule(o, platform, preset) ?? linuxBarSizeRule(o, platform) ?? macosGigabytesAsMegabytesRule(o, platform) ?? llamaSharedMemoryRule(o);
+  const known =
+    wmiCapRule(o, platform, preset) ??
+    linuxBarSizeRule(o, platform) ??
+    macosGigabytesAsMegabytesRule(o, platform) ??
+    llamaSharedMemoryRule(o);
   return known ?? { trusted: true, value: o.vramBytes, rank: trustRank(o), free: o.vramFreeBytes, obs: o, source: detectedSource(o) };
 }

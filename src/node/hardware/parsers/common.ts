@@ -228,7 +228,10 @@ export function parseMaybeTruncatedJson(text: string): unknown {
   // Drop a dangling comma, or a key without its value.
   for (;;) {
     const before = cut;
-    cut = cut.replace(/\s+$/, '').replace(/,$/, '').replace(/"(?:[^"\\]|\\.)*"\s*:\s*$/, '');
+    cut = cut
+      .replace(/\s+$/, '')
+      .replace(/,$/, '')
+      .replace(/"(?:[^"\\]|\\.)*"\s*:\s*$/, '');
     if (cut === before) break;
   }
   const depth: string[] = [];

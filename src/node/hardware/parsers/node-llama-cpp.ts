@@ -57,7 +57,16 @@ function llamaFacts(
         }),
       )
     : [];
-  return { backend, deviceNames, vramTotalBytes: positive(total), vramFreeBytes: free, unifiedBytes: unified, gpus, ramTotalBytes: null, cpuModel: null };
+  return {
+    backend,
+    deviceNames,
+    vramTotalBytes: positive(total),
+    vramFreeBytes: free,
+    unifiedBytes: unified,
+    gpus,
+    ramTotalBytes: null,
+    cpuModel: null,
+  };
 }
 
 /** The object collect.ts stores: `{ backend, deviceNames, vram: { total, used, free, unifiedSize } }`. */
@@ -65,7 +74,9 @@ export function parseNodeLlamaCppState(state: unknown): NodeLlamaCppFacts {
   if (!isDict(state)) return llamaFacts(false, [], null, null, null, '');
   const backendRaw = state.backend ?? state.gpu;
   const backend: NodeLlamaCppBackend = isNodeLlamaCppGpuBackend(backendRaw) ? backendRaw : false;
-  const deviceNames = Array.isArray(state.deviceNames) ? state.deviceNames.filter((n): n is string => typeof n === 'string' && n.trim() !== '') : [];
+  const deviceNames = Array.isArray(state.deviceNames)
+    ? state.deviceNames.filter((n): n is string => typeof n === 'string' && n.trim() !== '')
+    : [];
   const vram = isDict(state.vram) ? state.vram : {};
   const total = num(vram.total);
   const free = num(vram.free);
@@ -95,7 +106,10 @@ export function parseNodeLlamaCppText(text: string): NodeLlamaCppFacts {
     if ((m = /^(CUDA|Vulkan|Metal):\s*available/i.exec(l))) backend = backend || label(m[1] as string);
     else if ((m = /^(CUDA|Vulkan|Metal) devices?:\s*(.+)$/i.exec(l))) {
       backend = label(m[1] as string);
-      deviceNames = (m[2] as string).split(/,\s*(?=\S)/).map((n) => n.trim()).filter(Boolean);
+      deviceNames = (m[2] as string)
+        .split(/,\s*(?=\S)/)
+        .map((n) => n.trim())
+        .filter(Boolean);
     } else if ((m = /^(CUDA|Vulkan|Metal) used VRAM:.*\(([^/]+)\/([^)]+)\)/i.exec(l))) {
       backend = backend || label(m[1] as string);
       total = parseBytesPackageSize(m[3] as string);

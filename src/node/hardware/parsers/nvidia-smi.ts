@@ -8,7 +8,11 @@ const NVIDIA_SMI_DEFAULT_COLUMNS = ['name', 'memory.total', 'memory.free', 'driv
 function nvidiaValue(cell: string | undefined): string | null {
   if (cell === undefined) return null;
   const value = cell.trim();
-  if (!value || /^\[?(N\/A|Not Supported|Unknown Error|Insufficient Permissions|Requested functionality has been deprecated)\]?$/i.test(value)) return null;
+  if (
+    !value ||
+    /^\[?(N\/A|Not Supported|Unknown Error|Insufficient Permissions|Requested functionality has been deprecated)\]?$/i.test(value)
+  )
+    return null;
   return value;
 }
 
@@ -27,7 +31,12 @@ export function parseNvidiaSmiCsv(text: string, columns: readonly string[] = NVI
   let rows = lines;
   const first = lines[0] as string;
   if (/(^|,)\s*(name|memory\.total|index|timestamp)(\s*\[[^\]]*\])?\s*(,|$)/i.test(first)) {
-    header = splitCsvLine(first).map((h) => h.replace(/\s*\[[^\]]*\]\s*$/, '').trim().toLowerCase());
+    header = splitCsvLine(first).map((h) =>
+      h
+        .replace(/\s*\[[^\]]*\]\s*$/, '')
+        .trim()
+        .toLowerCase(),
+    );
     rows = lines.slice(1);
   }
   const col = (cells: string[], name: string): string | null => {

@@ -1,5 +1,21 @@
 // rocm-smi output (CSV or JSON): AMD's own VRAM figures and PCI ids.
-import { bareDeviceId, hex2, hex4, isDict, normalizeBusAddress, num, observation, pciVendorIdOf, positive, splitCsvLine, str, stripAnsi, vendorFromText, type Dict, type GpuObservation } from './common';
+import {
+  bareDeviceId,
+  hex2,
+  hex4,
+  isDict,
+  normalizeBusAddress,
+  num,
+  observation,
+  pciVendorIdOf,
+  positive,
+  splitCsvLine,
+  str,
+  stripAnsi,
+  vendorFromText,
+  type Dict,
+  type GpuObservation,
+} from './common';
 
 function rocmField(record: Dict, ...names: string[]): string | null {
   const lowered = new Map(Object.keys(record).map((k) => [k.toLowerCase(), k]));

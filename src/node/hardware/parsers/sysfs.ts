@@ -1,6 +1,20 @@
 // Linux PCI views: the DRM cards in /sys/class/drm (amdgpu's own VRAM size) and lspci's display
 // controllers (ids and revisions only).
-import { hex2, hex4, isDict, normalizeBusAddress, num, observation, pciVendorIdOf, positive, str, stripAnsi, vendorFromPciVendorId, vendorFromText, type GpuObservation } from './common';
+import {
+  hex2,
+  hex4,
+  isDict,
+  normalizeBusAddress,
+  num,
+  observation,
+  pciVendorIdOf,
+  positive,
+  str,
+  stripAnsi,
+  vendorFromPciVendorId,
+  vendorFromText,
+  type GpuObservation,
+} from './common';
 
 /** What collect.ts reads from /sys/class/drm/cardN/device. */
 export interface SysfsDrmCard {
@@ -52,12 +66,18 @@ export function parseSysfsDrmCards(cards: unknown): GpuObservation[] {
 export function parseLspci(text: string): GpuObservation[] {
   const gpus: GpuObservation[] = [];
   for (const line of stripAnsi(text).split(/\r?\n/)) {
-    const match = /^([0-9a-f]{0,4}:?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])\s+(?:VGA compatible controller|3D controller|Display controller)(?:\s*\[[0-9a-f]{4}\])?:\s*(.+)$/i.exec(line);
+    const match =
+      /^([0-9a-f]{0,4}:?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])\s+(?:VGA compatible controller|3D controller|Display controller)(?:\s*\[[0-9a-f]{4}\])?:\s*(.+)$/i.exec(
+        line,
+      );
     if (!match) continue;
     const rest = match[2] as string;
     const revision = /\(rev ([0-9a-f]{2})\)/i.exec(rest)?.[1]?.toLowerCase() ?? null;
     const numeric = /\[([0-9a-f]{4}):([0-9a-f]{4})\]/i.exec(rest);
-    const description = rest.replace(/\s*\(rev [0-9a-f]{2}\).*$/i, '').replace(/\s*\(prog-if.*$/i, '').trim();
+    const description = rest
+      .replace(/\s*\(rev [0-9a-f]{2}\).*$/i, '')
+      .replace(/\s*\(prog-if.*$/i, '')
+      .trim();
     const vendor = vendorFromText(description);
     const bareId = /\bDevice ([0-9a-f]{4})\b/i.exec(description)?.[1]?.toLowerCase() ?? null;
     const vendorId = pciVendorIdOf(vendor);
@@ -66,7 +86,11 @@ export function parseLspci(text: string): GpuObservation[] {
         by: 'lspci',
         name: description,
         vendor,
-        pciId: numeric ? `${(numeric[1] as string).toLowerCase()}:${(numeric[2] as string).toLowerCase()}` : bareId && vendorId ? `${vendorId}:${bareId}` : null,
+        pciId: numeric
+          ? `${(numeric[1] as string).toLowerCase()}:${(numeric[2] as string).toLowerCase()}`
+          : bareId && vendorId
+            ? `${vendorId}:${bareId}`
+            : null,
         pciRevision: revision,
         busAddress: normalizeBusAddress(match[1]),
       }),

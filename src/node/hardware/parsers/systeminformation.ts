@@ -1,6 +1,20 @@
 // systeminformation's graphics(), mem(), cpu() (+ cpuFlags()) and osInfo().
 import { MiB } from '../../../shared/units';
-import { bareDeviceId, hex4, isDict, normalizeBusAddress, num, observation, pciVendorIdOf, positive, str, vendorFromPciVendorId, vendorFromText, type GpuObservation, type RamFacts } from './common';
+import {
+  bareDeviceId,
+  hex4,
+  isDict,
+  normalizeBusAddress,
+  num,
+  observation,
+  pciVendorIdOf,
+  positive,
+  str,
+  vendorFromPciVendorId,
+  vendorFromText,
+  type GpuObservation,
+  type RamFacts,
+} from './common';
 import { parseWindowsPnpId } from './windows';
 
 export interface CpuFacts {
@@ -31,7 +45,8 @@ export function parseSiGraphics(graphics: unknown): GpuObservation[] {
     if (!model && !vendorText) return;
     const name = model ?? vendorText ?? 'GPU';
     const vendor =
-      vendorFromPciVendorId(hex4(str(c.vendorId))) ?? (vendorFromText(vendorText) !== 'other' ? vendorFromText(vendorText) : vendorFromText(name));
+      vendorFromPciVendorId(hex4(str(c.vendorId))) ??
+      (vendorFromText(vendorText) !== 'other' ? vendorFromText(vendorText) : vendorFromText(name));
     const vramMiB = num(c.vram);
     const fromNvidiaSmi = num(c.memoryTotal) !== null;
     const pnp = parseWindowsPnpId(str(c.pciID)) ?? parseWindowsPnpId(str(c.deviceId));
@@ -119,7 +134,10 @@ export function parseCpuFlags(flags: string | null | undefined, arch?: string | 
 
 function cleanCpuText(text: string | null): string | null {
   if (!text) return null;
-  const cleaned = text.replace(/\((R|TM)\)|®|™/gi, '').replace(/\s+/g, ' ').trim();
+  const cleaned = text
+    .replace(/\((R|TM)\)|®|™/gi, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return cleaned || null;
 }
 

@@ -8,7 +8,10 @@ export function parseWindowsPnpId(value: string | null | undefined): { pciId: st
   if (!value) return null;
   const match = /VEN_([0-9A-F]{4})&DEV_([0-9A-F]{4})(?:&SUBSYS_[0-9A-F]{8})?(?:&REV_([0-9A-F]{2}))?/i.exec(value);
   if (!match) return null;
-  return { pciId: `${(match[1] as string).toLowerCase()}:${(match[2] as string).toLowerCase()}`, revision: match[3]?.toLowerCase() ?? null };
+  return {
+    pciId: `${(match[1] as string).toLowerCase()}:${(match[2] as string).toLowerCase()}`,
+    revision: match[3]?.toLowerCase() ?? null,
+  };
 }
 
 /**
@@ -91,7 +94,9 @@ export function parseRegQuery(text: string): WindowsRegistryAdapter[] {
       (current as Record<string, unknown>)[name] = value.trim();
     }
   }
-  return [...adapters.values()].filter((a) => a.DriverDesc || a['HardwareInformation.qwMemorySize'] !== undefined || a['HardwareInformation.MemorySize'] !== undefined);
+  return [...adapters.values()].filter(
+    (a) => a.DriverDesc || a['HardwareInformation.qwMemorySize'] !== undefined || a['HardwareInformation.MemorySize'] !== undefined,
+  );
 }
 
 /**

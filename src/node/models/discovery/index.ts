@@ -10,7 +10,15 @@ import { lmStudioSource } from './lm-studio';
 import { nodeLlamaCppSource } from './node-llama-cpp';
 import { ollamaSource } from './ollama';
 import { Budget, LocationReport, type Candidate, type ModelSource, type SearchContext } from './search-state';
-import { DEFAULT_MAX_FILES, DEFAULT_TIMEOUT_MS, DISCOVERY_SOURCES, type DiscoveredModel, type DiscoverOptions, type DiscoveryResult, type DiscoverySource } from './types';
+import {
+  DEFAULT_MAX_FILES,
+  DEFAULT_TIMEOUT_MS,
+  DISCOVERY_SOURCES,
+  type DiscoveredModel,
+  type DiscoverOptions,
+  type DiscoveryResult,
+  type DiscoverySource,
+} from './types';
 import { errorMessage, openRoot } from './walk';
 
 export type { DiscoveredModel, DiscoverOptions, DiscoveryResult } from './types';

@@ -47,7 +47,10 @@ export function modelsFolderFromLmStudioSettings(settings: unknown, home: string
 async function lmStudioRoots(ctx: SearchContext): Promise<string[]> {
   const homes = await lmStudioHomes(ctx.home);
   const roots = homes.map((h) => path.join(h, 'models'));
-  const settingsFiles = [...homes.map((h) => path.join(h, 'settings.json')), path.join(lmStudioAppDataDir(ctx.home, ctx.env, ctx.platform), 'settings.json')];
+  const settingsFiles = [
+    ...homes.map((h) => path.join(h, 'settings.json')),
+    path.join(lmStudioAppDataDir(ctx.home, ctx.env, ctx.platform), 'settings.json'),
+  ];
   for (const file of settingsFiles) {
     try {
       const folder = modelsFolderFromLmStudioSettings(await readSmallJson(file), ctx.home);

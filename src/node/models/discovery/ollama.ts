@@ -123,7 +123,10 @@ async function searchOllamaRoot(ctx: SearchContext, report: LocationReport): Pro
     const blob = await modelBlobOf(manifestFile, blobsDir, skipped);
     if (!blob) return;
     const [host, namespace, model, tag] = relParts as ManifestPath;
-    await addCandidate(ctx, report, blob, { ollamaName: ollamaDisplayName(host, namespace, model, tag), ...ollamaHfRepo(host, namespace, model) });
+    await addCandidate(ctx, report, blob, {
+      ollamaName: ollamaDisplayName(host, namespace, model, tag),
+      ...ollamaHfRepo(host, namespace, model),
+    });
   });
   noteSkipped(report, skipped);
 }

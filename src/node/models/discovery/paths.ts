@@ -11,6 +11,9 @@ export function expandHome(p: string, home: string): string {
 export function envPath(env: NodeJS.ProcessEnv, name: string, home: string): string | undefined {
   const raw = env[name];
   if (raw === undefined) return undefined;
-  const value = raw.trim().replace(/^["']+|["']+$/g, '').trim();
+  const value = raw
+    .trim()
+    .replace(/^["']+|["']+$/g, '')
+    .trim();
   return value ? path.resolve(expandHome(value, home)) : undefined;
 }

@@ -32,7 +32,9 @@ export class Budget {
 }
 
 function stopNote(reason: StopReason | null, budget: Budget): string {
-  return reason === 'max-files' ? `stopped early: the limit of ${budget.maxFiles} files was reached` : `stopped early: the ${budget.timeoutMs} ms time limit ran out`;
+  return reason === 'max-files'
+    ? `stopped early: the limit of ${budget.maxFiles} files was reached`
+    : `stopped early: the ${budget.timeoutMs} ms time limit ran out`;
 }
 
 function plural(count: number, one: string, many: string): string {
@@ -67,7 +69,12 @@ export class LocationReport {
 
   toSearched(budget: Budget): SearchedLocation {
     if (this.status === 'pending') {
-      return { source: this.source, path: this.path, status: 'error', detail: stopNote(budget.stopped, budget).replace('stopped early', 'not searched') };
+      return {
+        source: this.source,
+        path: this.path,
+        status: 'error',
+        detail: stopNote(budget.stopped, budget).replace('stopped early', 'not searched'),
+      };
     }
     if (!this.done) this.stoppedEarly ??= budget.stopped ?? 'timeout';
     const searched: SearchedLocation = { source: this.source, path: this.path, status: this.status };
@@ -80,11 +87,14 @@ export class LocationReport {
     const parts: string[] = [];
     if (this.errorDetail) parts.push(this.errorDetail);
     parts.push(...this.notes);
-    if (this.notGguf) parts.push(`${this.notGguf} .gguf ${plural(this.notGguf, 'file is', 'files are')} not GGUF (no "GGUF" magic), skipped`);
+    if (this.notGguf)
+      parts.push(`${this.notGguf} .gguf ${plural(this.notGguf, 'file is', 'files are')} not GGUF (no "GGUF" magic), skipped`);
     if (this.projectors) parts.push(`${this.projectors} vision projector (mmproj) ${plural(this.projectors, 'file', 'files')} skipped`);
     if (this.unreadable.length) {
       const shown = this.unreadable.slice(0, 3).join('; ');
-      parts.push(`could not read ${this.unreadable.length} ${plural(this.unreadable.length, 'item', 'items')}: ${shown}${this.unreadable.length > 3 ? '; ...' : ''}`);
+      parts.push(
+        `could not read ${this.unreadable.length} ${plural(this.unreadable.length, 'item', 'items')}: ${shown}${this.unreadable.length > 3 ? '; ...' : ''}`,
+      );
     }
     if (this.stoppedEarly) parts.push(stopNote(this.stoppedEarly, budget));
     return parts;
