@@ -97,6 +97,19 @@ function findDiscovered(models: ModelList['models'], ref: string): ModelList['mo
   );
 }
 
+/** The context asked for, or the default capped at the model's maximum; beyond the maximum is the user's mistake. */
+function contextFor(resolved: ResolvedModel, requested: number | undefined, fallback: number): number {
+  const max = resolved.sizable.maxContext;
+  const contextTokens = requested ?? Math.min(fallback, max);
+  if (contextTokens > max) {
+    throw new UserFacingError(
+      `A context of ${contextTokens} tokens is beyond this model's maximum context (${max}); choose ${max} or less.`,
+      'bad-input',
+    );
+  }
+  return contextTokens;
+}
+
 export function createService(options: ServiceOptions): Service {
   const listeners = new Set<HostEventListener>();
   const emit = (event: HostEvent): void => {
@@ -260,13 +273,7 @@ export function createService(options: ServiceOptions): Service {
     async estimate(request) {
       return asUserError(async () => {
         const resolved = await resolveRef(request.model, request.quant, true);
-        const max = resolved.sizable.maxContext;
-        const contextTokens = request.contextTokens ?? Math.min(DEFAULT_CONTEXT_TOKENS, max);
-        if (contextTokens > max)
-          throw new UserFacingError(
-            `A context of ${contextTokens} tokens is beyond this model's maximum context (${max}); choose ${max} or less.`,
-            'bad-input',
-          );
+        const contextTokens = contextFor(resolved, request.contextTokens, DEFAULT_CONTEXT_TOKENS);
         const [{ snapshot }, cal] = await Promise.all([hardwareFor(request.whatIf), getCalibration()]);
         return estimateResolved(resolved, snapshot, {
           contextTokens,
@@ -335,13 +342,7 @@ export function createService(options: ServiceOptions): Service {
             'bad-input',
           );
         const resolved = await resolveModelArg(request.path);
-        const max = resolved.sizable.maxContext;
-        const contextTokens = request.contextTokens ?? Math.min(DEFAULT_MEASURE_CONTEXT_TOKENS, max);
-        if (contextTokens > max)
-          throw new UserFacingError(
-            `A context of ${contextTokens} tokens is beyond this model's maximum context (${max}); choose ${max} or less.`,
-            'bad-input',
-          );
+        const contextTokens = contextFor(resolved, request.contextTokens, DEFAULT_MEASURE_CONTEXT_TOKENS);
         const threads = request.threads ?? defaultThreads();
         const [{ snapshot }, cal] = await Promise.all([getSnapshot(false), getCalibration()]);
         return startRun('measure', async ({ signal, progress }) => {

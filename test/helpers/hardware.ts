@@ -1,5 +1,5 @@
 // Synthetic hardware snapshots for core tests: the shapes detection produces, with explicit sources.
-import type { Gpu, HardwareSnapshot } from '../../src/shared/schema';
+import type { Gpu, HardwareSnapshot, SpeedCalibration } from '../../src/shared/schema';
 import { GiB } from '../../src/shared/units';
 
 const assumed = { kind: 'assumed' as const, by: 'test' };
@@ -60,3 +60,25 @@ export const appleM1 = (ramBytes: number): Gpu =>
     vramBytes: Math.round((ramBytes * 2) / 3),
     memoryBandwidthBytesPerSec: 68e9,
   });
+
+/** A probe's result with round figures (20 GB/s Q4_K reads, 400 GFLOP/s, 25 GB/s RAM); override what a test varies. */
+export function makeCalibration(overrides: Partial<SpeedCalibration> = {}): SpeedCalibration {
+  return {
+    model: 2,
+    tgBytesPerSecByType: { Q4_K: 20e9 },
+    tgSecondsPerRowByType: {},
+    ppFlopsByType: { Q4_K: 400e9 },
+    ppSecondsPerRowByType: {},
+    tgMemoryBytesPerSec: 25e9,
+    ppRamReadsPerToken: 0.05,
+    lastLevelCacheBytes: 32 * 2 ** 20,
+    tgSecondsPerToken: 0.0005,
+    tgSecondsPerLayer: 20e-6,
+    threads: { pp: 2, tg: 2 },
+    measuredAt: '2026-12-02T08:00:00.000Z',
+    durationMs: 9000,
+    runs: [],
+    source: { kind: 'measured', by: 'rightsize probe' },
+    ...overrides,
+  };
+}

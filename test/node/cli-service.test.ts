@@ -5,33 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/core/report';
 import { main, COMMANDS } from '../../src/cli/index';
 import { HostApiSchemas, type HostApiMethod, type HostEventListener } from '../../src/shared/api';
-import type { BenchRecord, RunState, SpeedCalibration } from '../../src/shared/schema';
+import type { BenchRecord, RunState } from '../../src/shared/schema';
 import { UserFacingError, type Service, type ServiceOptions } from '../../src/node/service';
 import { loadCatalog } from '../../src/node/resources';
-import { makeSnapshot } from '../helpers/hardware';
+import { makeCalibration, makeSnapshot } from '../helpers/hardware';
 
 interface Recorded {
   method: HostApiMethod;
   input: unknown;
 }
 
-const calibration: SpeedCalibration = {
-  model: 2,
-  tgBytesPerSecByType: { Q4_K: 20e9 },
-  tgSecondsPerRowByType: {},
-  ppFlopsByType: { Q4_K: 400e9 },
-  ppSecondsPerRowByType: {},
-  tgMemoryBytesPerSec: 25e9,
-  ppRamReadsPerToken: 0.05,
-  lastLevelCacheBytes: 32 * 2 ** 20,
-  tgSecondsPerToken: 0.0005,
-  tgSecondsPerLayer: 20e-6,
-  threads: { pp: 2, tg: 2 },
-  measuredAt: '2026-12-02T08:00:00.000Z',
-  durationMs: 9000,
-  runs: [],
-  source: { kind: 'measured', by: 'rightsize probe' },
-};
+const calibration = makeCalibration();
 
 const record: BenchRecord = {
   id: 'r1',

@@ -6,31 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createService } from '../../src/node/service';
-import type { HardwareSnapshot, ModelList, SpeedCalibration } from '../../src/shared/schema';
+import type { HardwareSnapshot, ModelList } from '../../src/shared/schema';
 import { GiB } from '../../src/shared/units';
-import { makeSnapshot, rtx4090 } from '../helpers/hardware';
+import { makeCalibration, makeSnapshot, rtx4090 } from '../helpers/hardware';
 
 const TINY_MODEL = join(import.meta.dirname, '../../../shared/models/stories260K.gguf');
 const scratch = mkdtempSync(join(tmpdir(), 'rightsize-report-cache-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const probedCalibration: SpeedCalibration = {
-  model: 2,
-  tgBytesPerSecByType: { Q4_K: 20e9 },
-  tgSecondsPerRowByType: {},
-  ppFlopsByType: { Q4_K: 400e9 },
-  ppSecondsPerRowByType: {},
-  tgMemoryBytesPerSec: 25e9,
-  ppRamReadsPerToken: 0.05,
-  lastLevelCacheBytes: 32 * 2 ** 20,
-  tgSecondsPerToken: 0.0005,
-  tgSecondsPerLayer: 20e-6,
-  threads: { pp: 2, tg: 2 },
-  measuredAt: '2026-12-02T08:00:00.000Z',
-  durationMs: 9000,
-  runs: [],
-  source: { kind: 'measured', by: 'rightsize probe' },
-};
+const probedCalibration = makeCalibration();
 
 /** A service on fake detection, discovery and probe, with hooks to change each under it. */
 function makeService() {

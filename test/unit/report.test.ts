@@ -4,7 +4,7 @@ import { buildReport, ReportInputError } from '../../src/core/report';
 import { PRECISIONS, FIT_LEVELS } from '../../src/shared/precision';
 import { CatalogSchema, ReportSchema, type Report, type ReportRow, type SpeedCalibration } from '../../src/shared/schema';
 import { GiB } from '../../src/shared/units';
-import { appleM1, makeGpu, makeSnapshot, rtx4090 } from '../helpers/hardware';
+import { appleM1, makeCalibration, makeGpu, makeSnapshot, rtx4090 } from '../helpers/hardware';
 
 const catalog = CatalogSchema.parse(
   JSON.parse(readFileSync(new URL('../../resources/catalog/models.json', import.meta.url), 'utf8')),
@@ -104,23 +104,13 @@ describe('the report over the whole catalog', () => {
   it('once a probe calibrated the CPU, CPU rows show a prompt speed and where it came from', () => {
     const plain = machines['no GPU, 32 GiB'];
     expect(row(report(plain), 'llama-3.1-8b', 'Q4_K_M').promptTokPerSec).toBeNull();
-    const calibration = {
-      model: 2 as const,
+    const calibration = makeCalibration({
       tgBytesPerSecByType: { Q4_K: 20e9, Q6_K: 20e9, Q8_0: 30e9, Q5_0: 10e9, F16: 40e9 },
       tgSecondsPerRowByType: { F16: 50e-9 },
       ppFlopsByType: { Q4_K: 400e9, Q6_K: 300e9, Q8_0: 500e9, Q5_0: 200e9, F16: 300e9 },
-      ppSecondsPerRowByType: {},
-      tgMemoryBytesPerSec: 25e9,
-      ppRamReadsPerToken: 0.05,
-      lastLevelCacheBytes: 32 * 2 ** 20,
-      tgSecondsPerToken: 0.0005,
-      tgSecondsPerLayer: 20e-6,
       threads: { pp: 8, tg: 8 },
       measuredAt: '2026-12-02T00:00:00.000Z',
-      durationMs: 9000,
-      runs: [],
-      source: { kind: 'measured' as const, by: 'rightsize probe' },
-    };
+    });
     const calibrated = report(plain, 8192, 'f16', calibration);
     // Calibration is an input of its own: the detected hardware in the report stays as detected.
     expect(calibrated.calibration).toEqual(calibration);

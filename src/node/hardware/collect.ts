@@ -287,6 +287,17 @@ function skipped(id: DetectionSourceId, detail: string): SourceStatus {
  * Everything but node-llama-cpp, in parallel: systeminformation, nvidia-smi, rocm-smi, sysfs,
  * the Windows registry, system_profiler and the (cached) memory-bandwidth probe.
  */
+/** What Node itself knows of the machine: the fallback under every other source. */
+export function nodeOsFacts(): RawDetection['os'] {
+  return {
+    totalMemBytes: os.totalmem(),
+    freeMemBytes: os.freemem(),
+    cpuModel: os.cpus()[0]?.model,
+    logicalCores: os.availableParallelism?.() ?? os.cpus().length,
+    release: os.release(),
+  };
+}
+
 export async function collectFast(options: {
   collectors: Collectors;
   timeoutMs: number;
@@ -322,13 +333,7 @@ export async function collectFast(options: {
     platform,
     arch,
     detectedAt: new Date().toISOString(),
-    os: {
-      totalMemBytes: os.totalmem(),
-      freeMemBytes: os.freemem(),
-      cpuModel: os.cpus()[0]?.model,
-      logicalCores: os.availableParallelism?.() ?? os.cpus().length,
-      release: os.release(),
-    },
+    os: nodeOsFacts(),
     sources,
   };
   if (siOutcome.ok) {

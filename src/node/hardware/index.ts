@@ -1,13 +1,13 @@
 // Hardware detection for every face: detectHardware() gathers what the fast sources say, adds
 // node-llama-cpp's cached answer (or waits for it when asked), and merges it all into one
 // HardwareSnapshot. It never throws.
-import os from 'node:os';
 import { HardwareSnapshotSchema, type GpuPreset, type HardwareSnapshot, type SourceStatus } from '../../shared/schema';
 import { loadGpuPresets } from '../resources';
 import {
   DEFAULT_TIMEOUT_MS,
   collectFast,
   defaultCollectors,
+  nodeOsFacts,
   nodeLlamaCppCacheKey,
   readCachedNodeLlamaCpp,
   refreshNodeLlamaCpp,
@@ -81,13 +81,7 @@ function minimalSnapshot(presets: GpuPreset[], sources: SourceStatus[]): Hardwar
     {
       platform: process.platform,
       arch: process.arch,
-      os: {
-        totalMemBytes: os.totalmem(),
-        freeMemBytes: os.freemem(),
-        cpuModel: os.cpus()[0]?.model,
-        logicalCores: os.availableParallelism?.() ?? os.cpus().length,
-        release: os.release(),
-      },
+      os: nodeOsFacts(),
       sources,
     },
     presets,
