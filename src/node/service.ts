@@ -24,7 +24,7 @@ import { runSpeedProbe } from './probe/probe';
 import { buffersByDevice, defaultThreads, measureModel } from './llama/measure';
 import { loadCatalog, loadGpuPresets } from './resources';
 import { RunRegistry } from './runs';
-import { APP_VERSION } from './version';
+import { APP_VERSION } from './app-version';
 import { buildReportFor, fileStamp } from './report-for-request';
 import { asUserError, clip, rethrowAsUser, UserFacingError } from './user-error';
 
