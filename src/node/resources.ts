@@ -2,7 +2,14 @@
 // src/node/ in tests, out/main/ or out/main/chunks/ in the build, inside app.asar when packaged.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CatalogSchema, GpuPresetsSchema, type CatalogModel, type GpuPreset } from '../shared/schema';
+import {
+  CatalogSchema,
+  GpuPresetsSchema,
+  MachinePresetsSchema,
+  type CatalogModel,
+  type GpuPreset,
+  type MachinePreset,
+} from '../shared/schema';
 
 let resourcesDirCache: string | null = null;
 
@@ -31,6 +38,7 @@ function readJson(relative: string): unknown {
 
 let catalogCache: CatalogModel[] | null = null;
 let presetsCache: GpuPreset[] | null = null;
+let machinesCache: MachinePreset[] | null = null;
 
 export function loadCatalog(): CatalogModel[] {
   catalogCache ??= CatalogSchema.parse(readJson('catalog/models.json')).models;
@@ -40,4 +48,10 @@ export function loadCatalog(): CatalogModel[] {
 export function loadGpuPresets(): GpuPreset[] {
   presetsCache ??= GpuPresetsSchema.parse(readJson('hardware/gpus.json')).gpus;
   return presetsCache;
+}
+
+/** Whole-machine presets (resources/hardware/machines.json); their GPUs are ids into loadGpuPresets(). */
+export function loadMachinePresets(): MachinePreset[] {
+  machinesCache ??= MachinePresetsSchema.parse(readJson('hardware/machines.json')).machines;
+  return machinesCache;
 }

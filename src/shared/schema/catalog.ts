@@ -70,6 +70,18 @@ export type CatalogModel = z.infer<typeof CatalogModelSchema>;
 
 export const CatalogSchema = z.object({ version: z.number().int(), models: z.array(CatalogModelSchema).min(1) });
 
+/** Where one figure of a preset comes from, when that is not the preset's `source` (e.g. nvidia-smi's memory.total). */
+const FigureSourceSchema = z.object({
+  field: z.enum(['vramBytes', 'memoryBandwidthGBps', 'tdpWatts']),
+  url: z.string(),
+  /** When the evidence was published or captured: YYYY-MM-DD or YYYY-MM. */
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}(-\d{2})?$/)
+    .optional(),
+  detail: z.string().optional(),
+});
+
 const GpuPresetSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -87,6 +99,23 @@ const GpuPresetSchema = z.object({
   integrated: z.boolean().optional(),
   /** A caveat shown with catalogued figures (e.g. a card sold with two VRAM sizes). */
   note: z.string().optional(),
+  /** Per-figure evidence beside `source`: vramBytes is what the card exposes (nvidia-smi memory.total, ECC at its default). */
+  figureSources: z.array(FigureSourceSchema).optional(),
 });
 export type GpuPreset = z.infer<typeof GpuPresetSchema>;
 export const GpuPresetsSchema = z.object({ version: z.number().int(), gpus: z.array(GpuPresetSchema).min(1) });
+
+/** A whole machine people plan for (a laptop or desktop configuration), built from GPU presets by id. */
+const MachinePresetSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+  name: z.string(),
+  /** System RAM (for unified-memory machines: the whole shared memory). */
+  ramBytes: z.number().int().positive(),
+  /** GPUs by preset id (resources/hardware/gpus.json); empty for a machine without a GPU worth offloading to. */
+  gpus: z.array(z.object({ presetId: z.string(), count: z.number().int().positive() })),
+  cpu: z.string().optional(),
+  source: z.string(),
+  note: z.string().optional(),
+});
+export type MachinePreset = z.infer<typeof MachinePresetSchema>;
+export const MachinePresetsSchema = z.object({ version: z.number().int(), machines: z.array(MachinePresetSchema).min(1) });
