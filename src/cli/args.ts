@@ -71,6 +71,9 @@ export const WHAT_IF_OPTIONS = {
   ram: { type: 'string', value: 'SIZE', help: 'What-if: plan for this much RAM (e.g. 32GiB).' },
   gpu: { type: 'string', value: 'NAME', help: 'What-if: plan for this GPU (e.g. "RTX 4090"); VRAM and bandwidth from the presets.' },
 } as const satisfies Record<string, OptionSpec>;
+export const PROFILE_OPTION = {
+  profile: { type: 'string', value: 'NAME', help: 'Size for a saved profile (rightsize profiles list) instead of this machine.' },
+} as const satisfies Record<string, OptionSpec>;
 export const REFRESH_OPTION = {
   refresh: { type: 'boolean', help: 'Ask node-llama-cpp again instead of using its cached answer (about a second).' },
 } as const satisfies Record<string, OptionSpec>;

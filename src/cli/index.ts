@@ -10,6 +10,7 @@ import { modelsCommand } from './commands/models';
 import { benchCommand } from './commands/bench';
 import { probeCommand } from './commands/probe';
 import { historyCommand } from './commands/history';
+import { profilesCommand } from './commands/profiles';
 import { serveCommand } from './commands/serve';
 import { defineCommand } from './command';
 
@@ -54,6 +55,7 @@ export const COMMANDS: readonly Command[] = [
   benchCommand,
   probeCommand,
   historyCommand,
+  profilesCommand,
   serveCommand,
   versionCommand,
   helpCommand,

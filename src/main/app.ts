@@ -2,7 +2,7 @@
 // it with fakes (Electron cannot run on every machine) and index.ts only hands it the real module.
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createService as createRealService, type Service, type ServiceOptions } from '../node/service';
+import { createService as createRealService, type ProfileBackendFactory, type Service, type ServiceOptions } from '../node/service';
 import { forwardHostEvents, makeSenderCheck, registerHostApi, type EventTargetLike, type IpcMainLike } from './ipc';
 import {
   lockDownWebContents,
@@ -70,6 +70,8 @@ export interface MainAppOptions {
   env?: NodeJS.ProcessEnv;
   /** Default: the real service (tests pass one with fake detection). */
   createService?: (options: ServiceOptions) => Service;
+  /** Opens profiles.json in userData: electron-store in the app (index.ts); conf, the same file format, when not given. */
+  profileBackend?: ProfileBackendFactory;
 }
 
 export interface MainApp {
@@ -119,6 +121,7 @@ export async function startMainApp(electron: ElectronLike, options: MainAppOptio
     face: 'electron',
     appVersion: app.getVersion(),
     dataDir: app.getPath('userData'),
+    ...(options.profileBackend ? { profileBackend: options.profileBackend } : {}),
   });
   // Running benchmarks and probes are child processes that would outlive the app: stop them first.
   app.on('before-quit', () => service.dispose());

@@ -26,10 +26,13 @@ import { loadCatalog, loadGpuPresets } from './resources';
 import { RunRegistry } from './runs';
 import { APP_VERSION } from './app-version';
 import { buildReportFor, fileStamp } from './report-for-request';
+import { createProfileMethods } from './profiles/methods';
+import type { ProfileBackendFactory, ProfileStore } from './profiles/store';
 import { asUserError, clip, rethrowAsUser, UserFacingError } from './user-error';
 
 // The faces import this module only (design.md, import rules), so the error they check for is here too.
 export { UserFacingError } from './user-error';
+export type { ProfileBackendFactory } from './profiles/store';
 
 type Face = 'electron' | 'web' | 'cli';
 
@@ -54,6 +57,8 @@ export interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** A llama-bench the user named on the command line; a page can never name one. */
   llamaBenchPath?: string;
+  /** Writes profiles.json: electron-store in the app; conf (the same file format) by default. */
+  profileBackend?: ProfileBackendFactory;
 }
 
 export interface Service {
@@ -158,6 +163,33 @@ export function createService(options: ServiceOptions): Service {
     }
   };
 
+  // ---------------------------------------------------------------- profiles
+  let profileStore: ProfileStore | null = null;
+  // Loaded on first use, like history: conf is not needed to print a report.
+  const getProfileStore = async (): Promise<ProfileStore> => {
+    const { openProfileStore } = await import('./profiles/store');
+    const backend = options.profileBackend ? { backend: options.profileBackend } : {};
+    return (profileStore ??= openProfileStore({ dir: options.dataDir ?? defaultDataDir(options.env ?? process.env), ...backend }));
+  };
+  const profiles = createProfileMethods({
+    store: getProfileStore,
+    detected: async () => (await getSnapshot(false)).snapshot,
+    calibration: () => getCalibration(),
+    benchRecords: async () => (await getHistory().catch(() => null))?.list() ?? [],
+    applyWhatIf: (snapshot, whatIf) => applyWhatIf(snapshot, whatIf, loadGpuPresets()),
+  });
+  /** The hardware and calibration a request sizes against: a saved profile's, or this machine's. */
+  const sizingFor = async (
+    profile: HostApiInput<'getReport'>['profile'],
+  ): Promise<{ snapshot: HardwareSnapshot; detectMs: number; calibration: SpeedCalibration | null; profileName: string | null }> => {
+    if (profile !== undefined) {
+      const { snapshot, calibration, name } = await profiles.sizing(profile);
+      return { snapshot, detectMs: 0, calibration, profileName: name };
+    }
+    const [detected, cal] = await Promise.all([getSnapshot(false), getCalibration()]);
+    return { ...detected, calibration: cal, profileName: null };
+  };
+
   // ---------------------------------------------------------------- models on this machine
   let discovered: Promise<ModelList> | null = null;
   const discover = (folders: string[]): Promise<ModelList> =>
@@ -202,12 +234,6 @@ export function createService(options: ServiceOptions): Service {
     hardware = pending;
     return pending;
   };
-  const hardwareFor = async (whatIf: HostApiInput<'getReport'>['whatIf']): Promise<{ snapshot: HardwareSnapshot; detectMs: number }> => {
-    const detected = await getSnapshot(false);
-    return whatIf && Object.keys(whatIf).length
-      ? { ...detected, snapshot: applyWhatIf(detected.snapshot, whatIf, loadGpuPresets()) }
-      : detected;
-  };
 
   let calibration: Promise<SpeedCalibration | null> | null = null;
   const getCalibration = async (): Promise<SpeedCalibration | null> => {
@@ -235,10 +261,9 @@ export function createService(options: ServiceOptions): Service {
   const api: Implementation = {
     async getReport(request) {
       // Detection and model discovery run side by side.
-      const [detected, found, cal] = await Promise.all([
-        getSnapshot(false),
+      const [{ calibration: cal, profileName, ...detected }, found] = await Promise.all([
+        sizingFor(request.profile),
         request.includeDiscovered ? getModels(false) : Promise.resolve(NO_MODELS),
-        getCalibration(),
       ]);
       const paths = [...new Set([...request.files, ...found.models.map((m) => m.path)])];
       // The parsed request (zod fills defaults and orders keys), so `{}` and `{"kvType":"f16"}` share an entry.
@@ -246,6 +271,7 @@ export function createService(options: ServiceOptions): Service {
         request.contextTokens,
         request.kvType,
         request.whatIf ?? null,
+        request.profile ?? null,
         paths,
         await Promise.all(paths.map(fileStamp)),
       ]);
@@ -256,7 +282,13 @@ export function createService(options: ServiceOptions): Service {
         return cached.report;
       }
       // Kept while it is built, so concurrent requests for the same report wait for one build.
-      const entry: CachedReport = { snapshot: detected.snapshot, calibration: cal, report: buildReportFor(request, detected, paths, cal) };
+      const entry: CachedReport = {
+        snapshot: detected.snapshot,
+        calibration: cal,
+        report: buildReportFor(request, detected, paths, cal).then((report) =>
+          profileName === null ? report : { ...report, profile: profileName },
+        ),
+      };
       reportCache.delete(key);
       reportCache.set(key, entry);
       if (reportCache.size > REPORT_CACHE_ENTRIES) reportCache.delete(reportCache.keys().next().value as string);
@@ -274,12 +306,16 @@ export function createService(options: ServiceOptions): Service {
       return asUserError(async () => {
         const resolved = await resolveRef(request.model, request.quant, true);
         const contextTokens = contextFor(resolved, request.contextTokens, DEFAULT_CONTEXT_TOKENS);
-        const [{ snapshot }, cal] = await Promise.all([hardwareFor(request.whatIf), getCalibration()]);
+        const sized = await sizingFor(request.profile);
+        const snapshot =
+          request.whatIf && Object.keys(request.whatIf).length
+            ? applyWhatIf(sized.snapshot, request.whatIf, loadGpuPresets())
+            : sized.snapshot;
         return estimateResolved(resolved, snapshot, {
           contextTokens,
           kvType: request.kvType,
           gpuLayers: request.gpuLayers,
-          calibration: cal,
+          calibration: sized.calibration,
         });
       });
     },
@@ -402,6 +438,8 @@ export function createService(options: ServiceOptions): Service {
     async getVersion() {
       return { app: options.appVersion ?? APP_VERSION, node: process.versions.node, face: options.face, llamaBench: llamaBenchStatus() };
     },
+
+    ...profiles.methods,
   };
 
   function startRun(kind: RunState['kind'], work: Parameters<RunRegistry['start']>[1]): RunState {

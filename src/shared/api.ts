@@ -6,15 +6,24 @@ import { z } from 'zod';
 import {
   BenchRecordSchema,
   BenchStartSchema,
+  DeleteProfileRequestSchema,
   EstimateRequestSchema,
   EstimateResultSchema,
+  ExportProfileRequestSchema,
+  GetProfileRequestSchema,
   HardwareSnapshotSchema,
+  ImportProfileRequestSchema,
   MeasureRequestSchema,
   ModelListSchema,
   ModelsRequestSchema,
+  ProfileExportSchema,
+  ProfileListSchema,
+  ProfileSchema,
+  RenameProfileRequestSchema,
   ReportRequestSchema,
   ReportSchema,
   RunStateSchema,
+  SaveProfileRequestSchema,
 } from './schema';
 
 const RunIdSchema = z.object({ runId: z.string().uuid() }).strict();
@@ -45,6 +54,14 @@ export const HostApiSchemas = {
   cancelRun: { input: RunIdSchema, output: RunStateSchema },
   listBenchHistory: { input: NoInputSchema, output: z.object({ records: z.array(BenchRecordSchema), problem: z.string().nullable() }) },
   getVersion: { input: NoInputSchema, output: VersionSchema },
+  /** Saved hardware profiles, shared by every face; `profile` on getReport and estimate sizes against one. */
+  listProfiles: { input: NoInputSchema, output: ProfileListSchema },
+  getProfile: { input: GetProfileRequestSchema, output: ProfileSchema },
+  saveProfile: { input: SaveProfileRequestSchema, output: ProfileSchema },
+  renameProfile: { input: RenameProfileRequestSchema, output: ProfileSchema },
+  deleteProfile: { input: DeleteProfileRequestSchema, output: z.object({ deleted: z.string() }) },
+  exportProfile: { input: ExportProfileRequestSchema, output: ProfileExportSchema },
+  importProfile: { input: ImportProfileRequestSchema, output: ProfileSchema },
 } as const;
 
 export type HostApiMethod = keyof typeof HostApiSchemas;

@@ -75,7 +75,7 @@ describe('web mode in Chromium', () => {
       expect(await page.locator(`td.cell[data-fit="${fit}"]`).count(), `cells that fit ${fit}`).toBeGreaterThan(0);
     await check('gpu-what-if');
     await page.emulateMedia({ colorScheme: 'light' });
-    await page.getByRole('button', { name: 'This machine' }).click();
+    await page.getByRole('button', { name: 'This machine', exact: true }).click();
     await expect.poll(async () => page.locator('td.cell[data-fit="partial"]').count(), { timeout: 10_000 }).toBe(0);
     expect(problems.join('\n'), 'axe found serious or critical violations').toBe('');
   }, 120_000);
@@ -250,7 +250,7 @@ describe('web mode in Chromium', () => {
       .toBe('done');
     await expect.poll(async () => page.getByTestId('calibrate').textContent(), { timeout: 10_000 }).toContain('Speeds calibrated');
     // Back on this machine (no GPU here), a CPU row now shows its calibrated prompt speed and why.
-    await page.getByRole('button', { name: 'This machine' }).click();
+    await page.getByRole('button', { name: 'This machine', exact: true }).click();
     await page.getByTestId('ctx').selectOption('8192');
     await expect.poll(async () => cell('llama-3.1-8b', 'Q4_K_M').getAttribute('data-fit'), { timeout: 10_000 }).toBe('cpu');
     await cell('llama-3.1-8b', 'Q4_K_M').locator('button').click();
@@ -261,6 +261,19 @@ describe('web mode in Chromium', () => {
     await page.screenshot({ path: join(ROOT, 'test-results/web-prompt-speed.png') });
     await page.keyboard.press('Escape');
   }, 90_000);
+
+  it('saves this machine as a profile from the header, and sizes the report for the profile chosen', async () => {
+    const select = page.getByTestId('profile-select');
+    const title = page.getByTestId('hardware').locator('h2');
+    await page.getByTestId('profile-save').click();
+    await page.getByTestId('profile-name').fill('Desk');
+    await page.getByTestId('profile-name').press('Enter');
+    await expect.poll(async () => select.locator('option').allTextContents(), { timeout: 10_000 }).toEqual(['This machine', 'Desk']);
+    await select.selectOption('Desk');
+    await expect.poll(async () => title.textContent(), { timeout: 10_000 }).toContain('Profile "Desk"');
+    await select.selectOption('');
+    await expect.poll(async () => title.textContent(), { timeout: 10_000 }).toContain('This machine');
+  });
 
   it('refuses the API without the token', async () => {
     const status = await page.evaluate(async () => (await fetch('/api/getReport', { method: 'POST', body: '{}' })).status);

@@ -80,6 +80,16 @@ describe('rightsize estimate and measure', () => {
       ),
     );
     expect(forced.gpuLayers).toBe(10);
+    // As llama.cpp's -ngl: N = 80 blocks + the output layer, which is offloaded first.
+    expect(forced.totalLayers).toBe(81);
+    const ngl12 = EstimateResultSchema.parse(
+      JSON.parse(
+        (await runCli(['estimate', 'llama-3.1-8b', '--json', '--gpu', 'RTX 4090', '--ctx', '8192', '--kv', 'q8_0', '--gpu-layers', '12']))
+          .stdout,
+      ),
+    );
+    // llama.cpp (llama-fit-params -ngl 12): 1,806 MiB of weights on the GPU, the output matrix among them.
+    expect(ngl12.devices.gpu.weightsBytes / 2 ** 20).toBeCloseTo(1806, -1);
   });
 
   it('estimate of a GGUF file reads its real tensors; measure loads it and compares', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { matchGpuPreset } from '../../src/node/hardware/merge/presets';
-import { parseMaybeTruncatedJson } from '../../src/node/hardware/parsers/common';
+import { parseMaybeTruncatedJson } from '../../src/node/truncated-json';
 import {
   parseBytesPackageSize,
   parseMetalInitLog,

@@ -1,6 +1,6 @@
 // Electron cannot run here, so the main process's wiring is tested with small fakes of the
 // objects it touches: the window options, the session's CSP, navigation, and every IPC handler.
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,7 +18,8 @@ import {
 import { forwardHostEvents, makeSenderCheck, registerHostApi, type IpcEventLike } from '../../src/main/ipc';
 import { CONTENT_SECURITY_POLICY as APP_CSP } from '../../src/shared/csp';
 import { lockDownWebContents, secureSession, secureWebPreferences } from '../../src/main/security';
-import { createService, type Service, type ServiceOptions } from '../../src/node/service';
+import { createService, type ProfileBackendFactory, type Service, type ServiceOptions } from '../../src/node/service';
+import type { ProfileBackendOptions } from '../../src/node/profiles/store';
 import { makeSnapshot } from '../helpers/hardware';
 
 describe('Electron main wiring', () => {
@@ -221,13 +222,16 @@ function fakeElectron(options: { otherInstanceRuns?: boolean } = {}) {
 }
 
 /** Starts the main process over fakes, with the real service on fake detection; returns what it built. */
-async function startWithFakes(options: { env?: NodeJS.ProcessEnv; otherInstanceRuns?: boolean } = {}) {
+async function startWithFakes(
+  options: { env?: NodeJS.ProcessEnv; otherInstanceRuns?: boolean; profileBackend?: ProfileBackendFactory } = {},
+) {
   const fake = fakeElectron(options);
   let serviceOptions: ServiceOptions | null = null;
   let created: Service | null = null;
   const appOptions: MainAppOptions = {
     mainModuleUrl: MAIN_URL,
     env: options.env ?? {},
+    ...(options.profileBackend ? { profileBackend: options.profileBackend } : {}),
     createService: (o) => {
       serviceOptions = o;
       created = createService({ ...o, detect: async () => makeSnapshot(), discover: async () => ({ models: [], searched: [] }) });
@@ -271,6 +275,35 @@ describe('Electron main process (startMainApp over a fake electron)', () => {
     const overridden = await startWithFakes({ env: { RIGHTSIZE_DATA_DIR: chosen } });
     expect(overridden.paths.get('userData')).toBe(chosen);
     expect(overridden.serviceOptions?.dataDir).toBe(chosen);
+  });
+
+  it('opens profiles.json in userData through the store factory it is given (electron-store in the app) and writes through it', async () => {
+    const userData = mkdtempSync(join(tmpdir(), 'rightsize-main-profiles-'));
+    const opened: ProfileBackendOptions[] = [];
+    const written: Array<Record<string, unknown>> = [];
+    const profileBackend: ProfileBackendFactory = (o) => {
+      opened.push(o);
+      return {
+        path: join(o.cwd, `${o.name}.json`),
+        get store() {
+          return written.at(-1) ?? {};
+        },
+        set store(values) {
+          written.push(values);
+        },
+      };
+    };
+    try {
+      const { invoke, serviceOptions } = await startWithFakes({ env: { RIGHTSIZE_DATA_DIR: userData }, profileBackend });
+      expect(serviceOptions?.profileBackend).toBe(profileBackend);
+      const saved = (await invoke('saveProfile', { name: 'Desk', from: 'detected' })) as { ok?: { name: string } };
+      expect(saved.ok?.name).toBe('Desk');
+      expect(opened).toEqual([{ name: 'profiles', cwd: userData, clearInvalidConfig: false }]);
+      expect(written).toHaveLength(1);
+      expect(written[0]).toMatchObject({ version: 1, profiles: [{ name: 'Desk', origin: 'detected' }] });
+    } finally {
+      rmSync(userData, { recursive: true, force: true });
+    }
   });
 
   it('opens one window with the secure preferences and the CommonJS preload, and shows it when ready', async () => {

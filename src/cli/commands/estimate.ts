@@ -11,6 +11,7 @@ import {
   parseGpuLayers,
   parseKv,
   parseWhatIf,
+  PROFILE_OPTION,
   REFRESH_OPTION,
   WHAT_IF_OPTIONS,
 } from '../args';
@@ -25,6 +26,7 @@ export const estimateCommand = defineCommand({
     quant: { type: 'string', value: 'Q', help: `Precision of a catalog model: ${PRECISIONS.join(', ')}.` },
     ...CONTEXT_OPTIONS,
     ...GPU_LAYERS_OPTION,
+    ...PROFILE_OPTION,
     ...WHAT_IF_OPTIONS,
     ...REFRESH_OPTION,
     ...COLOR_OPTIONS,
@@ -43,6 +45,7 @@ export const estimateCommand = defineCommand({
       kvType: parseKv(values.kv),
       gpuLayers: parseGpuLayers(values['gpu-layers']),
       ...(whatIf ? { whatIf } : {}),
+      ...(values.profile !== undefined ? { profile: values.profile } : {}),
     });
     io.stdout(
       values.json

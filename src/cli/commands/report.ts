@@ -3,20 +3,35 @@ import { spawn } from 'node:child_process';
 import { DEFAULT_CONTEXT_TOKENS } from '../../shared/defaults';
 import { ReportSchema } from '../../shared/schema';
 import { defineCommand, useColor } from '../command';
-import { COLOR_OPTIONS, CONTEXT_OPTIONS, JSON_OPTION, parseContext, parseKv, parseWhatIf, REFRESH_OPTION, WHAT_IF_OPTIONS } from '../args';
+import {
+  COLOR_OPTIONS,
+  CONTEXT_OPTIONS,
+  JSON_OPTION,
+  parseContext,
+  parseKv,
+  parseWhatIf,
+  PROFILE_OPTION,
+  REFRESH_OPTION,
+  WHAT_IF_OPTIONS,
+} from '../args';
 
 export const reportCommand = defineCommand({
   name: 'report',
   summary: 'Detected hardware, the start-small ladder and the fit matrix of every catalogued model.',
   description: `Default context ${DEFAULT_CONTEXT_TOKENS} tokens, f16 KV cache. What-if flags plan for hardware you do not have.`,
-  options: { ...JSON_OPTION, ...CONTEXT_OPTIONS, ...WHAT_IF_OPTIONS, ...REFRESH_OPTION, ...COLOR_OPTIONS },
+  options: { ...JSON_OPTION, ...CONTEXT_OPTIONS, ...PROFILE_OPTION, ...WHAT_IF_OPTIONS, ...REFRESH_OPTION, ...COLOR_OPTIONS },
   async run({ values, io, service: makeService }) {
     const contextTokens = values.ctx !== undefined ? parseContext(values.ctx) : DEFAULT_CONTEXT_TOKENS;
     const kvType = parseKv(values.kv);
     const whatIf = parseWhatIf(values);
     const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false });
     if (values.refresh) await service.call('getHardware', { refresh: true });
-    const report = await service.call('getReport', { contextTokens, kvType, ...(whatIf ? { whatIf } : {}) });
+    const report = await service.call('getReport', {
+      contextTokens,
+      kvType,
+      ...(whatIf ? { whatIf } : {}),
+      ...(values.profile !== undefined ? { profile: values.profile } : {}),
+    });
     const llama = report.hardware.sources.find((x) => x.id === 'node-llama-cpp');
     if (llama?.status === 'skipped') refreshCacheInBackground(io.env ?? process.env);
     io.stdout(

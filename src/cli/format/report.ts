@@ -27,10 +27,12 @@ function cell(row: ReportRow | undefined, c: Colors): string {
 }
 
 /** The hardware card: each GPU, RAM, CPU and bandwidth with its source, and sources that failed. */
-export function formatHardware(hw: HardwareSnapshot, useColor: boolean): string[] {
+export function formatHardware(hw: HardwareSnapshot, useColor: boolean, profile?: string): string[] {
   const c = pc.createColors(useColor);
   const lines: string[] = [];
-  lines.push(c.bold(`This machine${hw.whatIf ? c.magenta('  (what-if hardware)') : ''}`));
+  lines.push(
+    c.bold(`${profile === undefined ? 'This machine' : `Profile "${profile}"`}${hw.whatIf ? c.magenta('  (what-if hardware)') : ''}`),
+  );
   if (hw.gpus.length === 0)
     lines.push(
       `  GPU   none detected                         ${c.dim(
@@ -70,7 +72,7 @@ export function formatReport(report: Report, useColor: boolean): string {
   const lines: string[] = [];
   lines.push(c.bold('rightsize: what can I run here?'));
   lines.push('');
-  lines.push(...formatHardware(report.hardware, useColor));
+  lines.push(...formatHardware(report.hardware, useColor, report.profile));
   lines.push(c.dim(`  Budget: ${report.budget.explanation}`));
   lines.push('');
 

@@ -11,12 +11,15 @@ import { LocalFiles } from './LocalFiles';
 import { BenchPanel } from './BenchPanel';
 import { Calibrate } from './Calibrate';
 import { Matrix } from './Matrix';
+import { ProfilePicker } from './ProfilePicker';
 
 export interface Settings {
   contextTokens: number;
   kvType: KvType;
   whatIf: WhatIf | null;
   files: string[];
+  /** A saved profile the report sizes for, or null for this machine. */
+  profile: string | null;
 }
 
 const FILES_KEY = 'rightsize.files';
@@ -35,6 +38,7 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
     kvType: 'f16',
     whatIf: null,
     files: savedFiles(),
+    profile: null,
   });
   const [filters, setFilters] = useState<Filters>({ family: 'all', minParamsB: 0, maxParamsB: Infinity, text: '' });
   const [report, setReport] = useState<Report | null>(null);
@@ -51,7 +55,13 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
     let superseded = false;
     const s = request.settings;
     host
-      .getReport({ contextTokens: s.contextTokens, kvType: s.kvType, files: s.files, ...(s.whatIf ? { whatIf: s.whatIf } : {}) })
+      .getReport({
+        contextTokens: s.contextTokens,
+        kvType: s.kvType,
+        files: s.files,
+        ...(s.whatIf ? { whatIf: s.whatIf } : {}),
+        ...(s.profile ? { profile: s.profile } : {}),
+      })
       .then((r) => {
         if (superseded) return;
         setReport(r);
@@ -97,6 +107,7 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
       <header className="topbar">
         <h1>rightsize</h1>
         <span className="subtitle">What can I run here: which models, at which precision, how fast</span>
+        <ProfilePicker host={host} profile={settings.profile} onProfile={(profile) => setSettings({ ...settings, profile })} />
         {loading && (
           <span className="busy" role="status">
             updating…

@@ -6,7 +6,10 @@ export function HardwareCard({ report, children }: { report: Report; children?: 
   const hw = report.hardware;
   return (
     <div className="card" data-testid="hardware">
-      <h2>This machine{hw.whatIf && <span className="tag tag-whatif">what-if</span>}</h2>
+      <h2>
+        {report.profile === undefined ? 'This machine' : `Profile "${report.profile}"`}
+        {hw.whatIf && <span className="tag tag-whatif">what-if</span>}
+      </h2>
       <dl className="facts">
         {hw.gpus.length === 0 && (
           <div className="fact">

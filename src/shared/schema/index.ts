@@ -8,3 +8,4 @@ export * from './estimate';
 export * from './bench';
 export * from './models';
 export * from './requests';
+export * from './profiles';

@@ -92,6 +92,8 @@ export const ReportSchema = z.object({
   timings: z.object({ detectMs: z.number().nonnegative(), estimateMs: z.number().nonnegative() }),
   /** The probe's calibration of this machine that CPU speeds used, or null (speeds from bandwidth alone). */
   calibration: SpeedCalibrationSchema.nullable().default(null),
+  /** The saved profile this report sized for; absent for this machine. */
+  profile: z.string().optional(),
 });
 export type Report = z.infer<typeof ReportSchema>;
 
@@ -127,5 +129,7 @@ export const ReportRequestSchema = z
     files: z.array(z.string().min(1).max(4096)).max(32).default([]),
     /** Also size the GGUF files found in LM Studio, Ollama, the Hugging Face cache and node-llama-cpp's folder. */
     includeDiscovered: z.boolean().default(true),
+    /** A saved profile's name: size for its hardware and calibration instead of this machine's. */
+    profile: z.string().min(1).max(256).optional(),
   })
   .strict();

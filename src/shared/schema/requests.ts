@@ -43,6 +43,8 @@ export const EstimateRequestSchema = z
     kvType: KvTypeSchema.default('f16'),
     gpuLayers: GpuLayersSchema.default('auto'),
     whatIf: WhatIfSchema.optional(),
+    /** A saved profile's name: size for its hardware and calibration instead of this machine's. */
+    profile: z.string().min(1).max(256).optional(),
   })
   .strict();
 

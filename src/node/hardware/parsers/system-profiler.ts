@@ -1,17 +1,7 @@
 // macOS system_profiler: SPMemoryDataType (RAM) and SPDisplaysDataType (GPUs), as JSON or text.
 import { GiB, KiB, MiB } from '../../../shared/units';
-import {
-  hex4,
-  isDict,
-  observation,
-  parseMaybeTruncatedJson,
-  pciVendorIdOf,
-  str,
-  stripAnsi,
-  vendorFromText,
-  type GpuObservation,
-  type RamFacts,
-} from './common';
+import { parseMaybeTruncatedJson } from '../../truncated-json';
+import { hex4, isDict, observation, pciVendorIdOf, str, stripAnsi, vendorFromText, type GpuObservation, type RamFacts } from './common';
 
 /** Apple's "8 GB", "1536 MB" (binary, as macOS counts RAM and VRAM). */
 function parseAppleSize(text: unknown): number | null {
