@@ -10,7 +10,8 @@
 // token and per layer.
 // The node adapter (src/node/probe/probe.ts) writes and runs the files; everything here is pure.
 import type { SpeedCalibration } from '../shared/schema';
-import { buildMemoryModelFromLayout, placeModel, type WeightsLayout } from './estimate';
+import { buildMemoryModelFromLayout, type WeightsLayout } from './estimate';
+import { placeModel } from './placement';
 import { ggmlType } from './ggml';
 import type { ModelShape } from './tensors';
 

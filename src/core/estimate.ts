@@ -2,8 +2,7 @@
 // compute buffers and fixed overhead. Sizing rules follow llama.cpp (llama-kv-cache.cpp,
 // llama-context.cpp) and what was measured here (shared/notes/llama-memory.md).
 import type { KvType, Precision } from '../shared/precision';
-import type { DeviceMemory, GpuBackend } from '../shared/schema';
-import { MiB } from '../shared/units';
+import type { GpuBackend } from '../shared/schema';
 import { tensorBytes } from './ggml';
 import { assignTensorTypeList } from './quantize';
 import { elementCount, listTensors, type ModelShape, type TensorSpec } from './tensors';
@@ -17,17 +16,6 @@ const KV_PAD = 256;
 
 /** Where a model's layers run: a GPU backend, or the CPU. */
 export type ComputeBackend = Exclude<GpuBackend, 'none'> | 'cpu';
-
-/** Fixed memory a backend takes before any model buffer: driver context, kernels, library workspaces. */
-const BACKEND_OVERHEAD_BYTES: Record<ComputeBackend, number> = {
-  cuda: 320 * MiB,
-  rocm: 320 * MiB,
-  vulkan: 160 * MiB,
-  metal: 64 * MiB,
-  cpu: 0,
-};
-/** The process itself (runtime, llama.cpp, tokenizer, mmap bookkeeping) on the host side. */
-const HOST_OVERHEAD_BYTES = 150 * MiB;
 
 export interface WeightsLayout {
   /** Bytes of each repeating block's tensors, index = block. */
@@ -149,12 +137,6 @@ export function repackTypesFor(arch: string, simd: readonly string[]): ReadonlyS
   return new Set();
 }
 
-function sumTypes(byType: Record<string, number>, types: ReadonlySet<string>): number {
-  let total = 0;
-  for (const [type, bytes] of Object.entries(byType)) if (types.has(type)) total += bytes;
-  return total;
-}
-
 /** KV cells a layer keeps: the padded context, or the sliding window (plus one micro-batch) on local-attention layers. */
 function kvCellsPerLayer(shape: ModelShape, contextTokens: number, ubatchTokens = DEFAULT_UBATCH_TOKENS): number[] {
   const padded = Math.ceil(contextTokens / KV_PAD) * KV_PAD;
@@ -186,8 +168,10 @@ interface ComputeBuffers {
   layerPhaseBytes: number;
   /** With a quantized KV cache, flash attention converts one hidden-size activation more. */
   kvQuantBytes: number;
-  /** Host-side staging when every layer runs on the GPU (inputs copied in). */
+  /** Host-side staging when every layer runs on the GPU: input activations and the attention mask. */
   hostStagingBytes: number;
+  /** One hidden-size activation of a micro-batch: the input embeddings, which a GPU never holds. */
+  inputActivationBytes: number;
   /** The host-side output buffer: one row of float logits per kept output. */
   outputBufferBytes: number;
 }
@@ -215,7 +199,8 @@ function estimateComputeBuffers(
     outputPhaseBytes: ub * 4 * (shape.vocabSize + 2 * h),
     layerPhaseBytes: ub * 4 * perTokenFloats + mask,
     kvQuantBytes: kvType === 'f16' ? 0 : ub * h * 4,
-    hostStagingBytes: ub * h * 4 * 2,
+    hostStagingBytes: ub * h * 4 * 2 + mask,
+    inputActivationBytes: ub * h * 4,
     outputBufferBytes: shape.vocabSize * 4,
   };
 }
@@ -253,148 +238,5 @@ export function buildMemoryModelFromLayout(shape: ModelShape, weights: WeightsLa
     weights,
     kvPerLayerBytes: estimateKvCacheBytesPerLayer(shape, contextTokens, kvType),
     compute: estimateComputeBuffers(shape, contextTokens, kvType),
-  };
-}
-
-export interface Placement {
-  weightsBytes: number;
-  kvBytes: number;
-  /** Compute buffers plus the output (logits) buffer. */
-  computeBytes: number;
-  overheadBytes: number;
-  /** Steady-state need: weights + KV + compute + overhead (the repacked copy replaces mapped pages the OS can drop). */
-  totalBytes: number;
-  gpuBytes: number;
-  cpuBytes: number;
-  /** RAM peak while loading: the host part plus the repacked copy made of matrices left on the CPU. */
-  peakLoadBytes: number;
-  gpu: DeviceMemory;
-  cpu: DeviceMemory;
-  /** Weight bytes read per generated token on each side. */
-  gpuReadBytesPerToken: number;
-  cpuReadBytesPerToken: number;
-  /** The CPU side's matrix bytes read per token, by ggml type (for per-type calibration). */
-  cpuReadBytesByType: Record<string, number>;
-  /** The same for the repeating blocks only: a prompt computes the output layer for its last token only. */
-  cpuLayerReadBytesByType: Record<string, number>;
-  /** Matrix rows the CPU computes per generated token. */
-  cpuRowsPerToken: number;
-  /** The same by ggml type, and for the repeating blocks only (a prompt's output layer runs for one token). */
-  cpuRowsByType: Record<string, number>;
-  cpuLayerRowsByType: Record<string, number>;
-}
-
-export interface PlacementOptions {
-  /** Matrix types the CPU repacks (see repackTypesFor); empty for none. */
-  repackTypes: ReadonlySet<string>;
-}
-
-const device = (
-  weightsBytes: number,
-  repackBytes: number,
-  kvBytes: number,
-  computeBytes: number,
-  outputBytes: number,
-  overheadBytes: number,
-): DeviceMemory => ({
-  weightsBytes,
-  repackBytes,
-  kvBytes,
-  computeBytes,
-  outputBytes,
-  overheadBytes,
-  totalBytes: weightsBytes + kvBytes + computeBytes + outputBytes + overheadBytes,
-});
-
-/**
- * Memory by device when the last `gpuLayers` blocks run on the GPU (llama.cpp offloads from the end), the
- * output layer joining them when all blocks do. gpuLayers = 0 or backend 'cpu' means CPU only.
- */
-export function placeModel(model: MemoryModel, gpuLayers: number, backend: ComputeBackend, options: PlacementOptions): Placement {
-  const { weights, kvPerLayerBytes, compute } = model;
-  const n = weights.layerWeightBytes.length;
-  const k = backend === 'cpu' ? 0 : Math.max(0, Math.min(gpuLayers, n));
-  const all = k === n;
-  const firstGpuLayer = n - k;
-  let gpuWeights = 0;
-  let cpuWeights = weights.tokenEmbdBytes;
-  let gpuKv = 0;
-  let cpuKv = 0;
-  let cpuRepack = 0;
-  let gpuRead = 0;
-  let cpuRead = 0;
-  const cpuReadByType: Record<string, number> = {};
-  const cpuLayerByType: Record<string, number> = {};
-  let cpuRows = 0;
-  const cpuRowsByType: Record<string, number> = {};
-  const cpuLayerRowsByType: Record<string, number> = {};
-  const addTo = (target: Record<string, number>, byType: Record<string, number>): void => {
-    for (const [type, value] of Object.entries(byType)) target[type] = (target[type] ?? 0) + value;
-  };
-  const addTypes = (byType: Record<string, number>, scale: number): void => {
-    for (const [type, bytes] of Object.entries(byType)) cpuReadByType[type] = (cpuReadByType[type] ?? 0) + bytes * scale;
-  };
-  for (let i = 0; i < n; i++) {
-    const w = weights.layerWeightBytes[i] ?? 0;
-    const kv = kvPerLayerBytes[i] ?? 0;
-    const read = weights.layerActiveBytes[i] ?? 0;
-    if (i >= firstGpuLayer) {
-      gpuWeights += w;
-      gpuKv += kv;
-      gpuRead += read;
-    } else {
-      cpuWeights += w;
-      cpuKv += kv;
-      cpuRead += read;
-      cpuRepack += sumTypes(weights.layerMatrixBytesByType[i] ?? {}, options.repackTypes);
-      cpuRows += weights.layerActiveRows[i] ?? 0;
-      addTo(cpuRowsByType, weights.layerActiveRowsByType[i] ?? {});
-      addTo(cpuLayerRowsByType, weights.layerActiveRowsByType[i] ?? {});
-      addTypes(weights.layerMatrixBytesByType[i] ?? {}, w > 0 ? read / w : 1);
-      for (const [type, bytes] of Object.entries(weights.layerMatrixBytesByType[i] ?? {})) {
-        cpuLayerByType[type] = (cpuLayerByType[type] ?? 0) + bytes * (w > 0 ? read / w : 1);
-      }
-    }
-  }
-  const outputRead = weights.outputBytes + weights.tiedOutputBytes;
-  if (all) {
-    gpuWeights += weights.outputBytes + weights.tiedOutputBytes;
-    gpuRead += outputRead;
-  } else {
-    cpuWeights += weights.outputBytes;
-    cpuRead += outputRead;
-    cpuRepack += sumTypes(weights.outputMatrixBytesByType, options.repackTypes);
-    addTypes(weights.outputMatrixBytesByType, 1);
-    addTypes(weights.tiedOutputBytesByType, 1);
-    cpuRows += weights.outputRows;
-    addTo(cpuRowsByType, weights.outputRowsByType);
-  }
-
-  const onGpu = k > 0;
-  const wholeGraph = Math.max(compute.outputPhaseBytes, compute.layerPhaseBytes) + compute.kvQuantBytes;
-  // The device running the output layer holds the logits; a device running only blocks, the block phase.
-  const gpuCompute = !onGpu ? 0 : all ? wholeGraph : compute.layerPhaseBytes + compute.kvQuantBytes;
-  const cpuCompute = all ? compute.hostStagingBytes : wholeGraph;
-  const gpuOverhead = onGpu ? BACKEND_OVERHEAD_BYTES[backend] : 0;
-  const gpu = device(gpuWeights, 0, gpuKv, gpuCompute, 0, gpuOverhead);
-  const cpu = device(cpuWeights, cpuRepack, cpuKv, cpuCompute, compute.outputBufferBytes, HOST_OVERHEAD_BYTES);
-  return {
-    weightsBytes: gpu.weightsBytes + cpu.weightsBytes,
-    kvBytes: gpu.kvBytes + cpu.kvBytes,
-    computeBytes: gpu.computeBytes + cpu.computeBytes + cpu.outputBytes,
-    overheadBytes: gpu.overheadBytes + cpu.overheadBytes,
-    totalBytes: gpu.totalBytes + cpu.totalBytes,
-    gpuBytes: gpu.totalBytes,
-    cpuBytes: cpu.totalBytes,
-    peakLoadBytes: cpu.totalBytes + cpuRepack,
-    gpu,
-    cpu,
-    gpuReadBytesPerToken: gpuRead,
-    cpuReadBytesPerToken: cpuRead,
-    cpuReadBytesByType: cpuReadByType,
-    cpuLayerReadBytesByType: cpuLayerByType,
-    cpuRowsPerToken: cpuRows,
-    cpuRowsByType,
-    cpuLayerRowsByType,
   };
 }

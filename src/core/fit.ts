@@ -1,9 +1,11 @@
-// Where a model runs on given hardware: all on the GPU, the last k of N layers on the GPU,
-// on the CPU only, or nowhere. Mirrors how llama.cpp places layers (offloading from the end).
+// Where a model runs on given hardware: all on the GPU, k of N layers on the GPU, on the CPU only, or
+// nowhere. k and N count layers as llama.cpp's -ngl does: N = blocks + 1 (the output layer), and the
+// output layer is offloaded first, then the blocks from the end (see placement.ts).
 import type { Budget } from '../shared/schema';
 import type { FitLevel } from '../shared/precision';
 import { formatBytes } from '../shared/units';
-import { placeModel, type ComputeBackend, type MemoryModel, type Placement } from './estimate';
+import type { ComputeBackend, MemoryModel } from './estimate';
+import { offloadableLayers, placeModel, type Placement } from './placement';
 
 export interface FitResult {
   fit: FitLevel;
@@ -20,7 +22,7 @@ function fitsRam(p: Placement, budget: Budget): boolean {
 }
 
 export function fitModel(model: MemoryModel, budget: Budget, backend: ComputeBackend, repackTypes: ReadonlySet<string>): FitResult {
-  const n = model.weights.layerWeightBytes.length;
+  const n = offloadableLayers(model);
   const place = (k: number, b: ComputeBackend): Placement => placeModel(model, k, b, { repackTypes });
   if (backend !== 'cpu' && budget.gpuBytes > 0) {
     const full = place(n, backend);
@@ -53,7 +55,7 @@ export function fitModel(model: MemoryModel, budget: Budget, backend: ComputeBac
         gpuLayers: bestK,
         totalLayers: n,
         placement: best,
-        why: `Needs ${formatBytes(full.gpuBytes)} on the GPU for all layers; ${bestK} of ${n} fit in ${formatBytes(budget.gpuBytes)}, the rest (${formatBytes(best.cpuBytes)}) run from RAM.`,
+        why: `Needs ${formatBytes(full.gpuBytes)} on the GPU for all layers; ${bestK} of ${n} fit in ${formatBytes(budget.gpuBytes)} (llama.cpp's -ngl ${bestK}: the output layer and the last ${bestK - 1} blocks), the rest (${formatBytes(best.cpuBytes)}) run from RAM.`,
       };
     }
   }

@@ -3,7 +3,8 @@ import { PROMPT_TOKENS } from '../shared/defaults';
 import { PRECISIONS, type KvType, type Precision } from '../shared/precision';
 import type { CatalogModel, HardwareSnapshot, Report, ReportRow, SpeedCalibration } from '../shared/schema';
 import { MiB } from '../shared/units';
-import { buildMemoryModelFromLayout, DEFAULT_UBATCH_TOKENS, layoutFor, placeModel, type MemoryModel, type WeightsLayout } from './estimate';
+import { buildMemoryModelFromLayout, DEFAULT_UBATCH_TOKENS, layoutFor, type MemoryModel, type WeightsLayout } from './estimate';
+import { offloadableLayers, placeModel } from './placement';
 import { computeTarget, type ComputeTarget } from './budget';
 import { fitModel, type FitResult } from './fit';
 import { recommendLadder } from './recommend';
@@ -59,7 +60,7 @@ export interface SizedRow {
   fit: FitResult;
 }
 
-/** Sizes one model on the target; `gpuLayers` forces an offload split instead of the best fit. */
+/** Sizes one model on the target; `gpuLayers` (as llama.cpp's -ngl: blocks + output layer) forces a split instead of the best fit. */
 export function sizeModel(
   model: SizableModel,
   hardware: HardwareSnapshot,
@@ -86,7 +87,7 @@ export function sizeModel(
             cpuBandwidthSource: hardware.cpu.bandwidthSource,
             calibration: settings.calibration ?? null,
           },
-          { gpu: fit.gpuLayers, total: fit.totalLayers },
+          { gpu: Math.max(0, fit.gpuLayers - 1), total: model.shape.layers },
         );
   // Prompt speed: calibrated CPU rows only (the probe measures the CPU's kernels, not a GPU's).
   const calibration = settings.calibration ?? null;
@@ -154,7 +155,7 @@ function kvCaveat(shape: ModelShape, kvType: ReportSettings['kvType']): string {
 }
 
 function forcedFit(memModel: MemoryModel, gpuLayers: number, target: ComputeTarget): FitResult {
-  const n = memModel.weights.layerWeightBytes.length;
+  const n = offloadableLayers(memModel);
   const k = target.backend === 'cpu' ? 0 : Math.min(gpuLayers, n);
   const placement = placeModel(memModel, k, target.backend, { repackTypes: target.repackTypes });
   const fitsGpu = placement.gpuBytes <= target.budget.gpuBytes;
@@ -165,7 +166,7 @@ function forcedFit(memModel: MemoryModel, gpuLayers: number, target: ComputeTarg
     gpuLayers: k,
     totalLayers: n,
     placement,
-    why: `${k} of ${n} layers on the GPU as asked: ${fitsGpu ? '' : 'the GPU part does not fit its VRAM; '}${fitsRam ? '' : 'the rest does not fit in RAM; '}${fitsGpu && fitsRam ? 'fits.' : ''}`.trim(),
+    why: `${k} of ${n} layers on the GPU as asked (-ngl ${k}; llama.cpp offloads the output layer first): ${fitsGpu ? '' : 'the GPU part does not fit its VRAM; '}${fitsRam ? '' : 'the rest does not fit in RAM; '}${fitsGpu && fitsRam ? 'fits.' : ''}`.trim(),
   };
 }
 

@@ -3,7 +3,7 @@
 // summed over the devices the layers sit on.
 import type { Source, SpeedCalibration } from '../shared/schema';
 import { GB, MiB } from '../shared/units';
-import type { Placement } from './estimate';
+import type { Placement } from './placement';
 import { ggmlType } from './ggml';
 
 /** Share of peak bandwidth llama.cpp's matrix-vector kernels reach (typical llama-bench tg128 vs spec sheets). */
@@ -128,11 +128,13 @@ export interface SpeedEstimate {
   source: Source;
 }
 
+/** `layers` counts repeating blocks (not -ngl's output layer): on the GPU, and in all. */
 export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInputs, layers: { gpu: number; total: number }): SpeedEstimate {
   const cpuBw = inputs.cpuBandwidthBytesPerSec ?? ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC;
   const gpuBw = inputs.gpuBandwidthBytesPerSec;
+  // With -ngl 1 only the output layer is on the GPU: no block there, yet every token runs on it.
   const fixedSeconds =
-    layers.gpu > 0
+    placement.gpuReadBytesPerToken > 0
       ? GPU_SECONDS_PER_TOKEN + layers.gpu * GPU_SECONDS_PER_LAYER + (layers.total - layers.gpu) * CPU_SECONDS_PER_LAYER
       : CPU_SECONDS_PER_TOKEN + layers.total * CPU_SECONDS_PER_LAYER;
   const calibration = inputs.calibration ?? null;

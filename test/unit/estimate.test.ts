@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { layoutWeights, estimateKvCacheBytesPerLayer, buildMemoryModel, placeModel } from '../../src/core/estimate';
+import { layoutWeights, estimateKvCacheBytesPerLayer, buildMemoryModel } from '../../src/core/estimate';
+import { placeModel } from '../../src/core/placement';
 import { assignTensorTypes } from '../../src/core/quantize';
 import { countParameters, listTensors, type ModelShape } from '../../src/core/tensors';
 import { GiB, MiB } from '../../src/shared/units';
@@ -89,7 +90,7 @@ describe('KV cache', () => {
 describe('placement', () => {
   it('splits weights, KV and compute between GPU and CPU and keeps the totals', () => {
     const model = buildMemoryModel(llama31_8b, 'Q4_K_M', 8192, 'f16');
-    const full = placeModel(model, 32, 'cuda', { repackTypes: new Set(['Q4_K', 'Q4_0']) });
+    const full = placeModel(model, 33, 'cuda', { repackTypes: new Set(['Q4_K', 'Q4_0']) });
     const half = placeModel(model, 16, 'cuda', { repackTypes: new Set(['Q4_K', 'Q4_0']) });
     const cpu = placeModel(model, 0, 'cpu', { repackTypes: new Set(['Q4_K', 'Q4_0']) });
     expect(full.cpuBytes).toBeLessThan(half.cpuBytes);
