@@ -22,7 +22,9 @@ export function formatEstimate(e: EstimateResult, useColor: boolean): string {
   const c = pc.createColors(useColor);
   const lines: string[] = [];
   lines.push(
-    c.bold(`${e.model.name}  ${e.model.quant}  (${e.model.architecture}, ${e.model.paramsB.toFixed(2)}B params, ${e.model.layers} layers)`),
+    c.bold(
+      `${e.model.name}  ${e.model.quant}  (${e.model.architecture}, ${e.model.paramsB.toFixed(2)}B params, ${e.model.layers} layers + output = ${e.totalLayers} for -ngl)`,
+    ),
   );
   lines.push(c.dim(`  ${e.model.weightsSource.detail ?? ''}`));
   lines.push(
