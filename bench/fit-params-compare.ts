@@ -3,7 +3,7 @@
 // ggml-rpc-server and llama-fit-params once from the llama.cpp source node-llama-cpp ships (into
 // .cache/), starts one or two rpc-servers (stopped at the end and on error), writes sparse GGUF files
 // of real shapes (no disk cost), and compares llama.cpp's weights / context (KV) / compute per device
-// with rightsize's placement for the same -ngl.
+// with rightsize's placement for the same -ngl (and, over two devices, the same -ts split).
 // Usage: npx tsx bench/fit-params-compare.ts [--quick] [--out bench/results/fit-params-DATE.md]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { KvType, Precision } from '../src/shared/precision';
-import { CatalogSchema, type CatalogModel } from '../src/shared/schema';
+import { CatalogSchema, type CatalogModel, type DeviceMemory } from '../src/shared/schema';
 import { MiB } from '../src/shared/units';
 import { buildMemoryModelFromLayout, repackTypesFor } from '../src/core/estimate';
 import { placeModel } from '../src/core/placement';
@@ -141,20 +141,26 @@ function fitParams(path: string, cs: Case): DeviceMiB[] {
   return rows;
 }
 
-/** rightsize's figures for the same -ngl, on one GPU (a split over two is not modelled yet). */
-async function ours(path: string, cs: Case): Promise<{ gpu: DeviceMiB; host: DeviceMiB } | null> {
-  if (cs.ts) return null;
+/** rightsize's figures for the same -ngl (and -ts split over the devices), by llama.cpp's device name. */
+async function ours(path: string, cs: Case): Promise<Map<string, DeviceMiB>> {
   const { sizable } = await modelFromFile(path);
   const model = buildMemoryModelFromLayout(sizable.shape, sizable.weights, cs.ctx, cs.kv);
-  const p = placeModel(model, cs.ngl, 'cuda', { repackTypes: REPACK_TYPES });
+  const p = placeModel(
+    model,
+    cs.ngl,
+    'cuda',
+    cs.ts ? { repackTypes: REPACK_TYPES, splitProportions: cs.ts } : { repackTypes: REPACK_TYPES },
+  );
   // llama.cpp counts the CPU's repacked matrices (CPU_REPACK) apart from its Host line.
-  const mib = (device: string, d: typeof p.gpu): DeviceMiB => ({
+  const mib = (device: string, d: DeviceMemory): DeviceMiB => ({
     device,
     weights: (d.weightsBytes - d.repackBytes) / MiB,
     context: d.kvBytes / MiB,
     compute: d.computeBytes / MiB,
   });
-  return { gpu: mib('RPC0', p.gpu), host: mib('Host', p.cpu) };
+  const byDevice = new Map<string, DeviceMiB>(p.gpus.map((d, i) => [`RPC${i}`, mib(`RPC${i}`, d)]));
+  byDevice.set('Host', mib('Host', p.cpu));
+  return byDevice;
 }
 
 const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
@@ -170,6 +176,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rightsize-fit-params-'));
   const lines: string[] = [];
   const errors = { weights: [] as number[], kv: [] as number[], kvNoSwa: [] as number[], compute: [] as number[] };
+  const splitErrors = { weights: [] as number[], kv: [] as number[], kvNoSwa: [] as number[], compute: [] as number[] };
   const out = (line: string): void => {
     lines.push(line);
     console.log(line);
@@ -190,17 +197,18 @@ async function main(): Promise<void> {
       const mine = await ours(path, cs);
       const label = `${cs.id} ${cs.precision}, ${cs.ctx} ctx, ${cs.kv} KV, -ngl ${cs.ngl}${cs.ts ? ` -ts ${cs.ts.join(',')}` : ''} (N = ${m.layers + 1})`;
       for (const d of theirs) {
-        const o = mine ? (d.device === 'Host' ? mine.host : d === theirs[0] ? mine.gpu : null) : null;
+        const o = mine.get(d.device);
         const head = `| ${label} | ${d.device} | ${fmt(d.weights)} | ${fmt(d.context)} | ${fmt(d.compute)} |`;
         if (!o) {
-          out(`${head} not modelled yet | | | |`);
+          out(`${head} no such device in rightsize's placement | | | |`);
           continue;
         }
         const rel = (a: number, b: number): number => (Math.abs(a - b) < 1 ? 0 : Math.abs((a - b) / Math.max(b, 1)));
-        errors.weights.push(rel(o.weights, d.weights));
-        errors.kv.push(rel(o.context, d.context));
-        if (!m.slidingWindow) errors.kvNoSwa.push(rel(o.context, d.context));
-        errors.compute.push(rel(o.compute, d.compute));
+        const tally = cs.ts ? splitErrors : errors;
+        tally.weights.push(rel(o.weights, d.weights));
+        tally.kv.push(rel(o.context, d.context));
+        if (!m.slidingWindow) tally.kvNoSwa.push(rel(o.context, d.context));
+        tally.compute.push(rel(o.compute, d.compute));
         out(
           `${head} ${fmt(o.weights)} | ${fmt(o.context)} | ${fmt(o.compute)} | ${err(o.weights, d.weights)} / ${err(o.context, d.context)} / ${err(o.compute, d.compute)} |`,
         );
@@ -212,8 +220,11 @@ async function main(): Promise<void> {
   }
   const max = (xs: number[]): string => `${(Math.max(0, ...xs) * 100).toFixed(1)}%`;
   const summary = `Single-device cases, largest error per device: weights ${max(errors.weights)}, KV ${max(errors.kv)} (${max(errors.kvNoSwa)} without sliding-window models), compute ${max(errors.compute)}; target for weights and KV: 1%.`;
+  const splitSummary = `Two-device -ts splits (layer mode), largest error per device: weights ${max(splitErrors.weights)}, KV ${max(splitErrors.kv)}, compute ${max(splitErrors.compute)}.`;
   out('');
   out(summary);
+  out('');
+  out(splitSummary);
   out('');
   out(
     "Known difference: Gemma's sliding-window layers. rightsize keeps window + 513 cells, as node-llama-cpp creates them (it adds one token to the batch of SWA models), while llama.cpp's own tools keep window + 512: 256 cells less per sliding-window layer, padded.",
@@ -223,7 +234,7 @@ async function main(): Promise<void> {
   const header = [
     `# Placement vs llama.cpp (${date})`,
     '',
-    '`npx tsx bench/fit-params-compare.ts`: llama.cpp\'s `llama-fit-params -fitp on` (MiB per device, an rpc-server on 127.0.0.1 as the "GPU") against rightsize\'s placement for the same `-ngl` (N = layers + 1: llama.cpp counts the output layer). Host weights leave out the matrices this CPU repacks (llama.cpp counts CPU_REPACK apart); overheads (driver, process) are not part of either.',
+    '`npx tsx bench/fit-params-compare.ts`: llama.cpp\'s `llama-fit-params -fitp on` (MiB per device, an rpc-server on 127.0.0.1 as the "GPU", two of them for the `-ts` splits) against rightsize\'s placement for the same `-ngl` and `-ts` (N = layers + 1: llama.cpp counts the output layer; layer split: each card gets a contiguous run of layers by cumulative split points, the output layer on the last card). Host weights leave out the matrices this CPU repacks (llama.cpp counts CPU_REPACK apart); overheads (driver, process) are not part of either.',
     '',
   ];
   writeFileSync(file, [...header, ...lines, ''].join('\n'));

@@ -5,12 +5,14 @@ import { commandHelp, overviewHelp, parseCommandArgs, UsageError, type CliIO, ty
 import { reportCommand, refreshCacheCommand } from './commands/report';
 import { hardwareCommand } from './commands/hardware';
 import { estimateCommand } from './commands/estimate';
+import { upgradeCommand } from './commands/upgrade';
 import { measureCommand } from './commands/measure';
 import { modelsCommand } from './commands/models';
 import { benchCommand } from './commands/bench';
 import { probeCommand } from './commands/probe';
 import { historyCommand } from './commands/history';
 import { profilesCommand } from './commands/profiles';
+import { compareCommand } from './commands/compare';
 import { serveCommand } from './commands/serve';
 import { defineCommand } from './command';
 
@@ -50,12 +52,14 @@ export const COMMANDS: readonly Command[] = [
   reportCommand,
   hardwareCommand,
   estimateCommand,
+  upgradeCommand,
   measureCommand,
   modelsCommand,
   benchCommand,
   probeCommand,
   historyCommand,
   profilesCommand,
+  compareCommand,
   serveCommand,
   versionCommand,
   helpCommand,

@@ -20,6 +20,10 @@ export interface ComputeTarget {
   backend: ComputeBackend;
   /** GPUs whose memory is pooled (llama.cpp splits layers across same-vendor GPUs). */
   gpus: Gpu[];
+  /** Each GPU's own usable VRAM, in device order: a split must fit every one (budget.gpuBytes is their sum, for display). */
+  gpuBudgetsBytes: number[];
+  /** Each GPU's memory bandwidth, in device order (null where unknown). */
+  gpuBandwidthsBytesPerSec: Array<number | null>;
   gpuBandwidthBytesPerSec: number | null;
   cpuBandwidthBytesPerSec: number | null;
   /** Matrix types the CPU repacks while loading (x86 AVX2: Q4_0, Q4_K...). */
@@ -71,6 +75,8 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
       },
       backend: 'cpu',
       gpus: [],
+      gpuBudgetsBytes: [],
+      gpuBandwidthsBytesPerSec: [],
       gpuBandwidthBytesPerSec: null,
       cpuBandwidthBytesPerSec: cpuBandwidth,
       repackTypes,
@@ -92,10 +98,12 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
       gpuName: name,
       explanation: unified
         ? `${name} shares RAM with the CPU: the GPU may use up to ${formatBytes(vram)} of ${formatBytes(ramTotal)} (its working-set limit); ${formatBytes(ramHeadroom)} of RAM is kept for the OS and other apps.`
-        : `${name}: ${formatBytes(vram)} VRAM less ${formatBytes(gpuHeadroom)} for the display and driver; ${formatBytes(ramTotal)} RAM less ${formatBytes(ramHeadroom)} for the OS and other apps holds what does not fit.`,
+        : `${name}: ${formatBytes(vram)} VRAM less ${formatBytes(gpuHeadroom)} for the display and driver; ${formatBytes(ramTotal)} RAM less ${formatBytes(ramHeadroom)} for the OS and other apps holds what does not fit.${gpus.length > 1 ? ' The layers are split across the cards (llama.cpp splits by free memory): each card must hold its own share.' : ''}`,
     },
     backend: backendOf(first),
     gpus,
+    gpuBudgetsBytes: unified ? [Math.max(0, vram)] : gpus.map((g) => Math.max(0, (g.vramBytes ?? 0) - gpuHeadroomBytes(g.vramBytes ?? 0))),
+    gpuBandwidthsBytesPerSec: gpus.map((g) => g.memoryBandwidthBytesPerSec),
     gpuBandwidthBytesPerSec: bandwidths.length ? Math.min(...bandwidths) : null,
     cpuBandwidthBytesPerSec: cpuBandwidth,
     repackTypes: unified ? new Set<string>() : repackTypes,

@@ -21,18 +21,48 @@ function fitsRam(p: Placement, budget: Budget): boolean {
   return ramNeed <= budget.ramBytes;
 }
 
-export function fitModel(model: MemoryModel, budget: Budget, backend: ComputeBackend, repackTypes: ReadonlySet<string>): FitResult {
+/** Several GPUs: each one's usable VRAM, and the user's -ts proportions (default: the budgets, as llama.cpp splits by free memory). */
+export interface GpuSplit {
+  deviceBudgetsBytes: readonly number[];
+  tensorSplit?: readonly number[];
+}
+
+/** The proportions llama.cpp splits layers by: -ts when given, else each device's free memory. */
+export function splitProportionsOf(split: GpuSplit): number[] {
+  const given = split.tensorSplit;
+  const usable = given && given.length === split.deviceBudgetsBytes.length && given.some((x) => x > 0);
+  return [...(usable ? given : split.deviceBudgetsBytes)];
+}
+
+/** Every GPU holds its own share within its own VRAM: never the pooled total. */
+export function fitsEveryGpu(p: Placement, deviceBudgetsBytes: readonly number[]): boolean {
+  return p.gpus.every((d, i) => d.totalBytes <= (deviceBudgetsBytes[i] ?? 0));
+}
+
+export function fitModel(
+  model: MemoryModel,
+  budget: Budget,
+  backend: ComputeBackend,
+  repackTypes: ReadonlySet<string>,
+  split?: GpuSplit,
+): FitResult {
   const n = offloadableLayers(model);
-  const place = (k: number, b: ComputeBackend): Placement => placeModel(model, k, b, { repackTypes });
+  const deviceBudgets = split && split.deviceBudgetsBytes.length > 0 ? split.deviceBudgetsBytes : [budget.gpuBytes];
+  const splitProportions = split && split.deviceBudgetsBytes.length > 1 ? splitProportionsOf(split) : undefined;
+  const place = (k: number, b: ComputeBackend): Placement =>
+    placeModel(model, k, b, splitProportions ? { repackTypes, splitProportions } : { repackTypes });
+  const fitsGpus = (p: Placement): boolean => fitsEveryGpu(p, deviceBudgets);
+  const cards =
+    deviceBudgets.length > 1 ? ` on each of ${deviceBudgets.length} GPUs (${deviceBudgets.map((b) => formatBytes(b)).join(' / ')})` : '';
   if (backend !== 'cpu' && budget.gpuBytes > 0) {
     const full = place(n, backend);
-    if (full.gpuBytes <= budget.gpuBytes && fitsRam(full, budget)) {
+    if (fitsGpus(full) && fitsRam(full, budget)) {
       return {
         fit: 'gpu',
         gpuLayers: n,
         totalLayers: n,
         placement: full,
-        why: `All ${n} layers fit in ${formatBytes(budget.gpuBytes)} of usable VRAM.`,
+        why: `All ${n} layers fit in ${formatBytes(budget.gpuBytes)} of usable VRAM${cards}.`,
       };
     }
     // Most layers that fit: the GPU side grows with k, so search from the top.
@@ -43,7 +73,7 @@ export function fitModel(model: MemoryModel, budget: Budget, backend: ComputeBac
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const p = place(mid, backend);
-      if (p.gpuBytes <= budget.gpuBytes) {
+      if (fitsGpus(p)) {
         best = p;
         bestK = mid;
         lo = mid + 1;
@@ -55,7 +85,7 @@ export function fitModel(model: MemoryModel, budget: Budget, backend: ComputeBac
         gpuLayers: bestK,
         totalLayers: n,
         placement: best,
-        why: `Needs ${formatBytes(full.gpuBytes)} on the GPU for all layers; ${bestK} of ${n} fit in ${formatBytes(budget.gpuBytes)} (llama.cpp's -ngl ${bestK}: the output layer and the last ${bestK - 1} blocks), the rest (${formatBytes(best.cpuBytes)}) run from RAM.`,
+        why: `Needs ${formatBytes(full.gpuBytes)} on the GPU for all layers; ${bestK} of ${n} fit in ${formatBytes(budget.gpuBytes)}${cards} (llama.cpp's -ngl ${bestK}: the output layer and the last ${bestK - 1} blocks), the rest (${formatBytes(best.cpuBytes)}) run from RAM.`,
       };
     }
   }

@@ -40,10 +40,15 @@ export interface Placement {
   cpuBytes: number;
   /** RAM peak while loading: the host part plus the repacked copy made of matrices left on the CPU. */
   peakLoadBytes: number;
+  /** All GPUs together (for one GPU, that GPU). */
   gpu: DeviceMemory;
   cpu: DeviceMemory;
+  /** Each GPU on its own, in device order: every one must fit its own VRAM. */
+  gpus: DeviceMemory[];
   /** Weight bytes read per generated token on each side. */
   gpuReadBytesPerToken: number;
+  /** The same for each GPU: a token crosses the cards in turn. */
+  gpuReadBytesPerTokenByDevice: number[];
   cpuReadBytesPerToken: number;
   /** The CPU side's matrix bytes read per token, by ggml type (for per-type calibration). */
   cpuReadBytesByType: Record<string, number>;
@@ -59,6 +64,41 @@ export interface Placement {
 export interface PlacementOptions {
   /** Matrix types the CPU repacks (see repackTypesFor); empty for none. */
   repackTypes: ReadonlySet<string>;
+  /**
+   * How the offloaded layers are shared between GPUs (llama.cpp's -ts, or by default each device's free
+   * memory), one proportion per GPU. Absent: one GPU.
+   */
+  splitProportions?: readonly number[];
+}
+
+/**
+ * The device of each layer (index = block, index `blocks` = the output layer) as llama-model.cpp
+ * assigns them in layer split mode: cumulative proportions normalized to split points, and layer il
+ * (counted from i_gpu_start) goes to the first device whose split point exceeds
+ * (il - i_gpu_start) / act_gpu_layers (std::upper_bound, in float). -1 = the CPU. The output layer,
+ * last in order, lands on the last device that has a share.
+ */
+export function layerDevices(blocks: number, gpuLayers: number, proportions: readonly number[] = [1]): number[] {
+  const k = Math.max(0, Math.min(gpuLayers, blocks + 1));
+  const firstGpu = blocks + 1 - k;
+  const splitPoints: number[] = [];
+  let sum = 0;
+  for (const share of proportions) {
+    sum = Math.fround(sum + Math.fround(Math.max(0, share)));
+    splitPoints.push(sum);
+  }
+  const points = splitPoints.map((x) => Math.fround(x / (sum > 0 ? sum : 1)));
+  const devices: number[] = [];
+  for (let il = 0; il <= blocks; il++) {
+    if (il < firstGpu) {
+      devices.push(-1);
+      continue;
+    }
+    const position = Math.fround((il - firstGpu) / k);
+    const index = points.findIndex((point) => point > position);
+    devices.push(index === -1 ? points.length - 1 : index);
+  }
+  return devices;
 }
 
 const device = (
@@ -87,14 +127,19 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
   const { weights, kvPerLayerBytes, compute } = model;
   const n = weights.layerWeightBytes.length;
   const k = backend === 'cpu' ? 0 : Math.max(0, Math.min(gpuLayers, n + 1));
-  const outputOnGpu = k >= 1;
-  const firstGpuLayer = n - Math.max(0, k - 1);
-  let gpuWeights = 0;
+  const proportions = options.splitProportions && options.splitProportions.length > 0 ? options.splitProportions : [1];
+  const deviceOf = layerDevices(n, k, proportions);
+  const gpuCount = proportions.length;
+  const outputDevice = deviceOf[n] ?? -1;
+  const outputOnGpu = outputDevice >= 0;
+  const zeros = (): number[] => new Array<number>(gpuCount).fill(0);
+  const gpuWeights = zeros();
+  const gpuKv = zeros();
+  const gpuRead = zeros();
+  const gpuBlocks = zeros();
   let cpuWeights = weights.tokenEmbdBytes;
-  let gpuKv = 0;
   let cpuKv = 0;
   let cpuRepack = 0;
-  let gpuRead = 0;
   let cpuRead = 0;
   const cpuReadByType: Record<string, number> = {};
   const cpuLayerByType: Record<string, number> = {};
@@ -104,15 +149,22 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
   const addTo = (target: Record<string, number>, byType: Record<string, number>, scale = 1): void => {
     for (const [type, value] of Object.entries(byType)) target[type] = (target[type] ?? 0) + value * scale;
   };
+  const bump = (values: number[], index: number, by: number): void => {
+    values[index] = (values[index] ?? 0) + by;
+  };
+  let cpuBlocks = 0;
   for (let i = 0; i < n; i++) {
     const w = weights.layerWeightBytes[i] ?? 0;
     const kv = kvPerLayerBytes[i] ?? 0;
     const read = weights.layerActiveBytes[i] ?? 0;
-    if (i >= firstGpuLayer) {
-      gpuWeights += w;
-      gpuKv += kv;
-      gpuRead += read;
+    const d = deviceOf[i] ?? -1;
+    if (d >= 0) {
+      bump(gpuWeights, d, w);
+      bump(gpuKv, d, kv);
+      bump(gpuRead, d, read);
+      bump(gpuBlocks, d, 1);
     } else {
+      cpuBlocks++;
       cpuWeights += w;
       cpuKv += kv;
       cpuRead += read;
@@ -128,8 +180,8 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
   // llama.cpp duplicates into the GPU's buffer (the input copy stays on the CPU).
   const outputRead = weights.outputBytes + weights.tiedOutputBytes;
   if (outputOnGpu) {
-    gpuWeights += weights.outputBytes + weights.tiedOutputBytes;
-    gpuRead += outputRead;
+    bump(gpuWeights, outputDevice, weights.outputBytes + weights.tiedOutputBytes);
+    bump(gpuRead, outputDevice, outputRead);
   } else {
     cpuWeights += weights.outputBytes;
     cpuRead += outputRead;
@@ -140,22 +192,27 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     addTo(cpuRowsByType, weights.outputRowsByType);
   }
 
-  const cpuBlocks = firstGpuLayer;
-  const gpuBlocks = n - firstGpuLayer;
   // Fitted to llama.cpp's own figures (llama-fit-params with an rpc-server as the GPU:
   // bench/fit-params-compare.ts). The device running the output layer holds the logits of a
   // micro-batch, and a GPU never holds the input embeddings; the CPU keeps the fitted whole graph
   // when it runs the output, its blocks otherwise, and only staging when it runs no layer at all.
+  // A GPU that runs blocks but not the output needs the block phase only.
   const blockPhase = compute.layerPhaseBytes;
   const wholeGraph = Math.max(compute.outputPhaseBytes, blockPhase);
-  const gpuCompute = !outputOnGpu ? 0 : (gpuBlocks > 0 ? wholeGraph : compute.outputPhaseBytes) - compute.inputActivationBytes;
+  const gpuComputeOf = (d: number): number => {
+    if (d === outputDevice) return ((gpuBlocks[d] ?? 0) > 0 ? wholeGraph : compute.outputPhaseBytes) - compute.inputActivationBytes;
+    return (gpuBlocks[d] ?? 0) > 0 ? blockPhase : 0;
+  };
   const cpuCompute = !outputOnGpu
     ? wholeGraph + compute.kvQuantBytes
     : cpuBlocks > 0
       ? blockPhase - compute.kvQuantBytes
       : compute.hostStagingBytes;
-  const gpuOverhead = outputOnGpu ? BACKEND_OVERHEAD_BYTES[backend] : 0;
-  const gpu = device(gpuWeights, 0, gpuKv, gpuCompute, 0, gpuOverhead);
+  const gpus = gpuWeights.map((weightsBytes, d) => {
+    const used = d === outputDevice || (gpuBlocks[d] ?? 0) > 0;
+    return device(weightsBytes, 0, gpuKv[d] ?? 0, gpuComputeOf(d), 0, used ? BACKEND_OVERHEAD_BYTES[backend] : 0);
+  });
+  const gpu = gpus.length === 1 ? (gpus[0] as DeviceMemory) : sumDevices(gpus);
   const cpu = device(cpuWeights, cpuRepack, cpuKv, cpuCompute, compute.outputBufferBytes, HOST_OVERHEAD_BYTES);
   return {
     weightsBytes: gpu.weightsBytes + cpu.weightsBytes,
@@ -168,12 +225,27 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     peakLoadBytes: cpu.totalBytes + cpuRepack,
     gpu,
     cpu,
-    gpuReadBytesPerToken: gpuRead,
+    gpus,
+    gpuReadBytesPerToken: gpuRead.reduce((a, b) => a + b, 0),
+    gpuReadBytesPerTokenByDevice: gpuRead,
     cpuReadBytesPerToken: cpuRead,
     cpuReadBytesByType: cpuReadByType,
     cpuLayerReadBytesByType: cpuLayerByType,
     cpuRowsPerToken: cpuRows,
     cpuRowsByType,
     cpuLayerRowsByType,
+  };
+}
+
+function sumDevices(devices: readonly DeviceMemory[]): DeviceMemory {
+  const total = (key: keyof DeviceMemory): number => devices.reduce((sum, d) => sum + d[key], 0);
+  return {
+    weightsBytes: total('weightsBytes'),
+    repackBytes: total('repackBytes'),
+    kvBytes: total('kvBytes'),
+    computeBytes: total('computeBytes'),
+    outputBytes: total('outputBytes'),
+    overheadBytes: total('overheadBytes'),
+    totalBytes: total('totalBytes'),
   };
 }

@@ -6,7 +6,7 @@ import { MiB } from '../shared/units';
 import { buildMemoryModelFromLayout, DEFAULT_UBATCH_TOKENS, layoutFor, type MemoryModel, type WeightsLayout } from './estimate';
 import { offloadableLayers, placeModel } from './placement';
 import { computeTarget, type ComputeTarget } from './budget';
-import { fitModel, type FitResult } from './fit';
+import { fitModel, fitsEveryGpu, splitProportionsOf, type FitResult, type GpuSplit } from './fit';
 import { recommendLadder } from './recommend';
 import { estimateGenerationSpeed, estimatePromptSpeedCpu } from './speed';
 import { countActiveParameters, type ModelShape } from './tensors';
@@ -16,6 +16,8 @@ export interface ReportSettings {
   kvType: KvType;
   /** This machine's probe results, an input of its own: detected hardware stays what was detected. */
   calibration?: SpeedCalibration | null;
+  /** llama.cpp's -ts: how the layers are shared between GPUs, one proportion each; absent = by free memory. */
+  tensorSplit?: readonly number[];
 }
 
 export class ReportInputError extends Error {
@@ -73,8 +75,8 @@ export function sizeModel(
   const memModel = buildMemoryModelFromLayout(model.shape, model.weights, ctx, settings.kvType);
   const fit =
     gpuLayers === undefined
-      ? fitModel(memModel, target.budget, target.backend, target.repackTypes)
-      : forcedFit(memModel, gpuLayers, target);
+      ? fitModel(memModel, target.budget, target.backend, target.repackTypes, gpuSplitOf(target, settings.tensorSplit))
+      : forcedFit(memModel, gpuLayers, target, settings.tensorSplit);
   const p = fit.placement;
   const speed =
     fit.fit === 'none'
@@ -83,6 +85,7 @@ export function sizeModel(
           p,
           {
             gpuBandwidthBytesPerSec: target.gpuBandwidthBytesPerSec,
+            gpuBandwidthsBytesPerSec: target.gpuBandwidthsBytesPerSec,
             cpuBandwidthBytesPerSec: target.cpuBandwidthBytesPerSec,
             cpuBandwidthSource: hardware.cpu.bandwidthSource,
             calibration: settings.calibration ?? null,
@@ -154,11 +157,23 @@ function kvCaveat(shape: ModelShape, kvType: ReportSettings['kvType']): string {
   return '';
 }
 
-function forcedFit(memModel: MemoryModel, gpuLayers: number, target: ComputeTarget): FitResult {
+/** The target's GPUs as a split: each card's own budget (llama.cpp's default split follows free memory). */
+function gpuSplitOf(target: ComputeTarget, tensorSplit?: readonly number[]): GpuSplit {
+  return tensorSplit ? { deviceBudgetsBytes: target.gpuBudgetsBytes, tensorSplit } : { deviceBudgetsBytes: target.gpuBudgetsBytes };
+}
+
+function forcedFit(memModel: MemoryModel, gpuLayers: number, target: ComputeTarget, tensorSplit?: readonly number[]): FitResult {
   const n = offloadableLayers(memModel);
   const k = target.backend === 'cpu' ? 0 : Math.min(gpuLayers, n);
-  const placement = placeModel(memModel, k, target.backend, { repackTypes: target.repackTypes });
-  const fitsGpu = placement.gpuBytes <= target.budget.gpuBytes;
+  const split = gpuSplitOf(target, tensorSplit);
+  const splitProportions = split.deviceBudgetsBytes.length > 1 ? splitProportionsOf(split) : undefined;
+  const placement = placeModel(
+    memModel,
+    k,
+    target.backend,
+    splitProportions ? { repackTypes: target.repackTypes, splitProportions } : { repackTypes: target.repackTypes },
+  );
+  const fitsGpu = fitsEveryGpu(placement, split.deviceBudgetsBytes.length > 0 ? split.deviceBudgetsBytes : [target.budget.gpuBytes]);
   const fitsRam = (target.budget.unifiedMemory ? placement.totalBytes : placement.cpuBytes) <= target.budget.ramBytes;
   const level = !fitsGpu || !fitsRam ? 'none' : k === 0 ? 'cpu' : k === n ? 'gpu' : 'partial';
   return {

@@ -26,6 +26,8 @@ const CPU_SECONDS_PER_LAYER = 0.000015;
 
 export interface SpeedInputs {
   gpuBandwidthBytesPerSec: number | null;
+  /** Each GPU's bandwidth in device order, for a split over several cards (null where unknown). */
+  gpuBandwidthsBytesPerSec?: ReadonlyArray<number | null>;
   cpuBandwidthBytesPerSec: number | null;
   cpuBandwidthSource: Source | null;
   /** A probe's measurements on this machine: when present, the CPU side uses them. */
@@ -156,7 +158,21 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
   }
   let seconds = fixedSeconds + placement.cpuReadBytesPerToken / (cpuBw * CPU_BANDWIDTH_EFFICIENCY);
   const parts: string[] = [];
-  if (placement.gpuReadBytesPerToken > 0) {
+  const cardsUsed = placement.gpuReadBytesPerTokenByDevice.filter((b) => b > 0).length;
+  if (cardsUsed > 1) {
+    // Layer split: a token runs through the cards one after another, each reading its own share.
+    placement.gpuReadBytesPerTokenByDevice.forEach((bytes, d) => {
+      if (bytes <= 0) return;
+      const known = inputs.gpuBandwidthsBytesPerSec?.[d] ?? gpuBw;
+      const bw = known ?? cpuBw;
+      seconds += bytes / (bw * GPU_BANDWIDTH_EFFICIENCY);
+      parts.push(
+        `${(bytes / GB).toFixed(2)} GB on GPU ${d} at ${(bw / GB).toFixed(0)} GB/s x ${GPU_BANDWIDTH_EFFICIENCY}${known == null ? ' (GPU bandwidth unknown: CPU figure used)' : ''}`,
+      );
+    });
+    seconds += (cardsUsed - 1) * SPLIT_SYNC_SECONDS;
+    if (placement.cpuReadBytesPerToken > 0) seconds += SPLIT_SYNC_SECONDS;
+  } else if (placement.gpuReadBytesPerToken > 0) {
     const bw = gpuBw ?? cpuBw;
     seconds += placement.gpuReadBytesPerToken / (bw * GPU_BANDWIDTH_EFFICIENCY);
     parts.push(

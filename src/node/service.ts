@@ -18,15 +18,18 @@ import { defaultDataDir } from './data-dir';
 import { findLlamaBench } from './bench/llama-bench';
 import { discoverModels } from './models/discovery';
 import { estimateResolved, modelFromFile, resolveModelArg, type ResolvedModel } from './models/resolve';
+import { contextFor, findDiscovered, looksLikePath } from './models/refs';
 import { applyWhatIf, defaultCacheDir, detectHardware } from './hardware/index';
 import { readCalibration, saveCalibration } from './probe/calibration-store';
 import { runSpeedProbe } from './probe/probe';
 import { buffersByDevice, defaultThreads, measureModel } from './llama/measure';
 import { loadCatalog, loadGpuPresets } from './resources';
+import { adviseFromPresets } from './hardware/upgrade-options';
 import { RunRegistry } from './runs';
 import { APP_VERSION } from './app-version';
 import { buildReportFor, fileStamp } from './report-for-request';
 import { createProfileMethods } from './profiles/methods';
+import { compareProfiles } from './compare';
 import type { ProfileBackendFactory, ProfileStore } from './profiles/store';
 import { asUserError, clip, rethrowAsUser, UserFacingError } from './user-error';
 
@@ -89,31 +92,6 @@ interface CachedReport {
 
 /** Model discovery may not hold a report back longer than this (a slow network drive). */
 const DISCOVERY_BUDGET_MS = 1500;
-
-const looksLikePath = (ref: string): boolean => /[\\/]/.test(ref) || ref.toLowerCase().endsWith('.gguf');
-
-/** A discovered model by Ollama name, display name, then part of the display name. */
-function findDiscovered(models: ModelList['models'], ref: string): ModelList['models'][number] | undefined {
-  const wanted = ref.toLowerCase();
-  return (
-    models.find((m) => m.ollamaName?.toLowerCase() === wanted) ??
-    models.find((m) => m.displayName.toLowerCase() === wanted) ??
-    models.find((m) => m.displayName.toLowerCase().includes(wanted))
-  );
-}
-
-/** The context asked for, or the default capped at the model's maximum; beyond the maximum is the user's mistake. */
-function contextFor(resolved: ResolvedModel, requested: number | undefined, fallback: number): number {
-  const max = resolved.sizable.maxContext;
-  const contextTokens = requested ?? Math.min(fallback, max);
-  if (contextTokens > max) {
-    throw new UserFacingError(
-      `A context of ${contextTokens} tokens is beyond this model's maximum context (${max}); choose ${max} or less.`,
-      'bad-input',
-    );
-  }
-  return contextTokens;
-}
 
 export function createService(options: ServiceOptions): Service {
   const listeners = new Set<HostEventListener>();
@@ -320,6 +298,15 @@ export function createService(options: ServiceOptions): Service {
       });
     },
 
+    async upgradeAdvice(request) {
+      return asUserError(async () => {
+        const resolved = await resolveRef(request.model, request.quant, true);
+        const contextTokens = contextFor(resolved, request.contextTokens, DEFAULT_CONTEXT_TOKENS);
+        const [{ snapshot }, cal] = await Promise.all([getSnapshot(false), getCalibration()]);
+        return adviseFromPresets(resolved.sizable, snapshot, cal, { ...request, contextTokens });
+      });
+    },
+
     async listModels(request) {
       return getModels(request.refresh, request.folders);
     },
@@ -437,6 +424,10 @@ export function createService(options: ServiceOptions): Service {
 
     async getVersion() {
       return { app: options.appVersion ?? APP_VERSION, node: process.versions.node, face: options.face, llamaBench: llamaBenchStatus() };
+    },
+
+    async compareProfiles(request) {
+      return compareProfiles(request, api.getReport);
     },
 
     ...profiles.methods,

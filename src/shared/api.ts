@@ -6,6 +6,8 @@ import { z } from 'zod';
 import {
   BenchRecordSchema,
   BenchStartSchema,
+  CompareRequestSchema,
+  CompareResultSchema,
   DeleteProfileRequestSchema,
   EstimateRequestSchema,
   EstimateResultSchema,
@@ -24,6 +26,8 @@ import {
   ReportSchema,
   RunStateSchema,
   SaveProfileRequestSchema,
+  UpgradeAdviceSchema,
+  UpgradeRequestSchema,
 } from './schema';
 
 const RunIdSchema = z.object({ runId: z.string().uuid() }).strict();
@@ -62,6 +66,10 @@ export const HostApiSchemas = {
   deleteProfile: { input: DeleteProfileRequestSchema, output: z.object({ deleted: z.string() }) },
   exportProfile: { input: ExportProfileRequestSchema, output: ProfileExportSchema },
   importProfile: { input: ImportProfileRequestSchema, output: ProfileSchema },
+  /** Which whole-machine and GPU presets run one model at a wanted speed, and what this machine lacks for it. */
+  upgradeAdvice: { input: UpgradeRequestSchema, output: UpgradeAdviceSchema },
+  /** 2 to 4 profiles ("this machine" is the detected one) side by side: hardware, ladder, each model's best precision. */
+  compareProfiles: { input: CompareRequestSchema, output: CompareResultSchema },
 } as const;
 
 export type HostApiMethod = keyof typeof HostApiSchemas;

@@ -1,6 +1,7 @@
 // Hardware profiles as a user meets them: saved from the CLI, seen by the web host over the same data
 // folder, used by report and estimate; a damaged store file is copied aside with a message and what
 // can be read is kept; a hostile import is refused and leaves the store file byte for byte as it was.
+// Compare sizes saved profiles and this machine side by side, in the CLI and over the web host.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { openHistory } from '../../src/node/bench/history';
 import { saveCalibration } from '../../src/node/probe/calibration-store';
 import { openProfileStore } from '../../src/node/profiles/store';
 import { startWebHost } from '../../src/web/server';
-import type { BenchRecord, EstimateResult, Profile, Report } from '../../src/shared/schema';
+import type { BenchRecord, CompareResult, EstimateResult, Profile, Report } from '../../src/shared/schema';
 import { GiB } from '../../src/shared/units';
 import { makeCalibration, makeSnapshot, rtx4090 } from '../helpers/hardware';
 
@@ -342,5 +343,60 @@ describe('profiles: a hostile import is refused and changes nothing', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(readFileSync(storePath())).toEqual(before);
     expect(text).toBe(before.toString('utf8'));
+  });
+});
+
+describe('compare: saved profiles and this machine side by side', () => {
+  it('compares two what-if profiles and this machine in the CLI, and the web host answers the same', async () => {
+    expect((await cli(['profiles', 'save', 'Small box', '--vram', '0', '--ram', '8GiB'])).code).toBe(0);
+    expect((await cli(['profiles', 'save', 'Big box', '--gpu', 'RTX 4090', '--ram', '128GiB'])).code).toBe(0);
+
+    const table = await cli(['compare', 'small box', 'Big box', 'This Machine', '--ctx', '4k']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toContain('rightsize compare: 4k context, f16 KV cache');
+    for (const text of ['Small box', 'Big box', 'This machine', 'Start here', 'Scale up', 'Ceiling', 'Hardware', '128.0 GiB', '* ']) {
+      expect(table.stdout).toContain(text);
+    }
+
+    const json = await cli(['compare', 'Small box', 'Big box', '--json', '--kv', 'q8_0']);
+    expect(json.code, json.stderr).toBe(0);
+    const result = JSON.parse(json.stdout) as CompareResult;
+    expect(result.settings).toEqual({ contextTokens: 8192, kvType: 'q8_0' });
+    expect(result.machines.map((m) => [m.name, m.profile, m.hardware.ramBytes])).toEqual([
+      ['Small box', 'Small box', 8 * GiB],
+      ['Big box', 'Big box', 128 * GiB],
+    ]);
+    const runs = (i: number): number => result.models.filter((m) => m.cells[i] !== null).length;
+    expect(runs(1)).toBeGreaterThan(runs(0));
+    expect(result.models.filter((m) => m.cells[1]?.fit === 'gpu').length).toBeGreaterThan(0);
+    expect(result.models.some((m) => m.cells[0]?.fit === 'gpu')).toBe(false);
+
+    // The ladder is the one `report --profile` shows for the same settings.
+    const report = JSON.parse((await cli(['report', '--profile', 'Big box', '--kv', 'q8_0', '--json'])).stdout) as Report;
+    expect(result.machines[1]?.recommendation).toEqual(report.recommendation);
+
+    const rendererDir = tempDir('renderer');
+    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>rightsize</title>');
+    const host = await startWebHost({ service: service('web'), rendererDir });
+    try {
+      const web = await postJson(host.port, host.token, 'compareProfiles', { profiles: ['Small box', 'Big box'], kvType: 'q8_0' });
+      expect(web.status).toBe(200);
+      expect(web.json).toEqual(result);
+      const missing = await postJson(host.port, host.token, 'compareProfiles', { profiles: ['Small box', 'Nowhere'] });
+      expect(missing.status).toBe(400);
+      expect(JSON.stringify(missing.json)).toContain('Nowhere');
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('refuses one profile, five, or the same one twice with advice', async () => {
+    const one = await cli(['compare', 'Desk']);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toContain('Name 2 to 4 profiles');
+    expect((await cli(['compare', 'a', 'b', 'c', 'd', 'e'])).code).toBe(2);
+    const twice = await cli(['compare', 'this machine', 'THIS MACHINE']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('each profile may be named once');
   });
 });

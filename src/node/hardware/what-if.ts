@@ -21,7 +21,15 @@ function assumedBandwidth(): Gpu['bandwidthSource'] {
 }
 
 function whatIfGpuByName(gpuName: string, vramBytes: number | undefined, ramBytes: number, presets: GpuPreset[]): Gpu {
-  const preset = matchGpuPreset({ names: [gpuName] }, presets)?.preset ?? null;
+  return whatIfGpu(gpuName, matchGpuPreset({ names: [gpuName] }, presets)?.preset ?? null, vramBytes, ramBytes);
+}
+
+/** A catalogued GPU as a what-if device, taken by its entry rather than matched by name (upgrade advice). */
+export function gpuFromPreset(preset: GpuPreset, ramBytes: number): Gpu {
+  return whatIfGpu(preset.name, preset, undefined, ramBytes);
+}
+
+function whatIfGpu(gpuName: string, preset: GpuPreset | null, vramBytes: number | undefined, ramBytes: number): Gpu {
   const vendor = preset?.vendor ?? vendorFromText(gpuName);
   const unified = preset?.unifiedMemory ?? false;
   const notes: string[] = [];

@@ -130,6 +130,18 @@ export function estimateResolved(
     gpuLayers: fit.gpuLayers,
     totalLayers: fit.totalLayers,
     devices: { gpu: p.gpu, cpu: p.cpu },
+    ...(p.gpus.length > 1
+      ? {
+          gpus: p.gpus.map((d, i) => ({
+            name: target.gpus[i]?.name ?? `GPU ${i}`,
+            weightsBytes: d.weightsBytes,
+            kvBytes: d.kvBytes,
+            computeBytes: d.computeBytes,
+            totalBytes: d.totalBytes,
+            budgetBytes: target.gpuBudgetsBytes[i] ?? 0,
+          })),
+        }
+      : {}),
     totalBytes: p.totalBytes,
     peakLoadBytes: p.peakLoadBytes,
     tokPerSec: row.tokPerSec,

@@ -12,6 +12,7 @@ import { BenchPanel } from './BenchPanel';
 import { Calibrate } from './Calibrate';
 import { Matrix } from './Matrix';
 import { ProfilePicker } from './ProfilePicker';
+import { ComparePanel } from './ComparePanel';
 
 export interface Settings {
   contextTokens: number;
@@ -50,6 +51,7 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
   const [answered, setAnswered] = useState<typeof request | null>(null);
   const loading = answered !== request;
   const reload = useCallback(() => setReloads((n) => n + 1), []);
+  const [comparing, setComparing] = useState(false);
 
   useEffect(() => {
     let superseded = false;
@@ -108,12 +110,18 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
         <h1>rightsize</h1>
         <span className="subtitle">What can I run here: which models, at which precision, how fast</span>
         <ProfilePicker host={host} profile={settings.profile} onProfile={(profile) => setSettings({ ...settings, profile })} />
+        <button type="button" data-testid="compare-open" aria-expanded={comparing} onClick={() => setComparing(!comparing)}>
+          Compare…
+        </button>
         {loading && (
           <span className="busy" role="status">
             updating…
           </span>
         )}
       </header>
+      {comparing && (
+        <ComparePanel host={host} contextTokens={settings.contextTokens} kvType={settings.kvType} onClose={() => setComparing(false)} />
+      )}
       {error && (
         <div className="error" role="alert">
           {error}
@@ -145,7 +153,7 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
           />
           <div className="content">
             <Matrix rows={rows} selected={selected} onSelect={(modelId, quant) => setSelected({ modelId, quant })} />
-            {selectedRow && <Details row={selectedRow} report={report} onClose={() => setSelected(null)} />}
+            {selectedRow && <Details host={host} row={selectedRow} report={report} onClose={() => setSelected(null)} />}
           </div>
           {/* Only files that were read as GGUF are offered for a benchmark. */}
           <BenchPanel host={host} files={report.rows.flatMap((r) => (r.origin === 'file' && r.filePath ? [r.filePath] : []))} />

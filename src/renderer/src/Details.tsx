@@ -1,12 +1,24 @@
 import { useEffect, useId, useRef } from 'react';
 import { PROMPT_TOKENS } from '../../shared/defaults';
 import { fitHeadline } from '../../shared/fit-words';
+import type { HostApi } from '../../shared/api';
 import type { Report, ReportRow } from '../../shared/schema';
 import { formatBytes, formatTokPerSec } from '../../shared/units';
 import { describeSource } from './format';
+import { UpgradeAdvice } from './UpgradeAdvice';
 
 /** The drawer a matrix cell, a ladder step or a file opens: a non-modal dialog. */
-export function Details({ row, report, onClose }: { row: ReportRow; report: Report; onClose: () => void }): React.JSX.Element {
+export function Details({
+  host,
+  row,
+  report,
+  onClose,
+}: {
+  host: HostApi;
+  row: ReportRow;
+  report: Report;
+  onClose: () => void;
+}): React.JSX.Element {
   const drawer = useRef<HTMLElement>(null);
   const opener = useRef<HTMLElement | null>(null);
   const titleId = useId();
@@ -110,6 +122,7 @@ export function Details({ row, report, onClose }: { row: ReportRow; report: Repo
           </tr>
         </tbody>
       </table>
+      <UpgradeAdvice key={`${row.modelId} ${row.quant} ${row.contextTokens}`} host={host} row={row} report={report} />
       <h3>Where these figures come from</h3>
       <p className="src-detail">
         <strong>Memory</strong> {describeSource(row.memorySource)}

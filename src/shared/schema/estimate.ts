@@ -42,6 +42,19 @@ export const EstimateResultSchema = z.object({
   gpuLayers: z.number().int().nonnegative(),
   totalLayers: z.number().int().positive(),
   devices: z.object({ gpu: DeviceMemorySchema, cpu: DeviceMemorySchema }),
+  /** Each GPU's share when the layers are split over several cards (devices.gpu is their sum). */
+  gpus: z
+    .array(
+      z.object({
+        name: z.string(),
+        weightsBytes: z.number().nonnegative(),
+        kvBytes: z.number().nonnegative(),
+        computeBytes: z.number().nonnegative(),
+        totalBytes: z.number().nonnegative(),
+        budgetBytes: z.number().nonnegative(),
+      }),
+    )
+    .optional(),
   totalBytes: z.number().nonnegative(),
   peakLoadBytes: z.number().nonnegative(),
   tokPerSec: z.number().nullable(),

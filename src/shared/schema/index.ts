@@ -9,3 +9,5 @@ export * from './bench';
 export * from './models';
 export * from './requests';
 export * from './profiles';
+export * from './compare';
+export * from './upgrade';

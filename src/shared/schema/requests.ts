@@ -4,7 +4,7 @@ import { BENCH_REPETITIONS, BENCH_TIMEOUT_SECONDS, GEN_TOKENS, MEASURE_TIMEOUT_S
 import { KvTypeSchema, MAX_CONTEXT_TOKENS, WhatIfSchema } from './report';
 
 /** A file path, or a name `rightsize models` found (an Ollama name such as llama3.1:8b, a file or display name). */
-const ModelRefSchema = z.string().min(1).max(4096);
+export const ModelRefSchema = z.string().min(1).max(4096);
 const GpuLayersSchema = z.union([z.number().int().min(0).max(100_000), z.literal('auto')]);
 
 export const BenchStartSchema = z
