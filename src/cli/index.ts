@@ -13,6 +13,7 @@ import { probeCommand } from './commands/probe';
 import { historyCommand } from './commands/history';
 import { profilesCommand } from './commands/profiles';
 import { compareCommand } from './commands/compare';
+import { planCommand } from './commands/plan';
 import { serveCommand } from './commands/serve';
 import { defineCommand } from './command';
 
@@ -60,6 +61,7 @@ export const COMMANDS: readonly Command[] = [
   historyCommand,
   profilesCommand,
   compareCommand,
+  planCommand,
   serveCommand,
   versionCommand,
   helpCommand,

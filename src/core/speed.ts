@@ -7,11 +7,11 @@ import type { Placement } from './placement';
 import { ggmlType } from './ggml';
 
 /** Share of peak bandwidth llama.cpp's matrix-vector kernels reach (typical llama-bench tg128 vs spec sheets). */
-const GPU_BANDWIDTH_EFFICIENCY = 0.7;
+export const GPU_BANDWIDTH_EFFICIENCY = 0.7;
 /** Against a measured single-thread read bandwidth, llama.cpp's CPU generation reads at about 0.9 of it (measured here). */
-const CPU_BANDWIDTH_EFFICIENCY = 0.9;
+export const CPU_BANDWIDTH_EFFICIENCY = 0.9;
 /** When nothing is known about the RAM: dual-channel DDR4-3200's 51 GB/s at the same efficiency as a measurement. */
-const ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC = 40 * GB;
+export const ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC = 40 * GB;
 /** A layer split between devices pays a synchronisation per token per boundary. */
 const SPLIT_SYNC_SECONDS = 0.0005;
 /**

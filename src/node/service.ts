@@ -30,6 +30,7 @@ import { APP_VERSION } from './app-version';
 import { buildReportFor, fileStamp } from './report-for-request';
 import { createProfileMethods } from './profiles/methods';
 import { compareProfiles } from './compare';
+import { planPool } from './pool';
 import type { ProfileBackendFactory, ProfileStore } from './profiles/store';
 import { asUserError, clip, rethrowAsUser, UserFacingError } from './user-error';
 
@@ -428,6 +429,10 @@ export function createService(options: ServiceOptions): Service {
 
     async compareProfiles(request) {
       return compareProfiles(request, api.getReport);
+    },
+
+    async planPool(request) {
+      return planPool(request, sizingFor);
     },
 
     ...profiles.methods,

@@ -8,6 +8,8 @@ import {
   BenchStartSchema,
   CompareRequestSchema,
   CompareResultSchema,
+  PoolRequestSchema,
+  PoolResultSchema,
   DeleteProfileRequestSchema,
   EstimateRequestSchema,
   EstimateResultSchema,
@@ -70,6 +72,8 @@ export const HostApiSchemas = {
   upgradeAdvice: { input: UpgradeRequestSchema, output: UpgradeAdviceSchema },
   /** 2 to 4 profiles ("this machine" is the detected one) side by side: hardware, ladder, each model's best precision. */
   compareProfiles: { input: CompareRequestSchema, output: CompareResultSchema },
+  /** One catalog model split over 2 to 4 machines with llama.cpp's RPC: memory per node, speed over the link, commands. */
+  planPool: { input: PoolRequestSchema, output: PoolResultSchema },
 } as const;
 
 export type HostApiMethod = keyof typeof HostApiSchemas;

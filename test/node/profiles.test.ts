@@ -13,7 +13,7 @@ import { openHistory } from '../../src/node/bench/history';
 import { saveCalibration } from '../../src/node/probe/calibration-store';
 import { openProfileStore } from '../../src/node/profiles/store';
 import { startWebHost } from '../../src/web/server';
-import type { BenchRecord, CompareResult, EstimateResult, Profile, Report } from '../../src/shared/schema';
+import type { BenchRecord, CompareResult, EstimateResult, PoolResult, Profile, Report } from '../../src/shared/schema';
 import { GiB } from '../../src/shared/units';
 import { makeCalibration, makeSnapshot, rtx4090 } from '../helpers/hardware';
 
@@ -398,5 +398,37 @@ describe('compare: saved profiles and this machine side by side', () => {
     const twice = await cli(['compare', 'this machine', 'THIS MACHINE']);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toContain('each profile may be named once');
+  });
+});
+
+describe('plan: one model over a pool of saved profiles', () => {
+  it('plans a model over two what-if profiles in the CLI, as a table and as JSON', async () => {
+    expect((await cli(['profiles', 'save', 'Head', '--vram', '0', '--ram', '16GiB'])).code).toBe(0);
+    expect((await cli(['profiles', 'save', 'Worker', '--vram', '0', '--ram', '16GiB'])).code).toBe(0);
+
+    const table = await cli(['plan', '--pool', 'Head,Worker', '--model', 'llama-3.1-8b', '--link', '1GbE', '--ctx', '4k']);
+    expect(table.code, table.stderr).toBe(0);
+    for (const text of [
+      'Llama',
+      'Q4_K_M',
+      'Fits the pool.',
+      'rpc-server -H 0.0.0.0 -p 50052 -c',
+      '--rpc Worker:50052',
+      'Catalog models that fit',
+    ]) {
+      expect(table.stdout).toContain(text);
+    }
+
+    const json = await cli(['plan', '--pool', 'Head,Worker', '--model', 'llama-3.1-8b', '--link', '10Gbps', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const result = JSON.parse(json.stdout) as PoolResult;
+    expect(result.plan.hops).toBe(1);
+    expect(result.link).toEqual({ name: null, bytesPerSec: 1.25e9, latencySeconds: 0.0002 });
+    expect(result.models.find((m) => m.modelId === 'llama-3.1-8b')?.fits).toBe(true);
+
+    expect((await cli(['plan', '--pool', 'Head', '--model', 'llama-3.1-8b'])).code).toBe(2);
+    const missing = await cli(['plan', '--pool', 'Head,Nowhere', '--model', 'llama-3.1-8b']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('Nowhere');
   });
 });

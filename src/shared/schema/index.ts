@@ -11,3 +11,4 @@ export * from './requests';
 export * from './profiles';
 export * from './compare';
 export * from './upgrade';
+export * from './pool';

@@ -1,0 +1,83 @@
+// The pool plan against hand-worked numbers: layers split by usable memory (llama.cpp's default -ts),
+// each device's weight reads, and each hop's round trips and activations over the link.
+import { describe, expect, it } from 'vitest';
+import { hopSeconds, LINK_PRESETS, planPool, poolCommands, slowerThanSmaller, type PoolMachine } from '../../src/core/pool';
+import { catalogModelAt } from '../../src/core/report';
+import { parseLink } from '../../src/cli/commands/plan';
+import { loadCatalog } from '../../src/node/resources';
+import { GiB } from '../../src/shared/units';
+import { makeSnapshot } from '../helpers/hardware';
+
+const llama8b = (): ReturnType<typeof catalogModelAt> => {
+  const entry = loadCatalog().find((m) => m.id === 'llama-3.1-8b');
+  if (!entry) throw new Error('llama-3.1-8b is in the catalog');
+  return catalogModelAt(entry, 'Q4_K_M');
+};
+/** A CPU-only 16 GB node with 40 GB/s of RAM bandwidth (the helper's default). */
+const cpuNode = (name: string): PoolMachine => ({ name, host: name, hardware: makeSnapshot({ ramBytes: 16 * GiB }) });
+
+describe('planPool', () => {
+  it('splits Llama 3.1 8B Q4_K_M 1:1 over two CPU-only 16 GB nodes on 1GbE', () => {
+    const model = llama8b();
+    const plan = planPool([cpuNode('A'), cpuNode('B')], model, 4096, 'f16', LINK_PRESETS['1GbE']);
+    // 32 blocks + the output layer = 33 layers, equal usable RAM: layer il goes to A while il/33 < 0.5,
+    // so A (the head, on its CPU) runs blocks 0..16 and B (rpc-server) blocks 17..31 and the output:
+    // llama-server -ngl 16 (the 16 layers not on the head's CPU), all of them on the one RPC device.
+    expect(plan.devices.map((d) => d.layers)).toEqual([17, 16]);
+    expect(plan.gpuLayers).toBe(16);
+    expect(plan.tensorSplit).toEqual([1]);
+    // A's blocks weigh 2,215,936,000 B (Q4_K_M mixes Q4_K and Q6_K rows, so blocks differ) plus the
+    // 295,501,824 B input embedding table the head keeps; B's 15 blocks + the 430,956,544 B output = 2,401,460,224 B.
+    expect(plan.devices[0]?.weightsBytes).toBe(2_215_936_000 + 295_501_824);
+    expect(plan.devices[1]?.weightsBytes).toBe(2_401_460_224);
+    // Read time per token at 40 GB/s x 0.9 (CPU efficiency) = 36e9 B/s:
+    //   A: 2,215,936,000 / 36e9 = 61.554 ms (the embedding is a row lookup, not a read of the table)
+    //   B: 2,401,460,224 / 36e9 = 66.707 ms
+    expect(plan.devices[0]?.readSecondsPerToken).toBeCloseTo(2_215_936_000 / 36e9, 9);
+    expect(plan.devices[1]?.readSecondsPerToken).toBeCloseTo(2_401_460_224 / 36e9, 9);
+    // One hop (A -> B): 2 x 0.2 ms round trip + 4096 x 4 B / 125e6 B/s = 0.4 ms + 0.131072 ms = 0.531072 ms.
+    expect(plan.hops).toBe(1);
+    expect(plan.hopSecondsPerToken).toBeCloseTo(0.000531072, 12);
+    // 1 / (61.554 + 66.707 + 0.531 ms) = 1 / 128.792 ms = 7.76 tok/s.
+    expect(plan.tokPerSec).toBeCloseTo(7.7645, 3);
+    // Prompt: 2 x 0.2 ms + 4096 x 512 x 4 B / 125e6 = 0.4 + 67.109 ms = 67.509 ms per 512-token batch,
+    // so the link alone caps prompt processing at 512 / 0.067509 = 7,584 tok/s.
+    expect(plan.hopSecondsPerPromptBatch).toBeCloseTo(0.067508864, 9);
+    expect(plan.promptTokPerSecNetworkCap).toBeCloseTo(7584.19, 1);
+    expect(plan.fits).toBe(true);
+    expect(plan.machines.map((m) => m.fits)).toEqual([true, true]);
+  });
+
+  it('says when adding a node makes the pool slower than the smaller one', () => {
+    const model = llama8b();
+    const link = LINK_PRESETS['1GbE'];
+    const two = planPool([cpuNode('A'), cpuNode('B')], model, 4096, 'f16', link);
+    const three = planPool([cpuNode('A'), cpuNode('B'), cpuNode('C')], model, 4096, 'f16', link);
+    // The same bytes are read either way (layers run in turn), but the third node adds a hop.
+    expect(three.hops).toBe(2);
+    expect(three.hopSecondsPerToken).toBeCloseTo(2 * hopSeconds(link, 4096, 1), 12);
+    expect(three.tokPerSec).toBeLessThan(two.tokPerSec);
+    const why = slowerThanSmaller(three, two);
+    expect(why).toContain('Adding C makes it slower');
+    expect(why).toContain('llama.cpp issue 18626');
+    expect(slowerThanSmaller(two, three)).toBeNull();
+  });
+
+  it('reports a node over its memory and prints the commands with the rpc-server flags', () => {
+    const entry = loadCatalog().find((m) => m.id === 'llama-3.1-70b');
+    if (!entry) throw new Error('llama-3.1-70b is in the catalog');
+    const machines = [cpuNode('A'), cpuNode('B')];
+    const plan = planPool(machines, catalogModelAt(entry, 'Q4_K_M'), 4096, 'f16', LINK_PRESETS['10GbE']);
+    expect(plan.fits).toBe(false);
+    const commands = poolCommands(machines, plan, 4096);
+    expect(commands[0]).toBe('# on B: rpc-server -H 0.0.0.0 -p 50052 -c');
+    expect(commands[1]).toContain(`llama-server -m MODEL.gguf --rpc B:50052 -ngl ${plan.gpuLayers} -ts 1 -c 4096`);
+  });
+
+  it('reads link presets and speeds from the command line', () => {
+    expect(parseLink('10gbe')).toBe('10GbE');
+    expect(parseLink('5Gbps')).toEqual({ bytesPerSec: 625e6, latencyMs: 0.2 });
+    expect(parseLink('800Mbps@0.3ms')).toEqual({ bytesPerSec: 100e6, latencyMs: 0.3 });
+    expect(() => parseLink('fast')).toThrow(/--link/);
+  });
+});
