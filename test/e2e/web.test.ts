@@ -254,7 +254,8 @@ describe('web mode in Chromium', () => {
       .toBe('done');
     await expect.poll(async () => page.getByTestId('bench-history').locator('tbody tr').count()).toBe(1);
     expect(await page.getByTestId('bench-history').textContent()).toMatch(/pp512 [\d.]+ ± [\d.]+/);
-    expect(await page.getByTestId('bench-chart').locator('canvas').count()).toBeGreaterThan(0);
+    // The chart library loads on demand, so the canvas comes a moment after the history row.
+    await expect.poll(async () => page.getByTestId('bench-chart').locator('canvas').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.screenshot({ path: join(ROOT, 'test-results/web-bench.png'), fullPage: true });
     await row.getByTestId('bench-run').click();
     await page.getByTestId('bench-cancel').click();
