@@ -14,7 +14,10 @@ export interface MachineReport {
 }
 
 /** Best quality first: the order of PRECISIONS (F32 down to Q2_K). */
+/** F32, F16 and BF16 give the same answers in practice, so they share the top rank (then the smaller wins). */
+const FULL_PRECISION = new Set(['F32', 'F16', 'BF16']);
 const precisionRank = (quant: string): number => {
+  if (FULL_PRECISION.has(quant)) return 0;
   const rank = (PRECISIONS as readonly string[]).indexOf(quant);
   return rank < 0 ? PRECISIONS.length : rank;
 };
@@ -23,7 +26,7 @@ const precisionRank = (quant: string): number => {
 export function bestCell(rows: readonly ReportRow[]): CompareCell | null {
   const usable = rows
     .filter((r) => r.fit !== 'none' && r.tokPerSec !== null && r.tokPerSec >= INTERACTIVE_TOK_PER_SEC)
-    .sort((a, b) => precisionRank(a.quant) - precisionRank(b.quant));
+    .sort((a, b) => precisionRank(a.quant) - precisionRank(b.quant) || a.memory.totalBytes - b.memory.totalBytes);
   const row = usable[0];
   if (!row) return null;
   return {

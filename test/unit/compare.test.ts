@@ -60,7 +60,11 @@ describe('compareMachines', () => {
         expect(cell, model.modelId).toBeNull();
         continue;
       }
-      const best = PRECISIONS.find((p) => usable.some((r) => r.quant === p));
+      // F32, F16 and BF16 count as one quality level: the smallest of them that runs wins.
+      const fullPrecision = usable
+        .filter((r) => ['F32', 'F16', 'BF16'].includes(r.quant))
+        .sort((a, b) => a.memory.totalBytes - b.memory.totalBytes)[0];
+      const best = fullPrecision?.quant ?? PRECISIONS.find((p) => usable.some((r) => r.quant === p));
       const row = rows.find((r) => r.quant === best);
       expect(cell, model.modelId).toEqual({
         quant: best,
@@ -116,5 +120,13 @@ describe('the compare request', () => {
     expect(CompareRequestSchema.safeParse({ profiles: ['Desk', ''] }).success).toBe(false);
     expect(CompareRequestSchema.safeParse({ profiles: ['Desk', 3] }).success).toBe(false);
     expect(CompareRequestSchema.safeParse({ profiles: ['A', 'B'], extra: 1 }).success).toBe(false);
+  });
+});
+
+describe('full precision in a comparison', () => {
+  it('prefers F16 over F32 for the same model: the same quality in half the memory', () => {
+    const f32 = { quant: 'F32', fit: 'cpu', tokPerSec: 60, gpuLayers: 0, totalLayers: 31, memory: { totalBytes: 2e9 } };
+    const f16 = { ...f32, quant: 'F16', tokPerSec: 100, memory: { totalBytes: 1e9 } };
+    expect(bestCell([f32, f16] as never)?.quant).toBe('F16');
   });
 });
