@@ -29,15 +29,42 @@ export function parseKv(text: string | undefined): KvType {
   return kvType;
 }
 
-export function parseWhatIf(values: { vram?: string; ram?: string; gpu?: string }): WhatIf | undefined {
+/** "RTX 3090", "2x RTX 3090" or "2 x RTX 3090": a preset name and how many of that card. */
+function parseGpuFlag(text: string): { name: string; count: number } {
+  const trimmed = text.trim();
+  if (trimmed === '') throw new UsageError('--gpu needs a GPU name, e.g. --gpu "RTX 4090" or --gpu "2x RTX 3090".');
+  const counted = /^(\d+)\s*[x×]\s+(.+)$/i.exec(trimmed) ?? /^(\d+)[x×](\S.*)$/i.exec(trimmed);
+  if (!counted) return { name: trimmed, count: 1 };
+  const count = Number(counted[1]);
+  if (count < 1 || count > 16) throw new UsageError(`--gpu "${trimmed}": from 1 to 16 cards of one kind.`);
+  return { name: (counted[2] as string).trim(), count };
+}
+
+export function parseWhatIf(values: { vram?: string; ram?: string; gpu?: string[]; machine?: string }): WhatIf | undefined {
   const whatIf: WhatIf = {};
+  if (values.machine !== undefined) {
+    if (values.machine.trim() === '') throw new UsageError('--machine needs a preset id; `rightsize presets machines` lists them.');
+    whatIf.machine = values.machine.trim();
+  }
   if (values.vram !== undefined) whatIf.vramBytes = parseSizeFlag('vram', values.vram, true);
   if (values.ram !== undefined) whatIf.ramBytes = parseSizeFlag('ram', values.ram, false);
-  if (values.gpu !== undefined) {
-    if (values.gpu.trim() === '') throw new UsageError('--gpu needs a GPU name, e.g. --gpu "RTX 4090".');
-    whatIf.gpuName = values.gpu.trim();
+  const gpus = (values.gpu ?? []).map(parseGpuFlag);
+  if (gpus.length === 1 && gpus[0]?.count === 1) whatIf.gpuName = gpus[0].name;
+  else if (gpus.length > 0) {
+    if (whatIf.vramBytes !== undefined)
+      throw new UsageError('--vram sizes one GPU; with several --gpu cards, name catalogued cards (`rightsize presets gpus`).');
+    whatIf.gpus = gpus;
   }
   return Object.keys(whatIf).length ? whatIf : undefined;
+}
+
+/** llama.cpp's -ts: "3,1" or "3/1", a share per GPU in device order. */
+export function parseTensorSplit(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split(/[,/]/).map((x) => x.trim());
+  if (parts.length > 16 || parts.some((x) => !/^\d+(\.\d+)?$/.test(x)) || !parts.some((x) => Number(x) > 0))
+    throw new UsageError(`--tensor-split "${text}" must be shares per GPU in device order, e.g. 3,1 (as llama.cpp's -ts).`);
+  return parts.map(Number);
 }
 
 export function parseGpuLayers(text: string | undefined): number | 'auto' {
@@ -69,7 +96,20 @@ export const CONTEXT_OPTIONS = {
 export const WHAT_IF_OPTIONS = {
   vram: { type: 'string', value: 'SIZE', help: 'What-if: plan for this much VRAM (e.g. 8GiB, 12GB; 0 = no GPU).' },
   ram: { type: 'string', value: 'SIZE', help: 'What-if: plan for this much RAM (e.g. 32GiB).' },
-  gpu: { type: 'string', value: 'NAME', help: 'What-if: plan for this GPU (e.g. "RTX 4090"); VRAM and bandwidth from the presets.' },
+  gpu: {
+    type: 'string',
+    multiple: true,
+    value: 'NAME',
+    help: 'What-if: plan for this GPU (e.g. "RTX 4090"; "2x RTX 3090" or repeat for several); VRAM and bandwidth from the presets.',
+  },
+  machine: { type: 'string', value: 'ID', help: 'What-if: plan for a whole-machine preset (rightsize presets machines).' },
+} as const satisfies Record<string, OptionSpec>;
+export const TENSOR_SPLIT_OPTION = {
+  'tensor-split': {
+    type: 'string',
+    value: 'A,B',
+    help: "Share of the layers per GPU, in device order, as llama.cpp's -ts (default: by free VRAM).",
+  },
 } as const satisfies Record<string, OptionSpec>;
 export const PROFILE_OPTION = {
   profile: { type: 'string', value: 'NAME', help: 'Size for a saved profile (rightsize profiles list) instead of this machine.' },

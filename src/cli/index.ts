@@ -14,6 +14,7 @@ import { historyCommand } from './commands/history';
 import { profilesCommand } from './commands/profiles';
 import { compareCommand } from './commands/compare';
 import { planCommand } from './commands/plan';
+import { presetsCommand } from './commands/presets';
 import { serveCommand } from './commands/serve';
 import { defineCommand } from './command';
 
@@ -62,6 +63,7 @@ export const COMMANDS: readonly Command[] = [
   profilesCommand,
   compareCommand,
   planCommand,
+  presetsCommand,
   serveCommand,
   versionCommand,
   helpCommand,

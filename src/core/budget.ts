@@ -86,7 +86,7 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
   const vram = gpus.reduce((s, g) => s + (g.vramBytes ?? 0), 0);
   const unified = first.unifiedMemory;
   const gpuHeadroom = unified ? 0 : gpus.reduce((s, g) => s + gpuHeadroomBytes(g.vramBytes ?? 0), 0);
-  const name = gpus.length > 1 ? `${gpus.length} x ${first.name}` : first.name;
+  const name = gpusLabel(gpus);
   const bandwidths = gpus.map((g) => g.memoryBandwidthBytesPerSec).filter((b): b is number => b !== null);
   return {
     budget: {
@@ -98,7 +98,7 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
       gpuName: name,
       explanation: unified
         ? `${name} shares RAM with the CPU: the GPU may use up to ${formatBytes(vram)} of ${formatBytes(ramTotal)} (its working-set limit); ${formatBytes(ramHeadroom)} of RAM is kept for the OS and other apps.`
-        : `${name}: ${formatBytes(vram)} VRAM less ${formatBytes(gpuHeadroom)} for the display and driver; ${formatBytes(ramTotal)} RAM less ${formatBytes(ramHeadroom)} for the OS and other apps holds what does not fit.${gpus.length > 1 ? ' The layers are split across the cards (llama.cpp splits by free memory): each card must hold its own share.' : ''}`,
+        : `${name}: ${formatBytes(vram)} VRAM less ${formatBytes(gpuHeadroom)} for the display and driver; ${formatBytes(ramTotal)} RAM less ${formatBytes(ramHeadroom)} for the OS and other apps holds what does not fit.${gpus.length > 1 ? ' The layers are split across the cards (llama.cpp splits by free memory unless given a tensor split): each card must hold its own share.' : ''}`,
     },
     backend: backendOf(first),
     gpus,
@@ -108,4 +108,15 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
     cpuBandwidthBytesPerSec: cpuBandwidth,
     repackTypes: unified ? new Set<string>() : repackTypes,
   };
+}
+
+/** "2 x RTX 3090", or "RTX 3090 + RTX 3060" for mixed cards, in device order. */
+export function gpusLabel(gpus: readonly Gpu[]): string {
+  const groups: Array<{ name: string; count: number }> = [];
+  for (const g of gpus) {
+    const last = groups[groups.length - 1];
+    if (last && last.name === g.name) last.count += 1;
+    else groups.push({ name: g.name, count: 1 });
+  }
+  return groups.map((g) => (g.count > 1 ? `${g.count} x ${g.name}` : g.name)).join(' + ');
 }

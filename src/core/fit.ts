@@ -52,8 +52,11 @@ export function fitModel(
   const place = (k: number, b: ComputeBackend): Placement =>
     placeModel(model, k, b, splitProportions ? { repackTypes, splitProportions } : { repackTypes });
   const fitsGpus = (p: Placement): boolean => fitsEveryGpu(p, deviceBudgets);
+  const givenSplit = split?.tensorSplit ? `, split ${split.tensorSplit.join(':')} as given (-ts)` : '';
   const cards =
-    deviceBudgets.length > 1 ? ` on each of ${deviceBudgets.length} GPUs (${deviceBudgets.map((b) => formatBytes(b)).join(' / ')})` : '';
+    deviceBudgets.length > 1
+      ? ` on each of ${deviceBudgets.length} GPUs (${deviceBudgets.map((b) => formatBytes(b)).join(' / ')}${givenSplit})`
+      : '';
   if (backend !== 'cpu' && budget.gpuBytes > 0) {
     const full = place(n, backend);
     if (fitsGpus(full) && fitsRam(full, budget)) {

@@ -158,8 +158,27 @@ function kvCaveat(shape: ModelShape, kvType: ReportSettings['kvType']): string {
 }
 
 /** The target's GPUs as a split: each card's own budget (llama.cpp's default split follows free memory). */
+/**
+ * The user's -ts over this target's GPUs, as llama.cpp reads it: a value per device in device
+ * order, missing ones 0. More values than GPUs, or no GPU with a share, is a mistake to report.
+ */
 function gpuSplitOf(target: ComputeTarget, tensorSplit?: readonly number[]): GpuSplit {
-  return tensorSplit ? { deviceBudgetsBytes: target.gpuBudgetsBytes, tensorSplit } : { deviceBudgetsBytes: target.gpuBudgetsBytes };
+  const deviceBudgetsBytes = target.gpuBudgetsBytes;
+  if (!tensorSplit) return { deviceBudgetsBytes };
+  const n = deviceBudgetsBytes.length;
+  if (n < 2) {
+    throw new ReportInputError(
+      `A tensor split divides layers between GPUs, and this hardware has ${n === 0 ? 'no GPU llama.cpp can offload to' : 'one GPU'}; leave it out.`,
+    );
+  }
+  if (tensorSplit.length > n) {
+    throw new ReportInputError(
+      `The tensor split has ${tensorSplit.length} values for ${n} GPUs; give at most one per GPU, in device order.`,
+    );
+  }
+  if (!tensorSplit.some((x) => x > 0))
+    throw new ReportInputError('The tensor split gives no GPU a share; give at least one value above 0.');
+  return { deviceBudgetsBytes, tensorSplit: Array.from({ length: n }, (_, i) => tensorSplit[i] ?? 0) };
 }
 
 function forcedFit(memModel: MemoryModel, gpuLayers: number, target: ComputeTarget, tensorSplit?: readonly number[]): FitResult {

@@ -1,8 +1,8 @@
 // Upgrade advice, pure: one model sized on this machine and on candidate hardware (presets built
-// by the node side), the candidates that reach the wanted speed ranked smallest first, and what
-// this machine lacks in figures.
+// by the node side), the candidates that reach the wanted speed ranked smallest first (with the
+// cheapest priced one named, where presets carry a published price), and what this machine lacks.
 import type { KvType } from '../shared/precision';
-import type { Gpu, HardwareSnapshot, SpeedCalibration, UpgradeAdvice, UpgradeCandidate, UpgradeFit } from '../shared/schema';
+import type { Gpu, HardwareSnapshot, PresetPrice, SpeedCalibration, UpgradeAdvice, UpgradeCandidate, UpgradeFit } from '../shared/schema';
 import { formatBytes, formatTokPerSec } from '../shared/units';
 import { computeTarget, type ComputeTarget } from './budget';
 import { buildMemoryModelFromLayout } from './estimate';
@@ -23,14 +23,42 @@ export interface UpgradeOption {
   kind: UpgradeCandidate['kind'];
   source: string;
   note: string | null;
+  /** The preset's published price (for a GPU option: the card alone); null where none was found. */
+  price: PresetPrice | null;
   hardware: HardwareSnapshot;
   /** This machine's probe figures where the option keeps its CPU; null for another machine. */
   calibration: SpeedCalibration | null;
 }
 
-/** No preset carries a price yet (resources/hardware/*.json); the order says so instead of inventing one. */
-const UPGRADE_ORDER =
-  'No preset carries a published price, so candidates are ordered by size: the least VRAM + RAM first, then the fastest.';
+const BY_SIZE = 'the least VRAM + RAM first, then the fastest';
+
+/** "$1,599" */
+function formatUsd(usd: number): string {
+  return `$${Math.round(usd).toLocaleString('en-US')}`;
+}
+
+/** The cheapest candidate with a published price (the first in size order on a tie), or null. */
+function cheapestPriced(candidates: readonly UpgradeCandidate[]): UpgradeCandidate | null {
+  let best: UpgradeCandidate | null = null;
+  for (const c of candidates) if (c.price && (!best?.price || c.price.usd < best.price.usd)) best = c;
+  return best;
+}
+
+/**
+ * How the candidates are ordered, and what the prices say. Prices are never invented: a candidate
+ * without one is not cheaper or dearer, it is unknown, so the order stays by size and the cheapest
+ * priced candidate is named beside it. A GPU's price is the card alone, a machine's the whole box.
+ */
+function describeOrder(candidates: readonly UpgradeCandidate[], cheapest: UpgradeCandidate | null): string {
+  const priced = candidates.filter((c) => c.price).length;
+  if (!cheapest?.price) {
+    return `No candidate carries a published price, so candidates are ordered by size: ${BY_SIZE}.`;
+  }
+  return (
+    `Ordered by size: ${BY_SIZE}. ${priced} of ${candidates.length} ${priced === 1 ? 'carries' : 'carry'} a published price (a card's price is the card alone, a machine's the whole machine); ` +
+    `the cheapest of those is ${cheapest.name} at ${formatUsd(cheapest.price.usd)} (${cheapest.price.kind}, ${cheapest.price.date}). The others have no published price here, not a higher one.`
+  );
+}
 
 function sizeOn(
   model: SizableModel,
@@ -128,6 +156,7 @@ function rankUpgrades(model: SizableModel, options: readonly UpgradeOption[], se
       hardware: describeHardware(option.hardware),
       source: option.source,
       note: option.note,
+      price: option.price,
     });
   }
   const size = (c: UpgradeCandidate): number => c.vramBytes + c.ramBytes;
@@ -142,6 +171,8 @@ export function adviseUpgrade(
   settings: UpgradeSettings,
 ): UpgradeAdvice {
   const fit = sizeOn(model, here.hardware, here.calibration, settings);
+  const candidates = rankUpgrades(model, options, settings);
+  const cheapest = cheapestPriced(candidates);
   return {
     model: {
       id: model.modelId,
@@ -158,8 +189,9 @@ export function adviseUpgrade(
       runs: runsAt(fit, settings.minTokPerSec),
       lacks: shortfalls(model, here.hardware, fit, settings),
     },
-    candidates: rankUpgrades(model, options, settings),
+    candidates,
     considered: options.length,
-    order: UPGRADE_ORDER,
+    order: describeOrder(candidates, cheapest),
+    cheapest: cheapest?.id ?? null,
   };
 }

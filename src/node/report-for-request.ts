@@ -7,9 +7,9 @@ import type { HostApiSchemas } from '../shared/api';
 import type { HardwareSnapshot, Report, SpeedCalibration } from '../shared/schema';
 import { buildReport } from '../core/report';
 import { GgufError } from '../core/gguf-types';
-import { applyWhatIf } from './hardware/index';
+import { withWhatIf } from './hardware/index';
 import { ModelArgError, modelFromFile } from './models/resolve';
-import { loadCatalog, loadGpuPresets } from './resources';
+import { loadCatalog } from './resources';
 import { asUserError } from './user-error';
 
 /** A file's size and time, so a file written or replaced since is read again; a missing one is a stamp too. */
@@ -25,10 +25,7 @@ export async function buildReportFor(
   paths: string[],
   cal: SpeedCalibration | null,
 ): Promise<Report> {
-  const snapshot =
-    request.whatIf && Object.keys(request.whatIf).length
-      ? applyWhatIf(detected.snapshot, request.whatIf, loadGpuPresets())
-      : detected.snapshot;
+  const snapshot = await asUserError(() => withWhatIf(detected.snapshot, request.whatIf));
   const files = await Promise.all(
     paths.map(async (path) => {
       try {
@@ -45,7 +42,12 @@ export async function buildReportFor(
     buildReport(
       snapshot,
       loadCatalog(),
-      { contextTokens: request.contextTokens, kvType: request.kvType, calibration: cal },
+      {
+        contextTokens: request.contextTokens,
+        kvType: request.kvType,
+        calibration: cal,
+        ...(request.tensorSplit ? { tensorSplit: request.tensorSplit } : {}),
+      },
       { detectMs: detected.detectMs },
       extra,
       problems,

@@ -19,11 +19,12 @@ import { findLlamaBench } from './bench/llama-bench';
 import { discoverModels } from './models/discovery';
 import { estimateResolved, modelFromFile, resolveModelArg, type ResolvedModel } from './models/resolve';
 import { contextFor, findDiscovered, looksLikePath } from './models/refs';
-import { applyWhatIf, defaultCacheDir, detectHardware } from './hardware/index';
+import { defaultCacheDir, detectHardware, withWhatIf } from './hardware/index';
 import { readCalibration, saveCalibration } from './probe/calibration-store';
 import { runSpeedProbe } from './probe/probe';
 import { buffersByDevice, defaultThreads, measureModel } from './llama/measure';
-import { loadCatalog, loadGpuPresets } from './resources';
+import { loadCatalog, loadGpuPresets, loadMachinePresets } from './resources';
+import { presetList } from './presets';
 import { adviseFromPresets } from './hardware/upgrade-options';
 import { RunRegistry } from './runs';
 import { APP_VERSION } from './app-version';
@@ -155,7 +156,7 @@ export function createService(options: ServiceOptions): Service {
     detected: async () => (await getSnapshot(false)).snapshot,
     calibration: () => getCalibration(),
     benchRecords: async () => (await getHistory().catch(() => null))?.list() ?? [],
-    applyWhatIf: (snapshot, whatIf) => applyWhatIf(snapshot, whatIf, loadGpuPresets()),
+    applyWhatIf: (snapshot, whatIf) => withWhatIf(snapshot, whatIf),
   });
   /** The hardware and calibration a request sizes against: a saved profile's, or this machine's. */
   const sizingFor = async (
@@ -250,6 +251,7 @@ export function createService(options: ServiceOptions): Service {
         request.contextTokens,
         request.kvType,
         request.whatIf ?? null,
+        request.tensorSplit ?? null,
         request.profile ?? null,
         paths,
         await Promise.all(paths.map(fileStamp)),
@@ -286,15 +288,12 @@ export function createService(options: ServiceOptions): Service {
         const resolved = await resolveRef(request.model, request.quant, true);
         const contextTokens = contextFor(resolved, request.contextTokens, DEFAULT_CONTEXT_TOKENS);
         const sized = await sizingFor(request.profile);
-        const snapshot =
-          request.whatIf && Object.keys(request.whatIf).length
-            ? applyWhatIf(sized.snapshot, request.whatIf, loadGpuPresets())
-            : sized.snapshot;
-        return estimateResolved(resolved, snapshot, {
+        return estimateResolved(resolved, withWhatIf(sized.snapshot, request.whatIf), {
           contextTokens,
           kvType: request.kvType,
           gpuLayers: request.gpuLayers,
           calibration: sized.calibration,
+          ...(request.tensorSplit ? { tensorSplit: request.tensorSplit } : {}),
         });
       });
     },
@@ -429,6 +428,10 @@ export function createService(options: ServiceOptions): Service {
 
     async compareProfiles(request) {
       return compareProfiles(request, api.getReport);
+    },
+
+    async listPresets() {
+      return presetList(loadGpuPresets(), loadMachinePresets());
     },
 
     async planPool(request) {

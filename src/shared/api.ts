@@ -10,6 +10,7 @@ import {
   CompareResultSchema,
   PoolRequestSchema,
   PoolResultSchema,
+  PresetListSchema,
   DeleteProfileRequestSchema,
   EstimateRequestSchema,
   EstimateResultSchema,
@@ -74,6 +75,8 @@ export const HostApiSchemas = {
   compareProfiles: { input: CompareRequestSchema, output: CompareResultSchema },
   /** One catalog model split over 2 to 4 machines with llama.cpp's RPC: memory per node, speed over the link, commands. */
   planPool: { input: PoolRequestSchema, output: PoolResultSchema },
+  /** The GPU and whole-machine presets a what-if profile can be built from. */
+  listPresets: { input: NoInputSchema, output: PresetListSchema },
 } as const;
 
 export type HostApiMethod = keyof typeof HostApiSchemas;

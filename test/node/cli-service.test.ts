@@ -7,7 +7,8 @@ import { main, COMMANDS } from '../../src/cli/index';
 import { HostApiSchemas, type HostApiMethod, type HostEventListener } from '../../src/shared/api';
 import type { BenchRecord, RunState } from '../../src/shared/schema';
 import { UserFacingError, type Service, type ServiceOptions } from '../../src/node/service';
-import { loadCatalog } from '../../src/node/resources';
+import { loadCatalog, loadGpuPresets, loadMachinePresets } from '../../src/node/resources';
+import { presetList } from '../../src/node/presets';
 import { makeCalibration, makeSnapshot } from '../helpers/hardware';
 
 interface Recorded {
@@ -81,6 +82,7 @@ function fakeService(runEnd: Partial<RunState> = {}): {
     startBench: () => startRun('bench'),
     startProbe: () => startRun('probe'),
     cancelRun: () => runState({ state: 'cancelled' }),
+    listPresets: () => presetList(loadGpuPresets(), loadMachinePresets()),
   };
   const service: Service = {
     async call(method, input) {
@@ -204,8 +206,51 @@ describe('the CLI over a fake service', () => {
     for (const command of COMMANDS.filter((c) => !c.hidden)) expect(help.stdout).toContain(command.summary);
   });
 
+  it('several GPUs, a machine preset and a tensor split become one what-if request', async () => {
+    const fake = fakeService();
+    await cli(
+      ['estimate', 'llama-3.1-70b', '--gpu', '2x RTX 3090', '--gpu', 'RTX 3060', '--ram', '64GiB', '--tensor-split', '3,3,1', '--json'],
+      fake,
+    );
+    expect(fake.calls[0]?.input).toMatchObject({
+      whatIf: {
+        ramBytes: 64 * 2 ** 30,
+        gpus: [
+          { name: 'RTX 3090', count: 2 },
+          { name: 'RTX 3060', count: 1 },
+        ],
+      },
+      tensorSplit: [3, 3, 1],
+    });
+    const one = fakeService();
+    await cli(['report', '--gpu', 'RTX 4090', '--json'], one);
+    expect(one.calls[0]?.input).toMatchObject({ whatIf: { gpuName: 'RTX 4090' } });
+    const machine = fakeService();
+    await cli(['report', '--machine', 'desktop-2x-rtx-3090-128gb', '--json'], machine);
+    expect(machine.calls[0]?.input).toMatchObject({ whatIf: { machine: 'desktop-2x-rtx-3090-128gb' } });
+  });
+
+  it('presets lists GPUs and machines, filtered, with the names --gpu and --machine take', async () => {
+    const r = await cli(['presets', 'gpus', '3090', '--no-color']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('NVIDIA GeForce RTX 3090');
+    expect(r.stdout).not.toContain('RTX 4090');
+    expect(r.stdout).not.toContain('Machines');
+    const all = await cli(['presets', '--json']);
+    const parsed = JSON.parse(all.stdout) as { gpus: unknown[]; machines: Array<{ id: string }> };
+    expect(parsed.gpus.length).toBeGreaterThan(100);
+    expect(parsed.machines.map((m) => m.id)).toContain('desktop-2x-rtx-3090-128gb');
+    const none = await cli(['presets', 'machines', 'zzz-no-such', '--no-color']);
+    expect(none.stdout).toContain('No machine preset matches "zzz-no-such"');
+  });
+
   it('bad flags never reach the service', async () => {
     for (const args of [
+      ['report', '--gpu', ''],
+      ['report', '--gpu', '2x RTX 3090', '--vram', '8GiB'],
+      ['report', '--gpu', '40x RTX 3090'],
+      ['estimate', 'x', '--tensor-split', '3,a'],
+      ['estimate', 'x', '--tensor-split', '0,0'],
       ['report', '--ctx', 'lots'],
       ['bench', 'x.gguf', '-o', 'xml'],
       ['bench', 'x.gguf', '-r', '0'],

@@ -46,7 +46,10 @@ describe('rightsize upgrade', () => {
     expect(stdout).toMatch(/Needs \d+\.\d GiB more VRAM for all 81 layers on the GPU/);
     expect(stdout).toMatch(/Mac Studio M3 Ultra, 96 GB +│ 96\.0 GiB shared with the GPU +│ GPU /);
     expect(stdout).toMatch(/Desktop: 2x RTX 3090 24 GB \+ 128 GB RAM +│ 48\.0 GiB VRAM \+ 128\.0 GiB RAM +│ GPU /);
-    expect(stdout).toMatch(/no preset carries a published price/i);
+    // The price column: a published figure with its kind and date, the source listed below the table.
+    expect(stdout).toMatch(/Mac Studio M3 Ultra, 96 GB +│.*│ \$3,999 \(list, 2025-03-05\) cheapest +│/);
+    expect(stdout).toMatch(/- Mac Studio M3 Ultra, 96 GB: \$3,999 \(list, 2025-03-05\), https:\/\/\S+/);
+    expect(stdout).toMatch(/Ordered by size: the least VRAM \+ RAM first, then the fastest\./);
   });
 
   it('takes the model as an argument, --min-tps and --json, and answers what the schema says', async () => {

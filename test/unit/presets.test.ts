@@ -36,6 +36,39 @@ describe('GPU presets: sources', () => {
   });
 });
 
+describe('published prices (GPU and machine presets)', () => {
+  const priced = [...presets, ...machines].filter((p) => p.price);
+
+  it('every price has a dollar figure, a kind, a date and the web page it comes from', () => {
+    // Fewer means a source was dropped; a figure is never added without one.
+    expect(priced.length).toBeGreaterThanOrEqual(15);
+    for (const { id, price } of priced) {
+      expect(price?.usd, id).toBeGreaterThan(0);
+      expect(['launch MSRP', 'list', 'street'], id).toContain(price?.kind);
+      expect(price?.date, id).toMatch(/^(19|20)\d{2}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/);
+      expect(price?.source, id).toMatch(/^https?:\/\/\S+$/);
+    }
+  });
+
+  it('keeps the launch MSRPs the sources state', () => {
+    const usd = (id: string): number | undefined => priced.find((p) => p.id === id)?.price?.usd;
+    expect(usd('nvidia-rtx-4090')).toBe(1599);
+    expect(usd('nvidia-rtx-5090')).toBe(1999);
+    expect(usd('nvidia-rtx-3060')).toBe(329);
+    expect(usd('amd-rx-7900-xtx')).toBe(999);
+    expect(usd('intel-arc-b580')).toBe(249);
+    // The 8 GB card is the one catalogued under the shared name, so its price is the 8 GB one.
+    expect(usd('nvidia-rtx-5060-ti')).toBe(379);
+    expect(usd('nvidia-rtx-4060-ti-16gb')).toBe(499);
+    expect(usd('mac-studio-m3-ultra-96gb')).toBe(3999);
+  });
+
+  it('prices a Mac only in the configuration the source prices (the base one)', () => {
+    const macs = machines.filter((m) => /^mac/.test(m.id) && m.price);
+    expect(macs.map((m) => m.id).sort()).toEqual(['mac-mini-m4-16gb', 'mac-studio-m3-ultra-96gb', 'macbook-pro-m4-pro-24gb']);
+  });
+});
+
 describe('GPU presets: what the card exposes, not what is advertised', () => {
   const mib = (id: string): number | null => {
     const vram = byId(id).vramBytes;
@@ -68,6 +101,24 @@ describe('GPU presets: what the card exposes, not what is advertised', () => {
     expect(byId('nvidia-h200').vramBytes).toBeLessThan(141 * GiB);
   });
 
+  it('stores nvidia-smi memory.total for the GH200s and the RTX PRO 6000 Blackwell, with the evidence', () => {
+    expect(mib('nvidia-gh200')).toBe(97_871);
+    expect(mib('nvidia-gh200-144g')).toBe(146_831);
+    expect(mib('nvidia-rtx-pro-6000-blackwell')).toBe(97_887);
+    // 96 GiB (98,304 MiB) was stored before: 417 MiB more than the card gives llama.cpp.
+    expect(byId('nvidia-rtx-pro-6000-blackwell').vramBytes).toBeLessThan(96 * GiB);
+    for (const id of ['nvidia-gh200', 'nvidia-gh200-144g', 'nvidia-rtx-pro-6000-blackwell']) {
+      expect(
+        byId(id).figureSources?.some((f) => f.field === 'vramBytes'),
+        id,
+      ).toBe(true);
+    }
+    // The HBM is the CUDA device's memory; the Grace CPU's LPDDR5X is host RAM, not VRAM.
+    expect(byId('nvidia-gh200')).toMatchObject({ unifiedMemory: false, memoryBandwidthGBps: 4000 });
+    expect(byId('nvidia-gh200').integrated).toBeUndefined();
+    expect(byId('nvidia-gh200').note).toMatch(/LPDDR5X/);
+  });
+
   it('gives the Radeon Pro 560X its own bandwidth and the MI250 its own power', () => {
     expect(byId('amd-radeon-pro-560x').memoryBandwidthGBps).toBe(94.1);
     // Per graphics die: MI250 500 W / 2 (the MI250X's 560 W / 2 = 280 W was stored before).
@@ -85,6 +136,8 @@ describe('GPU presets: matching the names the tools report', () => {
     ['Tesla V100-PCIE-16GB', 'nvidia-v100-pcie-16gb'],
     ['GV100GL [Tesla V100 SXM2 16GB]', 'nvidia-v100-sxm2-16gb'],
     ['Tesla P40', 'nvidia-tesla-p40'],
+    ['NVIDIA GH200 480GB', 'nvidia-gh200'],
+    ['NVIDIA GH200 144G HBM3e', 'nvidia-gh200-144g'],
     ['NVIDIA A40', 'nvidia-a40'],
     ['NVIDIA B200', 'nvidia-b200'],
     ['NVIDIA GB10', 'nvidia-gb10'],
@@ -127,6 +180,8 @@ describe('GPU presets: matching the names the tools report', () => {
       ['NVIDIA A10', 'nvidia-a10'],
       ['NVIDIA A100-SXM4-80GB', 'nvidia-a100-80gb-sxm'],
       ['NVIDIA H200', 'nvidia-h200'],
+      ['NVIDIA H200 NVL', 'nvidia-h200-nvl'],
+      ['NVIDIA H100 80GB HBM3', 'nvidia-h100-sxm'],
       ['NVIDIA GeForce RTX 5060', 'nvidia-rtx-5060'],
       ['NVIDIA GeForce RTX 5060 Laptop GPU', 'nvidia-rtx-5060-laptop'],
       ['AMD Radeon RX 9070 XT', 'amd-rx-9070-xt'],

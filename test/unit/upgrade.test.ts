@@ -62,7 +62,10 @@ describe('upgrade advice for Llama 3.1 70B Q4_K_M at 8k', () => {
       const [a, b] = [advice.candidates[i - 1]!, advice.candidates[i]!];
       if (a.vramBytes + a.ramBytes === b.vramBytes + b.ramBytes) expect(a.tokPerSec!).toBeGreaterThanOrEqual(b.tokPerSec!);
     }
-    expect(advice.order).toMatch(/no preset carries a published price/i);
+    // Prices do not reorder: the order stays by size, the cheapest priced candidate is named.
+    expect(advice.order).toMatch(
+      /^Ordered by size: the least VRAM \+ RAM first, then the fastest\. \d+ of \d+ carr(y|ies) a published price/,
+    );
     expect(advice.considered).toBe(
       loadMachinePresets().length + loadGpuPresets().filter((p) => !p.integrated && !p.unifiedMemory && p.vramBytes).length,
     );
@@ -76,6 +79,60 @@ describe('upgrade advice for Llama 3.1 70B Q4_K_M at 8k', () => {
     const strix = slow.candidates.find((c) => c.id === 'framework-desktop-strix-halo-128gb')!;
     expect(strix.fit).not.toBe('none');
     expect(strix.tokPerSec!).toBeLessThan((256 * GB) / (40 * GiB));
+  });
+});
+
+describe('prices in the advice', () => {
+  const advice = advise(small);
+
+  it("copies each preset's published price, with its source and date, and null where none was found", () => {
+    const mac = advice.candidates.find((c) => c.id === 'mac-studio-m3-ultra-96gb')!;
+    expect(mac.price).toEqual(loadMachinePresets().find((m) => m.id === 'mac-studio-m3-ultra-96gb')!.price);
+    expect(mac.price).toMatchObject({ usd: 3999, kind: 'list' });
+    expect(mac.price?.source).toMatch(/^https:\/\//);
+    const dual = advice.candidates.find((c) => c.id === 'desktop-2x-rtx-3090-128gb')!;
+    expect(dual.price).toBeNull(); // a typical build, not one product: nothing published to cite
+    const slow = advise(small, { ...settings, minTokPerSec: 1 });
+    const card = slow.candidates.find((c) => c.id === 'nvidia-rtx-3090')!;
+    expect(card.price).toMatchObject({ usd: 1499, kind: 'launch MSRP' });
+  });
+
+  it('names the cheapest priced candidate, keeps the size order, and says prices are missing for the rest', () => {
+    const priced = advice.candidates.filter((c) => c.price);
+    expect(priced.length).toBeGreaterThan(0);
+    const cheapest = advice.candidates.find((c) => c.id === advice.cheapest)!;
+    for (const c of priced) expect(cheapest.price!.usd).toBeLessThanOrEqual(c.price!.usd);
+    expect(advice.order).toContain(`the cheapest of those is ${cheapest.name} at $`);
+    expect(advice.order).toMatch(/no published price here, not a higher one/);
+    const sizes = advice.candidates.map((c) => c.vramBytes + c.ramBytes);
+    expect(sizes).toEqual([...sizes].sort((a, b) => a - b));
+  });
+
+  it('with no priced option, cheapest is null and the order says none carries a price', () => {
+    const unpriced = upgradeOptions(small, null, loadGpuPresets(), loadMachinePresets()).map((o) => ({ ...o, price: null }));
+    const none = adviseUpgrade(llama70b, { hardware: small, calibration: null }, unpriced, settings);
+    expect(none.cheapest).toBeNull();
+    expect(none.candidates.every((c) => c.price === null)).toBe(true);
+    expect(none.order).toMatch(/^No candidate carries a published price, so candidates are ordered by size/);
+  });
+
+  it('picks the lower of two priced options whatever their size order', () => {
+    const options = upgradeOptions(small, null, loadGpuPresets(), loadMachinePresets())
+      .filter((o) => o.id === 'desktop-2x-rtx-3090-128gb' || o.id === 'mac-studio-m3-ultra-96gb')
+      .map((o) => ({
+        ...o,
+        price: {
+          usd: o.id === 'mac-studio-m3-ultra-96gb' ? 5000 : 3000,
+          kind: 'street' as const,
+          date: '2026-01',
+          source: 'https://example.com/p',
+        },
+      }));
+    const two = adviseUpgrade(llama70b, { hardware: small, calibration: null }, options, settings);
+    // The Mac (96 GB) is smaller than the desktop (48 + 128 GB), so it comes first, and is dearer here.
+    expect(two.candidates.map((c) => c.id)).toEqual(['mac-studio-m3-ultra-96gb', 'desktop-2x-rtx-3090-128gb']);
+    expect(two.cheapest).toBe('desktop-2x-rtx-3090-128gb');
+    expect(two.order).toContain('2 of 2 carry a published price');
   });
 });
 

@@ -10,9 +10,11 @@ import {
   parseContext,
   parseGpuLayers,
   parseKv,
+  parseTensorSplit,
   parseWhatIf,
   PROFILE_OPTION,
   REFRESH_OPTION,
+  TENSOR_SPLIT_OPTION,
   WHAT_IF_OPTIONS,
 } from '../args';
 
@@ -28,6 +30,7 @@ export const estimateCommand = defineCommand({
     ...GPU_LAYERS_OPTION,
     ...PROFILE_OPTION,
     ...WHAT_IF_OPTIONS,
+    ...TENSOR_SPLIT_OPTION,
     ...REFRESH_OPTION,
     ...COLOR_OPTIONS,
   },
@@ -37,6 +40,7 @@ export const estimateCommand = defineCommand({
         'estimate needs one model: a .gguf file or a catalog id, e.g. `rightsize estimate llama-3.1-8b --quant Q4_K_M`.',
       );
     const whatIf = parseWhatIf(values);
+    const tensorSplit = parseTensorSplit(values['tensor-split']);
     const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false });
     const result = await service.call('estimate', {
       model: positionals[0] as string,
@@ -46,6 +50,7 @@ export const estimateCommand = defineCommand({
       gpuLayers: parseGpuLayers(values['gpu-layers']),
       ...(whatIf ? { whatIf } : {}),
       ...(values.profile !== undefined ? { profile: values.profile } : {}),
+      ...(tensorSplit ? { tensorSplit } : {}),
     });
     io.stdout(
       values.json

@@ -9,9 +9,11 @@ import {
   JSON_OPTION,
   parseContext,
   parseKv,
+  parseTensorSplit,
   parseWhatIf,
   PROFILE_OPTION,
   REFRESH_OPTION,
+  TENSOR_SPLIT_OPTION,
   WHAT_IF_OPTIONS,
 } from '../args';
 
@@ -19,11 +21,20 @@ export const reportCommand = defineCommand({
   name: 'report',
   summary: 'Detected hardware, the start-small ladder and the fit matrix of every catalogued model.',
   description: `Default context ${DEFAULT_CONTEXT_TOKENS} tokens, f16 KV cache. What-if flags plan for hardware you do not have.`,
-  options: { ...JSON_OPTION, ...CONTEXT_OPTIONS, ...PROFILE_OPTION, ...WHAT_IF_OPTIONS, ...REFRESH_OPTION, ...COLOR_OPTIONS },
+  options: {
+    ...JSON_OPTION,
+    ...CONTEXT_OPTIONS,
+    ...PROFILE_OPTION,
+    ...WHAT_IF_OPTIONS,
+    ...TENSOR_SPLIT_OPTION,
+    ...REFRESH_OPTION,
+    ...COLOR_OPTIONS,
+  },
   async run({ values, io, service: makeService }) {
     const contextTokens = values.ctx !== undefined ? parseContext(values.ctx) : DEFAULT_CONTEXT_TOKENS;
     const kvType = parseKv(values.kv);
     const whatIf = parseWhatIf(values);
+    const tensorSplit = parseTensorSplit(values['tensor-split']);
     const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false });
     if (values.refresh) await service.call('getHardware', { refresh: true });
     const report = await service.call('getReport', {
@@ -31,6 +42,7 @@ export const reportCommand = defineCommand({
       kvType,
       ...(whatIf ? { whatIf } : {}),
       ...(values.profile !== undefined ? { profile: values.profile } : {}),
+      ...(tensorSplit ? { tensorSplit } : {}),
     });
     const llama = report.hardware.sources.find((x) => x.id === 'node-llama-cpp');
     if (llama?.status === 'skipped') refreshCacheInBackground(io.env ?? process.env);

@@ -37,6 +37,7 @@ export function formatEstimate(e: EstimateResult, useColor: boolean): string {
   });
   for (const [label, key] of DEVICE_ROWS) table.push([label, formatBytes(e.devices.gpu[key], 2), formatBytes(e.devices.cpu[key], 2)]);
   lines.push(table.toString());
+  if (e.gpus && e.gpus.length > 1) lines.push(perGpuTable(e.gpus, useColor));
   lines.push(
     `  Total ${formatBytes(e.totalBytes, 2)}; RAM peak while loading ${formatBytes(e.peakLoadBytes, 2)}${e.tokPerSec !== null ? `; ~${formatTokPerSec(e.tokPerSec)} tok/s (estimated)` : ''}`,
   );
@@ -46,6 +47,27 @@ export function formatEstimate(e: EstimateResult, useColor: boolean): string {
     );
   lines.push(c.dim(`  Budget: ${e.budget.explanation}`));
   return lines.join('\n');
+}
+
+/** Each card's own share when the layers are split: what must fit in that card's VRAM. */
+function perGpuTable(gpus: NonNullable<EstimateResult['gpus']>, useColor: boolean): string {
+  const c = pc.createColors(useColor);
+  const table = new Table({
+    head: ['Per GPU', 'Weights', 'KV cache', 'Compute', 'Total', 'Usable VRAM'],
+    style: { head: useColor ? ['bold'] : [], border: useColor ? ['grey'] : [], compact: true },
+  });
+  gpus.forEach((g, i) => {
+    const over = g.totalBytes > g.budgetBytes;
+    table.push([
+      `${i}: ${g.name}`,
+      formatBytes(g.weightsBytes, 2),
+      formatBytes(g.kvBytes, 2),
+      formatBytes(g.computeBytes, 2),
+      over ? c.red(formatBytes(g.totalBytes, 2)) : formatBytes(g.totalBytes, 2),
+      formatBytes(g.budgetBytes, 2),
+    ]);
+  });
+  return table.toString();
 }
 
 function errorPercent(estimate: number, measured: number): string {

@@ -1,5 +1,5 @@
 // Human output of `rightsize upgrade`: this machine's fit and shortfalls, then the presets that
-// would run the model, smallest first.
+// would run the model, smallest first, each with its published price where one was found.
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { fitLabel, fitShortLabel } from '../../shared/fit-words';
@@ -10,6 +10,12 @@ import { formatBytes, formatTokPerSec } from '../../shared/units';
 function memoryWords(k: UpgradeCandidate): string {
   if (k.vramBytes > 0) return `${formatBytes(k.vramBytes)} VRAM + ${formatBytes(k.ramBytes)} RAM`;
   return k.gpuBytes > 0 ? `${formatBytes(k.ramBytes)} shared with the GPU` : `${formatBytes(k.ramBytes)} RAM`;
+}
+
+/** "$1,599 (launch MSRP, 2022-09)"; "-" where no price was published. */
+function priceWords(k: UpgradeCandidate): string {
+  if (!k.price) return '-';
+  return `$${Math.round(k.price.usd).toLocaleString('en-US')} (${k.price.kind}, ${k.price.date})`;
 }
 
 export function formatUpgrade(a: UpgradeAdvice, useColor: boolean): string {
@@ -40,7 +46,7 @@ export function formatUpgrade(a: UpgradeAdvice, useColor: boolean): string {
   }
   lines.push(c.bold(`${a.candidates.length} of ${a.considered} presets run it at ${a.minTokPerSec} tok/s or more, smallest first:`));
   const table = new Table({
-    head: ['', 'Candidate', 'Memory', 'Fit', 'On GPU', 'On CPU / RAM', 'tok/s'],
+    head: ['', 'Candidate', 'Memory', 'Fit', 'On GPU', 'On CPU / RAM', 'tok/s', 'Price'],
     style: { head: useColor ? ['bold'] : [], border: useColor ? ['grey'] : [], compact: true },
   });
   a.candidates.forEach((k, i) =>
@@ -52,9 +58,15 @@ export function formatUpgrade(a: UpgradeAdvice, useColor: boolean): string {
       formatBytes(k.gpuBytes),
       formatBytes(k.cpuBytes),
       formatTokPerSec(k.tokPerSec),
+      k.id === a.cheapest ? `${priceWords(k)} cheapest` : priceWords(k),
     ]),
   );
   lines.push(table.toString());
+  const priced = a.candidates.filter((k) => k.price);
+  if (priced.length > 0) {
+    lines.push(c.dim('  Prices, with their sources:'));
+    for (const k of priced) lines.push(c.dim(`  - ${k.name}: ${priceWords(k)}, ${k.price?.source}`));
+  }
   lines.push(c.dim(`  ${a.order} Memory per device and speed are estimates; each preset's figures have a source (--json).`));
   return lines.join('\n');
 }

@@ -3,48 +3,10 @@
 // presets do not name (CPU, OS) stay this machine's, each swapped figure marked as what-if.
 import { adviseUpgrade, type UpgradeOption, type UpgradeSettings } from '../../core/upgrade';
 import type { SizableModel } from '../../core/report';
-import type { Gpu, GpuPreset, HardwareSnapshot, MachinePreset, SpeedCalibration, UpgradeAdvice } from '../../shared/schema';
+import type { GpuPreset, HardwareSnapshot, MachinePreset, SpeedCalibration, UpgradeAdvice } from '../../shared/schema';
 import { formatBytes } from '../../shared/units';
 import { loadGpuPresets, loadMachinePresets } from '../resources';
-import { gpuFromPreset } from './what-if';
-
-function withHardware(base: HardwareSnapshot, gpus: Gpu[], ramBytes: number, detail: string): HardwareSnapshot {
-  const next = structuredClone(base);
-  next.gpus = gpus;
-  if (ramBytes !== base.ram.totalBytes) {
-    next.ram = {
-      totalBytes: ramBytes,
-      availableBytes: null,
-      swapTotalBytes: null,
-      source: { kind: 'what-if', by: 'what-if', detail: `RAM of ${detail}` },
-    };
-  }
-  next.whatIf = true;
-  next.sources = [...next.sources.filter((s) => s.id !== 'what-if'), { id: 'what-if', status: 'ok', detail }];
-  return next;
-}
-
-function machineHardware(base: HardwareSnapshot, machine: MachinePreset, byId: Map<string, GpuPreset>): HardwareSnapshot | null {
-  const gpus: Gpu[] = [];
-  for (const { presetId, count } of machine.gpus) {
-    const preset = byId.get(presetId);
-    // test/unit/presets.test.ts keeps every id resolvable; a hand-edited file loses one machine, not the advice.
-    if (!preset) return null;
-    for (let i = 0; i < count; i += 1) gpus.push(gpuFromPreset(preset, machine.ramBytes));
-  }
-  const next = withHardware(base, gpus, machine.ramBytes, machine.name);
-  // An integrated or unified GPU reads the machine's RAM, so its catalogued bandwidth is the CPU's too.
-  const shared = gpus.find((g) => g.integrated || g.unifiedMemory);
-  next.cpu = {
-    ...next.cpu,
-    model: machine.cpu ?? machine.name,
-    memoryBandwidthBytesPerSec: shared ? shared.memoryBandwidthBytesPerSec : next.cpu.memoryBandwidthBytesPerSec,
-    bandwidthSource: shared
-      ? shared.bandwidthSource
-      : { kind: 'assumed', by: 'what-if', detail: "this machine's RAM bandwidth: the preset names no RAM speed" },
-  };
-  return next;
-}
+import { gpuFromPreset, machineHardware, withHardware } from './what-if';
 
 export function upgradeOptions(
   snapshot: HardwareSnapshot,
@@ -63,6 +25,7 @@ export function upgradeOptions(
       kind: 'machine',
       source: machine.source,
       note: machine.note ?? null,
+      price: machine.price ?? null,
       hardware,
       calibration: null,
     });
@@ -77,6 +40,7 @@ export function upgradeOptions(
       kind: 'gpu',
       source: preset.source,
       note: preset.note ?? null,
+      price: preset.price ?? null,
       hardware: withHardware(snapshot, [gpuFromPreset(preset, ram)], ram, `${preset.name} in this machine`),
       calibration,
     });

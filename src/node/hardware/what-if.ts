@@ -1,8 +1,10 @@
 // What-if hardware: the detected snapshot with RAM, VRAM or the GPU swapped for what the user asks
 // about, every swapped figure marked as such.
 import { defaultBackendForVendor } from '../../core/backend';
-import type { Gpu, GpuPreset, HardwareSnapshot, WhatIf } from '../../shared/schema';
+import type { Gpu, GpuPreset, HardwareSnapshot, MachinePreset, WhatIf } from '../../shared/schema';
 import { formatBytes } from '../../shared/units';
+import { loadGpuPresets, loadMachinePresets } from '../resources';
+import { UserFacingError, clip } from '../user-error';
 import { appleWorkingSetShare, workingSetShareLabel } from './merge/apple-working-set';
 import { matchGpuPreset, presetSource } from './merge/presets';
 import { vendorFromText } from './parsers/common';
@@ -101,14 +103,85 @@ function genericWhatIfGpu(vramBytes: number): Gpu {
   };
 }
 
+/** The snapshot with its GPUs and RAM replaced, marked as what-if; figures not named stay detected. */
+export function withHardware(base: HardwareSnapshot, gpus: Gpu[], ramBytes: number, detail: string): HardwareSnapshot {
+  const next = structuredClone(base);
+  next.gpus = gpus;
+  if (ramBytes !== base.ram.totalBytes) {
+    next.ram = {
+      totalBytes: ramBytes,
+      availableBytes: null,
+      swapTotalBytes: null,
+      source: { kind: 'what-if', by: WHAT_IF_SOURCE, detail: `RAM of ${detail}` },
+    };
+  }
+  next.whatIf = true;
+  next.sources = [...next.sources.filter((s) => s.id !== 'what-if'), { id: 'what-if', status: 'ok', detail }];
+  return next;
+}
+
+/** A whole-machine preset on top of the detected snapshot (its OS stays), or null when a GPU id is unknown. */
+export function machineHardware(base: HardwareSnapshot, machine: MachinePreset, byId: Map<string, GpuPreset>): HardwareSnapshot | null {
+  const gpus: Gpu[] = [];
+  for (const { presetId, count } of machine.gpus) {
+    const preset = byId.get(presetId);
+    // test/unit/presets.test.ts keeps every id resolvable; a hand-edited file loses one machine, not the advice.
+    if (!preset) return null;
+    for (let i = 0; i < count; i += 1) gpus.push(gpuFromPreset(preset, machine.ramBytes));
+  }
+  const next = withHardware(base, gpus, machine.ramBytes, machine.name);
+  // An integrated or unified GPU reads the machine's RAM, so its catalogued bandwidth is the CPU's too.
+  const shared = gpus.find((g) => g.integrated || g.unifiedMemory);
+  next.cpu = {
+    ...next.cpu,
+    model: machine.cpu ?? machine.name,
+    memoryBandwidthBytesPerSec: shared ? shared.memoryBandwidthBytesPerSec : next.cpu.memoryBandwidthBytesPerSec,
+    bandwidthSource: shared
+      ? shared.bandwidthSource
+      : { kind: 'assumed', by: WHAT_IF_SOURCE, detail: "this machine's RAM bandwidth: the preset names no RAM speed" },
+  };
+  return next;
+}
+
+function whatIfGpus(list: NonNullable<WhatIf['gpus']>, ramBytes: number, presets: GpuPreset[]): Gpu[] {
+  const total = list.reduce((n, g) => n + g.count, 0);
+  if (total > 16) throw new UserFacingError(`A what-if machine holds at most 16 GPUs; ${total} were asked for.`, 'bad-input');
+  return list.flatMap((g) => Array.from({ length: g.count }, () => whatIfGpuByName(g.name, g.vramBytes, ramBytes, presets)));
+}
+
+const gpusLabel = (list: NonNullable<WhatIf['gpus']>): string =>
+  list
+    .map((g) => `${g.count > 1 ? `${g.count}x ` : ''}"${g.name}"${g.vramBytes !== undefined ? ` with ${formatBytes(g.vramBytes)}` : ''}`)
+    .join(' + ');
+
 /**
  * Replaces detected hardware with what the user asks about. `gpuName` alone takes VRAM and
  * bandwidth from the catalogue; `vramBytes` alone resizes this machine's GPU, or adds a generic
  * one where there is none; `vramBytes: 0` means no GPU. The answer describes one GPU at most.
  */
-export function applyWhatIf(snapshot: HardwareSnapshot, whatIf: WhatIf, presets: GpuPreset[]): HardwareSnapshot {
-  const next: HardwareSnapshot = structuredClone(snapshot);
+export function applyWhatIf(
+  snapshot: HardwareSnapshot,
+  whatIf: WhatIf,
+  presets: GpuPreset[],
+  machines: MachinePreset[] = [],
+): HardwareSnapshot {
+  if (whatIf.gpus && (whatIf.gpuName !== undefined || whatIf.vramBytes !== undefined)) {
+    throw new UserFacingError('Give either several GPUs (gpus) or one GPU (gpuName / vramBytes), not both.', 'bad-input');
+  }
   const summary: string[] = [];
+  let base = snapshot;
+  if (whatIf.machine !== undefined) {
+    const machine = machines.find((m) => m.id === whatIf.machine);
+    if (!machine) {
+      throw new UserFacingError(`No machine preset "${clip(whatIf.machine)}". \`rightsize presets machines\` lists them.`, 'bad-input');
+    }
+    const built = machineHardware(snapshot, machine, new Map(presets.map((p) => [p.id, p])));
+    if (!built)
+      throw new UserFacingError(`The machine preset "${machine.id}" names a GPU preset that is missing; reinstall rightsize.`, 'bad-input');
+    base = built;
+    summary.push(machine.name);
+  }
+  const next: HardwareSnapshot = structuredClone(base);
   if (whatIf.ramBytes !== undefined) {
     next.ram = {
       totalBytes: whatIf.ramBytes,
@@ -124,7 +197,10 @@ export function applyWhatIf(snapshot: HardwareSnapshot, whatIf: WhatIf, presets:
   }
   const ramBytes = next.ram.totalBytes;
 
-  if (whatIf.vramBytes === 0) {
+  if (whatIf.gpus) {
+    next.gpus = whatIfGpus(whatIf.gpus, ramBytes, presets);
+    summary.push(`GPUs ${gpusLabel(whatIf.gpus)}`);
+  } else if (whatIf.vramBytes === 0) {
     next.gpus = [];
     summary.push('no GPU');
   } else if (whatIf.gpuName !== undefined) {
@@ -169,4 +245,9 @@ export function applyWhatIf(snapshot: HardwareSnapshot, whatIf: WhatIf, presets:
     { id: 'what-if', status: 'ok', detail: summary.join(', ') || 'no change' },
   ];
   return next;
+}
+
+/** The what-if of a request, if it asks for one, with the shipped GPU and machine presets. */
+export function withWhatIf(snapshot: HardwareSnapshot, whatIf: WhatIf | undefined): HardwareSnapshot {
+  return whatIf && Object.keys(whatIf).length ? applyWhatIf(snapshot, whatIf, loadGpuPresets(), loadMachinePresets()) : snapshot;
 }

@@ -100,7 +100,13 @@ export async function resolveModelArg(arg: string, quant?: string): Promise<Reso
 export function estimateResolved(
   resolved: ResolvedModel,
   hardware: HardwareSnapshot,
-  settings: { contextTokens: number; kvType: KvType; gpuLayers: number | 'auto'; calibration?: SpeedCalibration | null },
+  settings: {
+    contextTokens: number;
+    kvType: KvType;
+    gpuLayers: number | 'auto';
+    calibration?: SpeedCalibration | null;
+    tensorSplit?: readonly number[];
+  },
 ): EstimateResult {
   const target = computeTarget(hardware);
   const { sizable } = resolved;

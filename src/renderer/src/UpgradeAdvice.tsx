@@ -9,9 +9,35 @@ import { formatBytes, formatTokPerSec } from '../../shared/units';
 /** The drawer is narrow: the smallest few say what to look at; the CLI and --json list them all. */
 const SHOWN_CANDIDATES = 5;
 
-function memoryWords(c: Advice['candidates'][number]): string {
+type Candidate = Advice['candidates'][number];
+
+function memoryWords(c: Candidate): string {
   if (c.vramBytes > 0) return `${formatBytes(c.vramBytes)} VRAM + ${formatBytes(c.ramBytes)} RAM`;
   return c.gpuBytes > 0 ? `${formatBytes(c.ramBytes)} shared with the GPU` : `${formatBytes(c.ramBytes)} RAM`;
+}
+
+/** The site a price comes from ("pcgamer.com"), with the full address in the title. */
+function sourceSite(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^www\./, '');
+  } catch {
+    return url;
+  }
+}
+
+/** A published price, its kind and date in words (not only in a tooltip), and where it comes from. */
+function Price({ c, cheapest }: { c: Candidate; cheapest: boolean }): React.JSX.Element {
+  if (!c.price) return <span className="muted">Price: none published</span>;
+  const { usd, kind, date, source } = c.price;
+  return (
+    <span data-testid="upgrade-price">
+      Price: <strong>${Math.round(usd).toLocaleString('en-US')}</strong>{' '}
+      <small className="muted" title={`${kind}, ${date}, ${source}`}>
+        ({kind}, {date}, {sourceSite(source)})
+      </small>
+      {cheapest && ' cheapest with a published price'}
+    </span>
+  );
 }
 
 export function UpgradeAdvice({ host, row, report }: { host: HostApi; row: ReportRow; report: Report }): React.JSX.Element {
@@ -65,6 +91,8 @@ export function UpgradeAdvice({ host, row, report }: { host: HostApi; row: Repor
                     <strong>{c.name}</strong> <span className="muted">{memoryWords(c)}</span>
                     <br />
                     {fitLabel(c.fit, c.gpuLayers, c.totalLayers)}, ~{formatTokPerSec(c.tokPerSec)} tok/s
+                    <br />
+                    <Price c={c} cheapest={c.id === advice.cheapest} />
                   </li>
                 ))}
               </ol>

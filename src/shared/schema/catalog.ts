@@ -82,6 +82,17 @@ const FigureSourceSchema = z.object({
   detail: z.string().optional(),
 });
 
+/** A published price with its source: a launch MSRP, a maker's list price or a dated street price, in US dollars. */
+export const PresetPriceSchema = z.object({
+  usd: z.number().positive(),
+  kind: z.enum(['launch MSRP', 'list', 'street']),
+  /** When the source published the price: YYYY-MM-DD or YYYY-MM. */
+  date: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/),
+  /** The exact page that states the figure. */
+  source: z.string().regex(/^https?:\/\/\S+$/),
+});
+export type PresetPrice = z.infer<typeof PresetPriceSchema>;
+
 const GpuPresetSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -101,6 +112,8 @@ const GpuPresetSchema = z.object({
   note: z.string().optional(),
   /** Per-figure evidence beside `source`: vramBytes is what the card exposes (nvidia-smi memory.total, ECC at its default). */
   figureSources: z.array(FigureSourceSchema).optional(),
+  /** Only where a published price was found; never estimated. */
+  price: PresetPriceSchema.optional(),
 });
 export type GpuPreset = z.infer<typeof GpuPresetSchema>;
 export const GpuPresetsSchema = z.object({ version: z.number().int(), gpus: z.array(GpuPresetSchema).min(1) });
@@ -116,6 +129,8 @@ const MachinePresetSchema = z.object({
   cpu: z.string().optional(),
   source: z.string(),
   note: z.string().optional(),
+  /** The price of this configuration, only where a published one was found. */
+  price: PresetPriceSchema.optional(),
 });
 export type MachinePreset = z.infer<typeof MachinePresetSchema>;
 export const MachinePresetsSchema = z.object({ version: z.number().int(), machines: z.array(MachinePresetSchema).min(1) });

@@ -12,3 +12,4 @@ export * from './profiles';
 export * from './compare';
 export * from './upgrade';
 export * from './pool';
+export * from './presets';

@@ -97,6 +97,20 @@ export const ReportSchema = z.object({
 });
 export type Report = z.infer<typeof ReportSchema>;
 
+/** One card of a what-if machine; `count` identical cards go in a row. */
+const WhatIfGpuSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    vramBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 50)
+      .optional(),
+    count: z.number().int().min(1).max(16).default(1),
+  })
+  .strict();
+
 /** Hardware a user does not have: any field given replaces the detected one. */
 export const WhatIfSchema = z
   .object({
@@ -113,9 +127,17 @@ export const WhatIfSchema = z
       .max(2 ** 50)
       .optional(),
     gpuName: z.string().min(1).max(200).optional(),
+    /** Several GPUs, each named as for gpuName (a catalogued card or a generic one with vramBytes), in llama.cpp's device order. */
+    gpus: z.array(WhatIfGpuSchema).min(1).max(8).optional(),
+    /** A whole-machine preset's id (resources/hardware/machines.json): its RAM, GPUs and CPU; the other fields change it further. */
+    machine: z.string().min(1).max(100).optional(),
   })
   .strict();
 export type WhatIf = z.infer<typeof WhatIfSchema>;
+export type WhatIfGpu = z.infer<typeof WhatIfGpuSchema>;
+
+/** llama.cpp's -ts: each GPU's share of the layers, in device order (missing values are 0). */
+export const TensorSplitSchema = z.array(z.number().nonnegative().max(1e6)).min(1).max(16);
 
 /** A sanity bound on requests; the catalog's own maxima give the friendly limit. */
 export const MAX_CONTEXT_TOKENS = 1_000_000_000;
@@ -131,5 +153,6 @@ export const ReportRequestSchema = z
     includeDiscovered: z.boolean().default(true),
     /** A saved profile's name: size for its hardware and calibration instead of this machine's. */
     profile: z.string().min(1).max(256).optional(),
+    tensorSplit: TensorSplitSchema.optional(),
   })
   .strict();

@@ -1,7 +1,7 @@
 // What a face asks of the service: the inputs of estimate, measure, bench and models.
 import { z } from 'zod';
 import { BENCH_REPETITIONS, BENCH_TIMEOUT_SECONDS, GEN_TOKENS, MEASURE_TIMEOUT_SECONDS, PROMPT_TOKENS } from '../defaults';
-import { KvTypeSchema, MAX_CONTEXT_TOKENS, WhatIfSchema } from './report';
+import { KvTypeSchema, MAX_CONTEXT_TOKENS, TensorSplitSchema, WhatIfSchema } from './report';
 
 /** A file path, or a name `rightsize models` found (an Ollama name such as llama3.1:8b, a file or display name). */
 export const ModelRefSchema = z.string().min(1).max(4096);
@@ -45,6 +45,7 @@ export const EstimateRequestSchema = z
     whatIf: WhatIfSchema.optional(),
     /** A saved profile's name: size for its hardware and calibration instead of this machine's. */
     profile: z.string().min(1).max(256).optional(),
+    tensorSplit: TensorSplitSchema.optional(),
   })
   .strict();
 

@@ -2,6 +2,7 @@
 // what this machine lacks for it.
 import { z } from 'zod';
 import { INTERACTIVE_TOK_PER_SEC } from '../ladder';
+import { PresetPriceSchema } from './catalog';
 import { FitLevelSchema, KvTypeSchema, MAX_CONTEXT_TOKENS } from './report';
 import { ModelRefSchema } from './requests';
 
@@ -44,6 +45,8 @@ const UpgradeCandidateSchema = UpgradeFitSchema.extend({
   /** Where the preset's figures come from. */
   source: z.string(),
   note: z.string().nullable(),
+  /** The preset's published price with its source and date; null where none was found. */
+  price: PresetPriceSchema.nullable(),
 });
 export type UpgradeCandidate = z.infer<typeof UpgradeCandidateSchema>;
 
@@ -70,5 +73,7 @@ export const UpgradeAdviceSchema = z.object({
   considered: z.number().int().nonnegative(),
   /** How candidates are ordered, and whether a price was published for any. */
   order: z.string(),
+  /** The id of the cheapest candidate with a published price; null when none has one. */
+  cheapest: z.string().nullable(),
 });
 export type UpgradeAdvice = z.infer<typeof UpgradeAdviceSchema>;
