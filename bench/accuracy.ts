@@ -165,7 +165,8 @@ async function main(): Promise<void> {
       );
       const m = buffersByDevice(measured.buffers).cpu;
       const resolved = await modelFromFile(path);
-      const e = estimateResolved(resolved, hardware, { contextTokens: cfg.ctx, kvType: cfg.kv, gpuLayers: 0 }).devices.cpu;
+      const e = estimateResolved(resolved, hardware, { contextTokens: cfg.ctx, kvType: cfg.kv, gpuLayers: 0, runtime: 'node-llama-cpp' })
+        .devices.cpu;
       const measuredTotal = m.weightsBytes + m.repackBytes + m.kvBytes + m.computeBytes + m.outputBytes;
       const oursTotal = e.weightsBytes + e.repackBytes + e.kvBytes + e.computeBytes + e.outputBytes;
       const insightsTotal = measured.insights ? measured.insights.modelCpuBytes + measured.insights.contextCpuBytes : NaN;

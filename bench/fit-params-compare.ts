@@ -5,9 +5,8 @@
 // of real shapes (no disk cost), and compares llama.cpp's weights / context (KV) / compute per device
 // with rightsize's placement for the same -ngl (and, over two devices, the same -ts split).
 // Usage: npx tsx bench/fit-params-compare.ts [--quick] [--out bench/results/fit-params-DATE.md]
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,14 +17,10 @@ import { buildMemoryModelFromLayout, repackTypesFor } from '../src/core/estimate
 import { placeModel } from '../src/core/placement';
 import { writeGgufModel } from '../src/node/gguf-writer';
 import { modelFromFile } from '../src/node/models/resolve';
+import { ensureBuilt, ROOT, startRpcServer, stopServers, toolPath } from './lib/llama-rpc';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } } });
-const ROOT = new URL('..', import.meta.url).pathname;
-const CACHE = join(ROOT, '.cache');
-const SRC = join(CACHE, 'llama.cpp-src');
-const BUILD = join(CACHE, 'llama-rpc-build');
-const RPC_SERVER = join(BUILD, 'bin', 'ggml-rpc-server');
-const FIT_PARAMS = join(BUILD, 'bin', 'llama-fit-params');
+const FIT_PARAMS = toolPath('llama-fit-params');
 const PORTS = [50152, 50153];
 /** What this CPU repacks while loading, from its flags (Linux). */
 const cpuFlags = existsSync('/proc/cpuinfo') ? (/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '') : '';
@@ -72,51 +67,6 @@ const CASES: Case[] = [
   c('qwen2.5-1.5b', 'Q4_K_M', 8192, 'f16', 29, [1, 1]),
   c('llama-3.1-8b', 'Q4_K_M', 8192, 'f16', 20, [1, 1]),
 ];
-
-function run(cmd: string, args: string[], cwd?: string): void {
-  const r = spawnSync(cmd, args, { cwd, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal})`);
-}
-
-/** Builds rpc-server and llama-fit-params once (about 6 minutes on 2 cores); later runs reuse them. */
-function ensureBuilt(): void {
-  if (existsSync(RPC_SERVER) && existsSync(FIT_PARAMS)) return;
-  mkdirSync(CACHE, { recursive: true });
-  if (!existsSync(SRC)) run('git', ['clone', '-q', join(ROOT, 'node_modules/node-llama-cpp/llama/gitRelease.bundle'), SRC]);
-  // Flags as for llama-bench (design.md), plus the RPC backend.
-  const flags = ['-DCMAKE_BUILD_TYPE=Release', '-DGGML_RPC=ON', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_OPENSSL=OFF', '-DGGML_NATIVE=ON'];
-  flags.push('-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_EXAMPLES=OFF', '-DLLAMA_BUILD_SERVER=OFF', '-DLLAMA_BUILD_APP=OFF');
-  run('cmake', ['-S', SRC, '-B', BUILD, ...flags]);
-  run('cmake', ['--build', BUILD, '--target', 'ggml-rpc-server', 'llama-fit-params', '-j2']);
-}
-
-const servers: ChildProcess[] = [];
-function stopServers(): void {
-  for (const s of servers.splice(0)) if (s.exitCode === null) s.kill('SIGTERM');
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
-
-async function startRpcServer(port: number): Promise<void> {
-  if (await portOpen(port)) throw new Error(`port ${port} is already in use; stop what listens there`);
-  const child = spawn(RPC_SERVER, ['-H', '127.0.0.1', '-p', String(port), '-t', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  servers.push(child);
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`rpc-server on port ${port} exited (${child.exitCode})`);
-    if (await portOpen(port)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`rpc-server on port ${port} did not listen within 20 s`);
-}
 
 interface DeviceMiB {
   device: string;
@@ -171,7 +121,7 @@ function err(oursMiB: number, theirs: number): string {
 }
 
 async function main(): Promise<void> {
-  ensureBuilt();
+  ensureBuilt(['ggml-rpc-server', 'llama-fit-params']);
   const cases = values.quick ? CASES.filter((_, i) => i % 3 === 2) : CASES;
   const dir = mkdtempSync(join(tmpdir(), 'rightsize-fit-params-'));
   const lines: string[] = [];
@@ -182,7 +132,7 @@ async function main(): Promise<void> {
     console.log(line);
   };
   try {
-    for (const port of PORTS) await startRpcServer(port);
+    for (const port of PORTS) await startRpcServer(port, { threads: 1 });
     out(
       '| case | device | llama.cpp weights | context | compute | rightsize weights | context | compute | error weights / context / compute |',
     );
@@ -241,12 +191,6 @@ async function main(): Promise<void> {
   console.log(`\nWritten to ${file}`);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    stopServers();
-    process.exit(130);
-  });
-}
 main().catch((error: unknown) => {
   stopServers();
   console.error(error instanceof Error ? error.message : error);

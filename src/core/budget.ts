@@ -111,7 +111,7 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
 }
 
 /** "2 x RTX 3090", or "RTX 3090 + RTX 3060" for mixed cards, in device order. */
-export function gpusLabel(gpus: readonly Gpu[]): string {
+function gpusLabel(gpus: readonly Gpu[]): string {
   const groups: Array<{ name: string; count: number }> = [];
   for (const g of gpus) {
     const last = groups[groups.length - 1];

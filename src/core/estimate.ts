@@ -137,8 +137,17 @@ export function repackTypesFor(arch: string, simd: readonly string[]): ReadonlyS
   return new Set();
 }
 
+/**
+ * Who creates the context: llama.cpp's own tools (llama-server, llama-cli, llama-bench) with a
+ * micro-batch of 512, or node-llama-cpp, which asks one token more for models with sliding-window
+ * layers ("+1 to handle edge cases with SWA KV cache" in its LlamaContext), so their SWA cache is
+ * window + 513 cells before padding.
+ */
+export type ContextRuntime = 'llama.cpp' | 'node-llama-cpp';
+
 /** KV cells a layer keeps: the padded context, or the sliding window (plus one micro-batch) on local-attention layers. */
-function kvCellsPerLayer(shape: ModelShape, contextTokens: number, ubatchTokens = DEFAULT_UBATCH_TOKENS): number[] {
+function kvCellsPerLayer(shape: ModelShape, contextTokens: number, runtime: ContextRuntime): number[] {
+  const ubatchTokens = DEFAULT_UBATCH_TOKENS + (runtime === 'node-llama-cpp' ? 1 : 0);
   const padded = Math.ceil(contextTokens / KV_PAD) * KV_PAD;
   const cells: number[] = [];
   const sw = shape.slidingWindow;
@@ -146,9 +155,9 @@ function kvCellsPerLayer(shape: ModelShape, contextTokens: number, ubatchTokens 
     let n = padded;
     if (sw && sw.period > 0) {
       const isGlobal = i % sw.period >= sw.period - sw.globalPerPeriod;
-      // llama-kv-cache-iswa.cpp: the window plus one micro-batch, padded; measured here one cell more
-      // than the window is kept (gemma 2/3 at 1280, 1792 and 4864 cells for windows of 512, 1024, 4096).
-      if (!isGlobal) n = Math.ceil(Math.min(padded, sw.windowTokens + ubatchTokens + 1) / KV_PAD) * KV_PAD;
+      // llama-kv-cache-iswa.cpp: GGML_PAD(min(size, n_swa + n_ubatch), 256). Checked: llama-fit-params
+      // keeps 1024 cells for a 512 window; node-llama-cpp 1280, 1792 and 4864 for 512, 1024 and 4096.
+      if (!isGlobal) n = Math.ceil(Math.min(padded, sw.windowTokens + ubatchTokens) / KV_PAD) * KV_PAD;
     }
     cells.push(n);
   }
@@ -156,9 +165,14 @@ function kvCellsPerLayer(shape: ModelShape, contextTokens: number, ubatchTokens 
 }
 
 /** KV cache bytes per layer: K and V, each kvHeads x headDim values per cell. */
-export function estimateKvCacheBytesPerLayer(shape: ModelShape, contextTokens: number, kvType: KvType): number[] {
+export function estimateKvCacheBytesPerLayer(
+  shape: ModelShape,
+  contextTokens: number,
+  kvType: KvType,
+  runtime: ContextRuntime = 'llama.cpp',
+): number[] {
   const perCell = 2 * shape.kvHeads * shape.headDim * KV_BYTES_PER_ELEMENT[kvType];
-  return kvCellsPerLayer(shape, contextTokens).map((cells) => cells * perCell);
+  return kvCellsPerLayer(shape, contextTokens, runtime).map((cells) => cells * perCell);
 }
 
 interface ComputeBuffers {
@@ -233,10 +247,16 @@ export function buildMemoryModel(shape: ModelShape, precision: Precision, contex
   return buildMemoryModelFromLayout(shape, layoutFor(shape, precision), contextTokens, kvType);
 }
 
-export function buildMemoryModelFromLayout(shape: ModelShape, weights: WeightsLayout, contextTokens: number, kvType: KvType): MemoryModel {
+export function buildMemoryModelFromLayout(
+  shape: ModelShape,
+  weights: WeightsLayout,
+  contextTokens: number,
+  kvType: KvType,
+  runtime: ContextRuntime = 'llama.cpp',
+): MemoryModel {
   return {
     weights,
-    kvPerLayerBytes: estimateKvCacheBytesPerLayer(shape, contextTokens, kvType),
+    kvPerLayerBytes: estimateKvCacheBytesPerLayer(shape, contextTokens, kvType, runtime),
     compute: estimateComputeBuffers(shape, contextTokens, kvType),
   };
 }

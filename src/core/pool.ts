@@ -219,7 +219,9 @@ export function planPool(
 /** When the pool without its last machine also fits and is faster, say so: more machines add hops. */
 export function slowerThanSmaller(full: PoolPlan, smaller: PoolPlan | null): string | null {
   if (!smaller || !smaller.fits || smaller.tokPerSec <= full.tokPerSec) return null;
-  return `Adding ${full.machines.at(-1)?.name ?? 'the last machine'} makes it slower: ${smaller.tokPerSec.toFixed(2)} tok/s on the first ${smaller.machines.length} against ${full.tokPerSec.toFixed(2)} on all ${full.machines.length} (each extra hop costs round trips and activation transfers; a user measured pp4096 fall from 9,553 to 5,008 tok/s going from 2 to 4 RPC devices: llama.cpp issue 18626).`;
+  const fewer =
+    smaller.machines.length === 1 ? `${smaller.machines[0]?.name ?? 'the head'} alone` : smaller.machines.map((m) => m.name).join(' + ');
+  return `Adding ${full.machines.at(-1)?.name ?? 'the last machine'} makes it slower: ${smaller.tokPerSec.toFixed(2)} tok/s on ${fewer} against ${full.tokPerSec.toFixed(2)} on all ${full.machines.length} (the added machine's layers run at its own memory speed, and each extra hop costs round trips and activation transfers; a user measured pp4096 fall from 9,553 to 5,008 tok/s going from 2 to 4 RPC devices: llama.cpp issue 18626).`;
 }
 
 /** The commands to run the plan: rpc-server on each worker, llama-server with --rpc on the head. */

@@ -3,7 +3,14 @@ import { PROMPT_TOKENS } from '../shared/defaults';
 import { PRECISIONS, type KvType, type Precision } from '../shared/precision';
 import type { CatalogModel, HardwareSnapshot, Report, ReportRow, SpeedCalibration } from '../shared/schema';
 import { MiB } from '../shared/units';
-import { buildMemoryModelFromLayout, DEFAULT_UBATCH_TOKENS, layoutFor, type MemoryModel, type WeightsLayout } from './estimate';
+import {
+  buildMemoryModelFromLayout,
+  DEFAULT_UBATCH_TOKENS,
+  layoutFor,
+  type ContextRuntime,
+  type MemoryModel,
+  type WeightsLayout,
+} from './estimate';
 import { offloadableLayers, placeModel } from './placement';
 import { computeTarget, type ComputeTarget } from './budget';
 import { fitModel, fitsEveryGpu, splitProportionsOf, type FitResult, type GpuSplit } from './fit';
@@ -18,6 +25,8 @@ export interface ReportSettings {
   calibration?: SpeedCalibration | null;
   /** llama.cpp's -ts: how the layers are shared between GPUs, one proportion each; absent = by free memory. */
   tensorSplit?: readonly number[];
+  /** Whose context is sized: llama.cpp's tools (the commands shown; default) or node-llama-cpp (bench, measure). */
+  runtime?: ContextRuntime;
 }
 
 export class ReportInputError extends Error {
@@ -72,7 +81,7 @@ export function sizeModel(
 ): SizedRow {
   // A model cannot use more context than it was trained for; show it at its maximum.
   const ctx = Math.min(settings.contextTokens, model.maxContext);
-  const memModel = buildMemoryModelFromLayout(model.shape, model.weights, ctx, settings.kvType);
+  const memModel = buildMemoryModelFromLayout(model.shape, model.weights, ctx, settings.kvType, settings.runtime);
   const fit =
     gpuLayers === undefined
       ? fitModel(memModel, target.budget, target.backend, target.repackTypes, gpuSplitOf(target, settings.tensorSplit))

@@ -174,6 +174,7 @@ export function adviseUpgrade(
   const candidates = rankUpgrades(model, options, settings);
   const cheapest = cheapestPriced(candidates);
   return {
+    profile: null,
     model: {
       id: model.modelId,
       name: model.name,

@@ -302,8 +302,8 @@ export function createService(options: ServiceOptions): Service {
       return asUserError(async () => {
         const resolved = await resolveRef(request.model, request.quant, true);
         const contextTokens = contextFor(resolved, request.contextTokens, DEFAULT_CONTEXT_TOKENS);
-        const [{ snapshot }, cal] = await Promise.all([getSnapshot(false), getCalibration()]);
-        return adviseFromPresets(resolved.sizable, snapshot, cal, { ...request, contextTokens });
+        const { snapshot, calibration, profileName } = await sizingFor(request.profile);
+        return { ...adviseFromPresets(resolved.sizable, snapshot, calibration, { ...request, contextTokens }), profile: profileName };
       });
     },
 
@@ -386,6 +386,7 @@ export function createService(options: ServiceOptions): Service {
             kvType: request.kvType,
             gpuLayers: result.gpuLayers,
             calibration: cal,
+            runtime: 'node-llama-cpp',
           });
           const measurement = {
             model: estimate.model,

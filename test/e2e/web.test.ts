@@ -34,6 +34,32 @@ afterAll(async () => {
 
 const cell = (modelId: string, quant: string) => page.locator(`tr[data-model="${modelId}"] td[data-quant="${quant}"]`);
 
+/** axe's serious or critical violations inside one panel (the first-screen test judges the rest), in both themes. */
+async function axeWithin(testId: string, screen: string): Promise<string> {
+  const problems: string[] = [];
+  const inside = async (v: Result): Promise<boolean> =>
+    page.evaluate(
+      ({ selectors, id }) => {
+        const doc = (globalThis as unknown as { document: { querySelector: (s: string) => { closest: (s: string) => unknown } | null } })
+          .document;
+        return selectors.some((s) => Boolean(doc.querySelector(s)?.closest(`[data-testid="${id}"]`)));
+      },
+      { selectors: v.nodes.map((n) => n.target.join(' ')), id: testId },
+    );
+  try {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      await page.screenshot({ path: join(ROOT, `test-results/web-${screen}-${colorScheme}.png`) });
+      const serious: Result[] = [];
+      for (const v of (await runAxe(page)).filter(isSeriousOrWorse)) if (await inside(v)) serious.push(v);
+      if (serious.length > 0) problems.push(`${screen}, ${colorScheme} theme:\n${describeViolations(serious)}`);
+    }
+  } finally {
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
+  return problems.join('\n');
+}
+
 describe('web mode in Chromium', () => {
   it('shows the hardware, the ladder and the fit matrix', async () => {
     const errors: string[] = [];
@@ -339,6 +365,103 @@ describe('web mode in Chromium', () => {
     await page.emulateMedia({ colorScheme: 'light' });
     expect(problems.join('\n')).toBe('');
     await page.getByTestId('compare-run').focus();
+    await page.keyboard.press('Escape');
+    expect(await panel.count()).toBe(0);
+  }, 60_000);
+
+  it("plans a what-if machine with two GPUs from the presets, shows each card's memory, compares it and asks for upgrade advice", async () => {
+    const select = page.getByTestId('profile-select');
+    const title = page.getByTestId('hardware').locator('h2');
+    // A what-if left applied by an earlier test would change the profile's GPUs further.
+    const clearWhatIf = page.getByRole('button', { name: 'This machine', exact: true });
+    if ((await clearWhatIf.count()) > 0) await clearWhatIf.click();
+    await page.getByTestId('profile-plan').click();
+    const plan = page.getByTestId('plan-panel');
+    await plan.waitFor();
+    // The presets arrive from the host: wait for the card to be offered.
+    await expect
+      .poll(async () => page.getByTestId('plan-gpu-0').locator('option', { hasText: 'NVIDIA GeForce RTX 3090 (' }).count(), {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(0);
+    expect(await page.getByTestId('plan-machine').locator('option').count()).toBeGreaterThan(1);
+    await page.getByTestId('plan-name').fill('Two 3090');
+    await page.getByTestId('plan-gpu-0').selectOption('NVIDIA GeForce RTX 3090');
+    await page.getByTestId('plan-count-0').fill('2');
+    // A second row left at "none" is ignored.
+    await page.getByTestId('plan-add-gpu').click();
+    await page.getByTestId('plan-gpu-1').waitFor();
+    await page.getByTestId('plan-ram').fill('64');
+    expect(await axeWithin('plan-panel', 'plan-machine')).toBe('');
+    // The host's refusal is shown where the form is: a name already taken.
+    await page.getByTestId('plan-name').fill('Desk');
+    await page.getByTestId('plan-save').click();
+    await expect.poll(async () => plan.getByRole('alert').textContent(), { timeout: 10_000 }).toContain('Desk');
+    await page.getByTestId('plan-name').fill('Two 3090');
+    await page.getByTestId('plan-save').click();
+    await expect.poll(async () => plan.count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(async () => select.locator('option').allTextContents(), { timeout: 10_000 }).toContain('Two 3090');
+    await expect.poll(async () => select.inputValue()).toBe('Two 3090');
+    await expect.poll(async () => title.textContent(), { timeout: 10_000 }).toContain('Profile "Two 3090"');
+    expect(await title.textContent()).toContain('what-if');
+    await expect.poll(async () => page.getByTestId('gpu').count(), { timeout: 10_000 }).toBe(2);
+
+    // A 70B model at Q4_K_M is split over both cards: each shows its share against its own budget.
+    await cell('llama-3.1-70b', 'Q4_K_M').locator('button').click();
+    const details = page.getByTestId('details');
+    await details.waitFor();
+    const cards = page.getByTestId('per-gpu').getByTestId('per-gpu-card');
+    await expect.poll(async () => cards.count(), { timeout: 20_000 }).toBe(2);
+    for (const text of await cards.allTextContents()) expect(text).toMatch(/RTX 3090.*GiB.*\/ [\d.]+ GiB/);
+    await page.getByTestId('upgrade-ask').click();
+    await page.getByTestId('upgrade-candidates').waitFor({ timeout: 20_000 });
+    // Advice for the profile chosen, not for the machine the app runs on.
+    expect(await page.getByTestId('upgrade-advice').textContent()).toMatch(/Profile "Two 3090" \(.*RTX 3090.*\)/);
+    expect(await axeWithin('details', 'per-gpu')).toBe('');
+    await page.keyboard.press('Escape');
+    await expect.poll(async () => details.count()).toBe(0);
+
+    // Side by side with this machine.
+    await page.getByTestId('compare-open').click();
+    await page.getByTestId('compare-pick-Two 3090').check();
+    await page.getByTestId('compare-run').click();
+    const table = page.getByTestId('compare-table');
+    await expect.poll(async () => table.locator('caption').textContent(), { timeout: 20_000 }).toContain('This machine vs Two 3090');
+    expect(await table.locator('tr', { hasText: 'GPUs' }).textContent()).toContain('RTX 3090');
+    await page.getByTestId('compare-run').focus();
+    await page.keyboard.press('Escape');
+    expect(await page.getByTestId('compare-panel').count()).toBe(0);
+    await select.selectOption('');
+    await expect.poll(async () => title.textContent(), { timeout: 10_000 }).toContain('This machine');
+  }, 120_000);
+
+  it('plans one model over two saved profiles with a link, and shows memory per node, speed and the commands', async () => {
+    await page.getByTestId('pool-open').click();
+    const panel = page.getByTestId('pool-panel');
+    await panel.waitFor();
+    await page.getByTestId('pool-pick-Two 3090').waitFor({ timeout: 10_000 });
+    await page.getByTestId('pool-pick-This machine').uncheck();
+    expect(await page.getByTestId('pool-run').isDisabled()).toBe(true);
+    await page.getByTestId('pool-pick-Two 3090').check();
+    await page.getByTestId('pool-pick-Desk').check();
+    await page.getByTestId('pool-model').selectOption('llama-3.1-70b');
+    await page.getByTestId('pool-link').selectOption('10GbE');
+    await page.getByTestId('pool-run').click();
+    const result = page.getByTestId('pool-result');
+    await result.waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('pool-summary').textContent()).toMatch(/Llama 3\.1 70B.*Q4_K_M/);
+    const text = (await result.textContent()) ?? '';
+    for (const word of ['Two 3090', 'Desk', '(head)', 'Layers', '10GbE']) expect(text).toContain(word);
+    expect(await result.locator('tbody').count()).toBe(2);
+    expect(await page.getByTestId('pool-slower').textContent()).toBeTruthy();
+    const commands = page.getByTestId('pool-commands').locator('li');
+    expect(await commands.count()).toBe(2);
+    expect(await commands.nth(0).textContent()).toContain('rpc-server');
+    expect(await commands.nth(1).textContent()).toContain('llama-server');
+    await commands.nth(1).getByRole('button', { name: /^Copy/ }).click();
+    await expect.poll(async () => commands.nth(1).getByRole('status').textContent()).toMatch(/copied|copy refused/);
+    expect(await axeWithin('pool-panel', 'pool')).toBe('');
+    await page.getByTestId('pool-run').focus();
     await page.keyboard.press('Escape');
     expect(await panel.count()).toBe(0);
   }, 60_000);

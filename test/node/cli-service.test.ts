@@ -230,6 +230,12 @@ describe('the CLI over a fake service', () => {
     expect(machine.calls[0]?.input).toMatchObject({ whatIf: { machine: 'desktop-2x-rtx-3090-128gb' } });
   });
 
+  it('upgrade advises for a saved profile when asked', async () => {
+    const fake = fakeService();
+    await cli(['upgrade', 'llama-3.1-70b', '--profile', 'Two 3090', '--json'], fake);
+    expect(fake.calls[0]).toMatchObject({ method: 'upgradeAdvice', input: { model: 'llama-3.1-70b', profile: 'Two 3090' } });
+  });
+
   it('presets lists GPUs and machines, filtered, with the names --gpu and --machine take', async () => {
     const r = await cli(['presets', 'gpus', '3090', '--no-color']);
     expect(r.code).toBe(0);

@@ -85,6 +85,17 @@ describe('KV cache', () => {
     const perLayer = estimateKvCacheBytesPerLayer(gemma, 32768, 'f16');
     expect(perLayer[0]).toBeLessThan(perLayer[1] as number);
   });
+
+  it("a sliding-window layer keeps window + one micro-batch, padded to 256: 512 more for llama.cpp's tools, 513 for node-llama-cpp", () => {
+    const gemma: ModelShape = { ...llama31_8b, arch: 'gemma3', slidingWindow: { windowTokens: 512, period: 6, globalPerPeriod: 1 } };
+    const perCell = 2 * gemma.kvHeads * gemma.headDim * 2;
+    // llama-fit-params: 1024 cells for a 512 window at 4096 context (bench/results/fit-params-*.md).
+    expect((estimateKvCacheBytesPerLayer(gemma, 4096, 'f16')[0] ?? 0) / perCell).toBe(1024);
+    // node-llama-cpp asks a micro-batch of 513 for SWA models: 1280 cells, as measured.
+    expect((estimateKvCacheBytesPerLayer(gemma, 4096, 'f16', 'node-llama-cpp')[0] ?? 0) / perCell).toBe(1280);
+    // Global layers keep the whole context either way.
+    expect((estimateKvCacheBytesPerLayer(gemma, 4096, 'f16')[5] ?? 0) / perCell).toBe(4096);
+  });
 });
 
 describe('placement', () => {

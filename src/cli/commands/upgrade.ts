@@ -3,7 +3,7 @@ import { DEFAULT_PRECISION } from '../../shared/defaults';
 import { INTERACTIVE_TOK_PER_SEC } from '../../shared/ladder';
 import { PRECISIONS } from '../../shared/precision';
 import { defineCommand, UsageError, useColor } from '../command';
-import { COLOR_OPTIONS, CONTEXT_OPTIONS, JSON_OPTION, parseContext, parseKv, REFRESH_OPTION } from '../args';
+import { COLOR_OPTIONS, CONTEXT_OPTIONS, JSON_OPTION, parseContext, parseKv, PROFILE_OPTION, REFRESH_OPTION } from '../args';
 
 /** The schema's bound, said in the flag's words. */
 const MAX_MIN_TPS = 10_000;
@@ -27,6 +27,7 @@ export const upgradeCommand = defineCommand({
     quant: { type: 'string', value: 'Q', help: `Precision of a catalog model: ${PRECISIONS.join(', ')}.` },
     ...CONTEXT_OPTIONS,
     'min-tps': { type: 'string', value: 'T', help: `Generation speed a candidate must reach, tok/s (default ${INTERACTIVE_TOK_PER_SEC}).` },
+    ...PROFILE_OPTION,
     ...REFRESH_OPTION,
     ...COLOR_OPTIONS,
   },
@@ -42,6 +43,7 @@ export const upgradeCommand = defineCommand({
       ...(values.ctx !== undefined ? { contextTokens: parseContext(values.ctx) } : {}),
       kvType: parseKv(values.kv),
       ...(minTokPerSec !== undefined ? { minTokPerSec } : {}),
+      ...(values.profile !== undefined ? { profile: values.profile } : {}),
     });
     io.stdout(
       values.json

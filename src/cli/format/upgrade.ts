@@ -29,7 +29,7 @@ export function formatUpgrade(a: UpgradeAdvice, useColor: boolean): string {
   );
   lines.push(`Wanted: at least ${a.minTokPerSec} tok/s.`);
   lines.push('');
-  lines.push(c.bold(`This machine: ${here.hardware}`));
+  lines.push(c.bold(`${a.profile !== null ? `Profile "${a.profile}"` : 'This machine'}: ${here.hardware}`));
   lines.push(
     here.fit === 'none'
       ? '  Does not fit.'

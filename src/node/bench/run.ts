@@ -89,6 +89,7 @@ export async function runBenchmark(
     kvType: 'f16',
     gpuLayers: result.gpuLayers,
     calibration: options.calibration ?? null,
+    runtime: 'node-llama-cpp',
   }).tokPerSec;
   const sampled = sampler?.stop() ?? null;
   const power =

@@ -20,7 +20,7 @@ import type { RawDetection } from './raw-detection';
 
 // Until src/node/service.ts and src/cli/ import these from their own modules.
 export { defaultCacheDir } from './cache';
-export { applyWhatIf, withWhatIf } from './what-if';
+export { withWhatIf } from './what-if';
 
 export interface DetectHardwareOptions {
   /** Ask node-llama-cpp and re-measure RAM bandwidth now, replacing the cache (about a second). */

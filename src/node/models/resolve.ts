@@ -6,7 +6,7 @@ import { DEFAULT_PRECISION } from '../../shared/defaults';
 import { PRECISIONS, type KvType, type Precision } from '../../shared/precision';
 import type { EstimateResult, HardwareSnapshot, SpeedCalibration } from '../../shared/schema';
 import { computeTarget } from '../../core/budget';
-import { layoutWeightsWithTypes } from '../../core/estimate';
+import { layoutWeightsWithTypes, type ContextRuntime } from '../../core/estimate';
 import { modelFromGguf } from '../../core/gguf-model';
 import { GgufError } from '../../core/gguf-types';
 import { catalogModelAt, sizeModel, type SizableModel } from '../../core/report';
@@ -106,6 +106,7 @@ export function estimateResolved(
     gpuLayers: number | 'auto';
     calibration?: SpeedCalibration | null;
     tensorSplit?: readonly number[];
+    runtime?: ContextRuntime;
   },
 ): EstimateResult {
   const target = computeTarget(hardware);

@@ -13,6 +13,7 @@ import { Calibrate } from './Calibrate';
 import { Matrix } from './Matrix';
 import { ProfilePicker } from './ProfilePicker';
 import { ComparePanel } from './ComparePanel';
+import { PoolPanel } from './PoolPanel';
 
 export interface Settings {
   contextTokens: number;
@@ -52,6 +53,7 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
   const loading = answered !== request;
   const reload = useCallback(() => setReloads((n) => n + 1), []);
   const [comparing, setComparing] = useState(false);
+  const [pooling, setPooling] = useState(false);
 
   useEffect(() => {
     let superseded = false;
@@ -113,6 +115,9 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
         <button type="button" data-testid="compare-open" aria-expanded={comparing} onClick={() => setComparing(!comparing)}>
           Compare…
         </button>
+        <button type="button" data-testid="pool-open" aria-expanded={pooling} onClick={() => setPooling(!pooling)}>
+          Pool machines…
+        </button>
         {loading && (
           <span className="busy" role="status">
             updating…
@@ -121,6 +126,15 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
       </header>
       {comparing && (
         <ComparePanel host={host} contextTokens={settings.contextTokens} kvType={settings.kvType} onClose={() => setComparing(false)} />
+      )}
+      {pooling && (
+        <PoolPanel
+          host={host}
+          rows={report?.rows ?? []}
+          contextTokens={settings.contextTokens}
+          kvType={settings.kvType}
+          onClose={() => setPooling(false)}
+        />
       )}
       {error && (
         <div className="error" role="alert">
@@ -153,7 +167,9 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
           />
           <div className="content">
             <Matrix rows={rows} selected={selected} onSelect={(modelId, quant) => setSelected({ modelId, quant })} />
-            {selectedRow && <Details host={host} row={selectedRow} report={report} onClose={() => setSelected(null)} />}
+            {selectedRow && (
+              <Details host={host} row={selectedRow} report={report} whatIf={settings.whatIf} onClose={() => setSelected(null)} />
+            )}
           </div>
           {/* Only files that were read as GGUF are offered for a benchmark. */}
           <BenchPanel host={host} files={report.rows.flatMap((r) => (r.origin === 'file' && r.filePath ? [r.filePath] : []))} />

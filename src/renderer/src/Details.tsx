@@ -2,9 +2,10 @@ import { useEffect, useId, useRef } from 'react';
 import { PROMPT_TOKENS } from '../../shared/defaults';
 import { fitHeadline } from '../../shared/fit-words';
 import type { HostApi } from '../../shared/api';
-import type { Report, ReportRow } from '../../shared/schema';
+import type { Report, ReportRow, WhatIf } from '../../shared/schema';
 import { formatBytes, formatTokPerSec } from '../../shared/units';
 import { describeSource } from './format';
+import { PerGpu } from './PerGpu';
 import { UpgradeAdvice } from './UpgradeAdvice';
 
 /** The drawer a matrix cell, a ladder step or a file opens: a non-modal dialog. */
@@ -12,11 +13,14 @@ export function Details({
   host,
   row,
   report,
+  whatIf = null,
   onClose,
 }: {
   host: HostApi;
   row: ReportRow;
   report: Report;
+  /** The what-if the report was built with, for the per-card estimate. */
+  whatIf?: WhatIf | null;
   onClose: () => void;
 }): React.JSX.Element {
   const drawer = useRef<HTMLElement>(null);
@@ -122,6 +126,7 @@ export function Details({
           </tr>
         </tbody>
       </table>
+      {report.hardware.gpus.length >= 2 && <PerGpu host={host} row={row} report={report} whatIf={whatIf} />}
       <UpgradeAdvice key={`${row.modelId} ${row.quant} ${row.contextTokens}`} host={host} row={row} report={report} />
       <h3>Where these figures come from</h3>
       <p className="src-detail">

@@ -1,7 +1,9 @@
 // The header's profile selector: "This machine" or a saved profile the report sizes for, and
-// "Save this machine…" with its name typed inline (never window.prompt, which Electron lacks).
-import { useCallback, useEffect, useId, useState } from 'react';
+// "Save this machine…" with its name typed inline (never window.prompt, which Electron lacks), and
+// "Plan a machine…", a what-if profile built from the presets.
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { HostApi } from '../../shared/api';
+import { PlanMachine } from './PlanMachine';
 
 export function ProfilePicker({
   host,
@@ -20,6 +22,12 @@ export function ProfilePicker({
   const [name, setName] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
+  const [planning, setPlanning] = useState(false);
+  const planButton = useRef<HTMLButtonElement>(null);
+  const closePlan = (): void => {
+    setPlanning(false);
+    planButton.current?.focus();
+  };
 
   const refresh = useCallback(
     () =>
@@ -93,6 +101,29 @@ export function ProfilePicker({
         >
           Save this machine…
         </button>
+      )}
+      <button
+        type="button"
+        data-testid="profile-plan"
+        ref={planButton}
+        aria-expanded={planning}
+        onClick={() => {
+          setPlanning(!planning);
+          setMessage(null);
+        }}
+      >
+        Plan a machine…
+      </button>
+      {planning && (
+        <PlanMachine
+          host={host}
+          onCancel={closePlan}
+          onSaved={(saved) => {
+            closePlan();
+            setMessage(`Saved "${saved}".`);
+            void refresh().then(() => onProfile(saved));
+          }}
+        />
       )}
       <span role="status" className="muted">
         {message}

@@ -50,7 +50,12 @@ export function UpgradeAdvice({ host, row, report }: { host: HostApi; row: Repor
     setBusy(true);
     const model = row.origin === 'file' && row.filePath ? { model: row.filePath } : { model: row.modelId, quant: row.quant };
     host
-      .upgradeAdvice({ ...model, contextTokens: row.contextTokens, kvType: report.settings.kvType })
+      .upgradeAdvice({
+        ...model,
+        contextTokens: row.contextTokens,
+        kvType: report.settings.kvType,
+        ...(report.profile !== undefined ? { profile: report.profile } : {}),
+      })
       .then(
         (answer) => {
           setAdvice(answer);
@@ -76,8 +81,8 @@ export function UpgradeAdvice({ host, row, report }: { host: HostApi; row: Repor
         {advice && here && (
           <>
             <p>
-              At {advice.minTokPerSec} tok/s or more, {advice.model.contextTokens} tokens of context. This machine ({here.hardware}
-              ):{' '}
+              At {advice.minTokPerSec} tok/s or more, {advice.model.contextTokens} tokens of context.{' '}
+              {advice.profile !== null ? `Profile "${advice.profile}"` : 'This machine'} ({here.hardware}):{' '}
               {here.runs
                 ? `runs it (${fitLabel(here.fit, here.gpuLayers, here.totalLayers)}, ~${formatTokPerSec(here.tokPerSec)} tok/s).`
                 : `${here.lacks.join('; ')}.`}

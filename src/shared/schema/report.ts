@@ -134,7 +134,6 @@ export const WhatIfSchema = z
   })
   .strict();
 export type WhatIf = z.infer<typeof WhatIfSchema>;
-export type WhatIfGpu = z.infer<typeof WhatIfGpuSchema>;
 
 /** llama.cpp's -ts: each GPU's share of the layers, in device order (missing values are 0). */
 export const TensorSplitSchema = z.array(z.number().nonnegative().max(1e6)).min(1).max(16);

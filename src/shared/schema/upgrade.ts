@@ -17,6 +17,8 @@ export const UpgradeRequestSchema = z
     kvType: KvTypeSchema.default('f16'),
     /** The generation speed a candidate must reach; default: reading speed. */
     minTokPerSec: z.number().positive().max(10_000).default(INTERACTIVE_TOK_PER_SEC),
+    /** A saved profile's name: advise for its hardware and calibration instead of this machine's. */
+    profile: z.string().min(1).max(256).optional(),
   })
   .strict();
 
@@ -60,6 +62,8 @@ export const UpgradeAdviceSchema = z.object({
     kvType: KvTypeSchema,
   }),
   minTokPerSec: z.number().positive(),
+  /** The saved profile advised for; null for this machine. */
+  profile: z.string().nullable().default(null),
   thisMachine: UpgradeFitSchema.extend({
     hardware: z.string(),
     /** Runs at minTokPerSec or faster. */
