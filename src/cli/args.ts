@@ -67,6 +67,23 @@ export function parseTensorSplit(text: string | undefined): number[] | undefined
   return parts.map(Number);
 }
 
+const SPLIT_MODES = ['none', 'layer', 'row'] as const;
+
+/** llama.cpp's --split-mode: none, layer or row. */
+export function parseSplitMode(text: string | undefined): (typeof SPLIT_MODES)[number] | undefined {
+  if (text === undefined) return undefined;
+  const mode = text.trim().toLowerCase();
+  if (!(SPLIT_MODES as readonly string[]).includes(mode))
+    throw new UsageError(`--split-mode "${text}" must be none, layer or row (as llama.cpp's -sm).`);
+  return mode as (typeof SPLIT_MODES)[number];
+}
+
+/** llama.cpp's --main-gpu: a device index from 0; whether it exists is checked against the hardware. */
+export function parseMainGpu(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  return parseInteger('--main-gpu', text, 0, 0, 255);
+}
+
 export function parseGpuLayers(text: string | undefined): number | 'auto' {
   if (text === undefined || text === 'auto') return 'auto';
   if (!/^\d+$/.test(text)) throw new UsageError(`--gpu-layers "${text}" must be a whole number of layers or "auto".`);
@@ -110,6 +127,14 @@ export const TENSOR_SPLIT_OPTION = {
     value: 'A,B',
     help: "Share of the layers per GPU, in device order, as llama.cpp's -ts (default: by free VRAM).",
   },
+} as const satisfies Record<string, OptionSpec>;
+export const SPLIT_MODE_OPTIONS = {
+  'split-mode': {
+    type: 'string',
+    value: 'MODE',
+    help: 'How llama.cpp spreads the model over several GPUs, as its -sm: layer (default), none (only --main-gpu) or row.',
+  },
+  'main-gpu': { type: 'string', value: 'N', help: "The GPU of --split-mode none, in device order from 0 (llama.cpp's -mg)." },
 } as const satisfies Record<string, OptionSpec>;
 export const PROFILE_OPTION = {
   profile: { type: 'string', value: 'NAME', help: 'Size for a saved profile (rightsize profiles list) instead of this machine.' },

@@ -21,14 +21,25 @@ function fitsRam(p: Placement, budget: Budget): boolean {
   return ramNeed <= budget.ramBytes;
 }
 
+/** llama.cpp's --split-mode as sized here: `row` is refused before it gets this far (see report.ts, gpuSplitOf). */
+export type SplitMode = 'none' | 'layer' | 'row';
+
 /** Several GPUs: each one's usable VRAM, and the user's -ts proportions (default: the budgets, as llama.cpp splits by free memory). */
 export interface GpuSplit {
   deviceBudgetsBytes: readonly number[];
   tensorSplit?: readonly number[];
+  /** `none`: llama.cpp keeps only the device mainGpu (llama.cpp's llama_prepare_model_devices), so it holds everything offloaded. */
+  splitMode?: SplitMode;
+  /** The one device of `none` (llama.cpp's -mg, default 0). */
+  mainGpu?: number;
 }
 
-/** The proportions llama.cpp splits layers by: -ts when given, else each device's free memory. */
+/** The proportions llama.cpp splits layers by: -ts when given, else each device's free memory; `none`: all on mainGpu. */
 export function splitProportionsOf(split: GpuSplit): number[] {
+  if (split.splitMode === 'none') {
+    const main = split.mainGpu ?? 0;
+    return split.deviceBudgetsBytes.map((_, i) => (i === main ? 1 : 0));
+  }
   const given = split.tensorSplit;
   const usable = given && given.length === split.deviceBudgetsBytes.length && given.some((x) => x > 0);
   return [...(usable ? given : split.deviceBudgetsBytes)];
@@ -53,11 +64,16 @@ export function fitModel(
     placeModel(model, k, b, splitProportions ? { repackTypes, splitProportions } : { repackTypes });
   const fitsGpus = (p: Placement): boolean => fitsEveryGpu(p, deviceBudgets);
   const givenSplit = split?.tensorSplit ? `, split ${split.tensorSplit.join(':')} as given (-ts)` : '';
-  const cards =
-    deviceBudgets.length > 1
+  const singleDevice = split?.splitMode === 'none' && deviceBudgets.length > 1;
+  const mainGpu = split?.mainGpu ?? 0;
+  // With --split-mode none only the main GPU's VRAM counts: the other cards hold nothing.
+  const gpuBytes = singleDevice ? (deviceBudgets[mainGpu] ?? 0) : budget.gpuBytes;
+  const cards = singleDevice
+    ? ` on GPU ${mainGpu} alone (--split-mode none --main-gpu ${mainGpu}: the other ${deviceBudgets.length > 2 ? `${deviceBudgets.length - 1} GPUs hold` : 'GPU holds'} nothing${split?.tensorSplit ? '; -ts has no effect' : ''})`
+    : deviceBudgets.length > 1
       ? ` on each of ${deviceBudgets.length} GPUs (${deviceBudgets.map((b) => formatBytes(b)).join(' / ')}${givenSplit})`
       : '';
-  if (backend !== 'cpu' && budget.gpuBytes > 0) {
+  if (backend !== 'cpu' && gpuBytes > 0) {
     const full = place(n, backend);
     if (fitsGpus(full) && fitsRam(full, budget)) {
       return {
@@ -65,7 +81,7 @@ export function fitModel(
         gpuLayers: n,
         totalLayers: n,
         placement: full,
-        why: `All ${n} layers fit in ${formatBytes(budget.gpuBytes)} of usable VRAM${cards}.`,
+        why: `All ${n} layers fit in ${formatBytes(gpuBytes)} of usable VRAM${cards}.`,
       };
     }
     // Most layers that fit: the GPU side grows with k, so search from the top.
@@ -88,7 +104,7 @@ export function fitModel(
         gpuLayers: bestK,
         totalLayers: n,
         placement: best,
-        why: `Needs ${formatBytes(full.gpuBytes)} on the GPU for all layers; ${bestK} of ${n} fit in ${formatBytes(budget.gpuBytes)}${cards} (llama.cpp's -ngl ${bestK}: the output layer and the last ${bestK - 1} blocks), the rest (${formatBytes(best.cpuBytes)}) run from RAM.`,
+        why: `Needs ${formatBytes(full.gpuBytes)} on the GPU for all layers; ${bestK} of ${n} fit in ${formatBytes(gpuBytes)}${cards} (llama.cpp's -ngl ${bestK}: the output layer and the last ${bestK - 1} blocks), the rest (${formatBytes(best.cpuBytes)}) run from RAM.`,
       };
     }
   }
@@ -100,7 +116,7 @@ export function fitModel(
       totalLayers: n,
       placement: cpu,
       why:
-        backend === 'cpu' || budget.gpuBytes === 0
+        backend === 'cpu' || gpuBytes === 0
           ? `Runs on the CPU: ${formatBytes(cpu.cpuBytes)} of ${formatBytes(budget.ramBytes)} usable RAM.`
           : `Not even one layer fits the GPU next to its buffers; runs on the CPU from RAM (${formatBytes(cpu.cpuBytes)}).`,
     };
@@ -110,6 +126,6 @@ export function fitModel(
     gpuLayers: 0,
     totalLayers: n,
     placement: cpu,
-    why: `Too large: needs ${formatBytes(cpu.totalBytes)}, usable ${formatBytes(budget.ramBytes)} RAM${budget.gpuBytes > 0 && !budget.unifiedMemory ? ` + ${formatBytes(budget.gpuBytes)} VRAM` : ''}.`,
+    why: `Too large: needs ${formatBytes(cpu.totalBytes)}, usable ${formatBytes(budget.ramBytes)} RAM${gpuBytes > 0 && !budget.unifiedMemory ? ` + ${formatBytes(gpuBytes)} VRAM${singleDevice ? ` (GPU ${mainGpu} alone, --split-mode none)` : ''}` : ''}.`,
   };
 }

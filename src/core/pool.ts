@@ -68,8 +68,10 @@ export interface PoolPlan {
   devices: PoolDeviceShare[];
   fits: boolean;
   hops: number;
-  /** Per token: round trips plus activation transfer over all hops. */
+  /** Per token: round trips plus activation transfer over all hops, and the logits' return. */
   hopSecondsPerToken: number;
+  /** Part of hopSecondsPerToken: the logits coming back to the head when a worker runs the output layer. */
+  logitsReturnSecondsPerToken: number;
   readSecondsPerToken: number;
   tokPerSec: number;
   /** Seconds the link adds to each 512-token prompt batch, and the prompt speed that alone caps. */
@@ -188,9 +190,14 @@ export function planPool(
     previous = machine;
   }
   const hidden = model.shape.hiddenSize;
-  const hopSecondsPerToken = hops * hopSeconds(link, hidden, 1);
+  // When the output layer runs on a worker, its logits (one f32 row of the vocabulary per kept
+  // output: one per token in generation, one per prompt batch) come back to the head over the link.
+  const outputMachine = devices[outputDevice]?.machine ?? 0;
+  const logitsReturnSecondsPerToken =
+    outputMachine === 0 ? 0 : link.latencySeconds * 2 + (model.shape.vocabSize * ACTIVATION_BYTES_PER_VALUE) / link.bytesPerSec;
+  const hopSecondsPerToken = hops * hopSeconds(link, hidden, 1) + logitsReturnSecondsPerToken;
   const readSecondsPerToken = deviceShares.reduce((sum, d) => sum + d.readSecondsPerToken, 0);
-  const hopSecondsPerPromptBatch = hops * hopSeconds(link, hidden, PROMPT_BATCH_TOKENS);
+  const hopSecondsPerPromptBatch = hops * hopSeconds(link, hidden, PROMPT_BATCH_TOKENS) + logitsReturnSecondsPerToken;
   const machineSummaries = machines.map((m, i) => {
     const mine = deviceShares.filter((d) => d.machine === i);
     return {
@@ -207,6 +214,7 @@ export function planPool(
     fits: deviceShares.every((d) => d.fits),
     hops,
     hopSecondsPerToken,
+    logitsReturnSecondsPerToken,
     readSecondsPerToken,
     tokPerSec: 1 / (readSecondsPerToken + hopSecondsPerToken),
     hopSecondsPerPromptBatch,

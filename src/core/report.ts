@@ -13,7 +13,7 @@ import {
 } from './estimate';
 import { offloadableLayers, placeModel } from './placement';
 import { computeTarget, type ComputeTarget } from './budget';
-import { fitModel, fitsEveryGpu, splitProportionsOf, type FitResult, type GpuSplit } from './fit';
+import { fitModel, fitsEveryGpu, splitProportionsOf, type FitResult, type GpuSplit, type SplitMode } from './fit';
 import { recommendLadder } from './recommend';
 import { estimateGenerationSpeed, estimatePromptSpeedCpu } from './speed';
 import { countActiveParameters, type ModelShape } from './tensors';
@@ -25,6 +25,10 @@ export interface ReportSettings {
   calibration?: SpeedCalibration | null;
   /** llama.cpp's -ts: how the layers are shared between GPUs, one proportion each; absent = by free memory. */
   tensorSplit?: readonly number[];
+  /** llama.cpp's --split-mode (default layer): none = only mainGpu is used; row = refused, see gpuSplitOf. */
+  splitMode?: SplitMode;
+  /** llama.cpp's --main-gpu (default 0): the one GPU of --split-mode none. */
+  mainGpu?: number;
   /** Whose context is sized: llama.cpp's tools (the commands shown; default) or node-llama-cpp (bench, measure). */
   runtime?: ContextRuntime;
 }
@@ -84,8 +88,8 @@ export function sizeModel(
   const memModel = buildMemoryModelFromLayout(model.shape, model.weights, ctx, settings.kvType, settings.runtime);
   const fit =
     gpuLayers === undefined
-      ? fitModel(memModel, target.budget, target.backend, target.repackTypes, gpuSplitOf(target, settings.tensorSplit))
-      : forcedFit(memModel, gpuLayers, target, settings.tensorSplit);
+      ? fitModel(memModel, target.budget, target.backend, target.repackTypes, gpuSplitOf(target, settings))
+      : forcedFit(memModel, gpuLayers, target, settings);
   const p = fit.placement;
   const speed =
     fit.fit === 'none'
@@ -166,15 +170,49 @@ function kvCaveat(shape: ModelShape, kvType: ReportSettings['kvType']): string {
   return '';
 }
 
-/** The target's GPUs as a split: each card's own budget (llama.cpp's default split follows free memory). */
 /**
- * The user's -ts over this target's GPUs, as llama.cpp reads it: a value per device in device
- * order, missing ones 0. More values than GPUs, or no GPU with a share, is a mistake to report.
+ * The user's -ts, --split-mode and --main-gpu over this target's GPUs, as llama.cpp reads them.
+ *
+ * -ts: a value per device in device order, missing ones 0. More values than GPUs, or no GPU with a
+ * share, is a mistake to report.
+ *
+ * --split-mode none: llama.cpp's llama_prepare_model_devices (src/llama.cpp) drops every device but
+ * devices[main_gpu], so load_tensors (src/llama-model.cpp) splits the offloaded layers over that one
+ * device: its weights, the KV cache (llama_kv_cache puts a layer's cache on model.dev_layer(il),
+ * src/llama-kv-cache.cpp) and the compute buffers all sit on it. A main_gpu past the devices fails the
+ * load ("invalid value for main_gpu").
+ *
+ * --split-mode row: in this llama.cpp (80fb11a, the one node-llama-cpp 3.21.1 ships) make_gpu_buft_list
+ * (src/llama-model.cpp) asks each device's backend for "ggml_backend_split_buffer_type" and throws
+ * "device ... does not support split buffers" when it is missing; only the SYCL backend still exports it
+ * (ggml-sycl.cpp, ggml_backend_sycl_reg_get_proc_address). CUDA's reg (ggml-cuda.cu,
+ * ggml_backend_cuda_reg_get_proc_address) no longer does, nor do HIP (built from ggml-cuda), Vulkan or
+ * Metal: row splitting gave way to --split-mode tensor. There is no fallback to layer, the load fails,
+ * so a row request on a GPU backend is refused here. Without a GPU device llama.cpp never asks, and row
+ * changes nothing. (Where a backend has it, layers are still placed by the -ts split points and only
+ * the matrices that the split buffer accepts are split by rows; KV follows the layer's device.)
+ *
+ * --main-gpu: used by none only (llama.cpp ignores it for layer); one past the GPUs is still refused
+ * here, as a mistake the user would want to hear about.
  */
-function gpuSplitOf(target: ComputeTarget, tensorSplit?: readonly number[]): GpuSplit {
+function gpuSplitOf(target: ComputeTarget, settings: Pick<ReportSettings, 'tensorSplit' | 'splitMode' | 'mainGpu'> = {}): GpuSplit {
   const deviceBudgetsBytes = target.gpuBudgetsBytes;
-  if (!tensorSplit) return { deviceBudgetsBytes };
+  const { tensorSplit, splitMode = 'layer', mainGpu } = settings;
   const n = deviceBudgetsBytes.length;
+  if (mainGpu !== undefined && (!Number.isInteger(mainGpu) || mainGpu < 0 || (mainGpu > 0 && mainGpu >= n))) {
+    throw new ReportInputError(
+      n === 0
+        ? `--main-gpu ${mainGpu} names a GPU, and this hardware has no GPU llama.cpp can offload to; leave it out.`
+        : `--main-gpu ${mainGpu} is out of range: this hardware has ${n} GPU${n === 1 ? '' : 's'} llama.cpp can offload to, numbered 0${n > 1 ? ` to ${n - 1}` : ''} in device order.`,
+    );
+  }
+  if (splitMode === 'row' && target.backend !== 'cpu') {
+    throw new ReportInputError(
+      `--split-mode row cannot load here: the llama.cpp this sizes for (80fb11a) splits rows only on SYCL, and its ${target.backend.toUpperCase()} backend has no split buffer, so loading fails with "device ... does not support split buffers". Use --split-mode layer (the default) or none.`,
+    );
+  }
+  const mode = splitMode === 'none' ? { splitMode, mainGpu: mainGpu ?? 0 } : {};
+  if (!tensorSplit) return { deviceBudgetsBytes, ...mode };
   if (n < 2) {
     throw new ReportInputError(
       `A tensor split divides layers between GPUs, and this hardware has ${n === 0 ? 'no GPU llama.cpp can offload to' : 'one GPU'}; leave it out.`,
@@ -187,13 +225,13 @@ function gpuSplitOf(target: ComputeTarget, tensorSplit?: readonly number[]): Gpu
   }
   if (!tensorSplit.some((x) => x > 0))
     throw new ReportInputError('The tensor split gives no GPU a share; give at least one value above 0.');
-  return { deviceBudgetsBytes, tensorSplit: Array.from({ length: n }, (_, i) => tensorSplit[i] ?? 0) };
+  return { deviceBudgetsBytes, tensorSplit: Array.from({ length: n }, (_, i) => tensorSplit[i] ?? 0), ...mode };
 }
 
-function forcedFit(memModel: MemoryModel, gpuLayers: number, target: ComputeTarget, tensorSplit?: readonly number[]): FitResult {
+function forcedFit(memModel: MemoryModel, gpuLayers: number, target: ComputeTarget, settings: ReportSettings): FitResult {
   const n = offloadableLayers(memModel);
   const k = target.backend === 'cpu' ? 0 : Math.min(gpuLayers, n);
-  const split = gpuSplitOf(target, tensorSplit);
+  const split = gpuSplitOf(target, settings);
   const splitProportions = split.deviceBudgetsBytes.length > 1 ? splitProportionsOf(split) : undefined;
   const placement = placeModel(
     memModel,
@@ -204,12 +242,14 @@ function forcedFit(memModel: MemoryModel, gpuLayers: number, target: ComputeTarg
   const fitsGpu = fitsEveryGpu(placement, split.deviceBudgetsBytes.length > 0 ? split.deviceBudgetsBytes : [target.budget.gpuBytes]);
   const fitsRam = (target.budget.unifiedMemory ? placement.totalBytes : placement.cpuBytes) <= target.budget.ramBytes;
   const level = !fitsGpu || !fitsRam ? 'none' : k === 0 ? 'cpu' : k === n ? 'gpu' : 'partial';
+  const where =
+    split.splitMode === 'none' && split.deviceBudgetsBytes.length > 1 ? `GPU ${split.mainGpu ?? 0} alone (--split-mode none)` : 'the GPU';
   return {
     fit: level,
     gpuLayers: k,
     totalLayers: n,
     placement,
-    why: `${k} of ${n} layers on the GPU as asked (-ngl ${k}; llama.cpp offloads the output layer first): ${fitsGpu ? '' : 'the GPU part does not fit its VRAM; '}${fitsRam ? '' : 'the rest does not fit in RAM; '}${fitsGpu && fitsRam ? 'fits.' : ''}`.trim(),
+    why: `${k} of ${n} layers on ${where} as asked (-ngl ${k}; llama.cpp offloads the output layer first): ${fitsGpu ? '' : 'the GPU part does not fit its VRAM; '}${fitsRam ? '' : 'the rest does not fit in RAM; '}${fitsGpu && fitsRam ? 'fits.' : ''}`.trim(),
   };
 }
 

@@ -47,6 +47,8 @@ export async function buildReportFor(
         kvType: request.kvType,
         calibration: cal,
         ...(request.tensorSplit ? { tensorSplit: request.tensorSplit } : {}),
+        ...(request.splitMode !== undefined ? { splitMode: request.splitMode } : {}),
+        ...(request.mainGpu !== undefined ? { mainGpu: request.mainGpu } : {}),
       },
       { detectMs: detected.detectMs },
       extra,

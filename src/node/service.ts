@@ -2,7 +2,7 @@
 // faces over it: each translates its transport to `call` (which validates input and output with
 // the shared schemas) and `onEvent` (runs' progress, detection news), and formats the answer.
 import type { z } from 'zod';
-import { DEFAULT_CONTEXT_TOKENS, DEFAULT_MEASURE_CONTEXT_TOKENS } from '../shared/defaults';
+import { DEFAULT_CONTEXT_TOKENS } from '../shared/defaults';
 import {
   HostApiSchemas,
   type HostApiInput,
@@ -12,7 +12,6 @@ import {
   type HostEventListener,
 } from '../shared/api';
 import type { HardwareSnapshot, ModelList, Report, RunState, SpeedCalibration } from '../shared/schema';
-import { DEFAULT_BENCH, runBenchmark } from './bench/run';
 import type { HistoryStore } from './bench/history';
 import { defaultDataDir } from './data-dir';
 import { findLlamaBench } from './bench/llama-bench';
@@ -20,9 +19,8 @@ import { discoverModels } from './models/discovery';
 import { estimateResolved, modelFromFile, resolveModelArg, type ResolvedModel } from './models/resolve';
 import { contextFor, findDiscovered, looksLikePath } from './models/refs';
 import { defaultCacheDir, detectHardware, withWhatIf } from './hardware/index';
-import { readCalibration, saveCalibration } from './probe/calibration-store';
+import { readCalibration } from './probe/calibration-store';
 import { runSpeedProbe } from './probe/probe';
-import { buffersByDevice, defaultThreads, measureModel } from './llama/measure';
 import { loadCatalog, loadGpuPresets, loadMachinePresets } from './resources';
 import { presetList } from './presets';
 import { adviseFromPresets } from './hardware/upgrade-options';
@@ -30,6 +28,7 @@ import { RunRegistry } from './runs';
 import { APP_VERSION } from './app-version';
 import { buildReportFor, fileStamp } from './report-for-request';
 import { createProfileMethods } from './profiles/methods';
+import { createRunMethods } from './run-methods';
 import { compareProfiles } from './compare';
 import { planPool } from './pool';
 import type { ProfileBackendFactory, ProfileStore } from './profiles/store';
@@ -236,6 +235,21 @@ export function createService(options: ServiceOptions): Service {
     );
   };
 
+  // ---------------------------------------------------------------- runs: bench, probe, measure
+  const runMethods = createRunMethods({
+    startRun: (kind, work) => startRun(kind, work),
+    getSnapshot: async () => (await getSnapshot(false)).snapshot,
+    getCalibration,
+    setCalibration: (measured) => {
+      calibration = Promise.resolve(measured); // the next report uses it
+    },
+    resolveRef,
+    getHistory,
+    requireLlamaBench,
+    cacheDir,
+    ...(options.probe ? { probe: options.probe } : {}),
+  });
+
   // ---------------------------------------------------------------- the methods
   const reportCache = new Map<string, CachedReport>();
   const api: Implementation = {
@@ -252,6 +266,7 @@ export function createService(options: ServiceOptions): Service {
         request.kvType,
         request.whatIf ?? null,
         request.tensorSplit ?? null,
+        [request.splitMode ?? null, request.mainGpu ?? null],
         request.profile ?? null,
         paths,
         await Promise.all(paths.map(fileStamp)),
@@ -294,6 +309,8 @@ export function createService(options: ServiceOptions): Service {
           gpuLayers: request.gpuLayers,
           calibration: sized.calibration,
           ...(request.tensorSplit ? { tensorSplit: request.tensorSplit } : {}),
+          ...(request.splitMode !== undefined ? { splitMode: request.splitMode } : {}),
+          ...(request.mainGpu !== undefined ? { mainGpu: request.mainGpu } : {}),
         });
       });
     },
@@ -311,104 +328,7 @@ export function createService(options: ServiceOptions): Service {
       return getModels(request.refresh, request.folders);
     },
 
-    async startBench(request) {
-      const llamaBench = request.withLlamaBench ? requireLlamaBench() : null;
-      const target = await asUserError(async () =>
-        looksLikePath(request.model)
-          ? request.model
-          : ((await resolveRef(request.model, undefined, false)).sizable.filePath ?? request.model),
-      );
-      const [{ snapshot }, cal] = await Promise.all([getSnapshot(false), getCalibration()]);
-      return startRun('bench', async ({ signal, progress }) => {
-        const record = await runBenchmark(
-          target,
-          {
-            ...DEFAULT_BENCH,
-            promptTokens: request.promptTokens,
-            genTokens: request.genTokens,
-            repetitions: request.repetitions,
-            threads: request.threads,
-            gpuLayers: request.gpuLayers,
-            pricePerKwh: request.pricePerKwh,
-            timeoutMs: request.timeoutSeconds * 1000,
-            llamaBench,
-          },
-          snapshot,
-          { signal, onProgress: progress, calibration: cal },
-        );
-        if (!request.save) return { record };
-        try {
-          (await getHistory()).add(record);
-        } catch (error) {
-          // The figures still stand; the run says why they are not in history.
-          return { record, error: `Finished, but not saved to history: ${(error as Error).message}` };
-        }
-        return { record };
-      });
-    },
-
-    async startProbe() {
-      const { snapshot } = await getSnapshot(false);
-      return startRun('probe', async ({ signal, progress }) => {
-        const measured = await (options.probe ?? runSpeedProbe)({ signal, onProgress: progress });
-        await saveCalibration(cacheDir, snapshot.cpu.model, measured);
-        calibration = Promise.resolve(measured); // the next report uses it
-        return { calibration: measured };
-      });
-    },
-
-    async startMeasure(request) {
-      return asUserError(async () => {
-        if (!looksLikePath(request.path))
-          throw new UserFacingError(
-            `measure loads a GGUF file; "${request.path}" is not a path (catalog models cannot be measured without their file).`,
-            'bad-input',
-          );
-        const resolved = await resolveModelArg(request.path);
-        const contextTokens = contextFor(resolved, request.contextTokens, DEFAULT_MEASURE_CONTEXT_TOKENS);
-        const threads = request.threads ?? defaultThreads();
-        const [{ snapshot }, cal] = await Promise.all([getSnapshot(false), getCalibration()]);
-        return startRun('measure', async ({ signal, progress }) => {
-          progress({
-            phase: 'load',
-            done: 0,
-            total: 1,
-            message: `loading ${resolved.sizable.name} in the llama child process`,
-            fraction: 0.05,
-          });
-          const modelPath = resolved.sizable.filePath as string;
-          const result = await measureModel(
-            { modelPath, contextTokens, kvType: request.kvType, gpuLayers: request.gpuLayers, threads },
-            { timeoutMs: request.timeoutSeconds * 1000, signal },
-          );
-          const estimate = estimateResolved(resolved, snapshot, {
-            contextTokens,
-            kvType: request.kvType,
-            gpuLayers: result.gpuLayers,
-            calibration: cal,
-            runtime: 'node-llama-cpp',
-          });
-          const measurement = {
-            model: estimate.model,
-            settings: { contextTokens, kvType: request.kvType, gpuLayers: request.gpuLayers, threads },
-            backend: result.backend,
-            gpuLayers: result.gpuLayers,
-            totalLayers: result.totalLayers,
-            devices: buffersByDevice(result.buffers),
-            buffersBytes: result.buffers.reduce((sum, b) => sum + b.bytes, 0),
-            rss: result.rss,
-            loadMs: result.loadMs,
-            buffers: result.buffers,
-            source: {
-              kind: 'measured' as const,
-              by: 'llama.cpp buffer log',
-              detail: `node-llama-cpp ${result.llamaVersion} in a child process, ${new Date().toISOString()}`,
-            },
-          };
-          return { measurement: { measurement, estimate } };
-        });
-      });
-    },
+    ...runMethods,
 
     async getRun(request) {
       return asUserError(() => runs.get(request.runId)).catch(rethrowAsUser);

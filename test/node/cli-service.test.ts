@@ -230,6 +230,27 @@ describe('the CLI over a fake service', () => {
     expect(machine.calls[0]?.input).toMatchObject({ whatIf: { machine: 'desktop-2x-rtx-3090-128gb' } });
   });
 
+  it('--split-mode and --main-gpu reach estimate and report as llama.cpp names them; bad values never reach the service', async () => {
+    const estimate = fakeService();
+    await cli(['estimate', 'llama-3.1-8b', '--gpu', '2x RTX 3090', '--split-mode', 'none', '--main-gpu', '1', '--json'], estimate);
+    expect(estimate.calls[0]).toMatchObject({ method: 'estimate', input: { splitMode: 'none', mainGpu: 1 } });
+    expect(HostApiSchemas.estimate.input.parse(estimate.calls[0]?.input)).toMatchObject({ splitMode: 'none', mainGpu: 1 });
+    const report = fakeService();
+    await cli(['report', '--machine', 'desktop-2x-rtx-3090-128gb', '--split-mode', 'row', '--json'], report);
+    expect(report.calls[0]).toMatchObject({ method: 'getReport', input: { splitMode: 'row' } });
+    expect(report.calls[0]?.input).not.toHaveProperty('mainGpu');
+    for (const args of [
+      ['estimate', 'x', '--split-mode', 'rows'],
+      ['report', '--split-mode', ''],
+      ['estimate', 'x', '--main-gpu', '-1'],
+      ['report', '--main-gpu', 'one'],
+    ]) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.calls, args.join(' ')).toEqual([]);
+    }
+  });
+
   it('upgrade advises for a saved profile when asked', async () => {
     const fake = fakeService();
     await cli(['upgrade', 'llama-3.1-70b', '--profile', 'Two 3090', '--json'], fake);

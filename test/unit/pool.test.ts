@@ -6,7 +6,7 @@ import { catalogModelAt } from '../../src/core/report';
 import { parseLink } from '../../src/cli/commands/plan';
 import { loadCatalog } from '../../src/node/resources';
 import { GiB } from '../../src/shared/units';
-import { makeSnapshot } from '../helpers/hardware';
+import { makeGpu, makeSnapshot } from '../helpers/hardware';
 
 const llama8b = (): ReturnType<typeof catalogModelAt> => {
   const entry = loadCatalog().find((m) => m.id === 'llama-3.1-8b');
@@ -36,14 +36,16 @@ describe('planPool', () => {
     expect(plan.devices[0]?.readSecondsPerToken).toBeCloseTo(2_215_936_000 / 36e9, 9);
     expect(plan.devices[1]?.readSecondsPerToken).toBeCloseTo(2_401_460_224 / 36e9, 9);
     // One hop (A -> B): 2 x 0.2 ms round trip + 4096 x 4 B / 125e6 B/s = 0.4 ms + 0.131072 ms = 0.531072 ms.
+    // B runs the output layer, so the logits come back to A: 0.4 ms + 128,256 x 4 B / 125e6 = 4.104192 ms.
     expect(plan.hops).toBe(1);
-    expect(plan.hopSecondsPerToken).toBeCloseTo(0.000531072, 12);
-    // 1 / (61.554 + 66.707 + 0.531 ms) = 1 / 128.792 ms = 7.76 tok/s.
-    expect(plan.tokPerSec).toBeCloseTo(7.7645, 3);
-    // Prompt: 2 x 0.2 ms + 4096 x 512 x 4 B / 125e6 = 0.4 + 67.109 ms = 67.509 ms per 512-token batch,
-    // so the link alone caps prompt processing at 512 / 0.067509 = 7,584 tok/s.
-    expect(plan.hopSecondsPerPromptBatch).toBeCloseTo(0.067508864, 9);
-    expect(plan.promptTokPerSecNetworkCap).toBeCloseTo(7584.19, 1);
+    expect(plan.logitsReturnSecondsPerToken).toBeCloseTo(0.004504192, 12);
+    expect(plan.hopSecondsPerToken).toBeCloseTo(0.000531072 + 0.004504192, 12);
+    // 1 / (61.554 + 66.707 + 5.035 ms) = 1 / 133.296 ms = 7.50 tok/s.
+    expect(plan.tokPerSec).toBeCloseTo(7.5021, 3);
+    // Prompt: 2 x 0.2 ms + 4096 x 512 x 4 B / 125e6 = 0.4 + 67.109 ms = 67.509 ms per 512-token batch, plus one
+    // row of logits (4.504 ms) = 72.013 ms, so the link alone caps prompt processing at 512 / 0.072013 = 7,110 tok/s.
+    expect(plan.hopSecondsPerPromptBatch).toBeCloseTo(0.072013056, 9);
+    expect(plan.promptTokPerSecNetworkCap).toBeCloseTo(7109.82, 1);
     expect(plan.fits).toBe(true);
     expect(plan.machines.map((m) => m.fits)).toEqual([true, true]);
   });
@@ -55,12 +57,22 @@ describe('planPool', () => {
     const three = planPool([cpuNode('A'), cpuNode('B'), cpuNode('C')], model, 4096, 'f16', link);
     // The same bytes are read either way (layers run in turn), but the third node adds a hop.
     expect(three.hops).toBe(2);
-    expect(three.hopSecondsPerToken).toBeCloseTo(2 * hopSeconds(link, 4096, 1), 12);
+    expect(three.hopSecondsPerToken).toBeCloseTo(2 * hopSeconds(link, 4096, 1) + three.logitsReturnSecondsPerToken, 12);
     expect(three.tokPerSec).toBeLessThan(two.tokPerSec);
     const why = slowerThanSmaller(three, two);
     expect(why).toContain('Adding C makes it slower');
     expect(why).toContain('llama.cpp issue 18626');
     expect(slowerThanSmaller(two, three)).toBeNull();
+  });
+
+  it('a head with a GPU runs the output layer itself: no logits cross the link', () => {
+    const gpuHead: PoolMachine = {
+      name: 'H',
+      host: 'H',
+      hardware: makeSnapshot({ ramBytes: 32 * GiB, gpus: [makeGpu({ name: 'NVIDIA GeForce RTX 4090', vramBytes: 24 * GiB })] }),
+    };
+    const plan = planPool([gpuHead, cpuNode('B')], llama8b(), 4096, 'f16', LINK_PRESETS['1GbE']);
+    expect(plan.logitsReturnSecondsPerToken).toBe(0);
   });
 
   it('reports a node over its memory and prints the commands with the rpc-server flags', () => {

@@ -10,10 +10,13 @@ import {
   parseContext,
   parseGpuLayers,
   parseKv,
+  parseMainGpu,
+  parseSplitMode,
   parseTensorSplit,
   parseWhatIf,
   PROFILE_OPTION,
   REFRESH_OPTION,
+  SPLIT_MODE_OPTIONS,
   TENSOR_SPLIT_OPTION,
   WHAT_IF_OPTIONS,
 } from '../args';
@@ -31,6 +34,7 @@ export const estimateCommand = defineCommand({
     ...PROFILE_OPTION,
     ...WHAT_IF_OPTIONS,
     ...TENSOR_SPLIT_OPTION,
+    ...SPLIT_MODE_OPTIONS,
     ...REFRESH_OPTION,
     ...COLOR_OPTIONS,
   },
@@ -41,6 +45,8 @@ export const estimateCommand = defineCommand({
       );
     const whatIf = parseWhatIf(values);
     const tensorSplit = parseTensorSplit(values['tensor-split']);
+    const splitMode = parseSplitMode(values['split-mode']);
+    const mainGpu = parseMainGpu(values['main-gpu']);
     const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false });
     const result = await service.call('estimate', {
       model: positionals[0] as string,
@@ -51,6 +57,8 @@ export const estimateCommand = defineCommand({
       ...(whatIf ? { whatIf } : {}),
       ...(values.profile !== undefined ? { profile: values.profile } : {}),
       ...(tensorSplit ? { tensorSplit } : {}),
+      ...(splitMode ? { splitMode } : {}),
+      ...(mainGpu !== undefined ? { mainGpu } : {}),
     });
     io.stdout(
       values.json

@@ -9,10 +9,13 @@ import {
   JSON_OPTION,
   parseContext,
   parseKv,
+  parseMainGpu,
+  parseSplitMode,
   parseTensorSplit,
   parseWhatIf,
   PROFILE_OPTION,
   REFRESH_OPTION,
+  SPLIT_MODE_OPTIONS,
   TENSOR_SPLIT_OPTION,
   WHAT_IF_OPTIONS,
 } from '../args';
@@ -27,6 +30,7 @@ export const reportCommand = defineCommand({
     ...PROFILE_OPTION,
     ...WHAT_IF_OPTIONS,
     ...TENSOR_SPLIT_OPTION,
+    ...SPLIT_MODE_OPTIONS,
     ...REFRESH_OPTION,
     ...COLOR_OPTIONS,
   },
@@ -35,6 +39,8 @@ export const reportCommand = defineCommand({
     const kvType = parseKv(values.kv);
     const whatIf = parseWhatIf(values);
     const tensorSplit = parseTensorSplit(values['tensor-split']);
+    const splitMode = parseSplitMode(values['split-mode']);
+    const mainGpu = parseMainGpu(values['main-gpu']);
     const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false });
     if (values.refresh) await service.call('getHardware', { refresh: true });
     const report = await service.call('getReport', {
@@ -43,6 +49,8 @@ export const reportCommand = defineCommand({
       ...(whatIf ? { whatIf } : {}),
       ...(values.profile !== undefined ? { profile: values.profile } : {}),
       ...(tensorSplit ? { tensorSplit } : {}),
+      ...(splitMode ? { splitMode } : {}),
+      ...(mainGpu !== undefined ? { mainGpu } : {}),
     });
     const llama = report.hardware.sources.find((x) => x.id === 'node-llama-cpp');
     if (llama?.status === 'skipped') refreshCacheInBackground(io.env ?? process.env);

@@ -7,6 +7,7 @@ import { PRECISIONS, type KvType, type Precision } from '../../shared/precision'
 import type { EstimateResult, HardwareSnapshot, SpeedCalibration } from '../../shared/schema';
 import { computeTarget } from '../../core/budget';
 import { layoutWeightsWithTypes, type ContextRuntime } from '../../core/estimate';
+import type { SplitMode } from '../../core/fit';
 import { modelFromGguf } from '../../core/gguf-model';
 import { GgufError } from '../../core/gguf-types';
 import { catalogModelAt, sizeModel, type SizableModel } from '../../core/report';
@@ -106,6 +107,8 @@ export function estimateResolved(
     gpuLayers: number | 'auto';
     calibration?: SpeedCalibration | null;
     tensorSplit?: readonly number[];
+    splitMode?: SplitMode;
+    mainGpu?: number;
     runtime?: ContextRuntime;
   },
 ): EstimateResult {

@@ -59,6 +59,8 @@ const PoolPlanSchema = z.object({
   fits: z.boolean(),
   hops: z.number().int().nonnegative(),
   hopSecondsPerToken: z.number().nonnegative(),
+  /** Part of hopSecondsPerToken: the logits returning to the head when a worker runs the output layer. */
+  logitsReturnSecondsPerToken: z.number().nonnegative(),
   readSecondsPerToken: z.number().nonnegative(),
   tokPerSec: z.number().nonnegative(),
   hopSecondsPerPromptBatch: z.number().nonnegative(),

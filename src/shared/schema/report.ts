@@ -153,5 +153,9 @@ export const ReportRequestSchema = z
     /** A saved profile's name: size for its hardware and calibration instead of this machine's. */
     profile: z.string().min(1).max(256).optional(),
     tensorSplit: TensorSplitSchema.optional(),
+    /** llama.cpp's --split-mode: layer (the default), none (only mainGpu) or row. */
+    splitMode: z.enum(['none', 'layer', 'row']).optional(),
+    /** llama.cpp's --main-gpu: the device of --split-mode none, in device order. */
+    mainGpu: z.number().int().min(0).max(255).optional(),
   })
   .strict();

@@ -1,7 +1,7 @@
 // What a face asks of the service: the inputs of estimate, measure, bench and models.
 import { z } from 'zod';
 import { BENCH_REPETITIONS, BENCH_TIMEOUT_SECONDS, GEN_TOKENS, MEASURE_TIMEOUT_SECONDS, PROMPT_TOKENS } from '../defaults';
-import { KvTypeSchema, MAX_CONTEXT_TOKENS, TensorSplitSchema, WhatIfSchema } from './report';
+import { KvTypeSchema, MAX_CONTEXT_TOKENS, ReportRequestSchema, TensorSplitSchema, WhatIfSchema } from './report';
 
 /** A file path, or a name `rightsize models` found (an Ollama name such as llama3.1:8b, a file or display name). */
 export const ModelRefSchema = z.string().min(1).max(4096);
@@ -46,6 +46,9 @@ export const EstimateRequestSchema = z
     /** A saved profile's name: size for its hardware and calibration instead of this machine's. */
     profile: z.string().min(1).max(256).optional(),
     tensorSplit: TensorSplitSchema.optional(),
+    /** As for the report: llama.cpp's --split-mode and --main-gpu. */
+    splitMode: ReportRequestSchema.shape.splitMode,
+    mainGpu: ReportRequestSchema.shape.mainGpu,
   })
   .strict();
 
