@@ -13,6 +13,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores here: keep the pool small so the e2e browser and llama child processes get CPU.
     maxWorkers: 2,
-    env: { RIGHTSIZE_CACHE_DIR: join(scratch, 'cache'), RIGHTSIZE_DATA_DIR: join(scratch, 'data') },
+    // No host-started 10 s probe by surprise (the app and web mode run one on a first launch); tests that want it clear this.
+    env: { RIGHTSIZE_CACHE_DIR: join(scratch, 'cache'), RIGHTSIZE_DATA_DIR: join(scratch, 'data'), RIGHTSIZE_NO_AUTO_PROBE: '1' },
   },
 });

@@ -33,6 +33,26 @@ const byId = (id: string): CatalogModel => {
   return m;
 };
 
+/**
+ * A generated MoE of the qwen3moe layout: 12 blocks of 16 experts (4 used), hidden 512, expert FFN 1024,
+ * the issue's reference file for --n-cpu-moe (llama.cpp: 403 / 250 / 97 MiB of weights on the device
+ * with the experts of 0 / 6 / 12 blocks in RAM).
+ */
+const tinyMoe: CatalogModel = {
+  ...byId('qwen3-30b-a3b'),
+  id: 'moe-12x16',
+  name: 'MoE 12 blocks x 16 experts',
+  layers: 12,
+  hiddenSize: 512,
+  ffnSize: 1024,
+  heads: 16,
+  kvHeads: 8,
+  headDim: 64,
+  maxContext: 4096,
+  experts: { count: 16, active: 4, shared: 0, denseLayers: 0 },
+};
+const generated = new Map([[tinyMoe.id, tinyMoe]]);
+
 interface Case {
   id: string;
   precision: Precision;
@@ -41,6 +61,8 @@ interface Case {
   ngl: number;
   /** A split over two devices (-ts a,b). */
   ts?: [number, number];
+  /** --n-cpu-moe: the experts of the first N blocks in RAM. */
+  ncmoe?: number;
 }
 const c = (id: string, precision: Precision, ctx: number, kv: KvType, ngl: number, ts?: [number, number]): Case => ({
   id,
@@ -49,6 +71,14 @@ const c = (id: string, precision: Precision, ctx: number, kv: KvType, ngl: numbe
   kv,
   ngl,
   ...(ts ? { ts } : {}),
+});
+const moe = (id: string, precision: Precision, ctx: number, kv: KvType, ngl: number, ncmoe: number): Case => ({
+  id,
+  precision,
+  ctx,
+  kv,
+  ngl,
+  ncmoe,
 });
 const CASES: Case[] = [
   c('llama-3.1-8b', 'Q4_K_M', 8192, 'q8_0', 0),
@@ -66,6 +96,17 @@ const CASES: Case[] = [
   c('llama-3.1-8b', 'Q4_K_M', 8192, 'q8_0', 33, [3, 1]),
   c('qwen2.5-1.5b', 'Q4_K_M', 8192, 'f16', 29, [1, 1]),
   c('llama-3.1-8b', 'Q4_K_M', 8192, 'f16', 20, [1, 1]),
+  moe('moe-12x16', 'Q8_0', 4096, 'f16', 13, 0),
+  moe('moe-12x16', 'Q8_0', 4096, 'f16', 13, 6),
+  moe('moe-12x16', 'Q8_0', 4096, 'f16', 13, 12),
+  moe('moe-12x16', 'Q8_0', 4096, 'f16', 8, 6),
+  moe('moe-12x16', 'Q8_0', 4096, 'q8_0', 5, 12),
+  moe('qwen3-30b-a3b', 'Q4_K_M', 4096, 'f16', 49, 0),
+  moe('qwen3-30b-a3b', 'Q4_K_M', 4096, 'f16', 49, 24),
+  moe('qwen3-30b-a3b', 'Q4_K_M', 8192, 'q8_0', 49, 48),
+  moe('qwen3-30b-a3b', 'Q4_K_M', 4096, 'f16', 30, 10),
+  moe('mixtral-8x7b', 'Q4_K_M', 4096, 'f16', 33, 16),
+  moe('mixtral-8x7b', 'Q4_K_M', 4096, 'f16', 33, 32),
 ];
 
 interface DeviceMiB {
@@ -80,6 +121,7 @@ function fitParams(path: string, cs: Case): DeviceMiB[] {
   const rpc = (cs.ts ? PORTS : PORTS.slice(0, 1)).map((p) => `127.0.0.1:${p}`).join(',');
   const args = ['-m', path, '--rpc', rpc, '-ngl', String(cs.ngl), '-c', String(cs.ctx), '-ctk', cs.kv, '-ctv', cs.kv, '-fitp', 'on'];
   if (cs.ts) args.push('-ts', cs.ts.join(','));
+  if (cs.ncmoe !== undefined) args.push('-ncmoe', String(cs.ncmoe));
   const r = spawnSync(FIT_PARAMS, args, { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`llama-fit-params failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`);
   const rows: DeviceMiB[] = [];
@@ -95,12 +137,11 @@ function fitParams(path: string, cs: Case): DeviceMiB[] {
 async function ours(path: string, cs: Case): Promise<Map<string, DeviceMiB>> {
   const { sizable } = await modelFromFile(path);
   const model = buildMemoryModelFromLayout(sizable.shape, sizable.weights, cs.ctx, cs.kv);
-  const p = placeModel(
-    model,
-    cs.ngl,
-    'cuda',
-    cs.ts ? { repackTypes: REPACK_TYPES, splitProportions: cs.ts } : { repackTypes: REPACK_TYPES },
-  );
+  const p = placeModel(model, cs.ngl, 'cuda', {
+    repackTypes: REPACK_TYPES,
+    ...(cs.ts ? { splitProportions: cs.ts } : {}),
+    ...(cs.ncmoe !== undefined ? { cpuMoeLayers: cs.ncmoe } : {}),
+  });
   // llama.cpp counts the CPU's repacked matrices (CPU_REPACK) apart from its Host line.
   const mib = (device: string, d: DeviceMemory): DeviceMiB => ({
     device,
@@ -127,6 +168,7 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   const errors = { weights: [] as number[], kv: [] as number[], compute: [] as number[] };
   const splitErrors = { weights: [] as number[], kv: [] as number[], compute: [] as number[] };
+  const moeErrors = { weights: [] as number[], kv: [] as number[], compute: [] as number[] };
   const out = (line: string): void => {
     lines.push(line);
     console.log(line);
@@ -138,14 +180,14 @@ async function main(): Promise<void> {
     );
     out('|---|---|---:|---:|---:|---:|---:|---:|---|');
     for (const cs of cases) {
-      const m = byId(cs.id);
+      const m = generated.get(cs.id) ?? byId(cs.id);
       const path = join(dir, `${cs.id}-${cs.precision}.gguf`);
       if (!existsSync(path)) {
         await writeGgufModel(path, { shape: { ...m }, precision: cs.precision, data: 'sparse', contextLength: m.maxContext, name: m.name });
       }
       const theirs = fitParams(path, cs);
       const mine = await ours(path, cs);
-      const label = `${cs.id} ${cs.precision}, ${cs.ctx} ctx, ${cs.kv} KV, -ngl ${cs.ngl}${cs.ts ? ` -ts ${cs.ts.join(',')}` : ''} (N = ${m.layers + 1})`;
+      const label = `${cs.id} ${cs.precision}, ${cs.ctx} ctx, ${cs.kv} KV, -ngl ${cs.ngl}${cs.ts ? ` -ts ${cs.ts.join(',')}` : ''}${cs.ncmoe !== undefined ? ` -ncmoe ${cs.ncmoe}` : ''} (N = ${m.layers + 1})`;
       for (const d of theirs) {
         const o = mine.get(d.device);
         const head = `| ${label} | ${d.device} | ${fmt(d.weights)} | ${fmt(d.context)} | ${fmt(d.compute)} |`;
@@ -154,7 +196,7 @@ async function main(): Promise<void> {
           continue;
         }
         const rel = (a: number, b: number): number => (Math.abs(a - b) < 1 ? 0 : Math.abs((a - b) / Math.max(b, 1)));
-        const tally = cs.ts ? splitErrors : errors;
+        const tally = cs.ts ? splitErrors : cs.ncmoe !== undefined ? moeErrors : errors;
         tally.weights.push(rel(o.weights, d.weights));
         tally.kv.push(rel(o.context, d.context));
         tally.compute.push(rel(o.compute, d.compute));
@@ -172,8 +214,11 @@ async function main(): Promise<void> {
   const splitSummary = `Two-device -ts splits (layer mode), largest error per device: weights ${max(splitErrors.weights)}, KV ${max(splitErrors.kv)}, compute ${max(splitErrors.compute)}.`;
   out('');
   out(summary);
+  const moeSummary = `MoE with --n-cpu-moe (experts of the first N blocks in RAM), largest error per device: weights ${max(moeErrors.weights)}, KV ${max(moeErrors.kv)}, compute ${max(moeErrors.compute)}; target for weights and KV: 1%.`;
   out('');
   out(splitSummary);
+  out('');
+  out(moeSummary);
   out('');
   out(
     "Sliding-window layers (Gemma) are sized as llama.cpp's tools create them, window + 512 cells padded to 256; node-llama-cpp asks one token more for SWA models, and rightsize's bench and measure size its window + 513.",

@@ -24,7 +24,41 @@ const { values } = parseArgs({ options: { 'fresh-probe': { type: 'boolean', defa
 const catalog = CatalogSchema.parse(JSON.parse(readFileSync(new URL('../resources/catalog/models.json', import.meta.url), 'utf8'))).models;
 const byId = (id: string): CatalogModel => catalog.find((m) => m.id === id) as CatalogModel;
 
+/**
+ * Generated mixture-of-experts shapes (not catalog models): Mixtral-style (llama architecture,
+ * top-2 routing) at sizes this VM runs in seconds, where peer tools report their worst errors.
+ */
+const MOE_SHAPES: Record<string, CatalogModel> = {
+  'moe-8x-top2': {
+    ...byId('mixtral-8x7b'),
+    id: 'moe-8x-top2',
+    name: 'Generated MoE 8 experts top-2 (12 x 1024)',
+    layers: 12,
+    hiddenSize: 1024,
+    heads: 16,
+    kvHeads: 4,
+    headDim: 64,
+    ffnSize: 2816,
+  },
+  'moe-16x-top2': {
+    ...byId('mixtral-8x7b'),
+    id: 'moe-16x-top2',
+    name: 'Generated MoE 16 experts top-2 (16 x 768)',
+    layers: 16,
+    hiddenSize: 768,
+    heads: 12,
+    kvHeads: 4,
+    headDim: 64,
+    ffnSize: 2048,
+    experts: { count: 16, active: 2, shared: 0, denseLayers: 0 },
+  },
+};
+const shapeOf = (id: string): CatalogModel => MOE_SHAPES[id] ?? byId(id);
+
 const CASES: Array<[string, Precision]> = [
+  ['moe-8x-top2', 'Q8_0'],
+  ['moe-16x-top2', 'Q4_K_M'],
+  ['llama-3.1-8b', 'Q4_K_M'],
   ['smollm2-135m', 'F16'],
   ['smollm2-135m', 'Q8_0'],
   ['smollm2-360m', 'Q4_K_M'],
@@ -65,7 +99,7 @@ async function main(): Promise<void> {
   const rawRatios: number[] = [];
   const raw: unknown[] = [];
   for (const [id, precision] of CASES) {
-    const m = byId(id);
+    const m = shapeOf(id);
     const path = join(dir, `${id}-${precision}.gguf`);
     await writeGgufModel(path, { shape: { ...m }, precision, data: 'random', contextLength: 4096, name: m.name });
     try {

@@ -84,6 +84,12 @@ export function parseMainGpu(text: string | undefined): number | undefined {
   return parseInteger('--main-gpu', text, 0, 0, 255);
 }
 
+/** llama.cpp's --n-cpu-moe: the experts of the first N blocks stay in RAM. */
+export function parseNCpuMoe(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  return parseInteger('--n-cpu-moe', text, 0, 0, 100_000);
+}
+
 export function parseGpuLayers(text: string | undefined): number | 'auto' {
   if (text === undefined || text === 'auto') return 'auto';
   if (!/^\d+$/.test(text)) throw new UsageError(`--gpu-layers "${text}" must be a whole number of layers or "auto".`);
@@ -147,5 +153,12 @@ export const GPU_LAYERS_OPTION = {
     type: 'string',
     value: 'N|auto',
     help: 'Layers on the GPU (llama.cpp counts the output layer); auto = the most that fit.',
+  },
+} as const satisfies Record<string, OptionSpec>;
+export const N_CPU_MOE_OPTION = {
+  'n-cpu-moe': {
+    type: 'string',
+    value: 'N',
+    help: "MoE models: keep the experts of the first N blocks in RAM, the rest of them on the GPU (llama.cpp's --n-cpu-moe / -ncmoe); default: chosen when faster.",
   },
 } as const satisfies Record<string, OptionSpec>;

@@ -3,8 +3,10 @@
 import { createService, UserFacingError, type Service, type ServiceOptions } from '../node/service';
 import { commandHelp, overviewHelp, parseCommandArgs, UsageError, type CliIO, type Command } from './command';
 import { reportCommand, refreshCacheCommand } from './commands/report';
+import { recommendCommand } from './commands/recommend';
 import { hardwareCommand } from './commands/hardware';
 import { estimateCommand } from './commands/estimate';
+import { runCommandCommand } from './commands/run-command';
 import { upgradeCommand } from './commands/upgrade';
 import { measureCommand } from './commands/measure';
 import { modelsCommand } from './commands/models';
@@ -14,6 +16,7 @@ import { historyCommand } from './commands/history';
 import { profilesCommand } from './commands/profiles';
 import { compareCommand } from './commands/compare';
 import { planCommand } from './commands/plan';
+import { finetuneCommand } from './commands/finetune';
 import { presetsCommand } from './commands/presets';
 import { serveCommand } from './commands/serve';
 import { defineCommand } from './command';
@@ -52,8 +55,10 @@ const helpCommand = defineCommand({
 /** Every command, in the order help lists them. */
 export const COMMANDS: readonly Command[] = [
   reportCommand,
+  recommendCommand,
   hardwareCommand,
   estimateCommand,
+  runCommandCommand,
   upgradeCommand,
   measureCommand,
   modelsCommand,
@@ -63,6 +68,7 @@ export const COMMANDS: readonly Command[] = [
   profilesCommand,
   compareCommand,
   planCommand,
+  finetuneCommand,
   presetsCommand,
   serveCommand,
   versionCommand,

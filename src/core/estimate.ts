@@ -38,6 +38,16 @@ export interface WeightsLayout {
   layerActiveRows: number[];
   /** The same by ggml type: some kernels (F16 on x86) pay far more per row than others. */
   layerActiveRowsByType: Array<Record<string, number>>;
+  /**
+   * Of each block, the routed-expert tensors (ffn_{up,gate,down,gate_up}_exps and _chexps, weights and
+   * biases): what llama.cpp's --n-cpu-moe keeps in RAM. Bytes stored, bytes and rows read per token
+   * (active experts only), matrix bytes and active rows by type. Shared experts (_shexp) are not among them.
+   */
+  layerExpertBytes: number[];
+  layerExpertActiveBytes: number[];
+  layerExpertMatrixBytesByType: Array<Record<string, number>>;
+  layerExpertActiveRows: number[];
+  layerExpertActiveRowsByType: Array<Record<string, number>>;
   /** Rows of the output matrix (the vocabulary). */
   outputRows: number;
   outputRowsByType: Record<string, number>;
@@ -45,6 +55,9 @@ export interface WeightsLayout {
   totalBytes: number;
   typeCounts: Record<string, number>;
 }
+
+/** The tensors --n-cpu-moe moves: common/common.h's LLM_FFN_EXPS_REGEX, matched anywhere in the name as std::regex_search does. */
+const EXPERT_TENSOR_PATTERN = /\.ffn_(up|down|gate|gate_up)_(ch|)exps/;
 
 /** Weight bytes of every tensor for one precision, grouped the way llama.cpp places them on devices. */
 export function layoutWeights(shape: ModelShape, precision: Precision, tensors: readonly TensorSpec[] = listTensors(shape)): WeightsLayout {
@@ -62,6 +75,11 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
   const layerActiveRowsByType: Array<Record<string, number>> = Array.from({ length: shape.layers }, () => ({}));
   let outputRows = 0;
   const outputRowsByType: Record<string, number> = {};
+  const layerExpertBytes = new Array<number>(shape.layers).fill(0);
+  const layerExpertActiveBytes = new Array<number>(shape.layers).fill(0);
+  const layerExpertMatrixBytesByType: Array<Record<string, number>> = Array.from({ length: shape.layers }, () => ({}));
+  const layerExpertActiveRows = new Array<number>(shape.layers).fill(0);
+  const layerExpertActiveRowsByType: Array<Record<string, number>> = Array.from({ length: shape.layers }, () => ({}));
   let tokenEmbdBytes = 0;
   let outputBytes = 0;
   const typeCounts: Record<string, number> = {};
@@ -96,6 +114,19 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
         const rowsByType = layerActiveRowsByType[t.layer] as Record<string, number>;
         rowsByType[type] = (rowsByType[type] ?? 0) + rows * activeShare;
       }
+      if (EXPERT_TENSOR_PATTERN.test(t.name)) {
+        // Counted read as the rest of the block counts it (an expert bias is small: read whole).
+        const share = activeShare;
+        layerExpertBytes[t.layer] = (layerExpertBytes[t.layer] ?? 0) + bytes;
+        layerExpertActiveBytes[t.layer] = (layerExpertActiveBytes[t.layer] ?? 0) + bytes * share;
+        if (t.dims.length >= 3 || t.experts > 1) {
+          const byType = layerExpertMatrixBytesByType[t.layer] as Record<string, number>;
+          byType[type] = (byType[type] ?? 0) + bytes;
+          const rowsByType = layerExpertActiveRowsByType[t.layer] as Record<string, number>;
+          rowsByType[type] = (rowsByType[type] ?? 0) + rows * share;
+          layerExpertActiveRows[t.layer] = (layerExpertActiveRows[t.layer] ?? 0) + rows * share;
+        }
+      }
     }
   }
   const tiedOutputBytes = shape.tiedEmbeddings ? tokenEmbdBytes : 0;
@@ -111,6 +142,11 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
     tiedOutputBytesByType,
     layerActiveRows,
     layerActiveRowsByType,
+    layerExpertBytes,
+    layerExpertActiveBytes,
+    layerExpertMatrixBytesByType,
+    layerExpertActiveRows,
+    layerExpertActiveRowsByType,
     outputRows,
     outputRowsByType,
     totalBytes,
@@ -180,6 +216,18 @@ interface ComputeBuffers {
   outputPhaseBytes: number;
   /** Peak inside a repeating block: FFN intermediates, hidden-size activations and the attention mask (ubatch x context x f16). */
   layerPhaseBytes: number;
+  /**
+   * A GPU block whose routed experts stay in RAM (--n-cpu-moe): attention and the shared parts only.
+   * Fitted to llama-fit-params (bench/fit-params-compare.ts): 6 hidden-size activations and the mask.
+   */
+  layerPhaseWithoutExpertsBytes: number;
+  /**
+   * The CPU running only the experts of GPU blocks (--n-cpu-moe): the larger of gate, up and their
+   * product (3 x ffn x active) and the experts' outputs before and after weighting (2 x hidden x active),
+   * plus two hidden-size activations and the mask. Fitted to llama-fit-params on generated MoE files and
+   * on Mixtral 8x7B and Qwen3 30B-A3B layouts; 0 for a dense model.
+   */
+  expertHostPhaseBytes: number;
   /** With a quantized KV cache, flash attention converts one hidden-size activation more. */
   kvQuantBytes: number;
   /** Host-side staging when every layer runs on the GPU: input activations and the attention mask. */
@@ -208,10 +256,16 @@ function estimateComputeBuffers(
   const ctxPadded = Math.ceil(contextTokens / KV_PAD) * KV_PAD;
   const mask = ub * ctxPadded * 2;
   // Phi-3 computes gate and up as one fused matrix, then splits it: more FFN-wide tensors live at once.
-  const perTokenFloats = shape.arch === 'phi3' ? 5 * ffn + h : 3 * ffn + 4 * h;
+  const active = shape.experts?.active ?? 0;
+  // An MoE block's FFN peak: gate, up and their product for the active experts, or, where the expert
+  // FFN is narrow against the hidden size (Qwen3 MoE), the experts' outputs before and after weighting.
+  const ffnFloats = Math.max(3 * ffn, 2 * active * h);
+  const perTokenFloats = shape.arch === 'phi3' ? 5 * ffn + h : ffnFloats + 4 * h;
   return {
     outputPhaseBytes: ub * 4 * (shape.vocabSize + 2 * h),
     layerPhaseBytes: ub * 4 * perTokenFloats + mask,
+    layerPhaseWithoutExpertsBytes: ub * 4 * 6 * h + mask,
+    expertHostPhaseBytes: shape.experts ? ub * 4 * (ffnFloats + 2 * h) + mask : 0,
     kvQuantBytes: kvType === 'f16' ? 0 : ub * h * 4,
     hostStagingBytes: ub * h * 4 * 2 + mask,
     inputActivationBytes: ub * h * 4,

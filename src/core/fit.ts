@@ -11,6 +11,8 @@ export interface FitResult {
   fit: FitLevel;
   gpuLayers: number;
   totalLayers: number;
+  /** llama.cpp's --n-cpu-moe of this placement: the blocks (from the first) whose experts stay in RAM; 0 for none. */
+  cpuMoeLayers: number;
   placement: Placement;
   why: string;
 }
@@ -50,18 +52,41 @@ export function fitsEveryGpu(p: Placement, deviceBudgetsBytes: readonly number[]
   return p.gpus.every((d, i) => d.totalBytes <= (deviceBudgetsBytes[i] ?? 0));
 }
 
+/** Mixture-of-experts choices: a fixed --n-cpu-moe, or how to compare placements for the automatic one. */
+export interface MoeFitOptions {
+  /** The user's --n-cpu-moe N: every placement keeps the experts of the first N blocks in RAM. Absent: chosen here. */
+  nCpuMoe?: number;
+  /** Generation speed of a placement with k layers offloaded (-ngl k); without it, fewer bytes read from RAM per token wins. */
+  speedOf?: (placement: Placement, gpuLayers: number) => number;
+}
+
+/** Blocks that hold routed experts: the ones --n-cpu-moe can move. */
+function expertBlockCount(model: MemoryModel): number {
+  return model.weights.layerExpertBytes.filter((b) => b > 0).length;
+}
+
+/** A placement that keeps experts of GPU blocks in RAM: --n-cpu-moe moved something. */
+export const movesExperts = (p: Placement): boolean => p.expertsInRamGpuBlocks > 0;
+
 export function fitModel(
   model: MemoryModel,
   budget: Budget,
   backend: ComputeBackend,
   repackTypes: ReadonlySet<string>,
   split?: GpuSplit,
+  moe: MoeFitOptions = {},
 ): FitResult {
   const n = offloadableLayers(model);
+  const blocks = n - 1;
   const deviceBudgets = split && split.deviceBudgetsBytes.length > 0 ? split.deviceBudgetsBytes : [budget.gpuBytes];
   const splitProportions = split && split.deviceBudgetsBytes.length > 1 ? splitProportionsOf(split) : undefined;
-  const place = (k: number, b: ComputeBackend): Placement =>
-    placeModel(model, k, b, splitProportions ? { repackTypes, splitProportions } : { repackTypes });
+  const fixedMoe = moe.nCpuMoe !== undefined && moe.nCpuMoe > 0 ? moe.nCpuMoe : 0;
+  const place = (k: number, b: ComputeBackend, cpuMoeLayers = fixedMoe): Placement =>
+    placeModel(model, k, b, {
+      repackTypes,
+      ...(splitProportions ? { splitProportions } : {}),
+      ...(cpuMoeLayers > 0 ? { cpuMoeLayers } : {}),
+    });
   const fitsGpus = (p: Placement): boolean => fitsEveryGpu(p, deviceBudgets);
   const givenSplit = split?.tensorSplit ? `, split ${split.tensorSplit.join(':')} as given (-ts)` : '';
   const singleDevice = split?.splitMode === 'none' && deviceBudgets.length > 1;
@@ -73,15 +98,74 @@ export function fitModel(
     : deviceBudgets.length > 1
       ? ` on each of ${deviceBudgets.length} GPUs (${deviceBudgets.map((b) => formatBytes(b)).join(' / ')}${givenSplit})`
       : '';
-  if (backend !== 'cpu' && gpuBytes > 0) {
-    const full = place(n, backend);
-    if (fitsGpus(full) && fitsRam(full, budget)) {
-      return {
-        fit: 'gpu',
+  const moeClause = (p: Placement): string =>
+    movesExperts(p)
+      ? ` with the experts of the first ${p.cpuMoeLayers} blocks in RAM as asked (--n-cpu-moe ${p.cpuMoeLayers}: ${formatBytes(p.gpuBytes)} on the GPU, ${formatBytes(p.cpuBytes)} in RAM)`
+      : fixedMoe > 0
+        ? ` (--n-cpu-moe ${fixedMoe} moves nothing here: no experts in the GPU's blocks)`
+        : '';
+  /**
+   * Every layer on the GPU with the experts of the first m blocks in RAM, for the smallest m that fits
+   * (the GPU side shrinks as m grows, so a binary search): what llama.cpp's --fit tries first for an MoE
+   * (common/fit.cpp moves all expert tensors to system memory before it counts layers).
+   */
+  const expertsInRam = (full: Placement): { fit: FitResult; m: number } | null => {
+    const all = place(n, backend, blocks);
+    if (!fitsGpus(all) || !fitsRam(all, budget)) return null;
+    let lo = 1;
+    let hi = blocks;
+    let bestM = blocks;
+    let bestP = all;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const p = place(n, backend, mid);
+      if (fitsGpus(p)) {
+        bestM = mid;
+        bestP = p;
+        hi = mid - 1;
+      } else lo = mid + 1;
+    }
+    if (!fitsRam(bestP, budget)) return null;
+    return {
+      m: bestM,
+      fit: {
+        fit: 'partial',
         gpuLayers: n,
         totalLayers: n,
+        cpuMoeLayers: bestP.cpuMoeLayers,
+        placement: bestP,
+        why: `Needs ${formatBytes(full.gpuBytes)} on the GPU for all layers; all ${n} fit in ${formatBytes(gpuBytes)}${cards} with the experts of the first ${bestM} of ${blocks} blocks in RAM (llama.cpp's -ngl ${n} --n-cpu-moe ${bestM}: ${formatBytes(bestP.gpuBytes)} on the GPU, ${formatBytes(bestP.cpuBytes)} in RAM, ${formatBytes(bestP.cpuReadBytesPerToken)} of active experts read from RAM per token).`,
+      },
+    };
+  };
+  /** Plain layer offload against experts in RAM: the faster by the speed model (or the fewer bytes read from RAM). */
+  const faster = (layered: FitResult, experts: { fit: FitResult; m: number }): FitResult => {
+    const e = experts.fit;
+    if (moe.speedOf) {
+      const layeredTps = moe.speedOf(layered.placement, layered.gpuLayers);
+      const expertsTps = moe.speedOf(e.placement, e.gpuLayers);
+      const versus = `~${expertsTps.toFixed(1)} tok/s with the experts of ${experts.m} blocks in RAM (-ngl ${n} --n-cpu-moe ${experts.m}) against ~${layeredTps.toFixed(1)} tok/s with ${layered.gpuLayers} of ${n} layers on the GPU (-ngl ${layered.gpuLayers})`;
+      return expertsTps > layeredTps
+        ? { ...e, why: `${e.why} Chosen as the faster: ${versus}.` }
+        : { ...layered, why: `${layered.why} Chosen as the faster: ${versus}.` };
+    }
+    const chosen = e.placement.cpuReadBytesPerToken < layered.placement.cpuReadBytesPerToken ? e : layered;
+    return {
+      ...chosen,
+      why: `${chosen.why} Chosen for fewer bytes read from RAM per token: ${formatBytes(e.placement.cpuReadBytesPerToken)} with the experts of ${experts.m} blocks in RAM against ${formatBytes(layered.placement.cpuReadBytesPerToken)} with ${layered.gpuLayers} of ${n} layers on the GPU.`,
+    };
+  };
+  if (backend !== 'cpu' && gpuBytes > 0) {
+    const full = place(n, backend);
+    const asked = fixedMoe > 0 ? moeClause(full) : '';
+    if (fitsGpus(full) && fitsRam(full, budget)) {
+      return {
+        fit: movesExperts(full) ? 'partial' : 'gpu',
+        gpuLayers: n,
+        totalLayers: n,
+        cpuMoeLayers: movesExperts(full) ? full.cpuMoeLayers : 0,
         placement: full,
-        why: `All ${n} layers fit in ${formatBytes(gpuBytes)} of usable VRAM${cards}.`,
+        why: `All ${n} layers fit in ${formatBytes(gpuBytes)} of usable VRAM${cards}${asked}.`,
       };
     }
     // Most layers that fit: the GPU side grows with k, so search from the top.
@@ -98,15 +182,23 @@ export function fitModel(
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    if (best && fitsRam(best, budget)) {
-      return {
-        fit: 'partial',
-        gpuLayers: bestK,
-        totalLayers: n,
-        placement: best,
-        why: `Needs ${formatBytes(full.gpuBytes)} on the GPU for all layers; ${bestK} of ${n} fit in ${formatBytes(gpuBytes)}${cards} (llama.cpp's -ngl ${bestK}: the output layer and the last ${bestK - 1} blocks), the rest (${formatBytes(best.cpuBytes)}) run from RAM.`,
-      };
-    }
+    const layered: FitResult | null =
+      best && fitsRam(best, budget)
+        ? {
+            fit: 'partial',
+            gpuLayers: bestK,
+            totalLayers: n,
+            cpuMoeLayers: movesExperts(best) ? best.cpuMoeLayers : 0,
+            placement: best,
+            why: `Needs ${formatBytes(full.gpuBytes)} on the GPU for all layers${asked}; ${bestK} of ${n} fit in ${formatBytes(gpuBytes)}${cards} (llama.cpp's -ngl ${bestK}: the output layer and the last ${bestK - 1} blocks), the rest (${formatBytes(best.cpuBytes)}) run from RAM.`,
+          }
+        : null;
+    // Not where the user fixed --n-cpu-moe (0 included), and not with unified memory, where RAM and VRAM are one pool.
+    const choose = moe.nCpuMoe === undefined && !budget.unifiedMemory && expertBlockCount(model) > 0;
+    const experts = choose ? expertsInRam(full) : null;
+    if (layered && experts) return faster(layered, experts);
+    if (experts) return experts.fit;
+    if (layered) return layered;
   }
   const cpu = place(0, 'cpu');
   if (cpu.cpuBytes <= budget.ramBytes) {
@@ -114,6 +206,7 @@ export function fitModel(
       fit: 'cpu',
       gpuLayers: 0,
       totalLayers: n,
+      cpuMoeLayers: 0,
       placement: cpu,
       why:
         backend === 'cpu' || gpuBytes === 0
@@ -125,6 +218,7 @@ export function fitModel(
     fit: 'none',
     gpuLayers: 0,
     totalLayers: n,
+    cpuMoeLayers: 0,
     placement: cpu,
     why: `Too large: needs ${formatBytes(cpu.totalBytes)}, usable ${formatBytes(budget.ramBytes)} RAM${gpuBytes > 0 && !budget.unifiedMemory ? ` + ${formatBytes(gpuBytes)} VRAM${singleDevice ? ` (GPU ${mainGpu} alone, --split-mode none)` : ''}` : ''}.`,
   };

@@ -54,6 +54,12 @@ export interface Placement {
   cpuReadBytesByType: Record<string, number>;
   /** The same for the repeating blocks only: a prompt computes the output layer for its last token only. */
   cpuLayerReadBytesByType: Record<string, number>;
+  /** --n-cpu-moe as applied: the blocks (from the first) whose routed experts stay in RAM. */
+  cpuMoeLayers: number;
+  /** Of those, the blocks that otherwise run on a GPU: each costs a GPU-to-CPU round trip per token. */
+  expertsInRamGpuBlocks: number;
+  /** Active expert bytes of those blocks read from RAM per token (part of cpuReadBytesPerToken). */
+  expertsInRamReadBytesPerToken: number;
   /** Matrix rows the CPU computes per generated token. */
   cpuRowsPerToken: number;
   /** The same by ggml type, and for the repeating blocks only (a prompt's output layer runs for one token). */
@@ -69,6 +75,14 @@ export interface PlacementOptions {
    * memory), one proportion per GPU. Absent: one GPU.
    */
   splitProportions?: readonly number[];
+  /**
+   * llama.cpp's --n-cpu-moe N: the routed-expert tensors (ffn_*_exps, weights and biases) of blocks
+   * 0..N-1 stay in a CPU buffer, whatever -ngl says (common/arg.cpp adds one `blk\.i\.ffn_..._exps` = CPU
+   * override per block, common/common.h llm_add_n_cpu_ffn_overrides). A block already on the CPU is
+   * unchanged; a larger N than there are blocks is all of them. The CPU may repack them like any of its
+   * matrices (llama-model-loader.cpp picks the CPU's extra buffer types for a CPU override).
+   */
+  cpuMoeLayers?: number;
 }
 
 /**
@@ -137,6 +151,11 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
   const gpuKv = zeros();
   const gpuRead = zeros();
   const gpuBlocks = zeros();
+  /** GPU blocks that run their FFN there: dense blocks, and MoE blocks whose experts are not in RAM. */
+  const gpuFfnBlocks = zeros();
+  const cpuMoe = Math.max(0, Math.min(Math.floor(options.cpuMoeLayers ?? 0), n));
+  let expertsInRamGpuBlocks = 0;
+  let expertsInRamRead = 0;
   let cpuWeights = weights.tokenEmbdBytes;
   let cpuKv = 0;
   let cpuRepack = 0;
@@ -158,11 +177,33 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     const kv = kvPerLayerBytes[i] ?? 0;
     const read = weights.layerActiveBytes[i] ?? 0;
     const d = deviceOf[i] ?? -1;
-    if (d >= 0) {
+    const expertBytes = weights.layerExpertBytes[i] ?? 0;
+    if (d >= 0 && i < cpuMoe && expertBytes > 0) {
+      // --n-cpu-moe: the block runs on the GPU, its routed experts on the CPU from RAM.
+      const expertRead = weights.layerExpertActiveBytes[i] ?? 0;
+      const expertMatrices = weights.layerExpertMatrixBytesByType[i] ?? {};
+      const expertRows = weights.layerExpertActiveRowsByType[i] ?? {};
+      bump(gpuWeights, d, w - expertBytes);
+      bump(gpuKv, d, kv);
+      bump(gpuRead, d, read - expertRead);
+      bump(gpuBlocks, d, 1);
+      expertsInRamGpuBlocks++;
+      expertsInRamRead += expertRead;
+      cpuWeights += expertBytes;
+      cpuRead += expertRead;
+      cpuRepack += sumTypes(expertMatrices, options.repackTypes);
+      cpuRows += weights.layerExpertActiveRows[i] ?? 0;
+      addTo(cpuRowsByType, expertRows);
+      addTo(cpuLayerRowsByType, expertRows);
+      const readShare = expertBytes > 0 ? expertRead / expertBytes : 1;
+      addTo(cpuReadByType, expertMatrices, readShare);
+      addTo(cpuLayerByType, expertMatrices, readShare);
+    } else if (d >= 0) {
       bump(gpuWeights, d, w);
       bump(gpuKv, d, kv);
       bump(gpuRead, d, read);
       bump(gpuBlocks, d, 1);
+      bump(gpuFfnBlocks, d, 1);
     } else {
       cpuBlocks++;
       cpuWeights += w;
@@ -197,17 +238,26 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
   // micro-batch, and a GPU never holds the input embeddings; the CPU keeps the fitted whole graph
   // when it runs the output, its blocks otherwise, and only staging when it runs no layer at all.
   // A GPU that runs blocks but not the output needs the block phase only.
+  // With --n-cpu-moe a GPU whose blocks all leave their experts in RAM needs attention's phase only,
+  // and a CPU that runs no whole block still computes those experts.
   const blockPhase = compute.layerPhaseBytes;
   const wholeGraph = Math.max(compute.outputPhaseBytes, blockPhase);
+  const gpuBlockPhase = (d: number): number => ((gpuFfnBlocks[d] ?? 0) > 0 ? blockPhase : compute.layerPhaseWithoutExpertsBytes);
   const gpuComputeOf = (d: number): number => {
-    if (d === outputDevice) return ((gpuBlocks[d] ?? 0) > 0 ? wholeGraph : compute.outputPhaseBytes) - compute.inputActivationBytes;
-    return (gpuBlocks[d] ?? 0) > 0 ? blockPhase : 0;
+    if (d === outputDevice)
+      return (
+        ((gpuBlocks[d] ?? 0) > 0 ? Math.max(compute.outputPhaseBytes, gpuBlockPhase(d)) : compute.outputPhaseBytes) -
+        compute.inputActivationBytes
+      );
+    return (gpuBlocks[d] ?? 0) > 0 ? gpuBlockPhase(d) : 0;
   };
   const cpuCompute = !outputOnGpu
     ? wholeGraph + compute.kvQuantBytes
     : cpuBlocks > 0
       ? blockPhase - compute.kvQuantBytes
-      : compute.hostStagingBytes;
+      : expertsInRamGpuBlocks > 0
+        ? Math.max(compute.hostStagingBytes, compute.expertHostPhaseBytes)
+        : compute.hostStagingBytes;
   const gpus = gpuWeights.map((weightsBytes, d) => {
     const used = d === outputDevice || (gpuBlocks[d] ?? 0) > 0;
     return device(weightsBytes, 0, gpuKv[d] ?? 0, gpuComputeOf(d), 0, used ? BACKEND_OVERHEAD_BYTES[backend] : 0);
@@ -229,6 +279,9 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     gpuReadBytesPerToken: gpuRead.reduce((a, b) => a + b, 0),
     gpuReadBytesPerTokenByDevice: gpuRead,
     cpuReadBytesPerToken: cpuRead,
+    cpuMoeLayers: cpuMoe,
+    expertsInRamGpuBlocks,
+    expertsInRamReadBytesPerToken: expertsInRamRead,
     cpuReadBytesByType: cpuReadByType,
     cpuLayerReadBytesByType: cpuLayerByType,
     cpuRowsPerToken: cpuRows,

@@ -1,30 +1,55 @@
 // "Start small, scale up": a ladder of three picks instead of one. Small models often win: a 13B
-// ran 3x faster than a 70B at nearly the same accuracy (0.57 vs 0.59), so the ladder starts with
-// the smallest model that does general chat well and only climbs when the gain is worth its cost.
+// ran 3x faster than a 70B at nearly the same accuracy (0.57 vs 0.59), so the ladder starts with the
+// smallest model that does the task well on this machine and only climbs when the gain is worth its cost.
+//
+// "Well" is relative to the machine: the bar is the task's own (a published benchmark score) or the
+// best score that runs here at the chosen speed minus a few points, whichever is higher. A laptop
+// starts on a 1.5B; a 24 GB GPU, where a 14B runs at 40 tok/s, does not start on the laptop's pick.
 import { fitLabel } from '../shared/fit-words';
 import {
   CEILING_MIN_TOK_PER_SEC,
   CEILING_PRECISIONS,
-  INTERACTIVE_TOK_PER_SEC,
+  DEFAULT_MIN_TOK_PER_SEC,
+  DEFAULT_PRIORITY,
+  DEFAULT_TASK,
+  describeQuantCost,
+  LADDER_PRECISIONS,
+  LAST_RESORT_PRECISION,
+  QUANT_COST,
   SCALE_UP_MIN_GAIN,
-  START_QUALITY_MIN,
+  START_GAP_POINTS,
+  TASK_BENCHMARKS,
+  type Priority,
+  type Task,
 } from '../shared/ladder';
 import type { Precision } from '../shared/precision';
-import type { CatalogModel, LadderStep, Recommendation, ReportRow } from '../shared/schema';
-import { formatBytes, formatTokPerSec } from '../shared/units';
+import type { CatalogModel, LadderStep, QualityScore, Recommendation, ReportRow } from '../shared/schema';
+import { formatBytes, formatTokPerSec, GiB } from '../shared/units';
 
-/** Precisions a recommendation may use, best first: Q4_K_M and up keep quality close to the original. */
-const RECOMMENDED_PRECISIONS: Precision[] = ['Q8_0', 'Q6_K', 'Q5_K_M', 'Q4_K_M'];
-
-const describeFit = (row: ReportRow): string => fitLabel(row.fit, row.gpuLayers, row.totalLayers);
-
-function step(row: ReportRow, reason: string): LadderStep {
-  return { modelId: row.modelId, name: row.name, quant: row.quant, fit: row.fit, tokPerSec: row.tokPerSec, reason };
+export interface LadderOptions {
+  task?: Task;
+  priority?: Priority;
+  /** The least generation speed of the start and the step up; absent = the priority's default. */
+  minTokPerSec?: number;
+  /** The context asked for: a model trained for less cannot hold it and is left out (with a note). */
+  contextTokens?: number;
 }
 
-const FIT_PREFERENCE: ReportRow['fit'][] = ['gpu', 'partial', 'cpu'];
+/** The order precisions are tried in at one fit level: speed wants the fewest bits, quality the most. */
+const PRECISION_ORDER: Readonly<Record<Priority, readonly Precision[]>> = {
+  speed: ['Q4_K_M', 'Q5_K_M', 'Q6_K', 'Q8_0'],
+  balanced: ['Q6_K', 'Q5_K_M', 'Q4_K_M', 'Q8_0'],
+  quality: LADDER_PRECISIONS,
+};
 
-/** A model's best row at a given speed: the best fit level first (all on the GPU beats a split), then the most bits. */
+/** Where a 7B-15B runs at this many times the minimum speed, the start is at least FLOOR_PARAMS_B. */
+const ROOMY_FACTOR = 3;
+const FLOOR_PARAMS_B = 7;
+
+const FIT_PREFERENCE: ReportRow['fit'][] = ['gpu', 'partial', 'cpu'];
+const fitRank = (fit: ReportRow['fit']): number => FIT_PREFERENCE.indexOf(fit);
+
+/** A model's best row at a speed: the best fit level first (all on the GPU beats a split), then the precision order. */
 function bestRow(rows: ReportRow[], precisions: readonly Precision[], minTokPerSec: number): ReportRow | null {
   for (const fit of FIT_PREFERENCE) {
     for (const quant of precisions) {
@@ -35,59 +60,195 @@ function bestRow(rows: ReportRow[], precisions: readonly Precision[], minTokPerS
   return null;
 }
 
-const fitRank = (fit: ReportRow['fit']): number => FIT_PREFERENCE.indexOf(fit);
+interface Candidate {
+  model: CatalogModel;
+  row: ReportRow;
+  score: QualityScore;
+}
 
-export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[]): Recommendation {
+const round1 = (x: number): string => (Math.round(x * 10) / 10).toFixed(1);
+const gib = (bytes: number): string => round1(bytes / GiB);
+
+function step(row: ReportRow, reason: string, score: QualityScore | null): LadderStep {
+  const cost = QUANT_COST[row.quant as Precision];
+  return {
+    modelId: row.modelId,
+    name: row.name,
+    quant: row.quant,
+    fit: row.fit,
+    tokPerSec: row.tokPerSec,
+    reason,
+    contextTokens: row.contextTokens,
+    gpuLayers: row.gpuLayers,
+    totalLayers: row.totalLayers,
+    memoryBytes: row.memory.totalBytes,
+    score,
+    ...(cost ? { precisionNote: describeQuantCost(row.quant) } : {}),
+  };
+}
+
+const placement = (row: ReportRow): string =>
+  `${fitLabel(row.fit, row.gpuLayers, row.totalLayers)}${row.fit === 'partial' ? ` (-ngl ${row.gpuLayers})` : ''}`;
+
+const scoreText = (s: QualityScore): string => `${s.benchmark} ${s.score}`;
+
+export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], options: LadderOptions = {}): Recommendation {
+  const task = options.task ?? DEFAULT_TASK;
+  const priority = options.priority ?? DEFAULT_PRIORITY;
+  const minTps = options.minTokPerSec ?? DEFAULT_MIN_TOK_PER_SEC[priority];
+  const bench = TASK_BENCHMARKS[task];
+  const notes: string[] = [];
+
   const byModel = new Map<string, ReportRow[]>();
-  for (const r of rows) byModel.set(r.modelId, [...(byModel.get(r.modelId) ?? []), r]);
-  const models = [...catalog].sort((a, b) => a.publishedParamsB - b.publishedParamsB);
-  const quality = (m: CatalogModel): number | null => m.quality?.score ?? null;
+  for (const r of rows) if (r.origin === 'catalog') byModel.set(r.modelId, [...(byModel.get(r.modelId) ?? []), r]);
+  const models = [...catalog].filter((m) => byModel.has(m.id)).sort((a, b) => a.publishedParamsB - b.publishedParamsB);
+  const scoreOf = (m: CatalogModel): QualityScore | null => {
+    const s = m.quality?.[task];
+    return s && s.benchmark === bench.benchmark ? s : null;
+  };
+  const holdsContext = (m: CatalogModel): boolean => options.contextTokens === undefined || m.maxContext >= options.contextTokens;
 
-  const interactive = models
-    .map((m) => ({ m, row: bestRow(byModel.get(m.id) ?? [], RECOMMENDED_PRECISIONS, INTERACTIVE_TOK_PER_SEC) }))
-    .filter((c): c is { m: CatalogModel; row: ReportRow } => c.row !== null);
+  const candidatesAt = (precisions: readonly Precision[], speed: number): Candidate[] =>
+    models.flatMap((model) => {
+      const score = scoreOf(model);
+      if (!score || !holdsContext(model)) return [];
+      const row = bestRow(byModel.get(model.id) ?? [], precisions, speed);
+      return row ? [{ model, row, score }] : [];
+    });
 
-  const startCandidate =
-    interactive.find((c) => (quality(c.m) ?? 0) >= START_QUALITY_MIN) ??
-    [...interactive].filter((c) => quality(c.m) !== null).sort((a, b) => (quality(b.m) ?? 0) - (quality(a.m) ?? 0))[0] ??
-    interactive[0];
-  let start: LadderStep | null = null;
+  // Q4_K_M and up; Q3_K_M only when nothing rated runs at Q4_K_M or better; Q2_K only when nothing fits at Q3_K_M or better at all.
+  let rated = candidatesAt(PRECISION_ORDER[priority], minTps);
+  if (rated.length === 0) rated = candidatesAt(['Q3_K_M'], minTps);
+  const anythingAtQ3 = rows.some((r) => r.fit !== 'none' && QUANT_COST[r.quant as Precision] && r.quant !== LAST_RESORT_PRECISION);
+  if (rated.length === 0 && !anythingAtQ3) rated = candidatesAt([LAST_RESORT_PRECISION], minTps);
+
+  const unrated = models.filter((m) => !scoreOf(m) && holdsContext(m) && bestRow(byModel.get(m.id) ?? [], LADDER_PRECISIONS, minTps));
+  if (unrated.length > 0) {
+    const names = unrated.slice(-4).map((m) => m.name);
+    notes.push(
+      `Not ranked for ${task}: ${unrated.length} model${unrated.length === 1 ? '' : 's'} that run here at ${minTps} tok/s have no published ${bench.benchmark} score in the catalog (${names.join(', ')}${unrated.length > names.length ? ', ...' : ''}); the ladder does not guess.`,
+    );
+  }
+  const tooShort = models.filter((m) => !holdsContext(m) && scoreOf(m));
+  if (tooShort.length > 0 && options.contextTokens !== undefined) {
+    notes.push(
+      `Left out: ${tooShort.length} rated model${tooShort.length === 1 ? '' : 's'} trained for less than ${options.contextTokens} tokens of context (e.g. ${tooShort[tooShort.length - 1]?.name}, ${tooShort[tooShort.length - 1]?.maxContext}).`,
+    );
+  }
+
+  if (rated.length === 0) {
+    const ceiling = pickCeiling(models, byModel, scoreOf, bench.benchmark, null);
+    notes.push(`No catalogued model with a published ${bench.benchmark} score runs here at ${minTps} tok/s.`);
+    return { start: null, scaleUp: null, ceiling, task, priority, minTokPerSec: minTps, bar: null, notes };
+  }
+
+  const best = rated.reduce((a, b) => (b.score.score > a.score.score ? b : a));
+  const taskBar = bench.bar[priority];
+  const gap = START_GAP_POINTS[priority];
+  const bar = Math.min(best.score.score, Math.max(taskBar, best.score.score - gap));
+  // A machine that runs a 7B-14B at three times the minimum speed does not start below 7B: small models
+  // saturate some benchmarks (GSM8K) and that hardware has room for the size class people rely on.
+  const roomy = rated.some(
+    (c) => c.model.publishedParamsB >= FLOOR_PARAMS_B && c.model.publishedParamsB <= 15 && (c.row.tokPerSec ?? 0) >= ROOMY_FACTOR * minTps,
+  );
+  const meets = rated.filter((c) => c.score.score >= bar);
+  const start = (roomy ? meets.find((c) => c.model.publishedParamsB >= FLOOR_PARAMS_B) : undefined) ?? meets[0] ?? best;
+  const floored = roomy && meets[0] !== undefined && meets[0] !== start;
+
+  const barWhy =
+    best.score.score < taskBar
+      ? `nothing here reaches the ${task} bar of ${bench.benchmark} ${taskBar} at ${minTps} tok/s, so this is the best that does`
+      : bar > taskBar
+        ? `bar ${round1(bar)}: the best that runs here at ${minTps} tok/s, ${best.model.name} at ${best.score.score}, less ${gap} points (the ${priority} priority's margin; the ${task} bar alone is ${taskBar})`
+        : `bar ${taskBar} for ${task} at the ${priority} priority`;
+  const floorWhy = floored
+    ? ` and at least ${FLOOR_PARAMS_B}B, since a ${FLOOR_PARAMS_B}B-15B model runs here at ${ROOMY_FACTOR}x the minimum speed (${meets[0]?.model.name} also reaches the bar)`
+    : '';
+  let startReason = `Smallest model with ${scoreText(start.score)} (${barWhy})${floorWhy}; ~${formatTokPerSec(start.row.tokPerSec)} tok/s (at least ${minTps}) at ${start.row.quant}, ${placement(start.row)}, ${formatBytes(start.row.memory.totalBytes)} at ${start.row.contextTokens} context. ${describeQuantCost(start.row.quant)}.`;
+  // Why a bigger model at 4 bits beats a smaller one at full precision: the precision costs less than the size gap.
+  const smaller = [...rated].reverse().find((c) => c.model.publishedParamsB < start.model.publishedParamsB && c.score.score < bar);
+  if (smaller) {
+    const full = (byModel.get(smaller.model.id) ?? []).find((r) => r.quant === 'F16' && r.fit !== 'none');
+    const cost = QUANT_COST[start.row.quant as Precision];
+    startReason += ` ${smaller.model.name}${full ? ' would run at F16 here but' : ''} scores ${smaller.score.score}: ${round1(start.score.score - smaller.score.score)} points below${cost && cost.kld > 0 ? `, while ${start.row.quant} itself measured only +${cost.pplIncreasePct}% perplexity against F16` : ''}, so more parameters at fewer bits win here.`;
+  }
+  const startStep = step(start.row, startReason, start.score);
+
+  // Scale up: a bigger model that gains enough, at the same speed floor; best gain per extra GB, keeping the start's placement when it can.
+  const bigger = rated.filter(
+    (c) => c.model.publishedParamsB > start.model.publishedParamsB && c.score.score >= start.score.score + SCALE_UP_MIN_GAIN,
+  );
+  const perGb = (c: Candidate): number =>
+    (c.score.score - start.score.score) / Math.max(0.5, (c.row.memory.totalBytes - start.row.memory.totalBytes) / GiB);
+  const byValue = (list: Candidate[]): Candidate | undefined =>
+    [...list].sort((a, b) => perGb(b) - perGb(a) || b.score.score - a.score.score)[0];
+  const up = byValue(bigger.filter((c) => fitRank(c.row.fit) <= fitRank(start.row.fit))) ?? byValue(bigger);
   let scaleUp: LadderStep | null = null;
-  if (startCandidate) {
-    const q = quality(startCandidate.m);
-    start = step(
-      startCandidate.row,
-      q !== null && q >= START_QUALITY_MIN
-        ? `Smallest model with ${startCandidate.m.quality?.benchmark} ${q} (at least ${START_QUALITY_MIN}) that runs at ~${formatTokPerSec(startCandidate.row.tokPerSec)} tok/s at ${startCandidate.row.quant} (${describeFit(startCandidate.row)}), in ${formatBytes(startCandidate.row.memory.totalBytes)}.`
-        : `Nothing with ${START_QUALITY_MIN}+ MMLU runs at ${INTERACTIVE_TOK_PER_SEC} tok/s here; this is the best that does (~${formatTokPerSec(startCandidate.row.tokPerSec)} tok/s, ${describeFit(startCandidate.row)}).`,
+  if (up) {
+    const gain = up.score.score - start.score.score;
+    const extraBytes = up.row.memory.totalBytes - start.row.memory.totalBytes;
+    const tpsLost = Math.max(0, (start.row.tokPerSec ?? 0) - (up.row.tokPerSec ?? 0));
+    scaleUp = step(
+      up.row,
+      `+${round1(gain)} ${bench.benchmark} points (${start.score.score} → ${up.score.score}) for ${extraBytes >= 0 ? '+' : ''}${gib(extraBytes)} GiB (${round1(perGb(up))} points per GiB) and ${formatTokPerSec(start.row.tokPerSec)} → ${formatTokPerSec(up.row.tokPerSec)} tok/s${tpsLost > 0 ? ` (${round1(gain / tpsLost)} points per tok/s lost)` : ''}; ${up.row.quant}, ${placement(up.row)}, still at least ${minTps} tok/s.`,
+      up.score,
     );
-    const base = q ?? 0;
-    const bigger = interactive.filter(
-      (c) => c.m.publishedParamsB > startCandidate.m.publishedParamsB && (quality(c.m) ?? -1) >= base + SCALE_UP_MIN_GAIN,
-    );
-    // A step up that keeps the start's placement (e.g. still all on the GPU) beats one that spills to RAM.
-    const up = bigger.find((c) => fitRank(c.row.fit) <= fitRank(startCandidate.row.fit)) ?? bigger[0];
-    if (up) {
-      const gain = (quality(up.m) ?? 0) - base;
-      const memRatio = up.row.memory.totalBytes / startCandidate.row.memory.totalBytes;
-      const speedRatio = (startCandidate.row.tokPerSec ?? 0) / Math.max(1e-9, up.row.tokPerSec ?? 0);
-      scaleUp = step(
-        up.row,
-        `+${gain.toFixed(1)} ${up.m.quality?.benchmark} points for ${memRatio.toFixed(1)}x the memory and ${speedRatio.toFixed(1)}x slower; still ~${formatTokPerSec(up.row.tokPerSec)} tok/s (${describeFit(up.row)}).`,
-      );
-    }
   }
-  let ceiling: LadderStep | null = null;
-  for (let i = models.length - 1; i >= 0; i--) {
-    const m = models[i] as CatalogModel;
-    const row = bestRow(byModel.get(m.id) ?? [], CEILING_PRECISIONS, CEILING_MIN_TOK_PER_SEC);
-    if (row) {
-      ceiling = step(
-        row,
-        `Largest model that still runs at ${row.quant} or better: ${describeFit(row)}, ~${formatTokPerSec(row.tokPerSec)} tok/s, ${formatBytes(row.memory.totalBytes)}. Bigger ones do not fit or run under ${CEILING_MIN_TOK_PER_SEC} tok/s.`,
-      );
-      break;
+  const ceiling = pickCeiling(models, byModel, scoreOf, bench.benchmark, start, up?.row ?? null);
+  return {
+    start: startStep,
+    scaleUp,
+    ceiling,
+    task,
+    priority,
+    minTokPerSec: minTps,
+    bar: { benchmark: bench.benchmark, score: bar },
+    notes,
+  };
+}
+
+/**
+ * The largest model that runs usably (2+ tok/s) at Q4_K_M or Q3_K_M (Q2_K only when nothing else fits):
+ * the largest rated one that scores at least the start where there is one, else the largest of all.
+ */
+function pickCeiling(
+  models: CatalogModel[],
+  byModel: Map<string, ReportRow[]>,
+  scoreOf: (m: CatalogModel) => QualityScore | null,
+  benchmark: string,
+  start: Candidate | null,
+  /** The step up's row: where the ceiling is the same model, it keeps the step up's precision and placement. */
+  scaleUpRow: ReportRow | null = null,
+): LadderStep | null {
+  const find = (precisions: readonly Precision[], rated: boolean): { model: CatalogModel; row: ReportRow } | null => {
+    for (let i = models.length - 1; i >= 0; i--) {
+      const model = models[i] as CatalogModel;
+      const score = scoreOf(model);
+      if (
+        rated &&
+        (!score || (start !== null && (score.score < start.score.score || model.publishedParamsB < start.model.publishedParamsB)))
+      )
+        continue;
+      const row = bestRow(byModel.get(model.id) ?? [], precisions, CEILING_MIN_TOK_PER_SEC);
+      if (row) return { model, row };
     }
-  }
-  return { start, scaleUp, ceiling };
+    return null;
+  };
+  const found =
+    find(CEILING_PRECISIONS, true) ??
+    find(CEILING_PRECISIONS, false) ??
+    find([LAST_RESORT_PRECISION], true) ??
+    find([LAST_RESORT_PRECISION], false);
+  if (!found) return null;
+  const { model } = found;
+  const row = scaleUpRow?.modelId === model.id ? scaleUpRow : found.row;
+  const score = scoreOf(model);
+  const lastResort = row.quant === LAST_RESORT_PRECISION;
+  return step(
+    row,
+    `Largest ${score ? `rated ${benchmark === 'MMLU' ? '' : `${benchmark} `}` : ''}model that runs here: ${model.publishedParamsB}B at ${row.quant}, ${placement(row)}, ~${formatTokPerSec(row.tokPerSec)} tok/s, ${formatBytes(row.memory.totalBytes)}. ${
+      score ? `${scoreText(score)}.` : `No published ${benchmark} score: not rated for this task.`
+    } ${describeQuantCost(row.quant)}${lastResort ? ': only because nothing fits at Q3_K_M or better' : ''}. Bigger ones do not fit or run under ${CEILING_MIN_TOK_PER_SEC} tok/s.`,
+    score,
+  );
 }

@@ -1,8 +1,9 @@
 // The "what can I run here" report: every catalog model at every precision, fitted to the hardware.
 import { PROMPT_TOKENS } from '../shared/defaults';
+import type { Priority, Task } from '../shared/ladder';
 import { PRECISIONS, type KvType, type Precision } from '../shared/precision';
-import type { CatalogModel, HardwareSnapshot, Report, ReportRow, SpeedCalibration } from '../shared/schema';
-import { MiB } from '../shared/units';
+import type { BenchRecord, CatalogModel, HardwareSnapshot, Report, ReportRow, SpeedCalibration } from '../shared/schema';
+import { formatBytes, MiB } from '../shared/units';
 import {
   buildMemoryModelFromLayout,
   DEFAULT_UBATCH_TOKENS,
@@ -11,16 +12,19 @@ import {
   type MemoryModel,
   type WeightsLayout,
 } from './estimate';
-import { offloadableLayers, placeModel } from './placement';
+import { offloadableLayers, placeModel, type Placement } from './placement';
 import { computeTarget, type ComputeTarget } from './budget';
-import { fitModel, fitsEveryGpu, splitProportionsOf, type FitResult, type GpuSplit, type SplitMode } from './fit';
+import { fitModel, fitsEveryGpu, movesExperts, splitProportionsOf, type FitResult, type GpuSplit, type SplitMode } from './fit';
+import { applyMeasuredSpeeds } from './measured-speeds';
 import { recommendLadder } from './recommend';
-import { estimateGenerationSpeed, estimatePromptSpeedCpu } from './speed';
+import { estimateGenerationSpeed, estimatePromptSpeedCpu, type SpeedEstimate } from './speed';
 import { countActiveParameters, type ModelShape } from './tensors';
 
 export interface ReportSettings {
   contextTokens: number;
   kvType: KvType;
+  /** This machine's (or the profile's) benchmark runs: their speeds replace and correct the estimates. */
+  benchRecords?: readonly BenchRecord[];
   /** This machine's probe results, an input of its own: detected hardware stays what was detected. */
   calibration?: SpeedCalibration | null;
   /** llama.cpp's -ts: how the layers are shared between GPUs, one proportion each; absent = by free memory. */
@@ -31,6 +35,16 @@ export interface ReportSettings {
   mainGpu?: number;
   /** Whose context is sized: llama.cpp's tools (the commands shown; default) or node-llama-cpp (bench, measure). */
   runtime?: ContextRuntime;
+  /**
+   * llama.cpp's --n-cpu-moe N: MoE models keep the experts of their first N blocks in RAM (dense models are
+   * unchanged). Absent: for an MoE that does not fit the GPU whole, the faster of layer offload and
+   * experts in RAM is chosen.
+   */
+  nCpuMoe?: number;
+  /** What the ladder recommends for (default chat, balanced, the priority's minimum speed). */
+  task?: Task;
+  priority?: Priority;
+  minTokPerSec?: number;
 }
 
 export class ReportInputError extends Error {
@@ -86,25 +100,24 @@ export function sizeModel(
   // A model cannot use more context than it was trained for; show it at its maximum.
   const ctx = Math.min(settings.contextTokens, model.maxContext);
   const memModel = buildMemoryModelFromLayout(model.shape, model.weights, ctx, settings.kvType, settings.runtime);
+  const speedInputs = {
+    gpuBandwidthBytesPerSec: target.gpuBandwidthBytesPerSec,
+    gpuBandwidthsBytesPerSec: target.gpuBandwidthsBytesPerSec,
+    cpuBandwidthBytesPerSec: target.cpuBandwidthBytesPerSec,
+    cpuBandwidthSource: hardware.cpu.bandwidthSource,
+    calibration: settings.calibration ?? null,
+  };
+  const speedOf = (placement: Placement, k: number): SpeedEstimate =>
+    estimateGenerationSpeed(placement, speedInputs, { gpu: Math.max(0, k - 1), total: model.shape.layers });
   const fit =
     gpuLayers === undefined
-      ? fitModel(memModel, target.budget, target.backend, target.repackTypes, gpuSplitOf(target, settings))
+      ? fitModel(memModel, target.budget, target.backend, target.repackTypes, gpuSplitOf(target, settings), {
+          ...(settings.nCpuMoe !== undefined ? { nCpuMoe: settings.nCpuMoe } : {}),
+          speedOf: (placement, k) => speedOf(placement, k).tokPerSec,
+        })
       : forcedFit(memModel, gpuLayers, target, settings);
   const p = fit.placement;
-  const speed =
-    fit.fit === 'none'
-      ? null
-      : estimateGenerationSpeed(
-          p,
-          {
-            gpuBandwidthBytesPerSec: target.gpuBandwidthBytesPerSec,
-            gpuBandwidthsBytesPerSec: target.gpuBandwidthsBytesPerSec,
-            cpuBandwidthBytesPerSec: target.cpuBandwidthBytesPerSec,
-            cpuBandwidthSource: hardware.cpu.bandwidthSource,
-            calibration: settings.calibration ?? null,
-          },
-          { gpu: Math.max(0, fit.gpuLayers - 1), total: model.shape.layers },
-        );
+  const speed = fit.fit === 'none' ? null : speedOf(p, fit.gpuLayers);
   // Prompt speed: calibrated CPU rows only (the probe measures the CPU's kernels, not a GPU's).
   const calibration = settings.calibration ?? null;
   const prompt =
@@ -126,6 +139,7 @@ export function sizeModel(
     fit: fit.fit,
     gpuLayers: fit.gpuLayers,
     totalLayers: fit.totalLayers,
+    ...(fit.cpuMoeLayers > 0 ? { cpuMoeLayers: fit.cpuMoeLayers } : {}),
     memory: {
       weightsBytes: p.weightsBytes,
       kvBytes: p.kvBytes,
@@ -233,23 +247,29 @@ function forcedFit(memModel: MemoryModel, gpuLayers: number, target: ComputeTarg
   const k = target.backend === 'cpu' ? 0 : Math.min(gpuLayers, n);
   const split = gpuSplitOf(target, settings);
   const splitProportions = split.deviceBudgetsBytes.length > 1 ? splitProportionsOf(split) : undefined;
-  const placement = placeModel(
-    memModel,
-    k,
-    target.backend,
-    splitProportions ? { repackTypes: target.repackTypes, splitProportions } : { repackTypes: target.repackTypes },
-  );
+  const placement = placeModel(memModel, k, target.backend, {
+    repackTypes: target.repackTypes,
+    ...(splitProportions ? { splitProportions } : {}),
+    ...(settings.nCpuMoe ? { cpuMoeLayers: settings.nCpuMoe } : {}),
+  });
+  const moved = movesExperts(placement);
   const fitsGpu = fitsEveryGpu(placement, split.deviceBudgetsBytes.length > 0 ? split.deviceBudgetsBytes : [target.budget.gpuBytes]);
   const fitsRam = (target.budget.unifiedMemory ? placement.totalBytes : placement.cpuBytes) <= target.budget.ramBytes;
-  const level = !fitsGpu || !fitsRam ? 'none' : k === 0 ? 'cpu' : k === n ? 'gpu' : 'partial';
+  const level = !fitsGpu || !fitsRam ? 'none' : k === 0 ? 'cpu' : k === n && !moved ? 'gpu' : 'partial';
+  const experts = moved
+    ? `, the experts of the first ${placement.cpuMoeLayers} blocks in RAM (--n-cpu-moe ${placement.cpuMoeLayers}: ${formatBytes(placement.cpuReadBytesPerToken)} read from RAM per token)`
+    : settings.nCpuMoe
+      ? ` (--n-cpu-moe ${settings.nCpuMoe} moves nothing: no experts in the GPU's blocks)`
+      : '';
   const where =
     split.splitMode === 'none' && split.deviceBudgetsBytes.length > 1 ? `GPU ${split.mainGpu ?? 0} alone (--split-mode none)` : 'the GPU';
   return {
     fit: level,
     gpuLayers: k,
     totalLayers: n,
+    cpuMoeLayers: moved ? placement.cpuMoeLayers : 0,
     placement,
-    why: `${k} of ${n} layers on ${where} as asked (-ngl ${k}; llama.cpp offloads the output layer first): ${fitsGpu ? '' : 'the GPU part does not fit its VRAM; '}${fitsRam ? '' : 'the rest does not fit in RAM; '}${fitsGpu && fitsRam ? 'fits.' : ''}`.trim(),
+    why: `${k} of ${n} layers on ${where} as asked (-ngl ${k}; llama.cpp offloads the output layer first)${experts}: ${fitsGpu ? '' : 'the GPU part does not fit its VRAM; '}${fitsRam ? '' : 'the rest does not fit in RAM; '}${fitsGpu && fitsRam ? 'fits.' : ''}`.trim(),
   };
 }
 
@@ -296,8 +316,15 @@ export function buildReport(
   validateSettings(settings, catalog);
   const now = timings.now ?? (() => Date.now());
   const t0 = now();
-  const { rows, target } = buildRows(hardware, catalog, settings, extra);
-  const recommendation = recommendLadder(rows, catalog);
+  const built = buildRows(hardware, catalog, settings, extra);
+  const target = built.target;
+  const rows = applyMeasuredSpeeds(built.rows, settings.benchRecords ?? [], hardware);
+  const recommendation = recommendLadder(rows, catalog, {
+    contextTokens: settings.contextTokens,
+    ...(settings.task ? { task: settings.task } : {}),
+    ...(settings.priority ? { priority: settings.priority } : {}),
+    ...(settings.minTokPerSec !== undefined ? { minTokPerSec: settings.minTokPerSec } : {}),
+  });
   return {
     schemaVersion: 1,
     generatedAt: timings.generatedAt ?? new Date().toISOString(),

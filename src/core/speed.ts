@@ -15,6 +15,12 @@ export const ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC = 40 * GB;
 /** A layer split between devices pays a synchronisation per token per boundary. */
 const SPLIT_SYNC_SECONDS = 0.0005;
 /**
+ * A block whose experts stay in RAM (--n-cpu-moe) hands its activations to the CPU and back every token:
+ * two graph splits, a copy each way and a wait for the CPU's threads. Assumed, not yet measured here
+ * (no GPU): about a tenth of a millisecond per block.
+ */
+const EXPERTS_IN_RAM_SECONDS_PER_BLOCK = 0.0001;
+/**
  * Work per token that does not scale with bytes: kernel launches and graph bookkeeping per layer,
  * sampling and the host round trip. It caps tiny models (a 135M model does not reach thousands
  * of tok/s on a big GPU); the probe of a later version calibrates it per machine.
@@ -135,9 +141,15 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
   const cpuBw = inputs.cpuBandwidthBytesPerSec ?? ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC;
   const gpuBw = inputs.gpuBandwidthBytesPerSec;
   // With -ngl 1 only the output layer is on the GPU: no block there, yet every token runs on it.
+  // Experts in RAM: the GPU part and the active experts read from RAM add up (cpuReadBytesPerToken holds
+  // them), plus a round trip per such block.
+  const expertBlocks = placement.expertsInRamGpuBlocks;
   const fixedSeconds =
     placement.gpuReadBytesPerToken > 0
-      ? GPU_SECONDS_PER_TOKEN + layers.gpu * GPU_SECONDS_PER_LAYER + (layers.total - layers.gpu) * CPU_SECONDS_PER_LAYER
+      ? GPU_SECONDS_PER_TOKEN +
+        layers.gpu * GPU_SECONDS_PER_LAYER +
+        (layers.total - layers.gpu + expertBlocks) * CPU_SECONDS_PER_LAYER +
+        expertBlocks * EXPERTS_IN_RAM_SECONDS_PER_BLOCK
       : CPU_SECONDS_PER_TOKEN + layers.total * CPU_SECONDS_PER_LAYER;
   const calibration = inputs.calibration ?? null;
   const calibratedCpu = calibration && placement.gpuReadBytesPerToken === 0 ? calibratedCpuSeconds(placement, calibration) : null;
@@ -181,8 +193,12 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
     if (placement.cpuReadBytesPerToken > 0) seconds += SPLIT_SYNC_SECONDS;
   }
   if (placement.cpuReadBytesPerToken > 0) {
+    const experts =
+      expertBlocks > 0
+        ? ` (${(placement.expertsInRamReadBytesPerToken / GB).toFixed(2)} GB of it the active experts of ${expertBlocks} blocks kept in RAM, each block a round trip of ${(EXPERTS_IN_RAM_SECONDS_PER_BLOCK * 1000).toFixed(1)} ms)`
+        : '';
     parts.push(
-      `${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB on the CPU at ${(cpuBw / GB).toFixed(1)} GB/s x ${CPU_BANDWIDTH_EFFICIENCY}${inputs.cpuBandwidthBytesPerSec === null ? ' (RAM bandwidth assumed)' : ` (${inputs.cpuBandwidthSource?.kind ?? 'measured'} by ${inputs.cpuBandwidthSource?.by ?? 'probe'})`}`,
+      `${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB on the CPU${experts} at ${(cpuBw / GB).toFixed(1)} GB/s x ${CPU_BANDWIDTH_EFFICIENCY}${inputs.cpuBandwidthBytesPerSec === null ? ' (RAM bandwidth assumed)' : ` (${inputs.cpuBandwidthSource?.kind ?? 'measured'} by ${inputs.cpuBandwidthSource?.by ?? 'probe'})`}`,
     );
   }
   const tokPerSec = seconds > 0 ? 1 / seconds : 0;

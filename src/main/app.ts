@@ -121,6 +121,8 @@ export async function startMainApp(electron: ElectronLike, options: MainAppOptio
     face: 'electron',
     appVersion: app.getVersion(),
     dataDir: app.getPath('userData'),
+    // A first launch calibrates itself in the background, with progress and cancel in the page.
+    autoProbe: true,
     ...(options.profileBackend ? { profileBackend: options.profileBackend } : {}),
   });
   // Running benchmarks and probes are child processes that would outlive the app: stop them first.

@@ -4,7 +4,7 @@
 import { stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import type { HostApiSchemas } from '../shared/api';
-import type { HardwareSnapshot, Report, SpeedCalibration } from '../shared/schema';
+import type { BenchRecord, HardwareSnapshot, Report, SpeedCalibration } from '../shared/schema';
 import { buildReport } from '../core/report';
 import { GgufError } from '../core/gguf-types';
 import { withWhatIf } from './hardware/index';
@@ -24,6 +24,7 @@ export async function buildReportFor(
   detected: { snapshot: HardwareSnapshot; detectMs: number },
   paths: string[],
   cal: SpeedCalibration | null,
+  benchRecords: readonly BenchRecord[] = [],
 ): Promise<Report> {
   const snapshot = await asUserError(() => withWhatIf(detected.snapshot, request.whatIf));
   const files = await Promise.all(
@@ -46,9 +47,14 @@ export async function buildReportFor(
         contextTokens: request.contextTokens,
         kvType: request.kvType,
         calibration: cal,
+        benchRecords,
         ...(request.tensorSplit ? { tensorSplit: request.tensorSplit } : {}),
         ...(request.splitMode !== undefined ? { splitMode: request.splitMode } : {}),
         ...(request.mainGpu !== undefined ? { mainGpu: request.mainGpu } : {}),
+        ...(request.nCpuMoe !== undefined ? { nCpuMoe: request.nCpuMoe } : {}),
+        ...(request.task !== undefined ? { task: request.task } : {}),
+        ...(request.priority !== undefined ? { priority: request.priority } : {}),
+        ...(request.minTokPerSec !== undefined ? { minTokPerSec: request.minTokPerSec } : {}),
       },
       { detectMs: detected.detectMs },
       extra,

@@ -11,7 +11,7 @@ import {
   type HostEvent,
   type HostEventListener,
 } from '../shared/api';
-import type { HardwareSnapshot, ModelList, Report, RunState, SpeedCalibration } from '../shared/schema';
+import type { BenchRecord, HardwareSnapshot, ModelList, Report, RunState, SpeedCalibration } from '../shared/schema';
 import type { HistoryStore } from './bench/history';
 import { defaultDataDir } from './data-dir';
 import { findLlamaBench } from './bench/llama-bench';
@@ -29,8 +29,11 @@ import { APP_VERSION } from './app-version';
 import { buildReportFor, fileStamp } from './report-for-request';
 import { createProfileMethods } from './profiles/methods';
 import { createRunMethods } from './run-methods';
+import { autoProbeEnabled, createAutoProbe } from './auto-probe';
+import { createCommandMethods } from './command-methods';
 import { compareProfiles } from './compare';
 import { planPool } from './pool';
+import { createFinetuneMethods } from './finetune-methods';
 import type { ProfileBackendFactory, ProfileStore } from './profiles/store';
 import { asUserError, clip, rethrowAsUser, UserFacingError } from './user-error';
 
@@ -53,6 +56,8 @@ export interface ServiceOptions {
   waitForLlama?: boolean;
   /** Ask node-llama-cpp in the background of this process when its answer is not cached (long-lived hosts). */
   backgroundRefresh?: boolean;
+  /** Run the quick probe in the background when this machine has no calibration (the app, web mode; off in the CLI and with RIGHTSIZE_NO_AUTO_PROBE=1). */
+  autoProbe?: boolean;
   /** Where history lives (default: the user's config folder, or RIGHTSIZE_DATA_DIR). */
   dataDir?: string;
   /** Where detection and calibration are cached (default: RIGHTSIZE_CACHE_DIR or the user's cache folder). */
@@ -160,13 +165,19 @@ export function createService(options: ServiceOptions): Service {
   /** The hardware and calibration a request sizes against: a saved profile's, or this machine's. */
   const sizingFor = async (
     profile: HostApiInput<'getReport'>['profile'],
-  ): Promise<{ snapshot: HardwareSnapshot; detectMs: number; calibration: SpeedCalibration | null; profileName: string | null }> => {
+  ): Promise<{
+    snapshot: HardwareSnapshot;
+    detectMs: number;
+    calibration: SpeedCalibration | null;
+    profileName: string | null;
+    benchRecords: BenchRecord[];
+  }> => {
     if (profile !== undefined) {
-      const { snapshot, calibration, name } = await profiles.sizing(profile);
-      return { snapshot, detectMs: 0, calibration, profileName: name };
+      const { snapshot, calibration, name, benchRecords } = await profiles.sizing(profile);
+      return { snapshot, detectMs: 0, calibration, profileName: name, benchRecords };
     }
-    const [detected, cal] = await Promise.all([getSnapshot(false), getCalibration()]);
-    return { ...detected, calibration: cal, profileName: null };
+    const [detected, cal, history] = await Promise.all([getSnapshot(false), getCalibration(), getHistory().catch(() => null)]);
+    return { ...detected, calibration: cal, profileName: null, benchRecords: history?.list() ?? [] };
   };
 
   // ---------------------------------------------------------------- models on this machine
@@ -249,13 +260,21 @@ export function createService(options: ServiceOptions): Service {
     cacheDir,
     ...(options.probe ? { probe: options.probe } : {}),
   });
+  const autoProbe = createAutoProbe({
+    enabled: autoProbeEnabled(options.autoProbe, options.env ?? process.env),
+    cpuModel: async () => (await getSnapshot(false)).snapshot.cpu.model,
+    calibration: getCalibration,
+    startProbe: () => runMethods.startProbe({}),
+  });
+  listeners.add((event) => event.type === 'run' && autoProbe.onRun(event.run));
 
   // ---------------------------------------------------------------- the methods
   const reportCache = new Map<string, CachedReport>();
   const api: Implementation = {
     async getReport(request) {
+      autoProbe.maybeStart(); // in the background; this report is built without waiting for it
       // Detection and model discovery run side by side.
-      const [{ calibration: cal, profileName, ...detected }, found] = await Promise.all([
+      const [{ calibration: cal, profileName, benchRecords, ...detected }, found] = await Promise.all([
         sizingFor(request.profile),
         request.includeDiscovered ? getModels(false) : Promise.resolve(NO_MODELS),
       ]);
@@ -266,8 +285,15 @@ export function createService(options: ServiceOptions): Service {
         request.kvType,
         request.whatIf ?? null,
         request.tensorSplit ?? null,
-        [request.splitMode ?? null, request.mainGpu ?? null],
-        request.profile ?? null,
+        [
+          request.splitMode ?? null,
+          request.mainGpu ?? null,
+          request.task ?? null,
+          request.priority ?? null,
+          request.minTokPerSec ?? null,
+          request.nCpuMoe ?? null,
+        ],
+        [request.profile ?? null, benchRecords.length, benchRecords.at(-1)?.id ?? null],
         paths,
         await Promise.all(paths.map(fileStamp)),
       ]);
@@ -281,7 +307,7 @@ export function createService(options: ServiceOptions): Service {
       const entry: CachedReport = {
         snapshot: detected.snapshot,
         calibration: cal,
-        report: buildReportFor(request, detected, paths, cal).then((report) =>
+        report: buildReportFor(request, detected, paths, cal, benchRecords).then((report) =>
           profileName === null ? report : { ...report, profile: profileName },
         ),
       };
@@ -311,6 +337,7 @@ export function createService(options: ServiceOptions): Service {
           ...(request.tensorSplit ? { tensorSplit: request.tensorSplit } : {}),
           ...(request.splitMode !== undefined ? { splitMode: request.splitMode } : {}),
           ...(request.mainGpu !== undefined ? { mainGpu: request.mainGpu } : {}),
+          ...(request.nCpuMoe !== undefined ? { nCpuMoe: request.nCpuMoe } : {}),
         });
       });
     },
@@ -360,6 +387,8 @@ export function createService(options: ServiceOptions): Service {
     },
 
     ...profiles.methods,
+    ...createCommandMethods({ resolveRef, sizingFor }),
+    ...createFinetuneMethods({ resolveRef, sizingFor }),
   };
 
   function startRun(kind: RunState['kind'], work: Parameters<RunRegistry['start']>[1]): RunState {

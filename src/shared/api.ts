@@ -11,9 +11,13 @@ import {
   PoolRequestSchema,
   PoolResultSchema,
   PresetListSchema,
+  RunCommandsRequestSchema,
+  RunCommandsResultSchema,
   DeleteProfileRequestSchema,
   EstimateRequestSchema,
   EstimateResultSchema,
+  FinetuneRequestSchema,
+  FinetuneResultSchema,
   ExportProfileRequestSchema,
   GetProfileRequestSchema,
   HardwareSnapshotSchema,
@@ -77,6 +81,10 @@ export const HostApiSchemas = {
   planPool: { input: PoolRequestSchema, output: PoolResultSchema },
   /** The GPU and whole-machine presets a what-if profile can be built from. */
   listPresets: { input: NoInputSchema, output: PresetListSchema },
+  /** Full fine-tuning, LoRA or QLoRA of one model: memory, fit, GPUs of a preset, time, energy, cost. */
+  sizeFinetune: { input: FinetuneRequestSchema, output: FinetuneResultSchema },
+  /** How to run it: llama-server, llama-cli, Ollama, LM Studio and node-llama-cpp commands for one model, placed as estimate sizes it. */
+  runCommands: { input: RunCommandsRequestSchema, output: RunCommandsResultSchema },
 } as const;
 
 export type HostApiMethod = keyof typeof HostApiSchemas;

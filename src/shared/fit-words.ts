@@ -12,7 +12,12 @@ export interface FitLegendEntry {
 /** The key under the fit matrix, in order from best to worst. */
 export const FIT_LEGEND: readonly FitLegendEntry[] = [
   { fit: 'gpu', label: 'GPU', description: 'all layers on the GPU' },
-  { fit: 'partial', label: 'k/N', description: 'k of N layers on the GPU, the rest on the CPU' },
+  {
+    fit: 'partial',
+    label: 'k/N',
+    description:
+      'k of N layers on the GPU, the rest on the CPU (GPU·E n: a mixture of experts with the experts of its first n blocks in RAM)',
+  },
   { fit: 'cpu', label: 'CPU', description: 'CPU only' },
   { fit: 'none', label: '—', description: 'too large for this hardware' },
 ];
@@ -21,19 +26,22 @@ export const FIT_LEGEND: readonly FitLegendEntry[] = [
  * The short form: GPU, 20/33, CPU or a dash. Without layer counts (a ladder step has none) a partial
  * fit reads "partial".
  */
-export function fitShortLabel(fit: FitLevel, gpuLayers?: number, totalLayers?: number): string {
+export function fitShortLabel(fit: FitLevel, gpuLayers?: number, totalLayers?: number, cpuMoeLayers?: number): string {
+  if (fit === 'partial' && cpuMoeLayers) return `GPU·E${cpuMoeLayers}`;
   if (fit === 'partial') return gpuLayers !== undefined && totalLayers !== undefined ? `${gpuLayers}/${totalLayers}` : 'partial';
   return FIT_LEGEND.find((entry) => entry.fit === fit)?.label ?? fit;
 }
 
 /** The fit in words, to sit inside a sentence: "all layers on the GPU", "20 of 33 layers on the GPU", "CPU only". */
-export function fitLabel(fit: FitLevel, gpuLayers: number, totalLayers: number): string {
+export function fitLabel(fit: FitLevel, gpuLayers: number, totalLayers: number, cpuMoeLayers?: number): string {
+  if (fit === 'partial' && cpuMoeLayers)
+    return `${gpuLayers} of ${totalLayers} layers on the GPU, the experts of the first ${cpuMoeLayers} blocks in RAM (--n-cpu-moe ${cpuMoeLayers})`;
   if (fit === 'partial') return `${gpuLayers} of ${totalLayers} layers on the GPU`;
   return FIT_LEGEND.find((entry) => entry.fit === fit)?.description ?? fit;
 }
 
 /** The same, starting a heading or a sentence. */
-export function fitHeadline(fit: FitLevel, gpuLayers: number, totalLayers: number): string {
-  const text = fitLabel(fit, gpuLayers, totalLayers);
+export function fitHeadline(fit: FitLevel, gpuLayers: number, totalLayers: number, cpuMoeLayers?: number): string {
+  const text = fitLabel(fit, gpuLayers, totalLayers, cpuMoeLayers);
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,32 +1,124 @@
-// "Start small, scale up": the thresholds the core picks the ladder by, and the words every face
-// shows for its steps. One place, so a step left empty explains itself with the figures really used.
+// "Start small, scale up": the choices a ladder is built for (task, priority, speed), the bar each
+// task's published benchmark must reach, what each precision costs in quality, and the words every
+// face shows for its steps. One place, so a step left empty explains itself with the figures used.
 import type { Precision } from './precision';
 import type { Recommendation } from './schema';
 
-/** Quality good enough to start with for general chat (MMLU 5-shot, published). */
-export const START_QUALITY_MIN = 60;
-/** A step up must gain at least this many points to be worth its memory and speed. */
-export const SCALE_UP_MIN_GAIN = 5;
+/** What the user wants the model for; each task is judged by one published benchmark. */
+export const TASKS = ['chat', 'coding', 'reasoning', 'long-docs', 'extraction'] as const;
+export type Task = (typeof TASKS)[number];
+
+/** speed: a lower quality bar and a higher minimum speed; quality: a higher bar. */
+export const PRIORITIES = ['speed', 'balanced', 'quality'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const DEFAULT_TASK: Task = 'chat';
+export const DEFAULT_PRIORITY: Priority = 'balanced';
+
 /** Reading speed: below this a chat feels slow. */
 export const INTERACTIVE_TOK_PER_SEC = 10;
+
+/** The minimum generation speed of a priority when the user gives none. */
+export const DEFAULT_MIN_TOK_PER_SEC: Readonly<Record<Priority, number>> = {
+  speed: 2 * INTERACTIVE_TOK_PER_SEC,
+  balanced: INTERACTIVE_TOK_PER_SEC,
+  quality: INTERACTIVE_TOK_PER_SEC,
+};
+
+export interface TaskBenchmark {
+  /** The benchmark's name as the catalog's quality scores name it. */
+  benchmark: string;
+  /** What the task means, for help texts. */
+  label: string;
+  /** The least score (0-100) that does the task well enough to start with, per priority. */
+  bar: Readonly<Record<Priority, number>>;
+}
+
+/**
+ * One benchmark per task, so every model is judged on the same scale. The bars sit where published
+ * scores separate models people call usable for the task from those they do not (e.g. MMLU 65: the
+ * Llama 3.1 8B and Qwen2.5 7B class; HumanEval 70: the 7B-8B instruct models of 2024).
+ */
+export const TASK_BENCHMARKS: Readonly<Record<Task, TaskBenchmark>> = {
+  chat: { benchmark: 'MMLU', label: 'general chat and knowledge', bar: { speed: 55, balanced: 65, quality: 74 } },
+  coding: { benchmark: 'HumanEval', label: 'writing code', bar: { speed: 60, balanced: 70, quality: 83 } },
+  reasoning: { benchmark: 'GSM8K', label: 'step-by-step maths and reasoning', bar: { speed: 70, balanced: 80, quality: 90 } },
+  'long-docs': { benchmark: 'RULER', label: 'long documents and RAG', bar: { speed: 80, balanced: 85, quality: 90 } },
+  extraction: { benchmark: 'IFEval', label: 'structured extraction and following a format', bar: { speed: 55, balanced: 70, quality: 80 } },
+};
+
+/**
+ * The start may sit this far below the best score that runs here at the chosen speed, never further:
+ * so a big machine starts on a model worth its hardware instead of the laptop's pick.
+ */
+export const START_GAP_POINTS: Readonly<Record<Priority, number>> = { speed: 15, balanced: 8, quality: 4 };
+
+/** A step up must gain at least this many benchmark points to be worth its memory and speed. */
+export const SCALE_UP_MIN_GAIN = 3;
 /** Below this the ceiling is not usable at all. */
 export const CEILING_MIN_TOK_PER_SEC = 2;
-/** Precisions the ceiling may use, best first; below Q3_K_M quality drops too far to count. */
+
+/** Precisions the start and the step up may use: Q4_K_M and up keep quality close to the original. */
+export const LADDER_PRECISIONS: readonly Precision[] = ['Q8_0', 'Q6_K', 'Q5_K_M', 'Q4_K_M'];
+/** Precisions the ceiling may use, best first; Q3_K_M is the floor. */
 export const CEILING_PRECISIONS: readonly Precision[] = ['Q4_K_M', 'Q3_K_M'];
+/** Used only when nothing at Q3_K_M or better fits at all. */
+export const LAST_RESORT_PRECISION: Precision = 'Q2_K';
+
+export interface QuantCost {
+  /** Mean KL divergence of the token distribution against FP16. */
+  kld: number;
+  /** Wikitext-2 perplexity increase over FP16, in percent. */
+  pplIncreasePct: number;
+  /** Root mean square change of the correct token's probability, in percentage points. */
+  rmsDeltaPPct: number;
+}
+
+/**
+ * What each precision costs, measured by llama.cpp on LLaMA 3 8B (tools/perplexity/README.md, "LLaMA 3
+ * 8b Scoreboard", rows without an importance matrix; FP16 perplexity 6.2332; ΔPPL taken over FP16's
+ * 6.2316). F16 is the reference. Other models lose about as much at each type.
+ */
+export const QUANT_COST: Readonly<Partial<Record<Precision, QuantCost>>> = {
+  F32: { kld: 0, pplIncreasePct: 0, rmsDeltaPPct: 0 },
+  F16: { kld: 0, pplIncreasePct: 0, rmsDeltaPPct: 0 },
+  BF16: { kld: 0, pplIncreasePct: 0, rmsDeltaPPct: 0 },
+  Q8_0: { kld: 0.001355, pplIncreasePct: 0.04, rmsDeltaPPct: 1.198 },
+  Q6_K: { kld: 0.005452, pplIncreasePct: 0.35, rmsDeltaPPct: 2.295 },
+  Q5_K_M: { kld: 0.010762, pplIncreasePct: 0.91, rmsDeltaPPct: 3.16 },
+  Q4_K_M: { kld: 0.031273, pplIncreasePct: 2.82, rmsDeltaPPct: 5.519 },
+  Q3_K_M: { kld: 0.101913, pplIncreasePct: 10.54, rmsDeltaPPct: 10.203 },
+  Q2_K: { kld: 0.445132, pplIncreasePct: 56.49, rmsDeltaPPct: 21.421 },
+};
+
+export const QUANT_COST_SOURCE = {
+  url: 'https://github.com/ggml-org/llama.cpp/blob/master/tools/perplexity/README.md#llama-3-8b-scoreboard',
+  /** Read from the llama.cpp release node-llama-cpp 3.21.1 ships (80fb11a). */
+  date: '2026-09-12',
+  detail: 'llama.cpp perplexity README, LLaMA 3 8B scoreboard (Wikitext-2, CUDA, no imatrix), KL divergence against FP16',
+} as const;
+
+/** A precision's cost in a sentence, e.g. "Q4_K_M: +2.8% perplexity, KLD 0.031 vs F16". */
+export function describeQuantCost(quant: string): string {
+  const cost = QUANT_COST[quant as Precision];
+  if (!cost) return `${quant}: no published loss figure`;
+  if (cost.kld === 0) return `${quant}: the reference precision, no loss`;
+  return `${quant}: +${cost.pplIncreasePct < 0.1 ? cost.pplIncreasePct.toFixed(2) : cost.pplIncreasePct.toFixed(1)}% perplexity, KLD ${cost.kld.toFixed(3)} vs F16 (llama.cpp, Llama 3 8B)`;
+}
 
 export interface LadderStepWords {
-  key: keyof Recommendation;
+  key: 'start' | 'scaleUp' | 'ceiling';
   label: string;
   /** Why the step is empty, as a sentence. */
   none: string;
 }
 
 export const LADDER_STEPS: readonly LadderStepWords[] = [
-  { key: 'start', label: 'Start here', none: 'No catalogued model runs here at a usable speed.' },
+  { key: 'start', label: 'Start here', none: 'No catalogued model with a published score for this task runs here at the minimum speed.' },
   {
     key: 'scaleUp',
     label: 'Scale up',
-    none: `No bigger model gains enough quality while still running at reading speed (${INTERACTIVE_TOK_PER_SEC} tok/s) here.`,
+    none: `No bigger model gains ${SCALE_UP_MIN_GAIN}+ benchmark points while still running at the minimum speed here.`,
   },
   {
     key: 'ceiling',
@@ -34,3 +126,12 @@ export const LADDER_STEPS: readonly LadderStepWords[] = [
     none: `Nothing runs at ${CEILING_MIN_TOK_PER_SEC} tok/s or more at ${CEILING_PRECISIONS.at(-1)} or better.`,
   },
 ];
+
+/** The empty sentence of a step, with the recommendation's own figures where it has them. */
+export function emptyStepText(key: LadderStepWords['key'], r: Pick<Recommendation, 'minTokPerSec'> | null | undefined): string {
+  const words = LADDER_STEPS.find((s) => s.key === key);
+  const minTps = r?.minTokPerSec;
+  if (minTps !== undefined && minTps !== null && key !== 'ceiling')
+    return (words?.none ?? '').replace('the minimum speed', `${minTps} tok/s`);
+  return words?.none ?? '';
+}

@@ -52,7 +52,15 @@ export function startServe(env: Record<string, string> = {}): Promise<{ url: str
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'serve'], {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', RIGHTSIZE_CACHE_DIR: freshCacheDir(), RIGHTSIZE_DATA_DIR: freshCacheDir(), ...env },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        RIGHTSIZE_CACHE_DIR: freshCacheDir(),
+        RIGHTSIZE_DATA_DIR: freshCacheDir(),
+        // No 10 s probe by surprise: a test that wants the host's own probe passes RIGHTSIZE_NO_AUTO_PROBE: ''.
+        RIGHTSIZE_NO_AUTO_PROBE: '1',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -162,8 +162,8 @@ describe('detectHardware on this machine', () => {
     expect(defaultCacheDir({}, '/home/u')).toBe(path.join('/home/u', '.cache', 'rightsize'));
   });
 
-  it('measures memory bandwidth over a 128 MiB buffer', () => {
-    const m = measureMemoryBandwidth();
+  it('measures memory bandwidth over a 128 MiB buffer', async () => {
+    const m = await measureMemoryBandwidth();
     expect(m.bufferBytes).toBe(128 * MiB);
     expect(m.bytesPerSec).toBeGreaterThan(1e9);
   });

@@ -268,6 +268,8 @@ describe('Electron main process (startMainApp over a fake electron)', () => {
     const userData = join(plain.paths.get('appData')!, APP_NAME);
     expect(plain.paths.get('userData')).toBe(userData);
     expect(plain.serviceOptions).toMatchObject({ face: 'electron', dataDir: userData, appVersion: '0.1.0' });
+    // A first launch calibrates itself in the background (the service skips it where a calibration is stored).
+    expect(plain.serviceOptions?.autoProbe).toBe(true);
     // No cacheDir: the service's default is the CLI's, so a probe run from the CLI calibrates the app too.
     expect(plain.serviceOptions?.cacheDir).toBeUndefined();
 

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { CatalogSchema, type CatalogModel } from '../../src/shared/schema';
 import { countActiveParameters, countParameters } from '../../src/core/tensors';
+import { TASK_BENCHMARKS, type Task } from '../../src/shared/ladder';
 
 const raw: unknown = JSON.parse(fs.readFileSync(new URL('../../resources/catalog/models.json', import.meta.url), 'utf8'));
 const catalog = CatalogSchema.parse(raw);
@@ -99,11 +100,13 @@ describe('resources/catalog/models.json', () => {
     for (const m of models) {
       expect(m.source, m.id).toMatch(/^https:\/\/huggingface\.co\/[^/]+\/[^/]+\/blob\/main\/config\.json$/);
       expect(m.notes ?? '', m.id).not.toBe('');
-      if (m.quality) {
-        expect(m.quality.benchmark, m.id).toBe('MMLU');
-        expect(m.quality.score, m.id).toBeGreaterThan(0);
-        expect(m.quality.score, m.id).toBeLessThanOrEqual(100);
-        expect(m.quality.source, m.id).toMatch(/^https:\/\//);
+      for (const [task, q] of Object.entries(m.quality ?? {})) {
+        // One benchmark per task, so the ladder compares like with like.
+        expect(q.benchmark, `${m.id} ${task}`).toBe(TASK_BENCHMARKS[task as Task].benchmark);
+        expect(q.score, m.id).toBeGreaterThan(0);
+        expect(q.score, m.id).toBeLessThanOrEqual(100);
+        expect(q.source, m.id).toMatch(/^https:\/\//);
+        expect(q.date, m.id).toMatch(/^\d{4}-\d{2}/);
       }
     }
   });

@@ -7,10 +7,12 @@ import {
   CONTEXT_OPTIONS,
   GPU_LAYERS_OPTION,
   JSON_OPTION,
+  N_CPU_MOE_OPTION,
   parseContext,
   parseGpuLayers,
   parseKv,
   parseMainGpu,
+  parseNCpuMoe,
   parseSplitMode,
   parseTensorSplit,
   parseWhatIf,
@@ -25,12 +27,13 @@ export const estimateCommand = defineCommand({
   name: 'estimate',
   summary: 'Memory per device (weights, repacked copy, KV, compute, output, overhead) and speed for one model.',
   args: '<file.gguf | catalog-id | model name>',
-  description: `A GGUF file is sized from its real tensors; a catalog id at --quant (default ${DEFAULT_PRECISION}); a name from\n\`rightsize models\` (e.g. llama3.1:8b) by its file. --gpu-layers auto finds the most layers that fit the\ndetected (or what-if) VRAM.`,
+  description: `A GGUF file is sized from its real tensors; a catalog id at --quant (default ${DEFAULT_PRECISION}); a name from\n\`rightsize models\` (e.g. llama3.1:8b) by its file. --gpu-layers auto finds the most layers that fit the\ndetected (or what-if) VRAM; for an MoE it also tries every layer on the GPU with the experts of the first\nblocks in RAM and keeps the faster. --n-cpu-moe N fixes that number as llama.cpp's does.`,
   options: {
     ...JSON_OPTION,
     quant: { type: 'string', value: 'Q', help: `Precision of a catalog model: ${PRECISIONS.join(', ')}.` },
     ...CONTEXT_OPTIONS,
     ...GPU_LAYERS_OPTION,
+    ...N_CPU_MOE_OPTION,
     ...PROFILE_OPTION,
     ...WHAT_IF_OPTIONS,
     ...TENSOR_SPLIT_OPTION,
@@ -47,6 +50,7 @@ export const estimateCommand = defineCommand({
     const tensorSplit = parseTensorSplit(values['tensor-split']);
     const splitMode = parseSplitMode(values['split-mode']);
     const mainGpu = parseMainGpu(values['main-gpu']);
+    const nCpuMoe = parseNCpuMoe(values['n-cpu-moe']);
     const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false });
     const result = await service.call('estimate', {
       model: positionals[0] as string,
@@ -59,6 +63,7 @@ export const estimateCommand = defineCommand({
       ...(tensorSplit ? { tensorSplit } : {}),
       ...(splitMode ? { splitMode } : {}),
       ...(mainGpu !== undefined ? { mainGpu } : {}),
+      ...(nCpuMoe !== undefined ? { nCpuMoe } : {}),
     });
     io.stdout(
       values.json

@@ -21,7 +21,8 @@ export const serveCommand = defineCommand({
     const port = parseInteger('--port', values.port, 0, 0, 65535);
     const rendererDir = builtRendererDir();
     if (!rendererDir) throw new UsageError('The UI is not built (out/renderer/index.html is missing). Run `npm run build` first.');
-    const service = makeService({ backgroundRefresh: true });
+    // A first launch calibrates itself in the background (RIGHTSIZE_NO_AUTO_PROBE=1 turns it off).
+    const service = makeService({ backgroundRefresh: true, autoProbe: true });
     // Detect while the user opens the browser, so the first report is ready when the page asks; a
     // failure here is dropped because the page's own call meets it again and shows it.
     service.call('getHardware', {}).catch(() => undefined);

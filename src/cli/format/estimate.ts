@@ -28,8 +28,12 @@ export function formatEstimate(e: EstimateResult, useColor: boolean): string {
   );
   lines.push(c.dim(`  ${e.model.weightsSource.detail ?? ''}`));
   lines.push(
-    `  Context ${e.settings.contextTokens} tokens, KV ${e.settings.kvType}, backend ${e.backend}: ${c.bold(fitLabel(e.fit, e.gpuLayers, e.totalLayers))}`,
+    `  Context ${e.settings.contextTokens} tokens, KV ${e.settings.kvType}, backend ${e.backend}: ${c.bold(fitLabel(e.fit, e.gpuLayers, e.totalLayers))}${e.cpuMoeLayers > 0 ? c.bold(`, experts of the first ${e.cpuMoeLayers} blocks in RAM`) : ''}`,
   );
+  if (e.cpuMoeLayers > 0)
+    lines.push(
+      `  Run with: -ngl ${e.gpuLayers} --n-cpu-moe ${e.cpuMoeLayers}  (${formatBytes(e.expertsInRamReadBytesPerToken, 2)} of active experts read from RAM per token)`,
+    );
   lines.push(c.dim(`  ${e.why}`));
   const table = new Table({
     head: ['', 'GPU', 'CPU / RAM'],

@@ -22,9 +22,13 @@ function fitColor(fit: FitLevel, c: Colors): (text: string) => string {
 
 function cell(row: ReportRow | undefined, c: Colors): string {
   if (!row) return '';
-  const label = fitShortLabel(row.fit, row.gpuLayers, row.totalLayers);
-  return fitColor(row.fit, c)(row.fit === 'none' ? label : `${label} ${formatTokPerSec(row.tokPerSec)}`);
+  const label = fitShortLabel(row.fit, row.gpuLayers, row.totalLayers, row.cpuMoeLayers);
+  return fitColor(row.fit, c)(row.fit === 'none' ? label : `${label} ${formatTokPerSec(row.tokPerSec)}${runMark(row)}`);
 }
+
+/** ✓ a speed measured by the user's benchmark, * one corrected by those runs. */
+const runMark = (row: ReportRow): string =>
+  row.speedSource.kind === 'measured' ? '✓' : row.speedSource.by === 'speed.corrected-by-runs' ? '*' : '';
 
 /** The hardware card: each GPU, RAM, CPU and bandwidth with its source, and sources that failed. */
 export function formatHardware(hw: HardwareSnapshot, useColor: boolean, profile?: string): string[] {
@@ -126,6 +130,14 @@ export function formatReport(report: Report, useColor: boolean): string {
   const speeds = report.calibration
     ? `CPU speeds calibrated by the probe of ${report.calibration.measuredAt.slice(0, 16).replace('T', ' ')} (\`rightsize probe\` measures again)`
     : 'Speeds are estimates from memory bandwidth, not yet calibrated (`rightsize probe`, about 10 s, calibrates them)';
+  const corrected = report.rows.filter((r) => r.speedSource.by === 'speed.corrected-by-runs').length;
+  const measured = report.rows.filter((r) => r.speedSource.kind === 'measured').length;
+  if (corrected + measured > 0)
+    lines.push(
+      c.dim(
+        `  Your benchmark runs: ${measured} speed(s) measured (✓), ${corrected} corrected by them (*); \`rightsize history\` lists the runs.`,
+      ),
+    );
   lines.push(c.dim(`  ${speeds}; memory per llama.cpp's per-tensor types. \`--json\` gives every figure with its source.`));
   lines.push(c.dim(`  Detection ${report.timings.detectMs.toFixed(0)} ms, estimates ${report.timings.estimateMs.toFixed(0)} ms.`));
   return lines.join('\n');

@@ -110,6 +110,8 @@ export function estimateResolved(
     splitMode?: SplitMode;
     mainGpu?: number;
     runtime?: ContextRuntime;
+    /** llama.cpp's --n-cpu-moe N; absent: chosen for an MoE that does not fit the GPU whole. */
+    nCpuMoe?: number;
   },
 ): EstimateResult {
   const target = computeTarget(hardware);
@@ -134,11 +136,18 @@ export function estimateResolved(
         detail: sizable.weightsFrom,
       },
     },
-    settings: { contextTokens: row.contextTokens, kvType: settings.kvType, gpuLayers: settings.gpuLayers },
+    settings: {
+      contextTokens: row.contextTokens,
+      kvType: settings.kvType,
+      gpuLayers: settings.gpuLayers,
+      ...(settings.nCpuMoe !== undefined ? { nCpuMoe: settings.nCpuMoe } : {}),
+    },
     backend: target.backend,
     fit: fit.fit,
     gpuLayers: fit.gpuLayers,
     totalLayers: fit.totalLayers,
+    cpuMoeLayers: fit.cpuMoeLayers,
+    expertsInRamReadBytesPerToken: fit.cpuMoeLayers > 0 ? p.expertsInRamReadBytesPerToken : 0,
     devices: { gpu: p.gpu, cpu: p.cpu },
     ...(p.gpus.length > 1
       ? {

@@ -18,7 +18,7 @@ import {
 import type { TensorSpec } from '../../core/tensors';
 import { makeScratchDir } from './scratch';
 import { writeGgufModel } from '../gguf-writer';
-import { benchManyModels } from '../llama/measure';
+import { benchManyModels, MeasureError } from '../llama/measure';
 import { modelFromFile } from '../models/resolve';
 
 /** The last-level cache in bytes (0 where unknown: every model is then treated as larger than it). */
@@ -56,10 +56,17 @@ export async function runSpeedProbe(
       file,
       path: join(dir, `${index}-${file.role}-${file.type}.gguf`),
     }));
-    for (const { file, path } of plan) {
+    // A cancel here is a cancel (not a failure), and each file written is news: a page that opened
+    // after the run began (the host starts it on a first launch) sees it from the next event.
+    const stopIfCancelled = (): void => {
+      if (options.signal?.aborted) throw new MeasureError('The probe was cancelled.', 'cancelled');
+    };
+    for (const [index, { file, path }] of plan.entries()) {
+      stopIfCancelled();
       await writeProbeFile(path, file);
-      options.signal?.throwIfAborted();
+      report((0.2 * (index + 1)) / plan.length, `writing the probe models (${index + 1} of ${plan.length})`);
     }
+    stopIfCancelled();
     // 128-token prompts: 32 run at a different (and noisier) efficiency than the long prompts they predict.
     const common = {
       promptTokens: 128,

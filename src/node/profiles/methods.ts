@@ -41,6 +41,8 @@ export interface ProfileSizing {
   name: string;
   snapshot: HardwareSnapshot;
   calibration: SpeedCalibration | null;
+  /** The profile's benchmark runs: they correct its speeds as this machine's history does. */
+  benchRecords: BenchRecord[];
 }
 
 function summarize(profile: Profile): ProfileSummary {
@@ -140,10 +142,16 @@ export function createProfileMethods(deps: ProfileDeps): { methods: ProfileMetho
     methods,
     async sizing(name) {
       const profile = (await deps.store()).get(name);
-      const stamp = JSON.stringify([profile.hardware, profile.calibration]);
+      const stamp = JSON.stringify([profile.hardware, profile.calibration, profile.benchRecords.map((r) => r.id)]);
       const known = sizings.get(profile.name);
       if (known?.stamp === stamp) return known;
-      const sizing = { name: profile.name, snapshot: profile.hardware, calibration: profile.calibration, stamp };
+      const sizing = {
+        name: profile.name,
+        snapshot: profile.hardware,
+        calibration: profile.calibration,
+        benchRecords: profile.benchRecords,
+        stamp,
+      };
       sizings.set(profile.name, sizing);
       return sizing;
     },

@@ -6,7 +6,7 @@ import type { Report, ReportRow, WhatIf } from '../../shared/schema';
 import { Controls, type Filters } from './Controls';
 import { Details } from './Details';
 import { HardwareCard } from './HardwareCard';
-import { Ladder } from './Ladder';
+import { Ladder, type LadderChoice } from './Ladder';
 import { LocalFiles } from './LocalFiles';
 import { BenchPanel } from './BenchPanel';
 import { Calibrate } from './Calibrate';
@@ -14,6 +14,7 @@ import { Matrix } from './Matrix';
 import { ProfilePicker } from './ProfilePicker';
 import { ComparePanel } from './ComparePanel';
 import { PoolPanel } from './PoolPanel';
+import { FinetunePanel } from './FinetunePanel';
 
 export interface Settings {
   contextTokens: number;
@@ -22,6 +23,8 @@ export interface Settings {
   files: string[];
   /** A saved profile the report sizes for, or null for this machine. */
   profile: string | null;
+  /** The ladder's task and priority (the host's defaults until the user picks). */
+  ladder?: LadderChoice;
 }
 
 const FILES_KEY = 'rightsize.files';
@@ -54,6 +57,7 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
   const reload = useCallback(() => setReloads((n) => n + 1), []);
   const [comparing, setComparing] = useState(false);
   const [pooling, setPooling] = useState(false);
+  const [finetuning, setFinetuning] = useState(false);
 
   useEffect(() => {
     let superseded = false;
@@ -65,6 +69,7 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
         files: s.files,
         ...(s.whatIf ? { whatIf: s.whatIf } : {}),
         ...(s.profile ? { profile: s.profile } : {}),
+        ...(s.ladder ? { task: s.ladder.task, priority: s.ladder.priority } : {}),
       })
       .then((r) => {
         if (superseded) return;
@@ -86,6 +91,8 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
     () =>
       host.onEvent((event) => {
         if (event.type === 'hardware' && event.phase === 'refreshed') reload();
+        // A finished benchmark's speed replaces its row's estimate and corrects the rows placed alike.
+        if (event.type === 'run' && event.run.kind === 'bench' && event.run.state === 'done') reload();
       }),
     [host, reload],
   );
@@ -118,6 +125,9 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
         <button type="button" data-testid="pool-open" aria-expanded={pooling} onClick={() => setPooling(!pooling)}>
           Pool machines…
         </button>
+        <button type="button" data-testid="finetune-open" aria-expanded={finetuning} onClick={() => setFinetuning(!finetuning)}>
+          Fine-tune…
+        </button>
         {loading && (
           <span className="busy" role="status">
             updating…
@@ -136,6 +146,9 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
           onClose={() => setPooling(false)}
         />
       )}
+      {finetuning && (
+        <FinetunePanel host={host} rows={report?.rows ?? []} profile={settings.profile ?? undefined} onClose={() => setFinetuning(false)} />
+      )}
       {error && (
         <div className="error" role="alert">
           {error}
@@ -152,7 +165,11 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
             <HardwareCard report={report}>
               <Calibrate host={host} calibration={report.calibration} onDone={reload} />
             </HardwareCard>
-            <Ladder report={report} onPick={(modelId, quant) => setSelected({ modelId, quant })} />
+            <Ladder
+              report={report}
+              onPick={(modelId, quant) => setSelected({ modelId, quant })}
+              onChoose={(ladder) => setSettings({ ...settings, ladder })}
+            />
           </section>
           <Controls settings={settings} onSettings={setSettings} filters={filters} onFilters={setFilters} families={families} />
           <LocalFiles

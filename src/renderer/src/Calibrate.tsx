@@ -2,7 +2,10 @@ import type { HostApi } from '../../shared/api';
 import type { SpeedCalibration } from '../../shared/schema';
 import { useRun } from './useRun';
 
-/** The quick probe: about ten seconds that calibrate every CPU speed estimate to this machine. */
+/**
+ * The quick probe: about ten seconds that calibrate every CPU speed estimate to this machine. On a
+ * first launch the host starts it by itself; it shows here the same way, with its Cancel.
+ */
 export function Calibrate({
   host,
   calibration,
@@ -12,9 +15,13 @@ export function Calibrate({
   calibration: SpeedCalibration | null;
   onDone: () => void;
 }): React.JSX.Element {
-  const { run, error, start, cancel } = useRun(host, (ended) => {
-    if (ended.state === 'done') onDone();
-  });
+  const { run, followed, error, start, cancel } = useRun(
+    host,
+    (ended) => {
+      if (ended.state === 'done') onDone();
+    },
+    { follow: 'probe' },
+  );
   const running = run?.state === 'running';
   return (
     <div className="calibrate" data-testid="calibrate" data-state={run?.state ?? 'idle'}>
@@ -31,8 +38,10 @@ export function Calibrate({
       )}{' '}
       {running ? (
         <>
-          <progress max={1} value={run.progress.fraction} /> <span className="muted">{run.progress.message}</span>{' '}
-          <button type="button" onClick={cancel}>
+          {followed && <span data-testid="calibrate-auto">Calibrating this machine in the background: </span>}
+          <progress max={1} value={run.progress.fraction} aria-label="Calibration progress" />{' '}
+          <span className="muted">{run.progress.message}</span>{' '}
+          <button type="button" data-testid="calibrate-cancel" onClick={cancel}>
             Cancel
           </button>
         </>

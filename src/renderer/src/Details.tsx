@@ -5,6 +5,7 @@ import type { HostApi } from '../../shared/api';
 import type { Report, ReportRow, WhatIf } from '../../shared/schema';
 import { formatBytes, formatTokPerSec } from '../../shared/units';
 import { describeSource } from './format';
+import { HowToRun } from './HowToRun';
 import { PerGpu } from './PerGpu';
 import { UpgradeAdvice } from './UpgradeAdvice';
 
@@ -65,7 +66,7 @@ export function Details({
         {row.name} <span className="quant">{row.quant}</span>
       </h2>
       <p className={`fit-banner fit-${row.fit}`}>
-        {fitHeadline(row.fit, row.gpuLayers, row.totalLayers)}
+        {fitHeadline(row.fit, row.gpuLayers, row.totalLayers, row.cpuMoeLayers)}
         {row.tokPerSec !== null && ` · ~${formatTokPerSec(row.tokPerSec)} tok/s`}
       </p>
       <p>{row.why}</p>
@@ -127,6 +128,15 @@ export function Details({
         </tbody>
       </table>
       {report.hardware.gpus.length >= 2 && <PerGpu host={host} row={row} report={report} whatIf={whatIf} />}
+      <HowToRun
+        host={host}
+        model={row.origin === 'file' && row.filePath ? row.filePath : row.modelId}
+        {...(row.origin === 'file' ? {} : { quant: row.quant })}
+        contextTokens={row.contextTokens}
+        kvType={report.settings.kvType}
+        {...(report.profile !== undefined ? { profile: report.profile } : {})}
+        whatIf={whatIf}
+      />
       <UpgradeAdvice key={`${row.modelId} ${row.quant} ${row.contextTokens}`} host={host} row={row} report={report} />
       <h3>Where these figures come from</h3>
       <p className="src-detail">

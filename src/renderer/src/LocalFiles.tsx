@@ -1,19 +1,14 @@
 import { useState } from 'react';
+import { fitShortLabel } from '../../shared/fit-words';
 import type { ReportRow } from '../../shared/schema';
 import { formatBytes, formatTokPerSec } from '../../shared/units';
+import { speedMark, speedWord } from './format';
 
 declare global {
   interface Window {
     /** Electron only: the path of a dropped or picked file (webUtils.getPathForFile). */
     rightsizeFiles?: { pathFor(file: File): string };
   }
-}
-
-function fitLabel(r: ReportRow): string {
-  if (r.fit === 'gpu') return 'GPU';
-  if (r.fit === 'partial') return `${r.gpuLayers}/${r.totalLayers}`;
-  if (r.fit === 'cpu') return 'CPU';
-  return '—';
 }
 
 /** GGUF files on this machine, sized by the same engine as the catalog (from their real tensors). */
@@ -91,9 +86,13 @@ export function LocalFiles(props: {
                 <td className="quant">{r.quant}</td>
                 <td className={`cell fit-${r.fit}`} data-fit={r.fit}>
                   <button type="button" onClick={() => props.onSelect(r.modelId, r.quant)}>
-                    <span className="fitlabel">{fitLabel(r)}</span>
+                    <span className="fitlabel">{fitShortLabel(r.fit, r.gpuLayers, r.totalLayers, r.cpuMoeLayers)}</span>
                     <span className="mem">{formatBytes(r.memory.totalBytes)}</span>
-                    {r.tokPerSec !== null && <span className="tps">{formatTokPerSec(r.tokPerSec)} t/s</span>}
+                    {r.tokPerSec !== null && (
+                      <span className="tps" title={`generation speed, ${speedWord(r.speedSource)}`}>
+                        {formatTokPerSec(r.tokPerSec)} t/s{speedMark(r.speedSource)}
+                      </span>
+                    )}
                   </button>
                 </td>
                 <td>

@@ -3,6 +3,7 @@ import { FIT_LEGEND, fitShortLabel } from '../../shared/fit-words';
 import { PRECISIONS } from '../../shared/precision';
 import type { ReportRow } from '../../shared/schema';
 import { formatBytes, formatTokPerSec } from '../../shared/units';
+import { speedMark, speedWord } from './format';
 
 const GROUPS: Array<[string, number, number]> = [
   ['Tiny (under 2B)', 0, 2],
@@ -167,11 +168,15 @@ export function Matrix(props: {
                             aria-haspopup="dialog"
                             onFocus={() => setFocused({ modelId: r.modelId, quant: p })}
                             onClick={() => props.onSelect(r.modelId, p)}
-                            title={`${r.name} ${p}: ${r.why} ${formatBytes(r.memory.totalBytes)}${r.tokPerSec !== null ? `, ~${formatTokPerSec(r.tokPerSec)} tok/s (estimated)` : ''}`}
+                            title={`${r.name} ${p}: ${r.why} ${formatBytes(r.memory.totalBytes)}${r.tokPerSec !== null ? `, ~${formatTokPerSec(r.tokPerSec)} tok/s (${speedWord(r.speedSource)})` : ''}`}
                           >
-                            <span className="fitlabel">{fitShortLabel(r.fit, r.gpuLayers, r.totalLayers)}</span>
+                            <span className="fitlabel">{fitShortLabel(r.fit, r.gpuLayers, r.totalLayers, r.cpuMoeLayers)}</span>
                             <span className="mem">{formatBytes(r.memory.totalBytes)}</span>
-                            {r.tokPerSec !== null && <span className="tps">{formatTokPerSec(r.tokPerSec)} t/s</span>}
+                            {r.tokPerSec !== null && (
+                              <span className="tps">
+                                {formatTokPerSec(r.tokPerSec)} t/s{speedMark(r.speedSource)}
+                              </span>
+                            )}
                           </button>
                         </td>
                       );
@@ -190,8 +195,8 @@ export function Matrix(props: {
             <span className={`fit-${entry.fit}`}>{entry.label}</span> {entry.description}
           </Fragment>
         ))}
-        . Memory and tok/s are estimates; click a cell for the breakdown and sources, or walk the grid with the arrow keys, Home and End,
-        and press Enter.
+        . Memory and tok/s are estimates (tok/s with * corrected by your benchmark runs, ✓ measured); click a cell for the breakdown and
+        sources, or walk the grid with the arrow keys, Home and End, and press Enter.
       </p>
     </div>
   );

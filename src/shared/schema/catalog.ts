@@ -1,5 +1,6 @@
 // The model catalog and the GPU presets shipped in resources/.
 import { z } from 'zod';
+import { TASKS } from '../ladder';
 import { GpuVendorSchema } from './hardware';
 
 export const ModelArchSchema = z.enum([
@@ -18,6 +19,19 @@ export const ModelArchSchema = z.enum([
   'granite',
 ]);
 export type ModelArch = z.infer<typeof ModelArchSchema>;
+
+/** One published benchmark score (0-100) and where it was published. */
+const QualityScoreSchema = z.object({
+  benchmark: z.string(),
+  score: z.number().min(0).max(100),
+  /** The page (model card, technical report) that states the figure. */
+  source: z.string().regex(/^https:\/\/\S+$/),
+  /** When the source published it: YYYY-MM or YYYY-MM-DD. */
+  date: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/),
+  /** Which model variant and setting was measured (e.g. "instruct, 0-shot pass@1"). */
+  detail: z.string().optional(),
+});
+export type QualityScore = z.infer<typeof QualityScoreSchema>;
 
 const CatalogModelSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
@@ -58,8 +72,11 @@ const CatalogModelSchema = z.object({
       globalPerPeriod: z.number().int().nonnegative(),
     })
     .optional(),
-  /** Published quality figure used by the recommendation ladder (e.g. MMLU 5-shot, 0-100), with its source. */
-  quality: z.object({ benchmark: z.string(), score: z.number(), source: z.string() }).optional(),
+  /**
+   * Published scores the ladder judges the model by, one per task (src/shared/ladder.ts names each
+   * task's benchmark), each with its source and date. A task without a score is one the ladder does not guess.
+   */
+  quality: z.partialRecord(z.enum(TASKS), QualityScoreSchema).optional(),
   released: z.string().regex(/^\d{4}-\d{2}$/),
   license: z.string(),
   /** Where the architecture numbers come from (the model's config.json or paper). */

@@ -36,11 +36,17 @@ export const EstimateResultSchema = z.object({
     contextTokens: z.number().int().positive(),
     kvType: KvTypeSchema,
     gpuLayers: z.union([z.number().int().nonnegative(), z.literal('auto')]),
+    /** --n-cpu-moe as asked; absent = chosen (see cpuMoeLayers). */
+    nCpuMoe: z.number().int().nonnegative().optional(),
   }),
   backend: z.string(),
   fit: FitLevelSchema,
   gpuLayers: z.number().int().nonnegative(),
   totalLayers: z.number().int().positive(),
+  /** The experts of the first N blocks stay in RAM (llama.cpp's --n-cpu-moe N); 0 for none. */
+  cpuMoeLayers: z.number().int().nonnegative().default(0),
+  /** Active expert bytes read from RAM per token when experts stay there (part of the CPU's reads). */
+  expertsInRamReadBytesPerToken: z.number().nonnegative().default(0),
   devices: z.object({ gpu: DeviceMemorySchema, cpu: DeviceMemorySchema }),
   /** Each GPU's share when the layers are split over several cards (devices.gpu is their sum). */
   gpus: z

@@ -13,3 +13,5 @@ export * from './compare';
 export * from './upgrade';
 export * from './pool';
 export * from './presets';
+export * from './commands';
+export * from './finetune';

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DEFAULT_CONTEXT_TOKENS } from '../defaults';
 import { FIT_LEVELS, KV_TYPES } from '../precision';
+import { DEFAULT_PRIORITY, DEFAULT_TASK, PRIORITIES, TASKS } from '../ladder';
 import { SourceSchema } from './source';
 import { HardwareSnapshotSchema, SpeedCalibrationSchema } from './hardware';
 
@@ -33,6 +34,8 @@ const ReportRowSchema = z.object({
   fit: FitLevelSchema,
   gpuLayers: z.number().int().nonnegative(),
   totalLayers: z.number().int().positive(),
+  /** An MoE placed with the experts of its first N blocks in RAM (llama.cpp's --n-cpu-moe N); absent for none. */
+  cpuMoeLayers: z.number().int().positive().optional(),
   memory: MemoryBreakdownSchema,
   /** Expected generation speed; null when the model does not fit. */
   tokPerSec: z.number().nonnegative().nullable(),
@@ -49,6 +52,15 @@ const ReportRowSchema = z.object({
 });
 export type ReportRow = z.infer<typeof ReportRowSchema>;
 
+/** The published score a step was judged by, with where it comes from. */
+const StepScoreSchema = z.object({
+  benchmark: z.string(),
+  score: z.number(),
+  source: z.string(),
+  date: z.string(),
+  detail: z.string().optional(),
+});
+
 const LadderStepSchema = z.object({
   modelId: z.string(),
   name: z.string(),
@@ -56,6 +68,16 @@ const LadderStepSchema = z.object({
   fit: FitLevelSchema,
   tokPerSec: z.number().nullable(),
   reason: z.string(),
+  /** The context the step was sized for (the model's maximum where that is less than asked). */
+  contextTokens: z.number().int().positive().optional(),
+  /** llama.cpp's -ngl for this placement (the output layer counts), of totalLayers. */
+  gpuLayers: z.number().int().nonnegative().optional(),
+  totalLayers: z.number().int().positive().optional(),
+  memoryBytes: z.number().nonnegative().optional(),
+  /** The task's published score of the model, or null where it has none. */
+  score: StepScoreSchema.nullable().default(null),
+  /** What the precision costs against F16 (llama.cpp's measurement), as a sentence. */
+  precisionNote: z.string().optional(),
 });
 export type LadderStep = z.infer<typeof LadderStepSchema>;
 
@@ -63,6 +85,13 @@ const RecommendationSchema = z.object({
   start: LadderStepSchema.nullable(),
   scaleUp: LadderStepSchema.nullable(),
   ceiling: LadderStepSchema.nullable(),
+  task: z.enum(TASKS).default(DEFAULT_TASK),
+  priority: z.enum(PRIORITIES).default(DEFAULT_PRIORITY),
+  minTokPerSec: z.number().positive().nullable().default(null),
+  /** The score the start had to reach on the task's benchmark (null when nothing is rated here). */
+  bar: z.object({ benchmark: z.string(), score: z.number() }).nullable().default(null),
+  /** What the ladder could not judge (models without a score for the task, a context too long for some). */
+  notes: z.array(z.string()).default([]),
 });
 export type Recommendation = z.infer<typeof RecommendationSchema>;
 
@@ -157,5 +186,12 @@ export const ReportRequestSchema = z
     splitMode: z.enum(['none', 'layer', 'row']).optional(),
     /** llama.cpp's --main-gpu: the device of --split-mode none, in device order. */
     mainGpu: z.number().int().min(0).max(255).optional(),
+    /** llama.cpp's --n-cpu-moe N: MoE models keep the experts of their first N blocks in RAM; absent = chosen per model. */
+    nCpuMoe: z.number().int().min(0).max(100_000).optional(),
+    /** What the ladder recommends for (absent: chat, balanced): the task judges models by its benchmark. */
+    task: z.enum(TASKS).optional(),
+    priority: z.enum(PRIORITIES).optional(),
+    /** The least generation speed a start or step up must reach; absent = the priority's default. */
+    minTokPerSec: z.number().positive().max(10_000).optional(),
   })
   .strict();

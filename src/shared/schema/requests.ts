@@ -49,6 +49,8 @@ export const EstimateRequestSchema = z
     /** As for the report: llama.cpp's --split-mode and --main-gpu. */
     splitMode: ReportRequestSchema.shape.splitMode,
     mainGpu: ReportRequestSchema.shape.mainGpu,
+    /** llama.cpp's --n-cpu-moe N: the experts of the first N blocks stay in RAM (MoE models; a dense model is unchanged). */
+    nCpuMoe: ReportRequestSchema.shape.nCpuMoe,
   })
   .strict();
 

@@ -1,0 +1,95 @@
+// `rightsize recommend`: the start-small ladder for a task and a priority, with the reasons in numbers.
+import { DEFAULT_CONTEXT_TOKENS } from '../../shared/defaults';
+import {
+  DEFAULT_MIN_TOK_PER_SEC,
+  DEFAULT_PRIORITY,
+  DEFAULT_TASK,
+  PRIORITIES,
+  TASK_BENCHMARKS,
+  TASKS,
+  type Priority,
+  type Task,
+} from '../../shared/ladder';
+import { ReportSchema } from '../../shared/schema';
+import { defineCommand, UsageError, useColor } from '../command';
+import {
+  COLOR_OPTIONS,
+  CONTEXT_OPTIONS,
+  JSON_OPTION,
+  parseContext,
+  parseKv,
+  parseWhatIf,
+  PROFILE_OPTION,
+  REFRESH_OPTION,
+  WHAT_IF_OPTIONS,
+} from '../args';
+
+/** Long documents need a long context: without --ctx they are sized at 32k, not the report's 8k. */
+const LONG_DOCS_CONTEXT_TOKENS = 32768;
+/** The request schema's bound, said in the flag's words. */
+const MAX_MIN_TPS = 10_000;
+
+function parseChoice<T extends string>(flag: string, text: string | undefined, choices: readonly T[], fallback: T): T {
+  if (text === undefined) return fallback;
+  const value = text.trim().toLowerCase();
+  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${flag} "${text}" is not one of ${choices.join(', ')}.`);
+  return value as T;
+}
+
+function parseMinTps(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(text) || !(n > 0) || n > MAX_MIN_TPS)
+    throw new UsageError(`--min-tps "${text}" must be a number of tokens per second above 0 and at most ${MAX_MIN_TPS} (e.g. 10).`);
+  return n;
+}
+
+export const recommendCommand = defineCommand({
+  name: 'recommend',
+  summary: 'Start here, scale up, ceiling: which model, precision and placement to run for a task, and why.',
+  description: [
+    `Tasks (each judged by one published benchmark): ${TASKS.map((t) => `${t} (${TASK_BENCHMARKS[t].benchmark})`).join(', ')}.`,
+    `Priorities: speed (lower bar, ${DEFAULT_MIN_TOK_PER_SEC.speed}+ tok/s), balanced (default, ${DEFAULT_MIN_TOK_PER_SEC.balanced}+ tok/s), quality (higher bar).`,
+    `Context: --ctx, else ${DEFAULT_CONTEXT_TOKENS} tokens (${LONG_DOCS_CONTEXT_TOKENS} for long-docs). What-if flags plan for hardware you do not have.`,
+  ].join('\n'),
+  options: {
+    ...JSON_OPTION,
+    task: { type: 'string', value: 'T', help: `What the model is for: ${TASKS.join(', ')} (default ${DEFAULT_TASK}).` },
+    priority: { type: 'string', value: 'P', help: `${PRIORITIES.join(', ')} (default ${DEFAULT_PRIORITY}).` },
+    'min-tps': {
+      type: 'string',
+      value: 'N',
+      help: "Least generation speed of the start and the step up, tok/s (default: the priority's).",
+    },
+    ...CONTEXT_OPTIONS,
+    ...PROFILE_OPTION,
+    ...WHAT_IF_OPTIONS,
+    ...REFRESH_OPTION,
+    ...COLOR_OPTIONS,
+  },
+  async run({ values, io, service: makeService }) {
+    const task: Task = parseChoice('task', values.task, TASKS, DEFAULT_TASK);
+    const priority: Priority = parseChoice('priority', values.priority, PRIORITIES, DEFAULT_PRIORITY);
+    const minTokPerSec = parseMinTps(values['min-tps']);
+    const contextTokens =
+      values.ctx !== undefined ? parseContext(values.ctx) : task === 'long-docs' ? LONG_DOCS_CONTEXT_TOKENS : DEFAULT_CONTEXT_TOKENS;
+    const whatIf = parseWhatIf(values);
+    const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false });
+    if (values.refresh) await service.call('getHardware', { refresh: true });
+    const report = await service.call('getReport', {
+      contextTokens,
+      kvType: parseKv(values.kv),
+      task,
+      priority,
+      ...(minTokPerSec !== undefined ? { minTokPerSec } : {}),
+      ...(whatIf ? { whatIf } : {}),
+      ...(values.profile !== undefined ? { profile: values.profile } : {}),
+    });
+    if (values.json) {
+      const parsed = ReportSchema.parse(report);
+      const json = { hardware: parsed.hardware, budget: parsed.budget, settings: parsed.settings, recommendation: parsed.recommendation };
+      io.stdout(`${JSON.stringify({ ...json, ...(parsed.profile !== undefined ? { profile: parsed.profile } : {}) }, null, 2)}\n`);
+    } else io.stdout(`${(await import('../format/recommend')).formatRecommendation(report, useColor(values, io))}\n`);
+    return 0;
+  },
+});

@@ -1,0 +1,57 @@
+// Human output of `rightsize recommend`: the hardware in a line, the three rungs with their placement
+// and the reasons in numbers, then what the ladder could not judge and where the figures come from.
+import pc from 'picocolors';
+import { fitLabel } from '../../shared/fit-words';
+import { emptyStepText, LADDER_STEPS, QUANT_COST_SOURCE, TASK_BENCHMARKS } from '../../shared/ladder';
+import type { LadderStep, Report } from '../../shared/schema';
+import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
+
+/** The terminal's colour for each fit level, matching the app's and `report`'s. */
+const fitColor = (fit: LadderStep['fit'], c: ReturnType<typeof pc.createColors>): ((text: string) => string) =>
+  ({ gpu: c.green, partial: c.yellow, cpu: c.cyan, none: c.dim })[fit];
+
+function placementText(step: LadderStep): string {
+  const layers =
+    step.gpuLayers !== undefined && step.totalLayers !== undefined ? fitLabel(step.fit, step.gpuLayers, step.totalLayers) : step.fit;
+  return step.fit === 'gpu' || step.fit === 'partial' ? `${layers}, -ngl ${step.gpuLayers ?? 'all'}` : layers;
+}
+
+export function formatRecommendation(report: Report, useColor: boolean): string {
+  const c = pc.createColors(useColor);
+  const r = report.recommendation;
+  const bench = TASK_BENCHMARKS[r.task];
+  const gpus = report.hardware.gpus.map((g) => `${g.name}${g.vramBytes ? ` ${formatBytes(g.vramBytes)}` : ''}`).join(' + ') || 'no GPU';
+  const lines: string[] = [
+    c.bold(
+      `rightsize recommend: ${r.task} (${bench.label}, judged by ${bench.benchmark}), ${r.priority} priority, ${r.minTokPerSec ?? '?'}+ tok/s, ${formatContext(report.settings.contextTokens)} context`,
+    ),
+    c.dim(
+      `${report.profile !== undefined ? `Profile "${report.profile}": ` : ''}${gpus}, ${formatBytes(report.hardware.ram.totalBytes)} RAM${report.hardware.whatIf ? ' (what-if)' : ''}${report.calibration ? ', calibrated' : ', speeds from bandwidth (run `rightsize probe` to calibrate)'}`,
+    ),
+    r.bar
+      ? `Bar: ${r.bar.benchmark} ${Math.round(r.bar.score * 10) / 10}`
+      : c.dim(`No bar: nothing rated on ${bench.benchmark} runs here at the minimum speed.`),
+    '',
+  ];
+  LADDER_STEPS.forEach(({ key, label }, i) => {
+    const step = r[key];
+    if (!step) {
+      lines.push(`${i + 1} ${c.bold(label.padEnd(11))}${c.dim(emptyStepText(key, r))}`, '');
+      return;
+    }
+    lines.push(
+      `${i + 1} ${c.bold(label.padEnd(11))}${c.bold(step.name)}  ${step.quant}  ${fitColor(step.fit, c)(placementText(step))}  ~${formatTokPerSec(step.tokPerSec)} tok/s${step.memoryBytes !== undefined ? `  ${formatBytes(step.memoryBytes)}` : ''}${step.contextTokens !== undefined ? `  ${formatContext(step.contextTokens)} ctx` : ''}`,
+    );
+    lines.push(`  ${' '.repeat(11)}${step.reason}`);
+    if (step.score)
+      lines.push(
+        c.dim(
+          `  ${' '.repeat(11)}${step.score.benchmark} ${step.score.score}: ${step.score.detail ?? ''} (${step.score.source}, ${step.score.date})`,
+        ),
+      );
+    lines.push('');
+  });
+  for (const note of r.notes) lines.push(c.dim(note));
+  lines.push(c.dim(`Precision costs: ${QUANT_COST_SOURCE.detail} (${QUANT_COST_SOURCE.url}).`));
+  return lines.join('\n');
+}

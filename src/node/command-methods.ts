@@ -1,0 +1,136 @@
+// The HostApi method behind "How to run it": sizes the model as `estimate` does (so the commands'
+// -ngl is the number rightsize says fits), then writes each tool's command from that placement.
+import type { z } from 'zod';
+import { DEFAULT_CONTEXT_TOKENS } from '../shared/defaults';
+import type { HostApiSchemas } from '../shared/api';
+import type { HardwareSnapshot, RunCommandsResult, SpeedCalibration } from '../shared/schema';
+import { flashAttentionFor, runCommands, type RunModel, type RunSettings } from '../core/run-commands';
+import { estimateResolved, type ResolvedModel } from './models/resolve';
+import { contextFor } from './models/refs';
+import { withWhatIf } from './hardware/index';
+import { asUserError } from './user-error';
+
+/** Elements per block of q8_0 and q4_0, the quantized KV cache types offered. */
+const KV_BLOCK_ELEMENTS = 32;
+
+type Request = z.output<(typeof HostApiSchemas)['runCommands']['input']>;
+
+export interface CommandMethodDeps {
+  resolveRef: (ref: string, quant: string | undefined, allowCatalog: boolean) => Promise<ResolvedModel>;
+  /** The hardware and calibration to size against: a saved profile's, or this machine's. */
+  sizingFor: (
+    profile: string | undefined,
+  ) => Promise<{ snapshot: HardwareSnapshot; calibration: SpeedCalibration | null; profileName: string | null }>;
+}
+
+/**
+ * Where a catalog model can be fetched by name. Interim, until the catalog carries these fields:
+ * only sources checked by hand, each with where it was checked.
+ */
+const KNOWN_SOURCES: Record<
+  string,
+  { ggufRepo: string; ggufQuants: readonly string[]; ollama: string; ollamaQuants: Record<string, string> }
+> = {
+  // huggingface.co/bartowski/Meta-Llama-3.1-8B-Instruct-GGUF (its README's file table);
+  // ollama.com/library/llama3.1/tags (llama3.1:8b-instruct-q4_K_M and the same pattern per precision).
+  'llama-3.1-8b': {
+    ggufRepo: 'bartowski/Meta-Llama-3.1-8B-Instruct-GGUF',
+    ggufQuants: ['Q8_0', 'Q6_K', 'Q5_K_M', 'Q4_K_M', 'Q3_K_M', 'Q2_K'],
+    ollama: 'llama3.1:8b-instruct',
+    ollamaQuants: { F16: 'fp16', Q8_0: 'q8_0', Q6_K: 'q6_K', Q5_K_M: 'q5_K_M', Q4_K_M: 'q4_K_M', Q3_K_M: 'q3_K_M', Q2_K: 'q2_K' },
+  },
+};
+
+/** Threads for llama.cpp on the sized machine: its physical cores (more oversubscribes), at most 8 (generation gains little beyond). */
+function threadsFor(snapshot: HardwareSnapshot): number {
+  return Math.max(1, Math.min(snapshot.cpu.physicalCores, 8));
+}
+
+/** -ts in GiB of each GPU's usable memory, the proportions rightsize sized with when none were given. */
+function splitFromBudgets(budgetsBytes: readonly number[]): number[] {
+  const gib = budgetsBytes.map((b) => Math.round((b / 2 ** 30) * 10) / 10);
+  return gib.every((x) => x === gib[0]) ? gib.map(() => 1) : gib;
+}
+
+export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (request: Request) => Promise<RunCommandsResult> } {
+  return {
+    async runCommands(request) {
+      return asUserError(async () => {
+        const resolved = await deps.resolveRef(request.model, request.quant, true);
+        const contextTokens = contextFor(resolved, request.contextTokens, DEFAULT_CONTEXT_TOKENS);
+        const sized = await deps.sizingFor(request.profile);
+        const estimate = estimateResolved(resolved, withWhatIf(sized.snapshot, request.whatIf), {
+          contextTokens,
+          kvType: request.kvType,
+          gpuLayers: request.gpuLayers,
+          calibration: sized.calibration,
+          ...(request.tensorSplit ? { tensorSplit: request.tensorSplit } : {}),
+          ...(request.splitMode !== undefined ? { splitMode: request.splitMode } : {}),
+          ...(request.mainGpu !== undefined ? { mainGpu: request.mainGpu } : {}),
+        });
+        const { sizable } = resolved;
+        const known = sizable.origin === 'catalog' ? KNOWN_SOURCES[sizable.modelId] : undefined;
+        const moe = Boolean(sizable.shape.experts);
+        const model: RunModel = {
+          id: sizable.modelId,
+          name: sizable.name,
+          quant: sizable.quant,
+          path: sizable.filePath ?? null,
+          moe,
+          ggufRepo: known?.ggufQuants.includes(sizable.quant) ? known.ggufRepo : null,
+          ollamaTag: known?.ollamaQuants[sizable.quant] ? `${known.ollama}-${known.ollamaQuants[sizable.quant]}` : null,
+        };
+        const gpuCount = estimate.gpus?.length ?? (estimate.budget.gpuBytes > 0 ? 1 : 0);
+        const settings: RunSettings = {
+          fit: estimate.fit,
+          gpuLayers: estimate.gpuLayers,
+          totalLayers: estimate.totalLayers,
+          contextTokens: estimate.settings.contextTokens,
+          kvType: request.kvType,
+          threads: request.threads ?? threadsFor(sized.snapshot),
+          gpuCount,
+          tensorSplit:
+            gpuCount > 1 && request.splitMode !== 'none'
+              ? (request.tensorSplit ?? splitFromBudgets((estimate.gpus ?? []).map((g) => g.budgetBytes)))
+              : null,
+          splitMode: request.splitMode ?? null,
+          mainGpu: request.mainGpu ?? null,
+          nCpuMoe: moe ? (request.nCpuMoe ?? null) : null,
+        };
+        const notes: string[] = [];
+        if (estimate.fit === 'none')
+          notes.push(`This does not fit the sized machine (${estimate.why}); the commands are likely to fail to load.`);
+        if (sized.profileName !== null) notes.push(`Sized for the profile "${sized.profileName}": run these on that machine.`);
+        // llama.cpp refuses it at load ("K cache type q8_0 with block size 32 does not divide n_embd_head_k"): checked on stories260K.
+        if (request.kvType !== 'f16' && sizable.shape.headDim % KV_BLOCK_ELEMENTS !== 0)
+          notes.push(
+            `llama.cpp refuses a ${request.kvType} KV cache for this model: its head size ${sizable.shape.headDim} is not a multiple of ${KV_BLOCK_ELEMENTS} (the ${request.kvType} block); use f16.`,
+          );
+        if (request.nCpuMoe !== undefined && request.nCpuMoe > 0 && !moe)
+          notes.push(`--n-cpu-moe applies to mixture-of-experts models only; ${sizable.name} is dense, so it is left out.`);
+        if (settings.nCpuMoe !== null && settings.nCpuMoe > 0)
+          notes.push('The -ngl above was sized without experts in RAM; with --n-cpu-moe more layers may fit.');
+        return {
+          model: { id: model.id, name: model.name, quant: model.quant, path: model.path, moe },
+          placement: {
+            fit: settings.fit,
+            gpuLayers: settings.gpuLayers,
+            totalLayers: settings.totalLayers,
+            contextTokens: settings.contextTokens,
+            kvType: settings.kvType,
+            flashAttention: flashAttentionFor(settings.kvType),
+            threads: settings.threads,
+            tensorSplit: settings.tensorSplit ? [...settings.tensorSplit] : null,
+            splitMode: settings.splitMode,
+            mainGpu: settings.mainGpu,
+            nCpuMoe: settings.nCpuMoe,
+            backend: estimate.backend,
+            why: estimate.why,
+          },
+          commands: runCommands(model, settings, request.for),
+          notes,
+        };
+      });
+    },
+  };
+}

@@ -1,0 +1,210 @@
+// sizeFinetune: resolves the model (catalog id, GGUF file, discovered name or a bare parameter
+// count), sizes it with the core, checks the fit on this machine or a profile, and plans the run
+// on a GPU preset (resources/hardware/gpus.json): count, time, energy, cost.
+import type { z } from 'zod';
+import type { HostApiSchemas } from '../shared/api';
+import type { FinetuneResult, HardwareSnapshot } from '../shared/schema';
+import { formatBytes } from '../shared/units';
+import { computeTarget } from '../core/budget';
+import {
+  finetuneMemory,
+  gpusForBytes,
+  PEAK_TENSOR_TFLOPS,
+  trainingFlops,
+  trainingPlan,
+  type Figure,
+  type FinetuneModel,
+} from '../core/finetune';
+import type { GpuPreset } from '../shared/schema';
+import { matchGpuPreset } from './hardware/merge/presets';
+import type { ResolvedModel } from './models/resolve';
+import { loadGpuPresets } from './resources';
+import { asUserError, UserFacingError } from './user-error';
+
+type FinetuneRequest = z.output<typeof HostApiSchemas.sizeFinetune.input>;
+
+export interface FinetuneDeps {
+  resolveRef: (ref: string, quant: string | undefined, allowCatalog: boolean) => Promise<ResolvedModel>;
+  sizingFor: (profile: string | undefined) => Promise<{ snapshot: HardwareSnapshot; profileName: string | null }>;
+}
+
+/** "175B", "7b", "1.5B", "350M": a model known only by its parameter count. */
+const BARE_COUNT = /^\s*(\d+(?:\.\d+)?)\s*([bm])\s*$/i;
+
+async function resolveFinetuneModel(ref: string, deps: FinetuneDeps): Promise<{ model: FinetuneModel; shapeFrom: string }> {
+  const bare = BARE_COUNT.exec(ref);
+  if (bare) {
+    const params = Number(bare[1]) * ((bare[2] as string).toLowerCase() === 'b' ? 1e9 : 1e6);
+    if (params <= 0) throw new UserFacingError(`"${ref}" is not a parameter count; write e.g. 7B or 175B.`, 'bad-input');
+    return {
+      model: { id: `params:${ref.trim()}`, name: `${ref.trim().toUpperCase()} parameters`, params, shape: null },
+      shapeFrom: 'none: a bare parameter count (no layers or widths, so no activations and no LoRA)',
+    };
+  }
+  const resolved = await deps.resolveRef(ref, undefined, true);
+  const s = resolved.sizable;
+  return {
+    model: { id: s.modelId, name: s.name, params: s.paramsB * 1e9, shape: s.shape },
+    shapeFrom: s.origin === 'catalog' ? "resources/catalog/models.json (the model's config.json)" : s.weightsFrom,
+  };
+}
+
+function findPreset(name: string, presets: GpuPreset[]): GpuPreset | null {
+  const wanted = name.trim().toLowerCase();
+  return (
+    presets.find((p) => p.id === wanted || p.name.toLowerCase() === wanted) ?? matchGpuPreset({ names: [name] }, presets)?.preset ?? null
+  );
+}
+
+export function createFinetuneMethods(deps: FinetuneDeps): { sizeFinetune: (request: FinetuneRequest) => Promise<FinetuneResult> } {
+  return {
+    async sizeFinetune(request) {
+      const { model, shapeFrom } = await asUserError(() => resolveFinetuneModel(request.model, deps));
+      if (request.method !== 'full' && !model.shape)
+        throw new UserFacingError(
+          `${request.method === 'lora' ? 'LoRA' : 'QLoRA'} adapters are counted from the model's layers and widths; "${request.model}" is only a parameter count. Name a catalog model or a GGUF file, or use --method full.`,
+          'bad-input',
+        );
+      const options = {
+        method: request.method,
+        seqTokens: request.seqTokens,
+        batch: request.batch,
+        rank: request.rank,
+        flashAttention: request.flashAttention,
+      };
+      const memory = finetuneMemory(model, options);
+      const needed = request.checkpointing ? memory.totalWithCheckpointing : memory.totalWithoutCheckpointing;
+      const notes: string[] = [];
+
+      // This machine or the profile: the GPUs' usable memory, as every other sizing counts it.
+      const { snapshot, profileName } = await deps.sizingFor(request.profile);
+      const target = computeTarget(snapshot);
+      const usable = target.gpuBudgetsBytes.reduce((a, b) => a + b, 0);
+      const machineName = profileName ?? 'This machine';
+      const usableBytes: Figure = {
+        value: usable,
+        how: target.gpus.length ? target.budget.explanation : 'No GPU a training framework can use: fine-tuning on the CPU is not sized.',
+      };
+      if (target.gpus.length > 1)
+        notes.push(
+          `${machineName}'s ${target.gpus.length} GPUs are counted together: states and activations sharded across them (FSDP / ZeRO-3).`,
+        );
+
+      // The GPU preset the run is planned on: named, or this machine's.
+      const presets = loadGpuPresets();
+      let preset: GpuPreset | null = null;
+      if (request.gpu !== undefined) {
+        preset = findPreset(request.gpu, presets);
+        if (!preset)
+          throw new UserFacingError(`No GPU preset matches "${request.gpu}"; \`rightsize presets gpus\` lists them.`, 'bad-input');
+      } else {
+        for (const g of target.gpus) {
+          preset = findPreset(g.name, presets);
+          if (preset) break;
+        }
+        if (!preset) notes.push('Name a GPU (--gpu, e.g. "H100 SXM") for the GPU count, time, energy and cost.');
+      }
+
+      let gpu: FinetuneResult['gpu'] = null;
+      if (preset) {
+        const vram = preset.vramBytes;
+        if (vram === null || vram <= 0)
+          throw new UserFacingError(`${preset.name} shares system memory; name a GPU with its own VRAM for a training plan.`, 'bad-input');
+        const gpusNeeded = gpusForBytes(needed.value, vram, request.usableFraction);
+        const gpusUsed = Math.max(request.gpuCount ?? gpusNeeded.value, 1);
+        if (request.gpuCount !== undefined && request.gpuCount < gpusNeeded.value)
+          notes.push(
+            `${request.gpuCount} x ${preset.name} hold ${formatBytes(request.gpuCount * vram * request.usableFraction)}; the job needs ${gpusNeeded.value}.`,
+          );
+        const flops = trainingFlops(
+          request.method,
+          memory.params.active,
+          request.method === 'full' ? 0 : memory.trainableParams.value,
+          request.tokens,
+          request.checkpointing,
+        );
+        const catalogued = PEAK_TENSOR_TFLOPS[preset.id];
+        const peak: Figure | null =
+          request.peakTflops !== undefined
+            ? { value: request.peakTflops, how: 'given (--peak-tflops)' }
+            : catalogued
+              ? { value: catalogued.tflops, how: `${catalogued.source} (dense ${catalogued.precision})` }
+              : null;
+        if (!peak) notes.push(`No dense bf16 peak is catalogued for ${preset.name}: give one (--peak-tflops) for time, energy and cost.`);
+        const watts: Figure | null =
+          request.wattsPerGpu !== undefined
+            ? { value: request.wattsPerGpu, how: 'given (--watts)' }
+            : preset.tdpWatts !== null
+              ? {
+                  value: preset.tdpWatts,
+                  how: `${preset.name} TDP (resources/hardware/gpus.json); the host, cooling and network come on top`,
+                }
+              : null;
+        const plan = peak
+          ? trainingPlan({
+              flops: flops.value,
+              gpus: gpusUsed,
+              peakFlopsPerSec: peak.value * 1e12,
+              efficiency: request.efficiency,
+              wattsPerGpu: watts?.value ?? null,
+              pricePerGpuHour: request.pricePerGpuHour ?? null,
+              pricePerKwh: request.pricePerKwh ?? null,
+            })
+          : null;
+        if (plan && !plan.cost) notes.push('Give a price per GPU-hour or per kWh for a cost.');
+        gpu = {
+          presetId: preset.id,
+          name: preset.name,
+          vramBytes: vram,
+          gpusNeeded,
+          gpusUsed,
+          peakTflops: peak,
+          watts,
+          flops,
+          days: plan?.days ?? null,
+          gpuHours: plan?.gpuHours ?? null,
+          powerKw: plan?.powerKw ?? null,
+          energyKwh: plan?.energyKwh ?? null,
+          cost: plan?.cost ?? null,
+          currency: request.currency ?? null,
+        };
+      }
+      if (request.method === 'qlora')
+        notes.push('QLoRA dequantizes each NF4 weight on the fly: in practice it runs slower than LoRA at the same FLOPs.');
+      if (request.method === 'full' && !model.shape)
+        notes.push('Activations are not counted: a bare parameter count has no layers or widths.');
+
+      return {
+        model: { id: model.id, name: model.name, params: memory.params.total, activeParams: memory.params.active, shapeFrom },
+        method: request.method,
+        settings: {
+          seqTokens: request.seqTokens,
+          batch: request.batch,
+          tokens: request.tokens,
+          rank: request.rank,
+          flashAttention: request.flashAttention,
+          checkpointing: request.checkpointing,
+          efficiency: request.efficiency,
+          usableFraction: request.usableFraction,
+        },
+        trainableParams: memory.trainableParams,
+        memory: {
+          items: memory.items,
+          states: memory.statesBytes,
+          activationsWithoutCheckpointing: memory.activations?.without ?? null,
+          activationsWithCheckpointing: memory.activations?.with ?? null,
+          totalWithoutCheckpointing: memory.totalWithoutCheckpointing,
+          totalWithCheckpointing: memory.totalWithCheckpointing,
+        },
+        machine: {
+          name: machineName,
+          usableBytes,
+          fitsWithCheckpointing: usable > 0 && memory.totalWithCheckpointing.value <= usable,
+          fitsWithoutCheckpointing: usable > 0 && memory.totalWithoutCheckpointing.value <= usable,
+        },
+        gpu,
+        notes,
+      };
+    },
+  };
+}

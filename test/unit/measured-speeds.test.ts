@@ -1,0 +1,102 @@
+// A user's benchmark runs in the report: the benchmarked file's row shows its measured speed, and
+// rows placed the same way move by the median measured/estimated ratio; runs on other hardware,
+// or partial offloads, change nothing.
+import { describe, expect, it } from 'vitest';
+import { applyMeasuredSpeeds } from '../../src/core/measured-speeds';
+import { buildReport } from '../../src/core/report';
+import { loadCatalog } from '../../src/node/resources';
+import type { BenchRecord, ReportRow } from '../../src/shared/schema';
+import { makeSnapshot } from '../helpers/hardware';
+
+const hardware = makeSnapshot();
+interface RecordOptions {
+  path: string;
+  tg: number;
+  predicted: number | null;
+  at?: string;
+  gpuLayers?: number;
+  hardware?: BenchRecord['hardware'];
+}
+const record = (over: RecordOptions): BenchRecord => ({
+  id: `r-${over.path}-${over.at ?? ''}`,
+  at: over.at ?? '2026-12-02T08:00:00.000Z',
+  model: { path: over.path, name: 'm', quant: 'Q4_K_M', paramsB: 1, fileBytes: 1e9 },
+  settings: { promptTokens: 512, genTokens: 128, repetitions: 5, threads: 'auto', gpuLayers: 'auto' },
+  backend: 'cpu',
+  gpuLayers: over.gpuLayers ?? 0,
+  totalLayers: 17,
+  threads: { pp: 2, tg: 2, sweep: [] },
+  pp: { samples: [100], mean: 100, sd: 1 },
+  tg: { samples: [over.tg], mean: over.tg, sd: 0.5 },
+  ttftMs: 10,
+  loadMs: 10,
+  peakRssBytes: 1e9,
+  predictedTgTokPerSec: over.predicted,
+  energy: null,
+  hardware: over.hardware ?? { cpu: hardware.cpu.model, gpus: [], ramBytes: hardware.ram.totalBytes, os: 'linux' },
+  llamaBench: null,
+  source: { kind: 'measured', by: 'rightsize bench' },
+});
+
+const report = buildReport(hardware, loadCatalog(), { contextTokens: 4096, kvType: 'f16' }, { detectMs: 0 });
+const fileRow: ReportRow = { ...(report.rows.find((r) => r.fit === 'cpu') as ReportRow), origin: 'file', filePath: '/m/a.gguf' };
+const rows = [fileRow, ...report.rows];
+
+describe('applyMeasuredSpeeds', () => {
+  it('puts the measured speed on the benchmarked file and corrects the other CPU rows by measured / estimated', () => {
+    // Measured 12 tok/s where 10 were estimated: every other CPU row goes up by 1.2.
+    const out = applyMeasuredSpeeds(rows, [record({ path: '/m/a.gguf', tg: 12, predicted: 10 })], hardware);
+    expect(out[0]?.tokPerSec).toBe(12);
+    expect(out[0]?.speedSource.kind).toBe('measured');
+    expect(out[0]?.speedSource.detail).toContain('tg128 12');
+    const other = out.findIndex((r, i) => i > 0 && r.fit === 'cpu' && r.tokPerSec !== null);
+    expect(out[other]?.tokPerSec).toBeCloseTo((rows[other]?.tokPerSec ?? 0) * 1.2, 9);
+    expect(out[other]?.speedSource.by).toBe('speed.corrected-by-runs');
+    expect(out[other]?.speedSource.detail).toContain('x1.20');
+    // Rows that do not fit keep no speed.
+    const none = out.findIndex((r) => r.fit === 'none');
+    if (none >= 0) expect(out[none]?.tokPerSec).toBeNull();
+  });
+
+  it('takes the newest run per file and the median ratio over files', () => {
+    const out = applyMeasuredSpeeds(
+      rows,
+      [
+        record({ path: '/m/a.gguf', tg: 30, predicted: 10, at: '2026-12-01T00:00:00.000Z' }), // older: replaced
+        record({ path: '/m/a.gguf', tg: 8, predicted: 10, at: '2026-12-02T00:00:00.000Z' }),
+        record({ path: '/m/b.gguf', tg: 9, predicted: 10 }),
+        record({ path: '/m/c.gguf', tg: 20, predicted: 10 }),
+      ],
+      hardware,
+    );
+    expect(out[0]?.tokPerSec).toBe(8);
+    const other = out.findIndex((r, i) => i > 0 && r.fit === 'cpu' && r.tokPerSec !== null);
+    // Ratios 0.8, 0.9, 2.0: the median is 0.9.
+    expect(out[other]?.tokPerSec).toBeCloseTo((rows[other]?.tokPerSec ?? 0) * 0.9, 9);
+  });
+
+  it('ignores runs on other hardware, partial offloads and absurd ratios', () => {
+    const elsewhere = record({
+      path: '/m/a.gguf',
+      tg: 12,
+      predicted: 10,
+      hardware: { cpu: 'Another CPU', gpus: [], ramBytes: 1, os: 'linux' },
+    });
+    const partial = record({ path: '/m/b.gguf', tg: 12, predicted: 10, gpuLayers: 5 });
+    expect(applyMeasuredSpeeds(rows, [elsewhere, partial], hardware)).toBe(rows);
+    const absurd = applyMeasuredSpeeds(rows, [record({ path: '/m/z.gguf', tg: 100, predicted: 1 })], hardware);
+    expect(absurd.slice(1)).toEqual(rows.slice(1));
+  });
+
+  it('buildReport applies them, so the ladder sees the corrected speeds', () => {
+    const corrected = buildReport(
+      hardware,
+      loadCatalog(),
+      { contextTokens: 4096, kvType: 'f16', benchRecords: [record({ path: '/m/none.gguf', tg: 5, predicted: 10 })] },
+      { detectMs: 0 },
+    );
+    const a = report.rows.find((r) => r.fit === 'cpu' && r.tokPerSec !== null) as ReportRow;
+    const b = corrected.rows.find((r) => r.modelId === a.modelId && r.quant === a.quant) as ReportRow;
+    expect(b.tokPerSec).toBeCloseTo((a.tokPerSec ?? 0) * 0.5, 9);
+  });
+});

@@ -1,0 +1,268 @@
+// "How to run it": the commands a user copies must carry the placement rightsize sized, and every
+// llama.cpp flag in them must exist in the llama.cpp that node-llama-cpp ships.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { llamaCppArgs, lmStudioGpu, runCommands, shellQuote, type RunModel, type RunSettings } from '../../src/core/run-commands';
+import { RunCommandsRequestSchema, RunCommandsResultSchema } from '../../src/shared/schema';
+import { HostApiSchemas } from '../../src/shared/api';
+import { flagsOf, helpFlags, readmeFlags } from '../fixtures/llama/record-flags';
+
+const FIXTURE = new URL('../fixtures/llama/flags.json', import.meta.url);
+const BUNDLE = new URL('../../node_modules/node-llama-cpp/llama/gitRelease.bundle', import.meta.url);
+const NODE_LLAMA_CPP = new URL('../../node_modules/node-llama-cpp/package.json', import.meta.url);
+/** The clone of that bundle (design.md), when this checkout has one. */
+const SOURCE = new URL('../../.cache/llama.cpp-src/', import.meta.url);
+
+interface FlagsFixture {
+  llamaCppCommit: string;
+  nodeLlamaCpp: string;
+  flags: Record<'llama-server' | 'llama-cli' | 'llama-fit-params', string[]>;
+}
+const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as FlagsFixture;
+
+const catalogModel: RunModel = {
+  id: 'llama-3.1-8b',
+  name: 'Llama 3.1 8B Instruct',
+  quant: 'Q4_K_M',
+  path: null,
+  moe: false,
+  ggufRepo: null,
+  ollamaTag: null,
+};
+const withSources: RunModel = {
+  ...catalogModel,
+  ggufRepo: 'bartowski/Meta-Llama-3.1-8B-Instruct-GGUF',
+  ollamaTag: 'llama3.1:8b-instruct-q4_K_M',
+};
+const moeModel: RunModel = { ...catalogModel, id: 'qwen3-30b-a3b', name: 'Qwen3 30B-A3B', moe: true };
+const fileModel: RunModel = {
+  ...catalogModel,
+  id: "file:/home/me/My Models/it's.gguf",
+  name: "it's.gguf",
+  quant: 'Q8_0',
+  path: "/home/me/My Models/it's.gguf",
+};
+
+const fullGpu: RunSettings = {
+  fit: 'gpu',
+  gpuLayers: 33,
+  totalLayers: 33,
+  contextTokens: 8192,
+  kvType: 'f16',
+  threads: 8,
+  gpuCount: 1,
+  tensorSplit: null,
+  splitMode: null,
+  mainGpu: null,
+  nCpuMoe: null,
+};
+const partial: RunSettings = { ...fullGpu, fit: 'partial', gpuLayers: 20 };
+const cpuOnly: RunSettings = { ...fullGpu, fit: 'cpu', gpuLayers: 0, gpuCount: 0 };
+const twoGpus: RunSettings = { ...fullGpu, totalLayers: 81, gpuLayers: 81, gpuCount: 2, tensorSplit: [3, 1] };
+
+const commandOf = (model: RunModel, settings: RunSettings, tool: Parameters<typeof runCommands>[2]): string =>
+  runCommands(model, settings, tool)[0]!.command;
+
+describe('llama-server and llama-cli commands', () => {
+  it('full offload: every layer on the GPU with -ngl N, the context, KV types and threads', () => {
+    expect(commandOf(catalogModel, fullGpu, 'llama-server')).toBe('llama-server -m MODEL.gguf -c 8192 -ngl 33 -ctk f16 -ctv f16 -t 8');
+    expect(commandOf(catalogModel, fullGpu, 'llama-cli')).toBe('llama-cli -m MODEL.gguf -c 8192 -ngl 33 -ctk f16 -ctv f16 -t 8');
+    const notes = runCommands(catalogModel, fullGpu, 'llama-server')[0]!.notes.join(' ');
+    expect(notes).toContain('MODEL.gguf stands for a Q4_K_M GGUF file of Llama 3.1 8B Instruct');
+  });
+
+  it('partial offload writes the k of N that fits, and says the rest stays in RAM', () => {
+    const [server] = runCommands(catalogModel, partial, 'llama-server');
+    expect(server!.command).toContain(' -ngl 20 ');
+    expect(server!.notes.join(' ')).toMatch(/20 of 33 layers .* on the GPU, the rest in RAM/);
+  });
+
+  it('CPU only: -ngl 0 (this llama.cpp would otherwise fit layers itself with -ngl auto)', () => {
+    expect(commandOf(catalogModel, cpuOnly, 'llama-server')).toContain(' -ngl 0 ');
+  });
+
+  it('two GPUs: -ts with the proportions, or -sm none -mg N when one card holds it all', () => {
+    expect(commandOf(catalogModel, twoGpus, 'llama-server')).toMatch(/ -ngl 81 .* -ts 3,1$/);
+    const single = commandOf(catalogModel, { ...twoGpus, tensorSplit: null, splitMode: 'none', mainGpu: 1 }, 'llama-cli');
+    expect(single).toMatch(/ -sm none -mg 1$/);
+    expect(single).not.toContain('-ts');
+    // Nothing offloaded: no split to write.
+    expect(commandOf(catalogModel, { ...twoGpus, gpuLayers: 0 }, 'llama-server')).not.toContain('-ts');
+  });
+
+  it('a q8_0 or q4_0 KV cache turns flash attention on (llama.cpp needs it for a quantized V cache)', () => {
+    for (const kvType of ['q8_0', 'q4_0'] as const) {
+      const command = commandOf(catalogModel, { ...fullGpu, kvType }, 'llama-server');
+      expect(command).toContain(`-ctk ${kvType} -ctv ${kvType} -fa on`);
+    }
+    expect(commandOf(catalogModel, fullGpu, 'llama-server')).not.toContain('-fa');
+  });
+
+  it('a GGUF path is quoted for the shell, spaces and quotes included', () => {
+    const command = commandOf(fileModel, fullGpu, 'llama-server');
+    expect(command).toBe(`llama-server -m '/home/me/My Models/it'\\''s.gguf' -c 8192 -ngl 33 -ctk f16 -ctv f16 -t 8`);
+    expect(runCommands(fileModel, fullGpu, 'llama-server')[0]!.notes.join(' ')).not.toContain('MODEL.gguf');
+    expect(shellQuote('/models/a-b_c.gguf')).toBe('/models/a-b_c.gguf');
+  });
+
+  it('a catalog model with a known GGUF repository is fetched with -hf REPO:QUANT', () => {
+    expect(commandOf(withSources, fullGpu, 'llama-server')).toMatch(
+      /^llama-server -hf bartowski\/Meta-Llama-3.1-8B-Instruct-GGUF:Q4_K_M -c 8192/,
+    );
+  });
+
+  it('--n-cpu-moe only for a MoE model', () => {
+    expect(commandOf(moeModel, { ...partial, nCpuMoe: 12 }, 'llama-server')).toContain(' --n-cpu-moe 12');
+    expect(commandOf(catalogModel, { ...partial, nCpuMoe: 12 }, 'llama-server')).not.toContain('--n-cpu-moe');
+  });
+});
+
+describe('the flags are those of the llama.cpp node-llama-cpp ships', () => {
+  const settingsMatrix: RunSettings[] = [
+    fullGpu,
+    partial,
+    cpuOnly,
+    twoGpus,
+    { ...twoGpus, splitMode: 'none', mainGpu: 1 },
+    { ...partial, kvType: 'q8_0', nCpuMoe: 4 },
+    { ...fullGpu, kvType: 'q4_0' },
+  ];
+  const models = [catalogModel, withSources, moeModel, fileModel];
+
+  it("every flag written for llama-server and llama-cli is in that tool's recorded flag list", () => {
+    const used = new Set<string>();
+    for (const model of models)
+      for (const settings of settingsMatrix) {
+        const flags = llamaCppArgs(model, settings).map(([flag]) => flag);
+        flags.forEach((f) => used.add(f));
+        for (const tool of ['llama-server', 'llama-cli'] as const) {
+          for (const flag of flags) expect(fixture.flags[tool], `${tool} ${flag}`).toContain(flag);
+          // And the command as printed uses exactly those flags (its other words are values).
+          const printed = runCommands(model, settings, tool)[0]!
+            .command.split(' ')
+            .filter((w) => /^-{1,2}[a-z]/.test(w));
+          expect(printed, `${tool} ${model.id}`).toEqual(flags);
+        }
+      }
+    // The matrix reaches every flag the generator can write.
+    expect([...used].sort()).toEqual(['--n-cpu-moe', '-c', '-ctk', '-ctv', '-fa', '-hf', '-m', '-mg', '-ngl', '-sm', '-t', '-ts']);
+    // The common ones are in the --help of the built tools too.
+    for (const flag of ['-c', '-ngl', '-ctk', '-ctv', '-fa', '-t', '--n-cpu-moe', '-ts', '-sm', '-mg', '-m', '-hf'])
+      expect(fixture.flags['llama-fit-params'], flag).toContain(flag);
+  });
+
+  it('the fixture names the node-llama-cpp it was recorded from', () => {
+    expect(fixture.llamaCppCommit).toMatch(/^[0-9a-f]{40}$/);
+    expect(fixture.nodeLlamaCpp).toBe((JSON.parse(readFileSync(NODE_LLAMA_CPP, 'utf8')) as { version: string }).version);
+  });
+
+  const noBundle = existsSync(BUNDLE) ? '' : ' (skipped: this install of node-llama-cpp has no llama/gitRelease.bundle)';
+  it.skipIf(noBundle !== '')(
+    `the fixture was recorded from the llama.cpp in node-llama-cpp's bundle (else re-record it: npx tsx test/fixtures/llama/record-flags.ts)${noBundle}`,
+    () => {
+      const heads = execFileSync('git', ['bundle', 'list-heads', BUNDLE.pathname], { encoding: 'utf8' });
+      const head = /^([0-9a-f]{40}) HEAD$/m.exec(heads)?.[1];
+      expect(head).toBe(fixture.llamaCppCommit);
+    },
+  );
+});
+
+describe('the flag recorder', () => {
+  it('reads llama-gen-docs rows and --help lines, every alias of an option', () => {
+    expect(flagsOf('-fa,   --flash-attn [on|off|auto]       set Flash Attention use')).toEqual(['-fa', '--flash-attn']);
+    expect(flagsOf('-ngl,  --gpu-layers, --n-gpu-layers N   max. number of layers')).toEqual(['-ngl', '--gpu-layers', '--n-gpu-layers']);
+    expect(readmeFlags('| `-ts, --tensor-split N0,N1,N2,...` | fraction |\n| Argument | Explanation |')).toEqual(['--tensor-split', '-ts']);
+    expect(helpFlags('usage:\n-t,    --threads N   threads\n        (default: -1)\n')).toEqual(['--threads', '-t']);
+  });
+
+  const noSource = existsSync(new URL('tools/server/README.md', SOURCE))
+    ? ''
+    : ' (skipped: no clone of the bundle at .cache/llama.cpp-src)';
+  it.skipIf(noSource !== '')(`the fixture lists what the cloned source's READMEs say${noSource}`, () => {
+    expect(readmeFlags(readFileSync(new URL('tools/server/README.md', SOURCE), 'utf8'))).toEqual(fixture.flags['llama-server']);
+    expect(readmeFlags(readFileSync(new URL('tools/cli/README.md', SOURCE), 'utf8'))).toEqual(fixture.flags['llama-cli']);
+  });
+});
+
+describe('Ollama, LM Studio and node-llama-cpp', () => {
+  it('Ollama: a Modelfile with num_ctx, num_gpu and num_thread, and the same as API options', () => {
+    const [modelfile, api] = runCommands(withSources, partial, 'ollama');
+    expect(modelfile!.command.split('\n')).toEqual([
+      'ollama pull llama3.1:8b-instruct-q4_K_M',
+      "cat > Modelfile <<'EOF'",
+      'FROM llama3.1:8b-instruct-q4_K_M',
+      'PARAMETER num_ctx 8192',
+      'PARAMETER num_gpu 20',
+      'PARAMETER num_thread 8',
+      'EOF',
+      'ollama create llama-3.1-8b-q4_k_m-8k -f Modelfile',
+      'ollama run llama-3.1-8b-q4_k_m-8k',
+    ]);
+    const body = /-d '(.*)'$/.exec(api!.command)?.[1];
+    expect(JSON.parse(body!)).toEqual({
+      model: 'llama3.1:8b-instruct-q4_K_M',
+      prompt: 'Hello',
+      options: { num_ctx: 8192, num_gpu: 20, num_thread: 8 },
+    });
+  });
+
+  it('Ollama: a quantized KV cache is a server setting, said in the notes', () => {
+    const [modelfile] = runCommands(withSources, { ...fullGpu, kvType: 'q8_0' }, 'ollama');
+    expect(modelfile!.notes.join(' ')).toContain('OLLAMA_FLASH_ATTENTION=1 OLLAMA_KV_CACHE_TYPE=q8_0 ollama serve');
+  });
+
+  it('LM Studio: --gpu is max, off or the fraction of layers; --context-length the context', () => {
+    expect(commandOf(catalogModel, fullGpu, 'lmstudio')).toBe('lms load MODEL_KEY --context-length 8192 --gpu max');
+    expect(commandOf(catalogModel, cpuOnly, 'lmstudio')).toBe('lms load MODEL_KEY --context-length 8192 --gpu off');
+    expect(lmStudioGpu(partial)).toBe('0.6'); // 20 of 33, rounded down so it never asks for more than fits
+    expect(runCommands(fileModel, fullGpu, 'ollama')[0]!.command).toContain('ollama create it-s-8k -f Modelfile');
+    expect(commandOf(fileModel, fullGpu, 'lmstudio')).toContain(`lms load '/home/me/My Models/it'\\''s.gguf'`);
+  });
+
+  it('node-llama-cpp: getLlama, loadModel with modelPath and gpuLayers, createContext with contextSize and threads', () => {
+    const snippet = commandOf(fileModel, { ...partial, kvType: 'q8_0' }, 'node-llama-cpp');
+    expect(snippet).toContain("import { getLlama } from 'node-llama-cpp';");
+    expect(snippet).toContain(`llama.loadModel({ modelPath: '/home/me/My Models/it\\'s.gguf', gpuLayers: 20 })`);
+    expect(snippet).toMatch(
+      /createContext\(\{\n {2}contextSize: 8192,\n {2}threads: 8,\n {2}flashAttention: true,\n {2}experimentalKvCacheKeyType: 'Q8_0',/,
+    );
+    const hf = commandOf(withSources, fullGpu, 'node-llama-cpp');
+    expect(hf).toContain("resolveModelFile('hf:bartowski/Meta-Llama-3.1-8B-Instruct-GGUF:Q4_K_M', 'models')");
+    expect(hf).toContain('loadModel({ modelPath, gpuLayers: 33 })');
+  });
+
+  it('every tool in order by default, one with `for`', () => {
+    expect(runCommands(catalogModel, fullGpu).map((c) => c.title)).toEqual([
+      'llama.cpp: llama-server (OpenAI-compatible API)',
+      'llama.cpp: llama-cli (chat in the terminal)',
+      'Ollama: Modelfile',
+      'Ollama: API options',
+      'LM Studio: lms load',
+      'node-llama-cpp (Node.js)',
+    ]);
+    expect(runCommands(catalogModel, fullGpu, 'lmstudio').map((c) => c.tool)).toEqual(['lmstudio']);
+  });
+});
+
+describe('the runCommands schema', () => {
+  it('is the HostApi method runCommands, strict, with defaults filled in', () => {
+    expect(HostApiSchemas.runCommands.input).toBe(RunCommandsRequestSchema);
+    expect(RunCommandsRequestSchema.parse({ model: 'llama-3.1-8b' })).toEqual({ model: 'llama-3.1-8b', kvType: 'f16', gpuLayers: 'auto' });
+    expect(RunCommandsRequestSchema.safeParse({ model: 'x', for: 'vllm' }).success).toBe(false);
+    expect(RunCommandsRequestSchema.safeParse({ model: 'x', extra: 1 }).success).toBe(false);
+    expect(RunCommandsRequestSchema.safeParse({ model: 'x', threads: 0 }).success).toBe(false);
+    expect(RunCommandsRequestSchema.safeParse({ model: 'x', for: 'node-llama-cpp', nCpuMoe: 4, quant: 'Q8_0' }).success).toBe(true);
+  });
+
+  it('accepts what the generator writes', () => {
+    const { gpuCount: _gpuCount, ...placement } = fullGpu;
+    const result = {
+      model: { id: 'llama-3.1-8b', name: 'Llama 3.1 8B Instruct', quant: 'Q4_K_M', path: null, moe: false },
+      placement: { ...placement, flashAttention: 'auto', backend: 'cuda', why: 'All 33 layers fit.' },
+      commands: runCommands(catalogModel, fullGpu),
+      notes: [],
+    };
+    expect(RunCommandsResultSchema.parse(result)).toEqual(result);
+  });
+});
