@@ -13,6 +13,7 @@ import {
 } from '../shared/api';
 import type { BenchRecord, HardwareSnapshot, ModelList, Report, RunState, SpeedCalibration } from '../shared/schema';
 import type { HistoryStore } from './bench/history';
+import { readHistoryRecords } from './bench/history-read';
 import { defaultDataDir } from './data-dir';
 import { findLlamaBench } from './bench/llama-bench';
 import { discoverModels } from './models/discovery';
@@ -176,8 +177,12 @@ export function createService(options: ServiceOptions): Service {
       const { snapshot, calibration, name, benchRecords } = await profiles.sizing(profile);
       return { snapshot, detectMs: 0, calibration, profileName: name, benchRecords };
     }
-    const [detected, cal, history] = await Promise.all([getSnapshot(false), getCalibration(), getHistory().catch(() => null)]);
-    return { ...detected, calibration: cal, profileName: null, benchRecords: history?.list() ?? [] };
+    const [detected, cal, benchRecords] = await Promise.all([
+      getSnapshot(false),
+      getCalibration(),
+      history ? Promise.resolve(history.list()) : readHistoryRecords(options.dataDir ?? defaultDataDir(options.env ?? process.env)),
+    ]);
+    return { ...detected, calibration: cal, profileName: null, benchRecords };
   };
 
   // ---------------------------------------------------------------- models on this machine

@@ -80,6 +80,17 @@ describe('web mode in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('asks the ladder for another task and priority, and each rung says what it was judged by', async () => {
+    const ladder = page.getByTestId('ladder');
+    await ladder.getByLabel('Task').selectOption('coding');
+    await expect.poll(async () => ladder.textContent(), { timeout: 10_000 }).toContain('HumanEval');
+    await ladder.getByLabel('Priority').selectOption('speed');
+    await expect.poll(async () => ladder.getByLabel('Priority').inputValue(), { timeout: 10_000 }).toBe('speed');
+    await ladder.getByLabel('Task').selectOption('chat');
+    await ladder.getByLabel('Priority').selectOption('balanced');
+    await expect.poll(async () => ladder.textContent(), { timeout: 10_000 }).toContain('MMLU');
+  });
+
   it('has no serious or critical accessibility problem on the first screen, in the light and the dark theme', async () => {
     const problems: string[] = [];
     const check = async (screen: string): Promise<void> => {
@@ -207,6 +218,13 @@ describe('web mode in Chromium', () => {
     const text = (await details.textContent()) ?? '';
     for (const word of ['Weights', 'KV cache', 'Compute buffers', 'Overhead', 'Where these figures come from', 'estimated'])
       expect(text).toContain(word);
+    // How to run it: the commands for this model, precision and context, as rightsize placed it.
+    const server = page.getByTestId('run-command-llama-server');
+    await server.waitFor({ timeout: 20_000 });
+    const command = (await server.locator('code').textContent()) ?? '';
+    expect(command).toMatch(/^llama-server .*-c \d+ .*-ngl \d+/);
+    for (const tool of ['llama-cli', 'ollama', 'lmstudio', 'node-llama-cpp'])
+      expect(await page.locator(`[data-testid^="run-command-${tool}"]`).count(), tool).toBeGreaterThan(0);
     await page.keyboard.press('Escape');
     await expect.poll(async () => details.count()).toBe(0);
   });
