@@ -2,12 +2,11 @@
 // -ngl is the number rightsize says fits), then writes each tool's command from that placement.
 import type { z } from 'zod';
 import { DEFAULT_CONTEXT_TOKENS } from '../shared/defaults';
-import type { HostApiSchemas } from '../shared/api';
-import type { HardwareSnapshot, RunCommandsResult, SpeedCalibration } from '../shared/schema';
+import type { HostApiInput, HostApiSchemas } from '../shared/api';
+import type { EstimateResult, HardwareSnapshot, RunCommandsResult, SpeedCalibration } from '../shared/schema';
 import { flashAttentionFor, runCommands, type RunModel, type RunSettings } from '../core/run-commands';
-import { estimateResolved, type ResolvedModel } from './models/resolve';
+import type { ResolvedModel } from './models/resolve';
 import { contextFor } from './models/refs';
-import { withWhatIf } from './hardware/index';
 import { asUserError } from './user-error';
 
 /** Elements per block of q8_0 and q4_0, the quantized KV cache types offered. */
@@ -21,6 +20,8 @@ export interface CommandMethodDeps {
   sizingFor: (
     profile: string | undefined,
   ) => Promise<{ snapshot: HardwareSnapshot; calibration: SpeedCalibration | null; profileName: string | null }>;
+  /** The service's own estimate method. */
+  estimate: (request: HostApiInput<'estimate'>) => Promise<EstimateResult>;
 }
 
 /**
@@ -59,14 +60,19 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
         const resolved = await deps.resolveRef(request.model, request.quant, true);
         const contextTokens = contextFor(resolved, request.contextTokens, DEFAULT_CONTEXT_TOKENS);
         const sized = await deps.sizingFor(request.profile);
-        const estimate = estimateResolved(resolved, withWhatIf(sized.snapshot, request.whatIf), {
+        // The same sizing as `estimate` (one implementation), so -ngl and --n-cpu-moe are its placement.
+        const estimate = await deps.estimate({
+          model: request.model,
+          ...(request.quant !== undefined ? { quant: request.quant } : {}),
           contextTokens,
           kvType: request.kvType,
           gpuLayers: request.gpuLayers,
-          calibration: sized.calibration,
+          ...(request.whatIf ? { whatIf: request.whatIf } : {}),
+          ...(request.profile !== undefined ? { profile: request.profile } : {}),
           ...(request.tensorSplit ? { tensorSplit: request.tensorSplit } : {}),
           ...(request.splitMode !== undefined ? { splitMode: request.splitMode } : {}),
           ...(request.mainGpu !== undefined ? { mainGpu: request.mainGpu } : {}),
+          ...(request.nCpuMoe !== undefined ? { nCpuMoe: request.nCpuMoe } : {}),
         });
         const { sizable } = resolved;
         const known = sizable.origin === 'catalog' ? KNOWN_SOURCES[sizable.modelId] : undefined;
@@ -95,7 +101,7 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
               : null,
           splitMode: request.splitMode ?? null,
           mainGpu: request.mainGpu ?? null,
-          nCpuMoe: moe ? (request.nCpuMoe ?? null) : null,
+          nCpuMoe: moe ? (request.nCpuMoe ?? estimate.cpuMoeLayers ?? null) : null,
         };
         const notes: string[] = [];
         if (estimate.fit === 'none')
@@ -108,8 +114,6 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           );
         if (request.nCpuMoe !== undefined && request.nCpuMoe > 0 && !moe)
           notes.push(`--n-cpu-moe applies to mixture-of-experts models only; ${sizable.name} is dense, so it is left out.`);
-        if (settings.nCpuMoe !== null && settings.nCpuMoe > 0)
-          notes.push('The -ngl above was sized without experts in RAM; with --n-cpu-moe more layers may fit.');
         return {
           model: { id: model.id, name: model.name, quant: model.quant, path: model.path, moe },
           placement: {

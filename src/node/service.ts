@@ -392,7 +392,7 @@ export function createService(options: ServiceOptions): Service {
     },
 
     ...profiles.methods,
-    ...createCommandMethods({ resolveRef, sizingFor }),
+    ...createCommandMethods({ resolveRef, sizingFor, estimate: (request) => api.estimate(HostApiSchemas.estimate.input.parse(request)) }),
     ...createFinetuneMethods({ resolveRef, sizingFor }),
   };
 

@@ -51,6 +51,18 @@ describe('runCommands in the service', () => {
     expect(result.commands.find((c) => c.tool === 'node-llama-cpp')!.command).toContain(`gpuLayers: ${k} })`);
   });
 
+  it('a mixture of experts on a 12 GB card: the --n-cpu-moe estimate chose, with -ngl for every layer', async () => {
+    const service = serviceOn(
+      makeSnapshot({ ramBytes: 64 * GiB, gpus: [makeGpu({ name: 'NVIDIA GeForce RTX 3060', vramBytes: 12 * GiB })] }),
+    );
+    const request = { model: 'qwen3-30b-a3b', quant: 'Q4_K_M', contextTokens: 8192 };
+    const [estimate, result] = await Promise.all([service.call('estimate', request), service.call('runCommands', request)]);
+    expect(estimate.cpuMoeLayers).toBeGreaterThan(0);
+    expect(result.placement.nCpuMoe).toBe(estimate.cpuMoeLayers);
+    expect(serverCommand(result)).toContain(` -ngl ${estimate.gpuLayers} `);
+    expect(serverCommand(result)).toContain(` --n-cpu-moe ${estimate.cpuMoeLayers}`);
+  });
+
   it("two GPUs: -ts from each card's usable memory, or the split the user gave", async () => {
     const service = serviceOn(makeSnapshot({ gpus: [rtx4090(), makeGpu({ name: 'NVIDIA GeForce RTX 3060', vramBytes: 12 * GiB })] }));
     const byBudget = await service.call('runCommands', { model: 'llama-3.1-8b', for: 'llama-server' });

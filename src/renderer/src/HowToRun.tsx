@@ -1,6 +1,7 @@
 // "How to run it": the llama-server, llama-cli, Ollama, LM Studio and node-llama-cpp commands for one
 // model at one precision and context, placed as rightsize sized it, each with a Copy button.
 import { useEffect, useId, useState } from 'react';
+import { CopyButton } from './CopyButton';
 import type { HostApi } from '../../shared/api';
 import { fitLabel } from '../../shared/fit-words';
 import type { KvType } from '../../shared/precision';
@@ -20,32 +21,6 @@ export interface HowToRunProps {
   whatIf?: WhatIf | null;
 }
 
-function CopyCommand({ text, label }: { text: string; label: string }): React.JSX.Element {
-  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
-  const copy = (): void => {
-    // The clipboard needs a secure context and a user gesture; where it is refused the command stays selectable.
-    const clipboard = typeof navigator !== 'undefined' ? navigator.clipboard : undefined;
-    if (!clipboard) {
-      setState('failed');
-      return;
-    }
-    clipboard.writeText(text).then(
-      () => setState('copied'),
-      () => setState('failed'),
-    );
-  };
-  return (
-    <>
-      <button type="button" className="copy" aria-label={`Copy ${label}`} onClick={copy}>
-        Copy
-      </button>
-      <span role="status" className="muted copy-state">
-        {state === 'copied' ? 'copied' : state === 'failed' ? 'copy refused: select the text' : ''}
-      </span>
-    </>
-  );
-}
-
 function CommandBlock({ command }: { command: RunCommand }): React.JSX.Element {
   const titleId = useId();
   return (
@@ -54,7 +29,7 @@ function CommandBlock({ command }: { command: RunCommand }): React.JSX.Element {
       <pre>
         <code>{command.command}</code>
       </pre>
-      <CopyCommand text={command.command} label={`the ${command.title} command`} />
+      <CopyButton text={command.command} label={`the ${command.title} command`} />
       {command.notes.length > 0 && (
         <ul className="muted">
           {command.notes.map((note) => (

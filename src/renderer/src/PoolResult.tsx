@@ -1,6 +1,6 @@
 // A pool plan as the pool panel shows it: memory per machine and device, the layers each holds, the
 // expected speed over the link, whether the last machine slows it down, and the commands to run it.
-import { useState } from 'react';
+import { CopyButton } from './CopyButton';
 import type { PoolResult } from '../../shared/schema';
 import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
 
@@ -8,32 +8,6 @@ import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units'
 function splitCommand(line: string): { where: string | null; command: string } {
   const match = /^# on (.+?): (.+)$/.exec(line);
   return match ? { where: match[1] ?? null, command: match[2] ?? line } : { where: null, command: line };
-}
-
-function CopyButton({ text, label }: { text: string; label: string }): React.JSX.Element {
-  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
-  const copy = (): void => {
-    // The clipboard needs a secure context and a user gesture; where it is refused the command stays selectable.
-    const clipboard = typeof navigator !== 'undefined' ? navigator.clipboard : undefined;
-    if (!clipboard) {
-      setState('failed');
-      return;
-    }
-    clipboard.writeText(text).then(
-      () => setState('copied'),
-      () => setState('failed'),
-    );
-  };
-  return (
-    <>
-      <button type="button" className="copy" aria-label={`Copy ${label}`} onClick={copy}>
-        Copy
-      </button>
-      <span role="status" className="muted copy-state">
-        {state === 'copied' ? 'copied' : state === 'failed' ? 'copy refused: select the text' : ''}
-      </span>
-    </>
-  );
 }
 
 export function PoolResultView({ result }: { result: PoolResult }): React.JSX.Element {
