@@ -18,6 +18,7 @@ import { fitModel, fitsEveryGpu, movesExperts, splitProportionsOf, type FitResul
 import { applyMeasuredSpeeds } from './measured-speeds';
 import { recommendLadder } from './recommend';
 import { estimateGenerationSpeed, estimatePromptSpeedCpu, type SpeedEstimate } from './speed';
+import { catalogIdOf } from './catalog-match';
 import { countActiveParameters, type ModelShape } from './tensors';
 
 export interface ReportSettings {
@@ -301,7 +302,12 @@ function buildRows(
   for (const model of catalog) {
     for (const quant of PRECISIONS) rows.push(sizeModel(catalogModelAt(model, quant), hardware, target, settings).row);
   }
-  for (const model of extra) rows.push(sizeModel(model, hardware, target, settings).row);
+  for (const model of extra) {
+    const row = sizeModel(model, hardware, target, settings).row;
+    const catalogId =
+      model.origin === 'file' ? catalogIdOf(model.shape, catalog, { maxContext: model.maxContext, name: model.name }) : null;
+    rows.push(catalogId ? { ...row, catalogId } : row);
+  }
   return { rows, target };
 }
 

@@ -1,5 +1,6 @@
 // The UI as a user sees it: `rightsize serve` in a child process, the page in headless Chromium.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -9,12 +10,17 @@ import { ROOT, startServe } from '../helpers/cli';
 import { writeFakeLlamaBench } from '../helpers/fake-llama-bench';
 import type { Result } from 'axe-core';
 import { countsByRule, describeViolations, isSeriousOrWorse, runAxe } from './axe';
+import { writeGgufModel } from '../../src/node/gguf-writer';
+import { CatalogSchema } from '../../src/shared/schema';
+import type { Precision } from '../../src/shared/precision';
 
 const STORIES = new URL('../../../shared/models/stories260K.gguf', import.meta.url).pathname;
 let browser: Browser;
 let page: Page;
 let serve: ChildProcess;
 let url: string;
+// GGUF files this test writes (sparse: a few MB of disk whatever their size).
+const GENERATED = mkdtempSync(join(tmpdir(), 'rightsize-e2e-'));
 
 beforeAll(async () => {
   const found = await resolveChromium();
@@ -30,6 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   serve?.kill('SIGTERM');
+  rmSync(GENERATED, { recursive: true, force: true });
 });
 
 const cell = (modelId: string, quant: string) => page.locator(`tr[data-model="${modelId}"] td[data-quant="${quant}"]`);
@@ -324,6 +331,53 @@ describe('web mode in Chromium', () => {
     await page.screenshot({ path: join(ROOT, 'test-results/web-llama-bench.png'), fullPage: true });
   }, 120_000);
 
+  it('offers Benchmark it on a rung once a file of that model is on this machine, with progress and cancel', async () => {
+    // Back on this machine: a benchmark runs here, whatever an earlier test planned.
+    const clearWhatIf = page.getByRole('button', { name: 'This machine', exact: true });
+    if ((await clearWhatIf.count()) > 0) await clearWhatIf.click();
+    await expect.poll(async () => page.getByTestId('hardware').textContent(), { timeout: 10_000 }).not.toContain('what-if');
+    const rung = page.getByTestId('ladder-start');
+    await expect.poll(async () => rung.getAttribute('data-model'), { timeout: 10_000 }).toBeTruthy();
+    const modelId = (await rung.getAttribute('data-model')) as string;
+    const quant = (await rung.getAttribute('data-quant')) as Precision;
+    // Not here yet: the rung says how to get it, and still says how to run it.
+    await expect.poll(async () => rung.getByTestId('ladder-not-here').count()).toBe(1);
+    expect(await rung.getByRole('button', { name: /^How to run it/ }).count()).toBe(1);
+
+    // A file of the rung's model and precision, as a download would be: linked by its shape, not its name.
+    const catalog = CatalogSchema.parse(JSON.parse(readFileSync(join(ROOT, 'resources/catalog/models.json'), 'utf8'))).models;
+    const model = catalog.find((m) => m.id === modelId);
+    if (!model) throw new Error(`${modelId} is not in the catalog`);
+    const path = join(GENERATED, `downloaded-${quant}.gguf`);
+    await writeGgufModel(path, { shape: { ...model }, precision: quant, data: 'sparse', name: 'downloaded model' });
+    await page.getByTestId('file-path').fill(path);
+    await page.getByTestId('file-add').click();
+    const benchIt = rung.getByRole('button', { name: `Benchmark it: downloaded-${quant}.gguf` });
+    await benchIt.waitFor({ timeout: 20_000 });
+    expect(await rung.getByTestId('ladder-not-here').count()).toBe(0);
+    // The rung's speed is marked as the matrix marks it: corrected (*) by the runs above, like the file's own row.
+    const fileRow = page.getByTestId('local-files').locator('tr', { hasText: `downloaded-${quant}.gguf` });
+    const rungSpeed = (await rung.getByTestId('ladder-speed').textContent()) ?? '';
+    expect(rungSpeed.includes('*'), rungSpeed).toBe(((await fileRow.textContent()) ?? '').includes('*'));
+
+    await benchIt.click();
+    const state = rung.getByTestId('ladder-bench-state');
+    await expect.poll(async () => state.getAttribute('data-state'), { timeout: 20_000 }).toBe('running');
+    expect(await benchIt.isDisabled()).toBe(true);
+    expect(await axeWithin('ladder', 'ladder-bench')).toBe('');
+    await rung.getByTestId('ladder-bench-cancel').click();
+    await expect.poll(async () => state.getAttribute('data-state'), { timeout: 20_000 }).toBe('cancelled');
+    expect(await benchIt.isDisabled()).toBe(false);
+    await page.screenshot({ path: join(ROOT, 'test-results/web-ladder-bench.png') });
+    // The file goes again so the tests below see the files they expect.
+    await page
+      .getByTestId('local-files')
+      .locator('tr', { hasText: `downloaded-${quant}.gguf` })
+      .getByRole('button', { name: 'remove' })
+      .click();
+    await expect.poll(async () => rung.getByTestId('ladder-not-here').count(), { timeout: 10_000 }).toBe(1);
+  }, 120_000);
+
   it('calibrates speeds with the quick probe, with progress, and marks the report calibrated', async () => {
     await page.getByTestId('calibrate-run').click();
     await expect
@@ -332,7 +386,8 @@ describe('web mode in Chromium', () => {
       .toBe('done');
     await expect.poll(async () => page.getByTestId('calibrate').textContent(), { timeout: 10_000 }).toContain('Speeds calibrated');
     // Back on this machine (no GPU here), a CPU row now shows its calibrated prompt speed and why.
-    await page.getByRole('button', { name: 'This machine', exact: true }).click();
+    const clearWhatIf = page.getByRole('button', { name: 'This machine', exact: true });
+    if ((await clearWhatIf.count()) > 0) await clearWhatIf.click();
     await page.getByTestId('ctx').selectOption('8192');
     await expect.poll(async () => cell('llama-3.1-8b', 'Q4_K_M').getAttribute('data-fit'), { timeout: 10_000 }).toBe('cpu');
     await cell('llama-3.1-8b', 'Q4_K_M').locator('button').click();

@@ -166,6 +166,7 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
               <Calibrate host={host} calibration={report.calibration} onDone={reload} />
             </HardwareCard>
             <Ladder
+              host={host}
               report={report}
               onPick={(modelId, quant) => setSelected({ modelId, quant })}
               onChoose={(ladder) => setSettings({ ...settings, ladder })}

@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import type { HostApi } from '../../shared/api';
 import { fitShortLabel } from '../../shared/fit-words';
 import {
   emptyStepText,
@@ -10,13 +11,109 @@ import {
   type Priority,
   type Task,
 } from '../../shared/ladder';
-import type { LadderStep, Report } from '../../shared/schema';
+import type { LadderStep, Report, ReportRow } from '../../shared/schema';
 import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
+import { describeSource, speedMark, speedWord } from './format';
+import { useRun } from './useRun';
 
 /** The step's placement as llama.cpp takes it: all on the GPU, k/N layers (-ngl k), or the CPU. */
 function placement(step: LadderStep): string {
   const short = fitShortLabel(step.fit, step.gpuLayers, step.totalLayers);
   return step.fit === 'partial' ? `${short} layers, -ngl ${step.gpuLayers}` : short;
+}
+
+const fileName = (path: string): string => path.split(/[\\/]/).pop() ?? path;
+
+/** The GGUF files on this machine that are copies of the step's model: the step's precision first. */
+function filesOf(step: LadderStep, rows: readonly ReportRow[]): ReportRow[] {
+  const files = rows.filter((r) => r.origin === 'file' && r.filePath && r.catalogId === step.modelId);
+  return [...files.filter((r) => r.quant === step.quant), ...files.filter((r) => r.quant !== step.quant)];
+}
+
+/**
+ * The step's speed as the report now has it: a run of a file at the step's precision (measured),
+ * else the step's own row, corrected by the runs on this machine or estimated.
+ */
+function stepSpeed(step: LadderStep, rows: readonly ReportRow[], files: readonly ReportRow[]): { text: string; title: string } | null {
+  const measured = files.find((f) => f.quant === step.quant && f.speedSource.kind === 'measured' && f.tokPerSec !== null);
+  if (measured && measured.tokPerSec !== null)
+    return {
+      text: `${formatTokPerSec(measured.tokPerSec)} tok/s${speedMark(measured.speedSource)}`,
+      title: `Measured on ${fileName(measured.filePath ?? '')}: ${describeSource(measured.speedSource)}`,
+    };
+  if (step.tokPerSec === null) return null;
+  const row = rows.find((r) => r.origin === 'catalog' && r.modelId === step.modelId && r.quant === step.quant);
+  return {
+    text: `~${formatTokPerSec(step.tokPerSec)} tok/s${row ? speedMark(row.speedSource) : ''}`,
+    title: row ? `${speedWord(row.speedSource)}: ${describeSource(row.speedSource)}` : 'estimated',
+  };
+}
+
+/** Benchmark it (when the model is on this machine) and How to run it, under one step. */
+function StepActions({
+  host,
+  step,
+  files,
+  onPick,
+}: {
+  host: HostApi;
+  step: LadderStep;
+  files: readonly ReportRow[];
+  onPick: (modelId: string, quant: string) => void;
+}): React.JSX.Element {
+  // The host reloads the report when a benchmark finishes, and the step then shows the measured speed.
+  const { run, error, start, cancel } = useRun(host);
+  const file = files[0];
+  const running = run?.state === 'running';
+  return (
+    <div className="bench-run" data-testid="ladder-actions">
+      <button type="button" onClick={() => onPick(step.modelId, step.quant)} aria-label={`How to run it: ${step.name} at ${step.quant}`}>
+        How to run it
+      </button>
+      {file?.filePath ? (
+        <>
+          <button
+            type="button"
+            data-testid="ladder-bench"
+            disabled={running}
+            aria-label={`Benchmark it: ${fileName(file.filePath)}`}
+            title={file.filePath}
+            onClick={() => start(() => host.startBench({ model: file.filePath as string }))}
+          >
+            Benchmark it
+          </button>
+          <span className="muted">
+            {fileName(file.filePath)}
+            {file.quant !== step.quant ? ` (${file.quant})` : ''}
+          </span>
+        </>
+      ) : (
+        <span className="muted" data-testid="ladder-not-here">
+          Not on this machine: <code>ollama pull</code> it or download a GGUF to benchmark it.
+        </span>
+      )}
+      {run ? (
+        <span className="bench-run" data-testid="ladder-bench-state" data-state={run.state}>
+          <progress max={1} value={run.progress.fraction} aria-label={`Benchmark of ${step.name}`} />
+          <span role="status">
+            {run.state === 'running'
+              ? run.progress.message
+              : run.state === 'done'
+                ? 'done'
+                : run.state === 'cancelled'
+                  ? 'cancelled'
+                  : `${run.state}: ${run.error ?? ''}`}
+          </span>
+          {running ? (
+            <button type="button" data-testid="ladder-bench-cancel" onClick={cancel}>
+              Cancel
+            </button>
+          ) : null}
+        </span>
+      ) : null}
+      {error ? <span className="warn">{error}</span> : null}
+    </div>
+  );
 }
 
 export interface LadderChoice {
@@ -25,10 +122,12 @@ export interface LadderChoice {
 }
 
 export function Ladder({
+  host,
   report,
   onPick,
   onChoose,
 }: {
+  host: HostApi;
   report: Report;
   onPick: (modelId: string, quant: string) => void;
   /** Where given, the task and the priority can be changed here; the host asks getReport again with them. */
@@ -79,8 +178,10 @@ export function Ladder({
         {LADDER_STEPS.map(({ key, label }) => {
           const step = r[key];
           const reasonId = `${idPrefix}-reason-${key}`;
+          const files = step ? filesOf(step, report.rows) : [];
+          const speed = step ? stepSpeed(step, report.rows, files) : null;
           return (
-            <li key={key}>
+            <li key={key} data-testid={`ladder-${key}`} data-model={step?.modelId} data-quant={step?.quant}>
               <span className="step-label">{label}</span>
               {step ? (
                 <div>
@@ -89,11 +190,15 @@ export function Ladder({
                     className="step"
                     onClick={() => onPick(step.modelId, step.quant)}
                     aria-describedby={reasonId}
-                    title={`Show ${step.name} at ${step.quant} in the fit matrix`}
+                    title={`How to run ${step.name} at ${step.quant}: its memory, speed and commands`}
                   >
                     <strong>{step.name}</strong> <span className="quant">{step.quant}</span>{' '}
                     <span className={`fit fit-${step.fit}`}>{placement(step)}</span>{' '}
-                    <span className="speed">~{formatTokPerSec(step.tokPerSec)} tok/s</span>
+                    {speed ? (
+                      <span className="speed" data-testid="ladder-speed" title={speed.title}>
+                        {speed.text}
+                      </span>
+                    ) : null}
                     {step.memoryBytes !== undefined ? <span className="muted"> · {formatBytes(step.memoryBytes)}</span> : null}
                     {step.contextTokens !== undefined ? (
                       <span className="muted"> · {formatContext(step.contextTokens)} context</span>
@@ -112,6 +217,7 @@ export function Ladder({
                       )
                     </p>
                   ) : null}
+                  <StepActions key={`${step.modelId} ${step.quant}`} host={host} step={step} files={files} onPick={onPick} />
                 </div>
               ) : (
                 <span className="muted">{emptyStepText(key, r)}</span>

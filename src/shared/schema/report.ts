@@ -49,6 +49,8 @@ const ReportRowSchema = z.object({
   /** A catalogued model, or a GGUF file on this machine. */
   origin: z.enum(['catalog', 'file']),
   filePath: z.string().optional(),
+  /** A file's catalog model: the one whose architecture numbers it has (src/core/catalog-match.ts). */
+  catalogId: z.string().optional(),
 });
 export type ReportRow = z.infer<typeof ReportRowSchema>;
 
