@@ -23,6 +23,12 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
+/**
+ * A file this small (a test model of a few MB) spends its time on fixed per-token costs, not on
+ * reading weights: its own row shows what it measured, but it does not correct the others.
+ */
+const MIN_CORRECTING_FILE_BYTES = 100 * 2 ** 20;
+
 /** Corrections beyond this range say the run was unusual (a busy machine), not that the model is wrong. */
 const MIN_RATIO = 0.25;
 const MAX_RATIO = 4;
@@ -42,7 +48,8 @@ export function applyMeasuredSpeeds(rows: ReportRow[], records: readonly BenchRe
   const ratios: Record<Placement, number[]> = { cpu: [], gpu: [] };
   for (const r of newest.values()) {
     const placement = placementOfRecord(r) as Placement;
-    if (r.predictedTgTokPerSec && r.predictedTgTokPerSec > 0 && r.tg.mean > 0) {
+    const tooSmall = r.model.fileBytes !== null && r.model.fileBytes < MIN_CORRECTING_FILE_BYTES;
+    if (!tooSmall && r.predictedTgTokPerSec && r.predictedTgTokPerSec > 0 && r.tg.mean > 0) {
       const ratio = r.tg.mean / r.predictedTgTokPerSec;
       if (ratio >= MIN_RATIO && ratio <= MAX_RATIO) ratios[placement].push(ratio);
     }

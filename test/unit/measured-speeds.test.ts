@@ -86,6 +86,19 @@ describe('applyMeasuredSpeeds', () => {
     expect(applyMeasuredSpeeds(rows, [elsewhere, partial], hardware)).toBe(rows);
     const absurd = applyMeasuredSpeeds(rows, [record({ path: '/m/z.gguf', tg: 100, predicted: 1 })], hardware);
     expect(absurd.slice(1)).toEqual(rows.slice(1));
+    // A test model of a few MB shows its own speed but corrects nothing else.
+    const tiny = applyMeasuredSpeeds(
+      rows,
+      [
+        {
+          ...record({ path: '/m/a.gguf', tg: 12, predicted: 10 }),
+          model: { ...record({ path: '/m/a.gguf', tg: 12, predicted: 10 }).model, fileBytes: 1_200_000 },
+        },
+      ],
+      hardware,
+    );
+    expect(tiny[0]?.speedSource.kind).toBe('measured');
+    expect(tiny.slice(1)).toEqual(rows.slice(1));
   });
 
   it('buildReport applies them, so the ladder sees the corrected speeds', () => {
