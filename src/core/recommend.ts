@@ -178,6 +178,11 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
   const bigger = rated.filter(
     (c) => c.model.publishedParamsB > start.model.publishedParamsB && c.score.score >= start.score.score + SCALE_UP_MIN_GAIN,
   );
+  // After the user's benchmarks, say that the trade above is judged on this machine's measured speeds.
+  const fromRuns = (a: ReportRow, b: ReportRow): string =>
+    [a, b].some((r) => r.speedSource.kind === 'measured' || r.speedSource.by === 'speed.corrected-by-runs')
+      ? ' Both speeds are corrected by your benchmark runs on this machine.'
+      : '';
   const perGb = (c: Candidate): number =>
     (c.score.score - start.score.score) / Math.max(0.5, (c.row.memory.totalBytes - start.row.memory.totalBytes) / GiB);
   const byValue = (list: Candidate[]): Candidate | undefined =>
@@ -190,7 +195,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
     const tpsLost = Math.max(0, (start.row.tokPerSec ?? 0) - (up.row.tokPerSec ?? 0));
     scaleUp = step(
       up.row,
-      `+${round1(gain)} ${bench.benchmark} points (${start.score.score} → ${up.score.score}) for ${extraBytes >= 0 ? '+' : ''}${gib(extraBytes)} GiB (${round1(perGb(up))} points per GiB) and ${formatTokPerSec(start.row.tokPerSec)} → ${formatTokPerSec(up.row.tokPerSec)} tok/s${tpsLost > 0 ? ` (${(gain / tpsLost).toPrecision(2)} points per tok/s lost)` : ''}; ${up.row.quant}, ${placement(up.row)}, still at least ${minTps} tok/s.`,
+      `+${round1(gain)} ${bench.benchmark} points (${start.score.score} → ${up.score.score}) for ${extraBytes >= 0 ? '+' : ''}${gib(extraBytes)} GiB (${round1(perGb(up))} points per GiB) and ${formatTokPerSec(start.row.tokPerSec)} → ${formatTokPerSec(up.row.tokPerSec)} tok/s${tpsLost > 0 ? ` (${(gain / tpsLost).toPrecision(2)} points per tok/s lost)` : ''}; ${up.row.quant}, ${placement(up.row)}, still at least ${minTps} tok/s.${fromRuns(start.row, up.row)}`,
       up.score,
     );
   }

@@ -111,5 +111,14 @@ describe('applyMeasuredSpeeds', () => {
     const a = report.rows.find((r) => r.fit === 'cpu' && r.tokPerSec !== null) as ReportRow;
     const b = corrected.rows.find((r) => r.modelId === a.modelId && r.quant === a.quant) as ReportRow;
     expect(b.tokPerSec).toBeCloseTo((a.tokPerSec ?? 0) * 0.5, 9);
+    // The step up is judged on the corrected speeds, and says so.
+    const fast = buildReport(
+      hardware,
+      loadCatalog(),
+      { contextTokens: 4096, kvType: 'f16', benchRecords: [record({ path: '/m/none.gguf', tg: 15, predicted: 10 })] },
+      { detectMs: 0 },
+    );
+    expect(fast.recommendation.scaleUp?.reason).toContain('corrected by your benchmark runs');
+    expect(report.recommendation.scaleUp?.reason ?? '').not.toContain('corrected by your benchmark runs');
   });
 });
