@@ -1,12 +1,13 @@
 // "Compare…": pick 2 to 4 machines (this one and saved profiles) and see them side by side: hardware,
 // the start-small ladder, and each model at the best precision it runs at reading speed on each.
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import type { HostApi } from '../../shared/api';
 import { fitShortLabel } from '../../shared/fit-words';
 import { LADDER_STEPS } from '../../shared/ladder';
 import type { KvType } from '../../shared/precision';
 import { MAX_COMPARED, MIN_COMPARED, THIS_MACHINE, type CompareResult, type ComparedMachine } from '../../shared/schema';
 import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
+import { useProfileNames } from './useProfileNames';
 
 const gpusText = (m: ComparedMachine): string =>
   m.hardware.gpus.length ? m.hardware.gpus.map((g) => `${g.name} (${formatBytes(g.vramBytes)})`).join(', ') : 'none';
@@ -127,26 +128,11 @@ export function ComparePanel({
   onClose: () => void;
 }): React.JSX.Element {
   const headingId = useId();
-  const [names, setNames] = useState<string[]>([]);
+  const { names, loadError } = useProfileNames(host);
   const [chosen, setChosen] = useState<string[]>([THIS_MACHINE]);
   const [result, setResult] = useState<CompareResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    let gone = false;
-    host.listProfiles({}).then(
-      (list) => {
-        if (!gone) setNames(list.profiles.map((p) => p.name));
-      },
-      (e: unknown) => {
-        if (!gone) setError((e as Error).message);
-      },
-    );
-    return () => {
-      gone = true;
-    };
-  }, [host]);
 
   const toggle = (name: string, on: boolean): void =>
     setChosen((now) => (on ? [...now.filter((n) => n !== name), name] : now.filter((n) => n !== name)));
@@ -207,9 +193,9 @@ export function ComparePanel({
           </button>
         </fieldset>
       </form>
-      {error && (
+      {(error ?? loadError) && (
         <p role="alert" className="warn">
-          {error}
+          {error ?? loadError}
         </p>
       )}
       {result && <CompareTable result={result} />}

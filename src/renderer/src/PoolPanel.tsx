@@ -1,10 +1,11 @@
 // "Pool machines…": one catalog model split over 2 to 4 machines (this one and saved profiles) with
 // llama.cpp's RPC backend, over a chosen link: memory per node, speed, and the commands to run it.
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import type { HostApi } from '../../shared/api';
 import { PRECISIONS, type KvType, type Precision } from '../../shared/precision';
 import { LINK_NAMES, MAX_COMPARED, MIN_COMPARED, THIS_MACHINE, type PoolResult, type ReportRow } from '../../shared/schema';
 import { PoolResultView } from './PoolResult';
+import { useProfileNames } from './useProfileNames';
 
 type LinkName = (typeof LINK_NAMES)[number];
 const DEFAULT_QUANT: Precision = 'Q4_K_M';
@@ -27,7 +28,7 @@ export function PoolPanel({
   const modelId = useId();
   const quantId = useId();
   const linkId = useId();
-  const [names, setNames] = useState<string[]>([]);
+  const { names, loadError } = useProfileNames(host);
   const [chosen, setChosen] = useState<string[]>([THIS_MACHINE]);
   const models = useMemo(() => {
     const seen = new Map<string, { id: string; label: string }>();
@@ -41,21 +42,6 @@ export function PoolPanel({
   const [result, setResult] = useState<PoolResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    let gone = false;
-    host.listProfiles({}).then(
-      (list) => {
-        if (!gone) setNames(list.profiles.map((p) => p.name));
-      },
-      (e: unknown) => {
-        if (!gone) setError((e as Error).message);
-      },
-    );
-    return () => {
-      gone = true;
-    };
-  }, [host]);
 
   const chosenModel = model || models[0]?.id || '';
   const toggle = (name: string, on: boolean): void =>
@@ -144,9 +130,9 @@ export function PoolPanel({
           </button>
         </div>
       </form>
-      {error && (
+      {(error ?? loadError) && (
         <p role="alert" className="warn">
-          {error}
+          {error ?? loadError}
         </p>
       )}
       {result && <PoolResultView result={result} />}
