@@ -59,7 +59,7 @@ export function parseWhatIf(values: { vram?: string; ram?: string; gpu?: string[
 }
 
 /** llama.cpp's -ts: "3,1" or "3/1", a share per GPU in device order. */
-export function parseTensorSplit(text: string | undefined): number[] | undefined {
+function parseTensorSplit(text: string | undefined): number[] | undefined {
   if (text === undefined) return undefined;
   const parts = text.split(/[,/]/).map((x) => x.trim());
   if (parts.length > 16 || parts.some((x) => !/^\d+(\.\d+)?$/.test(x)) || !parts.some((x) => Number(x) > 0))
@@ -70,7 +70,7 @@ export function parseTensorSplit(text: string | undefined): number[] | undefined
 const SPLIT_MODES = ['none', 'layer', 'row'] as const;
 
 /** llama.cpp's --split-mode: none, layer or row. */
-export function parseSplitMode(text: string | undefined): (typeof SPLIT_MODES)[number] | undefined {
+function parseSplitMode(text: string | undefined): (typeof SPLIT_MODES)[number] | undefined {
   if (text === undefined) return undefined;
   const mode = text.trim().toLowerCase();
   if (!(SPLIT_MODES as readonly string[]).includes(mode))
@@ -79,9 +79,25 @@ export function parseSplitMode(text: string | undefined): (typeof SPLIT_MODES)[n
 }
 
 /** llama.cpp's --main-gpu: a device index from 0; whether it exists is checked against the hardware. */
-export function parseMainGpu(text: string | undefined): number | undefined {
+function parseMainGpu(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   return parseInteger('--main-gpu', text, 0, 0, 255);
+}
+
+/** --tensor-split, --split-mode and --main-gpu as a request's fields, only those given. */
+export function parseSplitOptions(values: { 'tensor-split'?: string; 'split-mode'?: string; 'main-gpu'?: string }): {
+  tensorSplit?: number[];
+  splitMode?: (typeof SPLIT_MODES)[number];
+  mainGpu?: number;
+} {
+  const tensorSplit = parseTensorSplit(values['tensor-split']);
+  const splitMode = parseSplitMode(values['split-mode']);
+  const mainGpu = parseMainGpu(values['main-gpu']);
+  return {
+    ...(tensorSplit ? { tensorSplit } : {}),
+    ...(splitMode ? { splitMode } : {}),
+    ...(mainGpu !== undefined ? { mainGpu } : {}),
+  };
 }
 
 /** llama.cpp's --n-cpu-moe: the experts of the first N blocks stay in RAM. */

@@ -159,7 +159,8 @@ function ollamaNotes(model: RunModel, s: RunSettings): string[] {
       `Ollama sets the KV cache type for the whole server, not per model: start it as OLLAMA_FLASH_ATTENTION=1 OLLAMA_KV_CACHE_TYPE=${s.kvType} ollama serve.`,
     );
   if (splitsLayers(s)) notes.push('Ollama splits layers over the GPUs itself: it has no -ts.');
-  if (model.moe && s.nCpuMoe !== null && s.nCpuMoe > 0) notes.push('Ollama has no --n-cpu-moe: this command offloads whole layers only.');
+  if (model.moe && s.nCpuMoe !== null && s.nCpuMoe > 0)
+    notes.push(`Ollama has no --n-cpu-moe: this command offloads whole layers only.${expertsLeftOut(s)}`);
   return notes;
 }
 
@@ -198,6 +199,13 @@ function ollamaApi(model: RunModel, s: RunSettings): RunCommand {
   };
 }
 
+/** For a tool without --n-cpu-moe: what the layer count alone means when the sized placement kept experts in RAM. */
+function expertsLeftOut(s: RunSettings): string {
+  return s.gpuLayers >= s.totalLayers
+    ? ` With all ${s.totalLayers} layers on the GPU their experts go there too, which this placement fits only with the experts of ${s.nCpuMoe} layers in RAM: lower the layer count until it loads, or use llama-server.`
+    : '';
+}
+
 /** LM Studio's --gpu: a fraction of the model, or max / off. */
 export function lmStudioGpu(s: RunSettings): string {
   if (s.gpuLayers === 0) return 'off';
@@ -214,6 +222,8 @@ function lmStudio(model: RunModel, s: RunSettings): RunCommand {
     notes.push(`--gpu takes a fraction of the model, not a layer count: ${gpu} is about ${s.gpuLayers} of ${s.totalLayers} layers.`);
   notes.push('KV cache type, flash attention and CPU threads are load settings in the app; `lms load` has no flags for them.');
   if (s.kvType !== 'f16') notes.push(`Set the K and V cache to ${s.kvType} with flash attention on in the model's load settings.`);
+  if (model.moe && s.nCpuMoe !== null && s.nCpuMoe > 0)
+    notes.push(`\`lms load\` has no --n-cpu-moe: --gpu offloads whole layers only.${expertsLeftOut(s)}`);
   notes.push("--estimate-only prints LM Studio's own memory estimate without loading.");
   return {
     tool: 'lmstudio',

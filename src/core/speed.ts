@@ -195,7 +195,7 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
   if (placement.cpuReadBytesPerToken > 0) {
     const experts =
       expertBlocks > 0
-        ? ` (${(placement.expertsInRamReadBytesPerToken / GB).toFixed(2)} GB of it the active experts of ${expertBlocks} blocks kept in RAM, each block a round trip of ${(EXPERTS_IN_RAM_SECONDS_PER_BLOCK * 1000).toFixed(1)} ms)`
+        ? ` (${(placement.expertsInRamReadBytesPerToken / GB).toFixed(2)} GB of it the active experts of ${expertBlocks} blocks kept in RAM, each block an assumed GPU-CPU round trip of ${(EXPERTS_IN_RAM_SECONDS_PER_BLOCK * 1000).toFixed(1)} ms, not yet measured)`
         : '';
     parts.push(
       `${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB on the CPU${experts} at ${(cpuBw / GB).toFixed(1)} GB/s x ${CPU_BANDWIDTH_EFFICIENCY}${inputs.cpuBandwidthBytesPerSec === null ? ' (RAM bandwidth assumed)' : ` (${inputs.cpuBandwidthSource?.kind ?? 'measured'} by ${inputs.cpuBandwidthSource?.by ?? 'probe'})`}`,

@@ -4,13 +4,11 @@ import type { z } from 'zod';
 import { DEFAULT_CONTEXT_TOKENS } from '../shared/defaults';
 import type { HostApiInput, HostApiSchemas } from '../shared/api';
 import type { EstimateResult, HardwareSnapshot, RunCommandsResult, SpeedCalibration } from '../shared/schema';
+import { ggmlType } from '../core/ggml';
 import { flashAttentionFor, runCommands, type RunModel, type RunSettings } from '../core/run-commands';
 import type { ResolvedModel } from './models/resolve';
 import { contextFor } from './models/refs';
 import { asUserError } from './user-error';
-
-/** Elements per block of q8_0 and q4_0, the quantized KV cache types offered. */
-const KV_BLOCK_ELEMENTS = 32;
 
 type Request = z.output<(typeof HostApiSchemas)['runCommands']['input']>;
 
@@ -108,9 +106,10 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           notes.push(`This does not fit the sized machine (${estimate.why}); the commands are likely to fail to load.`);
         if (sized.profileName !== null) notes.push(`Sized for the profile "${sized.profileName}": run these on that machine.`);
         // llama.cpp refuses it at load ("K cache type q8_0 with block size 32 does not divide n_embd_head_k"): checked on stories260K.
-        if (request.kvType !== 'f16' && sizable.shape.headDim % KV_BLOCK_ELEMENTS !== 0)
+        const kvBlockElements = ggmlType(request.kvType.toUpperCase()).blockSize;
+        if (sizable.shape.headDim % kvBlockElements !== 0)
           notes.push(
-            `llama.cpp refuses a ${request.kvType} KV cache for this model: its head size ${sizable.shape.headDim} is not a multiple of ${KV_BLOCK_ELEMENTS} (the ${request.kvType} block); use f16.`,
+            `llama.cpp refuses a ${request.kvType} KV cache for this model: its head size ${sizable.shape.headDim} is not a multiple of ${kvBlockElements} (the ${request.kvType} block); use f16.`,
           );
         if (request.nCpuMoe !== undefined && request.nCpuMoe > 0 && !moe)
           notes.push(`--n-cpu-moe applies to mixture-of-experts models only; ${sizable.name} is dense, so it is left out.`);

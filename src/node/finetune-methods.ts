@@ -15,8 +15,8 @@ import {
   type Figure,
   type FinetuneModel,
 } from '../core/finetune';
-import type { GpuPreset } from '../shared/schema';
-import { matchGpuPreset } from './hardware/merge/presets';
+import { DEFAULT_FINETUNE_EFFICIENCY, DEFAULT_FINETUNE_EFFICIENCY_SOURCE, type GpuPreset } from '../shared/schema';
+import { gpuNameTokens, matchGpuPreset, sameNameTokens } from './hardware/merge/presets';
 import type { ResolvedModel } from './models/resolve';
 import { loadGpuPresets } from './resources';
 import { asUserError, UserFacingError } from './user-error';
@@ -54,6 +54,35 @@ function findPreset(name: string, presets: GpuPreset[]): GpuPreset | null {
   return (
     presets.find((p) => p.id === wanted || p.name.toLowerCase() === wanted) ?? matchGpuPreset({ names: [name] }, presets)?.preset ?? null
   );
+}
+
+/**
+ * The preset a user named (--gpu): by id, by its whole name, or by words only one preset's name holds.
+ * A short name several presets share ("H100": SXM, PCIe, NVL) differs in VRAM and peak, so it is
+ * refused with the choices rather than settled silently on one.
+ */
+function namedPreset(name: string, presets: GpuPreset[]): GpuPreset {
+  const wanted = name.trim().toLowerCase();
+  const exact = presets.find((p) => p.id === wanted || p.name.toLowerCase() === wanted || sameNameTokens(p.name, name));
+  if (exact) return exact;
+  const words = gpuNameTokens(name);
+  const holding = words.length
+    ? presets.filter((p) => {
+        const own = new Set([...gpuNameTokens(p.name), ...p.id.split('-')]);
+        return words.every((w) => own.has(w));
+      })
+    : [];
+  if (holding.length > 1)
+    throw new UserFacingError(
+      `"${name}" could be ${holding.length} GPU presets: ${holding
+        .slice(0, 8)
+        .map((p) => `${p.name} (${p.id})`)
+        .join(', ')}${holding.length > 8 ? ', ...' : ''}. Name one.`,
+      'bad-input',
+    );
+  const preset = holding[0] ?? matchGpuPreset({ names: [name] }, presets)?.preset;
+  if (!preset) throw new UserFacingError(`No GPU preset matches "${name}"; \`rightsize presets gpus\` lists them.`, 'bad-input');
+  return preset;
 }
 
 export function createFinetuneMethods(deps: FinetuneDeps): { sizeFinetune: (request: FinetuneRequest) => Promise<FinetuneResult> } {
@@ -94,9 +123,7 @@ export function createFinetuneMethods(deps: FinetuneDeps): { sizeFinetune: (requ
       const presets = loadGpuPresets();
       let preset: GpuPreset | null = null;
       if (request.gpu !== undefined) {
-        preset = findPreset(request.gpu, presets);
-        if (!preset)
-          throw new UserFacingError(`No GPU preset matches "${request.gpu}"; \`rightsize presets gpus\` lists them.`, 'bad-input');
+        preset = namedPreset(request.gpu, presets);
       } else {
         for (const g of target.gpus) {
           preset = findPreset(g.name, presets);
@@ -151,6 +178,10 @@ export function createFinetuneMethods(deps: FinetuneDeps): { sizeFinetune: (requ
               pricePerKwh: request.pricePerKwh ?? null,
             })
           : null;
+        if (plan && request.efficiency === DEFAULT_FINETUNE_EFFICIENCY)
+          notes.push(
+            `Time assumes ${Math.round(DEFAULT_FINETUNE_EFFICIENCY * 100)}% of peak sustained: ${DEFAULT_FINETUNE_EFFICIENCY_SOURCE}; give your own (--efficiency).`,
+          );
         if (plan && !plan.cost) notes.push('Give a price per GPU-hour or per kWh for a cost.');
         gpu = {
           presetId: preset.id,

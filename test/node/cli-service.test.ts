@@ -9,6 +9,7 @@ import type { BenchRecord, RunState } from '../../src/shared/schema';
 import { UserFacingError, type Service, type ServiceOptions } from '../../src/node/service';
 import { loadCatalog, loadGpuPresets, loadMachinePresets } from '../../src/node/resources';
 import { presetList } from '../../src/node/presets';
+import { makeBenchRecord } from '../helpers/bench-record';
 import { makeCalibration, makeSnapshot } from '../helpers/hardware';
 
 interface Recorded {
@@ -18,26 +19,12 @@ interface Recorded {
 
 const calibration = makeCalibration();
 
-const record: BenchRecord = {
+const record: BenchRecord = makeBenchRecord({
   id: 'r1',
-  at: '2026-12-02T08:00:00.000Z',
-  model: { path: '/m/tiny.gguf', name: 'tiny', quant: 'Q8_0', paramsB: 0.0003, fileBytes: 1_000_000 },
-  settings: { promptTokens: 512, genTokens: 128, repetitions: 5, threads: 'auto', gpuLayers: 'auto' },
-  backend: 'cpu',
-  gpuLayers: 0,
-  totalLayers: 6,
-  threads: { pp: 2, tg: 1, sweep: [] },
   pp: { samples: [1000, 1010], mean: 1005, sd: 7.1 },
   tg: { samples: [400, 410], mean: 405, sd: 7.1 },
-  ttftMs: 50,
-  loadMs: 20,
-  peakRssBytes: 100_000_000,
-  predictedTgTokPerSec: 380,
-  energy: null,
   hardware: { cpu: 'Test CPU', gpus: [], ramBytes: 8e9, os: 'linux' },
-  llamaBench: null,
-  source: { kind: 'measured', by: 'rightsize bench' },
-};
+});
 
 function runState(overrides: Partial<RunState>): RunState {
   return {

@@ -5,34 +5,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/index';
-import { createService } from '../../src/node/service';
 import { FinetuneResultSchema } from '../../src/shared/schema';
 import { GiB } from '../../src/shared/units';
 import { makeSnapshot, rtx4090 } from '../helpers/hardware';
+import { runCliInProcess, type CliResult } from '../helpers/in-process-cli';
 
 const root = mkdtempSync(join(tmpdir(), 'rightsize-finetune-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const detected = makeSnapshot({ ramBytes: 64 * GiB, gpus: [rtx4090()] });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), isTTY: false, env: {} };
-  const code = await main(args, io, {
-    createService: (o) =>
-      createService({
-        ...o,
-        detect: async () => detected,
-        discover: async () => ({ models: [], searched: [] }),
-        dataDir: join(root, 'data'),
-        cacheDir: join(root, 'cache'),
-        env: {},
-      }),
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]): Promise<CliResult> => runCliInProcess(args, detected, root);
 
 describe('rightsize finetune', () => {
   it('QLoRA of Llama 3.1 8B fits this RTX 4090 and is planned on it, each figure with its rule', async () => {
@@ -85,6 +68,10 @@ describe('rightsize finetune', () => {
     expect((result.gpu?.days?.value ?? 0) * 24).toBeCloseTo(2.26, 1);
     expect(result.gpu?.powerKw?.value).toBe(1.4);
     expect(result.gpu?.cost?.how).toMatch(/GPU-hours x 3 per GPU-hour/);
+    // The default 40% of peak says where it comes from.
+    expect(result.notes.some((n) => n.includes('40% of peak') && n.includes('Llama 3 Herd of Models'))).toBe(true);
+    const measured = await cli(['finetune', 'llama-3.1-8b', '--method', 'full', '--gpu', 'H100 SXM', '--efficiency', '0.5', '--json']);
+    expect(FinetuneResultSchema.parse(JSON.parse(measured.stdout)).notes.join(' ')).not.toContain('Llama 3 Herd');
   });
 
   it('a bare count sizes full training only, and the flags are checked', async () => {
@@ -106,6 +93,12 @@ describe('rightsize finetune', () => {
     const badGpu = await cli(['finetune', 'llama-3.1-8b', '--method', 'lora', '--gpu', 'Voodoo 2']);
     expect(badGpu.code).toBe(2);
     expect(badGpu.stderr).toContain('No GPU preset matches "Voodoo 2"');
+    // A short name several presets share is not settled silently: their VRAM and peaks differ.
+    const ambiguous = await cli(['finetune', 'llama-3.1-8b', '--method', 'lora', '--gpu', 'A100']);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(/"A100" could be 4 GPU presets: .*nvidia-a100-80gb-sxm/);
+    const named = await cli(['finetune', 'llama-3.1-8b', '--method', 'lora', '--gpu', 'RTX 4090', '--json']);
+    expect(FinetuneResultSchema.parse(JSON.parse(named.stdout)).gpu?.presetId).toBe('nvidia-rtx-4090');
     const badTokens = await cli(['finetune', 'llama-3.1-8b', '--method', 'lora', '--tokens', 'lots']);
     expect(badTokens.code).toBe(2);
     expect(badTokens.stderr).toContain('--tokens "lots" must be a positive number');

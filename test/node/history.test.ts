@@ -4,27 +4,22 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openHistory } from '../../src/node/bench/history';
 import type { BenchRecord } from '../../src/shared/schema';
+import { makeBenchRecord } from '../helpers/bench-record';
 
-const record = (id: string): BenchRecord => ({
-  id,
-  at: '2026-11-24T00:00:00.000Z',
-  model: { path: '/m.gguf', name: 'm', quant: 'Q4_K_M', paramsB: 1, fileBytes: 1 },
-  settings: { promptTokens: 512, genTokens: 128, repetitions: 5, threads: 'auto', gpuLayers: 'auto' },
-  backend: 'cpu',
-  gpuLayers: 0,
-  totalLayers: 17,
-  threads: { pp: 2, tg: 1, sweep: [] },
-  pp: { samples: [100], mean: 100, sd: 0 },
-  tg: { samples: [10], mean: 10, sd: 0 },
-  ttftMs: 50,
-  loadMs: 10,
-  peakRssBytes: 1,
-  predictedTgTokPerSec: 9,
-  energy: null,
-  hardware: { cpu: 'x', gpus: [], ramBytes: 1, os: 'linux' },
-  llamaBench: null,
-  source: { kind: 'measured', by: 'test' },
-});
+const record = (id: string): BenchRecord =>
+  makeBenchRecord({
+    id,
+    at: '2026-11-24T00:00:00.000Z',
+    model: { path: '/m.gguf', name: 'm', quant: 'Q4_K_M', paramsB: 1, fileBytes: 1 },
+    totalLayers: 17,
+    pp: { samples: [100], mean: 100, sd: 0 },
+    tg: { samples: [10], mean: 10, sd: 0 },
+    loadMs: 10,
+    peakRssBytes: 1,
+    predictedTgTokPerSec: 9,
+    hardware: { cpu: 'x', gpus: [], ramBytes: 1, os: 'linux' },
+    source: { kind: 'measured', by: 'test' },
+  });
 
 describe('benchmark history', () => {
   it('keeps records across opens', () => {

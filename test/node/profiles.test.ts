@@ -14,6 +14,7 @@ import { saveCalibration } from '../../src/node/probe/calibration-store';
 import { openProfileStore } from '../../src/node/profiles/store';
 import { startWebHost } from '../../src/web/server';
 import type { BenchRecord, CompareResult, EstimateResult, PoolResult, Profile, Report } from '../../src/shared/schema';
+import { makeBenchRecord } from '../helpers/bench-record';
 import { GiB } from '../../src/shared/units';
 import { makeCalibration, makeSnapshot, rtx4090 } from '../helpers/hardware';
 
@@ -59,28 +60,8 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 const storePath = (): string => join(dataDir, 'profiles.json');
 const asides = (label = 'corrupt'): string[] => readdirSync(dataDir).filter((f) => f.startsWith(`profiles.json.${label}-`));
 
-function benchRecord(cpu: string): BenchRecord {
-  return {
-    id: `r-${cpu}`,
-    at: '2026-12-02T08:00:00.000Z',
-    model: { path: '/m/tiny.gguf', name: 'tiny', quant: 'Q8_0', paramsB: 0.0003, fileBytes: 1_000_000 },
-    settings: { promptTokens: 512, genTokens: 128, repetitions: 5, threads: 'auto', gpuLayers: 'auto' },
-    backend: 'cpu',
-    gpuLayers: 0,
-    totalLayers: 6,
-    threads: { pp: 2, tg: 1, sweep: [] },
-    pp: { samples: [1000], mean: 1000, sd: 0 },
-    tg: { samples: [400], mean: 400, sd: 0 },
-    ttftMs: 50,
-    loadMs: 20,
-    peakRssBytes: 100_000_000,
-    predictedTgTokPerSec: 380,
-    energy: null,
-    hardware: { cpu, gpus: [], ramBytes: 8e9, os: 'linux' },
-    llamaBench: null,
-    source: { kind: 'measured', by: 'rightsize bench' },
-  };
-}
+const benchRecord = (cpu: string): BenchRecord =>
+  makeBenchRecord({ id: `r-${cpu}`, hardware: { cpu, gpus: [], ramBytes: 8e9, os: 'linux' } });
 
 function postJson(port: number, token: string, method: string, body: unknown): Promise<{ status: number; json: unknown }> {
   return new Promise((resolve, reject) => {

@@ -4,11 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/index';
-import { createService } from '../../src/node/service';
 import { UpgradeAdviceSchema } from '../../src/shared/schema';
 import { GiB } from '../../src/shared/units';
 import { makeGpu, makeSnapshot } from '../helpers/hardware';
+import { runCliInProcess, type CliResult } from '../helpers/in-process-cli';
 
 const root = mkdtempSync(join(tmpdir(), 'rightsize-upgrade-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -19,23 +18,7 @@ const detected = makeSnapshot({
   gpus: [makeGpu({ name: '8 GB card', vramBytes: 8 * GiB, memoryBandwidthBytesPerSec: 272e9 })],
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), isTTY: false, env: {} };
-  const code = await main(args, io, {
-    createService: (o) =>
-      createService({
-        ...o,
-        detect: async () => detected,
-        discover: async () => ({ models: [], searched: [] }),
-        dataDir: join(root, 'data'),
-        cacheDir: join(root, 'cache'),
-        env: {},
-      }),
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]): Promise<CliResult> => runCliInProcess(args, detected, root);
 
 describe('rightsize upgrade', () => {
   it('prints what this machine lacks for Llama 3.1 70B and the presets that run it, smallest first', async () => {

@@ -46,8 +46,10 @@ describe('a GGUF file linked to the catalog model it is a copy of', () => {
   });
 
   it('tells an MoE from a dense model of the same widths by its experts', () => {
-    const moe = catalog.find((m) => m.experts);
-    if (!moe) return;
+    const found = catalog.find((m) => m.experts);
+    // The catalog lists MoE models (Qwen3 30B-A3B and others); without one this test would prove nothing.
+    expect(found, 'an MoE model in the catalog').toBeDefined();
+    const moe = found!;
     expect(catalogIdOf(shapeOf(moe), catalog)).toBe(moe.id);
     const dense = { ...shapeOf(moe) };
     delete (dense as { experts?: unknown }).experts;

@@ -197,8 +197,8 @@ describe('the ladder on ten machines', () => {
     for (const machine of MACHINES.filter((m) => /4090|3090|H100/.test(m.name))) {
       for (const task of TASKS) {
         const r = ladder(machine.hardware, task).recommendation;
-        if (!r.start) continue;
-        expect(paramsOf(r.start.modelId), `${machine.name} ${task}`).toBeGreaterThanOrEqual(7);
+        expect(r.start, `${machine.name} ${task}`).not.toBeNull();
+        expect(paramsOf(r.start?.modelId), `${machine.name} ${task}`).toBeGreaterThanOrEqual(7);
       }
     }
   });
@@ -234,6 +234,7 @@ describe('choices', () => {
     const report = buildReport(rtx4090, catalog, { contextTokens: 8192, kvType: 'f16', minTokPerSec: 60 }, { detectMs: 0 });
     const r = report.recommendation;
     expect(r.minTokPerSec).toBe(60);
+    expect(r.start, 'a 4090 has a start at 60 tok/s').not.toBeNull();
     for (const s of [r.start, r.scaleUp]) if (s) expect(s.tokPerSec ?? 0).toBeGreaterThanOrEqual(60);
   });
 
@@ -249,6 +250,7 @@ describe('choices', () => {
 
   it('a long context leaves out models trained for less, and a laptop without RULER-scored models gets no long-docs start', () => {
     const r = ladder(rtx4090, 'chat', 'balanced', { contextTokens: 32768 }).recommendation;
+    expect(r.start, 'a 4090 has a 32k chat start').not.toBeNull();
     for (const s of [r.start, r.scaleUp]) if (s) expect(catalog.find((m) => m.id === s.modelId)?.maxContext).toBeGreaterThanOrEqual(32768);
     expect(r.notes.join(' ')).toMatch(/trained for less than 32768 tokens/);
     expect(ladder(rtx4090, 'long-docs', 'balanced', { contextTokens: 32768 }).recommendation.start?.score?.benchmark).toBe('RULER');

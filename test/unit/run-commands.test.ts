@@ -116,6 +116,14 @@ describe('llama-server and llama-cli commands', () => {
     expect(commandOf(moeModel, { ...partial, nCpuMoe: 12 }, 'llama-server')).toContain(' --n-cpu-moe 12');
     expect(commandOf(catalogModel, { ...partial, nCpuMoe: 12 }, 'llama-server')).not.toContain('--n-cpu-moe');
   });
+
+  it('tools without --n-cpu-moe say that all layers on the GPU bring the experts kept in RAM along', () => {
+    const expertsInRam: RunSettings = { ...fullGpu, fit: 'partial', nCpuMoe: 12 };
+    for (const tool of ['ollama', 'lmstudio'] as const) {
+      const notes = runCommands(moeModel, expertsInRam, tool).flatMap((c) => c.notes);
+      expect(notes.some((n) => n.includes('no --n-cpu-moe') && n.includes('lower the layer count'))).toBe(true);
+    }
+  });
 });
 
 describe('the flags are those of the llama.cpp node-llama-cpp ships', () => {

@@ -11,10 +11,8 @@ import {
   parseContext,
   parseGpuLayers,
   parseKv,
-  parseMainGpu,
   parseNCpuMoe,
-  parseSplitMode,
-  parseTensorSplit,
+  parseSplitOptions,
   parseWhatIf,
   PROFILE_OPTION,
   REFRESH_OPTION,
@@ -47,9 +45,7 @@ export const estimateCommand = defineCommand({
         'estimate needs one model: a .gguf file or a catalog id, e.g. `rightsize estimate llama-3.1-8b --quant Q4_K_M`.',
       );
     const whatIf = parseWhatIf(values);
-    const tensorSplit = parseTensorSplit(values['tensor-split']);
-    const splitMode = parseSplitMode(values['split-mode']);
-    const mainGpu = parseMainGpu(values['main-gpu']);
+    const split = parseSplitOptions(values);
     const nCpuMoe = parseNCpuMoe(values['n-cpu-moe']);
     const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false });
     const result = await service.call('estimate', {
@@ -60,9 +56,7 @@ export const estimateCommand = defineCommand({
       gpuLayers: parseGpuLayers(values['gpu-layers']),
       ...(whatIf ? { whatIf } : {}),
       ...(values.profile !== undefined ? { profile: values.profile } : {}),
-      ...(tensorSplit ? { tensorSplit } : {}),
-      ...(splitMode ? { splitMode } : {}),
-      ...(mainGpu !== undefined ? { mainGpu } : {}),
+      ...split,
       ...(nCpuMoe !== undefined ? { nCpuMoe } : {}),
     });
     io.stdout(

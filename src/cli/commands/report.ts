@@ -9,9 +9,7 @@ import {
   JSON_OPTION,
   parseContext,
   parseKv,
-  parseMainGpu,
-  parseSplitMode,
-  parseTensorSplit,
+  parseSplitOptions,
   parseWhatIf,
   PROFILE_OPTION,
   REFRESH_OPTION,
@@ -38,9 +36,7 @@ export const reportCommand = defineCommand({
     const contextTokens = values.ctx !== undefined ? parseContext(values.ctx) : DEFAULT_CONTEXT_TOKENS;
     const kvType = parseKv(values.kv);
     const whatIf = parseWhatIf(values);
-    const tensorSplit = parseTensorSplit(values['tensor-split']);
-    const splitMode = parseSplitMode(values['split-mode']);
-    const mainGpu = parseMainGpu(values['main-gpu']);
+    const split = parseSplitOptions(values);
     const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false });
     if (values.refresh) await service.call('getHardware', { refresh: true });
     const report = await service.call('getReport', {
@@ -48,9 +44,7 @@ export const reportCommand = defineCommand({
       kvType,
       ...(whatIf ? { whatIf } : {}),
       ...(values.profile !== undefined ? { profile: values.profile } : {}),
-      ...(tensorSplit ? { tensorSplit } : {}),
-      ...(splitMode ? { splitMode } : {}),
-      ...(mainGpu !== undefined ? { mainGpu } : {}),
+      ...split,
     });
     const llama = report.hardware.sources.find((x) => x.id === 'node-llama-cpp');
     if (llama?.status === 'skipped') refreshCacheInBackground(io.env ?? process.env);

@@ -13,9 +13,8 @@ import {
   parseGpuLayers,
   parseInteger,
   parseKv,
-  parseMainGpu,
-  parseSplitMode,
-  parseTensorSplit,
+  parseNCpuMoe,
+  parseSplitOptions,
   parseWhatIf,
   PROFILE_OPTION,
   SPLIT_MODE_OPTIONS,
@@ -57,9 +56,8 @@ export const runCommandCommand = defineCommand({
       throw new UsageError('command needs one model: a .gguf file or a catalog id, e.g. `rightsize command llama-3.1-8b --quant Q4_K_M`.');
     const tool = parseTool(values.for);
     const whatIf = parseWhatIf(values);
-    const tensorSplit = parseTensorSplit(values['tensor-split']);
-    const splitMode = parseSplitMode(values['split-mode']);
-    const mainGpu = parseMainGpu(values['main-gpu']);
+    const split = parseSplitOptions(values);
+    const nCpuMoe = parseNCpuMoe(values['n-cpu-moe']);
     const service = makeService({ backgroundRefresh: false });
     const result = await service.call('runCommands', {
       model: positionals[0] as string,
@@ -68,12 +66,10 @@ export const runCommandCommand = defineCommand({
       kvType: parseKv(values.kv),
       gpuLayers: parseGpuLayers(values['gpu-layers']),
       ...(values.threads !== undefined ? { threads: parseInteger('--threads', values.threads, 1, 1, 512) } : {}),
-      ...(values['n-cpu-moe'] !== undefined ? { nCpuMoe: parseInteger('--n-cpu-moe', values['n-cpu-moe'], 0, 0, 100_000) } : {}),
+      ...(nCpuMoe !== undefined ? { nCpuMoe } : {}),
       ...(values.profile !== undefined ? { profile: values.profile } : {}),
       ...(whatIf ? { whatIf } : {}),
-      ...(tensorSplit ? { tensorSplit } : {}),
-      ...(splitMode ? { splitMode } : {}),
-      ...(mainGpu !== undefined ? { mainGpu } : {}),
+      ...split,
       ...(tool ? { for: tool } : {}),
     });
     io.stdout(

@@ -7,6 +7,7 @@ import { LADDER_STEPS } from '../../shared/ladder';
 import type { KvType } from '../../shared/precision';
 import { MAX_COMPARED, MIN_COMPARED, THIS_MACHINE, type CompareResult, type ComparedMachine } from '../../shared/schema';
 import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
+import { useAsk } from './useAsk';
 import { useProfileNames } from './useProfileNames';
 
 const gpusText = (m: ComparedMachine): string =>
@@ -130,9 +131,7 @@ export function ComparePanel({
   const headingId = useId();
   const { names, loadError } = useProfileNames(host);
   const [chosen, setChosen] = useState<string[]>([THIS_MACHINE]);
-  const [result, setResult] = useState<CompareResult | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { result, error, busy, ask } = useAsk<CompareResult>();
 
   const toggle = (name: string, on: boolean): void =>
     setChosen((now) => (on ? [...now.filter((n) => n !== name), name] : now.filter((n) => n !== name)));
@@ -140,18 +139,7 @@ export function ComparePanel({
   const compare = (event: React.FormEvent): void => {
     event.preventDefault();
     // The button stays enabled while busy so focus (and Escape) stays in the panel; a second press waits.
-    if (!valid || busy) return;
-    setBusy(true);
-    host
-      .compareProfiles({ profiles: chosen, contextTokens, kvType })
-      .then(
-        (answer) => {
-          setResult(answer);
-          setError(null);
-        },
-        (e: unknown) => setError((e as Error).message),
-      )
-      .finally(() => setBusy(false));
+    if (valid) ask(() => host.compareProfiles({ profiles: chosen, contextTokens, kvType }));
   };
   const options = [{ value: THIS_MACHINE, label: 'This machine' }, ...names.map((n) => ({ value: n, label: n }))];
 

@@ -3,24 +3,22 @@
 // GPU preset: how many, how long, energy and cost. Every figure shows how it was computed.
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { HostApi, HostApiInput } from '../../shared/api';
-import { FINETUNE_METHODS, type FigureValue, type FinetuneResult, type PresetList, type ReportRow } from '../../shared/schema';
+import {
+  DEFAULT_FINETUNE_EFFICIENCY,
+  FINETUNE_METHODS,
+  type FigureValue,
+  type FinetuneResult,
+  type PresetList,
+  type ReportRow,
+} from '../../shared/schema';
 import { formatBytes } from '../../shared/units';
+import { catalogModels } from './reportRows';
+import { useAsk } from './useAsk';
 
 type Method = (typeof FINETUNE_METHODS)[number];
 const METHOD_LABELS: Record<Method, string> = { full: 'Full fine-tuning', lora: 'LoRA (bf16 weights)', qlora: 'QLoRA (4-bit NF4 weights)' };
 const SEQ_CHOICES = [512, 1024, 2048, 4096, 8192, 16384, 32768];
 const RANK_CHOICES = [4, 8, 16, 32, 64, 128, 256];
-/** The pool panel's select look, for the number fields too (the stylesheet styles selects there). */
-const FIELD_STYLE: React.CSSProperties = {
-  font: 'inherit',
-  fontSize: 13,
-  color: 'var(--text)',
-  background: 'var(--panel)',
-  border: '1px solid var(--border)',
-  borderRadius: 5,
-  padding: '3px 6px',
-  width: 90,
-};
 
 const params = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : `${(n / 1e6).toFixed(1)}M`);
 const duration = (days: number): string =>
@@ -153,11 +151,48 @@ function FinetuneTable({ result }: { result: FinetuneResult }): React.JSX.Elemen
   );
 }
 
-/** A number field that is empty (not given) or a positive number. */
-function numberOrUndefined(text: string): number | undefined {
+/** A price field: empty (not given), a number of 0 or more, or null when it is neither. */
+function priceOrUndefined(text: string): number | undefined | null {
   if (text.trim() === '') return undefined;
   const n = Number(text);
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
+  return Number.isFinite(n) && n >= 0 ? n : null;
+}
+
+/** A labelled number field of the settings row; its text is kept as typed and checked on submit. */
+function NumberField({
+  id,
+  label,
+  testId,
+  value,
+  onChange,
+  min,
+  max,
+  step = 'any',
+}: {
+  id: string;
+  label: string;
+  testId: string;
+  value: string;
+  onChange: (text: string) => void;
+  min: number;
+  max?: number;
+  step?: number | 'any';
+}): React.JSX.Element {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        data-testid={testId}
+        type="number"
+        min={min}
+        max={max}
+        step={step}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </>
+  );
 }
 
 export function FinetunePanel({
@@ -185,13 +220,9 @@ export function FinetunePanel({
     efficiency: useId(),
     price: useId(),
     kwh: useId(),
+    invalid: useId(),
   };
-  const models = useMemo(() => {
-    const seen = new Map<string, { id: string; label: string }>();
-    for (const r of rows)
-      if (r.origin === 'catalog' && !seen.has(r.modelId)) seen.set(r.modelId, { id: r.modelId, label: `${r.name} (${r.paramsB}B)` });
-    return [...seen.values()];
-  }, [rows]);
+  const models = useMemo(() => catalogModels(rows), [rows]);
   const [presets, setPresets] = useState<PresetList['gpus']>([]);
   const [model, setModel] = useState('');
   const [method, setMethod] = useState<Method>('qlora');
@@ -200,13 +231,13 @@ export function FinetunePanel({
   const [rank, setRank] = useState(16);
   const [tokensM, setTokensM] = useState('100');
   const [gpu, setGpu] = useState('');
-  const [efficiency, setEfficiency] = useState('40');
+  const [efficiency, setEfficiency] = useState(String(DEFAULT_FINETUNE_EFFICIENCY * 100));
   const [pricePerGpuHour, setPricePerGpuHour] = useState('');
   const [pricePerKwh, setPricePerKwh] = useState('');
   const [checkpointing, setCheckpointing] = useState(true);
-  const [result, setResult] = useState<FinetuneResult | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { result, error: askError, busy, ask } = useAsk<FinetuneResult>();
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const error = askError ?? loadError;
 
   useEffect(() => {
     let gone = false;
@@ -215,7 +246,7 @@ export function FinetunePanel({
         if (!gone) setPresets(list.gpus.filter((g) => g.vramBytes !== null && !g.integrated));
       },
       (e: unknown) => {
-        if (!gone) setError((e as Error).message);
+        if (!gone) setLoadError((e as Error).message);
       },
     );
     return () => {
@@ -227,14 +258,26 @@ export function FinetunePanel({
   const batchN = Number(batch);
   const tokens = Number(tokensM) * 1e6;
   const eff = Number(efficiency) / 100;
-  const valid = chosenModel !== '' && Number.isInteger(batchN) && batchN >= 1 && tokens > 0 && eff > 0 && eff <= 1;
+  const gpuHour = priceOrUndefined(pricePerGpuHour);
+  const kwh = priceOrUndefined(pricePerKwh);
+  // Why "Size it" is disabled, in words: a disabled button alone says nothing.
+  const invalid =
+    chosenModel === ''
+      ? 'The report has no catalog model to size.'
+      : !(Number.isInteger(batchN) && batchN >= 1)
+        ? 'Batch is a whole number, 1 or more.'
+        : !(tokens > 0)
+          ? 'Tokens must be more than 0.'
+          : !(eff > 0 && eff <= 1)
+            ? 'Efficiency is more than 0 and at most 100 %.'
+            : gpuHour === null || kwh === null
+              ? 'A price is a number, 0 or more, or left empty.'
+              : null;
+  const valid = invalid === null;
   const run = (event: React.FormEvent): void => {
     event.preventDefault();
     // As in the compare and pool panels: the button stays enabled while busy so focus stays.
-    if (!valid || busy) return;
-    setBusy(true);
-    const gpuHour = numberOrUndefined(pricePerGpuHour);
-    const kwh = numberOrUndefined(pricePerKwh);
+    if (!valid || gpuHour === null || kwh === null) return;
     const request: HostApiInput<'sizeFinetune'> = {
       model: chosenModel,
       method,
@@ -249,16 +292,7 @@ export function FinetunePanel({
       ...(kwh !== undefined ? { pricePerKwh: kwh } : {}),
       ...(profile !== undefined ? { profile } : {}),
     };
-    host
-      .sizeFinetune(request)
-      .then(
-        (answer) => {
-          setResult(answer);
-          setError(null);
-        },
-        (e: unknown) => setError((e as Error).message),
-      )
-      .finally(() => setBusy(false));
+    ask(() => host.sizeFinetune(request));
   };
 
   return (
@@ -300,17 +334,7 @@ export function FinetunePanel({
               </option>
             ))}
           </select>
-          <label htmlFor={ids.batch}>Batch</label>
-          <input
-            id={ids.batch}
-            data-testid="finetune-batch"
-            type="number"
-            min={1}
-            step={1}
-            style={FIELD_STYLE}
-            value={batch}
-            onChange={(e) => setBatch(e.target.value)}
-          />
+          <NumberField id={ids.batch} label="Batch" testId="finetune-batch" min={1} step={1} value={batch} onChange={setBatch} />
           <label htmlFor={ids.rank}>LoRA rank</label>
           <select
             id={ids.rank}
@@ -336,17 +360,7 @@ export function FinetunePanel({
           </label>
         </div>
         <div className="pool-settings">
-          <label htmlFor={ids.tokens}>Tokens (millions)</label>
-          <input
-            id={ids.tokens}
-            data-testid="finetune-tokens"
-            type="number"
-            min={0}
-            step="any"
-            style={FIELD_STYLE}
-            value={tokensM}
-            onChange={(e) => setTokensM(e.target.value)}
-          />
+          <NumberField id={ids.tokens} label="Tokens (millions)" testId="finetune-tokens" min={0} value={tokensM} onChange={setTokensM} />
           <label htmlFor={ids.gpu}>GPU</label>
           <select id={ids.gpu} data-testid="finetune-gpu" value={gpu} onChange={(e) => setGpu(e.target.value)}>
             <option value="">This machine&apos;s</option>
@@ -356,44 +370,31 @@ export function FinetunePanel({
               </option>
             ))}
           </select>
-          <label htmlFor={ids.efficiency}>Efficiency %</label>
-          <input
+          <NumberField
             id={ids.efficiency}
-            data-testid="finetune-efficiency"
-            type="number"
+            label="Efficiency %"
+            testId="finetune-efficiency"
             min={1}
             max={100}
-            step="any"
-            style={FIELD_STYLE}
             value={efficiency}
-            onChange={(e) => setEfficiency(e.target.value)}
+            onChange={setEfficiency}
           />
-          <label htmlFor={ids.price}>Price per GPU-hour</label>
-          <input
+          <NumberField
             id={ids.price}
-            data-testid="finetune-price"
-            type="number"
+            label="Price per GPU-hour"
+            testId="finetune-price"
             min={0}
-            step="any"
-            style={FIELD_STYLE}
             value={pricePerGpuHour}
-            onChange={(e) => setPricePerGpuHour(e.target.value)}
+            onChange={setPricePerGpuHour}
           />
-          <label htmlFor={ids.kwh}>or per kWh</label>
-          <input
-            id={ids.kwh}
-            data-testid="finetune-kwh"
-            type="number"
-            min={0}
-            step="any"
-            style={FIELD_STYLE}
-            value={pricePerKwh}
-            onChange={(e) => setPricePerKwh(e.target.value)}
-          />
-          <button type="submit" data-testid="finetune-run" disabled={!valid} aria-busy={busy}>
+          <NumberField id={ids.kwh} label="or per kWh" testId="finetune-kwh" min={0} value={pricePerKwh} onChange={setPricePerKwh} />
+          <button type="submit" data-testid="finetune-run" disabled={!valid} aria-busy={busy} aria-describedby={ids.invalid}>
             {busy ? 'Sizing…' : 'Size it'}
           </button>
         </div>
+        <p id={ids.invalid} className="muted" data-testid="finetune-invalid">
+          {invalid}
+        </p>
       </form>
       {error && (
         <p role="alert" className="warn">

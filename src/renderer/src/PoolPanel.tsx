@@ -5,6 +5,8 @@ import type { HostApi } from '../../shared/api';
 import { PRECISIONS, type KvType, type Precision } from '../../shared/precision';
 import { LINK_NAMES, MAX_COMPARED, MIN_COMPARED, THIS_MACHINE, type PoolResult, type ReportRow } from '../../shared/schema';
 import { PoolResultView } from './PoolResult';
+import { catalogModels } from './reportRows';
+import { useAsk } from './useAsk';
 import { useProfileNames } from './useProfileNames';
 
 type LinkName = (typeof LINK_NAMES)[number];
@@ -30,18 +32,11 @@ export function PoolPanel({
   const linkId = useId();
   const { names, loadError } = useProfileNames(host);
   const [chosen, setChosen] = useState<string[]>([THIS_MACHINE]);
-  const models = useMemo(() => {
-    const seen = new Map<string, { id: string; label: string }>();
-    for (const r of rows)
-      if (r.origin === 'catalog' && !seen.has(r.modelId)) seen.set(r.modelId, { id: r.modelId, label: `${r.name} (${r.paramsB}B)` });
-    return [...seen.values()];
-  }, [rows]);
+  const models = useMemo(() => catalogModels(rows), [rows]);
   const [model, setModel] = useState('');
   const [quant, setQuant] = useState<Precision>(DEFAULT_QUANT);
   const [link, setLink] = useState<LinkName>('1GbE');
-  const [result, setResult] = useState<PoolResult | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { result, error, busy, ask } = useAsk<PoolResult>();
 
   const chosenModel = model || models[0]?.id || '';
   const toggle = (name: string, on: boolean): void =>
@@ -50,18 +45,7 @@ export function PoolPanel({
   const run = (event: React.FormEvent): void => {
     event.preventDefault();
     // As in the compare panel: the button stays enabled while busy so focus stays; a second press waits.
-    if (!valid || busy) return;
-    setBusy(true);
-    host
-      .planPool({ profiles: chosen, model: chosenModel, quant, contextTokens, kvType, link })
-      .then(
-        (answer) => {
-          setResult(answer);
-          setError(null);
-        },
-        (e: unknown) => setError((e as Error).message),
-      )
-      .finally(() => setBusy(false));
+    if (valid) ask(() => host.planPool({ profiles: chosen, model: chosenModel, quant, contextTokens, kvType, link }));
   };
   const options = [{ value: THIS_MACHINE, label: 'This machine' }, ...names.map((n) => ({ value: n, label: n }))];
   const labelOf = (value: string): string => options.find((o) => o.value === value)?.label ?? value;

@@ -5,6 +5,7 @@ import type { HostApi } from '../../shared/api';
 import { fitLabel } from '../../shared/fit-words';
 import type { Report, ReportRow, UpgradeAdvice as Advice } from '../../shared/schema';
 import { formatBytes, formatTokPerSec } from '../../shared/units';
+import { modelRefOf } from './reportRows';
 
 /** The drawer is narrow: the smallest few say what to look at; the CLI and --json list them all. */
 const SHOWN_CANDIDATES = 5;
@@ -48,7 +49,7 @@ export function UpgradeAdvice({ host, row, report }: { host: HostApi; row: Repor
   const ask = (): void => {
     if (busy) return;
     setBusy(true);
-    const model = row.origin === 'file' && row.filePath ? { model: row.filePath } : { model: row.modelId, quant: row.quant };
+    const model = modelRefOf(row);
     host
       .upgradeAdvice({
         ...model,

@@ -10,7 +10,10 @@ export function useProfileNames(host: HostApi): { names: string[]; loadError: st
     let gone = false;
     host.listProfiles({}).then(
       (list) => {
-        if (!gone) setNames(list.profiles.map((p) => p.name));
+        if (gone) return;
+        setNames(list.profiles.map((p) => p.name));
+        // The store could not be read as it was (moved aside): say so, or the list is just empty.
+        setLoadError(list.problem);
       },
       (e: unknown) => {
         if (!gone) setLoadError((e as Error).message);

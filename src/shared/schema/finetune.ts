@@ -7,6 +7,14 @@ import { ModelRefSchema } from './requests';
 export const FINETUNE_METHODS = ['full', 'lora', 'qlora'] as const;
 const FinetuneMethodSchema = z.enum(FINETUNE_METHODS);
 
+/**
+ * The model FLOPs utilization assumed when none is given: Meta's Llama 3 405B pre-training sustained
+ * 38-43% BF16 MFU on H100s (Llama 3 Herd of Models, 2024, Table 4).
+ */
+export const DEFAULT_FINETUNE_EFFICIENCY = 0.4;
+export const DEFAULT_FINETUNE_EFFICIENCY_SOURCE =
+  "Llama 3 405B pre-training sustained 38-43% of the H100s' BF16 peak (Llama 3 Herd of Models, 2024, Table 4)";
+
 export const FinetuneRequestSchema = z
   .object({
     /** A catalog id, a GGUF path, a name `rightsize models` found, or a bare parameter count such as "175B" (full only). */
@@ -29,7 +37,7 @@ export const FinetuneRequestSchema = z
     /** Dense peak per GPU at bf16 (or fp16), TFLOPS: a measured figure, or one for a GPU without a catalogued peak. */
     peakTflops: z.number().positive().max(100_000).optional(),
     /** Model FLOPs utilization (share of peak sustained). */
-    efficiency: z.number().positive().max(1).default(0.4),
+    efficiency: z.number().positive().max(1).default(DEFAULT_FINETUNE_EFFICIENCY),
     /** Share of each GPU's memory training may use (CUDA context, NCCL buffers, fragmentation take the rest). */
     usableFraction: z.number().positive().max(1).default(0.9),
     /** Power per GPU, watts (default: the preset's TDP). */

@@ -33,7 +33,7 @@ const NAME_NOISE = new Set([
 ]);
 
 /** Tokens that tell one GPU model from another, without vendor words or driver suffixes like "(RADV NAVI31)". */
-function gpuNameTokens(name: string): string[] {
+export function gpuNameTokens(name: string): string[] {
   return normalizeGpuName(name)
     .toLowerCase()
     .replace(/\((?:[^)]*\b(radv|llvm|mesa|dri|rev)\b[^)]*)\)/g, ' ')

@@ -1,0 +1,15 @@
+// Reading the report's rows the way the panels ask the host about them.
+import type { ReportRow } from '../../shared/schema';
+
+/** The catalog models among the report's rows, once each, labelled with their size: the models a panel offers. */
+export function catalogModels(rows: readonly ReportRow[]): Array<{ id: string; label: string }> {
+  const seen = new Map<string, { id: string; label: string }>();
+  for (const r of rows)
+    if (r.origin === 'catalog' && !seen.has(r.modelId)) seen.set(r.modelId, { id: r.modelId, label: `${r.name} (${r.paramsB}B)` });
+  return [...seen.values()];
+}
+
+/** How a method that sizes one model names a row's model: a file by its path, a catalog model by id and precision. */
+export function modelRefOf(row: ReportRow): { model: string; quant?: ReportRow['quant'] } {
+  return row.origin === 'file' && row.filePath ? { model: row.filePath } : { model: row.modelId, quant: row.quant };
+}
