@@ -3,6 +3,7 @@
 // llama-context.cpp) and what was measured here (shared/notes/llama-memory.md).
 import type { KvType, Precision } from '../shared/precision';
 import type { GpuBackend } from '../shared/schema';
+import { archCacheBytesPerLayer } from './arch';
 import { tensorBytes } from './ggml';
 import { assignTensorTypeList } from './quantize';
 import { elementCount, listTensors, type ModelShape, type TensorSpec } from './tensors';
@@ -207,6 +208,8 @@ export function estimateKvCacheBytesPerLayer(
   kvType: KvType,
   runtime: ContextRuntime = 'llama.cpp',
 ): number[] {
+  const special = archCacheBytesPerLayer(shape, contextTokens, kvType, runtime);
+  if (special) return special;
   const perCell = 2 * shape.kvHeads * shape.headDim * KV_BYTES_PER_ELEMENT[kvType];
   return kvCellsPerLayer(shape, contextTokens, runtime).map((cells) => cells * perCell);
 }

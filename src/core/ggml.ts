@@ -41,6 +41,12 @@ const TYPES: GgmlTypeInfo[] = [
   { id: 34, name: 'TQ1_0', blockSize: 256, blockBytes: 54 },
   { id: 35, name: 'TQ2_0', blockSize: 256, blockBytes: 66 },
   { id: 39, name: 'MXFP4', blockSize: 32, blockBytes: 17 },
+  // Read in ggml-common.h of the llama.cpp node-llama-cpp 3.21.1 ships (80fb11a): block_nvfp4 is
+  // four UE4M3 scales and 32 bytes of E2M1 pairs per 64 values; block_q1_0 a half scale and 128 bits;
+  // block_q2_0 a half scale and 64 two-bit values.
+  { id: 40, name: 'NVFP4', blockSize: 64, blockBytes: 36 },
+  { id: 41, name: 'Q1_0', blockSize: 128, blockBytes: 18 },
+  { id: 42, name: 'Q2_0', blockSize: 64, blockBytes: 18 },
 ];
 
 const BY_NAME = new Map(TYPES.map((t) => [t.name, t]));

@@ -4,6 +4,7 @@ import { ModelArchSchema, type ModelArch } from '../shared/schema';
 import { PRECISIONS, type Precision } from '../shared/precision';
 import { GgufError, llamaFtypeName, type GgufHeader, type GgufValue } from './gguf-types';
 import type { ModelShape, TensorRole, TensorSpec } from './tensors';
+import { archShapeFromGguf } from './arch';
 
 export interface GgufModel {
   /** general.architecture as written in the file (e.g. "llama", "qwen2moe"). */
@@ -132,6 +133,7 @@ export function modelFromGguf(header: GgufHeader): GgufModel {
     tiedEmbeddings: !tensors.some((t) => t.role === 'output'),
     ...(expertCount > 1 ? { experts: { count: expertCount, active: Math.max(1, expertUsed), shared: 0, denseLayers: 0 } } : {}),
     ...(window && period ? { slidingWindow: { windowTokens: window, period, globalPerPeriod: 1 } } : {}),
+    ...archShapeFromGguf(architecture, key, meta, tensors),
   };
   const fileTypeId = num(meta.get('general.file_type'));
   const precisionName = fileTypeId !== null ? (llamaFtypeName(fileTypeId) ?? `ftype ${fileTypeId}`) : dominantType(header);

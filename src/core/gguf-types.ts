@@ -124,6 +124,9 @@ const LLAMA_FTYPE_NAMES: Readonly<Record<number, string>> = {
   36: 'TQ1_0',
   37: 'TQ2_0',
   38: 'MXFP4_MOE',
+  39: 'NVFP4',
+  40: 'Q1_0',
+  41: 'Q2_0',
 };
 const LLAMA_FTYPE_IDS: ReadonlyMap<string, number> = new Map(Object.entries(LLAMA_FTYPE_NAMES).map(([id, name]) => [name, Number(id)]));
 

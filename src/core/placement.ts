@@ -54,6 +54,8 @@ export interface Placement {
   cpuReadBytesByType: Record<string, number>;
   /** The same for the repeating blocks only: a prompt computes the output layer for its last token only. */
   cpuLayerReadBytesByType: Record<string, number>;
+  /** Of those, the routed experts' active bytes (a prompt runs them through mul_mat_id, slower than a dense matrix). */
+  cpuLayerExpertReadBytesByType: Record<string, number>;
   /** --n-cpu-moe as applied: the blocks (from the first) whose routed experts stay in RAM. */
   cpuMoeLayers: number;
   /** Of those, the blocks that otherwise run on a GPU: each costs a GPU-to-CPU round trip per token. */
@@ -162,6 +164,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
   let cpuRead = 0;
   const cpuReadByType: Record<string, number> = {};
   const cpuLayerByType: Record<string, number> = {};
+  const cpuLayerExpertByType: Record<string, number> = {};
   let cpuRows = 0;
   const cpuRowsByType: Record<string, number> = {};
   const cpuLayerRowsByType: Record<string, number> = {};
@@ -198,6 +201,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
       const readShare = expertBytes > 0 ? expertRead / expertBytes : 1;
       addTo(cpuReadByType, expertMatrices, readShare);
       addTo(cpuLayerByType, expertMatrices, readShare);
+      addTo(cpuLayerExpertByType, expertMatrices, readShare);
     } else if (d >= 0) {
       bump(gpuWeights, d, w);
       bump(gpuKv, d, kv);
@@ -215,6 +219,8 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
       addTo(cpuLayerRowsByType, weights.layerActiveRowsByType[i] ?? {});
       addTo(cpuReadByType, weights.layerMatrixBytesByType[i] ?? {}, w > 0 ? read / w : 1);
       addTo(cpuLayerByType, weights.layerMatrixBytesByType[i] ?? {}, w > 0 ? read / w : 1);
+      if (expertBytes > 0)
+        addTo(cpuLayerExpertByType, weights.layerExpertMatrixBytesByType[i] ?? {}, (weights.layerExpertActiveBytes[i] ?? 0) / expertBytes);
     }
   }
   // The output layer: offloaded first. A tied model's output reads the embedding table, which
@@ -284,6 +290,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     expertsInRamReadBytesPerToken: expertsInRamRead,
     cpuReadBytesByType: cpuReadByType,
     cpuLayerReadBytesByType: cpuLayerByType,
+    cpuLayerExpertReadBytesByType: cpuLayerExpertByType,
     cpuRowsPerToken: cpuRows,
     cpuRowsByType,
     cpuLayerRowsByType,

@@ -98,6 +98,15 @@ function promptRamSeconds(placement: Placement, calibration: SpeedCalibration): 
   return bytes > calibration.lastLevelCacheBytes ? (calibration.ppRamReadsPerToken * bytes) / calibration.tgMemoryBytesPerSec : 0;
 }
 
+/**
+ * A prompt's routed experts run through ggml's mul_mat_id, which gathers each expert's share of the
+ * batch (512 tokens x top-k / experts: about 128 rows for top-2 of 8 or top-8 of 32) and multiplies
+ * it apart, slower per FLOP than a dense matrix of the whole batch. Measured here on the CPU
+ * (bench/results/speed-cpu-2026-12-02-moe2.md: generated MoE shapes at hidden 2048 beside dense
+ * models in the same runs): the experts' FLOPs ran at about 0.65 of the probe's dense rate.
+ */
+export const CPU_PROMPT_EXPERT_EFFICIENCY = 0.65;
+
 /** What a prompt's attention costs depends on: its length and the model's CPU layers and query width (heads x head size). */
 export interface PromptShape {
   tokens: number;
@@ -118,12 +127,15 @@ export function estimatePromptSpeedCpu(placement: Placement, calibration: SpeedC
     const rate = calibratedRate(calibration.ppFlopsByType, 'F16');
     if (rate) secondsPerToken += attentionFlops / rate;
   }
+  const expertBytesByType = placement.cpuLayerExpertReadBytesByType;
   for (const [type, bytes] of Object.entries(placement.cpuLayerReadBytesByType)) {
     const rate = calibratedRate(calibration.ppFlopsByType, type);
     if (!rate) return null;
     const info = ggmlType(type);
-    const weights = (bytes / info.blockBytes) * info.blockSize;
-    secondsPerToken += (2 * weights) / rate;
+    const weightsOf = (b: number): number => (b / info.blockBytes) * info.blockSize;
+    const expertBytes = Math.min(bytes, expertBytesByType[type] ?? 0);
+    secondsPerToken += (2 * weightsOf(bytes - expertBytes)) / rate;
+    secondsPerToken += (2 * weightsOf(expertBytes)) / (rate * CPU_PROMPT_EXPERT_EFFICIENCY);
   }
   for (const [type, rows] of Object.entries(placement.cpuLayerRowsByType))
     secondsPerToken += rows * (calibratedRate(calibration.ppSecondsPerRowByType, type, 0) ?? 0);

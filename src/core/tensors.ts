@@ -2,6 +2,7 @@
 // name them (llama-arch.cpp). Sizing by tensor, not by a bytes-per-parameter constant, is what
 // lets each tensor take the quant type llama.cpp would give it.
 import type { CatalogModel } from '../shared/schema';
+import { archTensors } from './arch';
 
 export type TensorRole =
   | 'token_embd'
@@ -70,6 +71,8 @@ export function listTensors(shape: ModelShape): readonly TensorSpec[] {
 }
 
 function buildTensorList(shape: ModelShape): TensorSpec[] {
+  const special = archTensors(shape);
+  if (special) return special;
   const { hiddenSize: h, vocabSize: vocab, heads, kvHeads, headDim, ffnSize, layers } = shape;
   const qDim = heads * headDim;
   const kvDim = kvHeads * headDim;

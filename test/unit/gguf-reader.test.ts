@@ -16,6 +16,7 @@ import {
   type GgufHeader,
 } from '../../src/core/gguf-types';
 import { PRECISIONS } from '../../src/shared/precision';
+import { ggmlTypeById, tensorBytes } from '../../src/core/ggml';
 import { readGgufHeader } from '../../src/node/models/gguf-file';
 import { GGML_F32, GGML_Q4_0, GgufBytes, buildGguf, type GgufSpec } from '../helpers/gguf-bytes';
 
@@ -269,6 +270,17 @@ describe('llama_ftype', () => {
     expect(llamaFtypeOfTensorType('Q2_K')).toBe(10);
     expect(llamaFtypeOfTensorType('MXFP4')).toBe(38);
     expect(llamaFtypeOfTensorType('Q8_K')).toBeUndefined();
+  });
+
+  it('knows the types llama.cpp 80fb11a added after MXFP4 (ggml.h 40-42, llama.h file types 39-41)', () => {
+    expect(ggmlTypeById(40)).toMatchObject({ name: 'NVFP4', blockSize: 64, blockBytes: 36 });
+    expect(ggmlTypeById(41)).toMatchObject({ name: 'Q1_0', blockSize: 128, blockBytes: 18 });
+    expect(ggmlTypeById(42)).toMatchObject({ name: 'Q2_0', blockSize: 64, blockBytes: 18 });
+    // 4,096 values: 64 NVFP4 blocks of 36 bytes.
+    expect(tensorBytes('NVFP4', 4096)).toBe(64 * 36);
+    expect(llamaFtypeOfTensorType('NVFP4')).toBe(39);
+    expect(llamaFtypeName(40)).toBe('Q1_0');
+    expect(llamaFtypeName(41)).toBe('Q2_0');
   });
 });
 

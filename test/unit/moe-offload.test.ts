@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { buildMemoryModel, buildMemoryModelFromLayout, layoutWeightsWithTypes, type MemoryModel } from '../../src/core/estimate';
 import { fitModel } from '../../src/core/fit';
 import { placeModel, type Placement } from '../../src/core/placement';
-import { estimateGenerationSpeed } from '../../src/core/speed';
+import { CPU_PROMPT_EXPERT_EFFICIENCY, estimateGenerationSpeed, estimatePromptSpeedCpu } from '../../src/core/speed';
 import { listTensors, type ModelShape } from '../../src/core/tensors';
 import { buildReport } from '../../src/core/report';
 import { CatalogSchema, type Budget, type ReportRow } from '../../src/shared/schema';
-import { makeGpu, makeSnapshot } from '../helpers/hardware';
+import { makeCalibration, makeGpu, makeSnapshot } from '../helpers/hardware';
 import { GB, GiB, MiB } from '../../src/shared/units';
 
 /** 4 blocks, hidden 256, 8 experts of FFN 128 with 2 used, 4 query and 2 KV heads of 64, 1,000 tokens. */
@@ -137,6 +137,31 @@ describe('generation speed with experts in RAM', () => {
     const expected =
       t(full) - (2 * EXPERTS_READ) / (1000 * GB * 0.7) + (2 * EXPERTS_READ) / (50 * GB * 0.9) + 0.0005 + 2 * 0.0001 + 2 * 0.000015;
     expect(t(p)).toBeCloseTo(expected, 9);
+  });
+});
+
+describe('prompt processing of routed experts on the CPU', () => {
+  it('the placement keeps the active expert bytes of CPU blocks apart: 2 of 8 experts of each of 4 blocks', () => {
+    const placement = placeModel(model, 0, 'cpu', { repackTypes: none });
+    expect(placement.cpuLayerExpertReadBytesByType).toEqual({ F32: 4 * EXPERTS_READ });
+    // Blocks on the GPU (and their experts) are not the CPU's; with --n-cpu-moe 2 the experts of 2 blocks are.
+    expect(placeModel(model, 5, 'cuda', { repackTypes: none }).cpuLayerExpertReadBytesByType).toEqual({});
+    expect(placeModel(model, 5, 'cuda', { repackTypes: none, cpuMoeLayers: 2 }).cpuLayerExpertReadBytesByType).toEqual({
+      F32: 2 * EXPERTS_READ,
+    });
+  });
+
+  it('expert FLOPs run at CPU_PROMPT_EXPERT_EFFICIENCY of the dense rate, the rest at the dense rate', () => {
+    const placement = placeModel(model, 0, 'cpu', { repackTypes: none });
+    const rate = 100e9;
+    const calibration = makeCalibration({ ppFlopsByType: { F32: rate }, ppSecondsPerRowByType: {}, lastLevelCacheBytes: 1e12 });
+    const layerBytes = Object.values(placement.cpuLayerReadBytesByType).reduce((a, b) => a + b, 0);
+    const expertWeights = (4 * EXPERTS_READ) / 4; // F32: 4 bytes a weight
+    const denseWeights = (layerBytes - 4 * EXPERTS_READ) / 4;
+    const seconds = (2 * denseWeights) / rate + (2 * expertWeights) / (rate * CPU_PROMPT_EXPERT_EFFICIENCY);
+    expect(estimatePromptSpeedCpu(placement, calibration)).toBeCloseTo(1 / seconds, 6);
+    expect(CPU_PROMPT_EXPERT_EFFICIENCY).toBeGreaterThan(0);
+    expect(CPU_PROMPT_EXPERT_EFFICIENCY).toBeLessThan(1);
   });
 });
 
