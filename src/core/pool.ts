@@ -48,6 +48,8 @@ interface PoolDevice {
   label: string;
   usableBytes: number;
   bandwidthBytesPerSec: number;
+  /** Set when the bandwidth is not this device's own known figure. */
+  bandwidthNote: string | null;
 }
 
 interface PoolDeviceShare {
@@ -61,6 +63,8 @@ interface PoolDeviceShare {
   usableBytes: number;
   fits: boolean;
   readSecondsPerToken: number;
+  /** Why the read time rests on a stand-in bandwidth (unknown GPU, RAM not measured); null when it does not. */
+  bandwidthNote: string | null;
 }
 
 export interface PoolPlan {
@@ -94,6 +98,10 @@ function devicesOf(machines: readonly PoolMachine[]): PoolDevice[] {
           label: `${m.name} CPU`,
           usableBytes: target.budget.ramBytes,
           bandwidthBytesPerSec: cpuBw * CPU_BANDWIDTH_EFFICIENCY,
+          bandwidthNote:
+            target.cpuBandwidthBytesPerSec === null
+              ? `RAM bandwidth not measured on ${m.name}: ${(ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC / 1e9).toFixed(0)} GB/s assumed`
+              : null,
         },
       ];
     }
@@ -103,6 +111,10 @@ function devicesOf(machines: readonly PoolMachine[]): PoolDevice[] {
       label: `${m.name} ${target.gpus[i]?.name ?? `GPU ${i}`}`,
       usableBytes,
       bandwidthBytesPerSec: (target.gpuBandwidthsBytesPerSec[i] ?? cpuBw) * GPU_BANDWIDTH_EFFICIENCY,
+      bandwidthNote:
+        target.gpuBandwidthsBytesPerSec[i] == null
+          ? `memory bandwidth of ${target.gpus[i]?.name ?? `GPU ${i}`} unknown (not in the presets): ${m.name}'s RAM figure of ${(cpuBw / 1e9).toFixed(0)} GB/s used, so its speed is a floor`
+          : null,
     }));
   });
 }
@@ -178,6 +190,7 @@ export function planPool(
       usableBytes: s.usableBytes,
       fits: totalBytes <= s.usableBytes,
       readSecondsPerToken: s.readBytes / s.bandwidthBytesPerSec,
+      bandwidthNote: s.layers > 0 ? (devices[d]?.bandwidthNote ?? null) : null,
     };
   });
   // Hops: the input embedding starts on the head, then each place where consecutive layers sit on

@@ -42,9 +42,17 @@ export function createAutoProbe(deps: AutoProbeDeps): AutoProbe {
     const cpu = await deps.cpuModel();
     if (tried.has(cpu) || (await deps.calibration())) return;
     // Busy (the user started a benchmark first): nothing is marked, so the next report tries again.
-    const run = await deps.startProbe();
+    // Any other failure to start (node-llama-cpp unusable, no scratch space) marks the CPU as tried:
+    // the report says the speeds are uncalibrated and Calibrate shows the error, not a retry per report.
+    try {
+      const run = await deps.startProbe();
+      runId = run.runId;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'busy') return;
+      tried.add(cpu);
+      throw error;
+    }
     tried.add(cpu);
-    runId = run.runId;
   };
 
   return {

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { autoProbeEnabled } from '../../src/node/auto-probe';
+import { autoProbeEnabled, createAutoProbe } from '../../src/node/auto-probe';
+import { UserFacingError } from '../../src/node/user-error';
 import { MeasureError } from '../../src/node/llama/measure';
 import { saveCalibration } from '../../src/node/probe/calibration-store';
 import { createService, type ServiceOptions } from '../../src/node/service';
@@ -128,5 +129,45 @@ describe('the probe the host starts on a first launch', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(s.fake.calls()).toBe(1);
     s.service.dispose();
+  });
+});
+
+describe('createAutoProbe when the probe cannot start', () => {
+  const deps = (startProbe: () => Promise<RunState>) => ({
+    enabled: true,
+    cpuModel: async () => 'Test CPU',
+    calibration: async () => null,
+    startProbe,
+  });
+  const settle = () => new Promise((r) => setTimeout(r, 10));
+
+  it('a failure other than busy is not retried on every report', async () => {
+    let calls = 0;
+    const auto = createAutoProbe(
+      deps(async () => {
+        calls++;
+        throw new UserFacingError('node-llama-cpp cannot load on this machine', 'probe-failed');
+      }),
+    );
+    for (let i = 0; i < 3; i++) {
+      auto.maybeStart();
+      await settle();
+    }
+    expect(calls).toBe(1);
+  });
+
+  it('busy (the user started a run first) is tried again at the next report', async () => {
+    let calls = 0;
+    const auto = createAutoProbe(
+      deps(async () => {
+        calls++;
+        throw new UserFacingError('A benchmark is running', 'busy');
+      }),
+    );
+    for (let i = 0; i < 3; i++) {
+      auto.maybeStart();
+      await settle();
+    }
+    expect(calls).toBe(3);
   });
 });

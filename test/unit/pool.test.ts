@@ -75,6 +75,25 @@ describe('planPool', () => {
     expect(plan.logitsReturnSecondsPerToken).toBe(0);
   });
 
+  it("says which device runs on a stand-in bandwidth: a GPU the presets do not know uses its machine's RAM figure", () => {
+    const unknownGpu: PoolMachine = {
+      name: 'U',
+      host: 'U',
+      hardware: makeSnapshot({
+        ramBytes: 32 * GiB,
+        gpus: [makeGpu({ name: 'Mystery Accelerator 9000', vramBytes: 24 * GiB, memoryBandwidthBytesPerSec: null })],
+      }),
+    };
+    const plan = planPool([unknownGpu, cpuNode('B')], llama8b(), 4096, 'f16', LINK_PRESETS['1GbE']);
+    // llama.cpp lists the RPC devices before the head's own GPU.
+    const note = (label: string): string | null | undefined => plan.devices.find((d) => d.label === label)?.bandwidthNote;
+    expect(note('U Mystery Accelerator 9000')).toMatch(/Mystery Accelerator 9000 unknown .* RAM figure of 40 GB\/s used/);
+    // B's RAM bandwidth is the helper's measured 40 GB/s: no note.
+    expect(note('B CPU')).toBeNull();
+    const known = planPool([cpuNode('A'), cpuNode('B')], llama8b(), 4096, 'f16', LINK_PRESETS['1GbE']);
+    expect(known.devices.map((d) => d.bandwidthNote)).toEqual([null, null]);
+  });
+
   it('reports a node over its memory and prints the commands with the rpc-server flags', () => {
     const entry = loadCatalog().find((m) => m.id === 'llama-3.1-70b');
     if (!entry) throw new Error('llama-3.1-70b is in the catalog');

@@ -36,6 +36,8 @@ export function formatPoolPlan(result: PoolResult, useColor: boolean): string {
     `Generation: ~${formatTokPerSec(plan.tokPerSec)} tok/s (weights ${ms(plan.readSecondsPerToken)} + ${plan.hops} hop(s) ${ms(plan.hopSecondsPerToken)} per token${plan.logitsReturnSecondsPerToken > 0 ? `, of which ${ms(plan.logitsReturnSecondsPerToken)} bring the logits back to the head` : ''}).`,
     `Prompt: the link adds ${ms(plan.hopSecondsPerPromptBatch)} per 512-token batch${plan.promptTokPerSecNetworkCap !== null ? `, capping it at ~${formatTokPerSec(plan.promptTokPerSecNetworkCap)} tok/s` : ''}.`,
   );
+  for (const note of new Set(plan.devices.flatMap((d) => (d.bandwidthNote ? [d.bandwidthNote] : []))))
+    lines.push(c.yellow(`Speed: ${note}.`));
   if (result.slowerThanSmaller) lines.push(c.yellow(result.slowerThanSmaller));
   lines.push('', c.bold('Run it'), ...result.commands);
   const fitting = result.models.filter((m) => m.fits);

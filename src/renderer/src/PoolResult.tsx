@@ -27,6 +27,11 @@ export function PoolResultView({ result }: { result: PoolResult }): React.JSX.El
         {plan.promptTokPerSecNetworkCap !== null &&
           ` The link alone caps prompt processing at ~${formatTokPerSec(plan.promptTokPerSecNetworkCap)} tok/s.`}
       </p>
+      {[...new Set(plan.devices.flatMap((d) => (d.bandwidthNote ? [d.bandwidthNote] : [])))].map((note) => (
+        <p className="warn" key={note} data-testid="pool-bandwidth-note">
+          Speed: {note}.
+        </p>
+      ))}
       <p className={result.slowerThanSmaller ? 'warn' : 'src-detail'} data-testid="pool-slower">
         {result.slowerThanSmaller ?? 'Adding the last machine does not make it slower.'}
       </p>

@@ -51,6 +51,8 @@ const PoolDeviceSchema = z.object({
   usableBytes: z.number().nonnegative(),
   fits: z.boolean(),
   readSecondsPerToken: z.number().nonnegative(),
+  /** Why this device's read time rests on a stand-in bandwidth (an unknown GPU, RAM not measured); null when it does not. */
+  bandwidthNote: z.string().nullable().default(null),
 });
 
 const PoolPlanSchema = z.object({
