@@ -161,6 +161,22 @@ export const SPLIT_MODE_OPTIONS = {
 export const PROFILE_OPTION = {
   profile: { type: 'string', value: 'NAME', help: 'Size for a saved profile (rightsize profiles list) instead of this machine.' },
 } as const satisfies Record<string, OptionSpec>;
+export const HF_TOKEN_OPTION = {
+  'hf-token': {
+    type: 'string',
+    value: 'TOKEN',
+    help: 'Hugging Face token for a gated or private repository (default: the HF_TOKEN environment variable). Sent to Hugging Face only, never printed.',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** The environment a service gets: the CLI's, with --hf-token as HF_TOKEN where given. */
+export function envWithHfToken(env: NodeJS.ProcessEnv, token: string | undefined): NodeJS.ProcessEnv {
+  if (token === undefined) return env;
+  if (!token.trim())
+    throw new UsageError('--hf-token is empty: give the token (it starts with hf_), or leave the option out to use HF_TOKEN.');
+  return { ...env, HF_TOKEN: token.trim() };
+}
+
 export const REFRESH_OPTION = {
   refresh: { type: 'boolean', help: 'Ask node-llama-cpp again instead of using its cached answer (about a second).' },
 } as const satisfies Record<string, OptionSpec>;

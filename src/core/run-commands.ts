@@ -15,6 +15,8 @@ export interface RunModel {
   moe: boolean;
   /** A Hugging Face repository of GGUF files of this model, for llama.cpp's `-hf REPO:QUANT`. */
   ggufRepo: string | null;
+  /** A GGUF's http(s) URL (sized from its header, not downloaded), for llama.cpp's `-mu URL`. */
+  url?: string | null;
   /** Ollama's library tag of this model at this precision. */
   ollamaTag: string | null;
 }
@@ -56,9 +58,10 @@ export function shellQuote(arg: string): string {
 const jsString = (text: string): string => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
 /** Where the llama.cpp tools and node-llama-cpp get the weights from. */
-function modelSource(model: RunModel): { kind: 'file' | 'hf' | 'placeholder'; value: string } {
+function modelSource(model: RunModel): { kind: 'file' | 'hf' | 'url' | 'placeholder'; value: string } {
   if (model.path) return { kind: 'file', value: model.path };
   if (model.ggufRepo) return { kind: 'hf', value: `${model.ggufRepo}:${model.quant}` };
+  if (model.url) return { kind: 'url', value: model.url };
   return { kind: 'placeholder', value: MODEL_FILE_PLACEHOLDER };
 }
 
@@ -79,7 +82,7 @@ function formatSplit(split: readonly number[]): string {
  */
 export function llamaCppArgs(model: RunModel, s: RunSettings): Array<[flag: string, value?: string]> {
   const source = modelSource(model);
-  const args: Array<[string, string?]> = [[source.kind === 'hf' ? '-hf' : '-m', source.value]];
+  const args: Array<[string, string?]> = [[source.kind === 'hf' ? '-hf' : source.kind === 'url' ? '-mu' : '-m', source.value]];
   args.push(['-c', String(s.contextTokens)], ['-ngl', String(s.gpuLayers)]);
   args.push(['-ctk', s.kvType], ['-ctv', s.kvType]);
   if (flashAttentionFor(s.kvType) === 'on') args.push(['-fa', 'on']);
@@ -102,6 +105,8 @@ function llamaCppNotes(model: RunModel, s: RunSettings): string[] {
   if (source.kind === 'placeholder') notes.push(placeholderNote(model));
   if (source.kind === 'hf')
     notes.push(`-hf downloads ${source.value} from Hugging Face on first run and caches it; -m with a path uses a file you have.`);
+  if (source.kind === 'url')
+    notes.push('-mu downloads the file from its URL on first run and caches it; -m with a path uses a file you have.');
   notes.push(
     s.gpuLayers === 0
       ? '-ngl 0 keeps every layer on the CPU (a CPU-only build ignores it).'

@@ -74,6 +74,8 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
         });
         const { sizable } = resolved;
         const known = sizable.origin === 'catalog' ? KNOWN_SOURCES[sizable.modelId] : undefined;
+        // A remote file: hf:REPO:QUANT runs with -hf (and Ollama's hf.co/ names), a URL with -mu.
+        const hfRepo = resolved.remote && sizable.modelId.startsWith('hf:') ? sizable.modelId.slice(3).replace(/:[^:]*$/, '') : null;
         const moe = Boolean(sizable.shape.experts);
         const model: RunModel = {
           id: sizable.modelId,
@@ -81,8 +83,13 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           quant: sizable.quant,
           path: sizable.filePath ?? null,
           moe,
-          ggufRepo: known?.ggufQuants.includes(sizable.quant) ? known.ggufRepo : null,
-          ollamaTag: known?.ollamaQuants[sizable.quant] ? `${known.ollama}-${known.ollamaQuants[sizable.quant]}` : null,
+          ggufRepo: hfRepo ?? (known?.ggufQuants.includes(sizable.quant) ? known.ggufRepo : null),
+          url: resolved.remote && !hfRepo ? resolved.remote.url : null,
+          ollamaTag: hfRepo
+            ? `hf.co/${hfRepo}:${sizable.quant}`
+            : known?.ollamaQuants[sizable.quant]
+              ? `${known.ollama}-${known.ollamaQuants[sizable.quant]}`
+              : null,
         };
         const gpuCount = estimate.gpus?.length ?? (estimate.budget.gpuBytes > 0 ? 1 : 0);
         const settings: RunSettings = {

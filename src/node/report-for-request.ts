@@ -5,19 +5,51 @@ import { stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import type { HostApiSchemas } from '../shared/api';
 import type { BenchRecord, HardwareSnapshot, Report, SpeedCalibration } from '../shared/schema';
-import { buildReport } from '../core/report';
+import { buildReport, type SizableModel } from '../core/report';
 import { GgufError } from '../core/gguf-types';
 import { withWhatIf } from './hardware/index';
-import { ModelArgError, modelFromFile } from './models/resolve';
+import { isRemoteRef, ModelArgError, modelFromFile, modelsFromHf, resolveModelArg, type RemoteModelOptions } from './models/resolve';
+import { parseHfRef } from './remote/hf';
 import { loadCatalog } from './resources';
 import { asUserError } from './user-error';
 
 /** A file's size and time, so a file written or replaced since is read again; a missing one is a stamp too. */
 export const fileStamp = (path: string): Promise<string> =>
-  stat(path).then(
-    (info) => `${info.size}:${info.mtimeMs}`,
-    (error: NodeJS.ErrnoException) => `error:${error.code ?? 'unknown'}`,
-  );
+  // A remote file's freshness is its ETag, checked when it is read (src/node/remote/cache.ts).
+  isRemoteRef(path)
+    ? Promise.resolve('remote')
+    : stat(path).then(
+        (info) => `${info.size}:${info.mtimeMs}`,
+        (error: NodeJS.ErrnoException) => `error:${error.code ?? 'unknown'}`,
+      );
+
+type Sized = { models: SizableModel[]; problems: Array<{ path: string; message: string }> };
+
+/**
+ * One entry of the report's files: a local path, a GGUF URL, or a Hugging Face reference. A
+ * repository without a quant gives a row per quant, and a quant that cannot be read is a problem
+ * next to the others' rows.
+ */
+async function sizeFileRef(path: string, remote: RemoteModelOptions): Promise<Sized> {
+  try {
+    if (!isRemoteRef(path)) return { models: [(await modelFromFile(path)).sizable], problems: [] };
+    const hf = /^https?:/i.test(path.trim()) ? null : parseHfRef(path);
+    if (hf && !hf.quant) {
+      const { models, failed } = await modelsFromHf(hf, undefined, remote);
+      return {
+        models: models.map((m) => m.sizable),
+        problems: failed.map((f) => ({ path: `${path}:${f.quant}`, message: f.message })),
+      };
+    }
+    return { models: [(await resolveModelArg(path, undefined, remote)).sizable], problems: [] };
+  } catch (error) {
+    const known = error instanceof GgufError || error instanceof ModelArgError;
+    return {
+      models: [],
+      problems: [{ path, message: known ? (error as Error).message : `Could not read ${path}: ${(error as Error).message}` }],
+    };
+  }
+}
 
 export async function buildReportFor(
   request: z.output<typeof HostApiSchemas.getReport.input>,
@@ -25,20 +57,12 @@ export async function buildReportFor(
   paths: string[],
   cal: SpeedCalibration | null,
   benchRecords: readonly BenchRecord[] = [],
+  remote: RemoteModelOptions = {},
 ): Promise<Report> {
   const snapshot = await asUserError(() => withWhatIf(detected.snapshot, request.whatIf));
-  const files = await Promise.all(
-    paths.map(async (path) => {
-      try {
-        return { model: (await modelFromFile(path)).sizable };
-      } catch (error) {
-        const known = error instanceof GgufError || error instanceof ModelArgError;
-        return { problem: { path, message: known ? (error as Error).message : `Could not read ${path}: ${(error as Error).message}` } };
-      }
-    }),
-  );
-  const extra = files.flatMap((f) => ('model' in f && f.model ? [f.model] : []));
-  const problems = files.flatMap((f) => ('problem' in f && f.problem ? [f.problem] : []));
+  const files = await Promise.all(paths.map((path) => sizeFileRef(path, remote)));
+  const extra = files.flatMap((f) => f.models);
+  const problems = files.flatMap((f) => f.problems);
   return asUserError(() =>
     buildReport(
       snapshot,

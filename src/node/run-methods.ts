@@ -8,7 +8,7 @@ import type { HardwareSnapshot, RunState, SpeedCalibration } from '../shared/sch
 import { DEFAULT_BENCH, runBenchmark } from './bench/run';
 import type { HistoryStore } from './bench/history';
 import { buffersByDevice, defaultThreads, measureModel } from './llama/measure';
-import { estimateResolved, resolveModelArg, type ResolvedModel } from './models/resolve';
+import { estimateResolved, isRemoteRef, resolveModelArg, type ResolvedModel } from './models/resolve';
 import { contextFor, looksLikePath } from './models/refs';
 import { saveCalibration } from './probe/calibration-store';
 import { runSpeedProbe } from './probe/probe';
@@ -31,6 +31,15 @@ export interface RunMethodDeps {
   probe?: typeof runSpeedProbe;
 }
 
+/** Benchmarks and measurements load the model: a URL or hf: reference must be downloaded first. */
+function refuseRemote(ref: string, what: 'bench' | 'measure'): void {
+  if (!isRemoteRef(ref)) return;
+  throw new UserFacingError(
+    `${what} loads the model, and "${ref}" is remote: download it first (e.g. \`llama-cli -hf ORG/REPO:QUANT\` or from its page), then give the file's path. \`rightsize estimate\` sizes it without downloading.`,
+    'bad-input',
+  );
+}
+
 export function createRunMethods(deps: RunMethodDeps): {
   startBench: (request: Input<'startBench'>) => Promise<RunState>;
   startProbe: (request: Input<'startProbe'>) => Promise<RunState>;
@@ -38,6 +47,7 @@ export function createRunMethods(deps: RunMethodDeps): {
 } {
   return {
     async startBench(request) {
+      refuseRemote(request.model, 'bench');
       const llamaBench = request.withLlamaBench ? deps.requireLlamaBench() : null;
       const target = await asUserError(async () =>
         looksLikePath(request.model)
@@ -84,6 +94,7 @@ export function createRunMethods(deps: RunMethodDeps): {
     },
 
     async startMeasure(request) {
+      refuseRemote(request.path, 'measure');
       return asUserError(async () => {
         if (!looksLikePath(request.path))
           throw new UserFacingError(

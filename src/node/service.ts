@@ -17,7 +17,7 @@ import { readHistoryRecords } from './bench/history-read';
 import { defaultDataDir } from './data-dir';
 import { findLlamaBench } from './bench/llama-bench';
 import { discoverModels } from './models/discovery';
-import { estimateResolved, modelFromFile, resolveModelArg, type ResolvedModel } from './models/resolve';
+import { estimateResolved, isRemoteRef, modelFromFile, resolveModelArg, type ResolvedModel } from './models/resolve';
 import { contextFor, findDiscovered, looksLikePath } from './models/refs';
 import { defaultCacheDir, detectHardware, withWhatIf } from './hardware/index';
 import { readCalibration } from './probe/calibration-store';
@@ -113,6 +113,8 @@ export function createService(options: ServiceOptions): Service {
   };
   const runs = new RunRegistry((run) => emit({ type: 'run', run }));
   const cacheDir = options.cacheDir ?? defaultCacheDir(options.env ?? process.env);
+  /** Remote GGUFs (URL, hf:) read with this service's environment (HF_TOKEN, RIGHTSIZE_HF_ENDPOINT) and cache. */
+  const remoteOptions = { env: options.env ?? process.env, cacheDir };
 
   // ---------------------------------------------------------------- llama-bench
   const llamaBenchStatus = (): { path: string | null; problem: string | null } => {
@@ -239,7 +241,7 @@ export function createService(options: ServiceOptions): Service {
   // ---------------------------------------------------------------- model references
   /** A path, a catalog id (estimate only) or a name `rightsize models` found. */
   const resolveRef = async (ref: string, quant: string | undefined, allowCatalog: boolean): Promise<ResolvedModel> => {
-    if (looksLikePath(ref)) return resolveModelArg(ref, quant);
+    if (looksLikePath(ref) || isRemoteRef(ref)) return resolveModelArg(ref, quant, remoteOptions);
     if (allowCatalog && loadCatalog().some((m) => m.id === ref.toLowerCase())) return resolveModelArg(ref, quant);
     const found = findDiscovered((await getModels(false)).models, ref);
     if (found) return modelFromFile(found.path);
@@ -312,7 +314,7 @@ export function createService(options: ServiceOptions): Service {
       const entry: CachedReport = {
         snapshot: detected.snapshot,
         calibration: cal,
-        report: buildReportFor(request, detected, paths, cal, benchRecords).then((report) =>
+        report: buildReportFor(request, detected, paths, cal, benchRecords, remoteOptions).then((report) =>
           profileName === null ? report : { ...report, profile: profileName },
         ),
       };

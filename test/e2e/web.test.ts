@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveChromium } from '../helpers/browser';
 import { ROOT, startServe } from '../helpers/cli';
 import { writeFakeLlamaBench } from '../helpers/fake-llama-bench';
+import { startGgufHttpServer, tinyGguf } from '../helpers/gguf-http-server';
 import type { Result } from 'axe-core';
 import { countsByRule, describeViolations, isSeriousOrWorse, runAxe } from './axe';
 import { writeGgufModel } from '../../src/node/gguf-writer';
@@ -292,6 +293,23 @@ describe('web mode in Chromium', () => {
     await page.getByTestId('file-add').click();
     await expect.poll(async () => page.getByTestId('file-problem').count(), { timeout: 10_000 }).toBe(1);
     await page.screenshot({ path: join(ROOT, 'test-results/web-files.png') });
+  });
+
+  it('sizes a GGUF from its URL before download (header only), then removes it', async () => {
+    const remote = await startGgufHttpServer();
+    try {
+      remote.route('/models/Tiny-Q4_K_M.gguf', { kind: 'file', data: await tinyGguf('Q4_K_M'), etag: '"e2e"' });
+      await page.getByTestId('file-path').fill(remote.url('/models/Tiny-Q4_K_M.gguf'));
+      await page.getByTestId('file-add').click();
+      const remoteRow = page.getByTestId('local-files').locator(`tr[data-model="url:${remote.url('/models/Tiny-Q4_K_M.gguf')}"]`);
+      await expect.poll(async () => remoteRow.count(), { timeout: 15_000 }).toBe(1);
+      expect(await remoteRow.textContent()).toContain('Q4_K_M');
+      await page.screenshot({ path: join(ROOT, 'test-results/web-remote-file.png') });
+      await remoteRow.getByRole('button', { name: 'remove' }).click();
+      await expect.poll(async () => remoteRow.count(), { timeout: 10_000 }).toBe(0);
+    } finally {
+      await remote.close();
+    }
   });
 
   it('runs a one-click benchmark with progress, saves it to history and charts it; cancel stops a run', async () => {

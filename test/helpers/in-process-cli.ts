@@ -11,12 +11,17 @@ export interface CliResult {
 
 /**
  * Runs `rightsize <args>` in this process through the real service, with `detected` as the
- * machine, no model files found, and data and cache folders under `root`.
+ * machine, no model files found, data and cache folders under `root`, and `env` as its environment.
  */
-export async function runCliInProcess(args: string[], detected: HardwareSnapshot, root: string): Promise<CliResult> {
+export async function runCliInProcess(
+  args: string[],
+  detected: HardwareSnapshot,
+  root: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), isTTY: false, env: {} };
+  const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), isTTY: false, env };
   const code = await main(args, io, {
     createService: (o) =>
       createService({
@@ -25,7 +30,8 @@ export async function runCliInProcess(args: string[], detected: HardwareSnapshot
         discover: async () => ({ models: [], searched: [] }),
         dataDir: join(root, 'data'),
         cacheDir: join(root, 'cache'),
-        env: {},
+        // The CLI's environment (with --hf-token folded in), never this process's.
+        env: o.env ?? env,
       }),
   });
   return { code, stdout, stderr };

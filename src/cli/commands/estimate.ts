@@ -5,7 +5,9 @@ import { defineCommand, UsageError, useColor } from '../command';
 import {
   COLOR_OPTIONS,
   CONTEXT_OPTIONS,
+  envWithHfToken,
   GPU_LAYERS_OPTION,
+  HF_TOKEN_OPTION,
   JSON_OPTION,
   N_CPU_MOE_OPTION,
   parseContext,
@@ -24,8 +26,8 @@ import {
 export const estimateCommand = defineCommand({
   name: 'estimate',
   summary: 'Memory per device (weights, repacked copy, KV, compute, output, overhead) and speed for one model.',
-  args: '<file.gguf | catalog-id | model name>',
-  description: `A GGUF file is sized from its real tensors; a catalog id at --quant (default ${DEFAULT_PRECISION}); a name from\n\`rightsize models\` (e.g. llama3.1:8b) by its file. --gpu-layers auto finds the most layers that fit the\ndetected (or what-if) VRAM; for an MoE it also tries every layer on the GPU with the experts of the first\nblocks in RAM and keeps the faster. --n-cpu-moe N fixes that number as llama.cpp's does.`,
+  args: '<file.gguf | URL | hf:ORG/REPO[:QUANT] | catalog-id | model name>',
+  description: `A GGUF file is sized from its real tensors; a catalog id at --quant (default ${DEFAULT_PRECISION}); a name from\n\`rightsize models\` (e.g. llama3.1:8b) by its file. --gpu-layers auto finds the most layers that fit the\ndetected (or what-if) VRAM; for an MoE it also tries every layer on the GPU with the experts of the first\nblocks in RAM and keeps the faster. --n-cpu-moe N fixes that number as llama.cpp's does.\nA GGUF at an http(s) URL or in a Hugging Face repository (hf:ORG/REPO:QUANT) is sized before download: only\nits header is read, with range requests (a few MB at most), and kept in the cache by URL and ETag. A gated\nrepository needs --hf-token or HF_TOKEN. \`rightsize report --file hf:ORG/REPO\` sizes every quant of a repository.`,
   options: {
     ...JSON_OPTION,
     quant: { type: 'string', value: 'Q', help: `Precision of a catalog model: ${PRECISIONS.join(', ')}.` },
@@ -37,17 +39,19 @@ export const estimateCommand = defineCommand({
     ...TENSOR_SPLIT_OPTION,
     ...SPLIT_MODE_OPTIONS,
     ...REFRESH_OPTION,
+    ...HF_TOKEN_OPTION,
     ...COLOR_OPTIONS,
   },
   async run({ values, positionals, io, service: makeService }) {
     if (positionals.length !== 1)
       throw new UsageError(
-        'estimate needs one model: a .gguf file or a catalog id, e.g. `rightsize estimate llama-3.1-8b --quant Q4_K_M`.',
+        'estimate needs one model: a .gguf file, its URL, hf:ORG/REPO:QUANT or a catalog id, e.g. `rightsize estimate llama-3.1-8b --quant Q4_K_M`.',
       );
     const whatIf = parseWhatIf(values);
     const split = parseSplitOptions(values);
     const nCpuMoe = parseNCpuMoe(values['n-cpu-moe']);
-    const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false });
+    const env = envWithHfToken(io.env ?? process.env, values['hf-token']);
+    const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false, env });
     const result = await service.call('estimate', {
       model: positionals[0] as string,
       ...(values.quant !== undefined ? { quant: values.quant } : {}),

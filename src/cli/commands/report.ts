@@ -6,6 +6,8 @@ import { defineCommand, useColor } from '../command';
 import {
   COLOR_OPTIONS,
   CONTEXT_OPTIONS,
+  envWithHfToken,
+  HF_TOKEN_OPTION,
   JSON_OPTION,
   parseContext,
   parseKv,
@@ -21,9 +23,16 @@ import {
 export const reportCommand = defineCommand({
   name: 'report',
   summary: 'Detected hardware, the start-small ladder and the fit matrix of every catalogued model.',
-  description: `Default context ${DEFAULT_CONTEXT_TOKENS} tokens, f16 KV cache. What-if flags plan for hardware you do not have.`,
+  description: `Default context ${DEFAULT_CONTEXT_TOKENS} tokens, f16 KV cache. What-if flags plan for hardware you do not have.\n--file adds GGUF files to size next to the catalog: a path, an http(s) URL, hf:ORG/REPO:QUANT, or hf:ORG/REPO for\nevery quant of a repository (remote ones from their header only, cached by URL and ETag).`,
   options: {
     ...JSON_OPTION,
+    file: {
+      type: 'string',
+      multiple: true,
+      value: 'PATH|URL|hf:REF',
+      help: 'A GGUF file to size next to the catalog (repeat for several).',
+    },
+    ...HF_TOKEN_OPTION,
     ...CONTEXT_OPTIONS,
     ...PROFILE_OPTION,
     ...WHAT_IF_OPTIONS,
@@ -37,10 +46,12 @@ export const reportCommand = defineCommand({
     const kvType = parseKv(values.kv);
     const whatIf = parseWhatIf(values);
     const split = parseSplitOptions(values);
-    const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false });
+    const env = envWithHfToken(io.env ?? process.env, values['hf-token']);
+    const service = makeService({ waitForLlama: values.refresh ?? false, backgroundRefresh: false, env });
     if (values.refresh) await service.call('getHardware', { refresh: true });
     const report = await service.call('getReport', {
       contextTokens,
+      ...(values.file?.length ? { files: values.file } : {}),
       kvType,
       ...(whatIf ? { whatIf } : {}),
       ...(values.profile !== undefined ? { profile: values.profile } : {}),

@@ -26,6 +26,16 @@ function cell(row: ReportRow | undefined, c: Colors): string {
   return fitColor(row.fit, c)(row.fit === 'none' ? label : `${label} ${formatTokPerSec(row.tokPerSec)}${runMark(row)}`);
 }
 
+/** GGUF files asked for (paths, URLs, hf: quants), a line each from their real tensors, and those that could not be read. */
+function formatFiles(report: Report, c: Colors): string[] {
+  const files = report.rows.filter((r) => r.origin === 'file');
+  if (files.length === 0 && report.fileProblems.length === 0) return [];
+  const lines = ['', c.bold('Your files, sized from their real tensors')];
+  for (const row of files) lines.push(`  ${row.name}  ${row.quant}  ${cell(row, c)}  ${formatBytes(row.memory.totalBytes)}`);
+  for (const problem of report.fileProblems) lines.push(c.yellow(`  ${problem.path}: ${problem.message}`));
+  return lines;
+}
+
 /** ✓ a speed measured by the user's benchmark, * one corrected by those runs. */
 const runMark = (row: ReportRow): string =>
   row.speedSource.kind === 'measured' ? '✓' : row.speedSource.by === 'speed.corrected-by-runs' ? '*' : '';
@@ -101,7 +111,7 @@ export function formatReport(report: Report, useColor: boolean): string {
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   const models = new Map<string, ReportRow[]>();
-  for (const row of report.rows) models.set(row.modelId, [...(models.get(row.modelId) ?? []), row]);
+  for (const row of report.rows) if (row.origin === 'catalog') models.set(row.modelId, [...(models.get(row.modelId) ?? []), row]);
   const ordered = [...models.values()].sort((a, b) => (a[0]?.paramsB ?? 0) - (b[0]?.paramsB ?? 0));
   for (const rows of ordered) {
     const first = rows[0] as ReportRow;
@@ -127,6 +137,7 @@ export function formatReport(report: Report, useColor: boolean): string {
   );
   lines.push(table.toString());
   lines.push(c.dim(`  ${FIT_LEGEND.map((entry) => `${fitColor(entry.fit, c)(entry.label)} ${entry.description}`).join('   ')}`));
+  lines.push(...formatFiles(report, c));
   const speeds = report.calibration
     ? `CPU speeds calibrated by the probe of ${report.calibration.measuredAt.slice(0, 16).replace('T', ' ')} (\`rightsize probe\` measures again)`
     : 'Speeds are estimates from memory bandwidth, not yet calibrated (`rightsize probe`, about 10 s, calibrates them)';

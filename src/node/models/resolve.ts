@@ -1,5 +1,5 @@
-// Turns what a user names (a GGUF path or a catalog id) into something the engine sizes, and
-// sizes it: the adapter between files on disk and the pure core.
+// Turns what a user names (a GGUF path, a GGUF URL, hf:ORG/REPO[:QUANT] or a catalog id) into
+// something the engine sizes, and sizes it: the adapter between files and the pure core.
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DEFAULT_PRECISION } from '../../shared/defaults';
@@ -9,11 +9,16 @@ import { computeTarget } from '../../core/budget';
 import { layoutWeightsWithTypes, type ContextRuntime } from '../../core/estimate';
 import type { SplitMode } from '../../core/fit';
 import { modelFromGguf } from '../../core/gguf-model';
-import { GgufError } from '../../core/gguf-types';
+import { GgufError, type GgufHeader } from '../../core/gguf-types';
 import { catalogModelAt, sizeModel, type SizableModel } from '../../core/report';
 import { countActiveParameters } from '../../core/tensors';
 import { readGgufHeader } from './gguf-file';
 import { loadCatalog } from '../resources';
+import { defaultCacheDir } from '../hardware/cache';
+import { listCachedRemoteModels } from '../remote/cache';
+import { hfEndpoint, hfToken, listHfGguf, parseHfRef, pickHfQuant, quantOfPath, type HfGgufFile, type HfRef } from '../remote/hf';
+import { redact, RemoteGgufError, shownUrl, type HttpOptions } from '../remote/http-source';
+import { readRemoteGguf } from '../remote/remote-gguf';
 
 export class ModelArgError extends Error {
   constructor(message: string) {
@@ -26,24 +31,34 @@ export interface ResolvedModel {
   sizable: SizableModel;
   architecture: string;
   fileBytes: number | null;
+  /** A GGUF read over HTTP: where from, and whether its header came from the cache. */
+  remote?: { url: string; parts: number; etag: string | null; fromCache: boolean; bytesReceived: number };
 }
 
-/** A GGUF file on disk, sized from its header (its real tensors and their types). */
-export async function modelFromFile(path: string): Promise<ResolvedModel> {
-  const absolute = resolve(path);
-  const header = await readGgufHeader(absolute);
+/** Where a header came from, for the model's id, name and the memory source. */
+interface HeaderOrigin {
+  modelId: string;
+  /** The file's name (for a URL, the last part of its path). */
+  base: string;
+  family: string;
+  fileBytes: number;
+  filePath?: string;
+  /** " at huggingface.co" and the like, after the file name in the memory source. */
+  where?: string;
+}
+
+/** The one path from a parsed header to a sizable model, for a file on disk and one at a URL alike. */
+function resolvedFromHeader(header: GgufHeader, origin: HeaderOrigin): ResolvedModel {
   const model = modelFromGguf(header);
-  const info = await stat(absolute);
-  const base = absolute.split(/[\\/]/).pop() ?? absolute;
   const paramsB = Math.max(1e-9, model.parameterCount / 1e9);
   const activeParamsB = model.shape.experts ? countActiveParameters(model.shape) / 1e9 : paramsB;
   return {
     architecture: model.architecture,
-    fileBytes: info.size,
+    fileBytes: origin.fileBytes,
     sizable: {
-      modelId: `file:${absolute}`,
-      name: model.name ? `${model.name} (${base})` : base,
-      family: 'Local files',
+      modelId: origin.modelId,
+      name: model.name ? `${model.name} (${origin.base})` : origin.base,
+      family: origin.family,
       paramsB,
       activeParamsB: Math.min(paramsB, activeParamsB),
       shape: model.shape,
@@ -51,10 +66,181 @@ export async function modelFromFile(path: string): Promise<ResolvedModel> {
       quant: model.precisionName,
       weights: layoutWeightsWithTypes(model.shape, model.tensors, model.types),
       origin: 'file',
-      filePath: absolute,
-      weightsFrom: `the ${header.tensors.length} tensors and types in ${base} (GGUF v${header.version}, ${model.architecture})`,
+      ...(origin.filePath ? { filePath: origin.filePath } : {}),
+      weightsFrom: `the ${header.tensors.length} tensors and types in ${origin.base}${origin.where ?? ''} (GGUF v${header.version}, ${model.architecture})`,
     },
   };
+}
+
+/** A GGUF file on disk, sized from its header (its real tensors and their types). */
+export async function modelFromFile(path: string): Promise<ResolvedModel> {
+  const absolute = resolve(path);
+  const header = await readGgufHeader(absolute);
+  const info = await stat(absolute);
+  const base = absolute.split(/[\\/]/).pop() ?? absolute;
+  return resolvedFromHeader(header, { modelId: `file:${absolute}`, base, family: 'Local files', fileBytes: info.size, filePath: absolute });
+}
+
+/** How remote GGUFs are read: defaults from the environment (HF_TOKEN, RIGHTSIZE_HF_ENDPOINT, the cache folder). */
+export interface RemoteModelOptions extends Pick<HttpOptions, 'timeoutMs' | 'fetch'> {
+  env?: NodeJS.ProcessEnv;
+  /** Where remote headers are cached; null: no cache. Default: defaultCacheDir(env). */
+  cacheDir?: string | null;
+  /** A Hugging Face token; default HF_TOKEN. Sent to the Hugging Face endpoint's host only. */
+  token?: string | null;
+}
+
+const isUrl = (arg: string): boolean => /^https?:\/\//i.test(arg.trim());
+
+/** A model named by URL or Hugging Face reference (hf:, hf.co/, huggingface.co/): read over HTTP, never a local path. */
+export const isRemoteRef = (arg: string): boolean => isUrl(arg) || /^(?:hf:|hf\.co\/|huggingface\.co\/)/i.test(arg.trim());
+
+/**
+ * A GGUF at an http(s) URL, sized from its header read over range requests (a split model's first
+ * part brings the others); the header is cached by URL and ETag.
+ */
+export async function modelFromUrl(url: string, options: RemoteModelOptions = {}, modelId = `url:${url}`): Promise<ResolvedModel> {
+  const env = options.env ?? process.env;
+  const hfHost = new URL(hfEndpoint(env)).host;
+  const remote = await readRemoteGguf(url, {
+    cacheDir: options.cacheDir === undefined ? defaultCacheDir(env) : options.cacheDir,
+    token: options.token === undefined ? hfToken(env) : options.token,
+    tokenHost: hfHost,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const u = new URL(url);
+  const last = u.pathname.split('/').pop() || u.host;
+  const base = ((): string => {
+    try {
+      return decodeURIComponent(last);
+    } catch {
+      return last;
+    }
+  })();
+  const parts = remote.parts.length > 1 ? `, ${remote.parts.length} parts` : '';
+  const resolved = resolvedFromHeader(remote.header, {
+    modelId,
+    base,
+    family: 'Remote files',
+    fileBytes: remote.fileBytes,
+    where: ` at ${u.host}${parts}`,
+  });
+  const etag = remote.parts[0]?.etag ?? null;
+  return {
+    ...resolved,
+    remote: { url: shownUrl(url), parts: remote.parts.length, etag, fromCache: remote.fromCache, bytesReceived: remote.bytesReceived },
+  };
+}
+
+/** What a hf: reference names: its repository's GGUF models (one per quant), sized. */
+interface HfModels {
+  repo: string;
+  models: ResolvedModel[];
+  /** Projector files (mmproj-*.gguf) in the repository, not sized on their own. */
+  mmproj: readonly string[];
+  /** Quants whose header could not be read (the others are still sized), with why. */
+  failed: Array<{ quant: string; message: string }>;
+}
+
+async function hfFiles(
+  ref: HfRef,
+  quant: string | undefined,
+  options: RemoteModelOptions,
+): Promise<{ files: HfGgufFile[]; mmproj: readonly string[] }> {
+  const env = options.env ?? process.env;
+  const cacheDir = options.cacheDir === undefined ? defaultCacheDir(env) : options.cacheDir;
+  let listing: Parameters<typeof pickHfQuant>[0];
+  try {
+    listing = await listHfGguf(ref.repo, {
+      env,
+      token: options.token === undefined ? hfToken(env) : options.token,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  } catch (error) {
+    // Offline: the repository's files whose headers are cached stand in for its listing.
+    const offline = error instanceof RemoteGgufError && (error.reason === 'network' || error.reason === 'timeout');
+    const cached = offline && cacheDir ? await cachedHfFiles(ref.repo, cacheDir, env) : [];
+    if (cached.length === 0) throw error;
+    listing = { repo: ref.repo, files: cached, mmproj: [], incomplete: [] };
+  }
+  return { files: pickHfQuant(listing, quant ?? ref.quant), mmproj: listing.mmproj };
+}
+
+/** The files of a repository whose headers are in the cache, as its listing would give them. */
+async function cachedHfFiles(repo: string, cacheDir: string, env: NodeJS.ProcessEnv): Promise<HfGgufFile[]> {
+  const prefix = `${hfEndpoint(env)}/${repo}/resolve/main/`;
+  const pathOf = (url: string): string => url.slice(prefix.length).split('/').map(decodeURIComponent).join('/');
+  return (await listCachedRemoteModels(cacheDir))
+    .filter((m) => m.url.startsWith(prefix))
+    .map((m) => ({
+      quant: quantOfPath(pathOf(m.url)),
+      paths: m.parts.map((p) => pathOf(p.url)),
+      urls: m.parts.map((p) => p.url),
+      bytes: m.fileBytes,
+    }));
+}
+
+function sizeHfFile(repo: string, file: HfGgufFile, options: RemoteModelOptions): Promise<ResolvedModel> {
+  return modelFromUrl(file.urls[0] as string, options, `hf:${repo}:${file.quant}`);
+}
+
+/** `hf:ORG/REPO[:QUANT]`: the quant named (by `quant` or after the repository), or every quant of the repository. */
+export async function modelsFromHf(ref: string | HfRef, quant?: string, options: RemoteModelOptions = {}): Promise<HfModels> {
+  const parsed = typeof ref === 'string' ? parseHfRef(ref) : ref;
+  if (!parsed) throw new ModelArgError(`"${String(ref)}" is not a Hugging Face reference: write hf:ORG/REPO or hf:ORG/REPO:QUANT.`);
+  const { files, mmproj } = await hfFiles(parsed, quant, options);
+  const models: ResolvedModel[] = [];
+  const failed: HfModels['failed'] = [];
+  for (const file of files) {
+    try {
+      models.push(await sizeHfFile(parsed.repo, file, options));
+    } catch (error) {
+      // One broken upload leaves the other quants' rows; a refusal for all of them is the answer.
+      if (!(error instanceof GgufError) || files.length === 1) throw error;
+      failed.push({ quant: file.quant, message: error.message });
+    }
+  }
+  if (models.length === 0 && failed[0]) throw new ModelArgError(failed[0].message);
+  return { repo: parsed.repo, models, mmproj, failed };
+}
+
+/** A remote reference as one model: a URL, or a hf: reference that names one quant (or has one). */
+async function resolveRemoteArg(arg: string, quant: string | undefined, options: RemoteModelOptions): Promise<ResolvedModel> {
+  try {
+    if (isUrl(arg)) {
+      if (quant)
+        throw new ModelArgError(`--quant applies to catalog models and hf: references; a GGUF URL has its own types (${shownUrl(arg)}).`);
+      return await modelFromUrl(arg.trim(), options);
+    }
+    const ref = parseHfRef(arg) as HfRef;
+    const { files } = await hfFiles(ref, quant, options);
+    const [file] = files;
+    if (!file || files.length > 1) {
+      const quants = [...new Set(files.map((f) => f.quant))];
+      throw new ModelArgError(
+        quants.length > 1
+          ? `hf:${ref.repo} has ${quants.length} quants (${quants.join(', ')}): name one, e.g. hf:${ref.repo}:${quants[0]}.`
+          : `hf:${ref.repo} has ${files.length} files for ${quants[0]}: name one by its file name, e.g. hf:${ref.repo}:${files[0]?.paths[0]?.split('/').pop() ?? 'FILE.gguf'}.`,
+      );
+    }
+    return await sizeHfFile(ref.repo, file, options);
+  } catch (error) {
+    // No message shows the token; redacting again guards what a server or the network put in one.
+    const token = options.token === undefined ? hfToken(options.env ?? process.env) : options.token;
+    if (error instanceof GgufError) throw new ModelArgError(redact(error.message, token));
+    throw error;
+  }
+}
+
+/** parseHfRef, with a malformed hf: reference reported as the user's mistake. */
+function parseHfRefOrNull(arg: string): HfRef | null {
+  try {
+    return parseHfRef(arg);
+  } catch (error) {
+    throw new ModelArgError((error as Error).message);
+  }
 }
 
 /** Catalog ids that look like what was typed: same start first, then most shared words. */
@@ -70,8 +256,9 @@ function closestIds(id: string, ids: string[]): string[] {
     .map((x) => x.candidate);
 }
 
-/** `arg` is a path to a .gguf file or a catalog id (e.g. llama-3.1-8b). */
-export async function resolveModelArg(arg: string, quant?: string): Promise<ResolvedModel> {
+/** `arg` is a path to a .gguf file, an http(s) URL of one, hf:ORG/REPO[:QUANT] or a catalog id (e.g. llama-3.1-8b). */
+export async function resolveModelArg(arg: string, quant?: string, remote: RemoteModelOptions = {}): Promise<ResolvedModel> {
+  if (isUrl(arg) || parseHfRefOrNull(arg)) return resolveRemoteArg(arg, quant, remote);
   const looksLikePath = /[\\/]/.test(arg) || arg.toLowerCase().endsWith('.gguf');
   if (looksLikePath) {
     if (quant) throw new ModelArgError(`--quant applies to catalog models; a GGUF file has its own types (${arg}).`);
@@ -122,7 +309,7 @@ export function estimateResolved(
     model: {
       id: sizable.modelId,
       name: sizable.name,
-      origin: sizable.origin,
+      origin: resolved.remote ? 'url' : sizable.origin,
       path: sizable.filePath ?? null,
       architecture: resolved.architecture,
       quant: sizable.quant,

@@ -1,3 +1,4 @@
+import { modelRefOf } from './reportRows';
 import { useEffect, useId, useRef } from 'react';
 import { PROMPT_TOKENS } from '../../shared/defaults';
 import { fitHeadline } from '../../shared/fit-words';
@@ -130,8 +131,7 @@ export function Details({
       {report.hardware.gpus.length >= 2 && <PerGpu host={host} row={row} report={report} whatIf={whatIf} />}
       <HowToRun
         host={host}
-        model={row.origin === 'file' && row.filePath ? row.filePath : row.modelId}
-        {...(row.origin === 'file' ? {} : { quant: row.quant })}
+        {...modelRefOf(row)}
         contextTokens={row.contextTokens}
         kvType={report.settings.kvType}
         {...(report.profile !== undefined ? { profile: report.profile } : {})}

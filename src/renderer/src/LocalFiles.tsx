@@ -11,7 +11,23 @@ declare global {
   }
 }
 
-/** GGUF files on this machine, sized by the same engine as the catalog (from their real tensors). */
+/** The entry of `files` a row came from: its path, its URL, or the hf: reference (a repository gives a row per quant). */
+function entryOf(row: ReportRow, files: readonly string[]): string | undefined {
+  const id = row.modelId.toLowerCase();
+  const asHf = (f: string): string =>
+    f
+      .trim()
+      .replace(/^(?:https?:\/\/)?(?:hf\.co|huggingface\.co)\//i, 'hf:')
+      .toLowerCase();
+  return files.find(
+    (f) =>
+      f === row.filePath ||
+      `url:${f.trim()}`.toLowerCase() === id ||
+      (id.startsWith('hf:') && (asHf(f) === id || id.startsWith(`${asHf(f)}:`))),
+  );
+}
+
+/** GGUF files on this machine or online (URL, hf:), sized by the same engine as the catalog (from their real tensors). */
 export function LocalFiles(props: {
   files: string[];
   rows: ReportRow[];
@@ -45,7 +61,10 @@ export function LocalFiles(props: {
   return (
     <section className="card local-files" data-testid="local-files" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
       <h2>
-        Your GGUF files <span className="muted">sized from their real tensors; drop a file here or paste its path</span>
+        Your GGUF files{' '}
+        <span className="muted">
+          sized from their real tensors; drop a file here, paste its path, or a URL or hf:ORG/REPO[:QUANT] to size it before downloading
+        </span>
       </h2>
       <form
         className="add-file"
@@ -56,8 +75,8 @@ export function LocalFiles(props: {
       >
         <input
           data-testid="file-path"
-          aria-label="GGUF file path"
-          placeholder="/path/to/model.gguf"
+          aria-label="GGUF file path, URL or Hugging Face repository"
+          placeholder="/path/to/model.gguf, https://…/model.gguf or hf:ORG/REPO:Q4_K_M"
           value={path}
           onChange={(e) => setPath(e.target.value)}
         />
@@ -79,7 +98,7 @@ export function LocalFiles(props: {
           <tbody>
             {props.rows.map((r) => (
               <tr key={r.modelId} data-model={r.modelId}>
-                <th scope="row" title={r.filePath}>
+                <th scope="row" title={r.filePath ?? r.modelId}>
                   {r.name}
                 </th>
                 <td className="muted">{r.paramsB < 0.01 ? `${(r.paramsB * 1000).toFixed(2)}M` : `${r.paramsB.toFixed(2)}B`}</td>
@@ -96,7 +115,11 @@ export function LocalFiles(props: {
                   </button>
                 </td>
                 <td>
-                  <button type="button" className="link" onClick={() => props.onFiles(props.files.filter((f) => f !== r.filePath))}>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => props.onFiles(props.files.filter((f) => f !== entryOf(r, props.files)))}
+                  >
                     remove
                   </button>
                 </td>

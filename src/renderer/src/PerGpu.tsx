@@ -1,6 +1,7 @@
 // Each card's share of a model on hardware with several GPUs: llama.cpp splits the layers over the
 // cards (its default -ts, by free memory), so each holds its layers' weights and KV cache, and its
 // own compute buffer, against its own budget. The report's row has only the sum; estimate splits it.
+import { modelRefOf } from './reportRows';
 import { useEffect, useId, useState } from 'react';
 import type { HostApi } from '../../shared/api';
 import type { EstimateResult, Report, ReportRow, WhatIf } from '../../shared/schema';
@@ -24,7 +25,12 @@ export function PerGpu({
 
   useEffect(() => {
     let gone = false;
-    const model = row.origin === 'file' && row.filePath ? { model: row.filePath } : { model: row.modelId, quant: row.quant };
+    const model = modelRefOf({
+      origin: row.origin,
+      modelId: row.modelId,
+      quant: row.quant,
+      ...(row.filePath ? { filePath: row.filePath } : {}),
+    });
     host
       .estimate({
         ...model,

@@ -9,7 +9,16 @@ export function catalogModels(rows: readonly ReportRow[]): Array<{ id: string; l
   return [...seen.values()];
 }
 
-/** How a method that sizes one model names a row's model: a file by its path, a catalog model by id and precision. */
-export function modelRefOf(row: ReportRow): { model: string; quant?: ReportRow['quant'] } {
-  return row.origin === 'file' && row.filePath ? { model: row.filePath } : { model: row.modelId, quant: row.quant };
+/**
+ * How a method that sizes one model names a row's model: a file by its path, a remote file by its URL
+ * or hf: reference (the quant is part of it), a catalog model by id and precision.
+ */
+export function modelRefOf(row: Pick<ReportRow, 'origin' | 'filePath' | 'modelId' | 'quant'>): {
+  model: string;
+  quant?: ReportRow['quant'];
+} {
+  if (row.origin === 'file' && row.filePath) return { model: row.filePath };
+  if (row.origin === 'file' && row.modelId.startsWith('url:')) return { model: row.modelId.slice('url:'.length) };
+  if (row.origin === 'file' && row.modelId.startsWith('hf:')) return { model: row.modelId };
+  return { model: row.modelId, quant: row.quant };
 }

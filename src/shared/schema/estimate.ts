@@ -19,7 +19,7 @@ export type DeviceMemory = z.infer<typeof DeviceMemorySchema>;
 const ModelInfoSchema = z.object({
   id: z.string(),
   name: z.string(),
-  origin: z.enum(['catalog', 'file']),
+  origin: z.enum(['catalog', 'file', 'url']),
   path: z.string().nullable(),
   architecture: z.string(),
   quant: z.string(),
