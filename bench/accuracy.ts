@@ -2,7 +2,8 @@
 // shapes (sparse: no download, no disk), loaded by node-llama-cpp in a child process on the CPU.
 // For each configuration: our estimate, node-llama-cpp's GgufInsights and the simple formula
 // (params x bytes per param + KV + 0.5 GB) against llama.cpp's own buffer sizes.
-// Usage: npx tsx bench/accuracy.ts [--quick] [--out results.json]
+// Usage: npx tsx bench/accuracy.ts [--quick] [--only TEXT] [--out results.json]
+// --only keeps the configurations whose model id contains TEXT (e.g. --only mla).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +16,12 @@ import { buffersByDevice, measureModel } from '../src/node/llama/measure';
 import { estimateResolved, modelFromFile } from '../src/node/models/resolve';
 import { writeGgufModel } from '../src/node/gguf-writer';
 import { readFileSync } from 'node:fs';
+import { HYBRID_ACCURACY_CASES } from './lib/accuracy-cases-hybrid';
+import { MLA_LLAMA4_GPTOSS_CASES } from './lib/accuracy-cases-mla-llama4-gptoss';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' } },
+});
 const catalog = CatalogSchema.parse(JSON.parse(readFileSync(new URL('../resources/catalog/models.json', import.meta.url), 'utf8'))).models;
 const byId = (id: string): CatalogModel => {
   const m = catalog.find((x) => x.id === id);
@@ -97,6 +102,8 @@ const CONFIGS: Config[] = [
   c('llama-3.1-8b', 'Q8_0', 8192, 'q8_0'),
   c('llama-3.1-8b', 'Q2_K', 32768, 'q4_0'),
   c('gemma-2-9b', 'Q4_K_M', 8192),
+  ...HYBRID_ACCURACY_CASES, // recurrent-state hybrids; llama.cpp logs their state as "RS buffer size"
+  ...MLA_LLAMA4_GPTOSS_CASES, // DeepSeek MLA, Llama 4 chunked attention, gpt-oss
 ];
 
 /** llmfit-style constants: one bytes-per-parameter figure per precision. */
@@ -128,7 +135,8 @@ const median = (xs: number[]): number => {
 };
 
 async function main(): Promise<void> {
-  const configs = values.quick ? CONFIGS.filter((_, i) => i % 4 === 0) : CONFIGS;
+  const picked = values.only ? CONFIGS.filter((cfg) => cfg.model.id.includes(values.only as string)) : CONFIGS;
+  const configs = values.quick ? picked.filter((_, i) => i % 4 === 0) : picked;
   const dir = mkdtempSync(join(tmpdir(), 'rightsize-accuracy-'));
   const hardware = await detectHardware({ backgroundRefresh: false });
   const threads = 1;

@@ -33,20 +33,24 @@ function nameScore(name: string, model: CatalogModel): number {
       .split(/[^a-z0-9.]+/)
       .filter(Boolean),
   );
-  return model.id.split('-').filter((part) => words.has(part)).length;
+  // Words of the id the name lacks count against it: "Qwen2.5-14B-Instruct" names qwen2.5-14b, not
+  // qwen2.5-coder-14b, and without a name the plainest id (the base model, not a fine-tune) wins.
+  const parts = model.id.split('-');
+  const found = parts.filter((part) => words.has(part)).length;
+  return found - (parts.length - found);
 }
 
 /**
  * The id of the catalog model whose architecture the file's shape is, or null. Where several
- * share a shape, the one with the file's trained context, then the one its name names best, then
- * the newest.
+ * share a shape, the one with the file's trained context, then the one its name names best (the
+ * plainest id without a name), then the newest.
  */
 export function catalogIdOf(shape: ModelShape, catalog: readonly CatalogModel[], hints: CatalogMatchHints = {}): string | null {
   const matches = catalog.filter((model) => sameShape(shape, model));
   if (matches.length <= 1) return matches[0]?.id ?? null;
   const score = (model: CatalogModel): number[] => [
     hints.maxContext !== undefined && hints.maxContext === model.maxContext ? 1 : 0,
-    hints.name ? nameScore(hints.name, model) : 0,
+    nameScore(hints.name ?? '', model),
     Number(model.released.replace('-', '')),
   ];
   const better = (a: number[], b: number[]): boolean => {

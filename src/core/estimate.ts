@@ -251,6 +251,7 @@ function estimateComputeBuffers(
   shape: ModelShape,
   contextTokens: number,
   kvType: KvType = 'f16',
+  runtime: ContextRuntime = 'llama.cpp',
   ubatchTokens = DEFAULT_UBATCH_TOKENS,
 ): ComputeBuffers {
   const ub = Math.min(ubatchTokens, contextTokens);
@@ -264,9 +265,15 @@ function estimateComputeBuffers(
   // FFN is narrow against the hidden size (Qwen3 MoE), the experts' outputs before and after weighting.
   const ffnFloats = Math.max(3 * ffn, 2 * active * h);
   const perTokenFloats = shape.arch === 'phi3' ? 5 * ffn + h : ffnFloats + 4 * h;
+  // node-llama-cpp turns flash attention off when a model's key and value lengths differ
+  // (GgufInsights.flashAttentionSupported), as MLA's do (576 and 512): the attention scores of the
+  // micro-batch against the whole cache are then materialised, one f32 matrix per head plus one.
+  // Measured on generated DeepSeek-2 files (8 heads: 100, 172, 332, 636 MiB at 4k to 32k; 32 heads 2,204
+  // MiB at 32k); llama.cpp's own tools keep flash attention on and need none of it.
+  const scores = runtime === 'node-llama-cpp' && shape.mla ? ub * ctxPadded * (4 * shape.heads + 4) : 0;
   return {
     outputPhaseBytes: ub * 4 * (shape.vocabSize + 2 * h),
-    layerPhaseBytes: ub * 4 * perTokenFloats + mask,
+    layerPhaseBytes: ub * 4 * perTokenFloats + mask + scores,
     layerPhaseWithoutExpertsBytes: ub * 4 * 6 * h + mask,
     expertHostPhaseBytes: shape.experts ? ub * 4 * (ffnFloats + 2 * h) + mask : 0,
     kvQuantBytes: kvType === 'f16' ? 0 : ub * h * 4,
@@ -314,6 +321,6 @@ export function buildMemoryModelFromLayout(
   return {
     weights,
     kvPerLayerBytes: estimateKvCacheBytesPerLayer(shape, contextTokens, kvType, runtime),
-    compute: estimateComputeBuffers(shape, contextTokens, kvType),
+    compute: estimateComputeBuffers(shape, contextTokens, kvType, runtime),
   };
 }

@@ -92,7 +92,9 @@ export function modelFromGguf(header: GgufHeader): GgufModel {
       dims: t.dims,
       layer: m ? Number(m[1]) : null,
       role: roleOf(t.name),
-      experts: t.dims.length >= 3 ? (t.dims[2] ?? 1) : 1,
+      // Routed experts are the stacked ffn_*_exps tensors; other 3D tensors (DeepSeek's attn_k_b and
+      // attn_v_b, one slice per head) are read whole every token.
+      experts: t.dims.length >= 3 && /_exps\./.test(t.name) ? (t.dims[2] ?? 1) : 1,
     };
   });
   const types = header.tensors.map((t) => t.typeName);

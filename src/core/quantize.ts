@@ -27,11 +27,19 @@ function useMoreBits(i: number, n: number): boolean {
 
 const quantizableCache = new WeakMap<TensorSpec, boolean>();
 
-/** llama.cpp's tensor_allows_quantization: 2D+ weights, not norms, not the MoE router. */
+/**
+ * llama.cpp's tensor_allows_quantization (src/llama-quant.cpp): 2D+ weights, not norms, not the MoE
+ * router, not Mamba's small conv1d (which the converter writes in F32 and every precision keeps).
+ */
 function isQuantizable(t: TensorSpec): boolean {
   let q = quantizableCache.get(t);
   if (q === undefined) {
-    q = t.dims.length >= 2 && t.name.endsWith('weight') && !t.name.includes('_norm.weight') && t.role !== 'ffn_gate_inp';
+    q =
+      t.dims.length >= 2 &&
+      t.name.endsWith('weight') &&
+      !t.name.includes('_norm.weight') &&
+      t.role !== 'ffn_gate_inp' &&
+      !t.name.includes('ssm_conv1d');
     quantizableCache.set(t, q);
   }
   return q;

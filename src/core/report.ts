@@ -19,6 +19,7 @@ import { applyMeasuredSpeeds } from './measured-speeds';
 import { recommendLadder } from './recommend';
 import { estimateGenerationSpeed, estimatePromptSpeedCpu, type SpeedEstimate } from './speed';
 import { catalogIdOf } from './catalog-match';
+import { hybridCacheDetail } from './arch/recurrent-state';
 import { countActiveParameters, type ModelShape } from './tensors';
 
 export interface ReportSettings {
@@ -91,6 +92,20 @@ export interface SizedRow {
 }
 
 /** Sizes one model on the target; `gpuLayers` (as llama.cpp's -ngl: blocks + output layer) forces a split instead of the best fit. */
+/** How the cache was sized, in words: the common KV rule, or the architecture's own (MLA latent, chunks, recurrent state). */
+function cacheDetail(shape: ModelShape, ctx: number, kvType: KvType): string {
+  const hybrid = hybridCacheDetail(shape, ctx, kvType);
+  if (hybrid) return hybrid;
+  if (shape.mla)
+    return `KV cache of multi-head latent attention: ${shape.layers} layers x (${shape.mla.kvLoraRank} latent + ${shape.mla.ropeDim} RoPE values) x ${ctx} tokens at ${kvType}, K only (V is read from the latent, llama-kv-cache.cpp)`;
+  const windows = shape.chunkedAttention
+    ? ` (chunked layers keep one ${shape.chunkedAttention.chunkTokens}-token chunk plus a micro-batch)`
+    : shape.slidingWindow
+      ? ' (sliding-window layers keep only their window)'
+      : '';
+  return `KV cache 2 x ${shape.layers} layers x ${shape.kvHeads} KV heads x ${shape.headDim} x ${ctx} tokens at ${kvType}${windows}`;
+}
+
 export function sizeModel(
   model: SizableModel,
   hardware: HardwareSnapshot,
@@ -165,7 +180,7 @@ export function sizeModel(
     memorySource: {
       kind: 'estimated',
       by: 'estimate.per-tensor',
-      detail: `Weights from ${model.weightsFrom}; KV cache 2 x ${model.shape.layers} layers x ${model.shape.kvHeads} KV heads x ${model.shape.headDim} x ${ctx} tokens at ${settings.kvType}${model.shape.slidingWindow ? ' (sliding-window layers keep only their window)' : ''}; compute buffers with flash attention (logits of a ${DEFAULT_UBATCH_TOKENS}-token micro-batch); backend and process overhead.`,
+      detail: `Weights from ${model.weightsFrom}; ${cacheDetail(model.shape, ctx, settings.kvType)}; compute buffers with flash attention (logits of a ${DEFAULT_UBATCH_TOKENS}-token micro-batch); backend and process overhead.`,
     },
     why: fit.why + kvCaveat(model.shape, settings.kvType),
     origin: model.origin,

@@ -46,6 +46,12 @@ export type ModelShape = Pick<
   | 'tiedEmbeddings'
   | 'experts'
   | 'slidingWindow'
+  | 'mla'
+  | 'moeLayout'
+  | 'chunkedAttention'
+  | 'attentionSinks'
+  | 'recurrent'
+  | 'globalAttention'
 >;
 
 export function elementCount(t: TensorSpec): number {
@@ -53,8 +59,11 @@ export function elementCount(t: TensorSpec): number {
 }
 
 const HAS_QKV_BIAS = new Set(['qwen2']);
-const HAS_QK_NORM = new Set(['qwen3', 'qwen3moe', 'gemma3', 'olmo2']);
-const HAS_POST_NORMS = new Set(['gemma2', 'gemma3', 'olmo2']);
+const HAS_QK_NORM = new Set(['qwen3', 'qwen3moe', 'gemma3', 'olmo2', 'exaone4']);
+const HAS_POST_NORMS = new Set(['gemma2', 'gemma3', 'olmo2', 'exaone4']);
+// OLMo 2/3 and EXAONE 4 normalise after attention and FFN only (post norms), not before.
+const POST_NORMS_ONLY = new Set(['olmo2', 'exaone4']);
+// smollm3 (NoPE every 4th layer) and mistral3 (Mistral Small 3.x text) hold exactly llama's tensors.
 const FUSED_QKV = new Set(['phi3', 'falcon']);
 
 // A report sizes each model at nine precisions and many contexts: list its tensors once.
@@ -85,8 +94,7 @@ function buildTensorList(shape: ModelShape): TensorSpec[] {
   add('token_embd.weight', [h, vocab], null, 'token_embd');
   for (let i = 0; i < layers; i++) {
     const blk = `blk.${i}`;
-    // OLMo 2 normalises after attention and FFN only (post norms), not before.
-    if (shape.arch !== 'olmo2') add(`${blk}.attn_norm.weight`, [h], i, 'norm');
+    if (!POST_NORMS_ONLY.has(shape.arch)) add(`${blk}.attn_norm.weight`, [h], i, 'norm');
     if (layerNormHasBias) add(`${blk}.attn_norm.bias`, [h], i, 'bias');
     if (shape.arch === 'falcon') {
       // Falcon 40B/180B ("new decoder architecture") has a second input layer norm.
@@ -111,7 +119,7 @@ function buildTensorList(shape: ModelShape): TensorSpec[] {
     }
     add(`${blk}.attn_output.weight`, [qDim, h], i, 'attn_output');
     if (HAS_POST_NORMS.has(shape.arch)) add(`${blk}.post_attention_norm.weight`, [h], i, 'norm');
-    if (shape.arch !== 'falcon' && shape.arch !== 'olmo2') add(`${blk}.ffn_norm.weight`, [h], i, 'norm');
+    if (shape.arch !== 'falcon' && !POST_NORMS_ONLY.has(shape.arch)) add(`${blk}.ffn_norm.weight`, [h], i, 'norm');
 
     const moe = shape.experts;
     const denseLayer = !moe || i < (moe.denseLayers ?? 0);

@@ -78,7 +78,8 @@ describe('web host', () => {
     expect(unknown.status).toBe(404);
     const huge = await call('/api/getReport', { body: 'x'.repeat(100_000), headers: auth() });
     expect(huge.status).toBe(400);
-    const beyond = await call('/api/getReport', { body: JSON.stringify({ contextTokens: 10_000_000 }), headers: auth() });
+    // Beyond every catalogued model's maximum (Llama 4 Scout's 10,485,760 is the largest).
+    const beyond = await call('/api/getReport', { body: JSON.stringify({ contextTokens: 20_000_000 }), headers: auth() });
     expect(beyond.status).toBe(400);
     expect(JSON.parse(beyond.body).error.message).toMatch(/maximum/);
   });

@@ -5,6 +5,12 @@
 import type { KvType } from '../../shared/precision';
 import type { GgufValue } from '../gguf-types';
 import type { ModelShape, TensorSpec } from '../tensors';
+import { deepseek2Hook } from './deepseek2';
+import { gptOssHook } from './gpt-oss';
+import { llama4Hook } from './llama4';
+import { mamba2HybridHook } from './mamba2-hybrid';
+import { gatedDeltaNetHook } from './gated-delta-net';
+import { gemma4Hook } from './gemma4';
 
 /** Who creates the context (estimate.ts explains the difference). */
 export type HookRuntime = 'llama.cpp' | 'node-llama-cpp';
@@ -29,7 +35,7 @@ export interface ArchHook {
   ): Partial<ModelShape> | null;
 }
 
-export const ARCH_HOOKS: readonly ArchHook[] = [];
+const ARCH_HOOKS: readonly ArchHook[] = [deepseek2Hook, llama4Hook, gptOssHook, mamba2HybridHook, gatedDeltaNetHook, gemma4Hook];
 
 export function archTensors(shape: ModelShape): TensorSpec[] | null {
   for (const hook of ARCH_HOOKS) {

@@ -50,9 +50,10 @@ const UNITS: Record<string, number> = { B: 1, KiB, MiB, GiB };
 
 /** Parses llama.cpp's buffer lines from its log. */
 export function parseBufferLine(line: string): BufferLine | null {
-  const m = /(\S+)\s+(model|KV|compute|output) buffer size\s*=\s*([\d.]+)\s*(B|KiB|MiB|GiB)/.exec(line);
+  const m = /(\S+)\s+(model|KV|RS|compute|output) buffer size\s*=\s*([\d.]+)\s*(B|KiB|MiB|GiB)/.exec(line);
   if (!m) return null;
-  const kind = m[2] === 'KV' ? 'kv' : (m[2] as BufferLine['kind']);
+  // RS: the recurrent state of Mamba-2 and gated-delta-net layers (llama-memory-recurrent.cpp), counted with the KV cache.
+  const kind = m[2] === 'KV' || m[2] === 'RS' ? 'kv' : (m[2] as BufferLine['kind']);
   return { device: m[1] as string, kind, bytes: Math.round(Number(m[3]) * (UNITS[m[4] as string] ?? 1)) };
 }
 

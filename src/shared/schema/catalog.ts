@@ -1,6 +1,7 @@
 // The model catalog and the GPU presets shipped in resources/.
 import { z } from 'zod';
 import { TASKS } from '../ladder';
+import { PRECISIONS } from '../precision';
 import { GpuVendorSchema } from './hardware';
 
 export const ModelArchSchema = z.enum([
@@ -17,6 +18,22 @@ export const ModelArchSchema = z.enum([
   'exaone',
   'olmo2',
   'granite',
+  // llama-like blocks under their own llama.cpp names: NoPE layers (SmolLM3), post norms and QK norms (EXAONE 4), Mistral Small 3.x.
+  'smollm3',
+  'exaone4',
+  'mistral3',
+  // DeepSeek V2/V3/R1 and Kimi K2 (multi-head latent attention), Llama 4, gpt-oss: src/core/arch/.
+  'deepseek2',
+  'llama4',
+  'gpt-oss',
+  // Hybrids with a recurrent state (Mamba-2: Granite 4.0 H, Nemotron-H; gated delta net: Qwen3-Next, Qwen3.5): src/core/arch/.
+  'granitehybrid',
+  'nemotron_h',
+  'qwen3next',
+  'qwen35',
+  'qwen35moe',
+  // Gemma 4: global layers with their own head size and KV head count.
+  'gemma4',
 ]);
 export type ModelArch = z.infer<typeof ModelArchSchema>;
 
@@ -73,6 +90,77 @@ const CatalogModelSchema = z.object({
     })
     .optional(),
   /**
+   * Multi-head latent attention (DeepSeek V2/V3/R1, Kimi K2; config.json's kv_lora_rank, q_lora_rank,
+   * qk_rope_head_dim, qk_nope_head_dim, v_head_dim): K and V are rebuilt from one compressed latent per token.
+   * Without qLoraRank the queries are one full matrix (DeepSeek-V2-Lite).
+   */
+  mla: z
+    .object({
+      kvLoraRank: z.number().int().positive(),
+      qLoraRank: z.number().int().positive().optional(),
+      ropeDim: z.number().int().positive(),
+      nopeDim: z.number().int().positive(),
+      vHeadDim: z.number().int().positive(),
+    })
+    .optional(),
+  /**
+   * Where an MoE's experts sit and what its router adds: interleaveStep N makes every Nth block MoE and the
+   * rest dense (Llama 4's interleave_moe_layer_step: Maverick 2, Scout 1); selectionBias is DeepSeek-V3's
+   * per-expert score correction (exp_probs_b); expertBiases gives router and experts biases (gpt-oss).
+   */
+  moeLayout: z
+    .object({
+      interleaveStep: z.number().int().positive().optional(),
+      selectionBias: z.boolean().optional(),
+      expertBiases: z.boolean().optional(),
+    })
+    .optional(),
+  /** Chunked local attention (Llama 4): of every `period` blocks the last attends globally, the others within chunks of chunkTokens. */
+  chunkedAttention: z
+    .object({
+      chunkTokens: z.number().int().positive(),
+      period: z.number().int().positive(),
+    })
+    .optional(),
+  /** A learned per-head attention sink (gpt-oss's attn_sinks). */
+  attentionSinks: z.boolean().optional(),
+  /**
+   * A recurrent mixer in place of attention in most blocks (llama.cpp's llama_memory_hybrid): each such
+   * block keeps a fixed state per sequence, (convKernel - 1) x (innerSize + 2 x groups x stateSize) conv
+   * values and stateSize x innerSize SSM values, both F32, whatever the context. mamba2: config.json's
+   * mamba_d_conv, mamba_d_state, mamba_n_heads x mamba_d_head (innerSize), mamba_n_groups, mamba_n_heads.
+   * gated-delta-net (Qwen3-Next, Qwen3.5): linear_conv_kernel_dim, linear_key_head_dim (stateSize),
+   * linear_num_value_heads x linear_value_head_dim (innerSize), linear_num_key_heads (groups),
+   * linear_num_value_heads (heads). attentionLayers are the blocks with attention and a KV cache;
+   * mlpLayers (Nemotron-H's "-") hold only an MLP; every other block is recurrent.
+   */
+  /**
+   * Global (full-attention) layers shaped unlike the sliding-window ones (Gemma 4: config.json's
+   * global_head_dim and num_global_key_value_heads; headDim and kvHeads above are the sliding layers').
+   * valueFromKey: attention_k_eq_v, the global layers have no V projection (V is K) but still cache V.
+   */
+  globalAttention: z
+    .object({
+      headDim: z.number().int().positive(),
+      kvHeads: z.number().int().positive(),
+      valueFromKey: z.boolean().optional(),
+      /** num_kv_shared_layers (Gemma 4 E2B/E4B): the last N layers reuse earlier layers' KV and cache nothing. */
+      kvSharedLayers: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
+  recurrent: z
+    .object({
+      kind: z.enum(['mamba2', 'gated-delta-net']),
+      attentionLayers: z.array(z.number().int().nonnegative()),
+      mlpLayers: z.array(z.number().int().nonnegative()).optional(),
+      convKernel: z.number().int().positive(),
+      stateSize: z.number().int().positive(),
+      innerSize: z.number().int().positive(),
+      groups: z.number().int().positive(),
+      heads: z.number().int().positive(),
+    })
+    .optional(),
+  /**
    * Published scores the ladder judges the model by, one per task (src/shared/ladder.ts names each
    * task's benchmark), each with its source and date. A task without a score is one the ladder does not guess.
    */
@@ -82,6 +170,19 @@ const CatalogModelSchema = z.object({
   /** Where the architecture numbers come from (the model's config.json or paper). */
   source: z.string(),
   notes: z.string().optional(),
+  /** GGUF file sizes published on a Hugging Face file listing (bartowski's, unsloth's, TheBloke's repos), to check the weights layout against. */
+  ggufSizes: z
+    .array(
+      z.object({
+        quant: z.enum(PRECISIONS),
+        /** The file's size as listed (a "GB" figure is 10^9 bytes), all split parts together. */
+        bytes: z.number().int().positive(),
+        /** The page that lists the file and its size. */
+        source: z.string().regex(/^https:\/\/\S+$/),
+        detail: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 export type CatalogModel = z.infer<typeof CatalogModelSchema>;
 

@@ -1,0 +1,146 @@
+// `npm run catalog:add`: real Hugging Face config.json files (test/fixtures/configs) become catalog
+// entries with the shape the shipped catalog holds for the same models, and the parameter count
+// rebuilt from them is the published one.
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  addToCatalog,
+  archOfConfig,
+  catalogEntryFromConfig,
+  CatalogConfigError,
+  KNOWN_ARCHITECTURES,
+  parseGgufSizeArg,
+} from '../../src/core/catalog-config';
+import { CatalogSchema, type CatalogModel } from '../../src/shared/schema';
+
+const fixture = (name: string): Record<string, unknown> =>
+  JSON.parse(fs.readFileSync(new URL(`../fixtures/configs/${name}/config.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const catalogJson: unknown = JSON.parse(fs.readFileSync(new URL('../../resources/catalog/models.json', import.meta.url), 'utf8'));
+const catalog = CatalogSchema.parse(catalogJson).models;
+const shipped = (id: string): CatalogModel => {
+  const m = catalog.find((x) => x.id === id);
+  if (!m) throw new Error(`catalog lacks ${id}`);
+  return m;
+};
+const options = (id: string) => ({ id, source: `https://huggingface.co/example/${id}/blob/main/config.json`, released: '2025-01' });
+
+/** The numbers sizing reads, as the shipped catalog holds them. */
+const SHAPE_KEYS = [
+  'arch',
+  'layers',
+  'hiddenSize',
+  'ffnSize',
+  'ffnType',
+  'heads',
+  'kvHeads',
+  'headDim',
+  'vocabSize',
+  'tiedEmbeddings',
+] as const;
+const shapeOf = (m: CatalogModel) => ({
+  ...Object.fromEntries(SHAPE_KEYS.map((k) => [k, m[k]])),
+  experts: m.experts ? { count: m.experts.count, active: m.experts.active } : undefined,
+  slidingWindow: m.slidingWindow,
+});
+
+describe('catalogEntryFromConfig reads real config.json files', () => {
+  const cases = [
+    // fixture folder, the shipped entry of the same architecture, its published count
+    { fixture: 'llama-3.1-8b', catalogId: 'llama-3.1-8b' },
+    { fixture: 'qwen3-30b-a3b', catalogId: 'qwen3-30b-a3b' },
+    { fixture: 'gemma-3-4b-it', catalogId: 'gemma-3-4b' },
+    // Phi-3-mini and Phi-3.5-mini share one shape (the catalog ships 3.5).
+    { fixture: 'phi-3-mini-4k-instruct', catalogId: 'phi-3.5-mini' },
+  ];
+  for (const c of cases) {
+    it(`${c.fixture} gives the shape of the catalog's ${c.catalogId} and its parameter count`, () => {
+      const { entry, countedParams } = catalogEntryFromConfig(fixture(c.fixture), options(c.fixture));
+      const expected = shipped(c.catalogId);
+      expect(shapeOf(entry)).toEqual(shapeOf(expected));
+      expect(Math.abs(countedParams / (expected.publishedParamsB * 1e9) - 1)).toBeLessThanOrEqual(0.02);
+      // Without --params-b the entry carries the rebuilt count, and says so.
+      expect(entry.publishedParamsB).toBeCloseTo(countedParams / 1e9, 2);
+      expect(entry.notes).toContain('No published parameter count given');
+    });
+  }
+
+  it('reads Llama 3.1 8B as llama with its untied output and 131,072 positions', () => {
+    const { entry } = catalogEntryFromConfig(fixture('llama-3.1-8b'), { ...options('llama-3.1-8b'), paramsB: 8.03, name: 'Llama 3.1 8B' });
+    expect(entry).toMatchObject({ id: 'llama-3.1-8b', name: 'Llama 3.1 8B', arch: 'llama', publishedParamsB: 8.03, maxContext: 131072 });
+    expect(entry.tiedEmbeddings).toBe(false);
+  });
+
+  it('takes the expert width from moe_intermediate_size, not intermediate_size', () => {
+    const { entry } = catalogEntryFromConfig(fixture('qwen3-30b-a3b'), options('qwen3-30b-a3b'));
+    expect(entry.ffnSize).toBe(768);
+    expect(entry.experts).toMatchObject({ count: 128, active: 8, shared: 0, denseLayers: 0 });
+    // use_sliding_window false: no window.
+    expect(entry.slidingWindow).toBeUndefined();
+  });
+
+  it("fills Gemma 3's omitted keys with transformers' defaults and keeps the GGUF's 262,144 embedding rows", () => {
+    const { entry, warnings } = catalogEntryFromConfig(fixture('gemma-3-4b-it'), options('gemma-3-4b-it'));
+    expect(entry).toMatchObject({ arch: 'gemma3', heads: 8, kvHeads: 4, headDim: 256, vocabSize: 262144, tiedEmbeddings: true });
+    expect(entry.slidingWindow).toEqual({ windowTokens: 1024, period: 6, globalPerPeriod: 1 });
+    expect(warnings.join(' ')).toContain('262,208');
+  });
+
+  it("ignores Phi-3's sliding_window, as llama.cpp does", () => {
+    const { entry, warnings } = catalogEntryFromConfig(fixture('phi-3-mini-4k-instruct'), options('phi-3-mini'));
+    expect(entry.slidingWindow).toBeUndefined();
+    expect(warnings.join(' ')).toContain('sliding_window ignored');
+  });
+
+  it('reads sliding-window layouts from layer_types and from a pattern string', () => {
+    const base = fixture('llama-3.1-8b');
+    const olmo3 = {
+      ...base,
+      architectures: ['Olmo3ForCausalLM'],
+      sliding_window: 4096,
+      layer_types: Array.from({ length: 32 }, (_, i) => ((i + 1) % 4 === 0 ? 'full_attention' : 'sliding_attention')),
+    };
+    const fromTypes = catalogEntryFromConfig(olmo3, options('olmo3-like')).entry;
+    expect(fromTypes.arch).toBe('olmo2');
+    expect(fromTypes.slidingWindow).toEqual({ windowTokens: 4096, period: 4, globalPerPeriod: 1 });
+    const exaone4 = { ...base, architectures: ['Exaone4ForCausalLM'], sliding_window: 4096, sliding_window_pattern: 'LLLG' };
+    const fromPattern = catalogEntryFromConfig(exaone4, options('exaone4-like')).entry;
+    expect(fromPattern.arch).toBe('exaone4');
+    expect(fromPattern.slidingWindow).toEqual({ windowTokens: 4096, period: 4, globalPerPeriod: 1 });
+  });
+
+  it('names the architectures it knows when it meets another', () => {
+    expect(() => archOfConfig({ architectures: ['MysteryForCausalLM'], model_type: 'mystery' })).toThrow(CatalogConfigError);
+    expect(() => archOfConfig({ architectures: ['MysteryForCausalLM'] })).toThrow(/MysteryForCausalLM.*LlamaForCausalLM/);
+    expect(KNOWN_ARCHITECTURES).toEqual(
+      expect.arrayContaining(['SmolLM3ForCausalLM', 'Exaone4ForCausalLM', 'Mistral3ForConditionalGeneration']),
+    );
+    expect(archOfConfig({ model_type: 'qwen3_moe' })).toBe('qwen3moe');
+  });
+});
+
+describe('catalog:add arguments and --write', () => {
+  it('parses --gguf-size QUANT=BYTES@URL, in bytes or GB', () => {
+    expect(parseGgufSizeArg('Q4_K_M=4920000000@https://huggingface.co/bartowski/x-GGUF')).toEqual({
+      quant: 'Q4_K_M',
+      bytes: 4_920_000_000,
+      source: 'https://huggingface.co/bartowski/x-GGUF',
+    });
+    expect(parseGgufSizeArg('q8_0=8.54GB@https://huggingface.co/bartowski/x-GGUF').bytes).toBe(8_540_000_000);
+    expect(() => parseGgufSizeArg('Q4_K_S=1@https://huggingface.co/x/y')).toThrow(/QUANT=BYTES@URL/);
+    expect(() => parseGgufSizeArg('Q4_K_M=1')).toThrow(CatalogConfigError);
+  });
+
+  it('appends a new entry and leaves every other entry as it was', () => {
+    const { entry } = catalogEntryFromConfig(fixture('phi-3-mini-4k-instruct'), { ...options('phi-3-mini-4k'), paramsB: 3.82 });
+    const next = addToCatalog(catalogJson, entry) as { models: unknown[] };
+    const before = (catalogJson as { models: unknown[] }).models;
+    expect(next.models).toHaveLength(before.length + 1);
+    expect(next.models.slice(0, -1)).toEqual(before);
+    expect(CatalogSchema.parse(next).models.at(-1)?.id).toBe('phi-3-mini-4k');
+  });
+
+  it('refuses an id the catalog already has', () => {
+    const { entry } = catalogEntryFromConfig(fixture('llama-3.1-8b'), options('llama-3.1-8b'));
+    expect(() => addToCatalog(catalogJson, entry)).toThrow(/already has an entry "llama-3.1-8b"/);
+  });
+});
