@@ -18,6 +18,7 @@ import { writeGgufModel } from '../src/node/gguf-writer';
 import { readFileSync } from 'node:fs';
 import { HYBRID_ACCURACY_CASES } from './lib/accuracy-cases-hybrid';
 import { MLA_LLAMA4_GPTOSS_CASES } from './lib/accuracy-cases-mla-llama4-gptoss';
+import { GLM_ACCURACY_CASES } from './lib/accuracy-cases-glm';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, only: { type: 'string' } },
@@ -104,6 +105,7 @@ const CONFIGS: Config[] = [
   c('gemma-2-9b', 'Q4_K_M', 8192),
   ...HYBRID_ACCURACY_CASES, // recurrent-state hybrids; llama.cpp logs their state as "RS buffer size"
   ...MLA_LLAMA4_GPTOSS_CASES, // DeepSeek MLA, Llama 4 chunked attention, gpt-oss
+  ...GLM_ACCURACY_CASES, // GLM-4.5 (glm4moe): biases, QK norms, shared expert, an MTP block in block_count
 ];
 
 /** llmfit-style constants: one bytes-per-parameter figure per precision. */

@@ -90,6 +90,9 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
     const bytes = tensorBytes(type, elementCount(t));
     typeCounts[type] = (typeCounts[type] ?? 0) + 1;
     const rows = t.dims.length >= 2 ? elementCount(t) / (t.dims[0] ?? 1) : 0;
+    // A file's multi-token-prediction blocks (GLM-4.5's nextn layers, after the main blocks): llama.cpp
+    // skips their weights unless MTP is switched on (off by default), so they are neither loaded nor read.
+    if (t.layer !== null && t.layer >= shape.layers && (shape.nextnLayers ?? 0) > 0) continue;
     if (t.role === 'token_embd') {
       tokenEmbdBytes += bytes;
       if (shape.tiedEmbeddings) {

@@ -52,6 +52,8 @@ export type ModelShape = Pick<
   | 'attentionSinks'
   | 'recurrent'
   | 'globalAttention'
+  | 'qkNorm'
+  | 'nextnLayers'
 >;
 
 export function elementCount(t: TensorSpec): number {

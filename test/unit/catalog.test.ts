@@ -69,6 +69,8 @@ const PUBLISHED_ACTIVE_B: Record<string, number> = {
   'qwen3-coder-30b-a3b': 3.3,
   'deepseek-v3': 37,
   'deepseek-r1': 37,
+  'glm-4.5-air': 12,
+  'glm-4.5': 32,
   'kimi-k2': 32,
   'llama-4-scout': 17,
   'llama-4-maverick': 17,
@@ -87,6 +89,8 @@ const ACTIVE_ONLY_ROUNDED: Record<string, string> = {
 };
 /** Published active counts that leave the input embedding out (OpenAI's gpt-oss model card counts active parameters without it). */
 const ACTIVE_WITHOUT_EMBEDDING = new Set(['gpt-oss-20b', 'gpt-oss-120b']);
+/** Published active counts that leave out both the input embedding and the output matrix (Z.ai's GLM-4.5: 12.18B and 32.08B without them). */
+const ACTIVE_WITHOUT_EMBEDDINGS = new Set(['glm-4.5-air', 'glm-4.5']);
 
 function get(id: string): CatalogModel {
   const m = byId.get(id);
@@ -193,7 +197,8 @@ describe('resources/catalog/models.json', () => {
         expect(m.notes ?? '', `${id}: notes should state the published active count`).toContain(`${activeB}B`);
         // countActiveParameters skips the input embedding (a lookup); published "active" counts include it,
         // and also the output matrix (which countActiveParameters already counts, once, when tied).
-        const embedding = m.tiedEmbeddings || ACTIVE_WITHOUT_EMBEDDING.has(id) ? 0 : m.hiddenSize * m.vocabSize;
+        const table = m.hiddenSize * m.vocabSize;
+        const embedding = ACTIVE_WITHOUT_EMBEDDINGS.has(id) ? -table : m.tiedEmbeddings || ACTIVE_WITHOUT_EMBEDDING.has(id) ? 0 : table;
         const active = countActiveParameters(m) + embedding;
         const ratio = active / (activeB * 1e9);
         expect(Math.abs(ratio - 1), `${id}: counted ${(active / 1e9).toFixed(2)}B active vs published ${activeB}B`).toBeLessThanOrEqual(

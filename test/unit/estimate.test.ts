@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layoutWeights, estimateKvCacheBytesPerLayer, buildMemoryModel } from '../../src/core/estimate';
+import { layoutWeights, layoutWeightsWithTypes, estimateKvCacheBytesPerLayer, buildMemoryModel } from '../../src/core/estimate';
 import { placeModel } from '../../src/core/placement';
 import { assignTensorTypes } from '../../src/core/quantize';
 import { countParameters, listTensors, type ModelShape } from '../../src/core/tensors';
@@ -197,5 +197,21 @@ describe('speed calibration', () => {
     const rowBound = solveTwoShapes({ amount: 150e6, rows: 31.5e3, seconds: 0.0003 }, { amount: 150e6, rows: 125e3, seconds: 0.007 });
     expect(rowBound.perRow).toBeGreaterThan(40e-9);
     expect(rowBound.perAmount).toBeLessThan(1e-14);
+  });
+});
+
+describe("a file's multi-token-prediction blocks", () => {
+  it('are neither loaded nor read when the shape says they are MTP (llama.cpp skips them unless MTP is on)', () => {
+    const shape: ModelShape = { ...llama31_8b, layers: 2, hiddenSize: 64, ffnSize: 128, heads: 4, kvHeads: 2, headDim: 16, vocabSize: 256 };
+    const main = listTensors(shape);
+    // The same tensors once more as block 2, the way GLM-4.5's converter appends its nextn layer.
+    const mtp = main.filter((t) => t.layer === 1).map((t) => ({ ...t, name: t.name.replace('blk.1.', 'blk.2.'), layer: 2 }));
+    const types = [...main, ...mtp].map(() => 'F32');
+    const plain = layoutWeightsWithTypes(shape, main, types.slice(0, main.length));
+    const withMtp = layoutWeightsWithTypes({ ...shape, nextnLayers: 1 }, [...main, ...mtp], types);
+    expect(withMtp.totalBytes).toBe(plain.totalBytes);
+    expect(withMtp.outputBytes).toBe(plain.outputBytes);
+    // Without the MTP mark a block past the last is still counted (as the output side), as before.
+    expect(layoutWeightsWithTypes(shape, [...main, ...mtp], types).totalBytes).toBeGreaterThan(plain.totalBytes);
   });
 });

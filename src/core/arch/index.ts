@@ -11,6 +11,7 @@ import { llama4Hook } from './llama4';
 import { mamba2HybridHook } from './mamba2-hybrid';
 import { gatedDeltaNetHook } from './gated-delta-net';
 import { gemma4Hook } from './gemma4';
+import { glm4moeHook } from './glm4moe';
 
 /** Who creates the context (estimate.ts explains the difference). */
 export type HookRuntime = 'llama.cpp' | 'node-llama-cpp';
@@ -35,7 +36,15 @@ export interface ArchHook {
   ): Partial<ModelShape> | null;
 }
 
-const ARCH_HOOKS: readonly ArchHook[] = [deepseek2Hook, llama4Hook, gptOssHook, mamba2HybridHook, gatedDeltaNetHook, gemma4Hook];
+const ARCH_HOOKS: readonly ArchHook[] = [
+  deepseek2Hook,
+  llama4Hook,
+  gptOssHook,
+  mamba2HybridHook,
+  gatedDeltaNetHook,
+  gemma4Hook,
+  glm4moeHook,
+];
 
 export function archTensors(shape: ModelShape): TensorSpec[] | null {
   for (const hook of ARCH_HOOKS) {

@@ -115,6 +115,7 @@ function hparamKvs(shape: GgufWriterShape, contextLength: number): Kv[] {
   }
   if (shape.recurrent) return withRecurrentKvs(shape, kvs);
   if (shape.globalAttention) return withGlobalAttentionKvs(shape, kvs);
+  if (a === 'glm4moe') return withGlm4MoeKvs(shape, kvs);
   return withMlaLlama4GptOssKvs(shape, kvs);
 }
 
@@ -244,4 +245,33 @@ function withGlobalAttentionKvs(shape: GgufWriterShape, common: readonly Kv[]): 
   add('attention.shared_kv_layers', u32(g.kvSharedLayers ?? 0));
   add('final_logit_softcapping', f32(30));
   return [...common.map((kv) => ({ key: kv.key, value: replaced.get(kv.key) ?? kv.value })), ...extra];
+}
+
+// ---- GLM-4.5 (glm4moe) ----
+
+/**
+ * What conversion/glm.py (Glm4MoeModel.set_gguf_parameters) writes and src/models/glm4-moe.cpp reads:
+ * block_count counts the appended MTP blocks and nextn_predict_layers says how many; rope covers half
+ * of each head (partial_rotary_factor 0.5); expert_shared_count is required; routing is sigmoid with
+ * normalised top-k weights (config.json's routed_scaling_factor: 1.0 for Air, 2.5 for GLM-4.5). No
+ * expert_shared_feed_forward_length: the loader sizes the shared expert from the expert width.
+ */
+function withGlm4MoeKvs(shape: GgufWriterShape, common: readonly Kv[]): Kv[] {
+  const a = shape.arch;
+  const nextn = shape.nextnLayers ?? 0;
+  const replaced = new Map<string, KvValue>([
+    [`${a}.block_count`, u32(shape.layers + nextn)],
+    [`${a}.rope.dimension_count`, u32(Math.floor(shape.headDim / 2))],
+    [`${a}.rope.freq_base`, f32(shape.ropeFreqBase ?? 1e6)],
+  ]);
+  const out = common
+    .filter((kv) => kv.key !== `${a}.expert_shared_feed_forward_length` && kv.key !== `${a}.expert_shared_count`)
+    .map((kv) => ({ key: kv.key, value: replaced.get(kv.key) ?? kv.value }));
+  const add = (key: string, value: KvValue): void => void out.push({ key: `${a}.${key}`, value });
+  add('expert_shared_count', u32(shape.experts?.shared ?? 0));
+  add('expert_gating_func', u32(2)); // LLAMA_EXPERT_GATING_FUNC_TYPE_SIGMOID
+  add('expert_weights_scale', f32(shape.hiddenSize >= 5120 ? 2.5 : 1));
+  add('expert_weights_norm', bool(true));
+  if (nextn > 0) add('nextn_predict_layers', u32(nextn));
+  return out;
 }

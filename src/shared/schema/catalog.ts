@@ -34,6 +34,8 @@ export const ModelArchSchema = z.enum([
   'qwen35moe',
   // Gemma 4: global layers with their own head size and KV head count.
   'gemma4',
+  // GLM-4.5 and GLM-4.5-Air: QKV biases, optional QK norms, dense lead blocks, shared expert, appended MTP blocks.
+  'glm4moe',
 ]);
 export type ModelArch = z.infer<typeof ModelArchSchema>;
 
@@ -124,6 +126,13 @@ const CatalogModelSchema = z.object({
     .optional(),
   /** A learned per-head attention sink (gpt-oss's attn_sinks). */
   attentionSinks: z.boolean().optional(),
+  /** Per-head RMS norms on queries and keys where the arch makes them optional (glm4moe: config.json's use_qk_norm). */
+  qkNorm: z.boolean().optional(),
+  /**
+   * NextN/MTP blocks the GGUF appends after the trunk (config.json's num_nextn_predict_layers; block_count
+   * counts them). llama.cpp skips their weights unless MTP is on, but glm4moe's KV cache still gives them cells.
+   */
+  nextnLayers: z.number().int().nonnegative().optional(),
   /**
    * A recurrent mixer in place of attention in most blocks (llama.cpp's llama_memory_hybrid): each such
    * block keeps a fixed state per sequence, (convKernel - 1) x (innerSize + 2 x groups x stateSize) conv
