@@ -35,6 +35,7 @@ import { createCommandMethods } from './command-methods';
 import { compareProfiles } from './compare';
 import { planPool } from './pool';
 import { createFinetuneMethods } from './finetune-methods';
+import { estimateWithProjector } from './projector-methods';
 import type { ProfileBackendFactory, ProfileStore } from './profiles/store';
 import { asUserError, clip, rethrowAsUser, UserFacingError } from './user-error';
 
@@ -336,16 +337,19 @@ export function createService(options: ServiceOptions): Service {
         const resolved = await resolveRef(request.model, request.quant, true);
         const contextTokens = contextFor(resolved, request.contextTokens, DEFAULT_CONTEXT_TOKENS);
         const sized = await sizingFor(request.profile);
-        return estimateResolved(resolved, withWhatIf(sized.snapshot, request.whatIf), {
-          contextTokens,
-          kvType: request.kvType,
-          gpuLayers: request.gpuLayers,
-          calibration: sized.calibration,
-          ...(request.tensorSplit ? { tensorSplit: request.tensorSplit } : {}),
-          ...(request.splitMode !== undefined ? { splitMode: request.splitMode } : {}),
-          ...(request.mainGpu !== undefined ? { mainGpu: request.mainGpu } : {}),
-          ...(request.nCpuMoe !== undefined ? { nCpuMoe: request.nCpuMoe } : {}),
-        });
+        return estimateWithProjector(request, resolved, (adjust) =>
+          estimateResolved(resolved, withWhatIf(sized.snapshot, request.whatIf), {
+            ...adjust,
+            contextTokens,
+            kvType: request.kvType,
+            gpuLayers: request.gpuLayers,
+            calibration: sized.calibration,
+            ...(request.tensorSplit ? { tensorSplit: request.tensorSplit } : {}),
+            ...(request.splitMode !== undefined ? { splitMode: request.splitMode } : {}),
+            ...(request.mainGpu !== undefined ? { mainGpu: request.mainGpu } : {}),
+            ...(request.nCpuMoe !== undefined ? { nCpuMoe: request.nCpuMoe } : {}),
+          }),
+        );
       });
     },
 

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { chmod, copyFile, mkdir, mkdtemp, realpath, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverModels, type DiscoveredModel, type DiscoveryResult } from '../../src/node/models/discovery';
 import { huggingFaceCacheDir } from '../../src/node/models/discovery/huggingface';
@@ -203,6 +203,8 @@ describe('discoverModels', () => {
         bytes: 4096,
         modifiedAt,
         lmStudioRepo: 'lmstudio-community/Meta-Llama-3.1-8B-Instruct-GGUF',
+        // The projector in the same folder goes with the model (llama.cpp's --mmproj).
+        mmproj: { path: join(dirname(paths.lmsLlama!), 'mmproj-model-f16.gguf'), bytes: 512 },
       },
       { source: 'lm-studio', displayName: 'old.Q4_0', path: paths.lmsLegacy!, bytes: 1000, modifiedAt, lmStudioRepo: 'TheBloke/Old-GGUF' },
       {

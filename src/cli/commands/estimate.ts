@@ -38,6 +38,12 @@ export const estimateCommand = defineCommand({
     ...WHAT_IF_OPTIONS,
     ...TENSOR_SPLIT_OPTION,
     ...SPLIT_MODE_OPTIONS,
+    mmproj: {
+      type: 'string',
+      value: 'auto|FILE',
+      help: "Add a vision projector (llama.cpp's --mmproj): auto takes the mmproj*.gguf next to the model file.",
+    },
+    'no-mmproj-offload': { type: 'boolean', help: 'Keep the projector in RAM, as llama.cpp --no-mmproj-offload (default: on the GPU).' },
     ...REFRESH_OPTION,
     ...HF_TOKEN_OPTION,
     ...COLOR_OPTIONS,
@@ -62,6 +68,8 @@ export const estimateCommand = defineCommand({
       ...(values.profile !== undefined ? { profile: values.profile } : {}),
       ...split,
       ...(nCpuMoe !== undefined ? { nCpuMoe } : {}),
+      ...(values.mmproj !== undefined ? { mmproj: values.mmproj } : {}),
+      ...(values['no-mmproj-offload'] ? { mmprojOffload: false } : {}),
     });
     io.stdout(
       values.json

@@ -35,6 +35,7 @@ export function formatEstimate(e: EstimateResult, useColor: boolean): string {
       `  Run with: -ngl ${e.gpuLayers} --n-cpu-moe ${e.cpuMoeLayers}  (${formatBytes(e.expertsInRamReadBytesPerToken, 2)} of active experts read from RAM per token)`,
     );
   lines.push(c.dim(`  ${e.why}`));
+  if (e.projector) lines.push(...projectorLines(e.projector, c));
   const table = new Table({
     head: ['', 'GPU', 'CPU / RAM'],
     style: { head: useColor ? ['bold'] : [], border: useColor ? ['grey'] : [], compact: true },
@@ -51,6 +52,17 @@ export function formatEstimate(e: EstimateResult, useColor: boolean): string {
     );
   lines.push(c.dim(`  Budget: ${e.budget.explanation}`));
   return lines.join('\n');
+}
+
+/** The vision projector: which file, how big, where it sits, and where each figure came from. */
+function projectorLines(p: NonNullable<EstimateResult['projector']>, c: ReturnType<typeof pc.createColors>): string[] {
+  const device = p.device === 'gpu' ? 'GPU' : 'CPU / RAM';
+  return [
+    `  Vision projector ${p.path}  (${p.projectorType}): weights ${formatBytes(p.weightsBytes, 2)} + compute ${formatBytes(p.computeBytes, 2)} on the ${device} (included in its column below)`,
+    c.dim(
+      `    ${p.chosen}; weights ${p.source.kind} (${p.source.by}); compute ${p.computeSource.kind}: ${p.computeSource.detail ?? p.computeSource.by}`,
+    ),
+  ];
 }
 
 /** Each card's own share when the layers are split: what must fit in that card's VRAM. */

@@ -21,7 +21,8 @@ function formatModelsTable(models: DiscoveredModel[], c: Colors): string {
     const origin = modelOrigin(model);
     const name = origin && origin !== model.displayName ? `${model.displayName}\n${c.dim(origin)}` : model.displayName;
     const parts = model.shardOf ? c.dim(` (${model.shardOf.total} parts)`) : '';
-    table.push([name, model.source, { content: `${formatBytes(model.bytes, 2)}${parts}`, hAlign: 'right' }, model.path]);
+    const mmproj = model.mmproj ? `\n${c.dim(`+ vision projector ${formatBytes(model.mmproj.bytes, 2)}: ${model.mmproj.path}`)}` : '';
+    table.push([name, model.source, { content: `${formatBytes(model.bytes, 2)}${parts}`, hAlign: 'right' }, `${model.path}${mmproj}`]);
   }
   return table.toString();
 }

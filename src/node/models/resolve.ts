@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_PRECISION } from '../../shared/defaults';
 import { PRECISIONS, type KvType, type Precision } from '../../shared/precision';
 import type { EstimateResult, HardwareSnapshot, SpeedCalibration } from '../../shared/schema';
-import { computeTarget } from '../../core/budget';
+import { computeTarget, type ComputeTarget } from '../../core/budget';
 import { layoutWeightsWithTypes, type ContextRuntime } from '../../core/estimate';
 import type { SplitMode } from '../../core/fit';
 import { modelFromGguf } from '../../core/gguf-model';
@@ -299,9 +299,12 @@ export function estimateResolved(
     runtime?: ContextRuntime;
     /** llama.cpp's --n-cpu-moe N; absent: chosen for an MoE that does not fit the GPU whole. */
     nCpuMoe?: number;
+    /** Changes the budget the fit sees (memory set aside for a vision projector). */
+    adjustTarget?: (target: ComputeTarget) => ComputeTarget;
   },
 ): EstimateResult {
-  const target = computeTarget(hardware);
+  const detectedTarget = computeTarget(hardware);
+  const target = settings.adjustTarget ? settings.adjustTarget(detectedTarget) : detectedTarget;
   const { sizable } = resolved;
   const { row, fit } = sizeModel(sizable, hardware, target, settings, settings.gpuLayers === 'auto' ? undefined : settings.gpuLayers);
   const p = fit.placement;
@@ -357,5 +360,6 @@ export function estimateResolved(
     memorySource: row.memorySource,
     speedSource: row.speedSource,
     promptSource: row.promptSource,
+    projector: null,
   };
 }

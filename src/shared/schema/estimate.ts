@@ -30,6 +30,23 @@ const ModelInfoSchema = z.object({
   weightsSource: SourceSchema,
 });
 
+/** A vision projector (mmproj) loaded with the model: its bytes are in the totals of the device that holds it. */
+const ProjectorSchema = z.object({
+  path: z.string(),
+  /** clip.projector_type, e.g. gemma3, qwen2.5vl_merger, mlp. */
+  projectorType: z.string(),
+  weightsBytes: z.number().nonnegative(),
+  /** The compute buffer for one image (clip.cpp's warmup). */
+  computeBytes: z.number().nonnegative(),
+  device: z.enum(['gpu', 'cpu']),
+  /** How the file was chosen (given, or found next to the model and why). */
+  chosen: z.string(),
+  /** Weights: read from the header; compute: estimated (with its formula). */
+  source: SourceSchema,
+  computeSource: SourceSchema,
+});
+export type ProjectorEstimate = z.infer<typeof ProjectorSchema>;
+
 export const EstimateResultSchema = z.object({
   model: ModelInfoSchema,
   settings: z.object({
@@ -71,6 +88,8 @@ export const EstimateResultSchema = z.object({
   memorySource: SourceSchema,
   speedSource: SourceSchema,
   promptSource: SourceSchema.nullable().default(null),
+  /** The vision projector asked for (--mmproj), included in devices and totals; null when none. */
+  projector: ProjectorSchema.nullable().default(null),
 });
 export type EstimateResult = z.infer<typeof EstimateResultSchema>;
 

@@ -25,6 +25,8 @@ const DiscoveredModelSchema = z.object({
   lmStudioRepo: z.string().optional(),
   /** For a multi-part GGUF (`-00001-of-00003.gguf`): which part `path` is and how many there are. */
   shardOf: z.object({ index: z.number().int(), total: z.number().int() }).optional(),
+  /** A vision projector (mmproj*.gguf) in the same folder: llama.cpp's --mmproj for reading images. */
+  mmproj: z.object({ path: z.string(), bytes: z.number().nonnegative() }).optional(),
 });
 export type DiscoveredModel = z.infer<typeof DiscoveredModelSchema>;
 

@@ -51,6 +51,10 @@ export const EstimateRequestSchema = z
     mainGpu: ReportRequestSchema.shape.mainGpu,
     /** llama.cpp's --n-cpu-moe N: the experts of the first N blocks stay in RAM (MoE models; a dense model is unchanged). */
     nCpuMoe: ReportRequestSchema.shape.nCpuMoe,
+    /** A vision projector (llama.cpp's --mmproj): 'auto' takes the mmproj*.gguf next to the model file, or give its path. */
+    mmproj: z.union([z.literal('auto'), z.string().min(1).max(4096)]).optional(),
+    /** llama.cpp's --mmproj-offload puts the projector on the GPU (absent: true, llama.cpp's default); false is --no-mmproj-offload (RAM). */
+    mmprojOffload: z.boolean().optional(),
   })
   .strict();
 

@@ -91,6 +91,7 @@ function toModel(candidate: Candidate, bytes: number, shardOf?: { index: number;
   if (candidate.hfRepo) model.hfRepo = candidate.hfRepo;
   if (candidate.lmStudioRepo) model.lmStudioRepo = candidate.lmStudioRepo;
   if (shardOf) model.shardOf = shardOf;
+  if (candidate.mmproj) model.mmproj = candidate.mmproj;
   return model;
 }
 

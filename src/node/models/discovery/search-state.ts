@@ -116,6 +116,8 @@ export interface Candidate extends CandidateOrigin {
   realPath: string;
   bytes: number;
   mtimeMs: number;
+  /** A vision projector (mmproj*.gguf) in the same folder, as found there. */
+  mmproj?: { path: string; bytes: number };
 }
 
 export interface SearchContext {

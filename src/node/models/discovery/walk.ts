@@ -3,7 +3,8 @@
 // location's report, never thrown; each candidate is opened only to read its 4-byte magic.
 import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { CandidateOrigin, LocationReport, SearchContext } from './search-state';
+import type { Candidate, CandidateOrigin, LocationReport, SearchContext } from './search-state';
+import { rankProjectors } from '../projector';
 import { GGUF_MAGIC } from '../../../core/gguf-types';
 import { MiB } from '../../../shared/units';
 
@@ -59,6 +60,21 @@ export async function readSmallJson(file: string): Promise<unknown> {
 
 function isProjectorName(name: string): boolean {
   return name.toLowerCase().startsWith('mmproj');
+}
+
+/** Gives each candidate found in a folder that also holds mmproj files the one whose name is closest to its own. */
+async function pairProjectors(added: readonly Candidate[], projectorsByDir: ReadonlyMap<string, string[]>): Promise<void> {
+  for (const candidate of added) {
+    const dir = path.dirname(candidate.seenPath);
+    const [best] = rankProjectors(path.basename(candidate.seenPath), projectorsByDir.get(dir) ?? []);
+    if (!best) continue;
+    const projectorPath = path.join(dir, best);
+    try {
+      candidate.mmproj = { path: projectorPath, bytes: (await fs.stat(projectorPath)).size };
+    } catch {
+      // A dangling projector link pairs with nothing; the model is listed without it.
+    }
+  }
 }
 
 /**
@@ -184,7 +200,8 @@ export async function walkFiles(
 
 /**
  * Adds every GGUF up to `maxDepth` folders below `root` as a candidate, named by `origin` from
- * its path relative to the root. Vision projectors (mmproj) are counted, not added.
+ * its path relative to the root. Vision projectors (mmproj) are counted, not added: each model in their
+ * folder carries the closest one (the most words shared with its name).
  */
 export async function collectGguf(
   ctx: SearchContext,
@@ -193,10 +210,16 @@ export async function collectGguf(
   maxDepth: number,
   origin: (relParts: string[]) => CandidateOrigin = () => ({}),
 ): Promise<void> {
+  const firstAdded = ctx.candidates.length;
+  const projectorsByDir = new Map<string, string[]>();
   await walkFiles(ctx, report, root, { maxDepth, onceByRealPath: true }, async (filePath, relParts) => {
     const name = path.basename(filePath);
     if (!name.toLowerCase().endsWith('.gguf')) return;
-    if (isProjectorName(name)) report.projectors += 1;
-    else await addCandidate(ctx, report, filePath, origin(relParts));
+    if (isProjectorName(name)) {
+      report.projectors += 1;
+      const dir = path.dirname(filePath);
+      projectorsByDir.set(dir, [...(projectorsByDir.get(dir) ?? []), name]);
+    } else await addCandidate(ctx, report, filePath, origin(relParts));
   });
+  if (projectorsByDir.size > 0) await pairProjectors(ctx.candidates.slice(firstAdded), projectorsByDir);
 }
