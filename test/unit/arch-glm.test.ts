@@ -1,7 +1,7 @@
 // GLM-4.5 and GLM-4.5-Air (glm4moe) sized as llama.cpp 80fb11a loads them: parameter counts against
 // Z.ai's totals and a published GGUF, the tensors of each kind of block, the KV cache over block_count
 // blocks (MTP included), and a generated GGUF header read back into the same shape.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,17 +11,10 @@ import { modelFromGguf } from '../../src/core/gguf-model';
 import { countParameters, elementCount, listTensors, type ModelShape } from '../../src/core/tensors';
 import { writeGgufModel } from '../../src/node/gguf-writer';
 import { readGgufHeader } from '../../src/node/models/gguf-file';
-import { CatalogSchema, type CatalogModel } from '../../src/shared/schema';
+import type { CatalogModel } from '../../src/shared/schema';
+import { catalogEntry, sum } from '../helpers/catalog';
 
-const catalog = CatalogSchema.parse(
-  JSON.parse(readFileSync(new URL('../../resources/catalog/models.json', import.meta.url), 'utf8')),
-).models;
-const get = (id: string): CatalogModel => {
-  const m = catalog.find((x) => x.id === id);
-  if (!m) throw new Error(`catalog lacks ${id}`);
-  return m;
-};
-const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+const get = catalogEntry;
 const block = (shape: ModelShape, layer: number): Map<string, readonly number[]> =>
   new Map(
     listTensors(shape)

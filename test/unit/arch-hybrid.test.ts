@@ -2,7 +2,7 @@
 // Qwen3.5) and Gemma 4's per-layer KV geometry sized as llama.cpp 80fb11a (the one node-llama-cpp 3.21.1 ships) allocates them: the fixed
 // state per sequence worked by hand from its code, KV cells on the attention blocks only, parameter
 // counts against the published totals, and generated GGUF headers read back into the same shape.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,17 +13,9 @@ import { modelFromGguf } from '../../src/core/gguf-model';
 import { countActiveParameters, countParameters, listTensors } from '../../src/core/tensors';
 import { writeGgufModel } from '../../src/node/gguf-writer';
 import { readGgufHeader } from '../../src/node/models/gguf-file';
-import { CatalogSchema, type CatalogModel } from '../../src/shared/schema';
+import { catalogEntry, sum } from '../helpers/catalog';
 
-const catalog = CatalogSchema.parse(
-  JSON.parse(readFileSync(new URL('../../resources/catalog/models.json', import.meta.url), 'utf8')),
-).models;
-const get = (id: string): CatalogModel => {
-  const m = catalog.find((x) => x.id === id);
-  if (!m) throw new Error(`catalog lacks ${id}`);
-  return m;
-};
-const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+const get = catalogEntry;
 const TMP = mkdtempSync(join(tmpdir(), 'rightsize-arch-hybrid-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 

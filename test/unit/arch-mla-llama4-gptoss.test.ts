@@ -1,7 +1,7 @@
 // DeepSeek-style MLA (DeepSeek-V3/R1, Kimi K2), Llama 4 and gpt-oss sized as llama.cpp 80fb11a (the one
 // node-llama-cpp 3.21.1 ships) allocates them: KV bytes worked by hand from its code, parameter counts
 // against the published totals, and a generated GGUF header read back into the same shape.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,17 +10,10 @@ import { modelFromGguf } from '../../src/core/gguf-model';
 import { countParameters, listTensors, type ModelShape } from '../../src/core/tensors';
 import { writeGgufModel } from '../../src/node/gguf-writer';
 import { readGgufHeader } from '../../src/node/models/gguf-file';
-import { CatalogSchema, type CatalogModel } from '../../src/shared/schema';
+import type { CatalogModel } from '../../src/shared/schema';
+import { catalogEntry, sum } from '../helpers/catalog';
 
-const catalog = CatalogSchema.parse(
-  JSON.parse(readFileSync(new URL('../../resources/catalog/models.json', import.meta.url), 'utf8')),
-).models;
-const get = (id: string): CatalogModel => {
-  const m = catalog.find((x) => x.id === id);
-  if (!m) throw new Error(`catalog lacks ${id}`);
-  return m;
-};
-const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+const get = catalogEntry;
 const TMP = mkdtempSync(join(tmpdir(), 'rightsize-arch-mla-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 

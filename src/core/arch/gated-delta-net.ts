@@ -6,7 +6,8 @@
 // GGUFs of these models mostly predate that, and llama.cpp skips it unless asked, so it is left out here.
 import type { ArchHook } from './index';
 import type { ModelShape, TensorSpec } from '../tensors';
-import { addMoeFfn, blockKinds, hybridCacheBytesPerLayer, perLayerArray, TensorListBuilder, type Recurrent } from './recurrent-state';
+import { addMoeFfn, blockKinds, hybridCacheBytesPerLayer, perLayerArray, type Recurrent } from './recurrent-state';
+import { TensorListBuilder } from './tensor-builder';
 
 const ARCHS = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
 

@@ -6,12 +6,11 @@
 import type { ArchHook } from './index';
 import type { KvType } from '../../shared/precision';
 import type { ModelShape, TensorSpec } from '../tensors';
-import { perLayerArray, TensorListBuilder } from './recurrent-state';
+import { perLayerArray } from './recurrent-state';
+import { KV_ELEMENT_BYTES, padCells, TensorListBuilder } from './tensor-builder';
 
 type GlobalAttention = NonNullable<ModelShape['globalAttention']>;
 
-const KV_BYTES: Record<KvType, number> = { f16: 2, q8_0: 34 / 32, q4_0: 18 / 32 };
-const KV_PAD = 256;
 const UBATCH_TOKENS = 512;
 
 function covers(shape: ModelShape): GlobalAttention | null {
@@ -78,16 +77,16 @@ function gemma4Tensors(shape: ModelShape, g: GlobalAttention): TensorSpec[] {
  * attention (the default) V is not transposed, so each layer keeps its own width, not the widest.
  */
 function gemma4CacheBytesPerLayer(shape: ModelShape, g: GlobalAttention, contextTokens: number, kvType: KvType, runtime: string): number[] {
-  const padded = Math.ceil(contextTokens / KV_PAD) * KV_PAD;
+  const padded = padCells(contextTokens);
   const window = shape.slidingWindow?.windowTokens ?? contextTokens;
   const ubatch = UBATCH_TOKENS + (runtime === 'node-llama-cpp' ? 1 : 0);
-  const swaCells = Math.ceil(Math.min(padded, window + ubatch) / KV_PAD) * KV_PAD;
+  const swaCells = padCells(Math.min(padded, window + ubatch));
   // llama_hparams::has_kv: layers from n_layer - shared_kv_layers on keep no cache of their own.
   const kvLayers = shape.layers - (g.kvSharedLayers ?? 0);
   return Array.from({ length: shape.layers }, (_, i) => {
     if (i >= kvLayers) return 0;
     const global = isGlobalLayer(shape, i);
-    const perCell = 2 * (global ? g.kvHeads * g.headDim : shape.kvHeads * shape.headDim) * KV_BYTES[kvType];
+    const perCell = 2 * (global ? g.kvHeads * g.headDim : shape.kvHeads * shape.headDim) * KV_ELEMENT_BYTES[kvType];
     return (global ? padded : swaCells) * perCell;
   });
 }

@@ -3,15 +3,8 @@
 // Tensors: src/models/granite-hybrid.cpp and src/models/nemotron-h.cpp, load_arch_tensors (llama.cpp 80fb11a).
 import type { ArchHook } from './index';
 import type { ModelShape, TensorSpec } from '../tensors';
-import {
-  addMoeFfn,
-  blockKinds,
-  hybridCacheBytesPerLayer,
-  nonZeroLayers,
-  perLayerArray,
-  TensorListBuilder,
-  type Recurrent,
-} from './recurrent-state';
+import { addMoeFfn, blockKinds, hybridCacheBytesPerLayer, nonZeroLayers, perLayerArray, type Recurrent } from './recurrent-state';
+import { TensorListBuilder } from './tensor-builder';
 
 const ARCHS = new Set(['granitehybrid', 'nemotron_h']);
 

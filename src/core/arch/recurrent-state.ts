@@ -3,15 +3,12 @@
 // llama_memory_hybrid allocates (src/llama-memory-hybrid.cpp, src/llama-memory-recurrent.cpp).
 import type { KvType } from '../../shared/precision';
 import type { GgufValue } from '../gguf-types';
-import type { ModelShape, TensorRole, TensorSpec } from '../tensors';
+import type { ModelShape } from '../tensors';
+import { KV_ELEMENT_BYTES, padCells, type TensorListBuilder } from './tensor-builder';
 
 export type Recurrent = NonNullable<ModelShape['recurrent']>;
 export type BlockKind = 'attention' | 'recurrent' | 'mlp';
 
-// Bytes per K or V element (estimate.ts's KV_BYTES_PER_ELEMENT; a value import from there would be a cycle).
-const KV_BYTES: Record<KvType, number> = { f16: 2, q8_0: 34 / 32, q4_0: 18 / 32 };
-/** llama_context pads n_ctx to 256 (llama-context.cpp: GGML_PAD(cparams.n_ctx, 256)); the hybrid's KV then uses n_ctx_seq cells. */
-const KV_PAD = 256;
 /** llama.cpp allocates both recurrent tensors as GGML_TYPE_F32 (llama-model.cpp, create_memory: recurrent_type_k/v). */
 const STATE_BYTES_PER_VALUE = 4;
 
@@ -42,18 +39,10 @@ export function recurrentStateBytesPerSequence(rec: Recurrent): number {
 export function hybridCacheBytesPerLayer(shape: ModelShape, contextTokens: number, kvType: KvType): number[] | null {
   const rec = shape.recurrent;
   if (!rec) return null;
-  const cells = Math.ceil(contextTokens / KV_PAD) * KV_PAD;
-  const kvPerCell = 2 * shape.kvHeads * shape.headDim * KV_BYTES[kvType];
+  const cells = padCells(contextTokens);
+  const kvPerCell = 2 * shape.kvHeads * shape.headDim * KV_ELEMENT_BYTES[kvType];
   const state = recurrentStateBytesPerSequence(rec);
   return blockKinds(shape, rec).map((kind) => (kind === 'attention' ? cells * kvPerCell : kind === 'recurrent' ? state : 0));
-}
-
-/** Collects tensors in converter order. */
-export class TensorListBuilder {
-  readonly list: TensorSpec[] = [];
-  add(name: string, dims: number[], layer: number | null, role: TensorRole, experts = 1): void {
-    this.list.push({ name, dims, layer, role, experts });
-  }
 }
 
 /** The routed experts (and shared expert) of one MoE block, as llama.cpp names them. */
