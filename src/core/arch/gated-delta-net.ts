@@ -6,7 +6,7 @@
 // GGUFs of these models mostly predate that, and llama.cpp skips it unless asked, so it is left out here.
 import type { ArchHook } from './index';
 import type { ModelShape, TensorSpec } from '../tensors';
-import { addMoeFfn, blockKinds, hybridCacheBytesPerLayer, perLayerArray, type Recurrent } from './recurrent-state';
+import { addDenseFfn, addMoeFfn, blockKinds, hybridCacheBytesPerLayer, perLayerArray, type Recurrent } from './recurrent-state';
 import { TensorListBuilder } from './tensor-builder';
 
 const ARCHS = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
@@ -61,11 +61,7 @@ function gatedDeltaNetTensors(shape: ModelShape, rec: Recurrent): TensorSpec[] {
     if (kind === 'attention') addGatedAttention(b, shape, i);
     else addLinearAttention(b, shape, rec, i);
     if (shape.experts) addMoeFfn(b, shape, i, true);
-    else {
-      b.add(`${blk}.ffn_gate.weight`, [h, shape.ffnSize], i, 'ffn_gate');
-      b.add(`${blk}.ffn_up.weight`, [h, shape.ffnSize], i, 'ffn_up');
-      b.add(`${blk}.ffn_down.weight`, [shape.ffnSize, h], i, 'ffn_down');
-    }
+    else addDenseFfn(b, shape, i);
   });
   b.add('output_norm.weight', [h], null, 'norm');
   if (!shape.tiedEmbeddings) b.add('output.weight', [h, shape.vocabSize], null, 'output');

@@ -3,7 +3,15 @@
 // Tensors: src/models/granite-hybrid.cpp and src/models/nemotron-h.cpp, load_arch_tensors (llama.cpp 80fb11a).
 import type { ArchHook } from './index';
 import type { ModelShape, TensorSpec } from '../tensors';
-import { addMoeFfn, blockKinds, hybridCacheBytesPerLayer, nonZeroLayers, perLayerArray, type Recurrent } from './recurrent-state';
+import {
+  addDenseFfn,
+  addMoeFfn,
+  blockKinds,
+  hybridCacheBytesPerLayer,
+  nonZeroLayers,
+  perLayerArray,
+  type Recurrent,
+} from './recurrent-state';
 import { TensorListBuilder } from './tensor-builder';
 
 const ARCHS = new Set(['granitehybrid', 'nemotron_h']);
@@ -54,11 +62,7 @@ function graniteHybridTensors(shape: ModelShape, rec: Recurrent): TensorSpec[] {
     // Every block has an FFN after its mixer: MoE with one shared expert (H Small, H Tiny) or dense (H Micro).
     b.add(`${blk}.ffn_norm.weight`, [h], i, 'norm');
     if (shape.experts) addMoeFfn(b, shape, i, false);
-    else {
-      b.add(`${blk}.ffn_gate.weight`, [h, shape.ffnSize], i, 'ffn_gate');
-      b.add(`${blk}.ffn_up.weight`, [h, shape.ffnSize], i, 'ffn_up');
-      b.add(`${blk}.ffn_down.weight`, [shape.ffnSize, h], i, 'ffn_down');
-    }
+    else addDenseFfn(b, shape, i);
   });
   b.add('output_norm.weight', [h], null, 'norm');
   if (!shape.tiedEmbeddings) b.add('output.weight', [h, shape.vocabSize], null, 'output');

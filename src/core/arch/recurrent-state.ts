@@ -45,6 +45,14 @@ export function hybridCacheBytesPerLayer(shape: ModelShape, contextTokens: numbe
   return blockKinds(shape, rec).map((kind) => (kind === 'attention' ? cells * kvPerCell : kind === 'recurrent' ? state : 0));
 }
 
+/** A dense gated FFN of ffnSize as the hybrids' converters write it: gate, up, down. */
+export function addDenseFfn(b: TensorListBuilder, shape: ModelShape, i: number): void {
+  const h = shape.hiddenSize;
+  b.add(`blk.${i}.ffn_gate.weight`, [h, shape.ffnSize], i, 'ffn_gate');
+  b.add(`blk.${i}.ffn_up.weight`, [h, shape.ffnSize], i, 'ffn_up');
+  b.add(`blk.${i}.ffn_down.weight`, [shape.ffnSize, h], i, 'ffn_down');
+}
+
 /** The routed experts (and shared expert) of one MoE block, as llama.cpp names them. */
 export function addMoeFfn(b: TensorListBuilder, shape: ModelShape, i: number, withSharedGate: boolean): void {
   const moe = shape.experts;
