@@ -1,9 +1,9 @@
 // rightsize bench next to llama.cpp's own llama-bench, on the same model files and thread counts.
-// llama-bench is built once from the llama.cpp source node-llama-cpp ships (about 4.5 minutes on
-// 2 cores) into .cache/llama-bench; set LLAMA_BENCH=/path/to/llama-bench to use another one.
+// llama-bench is built once from the llama.cpp source node-llama-cpp ships, with the flags of the
+// CPU variant node-llama-cpp loads here, into .cache; set LLAMA_BENCH=/path/to/llama-bench to use
+// another one.
 // Usage: npx tsx bench/llama-bench-compare.ts [--threads 1,2] [--quick]
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,40 +14,23 @@ import { runLlamaBench } from '../src/node/bench/llama-bench';
 import { makeScratchDir } from '../src/node/probe/scratch';
 import { writeGgufModel } from '../src/node/gguf-writer';
 import { benchModel } from '../src/node/llama/measure';
+import { ensureBuilt, ensureLlamaBenchForVariant, prebuiltCpuVariant, toolPath } from './lib/llama-rpc';
 import type { SpeedStats } from '../src/node/llama/protocol';
 
 const { values } = parseArgs({ options: { threads: { type: 'string', default: '1,2' }, quick: { type: 'boolean', default: false } } });
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cache = join(root, '.cache', 'llama-bench');
 
-function llamaBenchPath(): string {
+/**
+ * LLAMA_BENCH, else llama-bench built with the flags of the CPU variant node-llama-cpp loads here
+ * (same kernels), else a native build (bench/lib/llama-rpc.ts builds either once, into .cache).
+ */
+async function llamaBenchPath(): Promise<string> {
   if (process.env.LLAMA_BENCH) return process.env.LLAMA_BENCH;
-  const binary = join(cache, 'build', 'bin', 'llama-bench');
-  if (existsSync(binary)) return binary;
-  const src = join(cache, 'src');
-  if (!existsSync(src)) {
-    mkdirSync(cache, { recursive: true });
-    process.stderr.write('cloning the llama.cpp source bundled with node-llama-cpp...\n');
-    execFileSync('git', ['clone', '-q', join(root, 'node_modules/node-llama-cpp/llama/gitRelease.bundle'), src], { stdio: 'inherit' });
-  }
-  process.stderr.write('building llama-bench (about 4.5 minutes on 2 cores)...\n');
-  const flags = [
-    '-B',
-    join(cache, 'build'),
-    '-S',
-    src,
-    '-DCMAKE_BUILD_TYPE=Release',
-    '-DBUILD_SHARED_LIBS=OFF',
-    '-DLLAMA_OPENSSL=OFF',
-    '-DGGML_NATIVE=ON',
-    '-DLLAMA_BUILD_TESTS=OFF',
-    '-DLLAMA_BUILD_EXAMPLES=OFF',
-    '-DLLAMA_BUILD_SERVER=OFF',
-    '-DLLAMA_BUILD_APP=OFF',
-  ];
-  execFileSync('cmake', flags, { stdio: 'inherit' });
-  execFileSync('cmake', ['--build', join(cache, 'build'), '--target', 'llama-bench', `-j${cpus().length}`], { stdio: 'inherit' });
-  return binary;
+  const variant = await prebuiltCpuVariant();
+  const binary = variant ? ensureLlamaBenchForVariant(variant) : null;
+  if (binary) return binary;
+  ensureBuilt(['llama-bench']);
+  return toolPath('llama-bench');
 }
 
 const LLAMA_BENCH_TIMEOUT_MS = 900_000;
@@ -76,7 +59,7 @@ async function runReference(
 }
 
 async function main(): Promise<void> {
-  const binary = llamaBenchPath();
+  const binary = await llamaBenchPath();
   const catalog = CatalogSchema.parse(JSON.parse(readFileSync(join(root, 'resources/catalog/models.json'), 'utf8'))).models;
   const byId = (id: string): CatalogModel => catalog.find((m) => m.id === id) as CatalogModel;
   const cases: Array<[string, Precision]> = values.quick

@@ -14,7 +14,7 @@ export interface LlamaBenchVerdict {
 const FAITHFUL_BAND = 0.05;
 
 export function compareWithLlamaBench(
-  record: Pick<BenchRecord, 'pp' | 'tg' | 'threads' | 'gpuLayers' | 'llamaBench'>,
+  record: Pick<BenchRecord, 'pp' | 'tg' | 'threads' | 'gpuLayers' | 'llamaBench'> & Partial<Pick<BenchRecord, 'tgMethod'>>,
 ): LlamaBenchVerdict | null {
   const ref = record.llamaBench;
   const refPp = ref?.pp && ref.pp.mean > 0 ? ref.pp : null;
@@ -34,10 +34,14 @@ export function compareWithLlamaBench(
   if (tgRatio !== null && refTg && tgRatio < 1 - FAITHFUL_BAND) {
     // The gap as time per token says more than a ratio: it is a fixed cost, large only for small models.
     const extraMs = (1 / record.tg.mean - 1 / refTg.mean) * 1000;
+    // A decode-timer figure leaves the JavaScript round trip out; what remains is the threads.
+    const roundTrip = record.tgMethod === 'decode-timer' ? '' : ', and each token also makes a round trip through JavaScript';
     const cause =
       record.threads.tg > 1 && record.gpuLayers === 0
-        ? `node-llama-cpp starts llama.cpp's worker threads afresh for every token (its binaries keep no thread pool; llama-bench does), and each token also makes a round trip through JavaScript`
-        : `each token makes a round trip through JavaScript and Node's thread pool (llama-bench calls llama.cpp in a plain loop)`;
+        ? `node-llama-cpp starts llama.cpp's worker threads afresh for every token (its binaries keep no thread pool; llama-bench does)${roundTrip}`
+        : record.tgMethod === 'decode-timer'
+          ? builds
+          : `each token makes a round trip through JavaScript and Node's thread pool (llama-bench calls llama.cpp in a plain loop)`;
     gaps.push(
       `Generation is ${((1 - tgRatio) * 100).toFixed(0)}% slower than llama-bench, ${extraMs.toFixed(2)} ms more per token: ${cause}. Apps that run models through node-llama-cpp pay the same cost.`,
     );
@@ -45,4 +49,15 @@ export function compareWithLlamaBench(
     gaps.push(`Generation is ${((tgRatio - 1) * 100).toFixed(0)}% faster than llama-bench: ${builds}.`);
   }
   return { ppRatio, tgRatio, gaps };
+}
+
+/**
+ * How the tg figure was timed, in one sentence: llama.cpp's decode timer (what a C++ loop such as
+ * llama-bench or llama-server gets) with the JavaScript loop's figure beside it, or the loop alone.
+ */
+export function tgMethodNote(record: Pick<BenchRecord, 'tg' | 'tgMethod' | 'tgLoop'>): string {
+  if (record.tgMethod !== 'decode-timer' || !record.tgLoop || record.tgLoop.mean <= 0)
+    return "generation timed by the wall clock of node-llama-cpp's JavaScript loop, which adds a round trip per token that llama-server and llama-cli do not pay";
+  const extraMs = (1 / record.tgLoop.mean - 1 / record.tg.mean) * 1000;
+  return `generation timed by llama.cpp's own decode timer, as llama-bench and llama-server run it; node-llama-cpp's JavaScript loop around the same decodes ran at ${record.tgLoop.mean.toFixed(1)} t/s (${extraMs.toFixed(2)} ms more per token)`;
 }

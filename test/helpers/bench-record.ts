@@ -13,6 +13,8 @@ export function makeBenchRecord(over: Partial<BenchRecord> = {}): BenchRecord {
     threads: { pp: 2, tg: 1, sweep: [] },
     pp: { samples: [1000], mean: 1000, sd: 0 },
     tg: { samples: [400], mean: 400, sd: 0 },
+    tgMethod: 'decode-timer',
+    tgLoop: { samples: [300], mean: 300, sd: 0 },
     ttftMs: 50,
     loadMs: 20,
     peakRssBytes: 100_000_000,

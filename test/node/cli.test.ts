@@ -150,6 +150,11 @@ describe('rightsize models, bench and probe', () => {
     const record = BenchRecordSchema.parse(JSON.parse(res.stdout));
     expect(record.pp.samples).toHaveLength(2);
     expect(record.tg.mean).toBeGreaterThan(0);
+    // tg comes from llama.cpp's decode timer, the JavaScript loop's wall clock beside it: the loop
+    // adds a round trip per token, so it can only be slower (a little slack for timer granularity).
+    expect(record.tgMethod).toBe('decode-timer');
+    expect(record.tgLoop?.samples).toHaveLength(2);
+    expect(record.tgLoop?.mean).toBeLessThanOrEqual(record.tg.mean * 1.02);
     expect(record.settings).toMatchObject({ promptTokens: 64, genTokens: 16, repetitions: 2 });
     const saved = JSON.parse(readFileSync(join(data, 'bench-history.json'), 'utf8')) as { records: Array<{ id: string }> };
     expect(saved.records.map((r) => r.id)).toEqual([record.id]);
@@ -158,6 +163,7 @@ describe('rightsize models, bench and probe', () => {
     });
     expect(md.stdout).toMatch(/\| .* \| pp32 \| [\d.]+ ± [\d.]+ \|/);
     expect(md.stdout).toMatch(/tg8/);
+    expect(md.stdout).toMatch(/generation timed by llama\.cpp's own decode timer.*JavaScript loop .* ran at [\d.]+ t\/s/);
   }, 90_000);
 
   it('bench --llama-bench runs llama-bench on the same file and threads and prints both with the ratios', async () => {

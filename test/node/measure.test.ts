@@ -13,7 +13,7 @@ import {
   workerPath,
   type WorkerRuntime,
 } from '../../src/node/llama/measure';
-import { parseBufferLine } from '../../src/node/llama/protocol';
+import { parseBufferLine, parseDecodeTimingLine } from '../../src/node/llama/protocol';
 import { MiB } from '../../src/shared/units';
 
 const STORIES = new URL('../../../shared/models/stories260K.gguf', import.meta.url).pathname;
@@ -32,6 +32,17 @@ describe('llama.cpp buffer lines', () => {
     });
     expect(parseBufferLine('llama_context:        CPU  output buffer size =     0.49 MiB')?.kind).toBe('output');
     expect(parseBufferLine('unrelated line')).toBeNull();
+  });
+
+  it("reads the decode timer from llama_perf_context_print's eval line, not its prompt line", () => {
+    // As llama-context.cpp (80fb11a) formats them.
+    const prompt =
+      'llama_perf_context_print: prompt eval time =      81.75 ms /   512 tokens (    0.16 ms per token,  6263.07 tokens per second)';
+    const gen =
+      'llama_perf_context_print:        eval time =     745.31 ms /    64 runs   (   11.65 ms per token,    85.87 tokens per second)';
+    expect(parseDecodeTimingLine(prompt)).toBeNull();
+    expect(parseDecodeTimingLine(gen)).toEqual({ ms: 745.31, runs: 64 });
+    expect(parseDecodeTimingLine('llama_perf_context_print:        load time =     100.00 ms')).toBeNull();
   });
 });
 

@@ -2,7 +2,7 @@
 // its CSV, and what llama-bench does not show.
 import type { BenchRecord } from '../../shared/schema';
 import { formatBytes } from '../../shared/units';
-import { compareWithLlamaBench } from '../../shared/bench-compare';
+import { compareWithLlamaBench, tgMethodNote } from '../../shared/bench-compare';
 
 const fmt = (mean: number, sd: number): string => `${mean.toFixed(2)} ± ${sd.toFixed(2)}`;
 
@@ -20,6 +20,7 @@ export function formatBenchMarkdown(r: BenchRecord): string {
     `| ${model} | ${size} | ${params} | ${backend} | ${r.gpuLayers} | ${r.threads.tg} | tg${r.settings.genTokens} | ${fmt(r.tg.mean, r.tg.sd)} |`,
     ...llamaBenchLines(r),
     '',
+    tgMethodNote(r),
     `time to first token (pp${r.settings.promptTokens} + 1): ${r.ttftMs.toFixed(0)} ms; load ${(r.loadMs / 1000).toFixed(2)} s; peak RSS ${formatBytes(r.peakRssBytes)}`,
     `threads: ${r.threads.sweep.length ? r.threads.sweep.map((s) => `${s.threads}t pp ${s.ppTokPerSec.toFixed(0)} / tg ${s.tgTokPerSec.toFixed(1)}`).join(', ') + ` -> pp ${r.threads.pp}, tg ${r.threads.tg}` : `${r.threads.pp} (as asked)`}`,
   ];

@@ -120,6 +120,8 @@ export async function runBenchmark(
     threads: result.threads,
     pp: result.pp,
     tg: result.tg,
+    tgMethod: result.tgMethod,
+    tgLoop: result.tgLoop,
     ttftMs: result.ttftMs,
     loadMs: result.loadMs,
     peakRssBytes: result.peakRssBytes,

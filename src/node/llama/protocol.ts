@@ -1,7 +1,7 @@
 // What the parent asks the llama child process and what it answers: one JSON line each way.
 import { z } from 'zod';
 import { BENCH_REPETITIONS, GEN_TOKENS, PROMPT_TOKENS } from '../../shared/defaults';
-import { BenchRecordSchema, KvTypeSchema, SpeedStatsSchema } from '../../shared/schema';
+import { BenchRecordSchema, KvTypeSchema, SpeedStatsSchema, TgMethodSchema } from '../../shared/schema';
 import { GiB, KiB, MiB } from '../../shared/units';
 
 export const MeasureRequestSchema = z
@@ -55,6 +55,15 @@ export function parseBufferLine(line: string): BufferLine | null {
   // RS: the recurrent state of Mamba-2 and gated-delta-net layers (llama-memory-recurrent.cpp), counted with the KV cache.
   const kind = m[2] === 'KV' || m[2] === 'RS' ? 'kv' : (m[2] as BufferLine['kind']);
   return { device: m[1] as string, kind, bytes: Math.round(Number(m[3]) * (UNITS[m[4] as string] ?? 1)) };
+}
+
+/** llama.cpp's decode timer for single-token decodes, as llama_perf_context_print writes it. */
+export type DecodeTiming = { ms: number; runs: number };
+
+/** Parses llama_perf_context_print's "eval time" line (not its "prompt eval time" line). */
+export function parseDecodeTimingLine(line: string): DecodeTiming | null {
+  const m = /:\s+eval time =\s*([\d.]+) ms \/\s*(\d+) runs/.exec(line);
+  return m ? { ms: Number(m[1]), runs: Number(m[2]) } : null;
 }
 
 // ---------------------------------------------------------------- benchmark (llama-bench's pp/tg)
@@ -121,6 +130,8 @@ export const BenchResultSchema = z.object({
   threads: BenchRecordSchema.shape.threads,
   pp: SpeedStatsSchema,
   tg: SpeedStatsSchema,
+  tgMethod: TgMethodSchema,
+  tgLoop: SpeedStatsSchema,
   ttftMs: z.number(),
   loadMs: z.number(),
   peakRssBytes: z.number(),

@@ -7,7 +7,9 @@ import {
   BenchRequestSchema,
   MeasureRequestSchema,
   parseBufferLine,
+  parseDecodeTimingLine,
   type BenchProgress,
+  type DecodeTiming,
   type BenchResult,
   type BufferLine,
   type MeasureResult,
@@ -27,7 +29,10 @@ function rssPeakBytes(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
 
-/** node-llama-cpp with llama.cpp's buffer lines collected from its log. */
+/** llama.cpp's own decode timings, collected from its log by the logger below. */
+const decodeTimings: DecodeTiming[] = [];
+
+/** node-llama-cpp with llama.cpp's buffer lines and decode timings collected from its log. */
 async function loadLlama(gpu: false | 'auto'): Promise<{ llama: Llama; buffers: BufferLine[] }> {
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
   const buffers: BufferLine[] = [];
@@ -39,10 +44,23 @@ async function loadLlama(gpu: false | 'auto'): Promise<{ llama: Llama; buffers: 
       for (const line of message.split('\n')) {
         const parsed = parseBufferLine(line);
         if (parsed) buffers.push(parsed);
+        const timing = parseDecodeTimingLine(line);
+        if (timing) decodeTimings.push(timing);
       }
     },
   });
   return { llama, buffers };
+}
+
+/**
+ * Prints and resets the context's llama.cpp counters (performanceTracking on) and returns the
+ * single-token decode timing, or null when the line does not arrive (log lines come asynchronously).
+ */
+async function readDecodeTiming(context: { printTimings(): Promise<void> }): Promise<DecodeTiming | null> {
+  const before = decodeTimings.length;
+  await context.printTimings();
+  for (let waited = 0; decodeTimings.length === before && waited < 500; waited += 10) await new Promise((r) => setTimeout(r, 10));
+  return decodeTimings.length > before ? (decodeTimings[decodeTimings.length - 1] as DecodeTiming) : null;
 }
 
 async function measure(raw: unknown): Promise<MeasureResult> {
@@ -158,21 +176,31 @@ async function bench(raw: unknown, keepLlama = false): Promise<BenchResult> {
       await context.dispose();
     }
   };
-  /** One tg test: n tokens decoded one at a time, without sampling (llama-bench's tg). */
-  const runTg = async (threads: number, tokens: number, seed: number): Promise<number> => {
-    const context = await model.createContext({ contextSize, threads, batchSize: 512 });
+  /**
+   * One tg test: n tokens decoded one at a time, without sampling (llama-bench's tg). `decode` is
+   * llama.cpp's own timer around each llama_decode (what a C++ loop such as llama-bench or
+   * llama-server gets); `loop` is the wall clock of the JavaScript loop, which adds node-llama-cpp's
+   * round trip per token (1-6 ms on a 2-core machine, bench/results/speed-cpu-2026-12-02-moe2.md).
+   */
+  const runTg = async (threads: number, tokens: number, seed: number): Promise<{ decode: number | null; loop: number }> => {
+    const context = await model.createContext({ contextSize, threads, batchSize: 512, performanceTracking: true });
     try {
       const sequence = context.getSequence();
       const input = randomTokens(tokens, vocab, seed);
       await sequence.evaluateWithoutGeneratingNewTokens([input[0] as Token]); // warm-up, as llama-bench does
       await sequence.clearHistory();
+      await readDecodeTiming(context); // resets the counters after the warm-up
       const started = performance.now();
       for (const token of input) await sequence.evaluateWithoutGeneratingNewTokens([token]);
-      return tokens / ((performance.now() - started) / 1000);
+      const loop = tokens / ((performance.now() - started) / 1000);
+      const timing = await readDecodeTiming(context);
+      const decode = timing && timing.runs === tokens && timing.ms > 0 ? tokens / (timing.ms / 1000) : null;
+      return { decode, loop };
     } finally {
       await context.dispose();
     }
   };
+  const tgRate = (r: { decode: number | null; loop: number }): number => r.decode ?? r.loop;
 
   // Threads: the default on small machines oversubscribes and runs 100x slower; find the best here.
   const sweep: BenchResult['threads']['sweep'] = [];
@@ -185,7 +213,7 @@ async function bench(raw: unknown, keepLlama = false): Promise<BenchResult> {
     for (const threads of candidates) {
       progress('threads', i++, candidates.length, `trying ${threads} thread${threads > 1 ? 's' : ''}`);
       const pp = await runPp(threads, Math.min(p, 128), 7);
-      const tg = await runTg(threads, Math.min(n, 16), 7);
+      const tg = tgRate(await runTg(threads, Math.min(n, 16), 7));
       sweep.push({ threads, ppTokPerSec: pp, tgTokPerSec: tg });
     }
     ppThreads = sweep.reduce((best, s) => (s.ppTokPerSec > best.ppTokPerSec ? s : best)).threads;
@@ -194,10 +222,11 @@ async function bench(raw: unknown, keepLlama = false): Promise<BenchResult> {
   if (request.ppThreads) ppThreads = request.ppThreads;
   if (request.tgThreads) tgThreads = request.tgThreads;
   const ppSamples: number[] = [];
-  const tgSamples: number[] = [];
+  const tgRuns: { decode: number | null; loop: number }[] = [];
   if (request.sweepIsResult && sweep.length > 0) {
     ppSamples.push(Math.max(...sweep.map((s) => s.ppTokPerSec)));
-    tgSamples.push(Math.max(...sweep.map((s) => s.tgTokPerSec)));
+    const best = Math.max(...sweep.map((s) => s.tgTokPerSec));
+    tgRuns.push({ decode: best, loop: best });
   } else {
     await runPp(ppThreads, Math.min(p, 32), 99); // warm-up
     for (let r = 0; r < request.repetitions; r++) {
@@ -206,9 +235,11 @@ async function bench(raw: unknown, keepLlama = false): Promise<BenchResult> {
     }
     for (let r = 0; r < request.repetitions; r++) {
       progress('tg', r, request.repetitions, `tg${n} repetition ${r + 1} of ${request.repetitions}`);
-      tgSamples.push(await runTg(tgThreads, n, 2000 + r));
+      tgRuns.push(await runTg(tgThreads, n, 2000 + r));
     }
   }
+  // The decode timer where every repetition has it, else the loop's wall clock for all.
+  const byTimer = tgRuns.length > 0 && tgRuns.every((r) => r.decode !== null);
   // Time to first token: a p-token prompt, then the first generated token, as a chat would see it.
   let ttftMs = 0;
   if (!request.skipTtft) {
@@ -233,7 +264,9 @@ async function bench(raw: unknown, keepLlama = false): Promise<BenchResult> {
     repetitions: request.repetitions,
     threads: { pp: ppThreads, tg: tgThreads, sweep },
     pp: stats(ppSamples),
-    tg: stats(tgSamples),
+    tg: stats(tgRuns.map((r) => (byTimer ? (r.decode as number) : r.loop))),
+    tgMethod: byTimer ? 'decode-timer' : 'loop-wall',
+    tgLoop: stats(tgRuns.map((r) => r.loop)),
     ttftMs,
     loadMs,
     peakRssBytes: rssPeakBytes(),

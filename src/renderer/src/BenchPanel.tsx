@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { HostApi } from '../../shared/api';
 import type { BenchRecord, ModelList } from '../../shared/schema';
 import { formatBytes } from '../../shared/units';
-import { compareWithLlamaBench } from '../../shared/bench-compare';
+import { compareWithLlamaBench, tgMethodNote } from '../../shared/bench-compare';
 import { BenchChart } from './BenchChart';
 import { useRun } from './useRun';
 
@@ -146,6 +146,11 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
               Cancel
             </button>
           )}
+          {run.record && (
+            <p className="muted" data-testid="bench-tg-method">
+              {tgMethodNote(run.record)}.
+            </p>
+          )}
           {run.record?.llamaBench && <LlamaBenchNote record={run.record} />}
         </div>
       )}
@@ -185,7 +190,7 @@ export function BenchPanel({ host, files }: { host: HostApi; files: string[] }):
                     <td>
                       pp{r.settings.promptTokens} {pm(r.pp.mean, r.pp.sd)}
                     </td>
-                    <td>
+                    <td title={tgMethodNote(r)}>
                       tg{r.settings.genTokens} {pm(r.tg.mean, r.tg.sd)}
                     </td>
                     <td>

@@ -6,6 +6,13 @@ import { EstimateResultSchema, MeasurementSchema } from './estimate';
 
 export const SpeedStatsSchema = z.object({ samples: z.array(z.number()), mean: z.number(), sd: z.number() });
 
+/**
+ * How a tg figure was timed: llama.cpp's own timer around each single-token decode (what a C++
+ * loop such as llama-bench or llama-server gets), or the wall clock of node-llama-cpp's JavaScript
+ * loop, which adds a round trip per token (records from before the timer was read).
+ */
+export const TgMethodSchema = z.enum(['decode-timer', 'loop-wall']);
+
 const ThreadStatsSchema = SpeedStatsSchema.extend({ threads: z.number().int() });
 
 /** llama.cpp's own llama-bench on the same file, threads and GPU layers, when the host has one. */
@@ -40,6 +47,9 @@ export const BenchRecordSchema = z.object({
   }),
   pp: SpeedStatsSchema,
   tg: SpeedStatsSchema,
+  tgMethod: TgMethodSchema.default('loop-wall'),
+  /** The same tg through node-llama-cpp's JavaScript loop (wall clock), when tg is the decode timer. */
+  tgLoop: SpeedStatsSchema.nullable().default(null),
   ttftMs: z.number(),
   loadMs: z.number(),
   peakRssBytes: z.number(),
