@@ -122,9 +122,9 @@ describe('resources/catalog/models.json', () => {
     expect(Math.max(...sizes)).toBeGreaterThanOrEqual(400);
   });
 
-  it('cites a Hugging Face config.json as the source of each architecture', () => {
+  it('cites a Hugging Face config.json (or, for a Mistral-format checkpoint, its params.json) as the source of each architecture', () => {
     for (const m of models) {
-      expect(m.source, m.id).toMatch(/^https:\/\/huggingface\.co\/[^/]+\/[^/]+\/blob\/main\/config\.json$/);
+      expect(m.source, m.id).toMatch(/^https:\/\/huggingface\.co\/[^/]+\/[^/]+\/blob\/main\/(config|params)\.json$/);
       expect(m.notes ?? '', m.id).not.toBe('');
       for (const [task, q] of Object.entries(m.quality ?? {})) {
         // One benchmark per task, so the ladder compares like with like.
