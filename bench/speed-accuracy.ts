@@ -3,14 +3,22 @@
 // model, benchmarks it (pp and tg, llama-bench style), and compares with the calibrated prediction
 // and with the uncalibrated one (RAM bandwidth x 0.9).
 // Usage: npx tsx bench/speed-accuracy.ts [--fresh-probe] [--rounds N] [--json raw.json]
-// Cases run in N interleaved rounds (default 2) and each keeps its fastest sample, like the probe.
+//        [--skip-llama-bench] [--llama-bench-build prebuilt-variant|native] [--no-probe-each]
+//        [--only smollm2-135m/Q8_0,...] [--threads N]
+// Cases run in N interleaved rounds (default 2) and each keeps its fastest sample, like the probe;
+// the probe runs again before every case (--no-probe-each: once at the start), and each sample is
+// compared with the prediction from the probe beside it.
+// rightsize bench's tg is llama.cpp's own decode timer (what a C++ loop gets); the wall clock of
+// node-llama-cpp's JavaScript loop is printed beside it. llama-bench runs beside, built by default
+// with the flags of the CPU variant node-llama-cpp's prebuilt binary loads here, so both run the
+// same kernels (a native build ran F16 prompts twice as fast on this VM).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Precision } from '../src/shared/precision';
-import { CatalogSchema, type CatalogModel } from '../src/shared/schema';
+import { CatalogSchema, type CatalogModel, type SpeedCalibration } from '../src/shared/schema';
 import { buildMemoryModelFromLayout } from '../src/core/estimate';
 import { placeModel } from '../src/core/placement';
 import { estimateGenerationSpeed, estimatePromptSpeedCpu } from '../src/core/speed';
@@ -22,7 +30,7 @@ import { benchModel } from '../src/node/llama/measure';
 import { modelFromFile } from '../src/node/models/resolve';
 import { runSpeedProbe } from '../src/node/probe/probe';
 import { runLlamaBench } from '../src/node/bench/llama-bench';
-import { ensureBuilt, toolPath } from './lib/llama-rpc';
+import { ensureBuilt, ensureLlamaBenchForVariant, prebuiltCpuVariant, toolPath } from './lib/llama-rpc';
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +38,11 @@ const { values } = parseArgs({
     json: { type: 'string' },
     rounds: { type: 'string', default: '2' },
     'skip-llama-bench': { type: 'boolean', default: false },
+    'llama-bench-build': { type: 'string', default: 'prebuilt-variant' },
+    'probe-each': { type: 'boolean', default: true },
+    'no-probe-each': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    threads: { type: 'string' },
   },
 });
 const catalog = CatalogSchema.parse(JSON.parse(readFileSync(new URL('../resources/catalog/models.json', import.meta.url), 'utf8'))).models;
@@ -82,9 +95,12 @@ const MOE_SHAPES: Record<string, CatalogModel> = {
   },
 };
 const rounds = Math.max(1, Number(values.rounds) || 2);
+if (values['no-probe-each']) values['probe-each'] = false;
+/** --threads N: the probe and every case at N threads instead of the probe's sweep. */
+const fixedThreads = values.threads ? Math.max(1, Number(values.threads) || 1) : null;
 const shapeOf = (id: string): CatalogModel => MOE_SHAPES[id] ?? byId(id);
 
-const CASES: Array<[string, Precision]> = [
+const ALL_CASES: Array<[string, Precision]> = [
   ['moe-8x-top2', 'Q4_K_M'],
   ['moe-16x-top2', 'Q8_0'],
   ['moe-32x-top8', 'Q4_K_M'],
@@ -100,6 +116,9 @@ const CASES: Array<[string, Precision]> = [
   ['qwen2.5-1.5b', 'Q4_K_M'],
 ];
 
+/** --only id/QUANT,... runs a subset (a quick check of the harness itself). */
+const CASES = values.only ? ALL_CASES.filter(([id, q]) => values.only?.split(',').includes(`${id}/${q}`)) : ALL_CASES;
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -109,20 +128,24 @@ const median = (xs: number[]): number => {
 async function main(): Promise<void> {
   const hardware = await detectHardware({ backgroundRefresh: false });
   const cacheDir = defaultCacheDir();
-  let calibration = values['fresh-probe'] ? null : await readCalibration(cacheDir, hardware.cpu.model);
+  let calibration = values['fresh-probe'] || fixedThreads ? null : await readCalibration(cacheDir, hardware.cpu.model);
   if (!calibration) {
     process.stderr.write('running the quick probe...\n');
-    calibration = await runSpeedProbe({ onProgress: (p) => process.stderr.write(`  ${p.message}\n`) });
-    await saveCalibration(cacheDir, hardware.cpu.model, calibration);
+    calibration = await runSpeedProbe({
+      onProgress: (p) => process.stderr.write(`  ${p.message}\n`),
+      ...(fixedThreads ? { threads: { pp: fixedThreads, tg: fixedThreads } } : {}),
+    });
+    // A probe at forced threads is not this machine's calibration: keep it out of the cache.
+    if (!fixedThreads) await saveCalibration(cacheDir, hardware.cpu.model, calibration);
   }
   console.log(
     `Speed accuracy on ${cpus()[0]?.model ?? 'CPU'} (${cpus().length} threads, ${(totalmem() / 2 ** 30).toFixed(1)} GiB), CPU backend; probe: ${calibration.source.detail}`,
   );
   console.log('');
   console.log(
-    `| model | quant | size | tg rightsize bench, best of ${rounds} rounds x 3 (all) | tg llama-bench, best (all) | tg predicted | ratio to bench | ratio to llama-bench | uncalibrated | ratio to bench | pp512 rightsize bench, best (all) | pp512 llama-bench, best (all) | pp predicted | ratio to bench | ratio to llama-bench |`,
+    `| model | quant | size | tg rightsize bench (decode timer), best of ${rounds} rounds x 3 (all) | tg through node-llama-cpp's loop, best | tg llama-bench, best (all) | tg predicted (probe beside the best sample) | ratio to bench | ratio to bench, one probe at the start | ratio to llama-bench | uncalibrated | ratio to bench | pp512 rightsize bench, best (all) | pp512 llama-bench, best (all) | pp predicted | ratio to bench | ratio to llama-bench |`,
   );
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   // All files are written before the rounds (about 16 GB): too much for a RAM disk, so on disk,
   // flushed before the first measurement (writeback would compete with it).
   const dir = makeScratchDir('rightsize-speed-', 20e9);
@@ -134,11 +157,19 @@ async function main(): Promise<void> {
   // node-llama-cpp ships): what llama-server and llama-cli users get, without node-llama-cpp's
   // per-token round trip through JavaScript.
   let llamaBench: string | null = null;
+  let llamaBenchBuild = 'native (-DGGML_NATIVE=ON)';
   if (!values['skip-llama-bench']) {
-    ensureBuilt(['llama-bench']);
-    llamaBench = toolPath('llama-bench');
+    const variant = values['llama-bench-build'] === 'native' ? null : await prebuiltCpuVariant();
+    llamaBench = variant ? ensureLlamaBenchForVariant(variant) : null;
+    if (llamaBench) llamaBenchBuild = `the ${variant} variant's flags, as node-llama-cpp's prebuilt binary loads here`;
+    else {
+      ensureBuilt(['llama-bench']);
+      llamaBench = toolPath('llama-bench');
+    }
+    process.stderr.write(`llama-bench: ${llamaBench}, built with ${llamaBenchBuild}\n`);
   }
   const rawRatios: number[] = [];
+  const startTgRatios: number[] = [];
   const raw: unknown[] = [];
   // Every file is written first, then the cases run in interleaved rounds and each keeps its best
   // sample: interference on a shared VM only slows a run down, and the probe keeps its best too.
@@ -150,29 +181,38 @@ async function main(): Promise<void> {
     paths.set(`${id}/${precision}`, path);
   }
   execFileSync('sync');
-  const samples = new Map<string, { tg: number[]; pp: number[]; lbTg: number[]; lbPp: number[] }>();
+  const startCalibration = calibration;
+  // With --probe-each (the default) the probe runs again just before every case, so a prediction
+  // and its measurement see the same state of a shared VM (it moves 20-30% over half an hour);
+  // each figure is compared with the prediction from the probe next to its best sample.
+  type Sample = { value: number; calibration: SpeedCalibration };
+  type Entry = { tg: Sample[]; loop: number[]; pp: Sample[]; lbTg: Sample[]; lbPp: Sample[] };
+  const samples = new Map<string, Entry>();
   for (let round = 1; round <= rounds; round++) {
     for (const [id, precision] of CASES) {
       process.stderr.write(`round ${round} of ${rounds}: ${id} ${precision}\n`);
       const key = `${id}/${precision}`;
+      const adjacent = values['probe-each'] ? await runSpeedProbe({ threads: startCalibration.threads }) : startCalibration;
+      const tagged = (xs: number[]): Sample[] => xs.map((value) => ({ value, calibration: adjacent }));
       const measured = await benchModel(
         {
           modelPath: paths.get(key) as string,
           promptTokens: 512,
           genTokens: 64,
           repetitions: 3,
-          threads: calibration.threads.tg,
-          ppThreads: calibration.threads.pp,
-          tgThreads: calibration.threads.tg,
+          threads: startCalibration.threads.tg,
+          ppThreads: startCalibration.threads.pp,
+          tgThreads: startCalibration.threads.tg,
           gpu: false,
           gpuLayers: 0,
           skipTtft: true,
         },
         { timeoutMs: 600_000 },
       );
-      const entry = samples.get(key) ?? { tg: [], pp: [], lbTg: [], lbPp: [] };
-      entry.tg.push(...measured.tg.samples);
-      entry.pp.push(...measured.pp.samples);
+      const entry = samples.get(key) ?? { tg: [], loop: [], pp: [], lbTg: [], lbPp: [] };
+      entry.tg.push(...tagged(measured.tg.samples));
+      entry.loop.push(...measured.tgLoop.samples);
+      entry.pp.push(...tagged(measured.pp.samples));
       if (llamaBench) {
         const lb = await runLlamaBench(
           llamaBench,
@@ -181,61 +221,62 @@ async function main(): Promise<void> {
             promptTokens: 512,
             genTokens: 64,
             repetitions: 3,
-            ppThreads: calibration.threads.pp,
-            tgThreads: calibration.threads.tg,
+            ppThreads: startCalibration.threads.pp,
+            tgThreads: startCalibration.threads.tg,
             gpuLayers: 0,
           },
           { timeoutMs: 600_000 },
         );
-        entry.lbTg.push(...(lb.tg?.samples ?? []));
-        entry.lbPp.push(...(lb.pp?.samples ?? []));
+        entry.lbTg.push(...tagged(lb.tg?.samples ?? []));
+        entry.lbPp.push(...tagged(lb.pp?.samples ?? []));
       }
       samples.set(key, entry);
     }
   }
+  const best = (xs: Sample[]): Sample | null => (xs.length ? xs.reduce((a, b) => (b.value > a.value ? b : a)) : null);
   for (const [id, precision] of CASES) {
     const m = shapeOf(id);
     const key = `${id}/${precision}`;
     const path = paths.get(key) as string;
-    const { tg, pp, lbTg, lbPp } = samples.get(key) as { tg: number[]; pp: number[]; lbTg: number[]; lbPp: number[] };
-    const tgBest = Math.max(...tg);
-    const ppBest = Math.max(...pp);
+    const { tg, loop, pp, lbTg, lbPp } = samples.get(key) as Entry;
     const model = await modelFromFile(path);
     const placement = placeModel(buildMemoryModelFromLayout(model.sizable.shape, model.sizable.weights, 1024, 'f16'), 0, 'cpu', {
       repackTypes: new Set(),
     });
     const layers = { gpu: 0, total: model.sizable.shape.layers };
-    const tgPredicted = estimateGenerationSpeed(
-      placement,
-      {
-        gpuBandwidthBytesPerSec: null,
-        cpuBandwidthBytesPerSec: hardware.cpu.memoryBandwidthBytesPerSec,
-        cpuBandwidthSource: hardware.cpu.bandwidthSource,
-        calibration,
-      },
-      layers,
-    ).tokPerSec;
-    const tgRaw = estimateGenerationSpeed(
-      placement,
-      {
-        gpuBandwidthBytesPerSec: null,
-        cpuBandwidthBytesPerSec: hardware.cpu.memoryBandwidthBytesPerSec,
-        cpuBandwidthSource: hardware.cpu.bandwidthSource,
-      },
-      layers,
-    ).tokPerSec;
     const shape = model.sizable.shape;
-    const ppPredicted =
-      estimatePromptSpeedCpu(placement, calibration, { tokens: 512, layers: shape.layers, queryDim: shape.heads * shape.headDim }) ?? NaN;
-    const tgRatio = tgPredicted / tgBest;
-    const ppRatio = ppPredicted / ppBest;
+    const inputs = (cal: SpeedCalibration | null) => ({
+      gpuBandwidthBytesPerSec: null,
+      cpuBandwidthBytesPerSec: hardware.cpu.memoryBandwidthBytesPerSec,
+      cpuBandwidthSource: hardware.cpu.bandwidthSource,
+      ...(cal ? { calibration: cal } : {}),
+    });
+    const tgOf = (cal: SpeedCalibration | null): number => estimateGenerationSpeed(placement, inputs(cal), layers).tokPerSec;
+    const ppOf = (cal: SpeedCalibration): number =>
+      estimatePromptSpeedCpu(placement, cal, {
+        tokens: 512,
+        layers: shape.layers,
+        queryDim: shape.heads * shape.headDim,
+        ...(shape.experts ? { experts: shape.experts } : {}),
+      }) ?? NaN;
+    const tgBest = best(tg) as Sample;
+    const ppBest = best(pp) as Sample;
+    const tgPredicted = tgOf(tgBest.calibration);
+    const ppPredicted = ppOf(ppBest.calibration);
+    const tgRaw = tgOf(null);
+    const tgFromStart = tgOf(startCalibration);
+    const tgRatio = tgPredicted / tgBest.value;
+    const ppRatio = ppPredicted / ppBest.value;
     tgRatios.push(tgRatio);
     ppRatios.push(ppRatio);
-    rawRatios.push(tgRaw / tgBest);
-    const lbTgBest = lbTg.length ? Math.max(...lbTg) : NaN;
-    const lbPpBest = lbPp.length ? Math.max(...lbPp) : NaN;
-    if (lbTg.length) lbTgRatios.push(tgPredicted / lbTgBest);
-    if (lbPp.length) lbPpRatios.push(ppPredicted / lbPpBest);
+    rawRatios.push(tgRaw / tgBest.value);
+    startTgRatios.push(tgFromStart / tgBest.value);
+    const lbTgBest = best(lbTg);
+    const lbPpBest = best(lbPp);
+    const lbTgRatio = lbTgBest ? tgOf(lbTgBest.calibration) / lbTgBest.value : NaN;
+    const lbPpRatio = lbPpBest ? ppOf(lbPpBest.calibration) / lbPpBest.value : NaN;
+    if (lbTgBest) lbTgRatios.push(lbTgRatio);
+    if (lbPpBest) lbPpRatios.push(lbPpRatio);
     raw.push({
       id,
       precision,
@@ -243,14 +284,19 @@ async function main(): Promise<void> {
       rows: placement.cpuRowsPerToken,
       readBytesByType: placement.cpuReadBytesByType,
       layerReadBytesByType: placement.cpuLayerReadBytesByType,
-      tgSamples: tg,
-      ppSamples: pp,
-      llamaBenchTgSamples: lbTg,
-      llamaBenchPpSamples: lbPp,
+      tgSamples: tg.map((s) => s.value),
+      tgLoopSamples: loop,
+      ppSamples: pp.map((s) => s.value),
+      llamaBenchTgSamples: lbTg.map((s) => s.value),
+      llamaBenchPpSamples: lbPp.map((s) => s.value),
+      tgPredictedBesideBest: tgPredicted,
+      tgPredictedFromStartProbe: tgFromStart,
     });
+    const values_ = (xs: Sample[]): number[] => xs.map((s) => s.value);
     const spread = (xs: number[]): string => `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
+    const lbCell = (b: Sample | null, xs: Sample[]): string => (b ? `${b.value.toFixed(1)} (${spread(values_(xs))})` : 'n/a');
     console.log(
-      `| ${m.name} | ${precision} | ${((model.fileBytes ?? 0) / 2 ** 20).toFixed(0)} MiB | ${tgBest.toFixed(1)} (${spread(tg)}) | ${lbTg.length ? `${lbTgBest.toFixed(1)} (${spread(lbTg)})` : 'n/a'} | ${tgPredicted.toFixed(1)} | ${tgRatio.toFixed(2)} | ${(tgPredicted / lbTgBest).toFixed(2)} | ${tgRaw.toFixed(1)} | ${(tgRaw / tgBest).toFixed(2)} | ${ppBest.toFixed(1)} (${spread(pp)}) | ${lbPp.length ? `${lbPpBest.toFixed(1)} (${spread(lbPp)})` : 'n/a'} | ${ppPredicted.toFixed(1)} | ${ppRatio.toFixed(2)} | ${(ppPredicted / lbPpBest).toFixed(2)} |`,
+      `| ${m.name} | ${precision} | ${((model.fileBytes ?? 0) / 2 ** 20).toFixed(0)} MiB | ${tgBest.value.toFixed(1)} (${spread(values_(tg))}) | ${Math.max(...loop).toFixed(1)} | ${lbCell(lbTgBest, lbTg)} | ${tgPredicted.toFixed(1)} | ${tgRatio.toFixed(2)} | ${(tgFromStart / tgBest.value).toFixed(2)} | ${lbTgRatio.toFixed(2)} | ${tgRaw.toFixed(1)} | ${(tgRaw / tgBest.value).toFixed(2)} | ${ppBest.value.toFixed(1)} (${spread(values_(pp))}) | ${lbCell(lbPpBest, lbPp)} | ${ppPredicted.toFixed(1)} | ${ppRatio.toFixed(2)} | ${lbPpRatio.toFixed(2)} |`,
     );
   }
   rmSync(dir, { recursive: true, force: true });
@@ -259,8 +305,10 @@ async function main(): Promise<void> {
   const range = (xs: number[]): string =>
     `median ${median(xs).toFixed(2)}, range ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
   console.log('');
+  if (llamaBench) console.log(`llama-bench: built with ${llamaBenchBuild}.`);
   console.log(`predicted / measured, generation (calibrated): ${range(tgRatios)}`);
   console.log(`predicted / measured, prompt processing (calibrated): ${range(ppRatios)}`);
+  console.log(`predicted / measured, generation (calibrated by one probe at the start): ${range(startTgRatios)}`);
   console.log(`predicted / measured, generation (uncalibrated, RAM bandwidth x 0.9): ${range(rawRatios)}`);
   if (lbTgRatios.length) console.log(`predicted / llama-bench, generation (calibrated): ${range(lbTgRatios)}`);
   if (lbPpRatios.length) console.log(`predicted / llama-bench, prompt processing (calibrated): ${range(lbPpRatios)}`);

@@ -142,6 +142,7 @@ export function sizeModel(
           tokens: PROMPT_TOKENS,
           layers: model.shape.layers,
           queryDim: model.shape.heads * model.shape.headDim,
+          ...(model.shape.experts ? { experts: model.shape.experts } : {}),
         })
       : null;
   const row: ReportRow = {

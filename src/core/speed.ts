@@ -100,18 +100,31 @@ function promptRamSeconds(placement: Placement, calibration: SpeedCalibration): 
 
 /**
  * A prompt's routed experts run through ggml's mul_mat_id, which gathers each expert's share of the
- * batch (512 tokens x top-k / experts: about 128 rows for top-2 of 8 or top-8 of 32) and multiplies
- * it apart, slower per FLOP than a dense matrix of the whole batch. Measured here on the CPU
- * (bench/results/speed-cpu-2026-12-02-moe2.md: generated MoE shapes at hidden 2048 beside dense
- * models in the same runs): the experts' FLOPs ran at about 0.65 of the probe's dense rate.
+ * batch (tokens x top-k / experts rows) and multiplies it apart: a fixed cost per expert on top of
+ * its FLOPs, so the fewer rows an expert gets, the lower its efficiency against the dense rate:
+ * rows / (rows + CPU_PROMPT_EXPERT_OVERHEAD_ROWS). Measured on the CPU beside dense models in the
+ * same runs (bench/results/speed-cpu-2026-12-02-moe2.md and -decode-timer.md): top-2 of 8 and top-8
+ * of 32 (128 rows each at a 512-token batch) ran at about 0.65 of the dense rate, top-2 of 16 (64
+ * rows) at about 0.45; 69 rows fits both.
  */
-export const CPU_PROMPT_EXPERT_EFFICIENCY = 0.65;
+const CPU_PROMPT_EXPERT_OVERHEAD_ROWS = 69;
+/** The efficiency at 128 rows per expert, for a model whose expert counts are not known. */
+export const CPU_PROMPT_EXPERT_EFFICIENCY = 128 / (128 + CPU_PROMPT_EXPERT_OVERHEAD_ROWS);
+
+/** Share of the dense rate a routed expert's FLOPs run at, for a batch of `tokens` (see above). */
+export function cpuPromptExpertEfficiency(tokens: number, experts?: { count: number; active: number }): number {
+  if (!experts || experts.count <= 0) return CPU_PROMPT_EXPERT_EFFICIENCY;
+  const rows = (Math.min(tokens, 512) * experts.active) / experts.count;
+  return rows / (rows + CPU_PROMPT_EXPERT_OVERHEAD_ROWS);
+}
 
 /** What a prompt's attention costs depends on: its length and the model's CPU layers and query width (heads x head size). */
 export interface PromptShape {
   tokens: number;
   layers: number;
   queryDim: number;
+  /** Routed experts (count and top-k), for their share of the batch; absent for a dense model. */
+  experts?: { count: number; active: number };
 }
 
 /**
@@ -128,6 +141,7 @@ export function estimatePromptSpeedCpu(placement: Placement, calibration: SpeedC
     if (rate) secondsPerToken += attentionFlops / rate;
   }
   const expertBytesByType = placement.cpuLayerExpertReadBytesByType;
+  const expertEfficiency = cpuPromptExpertEfficiency(prompt?.tokens ?? 512, prompt?.experts);
   for (const [type, bytes] of Object.entries(placement.cpuLayerReadBytesByType)) {
     const rate = calibratedRate(calibration.ppFlopsByType, type);
     if (!rate) return null;
@@ -135,7 +149,7 @@ export function estimatePromptSpeedCpu(placement: Placement, calibration: SpeedC
     const weightsOf = (b: number): number => (b / info.blockBytes) * info.blockSize;
     const expertBytes = Math.min(bytes, expertBytesByType[type] ?? 0);
     secondsPerToken += (2 * weightsOf(bytes - expertBytes)) / rate;
-    secondsPerToken += (2 * weightsOf(expertBytes)) / (rate * CPU_PROMPT_EXPERT_EFFICIENCY);
+    secondsPerToken += (2 * weightsOf(expertBytes)) / (rate * expertEfficiency);
   }
   for (const [type, rows] of Object.entries(placement.cpuLayerRowsByType))
     secondsPerToken += rows * (calibratedRate(calibration.ppSecondsPerRowByType, type, 0) ?? 0);

@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { buildMemoryModel, buildMemoryModelFromLayout, layoutWeightsWithTypes, type MemoryModel } from '../../src/core/estimate';
 import { fitModel } from '../../src/core/fit';
 import { placeModel, type Placement } from '../../src/core/placement';
-import { CPU_PROMPT_EXPERT_EFFICIENCY, estimateGenerationSpeed, estimatePromptSpeedCpu } from '../../src/core/speed';
+import {
+  CPU_PROMPT_EXPERT_EFFICIENCY,
+  cpuPromptExpertEfficiency,
+  estimateGenerationSpeed,
+  estimatePromptSpeedCpu,
+} from '../../src/core/speed';
 import { listTensors, type ModelShape } from '../../src/core/tensors';
 import { buildReport } from '../../src/core/report';
 import { CatalogSchema, type Budget, type ReportRow } from '../../src/shared/schema';
@@ -162,6 +167,25 @@ describe('prompt processing of routed experts on the CPU', () => {
     expect(estimatePromptSpeedCpu(placement, calibration)).toBeCloseTo(1 / seconds, 6);
     expect(CPU_PROMPT_EXPERT_EFFICIENCY).toBeGreaterThan(0);
     expect(CPU_PROMPT_EXPERT_EFFICIENCY).toBeLessThan(1);
+  });
+
+  it("an expert's efficiency falls with its share of the batch (tokens x top-k / experts rows)", () => {
+    // 128 rows (top-2 of 8, top-8 of 32 at 512 tokens): about 0.65, as measured; 64 rows (top-2 of 16): about 0.48.
+    expect(cpuPromptExpertEfficiency(512, { count: 8, active: 2 })).toBeCloseTo(0.65, 2);
+    expect(cpuPromptExpertEfficiency(512, { count: 32, active: 8 })).toBeCloseTo(0.65, 2);
+    expect(cpuPromptExpertEfficiency(512, { count: 16, active: 2 })).toBeCloseTo(0.48, 2);
+    // A shorter batch gives each expert fewer rows; a batch is at most 512 tokens (the ubatch).
+    expect(cpuPromptExpertEfficiency(128, { count: 8, active: 2 })).toBeLessThan(cpuPromptExpertEfficiency(512, { count: 8, active: 2 }));
+    expect(cpuPromptExpertEfficiency(4096, { count: 8, active: 2 })).toBe(cpuPromptExpertEfficiency(512, { count: 8, active: 2 }));
+    // Without expert counts, the 128-row figure.
+    expect(cpuPromptExpertEfficiency(512)).toBe(CPU_PROMPT_EXPERT_EFFICIENCY);
+    // Passed through a prompt shape, it sets the experts' time.
+    const placement = placeModel(model, 0, 'cpu', { repackTypes: none });
+    const calibration = makeCalibration({ ppFlopsByType: { F32: 100e9 }, ppSecondsPerRowByType: {}, lastLevelCacheBytes: 1e12 });
+    const shape = { tokens: 512, layers: 1, queryDim: 0 };
+    const few = estimatePromptSpeedCpu(placement, calibration, { ...shape, experts: { count: 64, active: 2 } }) as number;
+    const many = estimatePromptSpeedCpu(placement, calibration, { ...shape, experts: { count: 4, active: 2 } }) as number;
+    expect(few).toBeLessThan(many);
   });
 });
 

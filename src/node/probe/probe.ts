@@ -42,7 +42,13 @@ async function writeProbeFile(path: string, file: ProbeFile): Promise<void> {
 }
 
 export async function runSpeedProbe(
-  options: { signal?: AbortSignal; onProgress?: (p: RunProgress) => void; maxThreads?: number } = {},
+  options: {
+    signal?: AbortSignal;
+    onProgress?: (p: RunProgress) => void;
+    maxThreads?: number;
+    /** Thread counts to use instead of the sweep (for a harness that re-probes at fixed threads). */
+    threads?: { pp: number; tg: number };
+  } = {},
 ): Promise<SpeedCalibration> {
   const started = performance.now();
   const dir = makeScratchDir('rightsize-probe-', 2.5e9);
@@ -83,6 +89,15 @@ export async function runSpeedProbe(
         // The thread sweep runs on the first file (a real-size one), and its fastest runs are that
         // file's result: on tiny models one thread always wins (starting llama.cpp's threads for
         // each token costs more than their work), on real ones not.
+        if (index === 0 && options.threads)
+          return {
+            ...common,
+            modelPath,
+            threads: options.threads.tg,
+            ppThreads: options.threads.pp,
+            tgThreads: options.threads.tg,
+            repetitions: 2,
+          };
         if (index === 0) return { ...common, modelPath, threads: 'auto' as const, sweepIsResult: true };
         switch (file.role) {
           // Tiny ones time fixed costs of a fraction of a millisecond: more tokens and the best of three.
