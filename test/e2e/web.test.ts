@@ -323,6 +323,8 @@ describe('web mode in Chromium', () => {
       .toBe('done');
     await expect.poll(async () => page.getByTestId('bench-history').locator('tbody tr').count()).toBe(1);
     expect(await page.getByTestId('bench-history').textContent()).toMatch(/pp512 [\d.]+ ± [\d.]+/);
+    // How tg was timed, with the JavaScript loop's figure beside it.
+    expect(await page.getByTestId('bench-tg-method').textContent()).toMatch(/decode timer.*JavaScript loop .* ran at [\d.]+ t\/s/);
     // The chart library loads on demand, so the canvas comes a moment after the history row.
     await expect.poll(async () => page.getByTestId('bench-chart').locator('canvas').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.screenshot({ path: join(ROOT, 'test-results/web-bench.png'), fullPage: true });
