@@ -6,8 +6,8 @@
 // GGUFs of these models mostly predate that, and llama.cpp skips it unless asked, so it is left out here.
 import type { ArchHook } from './index';
 import type { ModelShape, TensorSpec } from '../tensors';
-import { addDenseFfn, addMoeFfn, blockKinds, hybridCacheBytesPerLayer, perLayerArray, type Recurrent } from './recurrent-state';
-import { TensorListBuilder } from './tensor-builder';
+import { addDenseFfn, addMoeFfn, hybridCacheBytesPerLayer, hybridTensors, perLayerArray, type Recurrent } from './recurrent-state';
+import type { TensorListBuilder } from './tensor-builder';
 
 const ARCHS = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
 
@@ -51,21 +51,13 @@ function addGatedAttention(b: TensorListBuilder, shape: ModelShape, i: number): 
 }
 
 function gatedDeltaNetTensors(shape: ModelShape, rec: Recurrent): TensorSpec[] {
-  const b = new TensorListBuilder();
-  const h = shape.hiddenSize;
-  b.add('token_embd.weight', [h, shape.vocabSize], null, 'token_embd');
-  blockKinds(shape, rec).forEach((kind, i) => {
-    const blk = `blk.${i}`;
-    b.add(`${blk}.attn_norm.weight`, [h], i, 'norm');
-    b.add(`${blk}.post_attention_norm.weight`, [h], i, 'norm');
+  return hybridTensors(shape, rec, (b, kind, i) => {
+    b.add(`blk.${i}.post_attention_norm.weight`, [shape.hiddenSize], i, 'norm');
     if (kind === 'attention') addGatedAttention(b, shape, i);
     else addLinearAttention(b, shape, rec, i);
     if (shape.experts) addMoeFfn(b, shape, i, true);
     else addDenseFfn(b, shape, i);
   });
-  b.add('output_norm.weight', [h], null, 'norm');
-  if (!shape.tiedEmbeddings) b.add('output.weight', [h, shape.vocabSize], null, 'output');
-  return b.list;
 }
 
 /** The attention blocks for a full_attention_interval k: blocks i with (i + 1) % k == 0 (load_arch_hparams). */

@@ -6,13 +6,13 @@ import type { ModelShape, TensorSpec } from '../tensors';
 import {
   addDenseFfn,
   addMoeFfn,
-  blockKinds,
   hybridCacheBytesPerLayer,
+  hybridTensors,
   nonZeroLayers,
   perLayerArray,
   type Recurrent,
 } from './recurrent-state';
-import { TensorListBuilder } from './tensor-builder';
+import type { TensorListBuilder } from './tensor-builder';
 
 const ARCHS = new Set(['granitehybrid', 'nemotron_h']);
 
@@ -51,42 +51,27 @@ function addAttention(b: TensorListBuilder, shape: ModelShape, i: number): void 
 }
 
 function graniteHybridTensors(shape: ModelShape, rec: Recurrent): TensorSpec[] {
-  const b = new TensorListBuilder();
-  const h = shape.hiddenSize;
-  b.add('token_embd.weight', [h, shape.vocabSize], null, 'token_embd');
-  blockKinds(shape, rec).forEach((kind, i) => {
-    const blk = `blk.${i}`;
-    b.add(`${blk}.attn_norm.weight`, [h], i, 'norm');
+  return hybridTensors(shape, rec, (b, kind, i) => {
     if (kind === 'attention') addAttention(b, shape, i);
     else addMamba2Mixer(b, shape, rec, i);
     // Every block has an FFN after its mixer: MoE with one shared expert (H Small, H Tiny) or dense (H Micro).
-    b.add(`${blk}.ffn_norm.weight`, [h], i, 'norm');
+    b.add(`blk.${i}.ffn_norm.weight`, [shape.hiddenSize], i, 'norm');
     if (shape.experts) addMoeFfn(b, shape, i, false);
     else addDenseFfn(b, shape, i);
   });
-  b.add('output_norm.weight', [h], null, 'norm');
-  if (!shape.tiedEmbeddings) b.add('output.weight', [h, shape.vocabSize], null, 'output');
-  return b.list;
 }
 
 /** Nemotron-H: each block is one of Mamba-2 ("M"), attention ("*") or a squared-ReLU MLP ("-", up and down only). */
 function nemotronHTensors(shape: ModelShape, rec: Recurrent): TensorSpec[] {
-  const b = new TensorListBuilder();
-  const h = shape.hiddenSize;
-  b.add('token_embd.weight', [h, shape.vocabSize], null, 'token_embd');
-  blockKinds(shape, rec).forEach((kind, i) => {
-    const blk = `blk.${i}`;
-    b.add(`${blk}.attn_norm.weight`, [h], i, 'norm'); // "all blocks use the attn norm"
+  // "all blocks use the attn norm" (hybridTensors adds it).
+  return hybridTensors(shape, rec, (b, kind, i) => {
     if (kind === 'attention') addAttention(b, shape, i);
     else if (kind === 'recurrent') addMamba2Mixer(b, shape, rec, i);
     else {
-      b.add(`${blk}.ffn_up.weight`, [h, shape.ffnSize], i, 'ffn_up');
-      b.add(`${blk}.ffn_down.weight`, [shape.ffnSize, h], i, 'ffn_down');
+      b.add(`blk.${i}.ffn_up.weight`, [shape.hiddenSize, shape.ffnSize], i, 'ffn_up');
+      b.add(`blk.${i}.ffn_down.weight`, [shape.ffnSize, shape.hiddenSize], i, 'ffn_down');
     }
   });
-  b.add('output_norm.weight', [h], null, 'norm');
-  if (!shape.tiedEmbeddings) b.add('output.weight', [h, shape.vocabSize], null, 'output');
-  return b.list;
 }
 
 export const mamba2HybridHook: ArchHook = {

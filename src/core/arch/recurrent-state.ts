@@ -4,7 +4,8 @@
 import type { KvType } from '../../shared/precision';
 import type { GgufValue } from '../gguf-types';
 import type { ModelShape } from '../tensors';
-import { KV_ELEMENT_BYTES, padCells, type TensorListBuilder } from './tensor-builder';
+import type { TensorSpec } from '../tensors';
+import { KV_ELEMENT_BYTES, padCells, TensorListBuilder } from './tensor-builder';
 
 export type Recurrent = NonNullable<ModelShape['recurrent']>;
 export type BlockKind = 'attention' | 'recurrent' | 'mlp';
@@ -12,7 +13,7 @@ export type BlockKind = 'attention' | 'recurrent' | 'mlp';
 /** llama.cpp allocates both recurrent tensors as GGML_TYPE_F32 (llama-model.cpp, create_memory: recurrent_type_k/v). */
 const STATE_BYTES_PER_VALUE = 4;
 
-export function blockKinds(shape: ModelShape, rec: Recurrent): BlockKind[] {
+function blockKinds(shape: ModelShape, rec: Recurrent): BlockKind[] {
   const attention = new Set(rec.attentionLayers);
   const mlp = new Set(rec.mlpLayers ?? []);
   return Array.from({ length: shape.layers }, (_, i) => (attention.has(i) ? 'attention' : mlp.has(i) ? 'mlp' : 'recurrent'));
@@ -46,6 +47,27 @@ export function hybridCacheBytesPerLayer(shape: ModelShape, contextTokens: numbe
 }
 
 /** A dense gated FFN of ffnSize as the hybrids' converters write it: gate, up, down. */
+/**
+ * A hybrid's tensor list: the input embedding, each block's norm (attn_norm, which every hybrid
+ * block has) and what `addBlock` adds for its kind, then the output norm and, when untied, the output.
+ */
+export function hybridTensors(
+  shape: ModelShape,
+  rec: Recurrent,
+  addBlock: (b: TensorListBuilder, kind: BlockKind, i: number) => void,
+): TensorSpec[] {
+  const b = new TensorListBuilder();
+  const h = shape.hiddenSize;
+  b.add('token_embd.weight', [h, shape.vocabSize], null, 'token_embd');
+  blockKinds(shape, rec).forEach((kind, i) => {
+    b.add(`blk.${i}.attn_norm.weight`, [h], i, 'norm');
+    addBlock(b, kind, i);
+  });
+  b.add('output_norm.weight', [h], null, 'norm');
+  if (!shape.tiedEmbeddings) b.add('output.weight', [h, shape.vocabSize], null, 'output');
+  return b.list;
+}
+
 export function addDenseFfn(b: TensorListBuilder, shape: ModelShape, i: number): void {
   const h = shape.hiddenSize;
   b.add(`blk.${i}.ffn_gate.weight`, [h, shape.ffnSize], i, 'ffn_gate');
