@@ -37,13 +37,8 @@ function deepseek2Tensors(shape: ModelShape): TensorSpec[] | null {
       b.addGatedFfn(blk, i, h, moe?.denseFfnSize ?? shape.ffnSize);
       continue;
     }
-    const n = moe.count;
-    b.add(`${blk}.ffn_gate_inp.weight`, [h, n], i, 'ffn_gate_inp');
     // DeepSeek-V3's noaux_tc routing: e_score_correction_bias, one float per expert.
-    if (shape.moeLayout?.selectionBias) b.add(`${blk}.exp_probs_b.bias`, [n], i, 'bias');
-    b.add(`${blk}.ffn_down_exps.weight`, [shape.ffnSize, h, n], i, 'ffn_down', n);
-    b.add(`${blk}.ffn_gate_exps.weight`, [h, shape.ffnSize, n], i, 'ffn_gate', n);
-    b.add(`${blk}.ffn_up_exps.weight`, [h, shape.ffnSize, n], i, 'ffn_up', n);
+    b.addRoutedExperts(blk, i, h, shape.ffnSize, moe.count, shape.moeLayout?.selectionBias ?? false);
     // Shared experts: one matrix of n_ff_exp x n_expert_shared (the loader ignores any other width).
     if ((moe.shared ?? 0) > 0) b.addGatedFfn(blk, i, h, shape.ffnSize * (moe.shared ?? 0), '_shexp');
   }

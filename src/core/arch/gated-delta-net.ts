@@ -6,7 +6,15 @@
 // GGUFs of these models mostly predate that, and llama.cpp skips it unless asked, so it is left out here.
 import type { ArchHook } from './index';
 import type { ModelShape, TensorSpec } from '../tensors';
-import { addDenseFfn, addMoeFfn, hybridCacheBytesPerLayer, hybridTensors, perLayerArray, type Recurrent } from './recurrent-state';
+import {
+  addDenseFfn,
+  addMoeFfn,
+  hybridCacheBytesPerLayer,
+  hybridTensors,
+  perLayerArray,
+  sharedExpertMoeFromGguf,
+  type Recurrent,
+} from './recurrent-state';
 import type { TensorListBuilder } from './tensor-builder';
 
 const ARCHS = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
@@ -90,23 +98,10 @@ export const gatedDeltaNetHook: ArchHook = {
       groups: key('ssm.group_count') ?? 1,
       heads: key('ssm.time_step_rank') ?? 1,
     };
-    const expertCount = key('expert_count') ?? 0;
-    const sharedFfn = key('expert_shared_feed_forward_length');
-    const hasShared = tensors.some((t) => t.name.includes('ffn_up_shexp'));
     return {
       layers,
       recurrent,
-      ...(expertCount > 1 && hasShared
-        ? {
-            experts: {
-              count: expertCount,
-              active: Math.max(1, key('expert_used_count') ?? 1),
-              shared: 1,
-              ...(sharedFfn ? { sharedFfnSize: sharedFfn } : {}),
-              denseLayers: 0,
-            },
-          }
-        : {}),
+      ...sharedExpertMoeFromGguf(key, tensors),
     };
   },
 };

@@ -26,13 +26,7 @@ function glm4moeTensors(shape: ModelShape): TensorSpec[] | null {
   for (let i = 0; i < layers; i++) {
     const blk = `blk.${i}`;
     b.add(`${blk}.attn_norm.weight`, [h], i, 'norm');
-    b.add(`${blk}.attn_q.weight`, [h, qDim], i, 'attn_q');
-    b.add(`${blk}.attn_k.weight`, [h, kvDim], i, 'attn_k');
-    b.add(`${blk}.attn_v.weight`, [h, kvDim], i, 'attn_v');
-    b.add(`${blk}.attn_q.bias`, [qDim], i, 'bias');
-    b.add(`${blk}.attn_k.bias`, [kvDim], i, 'bias');
-    b.add(`${blk}.attn_v.bias`, [kvDim], i, 'bias');
-    b.add(`${blk}.attn_output.weight`, [qDim, h], i, 'attn_output');
+    b.addBiasedAttention(blk, i, h, qDim, kvDim);
     if (shape.qkNorm) {
       b.add(`${blk}.attn_q_norm.weight`, [headDim], i, 'norm');
       b.add(`${blk}.attn_k_norm.weight`, [headDim], i, 'norm');
@@ -42,12 +36,8 @@ function glm4moeTensors(shape: ModelShape): TensorSpec[] | null {
       b.addGatedFfn(blk, i, h, moe?.denseFfnSize ?? shape.ffnSize);
       continue;
     }
-    const n = moe.count;
-    b.add(`${blk}.ffn_gate_inp.weight`, [h, n], i, 'ffn_gate_inp');
-    b.add(`${blk}.exp_probs_b.bias`, [n], i, 'bias'); // always: GLM-4.5's noaux_tc e_score_correction_bias
-    b.add(`${blk}.ffn_gate_exps.weight`, [h, shape.ffnSize, n], i, 'ffn_gate', n);
-    b.add(`${blk}.ffn_down_exps.weight`, [shape.ffnSize, h, n], i, 'ffn_down', n);
-    b.add(`${blk}.ffn_up_exps.weight`, [h, shape.ffnSize, n], i, 'ffn_up', n);
+    // Always with the selection bias: GLM-4.5's noaux_tc e_score_correction_bias.
+    b.addRoutedExperts(blk, i, h, shape.ffnSize, moe.count, true);
     // The loader sizes the shared expert n_ff_exp x n_expert_shared (expert_shared_feed_forward_length is not read).
     if ((moe.shared ?? 0) > 0) b.addGatedFfn(blk, i, h, shape.ffnSize * (moe.shared ?? 0), '_shexp');
   }

@@ -22,13 +22,7 @@ function gptOssTensors(shape: ModelShape): TensorSpec[] | null {
     b.add(`${blk}.attn_norm.weight`, [h], i, 'norm');
     b.add(`${blk}.post_attention_norm.weight`, [h], i, 'norm');
     // create_tensor_qkv: separate q/k/v with their biases (config.json attention_bias: true).
-    b.add(`${blk}.attn_q.weight`, [h, qDim], i, 'attn_q');
-    b.add(`${blk}.attn_k.weight`, [h, kvDim], i, 'attn_k');
-    b.add(`${blk}.attn_v.weight`, [h, kvDim], i, 'attn_v');
-    b.add(`${blk}.attn_q.bias`, [qDim], i, 'bias');
-    b.add(`${blk}.attn_k.bias`, [kvDim], i, 'bias');
-    b.add(`${blk}.attn_v.bias`, [kvDim], i, 'bias');
-    b.add(`${blk}.attn_output.weight`, [qDim, h], i, 'attn_output');
+    b.addBiasedAttention(blk, i, h, qDim, kvDim);
     // One learned sink logit per head, added to each softmax.
     b.add(`${blk}.attn_sinks.weight`, [heads], i, 'other');
     b.addRoutedExperts(blk, i, h, ffn, n);

@@ -10,6 +10,7 @@ import {
   hybridTensors,
   nonZeroLayers,
   perLayerArray,
+  sharedExpertMoeFromGguf,
   type Recurrent,
 } from './recurrent-state';
 import type { TensorListBuilder } from './tensor-builder';
@@ -102,22 +103,9 @@ export const mamba2HybridHook: ArchHook = {
       groups: key('ssm.group_count') ?? 1,
       heads: key('ssm.time_step_rank') ?? 1,
     };
-    const sharedFfn = key('expert_shared_feed_forward_length');
-    const expertCount = key('expert_count') ?? 0;
-    const hasShared = tensors.some((t) => t.name.includes('ffn_up_shexp'));
     return {
       recurrent,
-      ...(expertCount > 1 && hasShared
-        ? {
-            experts: {
-              count: expertCount,
-              active: Math.max(1, key('expert_used_count') ?? 1),
-              shared: 1,
-              ...(sharedFfn ? { sharedFfnSize: sharedFfn } : {}),
-              denseLayers: 0,
-            },
-          }
-        : {}),
+      ...sharedExpertMoeFromGguf(key, tensors),
     };
   },
 };

@@ -68,6 +68,28 @@ export function hybridTensors(
   return b.list;
 }
 
+/**
+ * The experts of a hybrid read from a GGUF: routed experts plus one shared expert (ffn_*_shexp
+ * tensors), or nothing for a dense one (Granite H Micro, Qwen3.5 dense).
+ */
+export function sharedExpertMoeFromGguf(
+  key: (suffix: string) => number | null,
+  tensors: readonly TensorSpec[],
+): Pick<ModelShape, 'experts'> | Record<string, never> {
+  const count = key('expert_count') ?? 0;
+  if (count <= 1 || !tensors.some((t) => t.name.includes('ffn_up_shexp'))) return {};
+  const sharedFfn = key('expert_shared_feed_forward_length');
+  return {
+    experts: {
+      count,
+      active: Math.max(1, key('expert_used_count') ?? 1),
+      shared: 1,
+      ...(sharedFfn ? { sharedFfnSize: sharedFfn } : {}),
+      denseLayers: 0,
+    },
+  };
+}
+
 export function addDenseFfn(b: TensorListBuilder, shape: ModelShape, i: number): void {
   const h = shape.hiddenSize;
   b.add(`blk.${i}.ffn_gate.weight`, [h, shape.ffnSize], i, 'ffn_gate');

@@ -25,8 +25,20 @@ export class TensorListBuilder {
     if (!tied) this.add('output.weight', [hidden, vocab], null, 'output');
   }
   /** A routed-expert block: router, then gate/down/up stacked over `count` experts (llama-model.cpp order). */
-  addRoutedExperts(blk: string, layer: number, hidden: number, ffn: number, count: number): void {
+  /** Separate q, k and v projections with their biases (create_tensor_qkv), and the output projection. */
+  addBiasedAttention(blk: string, layer: number, hidden: number, qDim: number, kvDim: number): void {
+    this.add(`${blk}.attn_q.weight`, [hidden, qDim], layer, 'attn_q');
+    this.add(`${blk}.attn_k.weight`, [hidden, kvDim], layer, 'attn_k');
+    this.add(`${blk}.attn_v.weight`, [hidden, kvDim], layer, 'attn_v');
+    this.add(`${blk}.attn_q.bias`, [qDim], layer, 'bias');
+    this.add(`${blk}.attn_k.bias`, [kvDim], layer, 'bias');
+    this.add(`${blk}.attn_v.bias`, [kvDim], layer, 'bias');
+    this.add(`${blk}.attn_output.weight`, [qDim, hidden], layer, 'attn_output');
+  }
+  /** The router, with `selectionBias` its per-expert correction bias (noaux_tc routing: exp_probs_b), then the experts. */
+  addRoutedExperts(blk: string, layer: number, hidden: number, ffn: number, count: number, selectionBias = false): void {
     this.add(`${blk}.ffn_gate_inp.weight`, [hidden, count], layer, 'ffn_gate_inp');
+    if (selectionBias) this.add(`${blk}.exp_probs_b.bias`, [count], layer, 'bias');
     this.add(`${blk}.ffn_gate_exps.weight`, [hidden, ffn, count], layer, 'ffn_gate', count);
     this.add(`${blk}.ffn_down_exps.weight`, [ffn, hidden, count], layer, 'ffn_down', count);
     this.add(`${blk}.ffn_up_exps.weight`, [hidden, ffn, count], layer, 'ffn_up', count);
