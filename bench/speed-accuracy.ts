@@ -7,7 +7,8 @@
 //        [--only smollm2-135m/Q8_0,...] [--threads N]
 // Cases run in N interleaved rounds (default 2) and each keeps its fastest sample, like the probe;
 // the probe runs again before every case (--no-probe-each: once at the start), and each sample is
-// compared with the prediction from the probe beside it.
+// compared with the prediction from the probe beside it, and with the one from the probes pooled
+// as the app keeps them (the last four, each file's fastest run: core's poolProbes).
 // rightsize bench's tg is llama.cpp's own decode timer (what a C++ loop gets); the wall clock of
 // node-llama-cpp's JavaScript loop is printed beside it. llama-bench runs beside, built by default
 // with the flags of the CPU variant node-llama-cpp's prebuilt binary loads here, so both run the
@@ -29,6 +30,7 @@ import { writeGgufModel } from '../src/node/gguf-writer';
 import { benchModel } from '../src/node/llama/measure';
 import { modelFromFile } from '../src/node/models/resolve';
 import { runSpeedProbe } from '../src/node/probe/probe';
+import { POOLED_PROBES, poolProbes } from '../src/core/calibration';
 import { runLlamaBench } from '../src/node/bench/llama-bench';
 import { ensureBuilt, ensureLlamaBenchForVariant, prebuiltCpuVariant, toolPath } from './lib/llama-rpc';
 
@@ -125,6 +127,9 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
+/** Every probe of this run, newest first (in the raw JSON, for fitting offline). */
+let probesRun: SpeedCalibration[] = [];
+
 async function main(): Promise<void> {
   const hardware = await detectHardware({ backgroundRefresh: false });
   const cacheDir = defaultCacheDir();
@@ -143,9 +148,9 @@ async function main(): Promise<void> {
   );
   console.log('');
   console.log(
-    `| model | quant | size | tg rightsize bench (decode timer), best of ${rounds} rounds x 3 (all) | tg through node-llama-cpp's loop, best | tg llama-bench, best (all) | tg predicted (probe beside the best sample) | ratio to bench | ratio to bench, one probe at the start | ratio to llama-bench | uncalibrated | ratio to bench | pp512 rightsize bench, best (all) | pp512 llama-bench, best (all) | pp predicted | ratio to bench | ratio to llama-bench |`,
+    `| model | quant | size | tg rightsize bench (decode timer), best of ${rounds} rounds x 3 (all) | tg through node-llama-cpp's loop, best | tg llama-bench, best (all) | tg predicted (probe beside the best sample) | ratio to bench | ratio to bench, one probe at the start | ratio to bench, last ${POOLED_PROBES} probes pooled | ratio to llama-bench | uncalibrated | ratio to bench | pp512 rightsize bench, best (all) | pp512 llama-bench, best (all) | pp predicted | ratio to bench | ratio to bench, probes pooled | ratio to llama-bench |`,
   );
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   // All files are written before the rounds (about 16 GB): too much for a RAM disk, so on disk,
   // flushed before the first measurement (writeback would compete with it).
   const dir = makeScratchDir('rightsize-speed-', 20e9);
@@ -169,6 +174,8 @@ async function main(): Promise<void> {
     process.stderr.write(`llama-bench: ${llamaBench}, built with ${llamaBenchBuild}\n`);
   }
   const rawRatios: number[] = [];
+  const pooledTgRatios: number[] = [];
+  const pooledPpRatios: number[] = [];
   const startTgRatios: number[] = [];
   const raw: unknown[] = [];
   // Every file is written first, then the cases run in interleaved rounds and each keeps its best
@@ -185,7 +192,9 @@ async function main(): Promise<void> {
   // With --probe-each (the default) the probe runs again just before every case, so a prediction
   // and its measurement see the same state of a shared VM (it moves 20-30% over half an hour);
   // each figure is compared with the prediction from the probe next to its best sample.
-  type Sample = { value: number; calibration: SpeedCalibration };
+  type Sample = { value: number; calibration: SpeedCalibration; pooled: SpeedCalibration };
+  const probes: SpeedCalibration[] = [startCalibration];
+  probesRun = probes;
   type Entry = { tg: Sample[]; loop: number[]; pp: Sample[]; lbTg: Sample[]; lbPp: Sample[] };
   const samples = new Map<string, Entry>();
   for (let round = 1; round <= rounds; round++) {
@@ -193,7 +202,9 @@ async function main(): Promise<void> {
       process.stderr.write(`round ${round} of ${rounds}: ${id} ${precision}\n`);
       const key = `${id}/${precision}`;
       const adjacent = values['probe-each'] ? await runSpeedProbe({ threads: startCalibration.threads }) : startCalibration;
-      const tagged = (xs: number[]): Sample[] => xs.map((value) => ({ value, calibration: adjacent }));
+      if (adjacent !== startCalibration) probes.unshift(adjacent);
+      const pooled = poolProbes(probes);
+      const tagged = (xs: number[]): Sample[] => xs.map((value) => ({ value, calibration: adjacent, pooled }));
       const measured = await benchModel(
         {
           modelPath: paths.get(key) as string,
@@ -267,6 +278,10 @@ async function main(): Promise<void> {
     const tgFromStart = tgOf(startCalibration);
     const tgRatio = tgPredicted / tgBest.value;
     const ppRatio = ppPredicted / ppBest.value;
+    const tgPooledRatio = tgOf(tgBest.pooled) / tgBest.value;
+    const ppPooledRatio = ppOf(ppBest.pooled) / ppBest.value;
+    pooledTgRatios.push(tgPooledRatio);
+    pooledPpRatios.push(ppPooledRatio);
     tgRatios.push(tgRatio);
     ppRatios.push(ppRatio);
     rawRatios.push(tgRaw / tgBest.value);
@@ -291,17 +306,20 @@ async function main(): Promise<void> {
       llamaBenchPpSamples: lbPp.map((s) => s.value),
       tgPredictedBesideBest: tgPredicted,
       tgPredictedFromStartProbe: tgFromStart,
+      tgPredictedPooled: tgOf(tgBest.pooled),
+      ppPredictedBesideBest: ppPredicted,
+      ppPredictedPooled: ppOf(ppBest.pooled),
     });
     const values_ = (xs: Sample[]): number[] => xs.map((s) => s.value);
     const spread = (xs: number[]): string => `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
     const lbCell = (b: Sample | null, xs: Sample[]): string => (b ? `${b.value.toFixed(1)} (${spread(values_(xs))})` : 'n/a');
     console.log(
-      `| ${m.name} | ${precision} | ${((model.fileBytes ?? 0) / 2 ** 20).toFixed(0)} MiB | ${tgBest.value.toFixed(1)} (${spread(values_(tg))}) | ${Math.max(...loop).toFixed(1)} | ${lbCell(lbTgBest, lbTg)} | ${tgPredicted.toFixed(1)} | ${tgRatio.toFixed(2)} | ${(tgFromStart / tgBest.value).toFixed(2)} | ${lbTgRatio.toFixed(2)} | ${tgRaw.toFixed(1)} | ${(tgRaw / tgBest.value).toFixed(2)} | ${ppBest.value.toFixed(1)} (${spread(values_(pp))}) | ${lbCell(lbPpBest, lbPp)} | ${ppPredicted.toFixed(1)} | ${ppRatio.toFixed(2)} | ${lbPpRatio.toFixed(2)} |`,
+      `| ${m.name} | ${precision} | ${((model.fileBytes ?? 0) / 2 ** 20).toFixed(0)} MiB | ${tgBest.value.toFixed(1)} (${spread(values_(tg))}) | ${Math.max(...loop).toFixed(1)} | ${lbCell(lbTgBest, lbTg)} | ${tgPredicted.toFixed(1)} | ${tgRatio.toFixed(2)} | ${(tgFromStart / tgBest.value).toFixed(2)} | ${tgPooledRatio.toFixed(2)} | ${lbTgRatio.toFixed(2)} | ${tgRaw.toFixed(1)} | ${(tgRaw / tgBest.value).toFixed(2)} | ${ppBest.value.toFixed(1)} (${spread(values_(pp))}) | ${lbCell(lbPpBest, lbPp)} | ${ppPredicted.toFixed(1)} | ${ppRatio.toFixed(2)} | ${ppPooledRatio.toFixed(2)} | ${lbPpRatio.toFixed(2)} |`,
     );
   }
   rmSync(dir, { recursive: true, force: true });
   // The raw figures, for fitting a better model offline.
-  if (values.json) writeFileSync(values.json, JSON.stringify({ calibration, cases: raw }, null, 2));
+  if (values.json) writeFileSync(values.json, JSON.stringify({ calibration, probes: probesRun, cases: raw }, null, 2));
   const range = (xs: number[]): string =>
     `median ${median(xs).toFixed(2)}, range ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
   console.log('');
@@ -309,6 +327,10 @@ async function main(): Promise<void> {
   console.log(`predicted / measured, generation (calibrated): ${range(tgRatios)}`);
   console.log(`predicted / measured, prompt processing (calibrated): ${range(ppRatios)}`);
   console.log(`predicted / measured, generation (calibrated by one probe at the start): ${range(startTgRatios)}`);
+  console.log(
+    `predicted / measured, generation (the last ${POOLED_PROBES} probes pooled, as the app keeps them): ${range(pooledTgRatios)}`,
+  );
+  console.log(`predicted / measured, prompt processing (the last ${POOLED_PROBES} probes pooled): ${range(pooledPpRatios)}`);
   console.log(`predicted / measured, generation (uncalibrated, RAM bandwidth x 0.9): ${range(rawRatios)}`);
   if (lbTgRatios.length) console.log(`predicted / llama-bench, generation (calibrated): ${range(lbTgRatios)}`);
   if (lbPpRatios.length) console.log(`predicted / llama-bench, prompt processing (calibrated): ${range(lbPpRatios)}`);
@@ -318,6 +340,7 @@ async function main(): Promise<void> {
       (lbTgRatios.length
         ? `; against llama-bench: generation ${ok(lbTgRatios) ? 'met' : 'NOT met'}, prompt ${ok(lbPpRatios) ? 'met' : 'NOT met'}`
         : '') +
+      `; with the probes pooled: generation ${ok(pooledTgRatios) ? 'met' : 'NOT met'}, prompt ${ok(pooledPpRatios) ? 'met' : 'NOT met'}` +
       `. llmfit's published figure: median 0.87, range 0.67-1.19.`,
   );
 }

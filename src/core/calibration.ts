@@ -10,10 +10,10 @@
 // token and per layer.
 // The node adapter (src/node/probe/probe.ts) writes and runs the files; everything here is pure.
 import type { SpeedCalibration } from '../shared/schema';
-import { buildMemoryModelFromLayout, type WeightsLayout } from './estimate';
+import { buildMemoryModelFromLayout, layoutWeightsWithTypes, type WeightsLayout } from './estimate';
 import { placeModel } from './placement';
 import { ggmlType } from './ggml';
-import type { ModelShape } from './tensors';
+import { listTensors, type ModelShape } from './tensors';
 
 // ---------------------------------------------------------------- the plan
 
@@ -158,6 +158,19 @@ export function probeFileFacts(shape: ModelShape, weights: WeightsLayout): Probe
     layerMatrixWeights: matrixWeights(placement.cpuLayerReadBytesByType),
     layerRows: sum(placement.cpuLayerRowsByType),
   };
+}
+
+/** A planned file's facts from its shape alone, as the adapter writes it: matrices in the file's type, norms in F32. */
+export function plannedFileFacts(file: ProbeFile): ProbeFileFacts {
+  const tensors = listTensors(file.shape);
+  return probeFileFacts(
+    file.shape,
+    layoutWeightsWithTypes(
+      file.shape,
+      tensors,
+      tensors.map((t) => (t.dims.length >= 2 ? file.type : 'F32')),
+    ),
+  );
 }
 
 /** One probe file's plan, facts and measured speeds (every sample, tokens per second). */
@@ -344,5 +357,78 @@ export function calibrateFromProbe(measurements: readonly ProbeMeasurement[]): P
     tgSecondsPerToken: fixed.secondsPerToken,
     tgSecondsPerLayer: fixed.secondsPerLayer,
     runs,
+  };
+}
+
+// ---------------------------------------------------------------- pooling probes
+
+/**
+ * Probes pooled into one calibration. One probe is a few seconds per file, and on a shared or busy
+ * machine a neighbour's burst can slow any of them: on this project's 2-vCPU VM one probe's figures
+ * moved 20-30% from run to run, and a file's slowest run is what skews a fit. Interference only ever
+ * slows a run down, so each file's fastest run over the last few probes is the machine's.
+ */
+export const POOLED_PROBES = 4;
+
+/** A calibration's runs as measurements of the current plan, or null when its plan or figures differ. */
+function measurementsOf(calibration: SpeedCalibration): ProbeMeasurement[] | null {
+  const plan = planProbeFiles(calibration.lastLevelCacheBytes);
+  const byLabel = new Map(calibration.runs.map((run) => [run.label, run]));
+  const measurements: ProbeMeasurement[] = [];
+  for (const file of plan) {
+    const run = byLabel.get(probeFileLabel(file));
+    const facts = plannedFileFacts(file);
+    // A run of an older plan (another shape under the same label) is not the same measurement.
+    if (!run || run.layers !== file.shape.layers || Math.abs(run.readBytes - facts.readBytesPerToken) > 0.01 * facts.readBytesPerToken)
+      return null;
+    measurements.push({ file, facts, tgTokPerSecSamples: [run.tgTokPerSec], ppTokPerSecSamples: [run.ppTokPerSec] });
+  }
+  return measurements;
+}
+
+/** Whether two calibrations measured the same thing: the same plan, threads and model of a token's time. */
+function sameSetup(a: SpeedCalibration, b: SpeedCalibration): boolean {
+  return (
+    a.model === b.model && a.lastLevelCacheBytes === b.lastLevelCacheBytes && a.threads.pp === b.threads.pp && a.threads.tg === b.threads.tg
+  );
+}
+
+/**
+ * The newest probe pooled with the older ones of the same setup (newest first; at most `max` in
+ * all): each file's fastest generation and prompt over them, fitted again. The newest alone where
+ * no older probe matches its plan and threads, or where its runs cannot be read back.
+ */
+export function poolProbes(newestFirst: readonly SpeedCalibration[], max = POOLED_PROBES): SpeedCalibration {
+  const [newest] = newestFirst;
+  if (!newest) throw new Error('poolProbes needs at least one probe.');
+  const newestRuns = measurementsOf(newest);
+  if (!newestRuns) return newest;
+  const pooled = [newest];
+  const measurements = newestRuns.map((m) => ({
+    ...m,
+    tgTokPerSecSamples: [...m.tgTokPerSecSamples],
+    ppTokPerSecSamples: [...m.ppTokPerSecSamples],
+  }));
+  for (const older of newestFirst.slice(1)) {
+    if (pooled.length >= max) break;
+    const runs = older !== newest && sameSetup(older, newest) ? measurementsOf(older) : null;
+    if (!runs) continue;
+    pooled.push(older);
+    runs.forEach((m, i) => {
+      measurements[i]?.tgTokPerSecSamples.push(...m.tgTokPerSecSamples);
+      measurements[i]?.ppTokPerSecSamples.push(...m.ppTokPerSecSamples);
+    });
+  }
+  if (pooled.length === 1) return newest;
+  const dates = pooled.map((c) => c.measuredAt).sort();
+  const day = (iso: string | undefined): string => (iso ?? '').slice(0, 16).replace('T', ' ');
+  return {
+    ...newest,
+    ...calibrateFromProbe(measurements),
+    pooledProbes: pooled.length,
+    source: {
+      ...newest.source,
+      detail: `${newest.source.detail ?? newest.source.by}; each file's fastest run over the last ${pooled.length} probes (${day(dates[0])} to ${day(dates[dates.length - 1])})`,
+    },
   };
 }

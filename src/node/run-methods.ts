@@ -83,13 +83,14 @@ export function createRunMethods(deps: RunMethodDeps): {
       });
     },
 
-    async startProbe() {
+    async startProbe(request) {
       const snapshot = await deps.getSnapshot();
       return deps.startRun('probe', async ({ signal, progress }) => {
         const measured = await (deps.probe ?? runSpeedProbe)({ signal, onProgress: progress });
-        await saveCalibration(deps.cacheDir, snapshot.cpu.model, measured);
-        deps.setCalibration(measured);
-        return { calibration: measured };
+        // What the report uses pools this probe with the last few of this machine (calibration-store).
+        const calibration = await saveCalibration(deps.cacheDir, snapshot.cpu.model, measured, { fresh: request.fresh });
+        deps.setCalibration(calibration);
+        return { calibration };
       });
     },
 

@@ -272,7 +272,7 @@ export function createService(options: ServiceOptions): Service {
     enabled: autoProbeEnabled(options.autoProbe, options.env ?? process.env),
     cpuModel: async () => (await getSnapshot(false)).snapshot.cpu.model,
     calibration: getCalibration,
-    startProbe: () => runMethods.startProbe({}),
+    startProbe: () => runMethods.startProbe({ fresh: false }),
   });
   listeners.add((event) => event.type === 'run' && autoProbe.onRun(event.run));
 

@@ -59,7 +59,8 @@ export const HostApiSchemas = {
   listModels: { input: ModelsRequestSchema, output: ModelListSchema },
   /** Runs: a user's benchmark, the calibration probe, a memory measurement. */
   startBench: { input: BenchStartSchema, output: RunStateSchema },
-  startProbe: { input: NoInputSchema, output: RunStateSchema },
+  /** fresh: forget the probes kept for this machine instead of pooling with them. */
+  startProbe: { input: z.object({ fresh: z.boolean().default(false) }).strict(), output: RunStateSchema },
   startMeasure: { input: MeasureRequestSchema, output: RunStateSchema },
   getRun: { input: RunIdSchema, output: RunStateSchema },
   cancelRun: { input: RunIdSchema, output: RunStateSchema },

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import {
   calibrateFromProbe,
   planProbeFiles,
+  plannedFileFacts,
+  poolProbes,
   PROBE_KERNEL_TYPES,
   probeFileFacts,
   probeFileLabel,
@@ -16,7 +18,7 @@ import {
 } from '../../src/core/calibration';
 import { layoutWeightsWithTypes } from '../../src/core/estimate';
 import { listTensors } from '../../src/core/tensors';
-import { SpeedCalibrationSchema } from '../../src/shared/schema';
+import { SpeedCalibrationSchema, type SpeedCalibration } from '../../src/shared/schema';
 import { MiB } from '../../src/shared/units';
 
 /** The machine the synthetic timings come from. */
@@ -44,6 +46,10 @@ function factsOf(file: ProbeFile): ProbeFileFacts {
     ),
   );
 }
+
+it("plans each file's facts as the adapter reads them from the file's layout", () => {
+  for (const file of planProbeFiles(0)) expect(plannedFileFacts(file)).toEqual(factsOf(file));
+});
 
 /** Seconds per token this machine takes on a file, generating and in a prompt. */
 function trueSeconds(file: ProbeFile, facts: ProbeFileFacts): { tg: number; pp: number } {
@@ -286,5 +292,57 @@ describe('calibrateFromProbe', () => {
     expect(() => calibrateFromProbe(measure().filter((m) => m.file.role !== 'tiny-fixed'))).toThrow(/tiny files/);
     const zeroBytes = measure().map((m, i) => (i === 0 ? { ...m, facts: { ...m.facts, readBytesPerToken: 0 } } : m));
     expect(() => calibrateFromProbe(zeroBytes)).toThrow(/impossible facts/);
+  });
+});
+
+describe('poolProbes', () => {
+  /** A stored probe of the synthetic machine, each sample of file i stretched by slowdown(i). */
+  const probe = (slowdown: (index: number) => number, at: string, threads = { pp: 2, tg: 2 }): SpeedCalibration => ({
+    model: 2,
+    ...calibrateFromProbe(measure((i) => slowdown(i))),
+    lastLevelCacheBytes: 0,
+    threads,
+    measuredAt: at,
+    durationMs: 9000,
+    source: { kind: 'measured', by: 'rightsize probe', detail: 'probe' },
+  });
+  const clean = calibrateFromProbe(measure(() => 1));
+  const wideF16 = indexOf('wide', 'F16');
+  const narrowQ8 = indexOf('narrow', 'Q8_0');
+  const ram = indexOf('ram');
+
+  it("keeps each file's fastest run over the probes, so a file slowed in one probe does not skew the figures", () => {
+    // Each probe had a busy moment on another file: none alone is right, the pool is.
+    const newest = probe((i) => (i === wideF16 ? 1.6 : 1), '2026-12-02T10:00:00.000Z');
+    const older = probe((i) => (i === narrowQ8 || i === ram ? 1.5 : 1), '2026-12-01T10:00:00.000Z');
+    expect(Math.abs((newest.tgBytesPerSecByType.F16 as number) / TRUE.tgBytesPerSec.F16 - 1)).toBeGreaterThan(0.1);
+    const pooled = poolProbes([newest, older]);
+    expect(pooled.pooledProbes).toBe(2);
+    for (const { type } of PROBE_KERNEL_TYPES) {
+      within(pooled.tgBytesPerSecByType[type] as number, clean.tgBytesPerSecByType[type] as number, 1e-9);
+      within(pooled.ppFlopsByType[type] as number, clean.ppFlopsByType[type] as number, 1e-9);
+    }
+    within(pooled.tgMemoryBytesPerSec, TRUE.ramBytesPerSec, 1e-9);
+    expect(pooled.measuredAt).toBe(newest.measuredAt);
+    expect(pooled.source.detail).toContain('fastest run over the last 2 probes (2026-12-01 10:00 to 2026-12-02 10:00)');
+    expect(SpeedCalibrationSchema.safeParse(pooled).success).toBe(true);
+  });
+
+  it('pools at most four, and only probes of the same threads and plan', () => {
+    const newest = probe(() => 1.2, '2026-12-05T00:00:00.000Z');
+    const fastButOtherThreads = probe(() => 1, '2026-12-04T00:00:00.000Z', { pp: 1, tg: 1 });
+    expect(poolProbes([newest, fastButOtherThreads]).tgMemoryBytesPerSec).toBe(newest.tgMemoryBytesPerSec);
+    const olderPlan = {
+      ...probe(() => 1, '2026-12-04T00:00:00.000Z'),
+      runs: newest.runs.map((r) => ({ ...r, readBytes: r.readBytes * 2 })),
+    };
+    expect(poolProbes([newest, olderPlan])).toBe(newest);
+    const five = [newest, ...[4, 3, 2, 1].map((d) => probe(() => (d === 1 ? 1 : 1.2), `2026-12-0${d}T00:00:00.000Z`))];
+    // The fifth (and fastest) is past the window: the pool is four probes at 1.2x.
+    const pooled = poolProbes(five);
+    expect(pooled.pooledProbes).toBe(4);
+    within(pooled.tgMemoryBytesPerSec, newest.tgMemoryBytesPerSec, 1e-9);
+    // A probe whose runs cannot be read back (an older version's) stands alone.
+    expect(poolProbes([{ ...newest, runs: [] }, newest]).pooledProbes).toBeUndefined();
   });
 });

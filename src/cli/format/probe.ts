@@ -5,7 +5,11 @@ export function formatCalibration(calibration: SpeedCalibration): string {
   const gb = (bytesPerSec: number | undefined): string => ((bytesPerSec ?? 0) / 1e9).toFixed(1);
   const nsPerRow = (seconds: number | undefined): string => `${((seconds ?? 0) * 1e9).toFixed(1)} ns/row`;
   const lines = [
-    `Calibrated in ${(calibration.durationMs / 1000).toFixed(1)} s (${calibration.threads.pp}/${calibration.threads.tg} threads for prompt/generation):`,
+    `Calibrated in ${(calibration.durationMs / 1000).toFixed(1)} s (${calibration.threads.pp}/${calibration.threads.tg} threads for prompt/generation)${
+      (calibration.pooledProbes ?? 1) > 1
+        ? `, pooled with this machine's earlier probes: each file's fastest run over the last ${calibration.pooledProbes} (\`rightsize probe --fresh\` starts over)`
+        : ''
+    }:`,
   ];
   for (const type of Object.keys(calibration.tgBytesPerSecByType)) {
     lines.push(

@@ -32,6 +32,9 @@ export function Calibrate({
             .map(([t, b]) => `${t} ${(b / 1e9).toFixed(0)} GB/s`)
             .join(', ')}
           )
+          {(calibration.pooledProbes ?? 1) > 1 && (
+            <span data-testid="calibrate-pooled">, the best of {calibration.pooledProbes} probes</span>
+          )}
         </span>
       ) : (
         <span className="muted">Speeds are uncalibrated estimates.</span>
@@ -46,7 +49,12 @@ export function Calibrate({
           </button>
         </>
       ) : (
-        <button type="button" data-testid="calibrate-run" onClick={() => start(() => host.startProbe({}))}>
+        <button
+          type="button"
+          data-testid="calibrate-run"
+          title={calibration ? "Another probe, pooled with this machine's last ones: each file's fastest run counts." : undefined}
+          onClick={() => start(() => host.startProbe({}))}
+        >
           {calibration ? 'Calibrate again' : 'Calibrate (about 10 s)'}
         </button>
       )}

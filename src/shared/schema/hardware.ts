@@ -92,6 +92,8 @@ export const SpeedCalibrationSchema = z.object({
       }),
     )
     .default([]),
+  /** How many probes the figures pool (each file's fastest run over them); absent: one. */
+  pooledProbes: z.number().int().positive().optional(),
   source: SourceSchema,
 });
 export type SpeedCalibration = z.infer<typeof SpeedCalibrationSchema>;
