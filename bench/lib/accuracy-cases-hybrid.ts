@@ -129,9 +129,32 @@ const gemma4Moe: CatalogModel = {
   experts: { count: 8, active: 2, shared: 1, sharedFfnSize: 768, denseLayers: 0 },
 };
 
+/**
+ * Gemma 3n: per-layer embeddings (256 x layers per token, fixed in llama.cpp), AltUp and LAuReL, and KV
+ * cached for the first 20 layers only: 24 layers, so 4 reuse an earlier layer's cache.
+ */
+const gemma3n: CatalogModel = {
+  ...base,
+  id: 'tiny-gemma3n',
+  name: 'Tiny Gemma 3n',
+  family: 'Gemma 3n',
+  arch: 'gemma3n',
+  layers: 24,
+  hiddenSize: 512,
+  ffnSize: 2048,
+  ffnType: 'gated',
+  heads: 8,
+  kvHeads: 2,
+  headDim: 64,
+  vocabSize: 8000,
+  tiedEmbeddings: true,
+  slidingWindow: { windowTokens: 512, period: 5, globalPerPeriod: 1 },
+};
+
 export const TINY_HYBRID_MODELS: readonly CatalogModel[] = [graniteHybridMoe, nemotronH, qwen3Next, qwen35, qwen35Moe];
 /** Per-layer KV geometry (no recurrent state). */
 export const TINY_GEMMA4_MODELS: readonly CatalogModel[] = [gemma4, gemma4Moe];
+export const TINY_GEMMA3N = gemma3n;
 
 export interface HybridAccuracyCase {
   model: CatalogModel;
@@ -141,7 +164,7 @@ export interface HybridAccuracyCase {
 }
 
 /** Each tiny hybrid at F16 with 2048 tokens and at Q4_K_M with 8192 tokens and a q8_0 KV cache (the state stays F32). */
-export const HYBRID_ACCURACY_CASES: HybridAccuracyCase[] = [...TINY_HYBRID_MODELS, ...TINY_GEMMA4_MODELS].flatMap((model) => [
+export const HYBRID_ACCURACY_CASES: HybridAccuracyCase[] = [...TINY_HYBRID_MODELS, ...TINY_GEMMA4_MODELS, gemma3n].flatMap((model) => [
   { model, precision: 'F16', ctx: 2048, kv: 'f16' },
   { model, precision: 'Q4_K_M', ctx: 8192, kv: 'q8_0' },
   { model, precision: 'Q8_0', ctx: 4096, kv: 'f16' },

@@ -20,6 +20,8 @@ const ARCHITECTURES: Readonly<Record<string, ModelArch>> = {
   Gemma2ForCausalLM: 'gemma2',
   Gemma3ForCausalLM: 'gemma3',
   Gemma3ForConditionalGeneration: 'gemma3',
+  Gemma3nForConditionalGeneration: 'gemma3n',
+  Gemma3nForCausalLM: 'gemma3n',
   Phi3ForCausalLM: 'phi3',
   Olmo2ForCausalLM: 'olmo2',
   // llama.cpp writes OLMo 3 as olmo2 with a sliding window (conversion/olmo.py).
@@ -44,6 +46,8 @@ const MODEL_TYPES: Readonly<Record<string, ModelArch>> = {
   gemma2: 'gemma2',
   gemma3: 'gemma3',
   gemma3_text: 'gemma3',
+  gemma3n: 'gemma3n',
+  gemma3n_text: 'gemma3n',
   phi3: 'phi3',
   olmo2: 'olmo2',
   olmo3: 'olmo2',
@@ -59,7 +63,7 @@ const MODEL_TYPES: Readonly<Record<string, ModelArch>> = {
 export const KNOWN_ARCHITECTURES: readonly string[] = Object.keys(ARCHITECTURES);
 
 /** Sliding-window layout each loader assumes when config.json names none (gemma2: alternate; gemma3: 5 local : 1 global). */
-const DEFAULT_SWA_PERIOD: Partial<Record<ModelArch, number>> = { gemma2: 2, gemma3: 6 };
+const DEFAULT_SWA_PERIOD: Partial<Record<ModelArch, number>> = { gemma2: 2, gemma3: 6, gemma3n: 5 };
 
 /**
  * transformers' class defaults for the keys a config.json may leave out (google/gemma-3-4b-it's names
@@ -227,7 +231,7 @@ export function catalogEntryFromConfig(config: unknown, options: CatalogEntryOpt
     warnings.push('No max_position_embeddings: maxContext assumed 4,096.');
   let tiedEmbeddings = typeof text.tie_word_embeddings === 'boolean' ? text.tie_word_embeddings : undefined;
   if (tiedEmbeddings === undefined) {
-    tiedEmbeddings = arch === 'gemma' || arch === 'gemma2' || arch === 'gemma3';
+    tiedEmbeddings = arch === 'gemma' || arch === 'gemma2' || arch === 'gemma3' || arch === 'gemma3n';
     warnings.push(`No tie_word_embeddings: assumed ${tiedEmbeddings} (check the GGUF for an output.weight).`);
   }
   if (!Number.isInteger(headDim))

@@ -3,7 +3,7 @@
 // llama-context.cpp) and what was measured here (shared/notes/llama-memory.md).
 import type { KvType, Precision } from '../shared/precision';
 import type { GpuBackend } from '../shared/schema';
-import { archCacheBytesPerLayer } from './arch';
+import { archCacheBytesPerLayer, archLayerPhaseFloatsPerToken } from './arch';
 import { tensorBytes } from './ggml';
 import { assignTensorTypeList } from './quantize';
 import { elementCount, listTensors, type ModelShape, type TensorSpec } from './tensors';
@@ -95,7 +95,8 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
     if (t.layer !== null && t.layer >= shape.layers && (shape.nextnLayers ?? 0) > 0) continue;
     if (t.role === 'token_embd') {
       tokenEmbdBytes += bytes;
-      if (shape.tiedEmbeddings) {
+      // Gemma 3n's per-layer token table is read by row like token_embd, but never doubles as the output.
+      if (shape.tiedEmbeddings && t.name !== 'per_layer_token_embd.weight') {
         tiedOutputBytesByType[type] = (tiedOutputBytesByType[type] ?? 0) + bytes;
         outputRows += rows;
         outputRowsByType[type] = (outputRowsByType[type] ?? 0) + rows;
@@ -133,7 +134,7 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
       }
     }
   }
-  const tiedOutputBytes = shape.tiedEmbeddings ? tokenEmbdBytes : 0;
+  const tiedOutputBytes = Object.values(tiedOutputBytesByType).reduce((a, b) => a + b, 0);
   const totalBytes = tokenEmbdBytes + outputBytes + layerWeightBytes.reduce((a, b) => a + b, 0);
   return {
     layerWeightBytes,
@@ -267,7 +268,7 @@ function estimateComputeBuffers(
   // An MoE block's FFN peak: gate, up and their product for the active experts, or, where the expert
   // FFN is narrow against the hidden size (Qwen3 MoE), the experts' outputs before and after weighting.
   const ffnFloats = Math.max(3 * ffn, 2 * active * h);
-  const perTokenFloats = shape.arch === 'phi3' ? 5 * ffn + h : ffnFloats + 4 * h;
+  const perTokenFloats = archLayerPhaseFloatsPerToken(shape) ?? (shape.arch === 'phi3' ? 5 * ffn + h : ffnFloats + 4 * h);
   // node-llama-cpp turns flash attention off when a model's key and value lengths differ
   // (GgufInsights.flashAttentionSupported), as MLA's do (576 and 512): the attention scores of the
   // micro-batch against the whole cache are then materialised, one f32 matrix per head plus one.

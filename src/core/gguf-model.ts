@@ -42,7 +42,8 @@ function num(value: GgufValue | undefined): number | null {
 }
 
 function roleOf(name: string): TensorRole {
-  if (name === 'token_embd.weight') return 'token_embd';
+  // Gemma 3n's per-layer token table: read by row and placed like token_embd.
+  if (name === 'token_embd.weight' || name === 'per_layer_token_embd.weight') return 'token_embd';
   if (name === 'output.weight') return 'output';
   if (name.endsWith('.bias')) return 'bias';
   if (name.includes('norm')) return 'norm';
@@ -90,7 +91,8 @@ export function modelFromGguf(header: GgufHeader): GgufModel {
     return {
       name: t.name,
       dims: t.dims,
-      layer: m ? Number(m[1]) : null,
+      // Gemma 3n's per-layer projection is created as block 0's (tn(..., "weight", 0)), on that block's device.
+      layer: m ? Number(m[1]) : /^per_layer_(model_proj|proj_norm)\./.test(t.name) ? 0 : null,
       role: roleOf(t.name),
       // Routed experts are the stacked ffn_*_exps tensors; other 3D tensors (DeepSeek's attn_k_b and
       // attn_v_b, one slice per head) are read whole every token.
@@ -98,7 +100,7 @@ export function modelFromGguf(header: GgufHeader): GgufModel {
     };
   });
   const types = header.tensors.map((t) => t.typeName);
-  const embd = tensors.find((t) => t.role === 'token_embd');
+  const embd = tensors.find((t) => t.name === 'token_embd.weight');
   const layers = key('block_count') ?? Math.max(0, ...tensors.map((t) => (t.layer ?? -1) + 1));
   const hiddenSize = key('embedding_length') ?? embd?.dims[0] ?? 0;
   const heads = key('attention.head_count') ?? 1;

@@ -45,6 +45,15 @@ function isQuantizable(t: TensorSpec): boolean {
   return q;
 }
 
+/**
+ * Gemma 3n's small AltUp and LAuReL matrices and its per-layer projection: llama-quantize leaves them
+ * in the converter's type (tensor_allows_quantization: "altup", "laurel", "per_layer_model_proj"), 2
+ * bytes a weight from an F16 or BF16 conversion. The converter itself writes the AltUp coefficient
+ * matrices in F32 whatever the output type (conversion/base.py).
+ */
+const KEEPS_CONVERTED_TYPE = /altup|laurel|per_layer_model_proj/;
+const CONVERTER_F32 = /altup_(correct|predict)_coef/;
+
 /** A row length not divisible by the block size makes llama.cpp fall back to a 32-block type, or F16. */
 function withFallback(type: string, rowLength: number): string {
   const info = ggmlType(type);
@@ -76,8 +85,12 @@ export function assignTensorTypeList(shape: ModelShape, tensors: readonly Tensor
   let iFfnDown = 0;
 
   for (const t of tensors) {
-    if (!isQuantizable(t)) {
+    if (!isQuantizable(t) || CONVERTER_F32.test(t.name)) {
       result.push('F32');
+      continue;
+    }
+    if (quantized && KEEPS_CONVERTED_TYPE.test(t.name)) {
+      result.push('F16');
       continue;
     }
     if (!quantized) {

@@ -6,11 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TINY_GEMMA4_MODELS, TINY_HYBRID_MODELS } from '../../bench/lib/accuracy-cases-hybrid';
+import { TINY_GEMMA3N, TINY_GEMMA4_MODELS, TINY_HYBRID_MODELS } from '../../bench/lib/accuracy-cases-hybrid';
 import { hybridCacheDetail, recurrentStateBytesPerSequence } from '../../src/core/arch/recurrent-state';
 import { estimateKvCacheBytesPerLayer, layoutWeights, layoutWeightsWithTypes } from '../../src/core/estimate';
 import { modelFromGguf } from '../../src/core/gguf-model';
 import { countActiveParameters, countParameters, listTensors } from '../../src/core/tensors';
+import { assignTensorTypeList } from '../../src/core/quantize';
 import { writeGgufModel } from '../../src/node/gguf-writer';
 import { readGgufHeader } from '../../src/node/models/gguf-file';
 import { catalogEntry, sum } from '../helpers/catalog';
@@ -220,4 +221,65 @@ describe('Gemma 4: global layers with their own head size and KV head count', ()
       expect(parsed.parameterCount).toBe(countParameters(model));
     },
   );
+});
+
+describe('Gemma 3n: per-layer embeddings, AltUp, LAuReL and KV for the first 20 layers', () => {
+  it('E2B counts the 4.46B parameters of its GGUF, 2.015B of them the per-layer token table', () => {
+    const m = get('gemma-3n-e2b');
+    const tensors = listTensors(m);
+    const ple = tensors.find((t) => t.name === 'per_layer_token_embd.weight');
+    expect(ple?.dims).toEqual([256 * 30, 262_400]);
+    expect(tensors.some((t) => t.name === 'output.weight')).toBe(false);
+    expect(countParameters(m) / 1e9).toBeCloseTo(4.458, 3);
+    // Google's "effective" 1.91B leaves out both token tables.
+    expect((countParameters(m) - 262_400 * (2048 + 256 * 30)) / 1e9).toBeCloseTo(1.91, 2);
+    expect((countParameters(get('gemma-3n-e4b')) - 262_400 * (2048 + 256 * 35)) / 1e9).toBeCloseTo(3.98, 2);
+  });
+
+  it('caches K and V for layers 0-19 only; every 5th layer keeps the whole context, the others the window', () => {
+    // E2B at 8192 tokens in llama.cpp: global layers 8192 cells, sliding GGML_PAD(512 + 512, 256) = 1024,
+    // each cell 2 x 2 KV heads x 256 x 2 bytes = 2048 bytes; layers 20-29 reuse layers 18 and 19.
+    const perLayer = estimateKvCacheBytesPerLayer(get('gemma-3n-e2b'), 8192, 'f16');
+    expect(perLayer.slice(20)).toEqual(new Array(10).fill(0));
+    expect(perLayer[4]).toBe(8192 * 2048);
+    expect(perLayer[0]).toBe(1024 * 2048);
+    expect(sum(perLayer)).toBe(4 * 8192 * 2048 + 16 * 1024 * 2048);
+    expect(estimateKvCacheBytesPerLayer(get('gemma-3n-e4b'), 8192, 'f16').filter((b) => b > 0)).toHaveLength(20);
+  });
+
+  it("quantizes as llama-quantize does: both token tables by the tied output's rule, AltUp and LAuReL left at F16", () => {
+    const m = get('gemma-3n-e2b');
+    const tensors = listTensors(m);
+    const layout = layoutWeights(m, 'Q4_K_M', tensors);
+    const types = assignTensorTypeList(m, tensors, 'Q4_K_M');
+    const typeOf = (name: string): string | undefined => types[tensors.findIndex((t) => t.name === name)];
+    expect(typeOf('token_embd.weight')).toBe('Q6_K');
+    expect(typeOf('per_layer_token_embd.weight')).toBe('Q6_K');
+    expect(typeOf('altup_proj.weight')).toBe('F16');
+    expect(typeOf('per_layer_model_proj.weight')).toBe('F16');
+    expect(typeOf('blk.3.laurel_l.weight')).toBe('F16');
+    expect(typeOf('blk.3.altup_predict_coef.weight')).toBe('F32');
+    expect(typeOf('blk.3.inp_gate.weight')).toBe('Q4_K');
+    // Only token_embd doubles as the output: the per-layer table is read by row, never as a matrix.
+    expect(layout.tiedOutputBytes).toBeLessThan(layout.tokenEmbdBytes / 2);
+  });
+
+  it('a generated header reads back into the same shape, cache and weights', async () => {
+    const model = TINY_GEMMA3N;
+    const path = join(TMP, `${model.id}.gguf`);
+    await writeGgufModel(path, { shape: model, precision: 'Q8_0', data: 'sparse' });
+    const parsed = modelFromGguf(await readGgufHeader(path));
+    expect(parsed.shape.arch).toBe('gemma3n');
+    expect(parsed.shape.slidingWindow).toEqual(model.slidingWindow);
+    expect(parsed.shape.vocabSize).toBe(model.vocabSize);
+    expect(parsed.tensors.find((t) => t.name === 'per_layer_token_embd.weight')?.role).toBe('token_embd');
+    expect(parsed.tensors.find((t) => t.name === 'per_layer_model_proj.weight')?.layer).toBe(0);
+    expect(estimateKvCacheBytesPerLayer(parsed.shape, 4096, 'f16', 'node-llama-cpp')).toEqual(
+      estimateKvCacheBytesPerLayer(model, 4096, 'f16', 'node-llama-cpp'),
+    );
+    expect(parsed.parameterCount).toBe(countParameters(model));
+    const fromFile = layoutWeightsWithTypes(parsed.shape, parsed.tensors, parsed.types);
+    expect(fromFile.totalBytes).toBe(parsed.tensorBytes);
+    expect(fromFile.totalBytes).toBe(layoutWeights(model, 'Q8_0').totalBytes);
+  });
 });

@@ -85,6 +85,33 @@ describe('catalogEntryFromConfig reads real config.json files', () => {
     expect(warnings.join(' ')).toContain('262,208');
   });
 
+  it("reads Gemma 3n's text_config as gemma3n, with the 262,400-row tables the converter pads to", () => {
+    // The text_config keys of google/gemma-3n-E2B-it that sizing reads (its vision and audio configs go to the mmproj file).
+    const config = {
+      architectures: ['Gemma3nForConditionalGeneration'],
+      model_type: 'gemma3n',
+      text_config: {
+        model_type: 'gemma3n_text',
+        hidden_size: 2048,
+        intermediate_size: 8192,
+        num_hidden_layers: 30,
+        num_attention_heads: 8,
+        num_key_value_heads: 2,
+        head_dim: 256,
+        vocab_size: 262400,
+        vocab_size_per_layer_input: 262144,
+        hidden_size_per_layer_input: 256,
+        num_kv_shared_layers: 10,
+        sliding_window: 512,
+        max_position_embeddings: 32768,
+        layer_types: Array.from({ length: 30 }, (_, i) => ((i + 1) % 5 === 0 ? 'full_attention' : 'sliding_attention')),
+      },
+    };
+    const { entry, countedParams } = catalogEntryFromConfig(config, options('gemma-3n-e2b'));
+    expect(shapeOf(entry)).toEqual(shapeOf(shipped('gemma-3n-e2b')));
+    expect(Math.abs(countedParams / (shipped('gemma-3n-e2b').publishedParamsB * 1e9) - 1)).toBeLessThanOrEqual(0.02);
+  });
+
   it("ignores Phi-3's sliding_window, as llama.cpp does", () => {
     const { entry, warnings } = catalogEntryFromConfig(fixture('phi-3-mini-4k-instruct'), options('phi-3-mini'));
     expect(entry.slidingWindow).toBeUndefined();

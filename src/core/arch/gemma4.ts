@@ -76,7 +76,13 @@ function gemma4Tensors(shape: ModelShape, g: GlobalAttention): TensorSpec[] {
  * holds K and V of n_head_kv(il) x n_embd_head_k(il) values (llama_hparams::n_embd_k_gqa(il)). With flash
  * attention (the default) V is not transposed, so each layer keeps its own width, not the widest.
  */
-function gemma4CacheBytesPerLayer(shape: ModelShape, g: GlobalAttention, contextTokens: number, kvType: KvType, runtime: string): number[] {
+export function gemma4CacheBytesPerLayer(
+  shape: ModelShape,
+  g: GlobalAttention,
+  contextTokens: number,
+  kvType: KvType,
+  runtime: string,
+): number[] {
   const padded = padCells(contextTokens);
   const window = shape.slidingWindow?.windowTokens ?? contextTokens;
   const ubatch = UBATCH_TOKENS + (runtime === 'node-llama-cpp' ? 1 : 0);

@@ -11,6 +11,7 @@ import { llama4Hook } from './llama4';
 import { mamba2HybridHook } from './mamba2-hybrid';
 import { gatedDeltaNetHook } from './gated-delta-net';
 import { gemma4Hook } from './gemma4';
+import { gemma3nHook } from './gemma3n';
 import { glm4moeHook } from './glm4moe';
 
 /** Who creates the context (estimate.ts explains the difference). */
@@ -28,6 +29,11 @@ export interface ArchHook {
    * Shape fields a GGUF file of `architecture` adds beyond the common keys (read with `key`, which
    * prefixes the architecture: key('attention.kv_lora_rank')), or null when it is not this hook's.
    */
+  /**
+   * Floats per micro-batch token of a block's compute peak (the attention mask apart), where the
+   * common rule (FFN intermediates and four hidden-size activations) does not hold; null otherwise.
+   */
+  layerPhaseFloatsPerToken?(shape: ModelShape): number | null;
   shapeFromGguf?(
     architecture: string,
     key: (suffix: string) => number | null,
@@ -43,6 +49,7 @@ const ARCH_HOOKS: readonly ArchHook[] = [
   mamba2HybridHook,
   gatedDeltaNetHook,
   gemma4Hook,
+  gemma3nHook,
   glm4moeHook,
 ];
 
@@ -58,6 +65,14 @@ export function archCacheBytesPerLayer(shape: ModelShape, contextTokens: number,
   for (const hook of ARCH_HOOKS) {
     const bytes = hook.cacheBytesPerLayer?.(shape, contextTokens, kvType, runtime);
     if (bytes) return bytes;
+  }
+  return null;
+}
+
+export function archLayerPhaseFloatsPerToken(shape: ModelShape): number | null {
+  for (const hook of ARCH_HOOKS) {
+    const floats = hook.layerPhaseFloatsPerToken?.(shape);
+    if (floats) return floats;
   }
   return null;
 }

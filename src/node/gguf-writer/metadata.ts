@@ -64,7 +64,7 @@ function defaultRmsEps(shape: GgufWriterShape): number {
 }
 
 /** Default sliding-window period of each loader (llama-model.cpp): the pattern key is written only when it differs. */
-const LOADER_SWA_PERIOD: Partial<Record<string, number>> = { gemma2: 2, gemma3: 6 };
+const LOADER_SWA_PERIOD: Partial<Record<string, number>> = { gemma2: 2, gemma3: 6, gemma3n: 5 };
 
 /** The `<arch>.*` hyperparameters the arch's loader reads, each defaulted as in the real family. */
 function hparamKvs(shape: GgufWriterShape, contextLength: number): Kv[] {
@@ -105,7 +105,8 @@ function hparamKvs(shape: GgufWriterShape, contextLength: number): Kv[] {
     add('attn_logit_softcapping', f32(50));
     add('final_logit_softcapping', f32(30));
   }
-  if (a === 'gemma3') add('rope.freq_base_swa', f32(10000)); // local layers keep rope_local_base_freq 10000
+  if (a === 'gemma3' || a === 'gemma3n') add('rope.freq_base_swa', f32(10000)); // local layers keep rope_local_base_freq 10000
+  if (a === 'gemma3n') add('final_logit_softcapping', f32(30)); // config.json's final_logit_softcapping
   if (a === 'granite') {
     // Granite 3.x config.json multipliers; llama.cpp requires logit_scale.
     add('logit_scale', f32(shape.hiddenSize <= 2048 ? 8 : 16));

@@ -34,6 +34,8 @@ export const ModelArchSchema = z.enum([
   'qwen35moe',
   // Gemma 4: global layers with their own head size and KV head count.
   'gemma4',
+  // Gemma 3n: per-layer embeddings, AltUp streams, LAuReL, KV shared past layer 20.
+  'gemma3n',
   // GLM-4.5 and GLM-4.5-Air: QKV biases, optional QK norms, dense lead blocks, shared expert, appended MTP blocks.
   'glm4moe',
 ]);
