@@ -8,7 +8,7 @@
 // Cases run in N interleaved rounds (default 2) and each keeps its fastest sample, like the probe;
 // the probe runs again before every case (--no-probe-each: once at the start), and each sample is
 // compared with the prediction from the probe beside it, and with the one from the probes pooled
-// as the app keeps them (the last four, each file's fastest run: core's poolProbes).
+// as the app keeps them (the last four, each file's median: core's poolProbes).
 // rightsize bench's tg is llama.cpp's own decode timer (what a C++ loop gets); the wall clock of
 // node-llama-cpp's JavaScript loop is printed beside it. llama-bench runs beside, built by default
 // with the flags of the CPU variant node-llama-cpp's prebuilt binary loads here, so both run the

@@ -365,8 +365,11 @@ export function calibrateFromProbe(measurements: readonly ProbeMeasurement[]): P
 /**
  * Probes pooled into one calibration. One probe is a few seconds per file, and on a shared or busy
  * machine a neighbour's burst can slow any of them: on this project's 2-vCPU VM one probe's figures
- * moved 20-30% from run to run, and a file's slowest run is what skews a fit. Interference only ever
- * slows a run down, so each file's fastest run over the last few probes is the machine's.
+ * moved 20-30% from run to run, and one slowed file skews every figure fitted from it. Each file's
+ * median over the last few probes is what the calibration is fitted from: not the fastest, since a
+ * few seconds can also catch a burst the machine does not sustain (the fastest of four predicted
+ * generation 14% too fast, the median 7%, over 13 models measured in the same half hour:
+ * bench/results/speed-cpu-2026-12-02-decode-timer.md, run 10).
  */
 export const POOLED_PROBES = 4;
 
@@ -393,10 +396,16 @@ function sameSetup(a: SpeedCalibration, b: SpeedCalibration): boolean {
   );
 }
 
+const medianOf = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
 /**
  * The newest probe pooled with the older ones of the same setup (newest first; at most `max` in
- * all): each file's fastest generation and prompt over them, fitted again. The newest alone where
- * no older probe matches its plan and threads, or where its runs cannot be read back.
+ * all): each file's median generation and prompt speed over them, fitted again. The newest alone
+ * where no older probe matches its plan and threads, or where its runs cannot be read back.
  */
 export function poolProbes(newestFirst: readonly SpeedCalibration[], max = POOLED_PROBES): SpeedCalibration {
   const [newest] = newestFirst;
@@ -420,15 +429,20 @@ export function poolProbes(newestFirst: readonly SpeedCalibration[], max = POOLE
     });
   }
   if (pooled.length === 1) return newest;
+  const medians = measurements.map((m) => ({
+    ...m,
+    tgTokPerSecSamples: [medianOf(m.tgTokPerSecSamples)],
+    ppTokPerSecSamples: [medianOf(m.ppTokPerSecSamples)],
+  }));
   const dates = pooled.map((c) => c.measuredAt).sort();
   const day = (iso: string | undefined): string => (iso ?? '').slice(0, 16).replace('T', ' ');
   return {
     ...newest,
-    ...calibrateFromProbe(measurements),
+    ...calibrateFromProbe(medians),
     pooledProbes: pooled.length,
     source: {
       ...newest.source,
-      detail: `${newest.source.detail ?? newest.source.by}; each file's fastest run over the last ${pooled.length} probes (${day(dates[0])} to ${day(dates[dates.length - 1])})`,
+      detail: `${newest.source.detail ?? newest.source.by}; each file's median over the last ${pooled.length} probes (${day(dates[0])} to ${day(dates[dates.length - 1])})`,
     },
   };
 }

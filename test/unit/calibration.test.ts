@@ -311,20 +311,21 @@ describe('poolProbes', () => {
   const narrowQ8 = indexOf('narrow', 'Q8_0');
   const ram = indexOf('ram');
 
-  it("keeps each file's fastest run over the probes, so a file slowed in one probe does not skew the figures", () => {
-    // Each probe had a busy moment on another file: none alone is right, the pool is.
+  it("fits each file's median over the probes, so a file slowed or sped up in one probe does not skew the figures", () => {
+    // Each probe had a busy moment (or a burst) on another file: none alone is right, the pool is.
     const newest = probe((i) => (i === wideF16 ? 1.6 : 1), '2026-12-02T10:00:00.000Z');
-    const older = probe((i) => (i === narrowQ8 || i === ram ? 1.5 : 1), '2026-12-01T10:00:00.000Z');
+    const middle = probe((i) => (i === narrowQ8 || i === ram ? 1.5 : 1), '2026-12-01T12:00:00.000Z');
+    const older = probe((i) => (i === wideF16 ? 0.7 : 1), '2026-12-01T10:00:00.000Z');
     expect(Math.abs((newest.tgBytesPerSecByType.F16 as number) / TRUE.tgBytesPerSec.F16 - 1)).toBeGreaterThan(0.1);
-    const pooled = poolProbes([newest, older]);
-    expect(pooled.pooledProbes).toBe(2);
+    const pooled = poolProbes([newest, middle, older]);
+    expect(pooled.pooledProbes).toBe(3);
     for (const { type } of PROBE_KERNEL_TYPES) {
       within(pooled.tgBytesPerSecByType[type] as number, clean.tgBytesPerSecByType[type] as number, 1e-9);
       within(pooled.ppFlopsByType[type] as number, clean.ppFlopsByType[type] as number, 1e-9);
     }
     within(pooled.tgMemoryBytesPerSec, TRUE.ramBytesPerSec, 1e-9);
     expect(pooled.measuredAt).toBe(newest.measuredAt);
-    expect(pooled.source.detail).toContain('fastest run over the last 2 probes (2026-12-01 10:00 to 2026-12-02 10:00)');
+    expect(pooled.source.detail).toContain('median over the last 3 probes (2026-12-01 10:00 to 2026-12-02 10:00)');
     expect(SpeedCalibrationSchema.safeParse(pooled).success).toBe(true);
   });
 
@@ -338,7 +339,7 @@ describe('poolProbes', () => {
     };
     expect(poolProbes([newest, olderPlan])).toBe(newest);
     const five = [newest, ...[4, 3, 2, 1].map((d) => probe(() => (d === 1 ? 1 : 1.2), `2026-12-0${d}T00:00:00.000Z`))];
-    // The fifth (and fastest) is past the window: the pool is four probes at 1.2x.
+    // The fifth (and only different) one is past the window: the pool is four probes at 1.2x.
     const pooled = poolProbes(five);
     expect(pooled.pooledProbes).toBe(4);
     within(pooled.tgMemoryBytesPerSec, newest.tgMemoryBytesPerSec, 1e-9);

@@ -8,7 +8,7 @@ export const probeCommand = defineCommand({
   name: 'probe',
   summary: 'About ten seconds of real generation on generated models: calibrates every CPU speed estimate.',
   description:
-    "Measures this machine's read speed and matrix throughput per tensor type, fixed costs per token and\nlayer, and RAM speed. Saved for this machine; every later report uses it (marked calibrated). Each run is pooled with the\nlast three: every probe file's fastest run over them counts, so one busy moment does not skew it.",
+    "Measures this machine's read speed and matrix throughput per tensor type, fixed costs per token and\nlayer, and RAM speed. Saved for this machine; every later report uses it (marked calibrated). Each run is pooled with the\nlast three: every probe file's median over them counts, so one busy moment does not skew it.",
   options: {
     fresh: {
       type: 'boolean',

@@ -7,7 +7,7 @@ export function formatCalibration(calibration: SpeedCalibration): string {
   const lines = [
     `Calibrated in ${(calibration.durationMs / 1000).toFixed(1)} s (${calibration.threads.pp}/${calibration.threads.tg} threads for prompt/generation)${
       (calibration.pooledProbes ?? 1) > 1
-        ? `, pooled with this machine's earlier probes: each file's fastest run over the last ${calibration.pooledProbes} (\`rightsize probe --fresh\` starts over)`
+        ? `, pooled with this machine's earlier probes: each file's median over the last ${calibration.pooledProbes} (\`rightsize probe --fresh\` starts over)`
         : ''
     }:`,
   ];

@@ -1,7 +1,7 @@
 // The speed probe's result, kept in the cache folder next to node-llama-cpp's answer and keyed by
 // the CPU and the node-llama-cpp version (a new build of llama.cpp can be faster or slower). The
 // last few probes are kept beside it, and what the report uses pools them (core's poolProbes): each
-// probe file's fastest run over them, so one probe slowed by a busy moment does not skew the figures.
+// probe file's median over them, so one probe slowed by a busy moment does not skew the figures.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SpeedCalibrationSchema, type SpeedCalibration } from '../../shared/schema';

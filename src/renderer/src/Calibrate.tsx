@@ -52,7 +52,7 @@ export function Calibrate({
         <button
           type="button"
           data-testid="calibrate-run"
-          title={calibration ? "Another probe, pooled with this machine's last ones: each file's fastest run counts." : undefined}
+          title={calibration ? "Another probe, pooled with this machine's last ones: each file's median counts." : undefined}
           onClick={() => start(() => host.startProbe({}))}
         >
           {calibration ? 'Calibrate again' : 'Calibrate (about 10 s)'}
