@@ -34,6 +34,11 @@ const ARCHITECTURES: Readonly<Record<string, ModelArch>> = {
   SmolLM3ForCausalLM: 'smollm3',
   Mistral3ForConditionalGeneration: 'mistral3',
   Ministral3ForCausalLM: 'mistral3',
+  // Multi-head latent attention (DeepSeek V2/V3/R1; Kimi K2's config names DeepseekV3ForCausalLM too).
+  DeepseekV2ForCausalLM: 'deepseek2',
+  DeepseekV3ForCausalLM: 'deepseek2',
+  // Gated delta net with full attention every few layers.
+  Qwen3NextForCausalLM: 'qwen3next',
 };
 const MODEL_TYPES: Readonly<Record<string, ModelArch>> = {
   llama: 'llama',
@@ -57,6 +62,10 @@ const MODEL_TYPES: Readonly<Record<string, ModelArch>> = {
   falcon: 'falcon',
   smollm3: 'smollm3',
   mistral3: 'mistral3',
+  deepseek_v2: 'deepseek2',
+  deepseek_v3: 'deepseek2',
+  kimi_k2: 'deepseek2',
+  qwen3_next: 'qwen3next',
 };
 
 /** The config.json `architectures` values this module reads, for an error message or a help text. */
@@ -188,6 +197,43 @@ function expertsOf(config: Json, hiddenFfn: number | undefined): CatalogModel['e
   };
 }
 
+/** MLA's latent sizes (DeepSeek's kv_lora_rank, q_lora_rank, qk_rope_head_dim, qk_nope_head_dim, v_head_dim). */
+function mlaOf(config: Json): CatalogModel['mla'] {
+  const kvLoraRank = num(config, ['kv_lora_rank']);
+  if (!kvLoraRank) return undefined;
+  const qLoraRank = num(config, ['q_lora_rank']);
+  return {
+    kvLoraRank,
+    ...(qLoraRank ? { qLoraRank } : {}),
+    ropeDim: need(config, ['qk_rope_head_dim']),
+    nopeDim: need(config, ['qk_nope_head_dim']),
+    vHeadDim: need(config, ['v_head_dim']),
+  };
+}
+
+/**
+ * Qwen3-Next's gated delta net (conversion/qwen.py, Qwen3NextModel): linear_* sizes, and full attention
+ * on every full_attention_interval-th layer (or where layer_types says full_attention).
+ */
+function gatedDeltaNetOf(config: Json, layers: number): CatalogModel['recurrent'] {
+  const valueHeads = num(config, ['linear_num_value_heads']);
+  if (!valueHeads) return undefined;
+  const types = Array.isArray(config.layer_types) ? config.layer_types.map(String) : undefined;
+  const interval = num(config, ['full_attention_interval']) ?? 4;
+  const attentionLayers = Array.from({ length: layers }, (_, i) => i).filter((i) =>
+    types && types.length === layers ? types[i] === 'full_attention' : (i + 1) % interval === 0,
+  );
+  return {
+    kind: 'gated-delta-net',
+    attentionLayers,
+    convKernel: need(config, ['linear_conv_kernel_dim']),
+    stateSize: need(config, ['linear_key_head_dim']),
+    innerSize: valueHeads * need(config, ['linear_value_head_dim']),
+    groups: need(config, ['linear_num_key_heads']),
+    heads: valueHeads,
+  };
+}
+
 const slug = (s: string): string =>
   s
     .toLowerCase()
@@ -210,8 +256,11 @@ export function catalogEntryFromConfig(config: unknown, options: CatalogEntryOpt
   const hiddenSize = need(text, ['hidden_size', 'n_embd', 'd_model']);
   const layers = need(text, ['num_hidden_layers', 'num_layers', 'n_layer']);
   const heads = need(text, ['num_attention_heads', 'n_head']);
-  const kvHeads = num(text, ['num_key_value_heads', 'num_kv_heads', 'n_head_kv']) ?? heads;
-  const headDim = num(text, ['head_dim']) ?? hiddenSize / heads;
+  const mla = arch === 'deepseek2' ? mlaOf(text) : undefined;
+  // MLA caches one latent per token, but its attention has a K and V per head: the catalog keeps the
+  // query-key width (nope + rope) as the head size, and as many KV heads as heads.
+  const kvHeads = mla ? heads : (num(text, ['num_key_value_heads', 'num_kv_heads', 'n_head_kv']) ?? heads);
+  const headDim = mla ? mla.nopeDim + mla.ropeDim : (num(text, ['head_dim']) ?? hiddenSize / heads);
   const denseFfn = num(text, ['intermediate_size', 'ffn_hidden_size']);
   const experts = expertsOf(text, denseFfn);
   const ffnSize = experts ? (num(text, ['moe_intermediate_size']) ?? denseFfn) : denseFfn;
@@ -250,14 +299,20 @@ export function catalogEntryFromConfig(config: unknown, options: CatalogEntryOpt
     maxContext,
     tiedEmbeddings,
     ...(experts ? { experts } : {}),
+    ...(mla ? { mla } : {}),
+    // DeepSeek-V3's routing (topk_method noaux_tc) adds a per-expert selection bias (exp_probs_b).
+    ...(mla && text.topk_method === 'noaux_tc' ? { moeLayout: { selectionBias: true } } : {}),
   };
+  const recurrent = arch === 'qwen3next' ? gatedDeltaNetOf(text, layers) : undefined;
+  if (arch === 'qwen3next' && !recurrent)
+    throw new CatalogConfigError('A Qwen3-Next config.json needs its linear_* keys (the gated delta net): is this the right file?');
   let slidingWindow = slidingWindowOf(text, arch, layers, maxContext);
   if (slidingWindow && arch === 'phi3') {
     // llama.cpp's phi3 loader reads sliding_window and then turns it off ("Phi SWA is currently disabled").
     slidingWindow = undefined;
     warnings.push('sliding_window ignored: llama.cpp runs Phi-3 with full attention on every layer.');
   }
-  const counted = countParameters({ ...shape, ...(slidingWindow ? { slidingWindow } : {}) });
+  const counted = countParameters({ ...shape, ...(slidingWindow ? { slidingWindow } : {}), ...(recurrent ? { recurrent } : {}) });
   const paramsB = options.paramsB ?? Math.round(counted / 1e7) / 100;
   if (options.paramsB === undefined)
     warnings.push(`No published parameter count given: publishedParamsB is the count rebuilt from the shape (${paramsB}B).`);
@@ -270,6 +325,7 @@ export function catalogEntryFromConfig(config: unknown, options: CatalogEntryOpt
     family: options.family ?? name,
     ...shape,
     ...(slidingWindow ? { slidingWindow } : {}),
+    ...(recurrent ? { recurrent } : {}),
     publishedParamsB: paramsB,
     released: options.released,
     license: options.license ?? 'unknown',

@@ -112,6 +112,80 @@ describe('catalogEntryFromConfig reads real config.json files', () => {
     expect(Math.abs(countedParams / (shipped('gemma-3n-e2b').publishedParamsB * 1e9) - 1)).toBeLessThanOrEqual(0.02);
   });
 
+  it("reads DeepSeek-V3's latent attention, dense lead blocks and routing bias", () => {
+    // The keys of deepseek-ai/DeepSeek-V3's config.json that sizing reads.
+    const config = {
+      architectures: ['DeepseekV3ForCausalLM'],
+      model_type: 'deepseek_v3',
+      hidden_size: 7168,
+      intermediate_size: 18432,
+      moe_intermediate_size: 2048,
+      num_hidden_layers: 61,
+      num_attention_heads: 128,
+      num_key_value_heads: 128,
+      n_shared_experts: 1,
+      n_routed_experts: 256,
+      num_experts_per_tok: 8,
+      first_k_dense_replace: 3,
+      kv_lora_rank: 512,
+      q_lora_rank: 1536,
+      qk_rope_head_dim: 64,
+      qk_nope_head_dim: 128,
+      v_head_dim: 128,
+      topk_method: 'noaux_tc',
+      vocab_size: 129280,
+      max_position_embeddings: 163840,
+      tie_word_embeddings: false,
+    };
+    const { entry, countedParams } = catalogEntryFromConfig(config, options('deepseek-v3'));
+    const shippedEntry = shipped('deepseek-v3');
+    expect(shapeOf(entry)).toEqual(shapeOf(shippedEntry));
+    expect(entry.mla).toEqual(shippedEntry.mla);
+    expect(entry.moeLayout).toEqual(shippedEntry.moeLayout);
+    expect(entry.experts).toEqual(shippedEntry.experts);
+    expect(Math.abs(countedParams / (shippedEntry.publishedParamsB * 1e9) - 1)).toBeLessThanOrEqual(0.02);
+    // DeepSeek-V2-Lite has no query latent (q_lora_rank null) and no selection bias.
+    const lite = catalogEntryFromConfig({ ...config, q_lora_rank: null, topk_method: 'greedy' }, options('v2-lite-like')).entry;
+    expect(lite.mla?.qLoraRank).toBeUndefined();
+    expect(lite.moeLayout).toBeUndefined();
+  });
+
+  it("reads Qwen3-Next's gated delta net and its full-attention layers", () => {
+    // The keys of Qwen/Qwen3-Next-80B-A3B-Instruct's config.json that sizing reads.
+    const config = {
+      architectures: ['Qwen3NextForCausalLM'],
+      model_type: 'qwen3_next',
+      hidden_size: 2048,
+      intermediate_size: 5120,
+      moe_intermediate_size: 512,
+      shared_expert_intermediate_size: 512,
+      num_hidden_layers: 48,
+      num_attention_heads: 16,
+      num_key_value_heads: 2,
+      head_dim: 256,
+      num_experts: 512,
+      num_experts_per_tok: 10,
+      full_attention_interval: 4,
+      linear_conv_kernel_dim: 4,
+      linear_key_head_dim: 128,
+      linear_value_head_dim: 128,
+      linear_num_key_heads: 16,
+      linear_num_value_heads: 32,
+      vocab_size: 151936,
+      max_position_embeddings: 262144,
+      tie_word_embeddings: false,
+    };
+    const { entry, countedParams } = catalogEntryFromConfig(config, options('qwen3-next-80b-a3b'));
+    const shippedEntry = shipped('qwen3-next-80b-a3b');
+    expect(shapeOf(entry)).toEqual(shapeOf(shippedEntry));
+    expect(entry.recurrent).toEqual(shippedEntry.recurrent);
+    expect(entry.experts).toEqual(shippedEntry.experts);
+    expect(Math.abs(countedParams / (shippedEntry.publishedParamsB * 1e9) - 1)).toBeLessThanOrEqual(0.02);
+    // Without its linear_* keys it cannot be sized, and says so.
+    const { linear_num_value_heads: _dropped, ...broken } = config;
+    expect(() => catalogEntryFromConfig(broken, options('broken'))).toThrow(/linear_\* keys/);
+  });
+
   it("ignores Phi-3's sliding_window, as llama.cpp does", () => {
     const { entry, warnings } = catalogEntryFromConfig(fixture('phi-3-mini-4k-instruct'), options('phi-3-mini'));
     expect(entry.slidingWindow).toBeUndefined();
