@@ -106,6 +106,10 @@ const ALL_CASES: Array<[string, Precision]> = [
   ['moe-8x-top2', 'Q4_K_M'],
   ['moe-16x-top2', 'Q8_0'],
   ['moe-32x-top8', 'Q4_K_M'],
+  // The same shapes at the other type: an expert's prompt efficiency by rows per expert and by kernel
+  // (Q8_0's dense prompts run llamafile's sgemm, which mul_mat_id does not use; Q4_K's repacked ones it does).
+  ['moe-16x-top2', 'Q4_K_M'],
+  ['moe-8x-top2', 'Q8_0'],
   ['llama-3.1-8b', 'Q4_K_M'],
   ['smollm2-135m', 'F16'],
   ['smollm2-135m', 'Q8_0'],

@@ -69,6 +69,24 @@ function calibratedRate(byType: Record<string, number>, type: string, fallback?:
 }
 
 /**
+ * A routed expert's weights, read for one token, take longer than a dense matrix's of the same bytes:
+ * the selected experts sit at scattered offsets of the file, one short stream each, where a dense
+ * model streams its blocks in order. Measured on the CPU with three generated MoE shapes (top-2 of 8,
+ * top-2 of 16, top-8 of 32; Q4_K_M and Q8_0) beside dense models in the same runs, with the probes
+ * pooled: generation was predicted 12-28% too fast with experts read at the dense rate
+ * (bench/results/speed-cpu-2026-12-02-decode-timer.md, runs 10 and 11). Their bytes count at 1 / this.
+ */
+export const CPU_EXPERT_READ_EFFICIENCY = 0.82;
+
+/** Bytes by type as the CPU's generation time sees them: active expert bytes weighed by their slower reads. */
+function effectiveReadBytesByType(placement: Placement): Record<string, number> {
+  const out: Record<string, number> = { ...placement.cpuReadBytesByType };
+  for (const [type, bytes] of Object.entries(placement.cpuLayerExpertReadBytesByType))
+    out[type] = (out[type] ?? 0) + bytes * (1 / CPU_EXPERT_READ_EFFICIENCY - 1);
+  return out;
+}
+
+/**
  * Seconds the CPU side of a token takes, as a roofline: the kernels' time (each type's bytes at its
  * measured speed on probe files the cache may hold, plus its cost per row) or, for weights larger
  * than the last-level cache, the time to stream them from RAM, whichever is longer.
@@ -78,7 +96,8 @@ function calibratedCpuSeconds(
   calibration: SpeedCalibration,
 ): { seconds: number; computeSeconds: number; memorySeconds: number; rowSeconds: number } | null {
   let computeSeconds = 0;
-  for (const [type, bytes] of Object.entries(placement.cpuReadBytesByType)) {
+  const readBytesByType = effectiveReadBytesByType(placement);
+  for (const [type, bytes] of Object.entries(readBytesByType)) {
     const rate = calibratedRate(calibration.tgBytesPerSecByType, type);
     if (!rate) return null;
     computeSeconds += bytes / rate;
@@ -88,7 +107,11 @@ function calibratedCpuSeconds(
     rowSeconds += rows * (calibratedRate(calibration.tgSecondsPerRowByType, type, 0) ?? 0);
   computeSeconds += rowSeconds;
   const bytes = placement.cpuReadBytesPerToken;
-  const memorySeconds = bytes > calibration.lastLevelCacheBytes ? bytes / calibration.tgMemoryBytesPerSec : 0;
+  const effectiveBytes =
+    Object.values(readBytesByType).reduce((sum, b) => sum + b, 0) -
+    Object.values(placement.cpuReadBytesByType).reduce((sum, b) => sum + b, 0) +
+    bytes;
+  const memorySeconds = bytes > calibration.lastLevelCacheBytes ? effectiveBytes / calibration.tgMemoryBytesPerSec : 0;
   return { seconds: Math.max(computeSeconds, memorySeconds), computeSeconds, memorySeconds, rowSeconds };
 }
 
@@ -103,11 +126,21 @@ function promptRamSeconds(placement: Placement, calibration: SpeedCalibration): 
  * batch (tokens x top-k / experts rows) and multiplies it apart: a fixed cost per expert on top of
  * its FLOPs, so the fewer rows an expert gets, the lower its efficiency against the dense rate:
  * rows / (rows + CPU_PROMPT_EXPERT_OVERHEAD_ROWS). Measured on the CPU beside dense models in the
- * same runs (bench/results/speed-cpu-2026-12-02-moe2.md and -decode-timer.md): top-2 of 8 and top-8
- * of 32 (128 rows each at a 512-token batch) ran at about 0.65 of the dense rate, top-2 of 16 (64
- * rows) at about 0.45; 69 rows fits both.
+ * same runs (bench/results/speed-cpu-2026-12-02-moe2.md and -decode-timer.md): at Q4_K_M, top-2 of 8
+ * and top-8 of 32 (128 rows each at a 512-token batch) ran at about 0.65 of the dense rate, and
+ * top-2 of 16 (64 rows) was predicted within 10% by the same rule (run 11). Q8_0 experts lose more
+ * (SGEMM_ONLY_TYPES below).
  */
 const CPU_PROMPT_EXPERT_OVERHEAD_ROWS = 69;
+/**
+ * Types whose dense prompt products (what the probe measures) run llamafile's sgemm on x86 without a
+ * repacked layout (ggml-cpu/llamafile/sgemm.cpp: F32, F16, BF16, Q8_0, Q5_0; Q4_0 and IQ4_NL are
+ * repacked). mul_mat_id never calls sgemm, so their experts run the plain dot-product kernel: at 0.7
+ * of the K-quants' efficiency in the same runs (top-2 of 8 at Q8_0 was predicted 1.48x too fast,
+ * top-2 of 16 at 1.38x, while the same shapes at Q4_K_M landed at 1.07 and 0.91: run 11).
+ */
+const SGEMM_ONLY_TYPES = new Set(['F32', 'F16', 'BF16', 'Q8_0', 'Q5_0']);
+export const SGEMM_ONLY_EXPERT_FACTOR = 0.7;
 /** The efficiency at 128 rows per expert, for a model whose expert counts are not known. */
 export const CPU_PROMPT_EXPERT_EFFICIENCY = 128 / (128 + CPU_PROMPT_EXPERT_OVERHEAD_ROWS);
 
@@ -149,7 +182,8 @@ export function estimatePromptSpeedCpu(placement: Placement, calibration: SpeedC
     const weightsOf = (b: number): number => (b / info.blockBytes) * info.blockSize;
     const expertBytes = Math.min(bytes, expertBytesByType[type] ?? 0);
     secondsPerToken += (2 * weightsOf(bytes - expertBytes)) / rate;
-    secondsPerToken += (2 * weightsOf(expertBytes)) / (rate * expertEfficiency);
+    const typeFactor = SGEMM_ONLY_TYPES.has(type) ? SGEMM_ONLY_EXPERT_FACTOR : 1;
+    secondsPerToken += (2 * weightsOf(expertBytes)) / (rate * expertEfficiency * typeFactor);
   }
   for (const [type, rows] of Object.entries(placement.cpuLayerRowsByType))
     secondsPerToken += rows * (calibratedRate(calibration.ppSecondsPerRowByType, type, 0) ?? 0);
@@ -194,7 +228,9 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
       },
     };
   }
-  let seconds = fixedSeconds + placement.cpuReadBytesPerToken / (cpuBw * CPU_BANDWIDTH_EFFICIENCY);
+  const cpuExpertBytes = Object.values(placement.cpuLayerExpertReadBytesByType).reduce((sum, b) => sum + b, 0);
+  const cpuEffectiveBytes = placement.cpuReadBytesPerToken + cpuExpertBytes * (1 / CPU_EXPERT_READ_EFFICIENCY - 1);
+  let seconds = fixedSeconds + cpuEffectiveBytes / (cpuBw * CPU_BANDWIDTH_EFFICIENCY);
   const parts: string[] = [];
   const cardsUsed = placement.gpuReadBytesPerTokenByDevice.filter((b) => b > 0).length;
   if (cardsUsed > 1) {
@@ -219,12 +255,16 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
     if (placement.cpuReadBytesPerToken > 0) seconds += SPLIT_SYNC_SECONDS;
   }
   if (placement.cpuReadBytesPerToken > 0) {
+    const scattered =
+      cpuExpertBytes > 0
+        ? `, ${(cpuExpertBytes / GB).toFixed(2)} GB of it routed experts read at ${CPU_EXPERT_READ_EFFICIENCY} of the dense rate`
+        : '';
     const experts =
       expertBlocks > 0
         ? ` (${(placement.expertsInRamReadBytesPerToken / GB).toFixed(2)} GB of it the active experts of ${expertBlocks} blocks kept in RAM, each block an assumed GPU-CPU round trip of ${(EXPERTS_IN_RAM_SECONDS_PER_BLOCK * 1000).toFixed(1)} ms, not yet measured)`
         : '';
     parts.push(
-      `${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB on the CPU${experts} at ${(cpuBw / GB).toFixed(1)} GB/s x ${CPU_BANDWIDTH_EFFICIENCY}${inputs.cpuBandwidthBytesPerSec === null ? ' (RAM bandwidth assumed)' : ` (${inputs.cpuBandwidthSource?.kind ?? 'measured'} by ${inputs.cpuBandwidthSource?.by ?? 'probe'})`}`,
+      `${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB on the CPU${experts}${scattered} at ${(cpuBw / GB).toFixed(1)} GB/s x ${CPU_BANDWIDTH_EFFICIENCY}${inputs.cpuBandwidthBytesPerSec === null ? ' (RAM bandwidth assumed)' : ` (${inputs.cpuBandwidthSource?.kind ?? 'measured'} by ${inputs.cpuBandwidthSource?.by ?? 'probe'})`}`,
     );
   }
   const tokPerSec = seconds > 0 ? 1 / seconds : 0;

@@ -6,10 +6,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildMemoryModel, buildMemoryModelFromLayout, layoutWeightsWithTypes, type MemoryModel } from '../../src/core/estimate';
 import { fitModel } from '../../src/core/fit';
+import { ggmlType } from '../../src/core/ggml';
 import { placeModel, type Placement } from '../../src/core/placement';
 import {
+  CPU_EXPERT_READ_EFFICIENCY,
   CPU_PROMPT_EXPERT_EFFICIENCY,
   cpuPromptExpertEfficiency,
+  SGEMM_ONLY_EXPERT_FACTOR,
   estimateGenerationSpeed,
   estimatePromptSpeedCpu,
 } from '../../src/core/speed';
@@ -137,10 +140,15 @@ describe('generation speed with experts in RAM', () => {
     const full = placeModel(model, 5, 'cuda', { repackTypes: none });
     const p = placeModel(model, 5, 'cuda', { repackTypes: none, cpuMoeLayers: 2 });
     const t = (x: typeof p): number => 1 / estimateGenerationSpeed(x, inputs, { gpu: 4, total: 4 }).tokPerSec;
-    // GPU bytes shrink by 2 x 768 KiB at 700 GB/s; the CPU reads them at 45 GB/s; plus a 0.5 ms split sync,
-    // 2 x 0.1 ms round trips and 2 x 15 µs of CPU per-layer work.
+    // GPU bytes shrink by 2 x 768 KiB at 700 GB/s; the CPU reads them at 45 GB/s, scattered experts at
+    // CPU_EXPERT_READ_EFFICIENCY of that; plus a 0.5 ms split sync, 2 x 0.1 ms round trips and 2 x 15 µs of CPU per-layer work.
     const expected =
-      t(full) - (2 * EXPERTS_READ) / (1000 * GB * 0.7) + (2 * EXPERTS_READ) / (50 * GB * 0.9) + 0.0005 + 2 * 0.0001 + 2 * 0.000015;
+      t(full) -
+      (2 * EXPERTS_READ) / (1000 * GB * 0.7) +
+      (2 * EXPERTS_READ) / (50 * GB * 0.9 * CPU_EXPERT_READ_EFFICIENCY) +
+      0.0005 +
+      2 * 0.0001 +
+      2 * 0.000015;
     expect(t(p)).toBeCloseTo(expected, 9);
   });
 });
@@ -163,7 +171,8 @@ describe('prompt processing of routed experts on the CPU', () => {
     const layerBytes = Object.values(placement.cpuLayerReadBytesByType).reduce((a, b) => a + b, 0);
     const expertWeights = (4 * EXPERTS_READ) / 4; // F32: 4 bytes a weight
     const denseWeights = (layerBytes - 4 * EXPERTS_READ) / 4;
-    const seconds = (2 * denseWeights) / rate + (2 * expertWeights) / (rate * CPU_PROMPT_EXPERT_EFFICIENCY);
+    // F32's dense products run sgemm, which mul_mat_id does not: its experts lose SGEMM_ONLY_EXPERT_FACTOR more.
+    const seconds = (2 * denseWeights) / rate + (2 * expertWeights) / (rate * CPU_PROMPT_EXPERT_EFFICIENCY * SGEMM_ONLY_EXPERT_FACTOR);
     expect(estimatePromptSpeedCpu(placement, calibration)).toBeCloseTo(1 / seconds, 6);
     expect(CPU_PROMPT_EXPERT_EFFICIENCY).toBeGreaterThan(0);
     expect(CPU_PROMPT_EXPERT_EFFICIENCY).toBeLessThan(1);
@@ -186,6 +195,70 @@ describe('prompt processing of routed experts on the CPU', () => {
     const few = estimatePromptSpeedCpu(placement, calibration, { ...shape, experts: { count: 64, active: 2 } }) as number;
     const many = estimatePromptSpeedCpu(placement, calibration, { ...shape, experts: { count: 4, active: 2 } }) as number;
     expect(few).toBeLessThan(many);
+  });
+});
+
+describe('routed experts by kernel, in prompts and in generation', () => {
+  /** The test model with its matrices retyped: the experts' kernel is what differs. */
+  const retyped = (type: string): Placement => {
+    const tensors = listTensors(shape);
+    const layout = layoutWeightsWithTypes(
+      shape,
+      tensors,
+      tensors.map((t) => (t.dims.length >= 2 ? type : 'F32')),
+    );
+    return placeModel(buildMemoryModelFromLayout(shape, layout, 4096, 'f16'), 0, 'cpu', { repackTypes: none });
+  };
+
+  it("Q8_0 experts run at 0.7 of a K-quant's prompt efficiency: mul_mat_id has no sgemm path", () => {
+    const rate = 100e9;
+    const calibration = (type: string) =>
+      makeCalibration({ ppFlopsByType: { [type]: rate }, ppSecondsPerRowByType: {}, lastLevelCacheBytes: 1e12 });
+    /** Extra seconds the experts cost over dense products of the same weights, in units of their dense-rate seconds. */
+    const expertPenalty = (type: string): number => {
+      const p = retyped(type);
+      const all = 1 / (estimatePromptSpeedCpu(p, calibration(type)) as number);
+      const asDense = 1 / (estimatePromptSpeedCpu({ ...p, cpuLayerExpertReadBytesByType: {} }, calibration(type)) as number);
+      const info = ggmlType(type);
+      const weights = ((p.cpuLayerExpertReadBytesByType[type] ?? 0) / info.blockBytes) * info.blockSize;
+      return (all - asDense) / ((2 * weights) / rate);
+    };
+    // Dense-rate seconds x (1 / efficiency - 1).
+    expect(expertPenalty('Q4_K')).toBeCloseTo(1 / CPU_PROMPT_EXPERT_EFFICIENCY - 1, 6);
+    expect(expertPenalty('Q8_0')).toBeCloseTo(1 / (CPU_PROMPT_EXPERT_EFFICIENCY * SGEMM_ONLY_EXPERT_FACTOR) - 1, 6);
+  });
+
+  it('a generated token reads active expert bytes at CPU_EXPERT_READ_EFFICIENCY of the dense rate, on the kernel and the RAM side', () => {
+    const p = retyped('Q4_K');
+    const experts = p.cpuLayerExpertReadBytesByType.Q4_K ?? 0;
+    expect(experts).toBeGreaterThan(0);
+    const inputs = (cal: ReturnType<typeof makeCalibration>) => ({
+      gpuBandwidthBytesPerSec: null,
+      cpuBandwidthBytesPerSec: null,
+      cpuBandwidthSource: null,
+      calibration: cal,
+    });
+    const layers = { gpu: 0, total: shape.layers };
+    const fixed = { tgSecondsPerToken: 0, tgSecondsPerLayer: 0, tgSecondsPerRowByType: {} };
+    // Kernel-bound: every byte at 10 GB/s, the experts' at 10 x 0.82.
+    const kernel = makeCalibration({
+      ...fixed,
+      tgBytesPerSecByType: { Q4_K: 10e9, F32: 1e15 },
+      tgMemoryBytesPerSec: 1e15,
+      lastLevelCacheBytes: 0,
+    });
+    const q4 = p.cpuReadBytesByType.Q4_K ?? 0;
+    const kernelSeconds = (q4 + experts * (1 / CPU_EXPERT_READ_EFFICIENCY - 1)) / 10e9 + (p.cpuReadBytesByType.F32 ?? 0) / 1e15;
+    expect(1 / estimateGenerationSpeed(p, inputs(kernel), layers).tokPerSec).toBeCloseTo(kernelSeconds, 9);
+    // RAM-bound: the same weighting of the bytes streamed from RAM.
+    const ram = makeCalibration({
+      ...fixed,
+      tgBytesPerSecByType: { Q4_K: 1e15, F32: 1e15 },
+      tgMemoryBytesPerSec: 5e9,
+      lastLevelCacheBytes: 0,
+    });
+    const ramSeconds = (p.cpuReadBytesPerToken + experts * (1 / CPU_EXPERT_READ_EFFICIENCY - 1)) / 5e9;
+    expect(1 / estimateGenerationSpeed(p, inputs(ram), layers).tokPerSec).toBeCloseTo(ramSeconds, 9);
   });
 });
 
