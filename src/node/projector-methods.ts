@@ -16,9 +16,14 @@ interface ProjectorRequest {
 /** What estimateResolved takes to leave room for the projector. */
 type Adjust = { adjustTarget?: (target: ComputeTarget) => ComputeTarget };
 
-/** The projector asked for: a path as given, or with 'auto' the mmproj*.gguf next to the model file. */
+/**
+ * The projector asked for: a path as given, or with 'auto' the one the model's source pairs with it
+ * (an Ollama manifest's projector layer, an mmproj file beside an LM Studio or Hugging Face download)
+ * or the mmproj*.gguf next to the model file.
+ */
 async function chooseProjector(mmproj: string, resolved: ResolvedModel): Promise<{ size: ProjectorSize; chosen: string }> {
   if (mmproj !== 'auto') return { size: await sizeProjector(mmproj), chosen: 'given with --mmproj' };
+  if (resolved.projector) return { size: await sizeProjector(resolved.projector.path), chosen: resolved.projector.where };
   const modelPath = resolved.sizable.filePath;
   if (!modelPath)
     throw new ModelArgError(

@@ -245,7 +245,12 @@ export function createService(options: ServiceOptions): Service {
     if (looksLikePath(ref) || isRemoteRef(ref)) return resolveModelArg(ref, quant, remoteOptions);
     if (allowCatalog && loadCatalog().some((m) => m.id === ref.toLowerCase())) return resolveModelArg(ref, quant);
     const found = findDiscovered((await getModels(false)).models, ref);
-    if (found) return modelFromFile(found.path);
+    if (found) {
+      const resolved = await modelFromFile(found.path);
+      return found.mmproj
+        ? { ...resolved, projector: { ...found.mmproj, where: `paired with ${found.displayName} in ${found.source}` } }
+        : resolved;
+    }
     if (allowCatalog) return resolveModelArg(ref, quant); // its error suggests close catalog ids
     const count = (await getModels(false)).models.length;
     throw new UserFacingError(

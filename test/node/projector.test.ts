@@ -1,7 +1,8 @@
 // Vision projectors (mmproj*.gguf): found next to their model, sized from their header (weights
 // exact, one image's compute estimated from clip.cpp's warmup), and added to the model's memory on
 // the device llama.cpp puts them on, through the real service and CLI.
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -226,5 +227,59 @@ describe('rightsize estimate --mmproj and rightsize models', () => {
     expect(gemma?.mmproj?.bytes).toBeGreaterThan(0);
     expect(found.models.find((m) => m.displayName === 'plain')?.mmproj).toBeUndefined();
     expect(formatModels(found, false)).toContain(`+ vision projector`);
+  });
+});
+
+describe('Ollama vision models', () => {
+  /** An Ollama store holding stories260K as `gemma3:4b` with a projector layer, as `ollama pull` writes a vision model. */
+  function ollamaStore(withProjector: boolean): string {
+    const home = mkdtempSync(join(tmpdir(), 'rightsize-ollama-'));
+    const models = join(home, '.ollama', 'models');
+    const blobs = join(models, 'blobs');
+    mkdirSync(blobs, { recursive: true });
+    const put = (data: Buffer): string => {
+      const digest = createHash('sha256').update(data).digest('hex');
+      writeFileSync(join(blobs, `sha256-${digest}`), data);
+      return `sha256:${digest}`;
+    };
+    const clipPath = join(home, 'clip.gguf');
+    writeClip(clipPath);
+    const layers = [{ mediaType: 'application/vnd.ollama.image.model', digest: put(readFileSync(STORIES)) }];
+    if (withProjector) layers.push({ mediaType: 'application/vnd.ollama.image.projector', digest: put(readFileSync(clipPath)) });
+    const manifestDir = join(models, 'manifests', 'registry.ollama.ai', 'library', 'gemma3');
+    mkdirSync(manifestDir, { recursive: true });
+    writeFileSync(join(manifestDir, '4b'), JSON.stringify({ schemaVersion: 2, layers }));
+    return home;
+  }
+
+  it("pairs the model with its manifest's projector layer, and --mmproj auto sizes that one", async () => {
+    const home = ollamaStore(true);
+    const found = await discoverModels({ home, env: {}, platform: 'linux' });
+    const gemma = found.models.find((m) => m.displayName === 'gemma3:4b');
+    expect(gemma?.mmproj?.path).toMatch(/blobs\/sha256-[0-9a-f]{64}$/);
+    const root = mkdtempSync(join(tmpdir(), 'rightsize-svc-'));
+    const service = createService({
+      face: 'cli',
+      detect: async () => withGpu(),
+      discover: async () => found,
+      dataDir: join(root, 'data'),
+      cacheDir: join(root, 'cache'),
+      autoProbe: false,
+    });
+    const e = EstimateResultSchema.parse(await service.call('estimate', { model: 'gemma3:4b', contextTokens: 256, mmproj: 'auto' }));
+    expect(e.projector?.projectorType).toBe('gemma3');
+    expect(e.projector?.path).toBe(gemma?.mmproj?.path);
+    expect(e.projector?.chosen).toContain('paired with gemma3:4b in ollama');
+    // Without a projector layer, auto looks next to the blob, finds none and says how to pass one.
+    const plain = await discoverModels({ home: ollamaStore(false), env: {}, platform: 'linux' });
+    const other = createService({
+      face: 'cli',
+      detect: async () => withGpu(),
+      discover: async () => plain,
+      dataDir: join(root, 'data2'),
+      cacheDir: join(root, 'cache2'),
+      autoProbe: false,
+    });
+    await expect(other.call('estimate', { model: 'gemma3:4b', contextTokens: 256, mmproj: 'auto' })).rejects.toThrow(/--mmproj PATH/);
   });
 });

@@ -31,6 +31,8 @@ export interface ResolvedModel {
   sizable: SizableModel;
   architecture: string;
   fileBytes: number | null;
+  /** A vision projector the model's source pairs with it (`rightsize models` found it with the model). */
+  projector?: { path: string; bytes: number; where: string };
   /** A GGUF read over HTTP: where from, and whether its header came from the cache. */
   remote?: { url: string; parts: number; etag: string | null; fromCache: boolean; bytesReceived: number };
 }

@@ -8,6 +8,8 @@ import { addCandidate, errorMessage, isMissing, readSmallJson, takeFile, walkFil
 
 /** Ollama's layer media type for the model weights (the GGUF). */
 export const OLLAMA_MODEL_MEDIA_TYPE = 'application/vnd.ollama.image.model';
+/** The layer of a vision model's projector (what llama.cpp loads with --mmproj). */
+export const OLLAMA_PROJECTOR_MEDIA_TYPE = 'application/vnd.ollama.image.projector';
 const OLLAMA_DEFAULT_REGISTRY = 'registry.ollama.ai';
 const OLLAMA_DEFAULT_NAMESPACE = 'library';
 /** Where the official Linux install script runs Ollama as the `ollama` user. */
@@ -31,15 +33,15 @@ export function ollamaDisplayName(host: string, namespace: string, model: string
   return `${host}/${namespace}/${model}:${tag}`;
 }
 
-/** The digest of the manifest's model layer, or null when it has none. */
-export function ollamaModelDigest(manifest: unknown): string | null {
+/** The digest of the manifest's model layer (or of another layer type), or null when it has none. */
+export function ollamaModelDigest(manifest: unknown, layerType: string = OLLAMA_MODEL_MEDIA_TYPE): string | null {
   if (!manifest || typeof manifest !== 'object') return null;
   const layers = (manifest as { layers?: unknown }).layers;
   if (!Array.isArray(layers)) return null;
   for (const layer of layers) {
     if (!layer || typeof layer !== 'object') continue;
     const { mediaType, digest } = layer as { mediaType?: unknown; digest?: unknown };
-    if (mediaType !== OLLAMA_MODEL_MEDIA_TYPE || typeof digest !== 'string') continue;
+    if (mediaType !== layerType || typeof digest !== 'string') continue;
     const match = /^sha256[:-]([0-9a-f]{64})$/i.exec(digest);
     if (match?.[1]) return match[1].toLowerCase();
   }
@@ -87,8 +89,15 @@ async function existingBlob(blobsDir: string, digest: string): Promise<string | 
   return null;
 }
 
-/** The blob holding a manifest's model layer, or null (counted in `skipped`) when there is none. */
-async function modelBlobOf(manifestFile: string, blobsDir: string, skipped: SkippedManifests): Promise<string | null> {
+/**
+ * The blob holding a manifest's model layer, or null (counted in `skipped`) when there is none, and
+ * its projector's blob where the manifest has one (vision models: gemma3, llava, qwen2.5vl...).
+ */
+async function modelBlobOf(
+  manifestFile: string,
+  blobsDir: string,
+  skipped: SkippedManifests,
+): Promise<{ model: string; projector: { path: string; bytes: number } | null } | null> {
   let manifest: unknown;
   try {
     manifest = await readSmallJson(manifestFile);
@@ -102,8 +111,21 @@ async function modelBlobOf(manifestFile: string, blobsDir: string, skipped: Skip
     return null;
   }
   const blob = await existingBlob(blobsDir, digest);
-  if (!blob) skipped.missingBlob += 1;
-  return blob;
+  if (!blob) {
+    skipped.missingBlob += 1;
+    return null;
+  }
+  const projectorDigest = ollamaModelDigest(manifest, OLLAMA_PROJECTOR_MEDIA_TYPE);
+  const projectorBlob = projectorDigest ? await existingBlob(blobsDir, projectorDigest) : null;
+  let projector: { path: string; bytes: number } | null = null;
+  if (projectorBlob) {
+    try {
+      projector = { path: projectorBlob, bytes: (await fs.stat(projectorBlob)).size };
+    } catch {
+      // A projector blob that cannot be read pairs with nothing; the model is listed without it.
+    }
+  }
+  return { model: blob, projector };
 }
 
 function noteSkipped(report: LocationReport, { unparsable, withoutModel, missingBlob }: SkippedManifests): void {
@@ -120,12 +142,13 @@ async function searchOllamaRoot(ctx: SearchContext, report: LocationReport): Pro
   const limits = { maxDepth: MANIFEST_PATH_PARTS - 1, onceByRealPath: false };
   await walkFiles(ctx, report, manifestsDir, limits, async (manifestFile, relParts) => {
     if (relParts.length !== MANIFEST_PATH_PARTS || !takeFile(ctx, report)) return;
-    const blob = await modelBlobOf(manifestFile, blobsDir, skipped);
-    if (!blob) return;
+    const blobs = await modelBlobOf(manifestFile, blobsDir, skipped);
+    if (!blobs) return;
     const [host, namespace, model, tag] = relParts as ManifestPath;
-    await addCandidate(ctx, report, blob, {
+    await addCandidate(ctx, report, blobs.model, {
       ollamaName: ollamaDisplayName(host, namespace, model, tag),
       ...ollamaHfRepo(host, namespace, model),
+      ...(blobs.projector ? { mmproj: blobs.projector } : {}),
     });
   });
   noteSkipped(report, skipped);

@@ -106,6 +106,8 @@ export interface CandidateOrigin {
   ollamaName?: string;
   hfRepo?: string;
   lmStudioRepo?: string;
+  /** A vision projector the source pairs with the model: an mmproj*.gguf in the same folder, or an Ollama manifest's projector layer. */
+  mmproj?: { path: string; bytes: number };
 }
 
 /** A GGUF file found by one source, before de-duplication and joining of split parts. */
@@ -116,8 +118,6 @@ export interface Candidate extends CandidateOrigin {
   realPath: string;
   bytes: number;
   mtimeMs: number;
-  /** A vision projector (mmproj*.gguf) in the same folder, as found there. */
-  mmproj?: { path: string; bytes: number };
 }
 
 export interface SearchContext {
