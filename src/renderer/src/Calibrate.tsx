@@ -33,7 +33,7 @@ export function Calibrate({
             .join(', ')}
           )
           {(calibration.pooledProbes ?? 1) > 1 && (
-            <span data-testid="calibrate-pooled">, the best of {calibration.pooledProbes} probes</span>
+            <span data-testid="calibrate-pooled">, the median of {calibration.pooledProbes} probes</span>
           )}
         </span>
       ) : (
