@@ -128,19 +128,21 @@ function promptRamSeconds(placement: Placement, calibration: SpeedCalibration): 
  * rows / (rows + CPU_PROMPT_EXPERT_OVERHEAD_ROWS). Measured on the CPU beside dense models in the
  * same runs (bench/results/speed-cpu-2026-12-02-moe2.md and -decode-timer.md): at Q4_K_M, top-2 of 8
  * and top-8 of 32 (128 rows each at a 512-token batch) ran at about 0.65 of the dense rate, and
- * top-2 of 16 (64 rows) was predicted within 10% by the same rule (run 11). Q8_0 experts lose more
+ * top-2 of 16 (64 rows) was predicted within 10% by the same rule (run 11). Q8_0 experts run slower
  * (SGEMM_ONLY_TYPES below).
  */
 const CPU_PROMPT_EXPERT_OVERHEAD_ROWS = 69;
 /**
  * Types whose dense prompt products (what the probe measures) run llamafile's sgemm on x86 without a
  * repacked layout (ggml-cpu/llamafile/sgemm.cpp: F32, F16, BF16, Q8_0, Q5_0; Q4_0 and IQ4_NL are
- * repacked). mul_mat_id never calls sgemm, so their experts run the plain dot-product kernel: at 0.7
- * of the K-quants' efficiency in the same runs (top-2 of 8 at Q8_0 was predicted 1.48x too fast,
- * top-2 of 16 at 1.38x, while the same shapes at Q4_K_M landed at 1.07 and 0.91: run 11).
+ * repacked). mul_mat_id never calls sgemm, so their experts run the plain dot-product kernel, at about
+ * a third of the dense rate whatever their rows: Q8_0 experts of top-2 of 16 (64 rows at a 512-token
+ * batch) and top-2 of 8 (128 rows) ran at 0.32-0.35 and 0.35-0.44 of it in runs 11 and 12
+ * (bench/results/speed-cpu-2026-12-02-decode-timer.md), while the same shapes at Q4_K_M followed the
+ * rows rule above.
  */
 const SGEMM_ONLY_TYPES = new Set(['F32', 'F16', 'BF16', 'Q8_0', 'Q5_0']);
-export const SGEMM_ONLY_EXPERT_FACTOR = 0.7;
+export const SGEMM_ONLY_EXPERT_EFFICIENCY = 0.36;
 /** The efficiency at 128 rows per expert, for a model whose expert counts are not known. */
 export const CPU_PROMPT_EXPERT_EFFICIENCY = 128 / (128 + CPU_PROMPT_EXPERT_OVERHEAD_ROWS);
 
@@ -182,8 +184,8 @@ export function estimatePromptSpeedCpu(placement: Placement, calibration: SpeedC
     const weightsOf = (b: number): number => (b / info.blockBytes) * info.blockSize;
     const expertBytes = Math.min(bytes, expertBytesByType[type] ?? 0);
     secondsPerToken += (2 * weightsOf(bytes - expertBytes)) / rate;
-    const typeFactor = SGEMM_ONLY_TYPES.has(type) ? SGEMM_ONLY_EXPERT_FACTOR : 1;
-    secondsPerToken += (2 * weightsOf(expertBytes)) / (rate * expertEfficiency * typeFactor);
+    const efficiency = SGEMM_ONLY_TYPES.has(type) ? SGEMM_ONLY_EXPERT_EFFICIENCY : expertEfficiency;
+    secondsPerToken += (2 * weightsOf(expertBytes)) / (rate * efficiency);
   }
   for (const [type, rows] of Object.entries(placement.cpuLayerRowsByType))
     secondsPerToken += rows * (calibratedRate(calibration.ppSecondsPerRowByType, type, 0) ?? 0);

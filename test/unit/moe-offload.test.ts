@@ -12,7 +12,7 @@ import {
   CPU_EXPERT_READ_EFFICIENCY,
   CPU_PROMPT_EXPERT_EFFICIENCY,
   cpuPromptExpertEfficiency,
-  SGEMM_ONLY_EXPERT_FACTOR,
+  SGEMM_ONLY_EXPERT_EFFICIENCY,
   estimateGenerationSpeed,
   estimatePromptSpeedCpu,
 } from '../../src/core/speed';
@@ -171,8 +171,8 @@ describe('prompt processing of routed experts on the CPU', () => {
     const layerBytes = Object.values(placement.cpuLayerReadBytesByType).reduce((a, b) => a + b, 0);
     const expertWeights = (4 * EXPERTS_READ) / 4; // F32: 4 bytes a weight
     const denseWeights = (layerBytes - 4 * EXPERTS_READ) / 4;
-    // F32's dense products run sgemm, which mul_mat_id does not: its experts lose SGEMM_ONLY_EXPERT_FACTOR more.
-    const seconds = (2 * denseWeights) / rate + (2 * expertWeights) / (rate * CPU_PROMPT_EXPERT_EFFICIENCY * SGEMM_ONLY_EXPERT_FACTOR);
+    // F32's dense products run sgemm, which mul_mat_id does not: its experts run at SGEMM_ONLY_EXPERT_EFFICIENCY.
+    const seconds = (2 * denseWeights) / rate + (2 * expertWeights) / (rate * SGEMM_ONLY_EXPERT_EFFICIENCY);
     expect(estimatePromptSpeedCpu(placement, calibration)).toBeCloseTo(1 / seconds, 6);
     expect(CPU_PROMPT_EXPERT_EFFICIENCY).toBeGreaterThan(0);
     expect(CPU_PROMPT_EXPERT_EFFICIENCY).toBeLessThan(1);
@@ -188,12 +188,18 @@ describe('prompt processing of routed experts on the CPU', () => {
     expect(cpuPromptExpertEfficiency(4096, { count: 8, active: 2 })).toBe(cpuPromptExpertEfficiency(512, { count: 8, active: 2 }));
     // Without expert counts, the 128-row figure.
     expect(cpuPromptExpertEfficiency(512)).toBe(CPU_PROMPT_EXPERT_EFFICIENCY);
-    // Passed through a prompt shape, it sets the experts' time.
-    const placement = placeModel(model, 0, 'cpu', { repackTypes: none });
-    const calibration = makeCalibration({ ppFlopsByType: { F32: 100e9 }, ppSecondsPerRowByType: {}, lastLevelCacheBytes: 1e12 });
-    const shape = { tokens: 512, layers: 1, queryDim: 0 };
-    const few = estimatePromptSpeedCpu(placement, calibration, { ...shape, experts: { count: 64, active: 2 } }) as number;
-    const many = estimatePromptSpeedCpu(placement, calibration, { ...shape, experts: { count: 4, active: 2 } }) as number;
+    // Passed through a prompt shape, it sets the experts' time (of a K-quant: sgemm types run at a flat rate).
+    const tensors = listTensors(shape);
+    const q4 = layoutWeightsWithTypes(
+      shape,
+      tensors,
+      tensors.map((t) => (t.dims.length >= 2 ? 'Q4_K' : 'F32')),
+    );
+    const placement = placeModel(buildMemoryModelFromLayout(shape, q4, 4096, 'f16'), 0, 'cpu', { repackTypes: none });
+    const calibration = makeCalibration({ ppFlopsByType: { Q4_K: 100e9 }, ppSecondsPerRowByType: {}, lastLevelCacheBytes: 1e12 });
+    const prompt = { tokens: 512, layers: 1, queryDim: 0 };
+    const few = estimatePromptSpeedCpu(placement, calibration, { ...prompt, experts: { count: 64, active: 2 } }) as number;
+    const many = estimatePromptSpeedCpu(placement, calibration, { ...prompt, experts: { count: 4, active: 2 } }) as number;
     expect(few).toBeLessThan(many);
   });
 });
@@ -210,7 +216,7 @@ describe('routed experts by kernel, in prompts and in generation', () => {
     return placeModel(buildMemoryModelFromLayout(shape, layout, 4096, 'f16'), 0, 'cpu', { repackTypes: none });
   };
 
-  it("Q8_0 experts run at 0.7 of a K-quant's prompt efficiency: mul_mat_id has no sgemm path", () => {
+  it("Q8_0 experts run at a flat third of the dense rate, K-quants' by their rows: mul_mat_id has no sgemm path", () => {
     const rate = 100e9;
     const calibration = (type: string) =>
       makeCalibration({ ppFlopsByType: { [type]: rate }, ppSecondsPerRowByType: {}, lastLevelCacheBytes: 1e12 });
@@ -225,7 +231,7 @@ describe('routed experts by kernel, in prompts and in generation', () => {
     };
     // Dense-rate seconds x (1 / efficiency - 1).
     expect(expertPenalty('Q4_K')).toBeCloseTo(1 / CPU_PROMPT_EXPERT_EFFICIENCY - 1, 6);
-    expect(expertPenalty('Q8_0')).toBeCloseTo(1 / (CPU_PROMPT_EXPERT_EFFICIENCY * SGEMM_ONLY_EXPERT_FACTOR) - 1, 6);
+    expect(expertPenalty('Q8_0')).toBeCloseTo(1 / SGEMM_ONLY_EXPERT_EFFICIENCY - 1, 6);
   });
 
   it('a generated token reads active expert bytes at CPU_EXPERT_READ_EFFICIENCY of the dense rate, on the kernel and the RAM side', () => {
