@@ -16,9 +16,9 @@ import { gemma4CacheBytesPerLayer } from './gemma4';
 import { TensorListBuilder } from './tensor-builder';
 
 /** llama_hparams defaults gemma3n runs with (altup_num_inputs, laurel_rank, hidden_size_per_layer_input). */
-export const GEMMA3N_ALTUP_STREAMS = 4;
-export const GEMMA3N_LAUREL_RANK = 64;
-export const GEMMA3N_PER_LAYER_WIDTH = 256;
+const GEMMA3N_ALTUP_STREAMS = 4;
+const GEMMA3N_LAUREL_RANK = 64;
+const GEMMA3N_PER_LAYER_WIDTH = 256;
 /** hparams.n_layer_kv_from_start: layers from here on reuse an earlier layer's cache. */
 const GEMMA3N_KV_LAYERS = 20;
 

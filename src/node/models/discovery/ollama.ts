@@ -9,7 +9,7 @@ import { addCandidate, errorMessage, isMissing, readSmallJson, takeFile, walkFil
 /** Ollama's layer media type for the model weights (the GGUF). */
 export const OLLAMA_MODEL_MEDIA_TYPE = 'application/vnd.ollama.image.model';
 /** The layer of a vision model's projector (what llama.cpp loads with --mmproj). */
-export const OLLAMA_PROJECTOR_MEDIA_TYPE = 'application/vnd.ollama.image.projector';
+const OLLAMA_PROJECTOR_MEDIA_TYPE = 'application/vnd.ollama.image.projector';
 const OLLAMA_DEFAULT_REGISTRY = 'registry.ollama.ai';
 const OLLAMA_DEFAULT_NAMESPACE = 'library';
 /** Where the official Linux install script runs Ollama as the `ollama` user. */
