@@ -21,6 +21,8 @@ const ARCHITECTURES: Readonly<Record<string, ModelArch>> = {
   Gemma3ForCausalLM: 'gemma3',
   Gemma3ForConditionalGeneration: 'gemma3',
   Gemma3nForConditionalGeneration: 'gemma3n',
+  Gemma4ForConditionalGeneration: 'gemma4',
+  Gemma4ForCausalLM: 'gemma4',
   Gemma3nForCausalLM: 'gemma3n',
   Phi3ForCausalLM: 'phi3',
   Olmo2ForCausalLM: 'olmo2',
@@ -53,6 +55,8 @@ const MODEL_TYPES: Readonly<Record<string, ModelArch>> = {
   gemma3_text: 'gemma3',
   gemma3n: 'gemma3n',
   gemma3n_text: 'gemma3n',
+  gemma4: 'gemma4',
+  gemma4_text: 'gemma4',
   phi3: 'phi3',
   olmo2: 'olmo2',
   olmo3: 'olmo2',
@@ -72,7 +76,7 @@ const MODEL_TYPES: Readonly<Record<string, ModelArch>> = {
 export const KNOWN_ARCHITECTURES: readonly string[] = Object.keys(ARCHITECTURES);
 
 /** Sliding-window layout each loader assumes when config.json names none (gemma2: alternate; gemma3: 5 local : 1 global). */
-const DEFAULT_SWA_PERIOD: Partial<Record<ModelArch, number>> = { gemma2: 2, gemma3: 6, gemma3n: 5 };
+const DEFAULT_SWA_PERIOD: Partial<Record<ModelArch, number>> = { gemma2: 2, gemma3: 6, gemma3n: 5, gemma4: 6 };
 
 /**
  * transformers' class defaults for the keys a config.json may leave out (google/gemma-3-4b-it's names
@@ -182,7 +186,7 @@ function slidingWindowOf(config: Json, arch: ModelArch, layers: number, maxConte
 
 function expertsOf(config: Json, hiddenFfn: number | undefined): CatalogModel['experts'] {
   const count = num(config, ['num_experts', 'num_local_experts', 'n_routed_experts']);
-  const active = num(config, ['num_experts_per_tok', 'num_experts_per_token']);
+  const active = num(config, ['num_experts_per_tok', 'num_experts_per_token', 'top_k_experts']);
   if (!count || count <= 1 || !active) return undefined;
   const sharedFfn = num(config, ['shared_expert_intermediate_size']);
   const shared = num(config, ['n_shared_experts', 'num_shared_experts']) ?? (sharedFfn ? 1 : 0);
@@ -194,6 +198,22 @@ function expertsOf(config: Json, hiddenFfn: number | undefined): CatalogModel['e
     ...(sharedFfn ? { sharedFfnSize: sharedFfn } : {}),
     denseLayers,
     ...(denseLayers > 0 && hiddenFfn ? { denseFfnSize: hiddenFfn } : {}),
+  };
+}
+
+/**
+ * Gemma 4's global layers (conversion/gemma.py, Gemma4Model): global_head_dim and
+ * num_global_key_value_heads, attention_k_eq_v (no V projection), num_kv_shared_layers.
+ */
+function globalAttentionOf(config: Json, kvHeads: number): CatalogModel['globalAttention'] {
+  const headDim = num(config, ['global_head_dim']);
+  if (!headDim) throw new CatalogConfigError("A Gemma 4 config.json needs global_head_dim (the global layers' head size).");
+  const shared = num(config, ['num_kv_shared_layers']) ?? 0;
+  return {
+    headDim,
+    kvHeads: num(config, ['num_global_key_value_heads']) ?? kvHeads,
+    ...(config.attention_k_eq_v === true ? { valueFromKey: true } : {}),
+    ...(shared > 0 ? { kvSharedLayers: shared } : {}),
   };
 }
 
@@ -262,8 +282,14 @@ export function catalogEntryFromConfig(config: unknown, options: CatalogEntryOpt
   const kvHeads = mla ? heads : (num(text, ['num_key_value_heads', 'num_kv_heads', 'n_head_kv']) ?? heads);
   const headDim = mla ? mla.nopeDim + mla.ropeDim : (num(text, ['head_dim']) ?? hiddenSize / heads);
   const denseFfn = num(text, ['intermediate_size', 'ffn_hidden_size']);
-  const experts = expertsOf(text, denseFfn);
-  const ffnSize = experts ? (num(text, ['moe_intermediate_size']) ?? denseFfn) : denseFfn;
+  if (arch === 'gemma4' && (num(text, ['hidden_size_per_layer_input']) ?? 0) > 0)
+    throw new CatalogConfigError(
+      'Gemma 4 E2B/E4B (per-layer embeddings) are sized from their GGUF files, not from config.json: run `rightsize estimate` on the file or its URL.',
+    );
+  const moe = expertsOf(text, denseFfn);
+  // Gemma 4's MoE keeps a dense FFN of intermediate_size in every block beside the experts: a shared expert of that width.
+  const experts = moe && arch === 'gemma4' && denseFfn ? { ...moe, shared: 1, sharedFfnSize: denseFfn } : moe;
+  const ffnSize = experts ? (num(text, ['moe_intermediate_size', 'expert_intermediate_size']) ?? denseFfn) : denseFfn;
   const plainFfn = arch === 'falcon';
   const width = ffnSize ?? (plainFfn ? 4 * hiddenSize : undefined);
   if (!width) throw new CatalogConfigError('config.json has no intermediate_size (or moe_intermediate_size): the FFN width is unknown.');
@@ -280,7 +306,7 @@ export function catalogEntryFromConfig(config: unknown, options: CatalogEntryOpt
     warnings.push('No max_position_embeddings: maxContext assumed 4,096.');
   let tiedEmbeddings = typeof text.tie_word_embeddings === 'boolean' ? text.tie_word_embeddings : undefined;
   if (tiedEmbeddings === undefined) {
-    tiedEmbeddings = arch === 'gemma' || arch === 'gemma2' || arch === 'gemma3' || arch === 'gemma3n';
+    tiedEmbeddings = arch === 'gemma' || arch === 'gemma2' || arch === 'gemma3' || arch === 'gemma3n' || arch === 'gemma4';
     warnings.push(`No tie_word_embeddings: assumed ${tiedEmbeddings} (check the GGUF for an output.weight).`);
   }
   if (!Number.isInteger(headDim))
@@ -300,6 +326,7 @@ export function catalogEntryFromConfig(config: unknown, options: CatalogEntryOpt
     tiedEmbeddings,
     ...(experts ? { experts } : {}),
     ...(mla ? { mla } : {}),
+    ...(arch === 'gemma4' ? { globalAttention: globalAttentionOf(text, kvHeads) } : {}),
     // DeepSeek-V3's routing (topk_method noaux_tc) adds a per-expert selection bias (exp_probs_b).
     ...(mla && text.topk_method === 'noaux_tc' ? { moeLayout: { selectionBias: true } } : {}),
   };

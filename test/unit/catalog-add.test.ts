@@ -186,6 +186,67 @@ describe('catalogEntryFromConfig reads real config.json files', () => {
     expect(() => catalogEntryFromConfig(broken, options('broken'))).toThrow(/linear_\* keys/);
   });
 
+  it("reads Gemma 4's global layers (their head size, KV heads, K as V) and its MoE's dense FFN beside the experts", () => {
+    // The text_config keys of google/gemma-4-31B and google/gemma-4-26B-A4B that sizing reads.
+    const layerTypes = (n: number): string[] =>
+      Array.from({ length: n }, (_, i) => ((i + 1) % 6 === 0 ? 'full_attention' : 'sliding_attention'));
+    const dense = {
+      architectures: ['Gemma4ForConditionalGeneration'],
+      model_type: 'gemma4',
+      text_config: {
+        model_type: 'gemma4_text',
+        hidden_size: 5376,
+        intermediate_size: 21504,
+        num_hidden_layers: 60,
+        num_attention_heads: 32,
+        num_key_value_heads: 16,
+        head_dim: 256,
+        global_head_dim: 512,
+        num_global_key_value_heads: 4,
+        attention_k_eq_v: true,
+        num_kv_shared_layers: 0,
+        hidden_size_per_layer_input: 0,
+        sliding_window: 1024,
+        layer_types: layerTypes(60),
+        vocab_size: 262144,
+        max_position_embeddings: 262144,
+        tie_word_embeddings: true,
+      },
+    };
+    for (const [config, id] of [
+      [dense, 'gemma-4-31b'],
+      [
+        {
+          ...dense,
+          text_config: {
+            ...dense.text_config,
+            hidden_size: 2816,
+            intermediate_size: 2112,
+            num_hidden_layers: 30,
+            num_attention_heads: 16,
+            num_key_value_heads: 8,
+            num_global_key_value_heads: 2,
+            layer_types: layerTypes(30),
+            num_experts: 128,
+            top_k_experts: 8,
+            expert_intermediate_size: 704,
+          },
+        },
+        'gemma-4-26b-a4b',
+      ],
+    ] as const) {
+      const { entry, countedParams } = catalogEntryFromConfig(config, options(id));
+      const shippedEntry = shipped(id);
+      expect(shapeOf(entry), id).toEqual(shapeOf(shippedEntry));
+      expect(entry.globalAttention, id).toEqual(shippedEntry.globalAttention);
+      expect(entry.experts, id).toEqual(shippedEntry.experts);
+      expect(Math.abs(countedParams / (shippedEntry.publishedParamsB * 1e9) - 1), id).toBeLessThanOrEqual(0.02);
+    }
+    // E2B/E4B's per-layer embeddings are not built from a config: the user is sent to the GGUF.
+    const e2b = { ...dense, text_config: { ...dense.text_config, hidden_size_per_layer_input: 256 } };
+    expect(() => catalogEntryFromConfig(e2b, options('e2b-like'))).toThrow(/sized from their GGUF files/);
+  });
+
   it("ignores Phi-3's sliding_window, as llama.cpp does", () => {
     const { entry, warnings } = catalogEntryFromConfig(fixture('phi-3-mini-4k-instruct'), options('phi-3-mini'));
     expect(entry.slidingWindow).toBeUndefined();
