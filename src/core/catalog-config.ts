@@ -41,6 +41,10 @@ const ARCHITECTURES: Readonly<Record<string, ModelArch>> = {
   DeepseekV3ForCausalLM: 'deepseek2',
   // Gated delta net with full attention every few layers.
   Qwen3NextForCausalLM: 'qwen3next',
+  // GLM-4.5 and -Air: QKV biases, dense lead blocks, a shared expert, the routing bias, appended MTP blocks.
+  Glm4MoeForCausalLM: 'glm4moe',
+  // gpt-oss: alternating 128-token windows, attention sinks, biased experts.
+  GptOssForCausalLM: 'gpt-oss',
 };
 const MODEL_TYPES: Readonly<Record<string, ModelArch>> = {
   llama: 'llama',
@@ -70,6 +74,8 @@ const MODEL_TYPES: Readonly<Record<string, ModelArch>> = {
   deepseek_v3: 'deepseek2',
   kimi_k2: 'deepseek2',
   qwen3_next: 'qwen3next',
+  glm4_moe: 'glm4moe',
+  gpt_oss: 'gpt-oss',
 };
 
 /** The config.json `architectures` values this module reads, for an error message or a help text. */
@@ -186,7 +192,7 @@ function slidingWindowOf(config: Json, arch: ModelArch, layers: number, maxConte
 
 function expertsOf(config: Json, hiddenFfn: number | undefined): CatalogModel['experts'] {
   const count = num(config, ['num_experts', 'num_local_experts', 'n_routed_experts']);
-  const active = num(config, ['num_experts_per_tok', 'num_experts_per_token', 'top_k_experts']);
+  const active = num(config, ['num_experts_per_tok', 'num_experts_per_token', 'experts_per_token', 'top_k_experts']);
   if (!count || count <= 1 || !active) return undefined;
   const sharedFfn = num(config, ['shared_expert_intermediate_size']);
   const shared = num(config, ['n_shared_experts', 'num_shared_experts']) ?? (sharedFfn ? 1 : 0);
@@ -215,6 +221,24 @@ function globalAttentionOf(config: Json, kvHeads: number): CatalogModel['globalA
     ...(config.attention_k_eq_v === true ? { valueFromKey: true } : {}),
     ...(shared > 0 ? { kvSharedLayers: shared } : {}),
   };
+}
+
+/**
+ * What GLM-4.5 and gpt-oss add to the shape, as their converters read it: GLM's routing bias (every
+ * glm4moe block has exp_probs_b), its optional QK norms (use_qk_norm) and appended MTP blocks
+ * (num_nextn_predict_layers); gpt-oss's attention sinks and expert biases, which every file has.
+ */
+function archExtrasOf(arch: ModelArch, config: Json): Partial<CatalogModel> {
+  if (arch === 'glm4moe') {
+    const nextn = num(config, ['num_nextn_predict_layers']) ?? 0;
+    return {
+      moeLayout: { selectionBias: true },
+      ...(config.use_qk_norm === true ? { qkNorm: true } : {}),
+      ...(nextn > 0 ? { nextnLayers: nextn } : {}),
+    };
+  }
+  if (arch === 'gpt-oss') return { moeLayout: { expertBiases: true }, attentionSinks: true };
+  return {};
 }
 
 /** MLA's latent sizes (DeepSeek's kv_lora_rank, q_lora_rank, qk_rope_head_dim, qk_nope_head_dim, v_head_dim). */
@@ -327,6 +351,7 @@ export function catalogEntryFromConfig(config: unknown, options: CatalogEntryOpt
     ...(experts ? { experts } : {}),
     ...(mla ? { mla } : {}),
     ...(arch === 'gemma4' ? { globalAttention: globalAttentionOf(text, kvHeads) } : {}),
+    ...archExtrasOf(arch, text),
     // DeepSeek-V3's routing (topk_method noaux_tc) adds a per-expert selection bias (exp_probs_b).
     ...(mla && text.topk_method === 'noaux_tc' ? { moeLayout: { selectionBias: true } } : {}),
   };

@@ -247,6 +247,58 @@ describe('catalogEntryFromConfig reads real config.json files', () => {
     expect(() => catalogEntryFromConfig(e2b, options('e2b-like'))).toThrow(/sized from their GGUF files/);
   });
 
+  it('reads GLM-4.5-Air (dense lead block, shared expert, MTP block) and gpt-oss (alternating windows, sinks, biased experts)', () => {
+    // The keys of zai-org/GLM-4.5-Air's and openai/gpt-oss-20b's config.json that sizing reads.
+    const glm = {
+      architectures: ['Glm4MoeForCausalLM'],
+      model_type: 'glm4_moe',
+      hidden_size: 4096,
+      intermediate_size: 10944,
+      moe_intermediate_size: 1408,
+      num_hidden_layers: 46,
+      num_attention_heads: 96,
+      num_key_value_heads: 8,
+      head_dim: 128,
+      n_routed_experts: 128,
+      n_shared_experts: 1,
+      num_experts_per_tok: 8,
+      first_k_dense_replace: 1,
+      num_nextn_predict_layers: 1,
+      use_qk_norm: false,
+      vocab_size: 151552,
+      max_position_embeddings: 131072,
+      tie_word_embeddings: false,
+    };
+    const gptOss = {
+      architectures: ['GptOssForCausalLM'],
+      model_type: 'gpt_oss',
+      hidden_size: 2880,
+      intermediate_size: 2880,
+      num_hidden_layers: 24,
+      num_attention_heads: 64,
+      num_key_value_heads: 8,
+      head_dim: 64,
+      num_local_experts: 32,
+      experts_per_token: 4,
+      sliding_window: 128,
+      layer_types: Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? 'sliding_attention' : 'full_attention')),
+      vocab_size: 201088,
+      max_position_embeddings: 131072,
+      tie_word_embeddings: false,
+    };
+    for (const [config, id] of [
+      [glm, 'glm-4.5-air'],
+      [gptOss, 'gpt-oss-20b'],
+    ] as const) {
+      const { entry, countedParams } = catalogEntryFromConfig(config, options(id));
+      const shippedEntry = shipped(id);
+      expect(shapeOf(entry), id).toEqual(shapeOf(shippedEntry));
+      for (const key of ['experts', 'moeLayout', 'nextnLayers', 'qkNorm', 'attentionSinks'] as const)
+        expect(entry[key], `${id} ${key}`).toEqual(shippedEntry[key]);
+      expect(Math.abs(countedParams / (shippedEntry.publishedParamsB * 1e9) - 1), id).toBeLessThanOrEqual(0.02);
+    }
+  });
+
   it("ignores Phi-3's sliding_window, as llama.cpp does", () => {
     const { entry, warnings } = catalogEntryFromConfig(fixture('phi-3-mini-4k-instruct'), options('phi-3-mini'));
     expect(entry.slidingWindow).toBeUndefined();
