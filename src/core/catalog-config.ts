@@ -45,6 +45,9 @@ const ARCHITECTURES: Readonly<Record<string, ModelArch>> = {
   Glm4MoeForCausalLM: 'glm4moe',
   // gpt-oss: alternating 128-token windows, attention sinks, biased experts.
   GptOssForCausalLM: 'gpt-oss',
+  // Llama 4: MoE blocks every interleave_moe_layer_step, a shared expert, chunked local attention.
+  Llama4ForConditionalGeneration: 'llama4',
+  Llama4ForCausalLM: 'llama4',
 };
 const MODEL_TYPES: Readonly<Record<string, ModelArch>> = {
   llama: 'llama',
@@ -76,6 +79,8 @@ const MODEL_TYPES: Readonly<Record<string, ModelArch>> = {
   qwen3_next: 'qwen3next',
   glm4_moe: 'glm4moe',
   gpt_oss: 'gpt-oss',
+  llama4: 'llama4',
+  llama4_text: 'llama4',
 };
 
 /** The config.json `architectures` values this module reads, for an error message or a help text. */
@@ -238,6 +243,14 @@ function archExtrasOf(arch: ModelArch, config: Json): Partial<CatalogModel> {
     };
   }
   if (arch === 'gpt-oss') return { moeLayout: { expertBiases: true }, attentionSinks: true };
+  if (arch === 'llama4') {
+    // llama.cpp's loader: three of every four blocks attend within attention_chunk_size tokens (8192 without the key).
+    const chunk = num(config, ['attention_chunk_size']);
+    return {
+      moeLayout: { interleaveStep: num(config, ['interleave_moe_layer_step']) ?? 1 },
+      ...(chunk ? { chunkedAttention: { chunkTokens: chunk, period: 4 } } : {}),
+    };
+  }
   return {};
 }
 
@@ -312,7 +325,14 @@ export function catalogEntryFromConfig(config: unknown, options: CatalogEntryOpt
     );
   const moe = expertsOf(text, denseFfn);
   // Gemma 4's MoE keeps a dense FFN of intermediate_size in every block beside the experts: a shared expert of that width.
-  const experts = moe && arch === 'gemma4' && denseFfn ? { ...moe, shared: 1, sharedFfnSize: denseFfn } : moe;
+  // Llama 4's blocks each have one shared expert, and its dense blocks are intermediate_size_mlp wide.
+  const denseMlp = num(text, ['intermediate_size_mlp']);
+  const experts =
+    moe && arch === 'gemma4' && denseFfn
+      ? { ...moe, shared: 1, sharedFfnSize: denseFfn }
+      : moe && arch === 'llama4'
+        ? { ...moe, shared: 1, ...(denseMlp ? { denseFfnSize: denseMlp } : {}) }
+        : moe;
   const ffnSize = experts ? (num(text, ['moe_intermediate_size', 'expert_intermediate_size']) ?? denseFfn) : denseFfn;
   const plainFfn = arch === 'falcon';
   const width = ffnSize ?? (plainFfn ? 4 * hiddenSize : undefined);

@@ -299,6 +299,46 @@ describe('catalogEntryFromConfig reads real config.json files', () => {
     }
   });
 
+  it("reads Llama 4's interleaved MoE blocks, shared expert and chunked attention", () => {
+    // The text_config keys of meta-llama/Llama-4-Scout-17B-16E-Instruct and -Maverick-17B-128E-Instruct that sizing reads.
+    const scout = {
+      architectures: ['Llama4ForConditionalGeneration'],
+      model_type: 'llama4',
+      text_config: {
+        model_type: 'llama4_text',
+        hidden_size: 5120,
+        intermediate_size: 8192,
+        intermediate_size_mlp: 16384,
+        num_hidden_layers: 48,
+        num_attention_heads: 40,
+        num_key_value_heads: 8,
+        head_dim: 128,
+        num_local_experts: 16,
+        num_experts_per_tok: 1,
+        interleave_moe_layer_step: 1,
+        attention_chunk_size: 8192,
+        vocab_size: 202048,
+        max_position_embeddings: 10485760,
+        tie_word_embeddings: false,
+      },
+    };
+    const maverick = {
+      ...scout,
+      text_config: { ...scout.text_config, num_local_experts: 128, interleave_moe_layer_step: 2, max_position_embeddings: 1048576 },
+    };
+    for (const [config, id] of [
+      [scout, 'llama-4-scout'],
+      [maverick, 'llama-4-maverick'],
+    ] as const) {
+      const { entry, countedParams } = catalogEntryFromConfig(config, options(id));
+      const shippedEntry = shipped(id);
+      expect(shapeOf(entry), id).toEqual(shapeOf(shippedEntry));
+      for (const key of ['experts', 'moeLayout', 'chunkedAttention'] as const)
+        expect(entry[key], `${id} ${key}`).toEqual(shippedEntry[key]);
+      expect(Math.abs(countedParams / (shippedEntry.publishedParamsB * 1e9) - 1), id).toBeLessThanOrEqual(0.02);
+    }
+  });
+
   it("ignores Phi-3's sliding_window, as llama.cpp does", () => {
     const { entry, warnings } = catalogEntryFromConfig(fixture('phi-3-mini-4k-instruct'), options('phi-3-mini'));
     expect(entry.slidingWindow).toBeUndefined();
