@@ -43,6 +43,20 @@ const shapeOf = (m: CatalogModel) => ({
   slidingWindow: m.slidingWindow,
 });
 
+/** Extras of the shape beyond SHAPE_KEYS that an architecture's entry carries. */
+type ExtraKey =
+  'experts' | 'mla' | 'moeLayout' | 'recurrent' | 'globalAttention' | 'nextnLayers' | 'qkNorm' | 'attentionSinks' | 'chunkedAttention';
+
+/** The entry a config gives has the shipped entry's shape and `extras`, and its parameter count within 2% of the published one. */
+function expectLikeShipped(config: Record<string, unknown>, id: string, extras: readonly ExtraKey[] = []): CatalogModel {
+  const { entry, countedParams } = catalogEntryFromConfig(config, options(id));
+  const shippedEntry = shipped(id);
+  expect(shapeOf(entry), id).toEqual(shapeOf(shippedEntry));
+  for (const key of extras) expect(entry[key], `${id} ${key}`).toEqual(shippedEntry[key]);
+  expect(Math.abs(countedParams / (shippedEntry.publishedParamsB * 1e9) - 1), id).toBeLessThanOrEqual(0.02);
+  return entry;
+}
+
 describe('catalogEntryFromConfig reads real config.json files', () => {
   const cases = [
     // fixture folder, the shipped entry of the same architecture, its published count
@@ -107,9 +121,7 @@ describe('catalogEntryFromConfig reads real config.json files', () => {
         layer_types: Array.from({ length: 30 }, (_, i) => ((i + 1) % 5 === 0 ? 'full_attention' : 'sliding_attention')),
       },
     };
-    const { entry, countedParams } = catalogEntryFromConfig(config, options('gemma-3n-e2b'));
-    expect(shapeOf(entry)).toEqual(shapeOf(shipped('gemma-3n-e2b')));
-    expect(Math.abs(countedParams / (shipped('gemma-3n-e2b').publishedParamsB * 1e9) - 1)).toBeLessThanOrEqual(0.02);
+    expectLikeShipped(config, 'gemma-3n-e2b');
   });
 
   it("reads DeepSeek-V3's latent attention, dense lead blocks and routing bias", () => {
@@ -137,13 +149,7 @@ describe('catalogEntryFromConfig reads real config.json files', () => {
       max_position_embeddings: 163840,
       tie_word_embeddings: false,
     };
-    const { entry, countedParams } = catalogEntryFromConfig(config, options('deepseek-v3'));
-    const shippedEntry = shipped('deepseek-v3');
-    expect(shapeOf(entry)).toEqual(shapeOf(shippedEntry));
-    expect(entry.mla).toEqual(shippedEntry.mla);
-    expect(entry.moeLayout).toEqual(shippedEntry.moeLayout);
-    expect(entry.experts).toEqual(shippedEntry.experts);
-    expect(Math.abs(countedParams / (shippedEntry.publishedParamsB * 1e9) - 1)).toBeLessThanOrEqual(0.02);
+    expectLikeShipped(config, 'deepseek-v3', ['mla', 'moeLayout', 'experts']);
     // DeepSeek-V2-Lite has no query latent (q_lora_rank null) and no selection bias.
     const lite = catalogEntryFromConfig({ ...config, q_lora_rank: null, topk_method: 'greedy' }, options('v2-lite-like')).entry;
     expect(lite.mla?.qLoraRank).toBeUndefined();
@@ -175,12 +181,7 @@ describe('catalogEntryFromConfig reads real config.json files', () => {
       max_position_embeddings: 262144,
       tie_word_embeddings: false,
     };
-    const { entry, countedParams } = catalogEntryFromConfig(config, options('qwen3-next-80b-a3b'));
-    const shippedEntry = shipped('qwen3-next-80b-a3b');
-    expect(shapeOf(entry)).toEqual(shapeOf(shippedEntry));
-    expect(entry.recurrent).toEqual(shippedEntry.recurrent);
-    expect(entry.experts).toEqual(shippedEntry.experts);
-    expect(Math.abs(countedParams / (shippedEntry.publishedParamsB * 1e9) - 1)).toBeLessThanOrEqual(0.02);
+    expectLikeShipped(config, 'qwen3-next-80b-a3b', ['recurrent', 'experts']);
     // Without its linear_* keys it cannot be sized, and says so.
     const { linear_num_value_heads: _dropped, ...broken } = config;
     expect(() => catalogEntryFromConfig(broken, options('broken'))).toThrow(/linear_\* keys/);
@@ -235,12 +236,7 @@ describe('catalogEntryFromConfig reads real config.json files', () => {
         'gemma-4-26b-a4b',
       ],
     ] as const) {
-      const { entry, countedParams } = catalogEntryFromConfig(config, options(id));
-      const shippedEntry = shipped(id);
-      expect(shapeOf(entry), id).toEqual(shapeOf(shippedEntry));
-      expect(entry.globalAttention, id).toEqual(shippedEntry.globalAttention);
-      expect(entry.experts, id).toEqual(shippedEntry.experts);
-      expect(Math.abs(countedParams / (shippedEntry.publishedParamsB * 1e9) - 1), id).toBeLessThanOrEqual(0.02);
+      expectLikeShipped(config, id, ['globalAttention', 'experts']);
     }
     // E2B/E4B's per-layer embeddings are not built from a config: the user is sent to the GGUF.
     const e2b = { ...dense, text_config: { ...dense.text_config, hidden_size_per_layer_input: 256 } };
@@ -290,12 +286,7 @@ describe('catalogEntryFromConfig reads real config.json files', () => {
       [glm, 'glm-4.5-air'],
       [gptOss, 'gpt-oss-20b'],
     ] as const) {
-      const { entry, countedParams } = catalogEntryFromConfig(config, options(id));
-      const shippedEntry = shipped(id);
-      expect(shapeOf(entry), id).toEqual(shapeOf(shippedEntry));
-      for (const key of ['experts', 'moeLayout', 'nextnLayers', 'qkNorm', 'attentionSinks'] as const)
-        expect(entry[key], `${id} ${key}`).toEqual(shippedEntry[key]);
-      expect(Math.abs(countedParams / (shippedEntry.publishedParamsB * 1e9) - 1), id).toBeLessThanOrEqual(0.02);
+      expectLikeShipped(config, id, ['experts', 'moeLayout', 'nextnLayers', 'qkNorm', 'attentionSinks']);
     }
   });
 
@@ -330,12 +321,7 @@ describe('catalogEntryFromConfig reads real config.json files', () => {
       [scout, 'llama-4-scout'],
       [maverick, 'llama-4-maverick'],
     ] as const) {
-      const { entry, countedParams } = catalogEntryFromConfig(config, options(id));
-      const shippedEntry = shipped(id);
-      expect(shapeOf(entry), id).toEqual(shapeOf(shippedEntry));
-      for (const key of ['experts', 'moeLayout', 'chunkedAttention'] as const)
-        expect(entry[key], `${id} ${key}`).toEqual(shippedEntry[key]);
-      expect(Math.abs(countedParams / (shippedEntry.publishedParamsB * 1e9) - 1), id).toBeLessThanOrEqual(0.02);
+      expectLikeShipped(config, id, ['experts', 'moeLayout', 'chunkedAttention']);
     }
   });
 
