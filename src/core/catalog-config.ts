@@ -48,6 +48,8 @@ const ARCHITECTURES: Readonly<Record<string, ModelArch>> = {
   // Llama 4: MoE blocks every interleave_moe_layer_step, a shared expert, chunked local attention.
   Llama4ForConditionalGeneration: 'llama4',
   Llama4ForCausalLM: 'llama4',
+  // Granite 4.0 H: Mamba-2 blocks with attention in a few, MoE with a shared expert.
+  GraniteMoeHybridForCausalLM: 'granitehybrid',
 };
 const MODEL_TYPES: Readonly<Record<string, ModelArch>> = {
   llama: 'llama',
@@ -81,6 +83,7 @@ const MODEL_TYPES: Readonly<Record<string, ModelArch>> = {
   gpt_oss: 'gpt-oss',
   llama4: 'llama4',
   llama4_text: 'llama4',
+  granitemoehybrid: 'granitehybrid',
 };
 
 /** The config.json `architectures` values this module reads, for an error message or a help text. */
@@ -254,6 +257,31 @@ function archExtrasOf(arch: ModelArch, config: Json): Partial<CatalogModel> {
   return {};
 }
 
+/**
+ * Granite 4.0 H's Mamba-2 blocks (conversion/granite.py, GraniteHybridModel; mamba.py, Mamba2Model):
+ * mamba_d_conv, mamba_d_state, mamba_n_heads, mamba_n_groups, an inner width of mamba_expand x
+ * hidden_size, and attention where layer_types says "attention" (or at attn_layer_indices).
+ */
+function mamba2Of(config: Json, layers: number, hiddenSize: number): CatalogModel['recurrent'] {
+  const heads = num(config, ['mamba_n_heads']);
+  if (!heads) return undefined;
+  const types = Array.isArray(config.layer_types) ? config.layer_types.map(String) : undefined;
+  const indices = Array.isArray(config.attn_layer_indices)
+    ? config.attn_layer_indices.filter((i): i is number => typeof i === 'number')
+    : [];
+  const attentionLayers = types ? types.flatMap((t, i) => (t === 'attention' ? [i] : [])) : indices;
+  const headDim = num(config, ['mamba_d_head']);
+  return {
+    kind: 'mamba2',
+    attentionLayers: attentionLayers.filter((i) => i < layers),
+    convKernel: num(config, ['mamba_d_conv']) ?? 4,
+    stateSize: need(config, ['mamba_d_state']),
+    innerSize: (num(config, ['mamba_expand']) ?? 2) * hiddenSize || heads * (headDim ?? 0),
+    groups: num(config, ['mamba_n_groups']) ?? 1,
+    heads,
+  };
+}
+
 /** MLA's latent sizes (DeepSeek's kv_lora_rank, q_lora_rank, qk_rope_head_dim, qk_nope_head_dim, v_head_dim). */
 function mlaOf(config: Json): CatalogModel['mla'] {
   const kvLoraRank = num(config, ['kv_lora_rank']);
@@ -327,13 +355,21 @@ export function catalogEntryFromConfig(config: unknown, options: CatalogEntryOpt
   // Gemma 4's MoE keeps a dense FFN of intermediate_size in every block beside the experts: a shared expert of that width.
   // Llama 4's blocks each have one shared expert, and its dense blocks are intermediate_size_mlp wide.
   const denseMlp = num(text, ['intermediate_size_mlp']);
+  // Granite 4.0 H's shared expert (and, without experts, its only FFN) is shared_intermediate_size wide.
+  const sharedMlp = num(text, ['shared_intermediate_size']);
   const experts =
     moe && arch === 'gemma4' && denseFfn
       ? { ...moe, shared: 1, sharedFfnSize: denseFfn }
       : moe && arch === 'llama4'
         ? { ...moe, shared: 1, ...(denseMlp ? { denseFfnSize: denseMlp } : {}) }
-        : moe;
-  const ffnSize = experts ? (num(text, ['moe_intermediate_size', 'expert_intermediate_size']) ?? denseFfn) : denseFfn;
+        : moe && arch === 'granitehybrid' && sharedMlp
+          ? { ...moe, shared: 1, sharedFfnSize: sharedMlp }
+          : moe;
+  const ffnSize = experts
+    ? (num(text, ['moe_intermediate_size', 'expert_intermediate_size']) ?? denseFfn)
+    : arch === 'granitehybrid'
+      ? (sharedMlp ?? denseFfn)
+      : denseFfn;
   const plainFfn = arch === 'falcon';
   const width = ffnSize ?? (plainFfn ? 4 * hiddenSize : undefined);
   if (!width) throw new CatalogConfigError('config.json has no intermediate_size (or moe_intermediate_size): the FFN width is unknown.');
@@ -375,9 +411,12 @@ export function catalogEntryFromConfig(config: unknown, options: CatalogEntryOpt
     // DeepSeek-V3's routing (topk_method noaux_tc) adds a per-expert selection bias (exp_probs_b).
     ...(mla && text.topk_method === 'noaux_tc' ? { moeLayout: { selectionBias: true } } : {}),
   };
-  const recurrent = arch === 'qwen3next' ? gatedDeltaNetOf(text, layers) : undefined;
+  const recurrent =
+    arch === 'qwen3next' ? gatedDeltaNetOf(text, layers) : arch === 'granitehybrid' ? mamba2Of(text, layers, hiddenSize) : undefined;
   if (arch === 'qwen3next' && !recurrent)
     throw new CatalogConfigError('A Qwen3-Next config.json needs its linear_* keys (the gated delta net): is this the right file?');
+  if (arch === 'granitehybrid' && !recurrent)
+    throw new CatalogConfigError('A Granite 4.0 H config.json needs its mamba_* keys (the Mamba-2 blocks): is this the right file?');
   let slidingWindow = slidingWindowOf(text, arch, layers, maxContext);
   if (slidingWindow && arch === 'phi3') {
     // llama.cpp's phi3 loader reads sliding_window and then turns it off ("Phi SWA is currently disabled").

@@ -325,6 +325,48 @@ describe('catalogEntryFromConfig reads real config.json files', () => {
     }
   });
 
+  it("reads Granite 4.0 H's Mamba-2 blocks, its attention layers and its shared expert", () => {
+    // The keys of ibm-granite/granite-4.0-h-small's and -h-tiny's config.json that sizing reads.
+    const layerTypes = Array.from({ length: 40 }, (_, i) => (i % 10 === 5 ? 'attention' : 'mamba'));
+    const small = {
+      architectures: ['GraniteMoeHybridForCausalLM'],
+      model_type: 'granitemoehybrid',
+      hidden_size: 4096,
+      intermediate_size: 768,
+      shared_intermediate_size: 1536,
+      num_hidden_layers: 40,
+      num_attention_heads: 32,
+      num_key_value_heads: 8,
+      num_local_experts: 72,
+      num_experts_per_tok: 10,
+      layer_types: layerTypes,
+      mamba_d_conv: 4,
+      mamba_d_state: 128,
+      mamba_d_head: 64,
+      mamba_n_heads: 128,
+      mamba_n_groups: 1,
+      mamba_expand: 2,
+      vocab_size: 100352,
+      max_position_embeddings: 131072,
+      tie_word_embeddings: true,
+    };
+    const tiny = {
+      ...small,
+      hidden_size: 1536,
+      intermediate_size: 512,
+      shared_intermediate_size: 1024,
+      num_attention_heads: 12,
+      num_key_value_heads: 4,
+      num_local_experts: 64,
+      num_experts_per_tok: 6,
+      mamba_n_heads: 48,
+    };
+    expectLikeShipped(small, 'granite-4.0-h-small', ['recurrent', 'experts']);
+    expectLikeShipped(tiny, 'granite-4.0-h-tiny', ['recurrent', 'experts']);
+    const { mamba_n_heads: _dropped, ...broken } = small;
+    expect(() => catalogEntryFromConfig(broken, options('broken'))).toThrow(/mamba_\* keys/);
+  });
+
   it("ignores Phi-3's sliding_window, as llama.cpp does", () => {
     const { entry, warnings } = catalogEntryFromConfig(fixture('phi-3-mini-4k-instruct'), options('phi-3-mini'));
     expect(entry.slidingWindow).toBeUndefined();
