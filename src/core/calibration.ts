@@ -149,7 +149,7 @@ function matrixWeights(bytesByType: Record<string, number>): number {
 const sum = (values: Record<string, number>): number => Object.values(values).reduce((total, x) => total + x, 0);
 
 /** A probe file's facts from its shape and tensor layout, placed on the CPU as the probe runs it. */
-export function probeFileFacts(shape: ModelShape, weights: WeightsLayout): ProbeFileFacts {
+function probeFileFacts(shape: ModelShape, weights: WeightsLayout): ProbeFileFacts {
   const placement = placeModel(buildMemoryModelFromLayout(shape, weights, 256, 'f16'), 0, 'cpu', { repackTypes: new Set() });
   return {
     readBytesPerToken: placement.cpuReadBytesPerToken,

@@ -232,11 +232,29 @@ function globalAttentionOf(config: Json, kvHeads: number): CatalogModel['globalA
 }
 
 /**
- * What GLM-4.5 and gpt-oss add to the shape, as their converters read it: GLM's routing bias (every
- * glm4moe block has exp_probs_b), its optional QK norms (use_qk_norm) and appended MTP blocks
- * (num_nextn_predict_layers); gpt-oss's attention sinks and expert biases, which every file has.
+ * The shared experts each family's converter adds beyond expertsOf's keys: Gemma 4 keeps a dense FFN
+ * of intermediate_size beside the experts in every block; Llama 4 has one shared expert per block and
+ * dense blocks intermediate_size_mlp wide; Granite 4.0 H's shared expert is shared_intermediate_size wide.
+ */
+function archExpertsOf(arch: ModelArch, config: Json, moe: CatalogModel['experts'], denseFfn: number | undefined): CatalogModel['experts'] {
+  if (!moe) return undefined;
+  const denseMlp = num(config, ['intermediate_size_mlp']);
+  const sharedMlp = num(config, ['shared_intermediate_size']);
+  if (arch === 'gemma4' && denseFfn) return { ...moe, shared: 1, sharedFfnSize: denseFfn };
+  if (arch === 'llama4') return { ...moe, shared: 1, ...(denseMlp ? { denseFfnSize: denseMlp } : {}) };
+  if (arch === 'granitehybrid' && sharedMlp) return { ...moe, shared: 1, sharedFfnSize: sharedMlp };
+  return moe;
+}
+
+/**
+ * What DeepSeek, GLM-4.5, gpt-oss and Llama 4 add to the shape, as their converters read it:
+ * DeepSeek-V3's and GLM's routing bias (exp_probs_b), GLM's optional QK norms (use_qk_norm) and
+ * appended MTP blocks (num_nextn_predict_layers), gpt-oss's attention sinks and expert biases (every
+ * file has them), Llama 4's MoE interleave and chunked attention.
  */
 function archExtrasOf(arch: ModelArch, config: Json): Partial<CatalogModel> {
+  // DeepSeek-V3's routing (topk_method noaux_tc) adds a per-expert selection bias (exp_probs_b).
+  if (arch === 'deepseek2') return config.topk_method === 'noaux_tc' ? { moeLayout: { selectionBias: true } } : {};
   if (arch === 'glm4moe') {
     const nextn = num(config, ['num_nextn_predict_layers']) ?? 0;
     return {
@@ -271,12 +289,14 @@ function mamba2Of(config: Json, layers: number, hiddenSize: number): CatalogMode
     : [];
   const attentionLayers = types ? types.flatMap((t, i) => (t === 'attention' ? [i] : [])) : indices;
   const headDim = num(config, ['mamba_d_head']);
+  // The converter's d_inner: mamba_expand x hidden_size, which is mamba_n_heads x mamba_d_head where both are given.
+  const innerSize = headDim ? heads * headDim : (num(config, ['mamba_expand']) ?? 2) * hiddenSize;
   return {
     kind: 'mamba2',
     attentionLayers: attentionLayers.filter((i) => i < layers),
     convKernel: num(config, ['mamba_d_conv']) ?? 4,
     stateSize: need(config, ['mamba_d_state']),
-    innerSize: (num(config, ['mamba_expand']) ?? 2) * hiddenSize || heads * (headDim ?? 0),
+    innerSize,
     groups: num(config, ['mamba_n_groups']) ?? 1,
     heads,
   };
@@ -351,25 +371,10 @@ export function catalogEntryFromConfig(config: unknown, options: CatalogEntryOpt
     throw new CatalogConfigError(
       'Gemma 4 E2B/E4B (per-layer embeddings) are sized from their GGUF files, not from config.json: run `rightsize estimate` on the file or its URL.',
     );
-  const moe = expertsOf(text, denseFfn);
-  // Gemma 4's MoE keeps a dense FFN of intermediate_size in every block beside the experts: a shared expert of that width.
-  // Llama 4's blocks each have one shared expert, and its dense blocks are intermediate_size_mlp wide.
-  const denseMlp = num(text, ['intermediate_size_mlp']);
-  // Granite 4.0 H's shared expert (and, without experts, its only FFN) is shared_intermediate_size wide.
-  const sharedMlp = num(text, ['shared_intermediate_size']);
-  const experts =
-    moe && arch === 'gemma4' && denseFfn
-      ? { ...moe, shared: 1, sharedFfnSize: denseFfn }
-      : moe && arch === 'llama4'
-        ? { ...moe, shared: 1, ...(denseMlp ? { denseFfnSize: denseMlp } : {}) }
-        : moe && arch === 'granitehybrid' && sharedMlp
-          ? { ...moe, shared: 1, sharedFfnSize: sharedMlp }
-          : moe;
-  const ffnSize = experts
-    ? (num(text, ['moe_intermediate_size', 'expert_intermediate_size']) ?? denseFfn)
-    : arch === 'granitehybrid'
-      ? (sharedMlp ?? denseFfn)
-      : denseFfn;
+  const experts = archExpertsOf(arch, text, expertsOf(text, denseFfn), denseFfn);
+  // Granite 4.0 H without experts has one FFN, shared_intermediate_size wide.
+  const denseWidth = arch === 'granitehybrid' ? (num(text, ['shared_intermediate_size']) ?? denseFfn) : denseFfn;
+  const ffnSize = experts ? (num(text, ['moe_intermediate_size', 'expert_intermediate_size']) ?? denseFfn) : denseWidth;
   const plainFfn = arch === 'falcon';
   const width = ffnSize ?? (plainFfn ? 4 * hiddenSize : undefined);
   if (!width) throw new CatalogConfigError('config.json has no intermediate_size (or moe_intermediate_size): the FFN width is unknown.');
@@ -408,8 +413,6 @@ export function catalogEntryFromConfig(config: unknown, options: CatalogEntryOpt
     ...(mla ? { mla } : {}),
     ...(arch === 'gemma4' ? { globalAttention: globalAttentionOf(text, kvHeads) } : {}),
     ...archExtrasOf(arch, text),
-    // DeepSeek-V3's routing (topk_method noaux_tc) adds a per-expert selection bias (exp_probs_b).
-    ...(mla && text.topk_method === 'noaux_tc' ? { moeLayout: { selectionBias: true } } : {}),
   };
   const recurrent =
     arch === 'qwen3next' ? gatedDeltaNetOf(text, layers) : arch === 'granitehybrid' ? mamba2Of(text, layers, hiddenSize) : undefined;

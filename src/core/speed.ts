@@ -78,13 +78,15 @@ function calibratedRate(byType: Record<string, number>, type: string, fallback?:
  */
 export const CPU_EXPERT_READ_EFFICIENCY = 0.82;
 
-/** Bytes by type as the CPU's generation time sees them: active expert bytes weighed by their slower reads. */
-function effectiveReadBytesByType(placement: Placement): Record<string, number> {
-  const out: Record<string, number> = { ...placement.cpuReadBytesByType };
+/** The extra bytes the CPU's routed experts cost a generated token, by type: their active bytes x (1 / efficiency - 1). */
+function expertExtraBytesByType(placement: Placement): Record<string, number> {
+  const extra: Record<string, number> = {};
   for (const [type, bytes] of Object.entries(placement.cpuLayerExpertReadBytesByType))
-    out[type] = (out[type] ?? 0) + bytes * (1 / CPU_EXPERT_READ_EFFICIENCY - 1);
-  return out;
+    extra[type] = bytes * (1 / CPU_EXPERT_READ_EFFICIENCY - 1);
+  return extra;
 }
+
+const sumOf = (byType: Record<string, number>): number => Object.values(byType).reduce((sum, b) => sum + b, 0);
 
 /**
  * Seconds the CPU side of a token takes, as a roofline: the kernels' time (each type's bytes at its
@@ -96,22 +98,18 @@ function calibratedCpuSeconds(
   calibration: SpeedCalibration,
 ): { seconds: number; computeSeconds: number; memorySeconds: number; rowSeconds: number } | null {
   let computeSeconds = 0;
-  const readBytesByType = effectiveReadBytesByType(placement);
-  for (const [type, bytes] of Object.entries(readBytesByType)) {
+  const extra = expertExtraBytesByType(placement);
+  for (const [type, bytes] of Object.entries(placement.cpuReadBytesByType)) {
     const rate = calibratedRate(calibration.tgBytesPerSecByType, type);
     if (!rate) return null;
-    computeSeconds += bytes / rate;
+    computeSeconds += (bytes + (extra[type] ?? 0)) / rate;
   }
   let rowSeconds = 0;
   for (const [type, rows] of Object.entries(placement.cpuRowsByType))
     rowSeconds += rows * (calibratedRate(calibration.tgSecondsPerRowByType, type, 0) ?? 0);
   computeSeconds += rowSeconds;
   const bytes = placement.cpuReadBytesPerToken;
-  const effectiveBytes =
-    Object.values(readBytesByType).reduce((sum, b) => sum + b, 0) -
-    Object.values(placement.cpuReadBytesByType).reduce((sum, b) => sum + b, 0) +
-    bytes;
-  const memorySeconds = bytes > calibration.lastLevelCacheBytes ? effectiveBytes / calibration.tgMemoryBytesPerSec : 0;
+  const memorySeconds = bytes > calibration.lastLevelCacheBytes ? (bytes + sumOf(extra)) / calibration.tgMemoryBytesPerSec : 0;
   return { seconds: Math.max(computeSeconds, memorySeconds), computeSeconds, memorySeconds, rowSeconds };
 }
 
@@ -230,9 +228,9 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
       },
     };
   }
-  const cpuExpertBytes = Object.values(placement.cpuLayerExpertReadBytesByType).reduce((sum, b) => sum + b, 0);
-  const cpuEffectiveBytes = placement.cpuReadBytesPerToken + cpuExpertBytes * (1 / CPU_EXPERT_READ_EFFICIENCY - 1);
-  let seconds = fixedSeconds + cpuEffectiveBytes / (cpuBw * CPU_BANDWIDTH_EFFICIENCY);
+  const cpuExpertBytes = sumOf(placement.cpuLayerExpertReadBytesByType);
+  let seconds =
+    fixedSeconds + (placement.cpuReadBytesPerToken + sumOf(expertExtraBytesByType(placement))) / (cpuBw * CPU_BANDWIDTH_EFFICIENCY);
   const parts: string[] = [];
   const cardsUsed = placement.gpuReadBytesPerTokenByDevice.filter((b) => b > 0).length;
   if (cardsUsed > 1) {

@@ -10,8 +10,8 @@ import { MiB } from '../../shared/units';
 import {
   calibrateFromProbe,
   planProbeFiles,
+  plannedFileFacts,
   PROBE_KERNEL_TYPES,
-  probeFileFacts,
   type ProbeFile,
   type ProbeMeasurement,
 } from '../../core/calibration';
@@ -19,7 +19,6 @@ import type { TensorSpec } from '../../core/tensors';
 import { makeScratchDir } from './scratch';
 import { writeGgufModel } from '../gguf-writer';
 import { benchManyModels, MeasureError } from '../llama/measure';
-import { modelFromFile } from '../models/resolve';
 
 /** The last-level cache in bytes (0 where unknown: every model is then treated as larger than it). */
 async function lastLevelCache(): Promise<number> {
@@ -125,13 +124,14 @@ export async function runSpeedProbe(
     const threads = { pp: results[0]?.threads.pp ?? 1, tg: results[0]?.threads.tg ?? 1 };
     // Results come back in the order of the plan: each pairs with its file by index.
     const measurements: ProbeMeasurement[] = [];
-    for (const [index, { file, path }] of plan.entries()) {
+    for (const [index, { file }] of plan.entries()) {
       const result = results[index];
       if (!result) throw new Error(`The speed probe has no result for model ${index + 1}.`);
-      const model = await modelFromFile(path);
+      // The facts of the file as planned: the writer lays it out from the same shape and types, and
+      // pooled probes (poolProbes) rebuild them the same way from a stored calibration.
       measurements.push({
         file,
-        facts: probeFileFacts(model.sizable.shape, model.sizable.weights),
+        facts: plannedFileFacts(file),
         tgTokPerSecSamples: result.tg.samples,
         ppTokPerSecSamples: result.pp.samples,
       });
