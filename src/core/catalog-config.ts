@@ -4,9 +4,21 @@
 import { CatalogSchema, type CatalogModel, type ModelArch } from '../shared/schema';
 import { PRECISIONS, type Precision } from '../shared/precision';
 import { countParameters } from './tensors';
+import {
+  CatalogConfigError,
+  archExpertsOf,
+  archExtrasOf,
+  expertsOf,
+  globalAttentionOf,
+  isObject,
+  mlaOf,
+  need,
+  num,
+  recurrentOf,
+  type Json,
+} from './catalog-config-families';
 
-/** A config.json this module cannot turn into an entry; the message says what to do. */
-export class CatalogConfigError extends Error {}
+export { CatalogConfigError };
 
 /** Hugging Face `architectures` classes (and `model_type`s) and the llama.cpp architecture each converts to. */
 const ARCHITECTURES: Readonly<Record<string, ModelArch>> = {
@@ -39,8 +51,14 @@ const ARCHITECTURES: Readonly<Record<string, ModelArch>> = {
   // Multi-head latent attention (DeepSeek V2/V3/R1; Kimi K2's config names DeepseekV3ForCausalLM too).
   DeepseekV2ForCausalLM: 'deepseek2',
   DeepseekV3ForCausalLM: 'deepseek2',
-  // Gated delta net with full attention every few layers.
+  // Gated delta net with full attention every few layers (Qwen3.5 reads the same linear_* keys).
   Qwen3NextForCausalLM: 'qwen3next',
+  Qwen3_5ForConditionalGeneration: 'qwen35',
+  Qwen3_5ForCausalLM: 'qwen35',
+  Qwen3_5MoeForConditionalGeneration: 'qwen35moe',
+  Qwen3_5MoeForCausalLM: 'qwen35moe',
+  // Nemotron-H: Mamba-2, attention and squared-ReLU MLP blocks, one kind each, by hybrid_override_pattern.
+  NemotronHForCausalLM: 'nemotron_h',
   // GLM-4.5 and -Air: QKV biases, dense lead blocks, a shared expert, the routing bias, appended MTP blocks.
   Glm4MoeForCausalLM: 'glm4moe',
   // gpt-oss: alternating 128-token windows, attention sinks, biased experts.
@@ -79,6 +97,11 @@ const MODEL_TYPES: Readonly<Record<string, ModelArch>> = {
   deepseek_v3: 'deepseek2',
   kimi_k2: 'deepseek2',
   qwen3_next: 'qwen3next',
+  qwen3_5: 'qwen35',
+  qwen3_5_text: 'qwen35',
+  qwen3_5_moe: 'qwen35moe',
+  qwen3_5_moe_text: 'qwen35moe',
+  nemotron_h: 'nemotron_h',
   glm4_moe: 'glm4moe',
   gpt_oss: 'gpt-oss',
   llama4: 'llama4',
@@ -136,24 +159,6 @@ interface CatalogEntryResult {
   warnings: string[];
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function num(config: Json, keys: readonly string[]): number | undefined {
-  for (const key of keys) {
-    const v = config[key];
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-  }
-  return undefined;
-}
-
-function need(config: Json, keys: readonly string[]): number {
-  const v = num(config, keys);
-  if (v === undefined) throw new CatalogConfigError(`config.json has no ${keys.join(' or ')}: is this a model's config.json?`);
-  return v;
-}
-
 /** The llama.cpp architecture of a config, or a CatalogConfigError that lists the known ones. */
 export function archOfConfig(config: unknown): ModelArch {
   if (!isObject(config)) throw new CatalogConfigError('config.json must hold a JSON object.');
@@ -198,147 +203,6 @@ function slidingWindowOf(config: Json, arch: ModelArch, layers: number, maxConte
   return { windowTokens: window, period: 1, globalPerPeriod: 0 };
 }
 
-function expertsOf(config: Json, hiddenFfn: number | undefined): CatalogModel['experts'] {
-  const count = num(config, ['num_experts', 'num_local_experts', 'n_routed_experts']);
-  const active = num(config, ['num_experts_per_tok', 'num_experts_per_token', 'experts_per_token', 'top_k_experts']);
-  if (!count || count <= 1 || !active) return undefined;
-  const sharedFfn = num(config, ['shared_expert_intermediate_size']);
-  const shared = num(config, ['n_shared_experts', 'num_shared_experts']) ?? (sharedFfn ? 1 : 0);
-  const denseLayers = num(config, ['first_k_dense_replace']) ?? 0;
-  return {
-    count,
-    active,
-    shared,
-    ...(sharedFfn ? { sharedFfnSize: sharedFfn } : {}),
-    denseLayers,
-    ...(denseLayers > 0 && hiddenFfn ? { denseFfnSize: hiddenFfn } : {}),
-  };
-}
-
-/**
- * Gemma 4's global layers (conversion/gemma.py, Gemma4Model): global_head_dim and
- * num_global_key_value_heads, attention_k_eq_v (no V projection), num_kv_shared_layers.
- */
-function globalAttentionOf(config: Json, kvHeads: number): CatalogModel['globalAttention'] {
-  const headDim = num(config, ['global_head_dim']);
-  if (!headDim) throw new CatalogConfigError("A Gemma 4 config.json needs global_head_dim (the global layers' head size).");
-  const shared = num(config, ['num_kv_shared_layers']) ?? 0;
-  return {
-    headDim,
-    kvHeads: num(config, ['num_global_key_value_heads']) ?? kvHeads,
-    ...(config.attention_k_eq_v === true ? { valueFromKey: true } : {}),
-    ...(shared > 0 ? { kvSharedLayers: shared } : {}),
-  };
-}
-
-/**
- * The shared experts each family's converter adds beyond expertsOf's keys: Gemma 4 keeps a dense FFN
- * of intermediate_size beside the experts in every block; Llama 4 has one shared expert per block and
- * dense blocks intermediate_size_mlp wide; Granite 4.0 H's shared expert is shared_intermediate_size wide.
- */
-function archExpertsOf(arch: ModelArch, config: Json, moe: CatalogModel['experts'], denseFfn: number | undefined): CatalogModel['experts'] {
-  if (!moe) return undefined;
-  const denseMlp = num(config, ['intermediate_size_mlp']);
-  const sharedMlp = num(config, ['shared_intermediate_size']);
-  if (arch === 'gemma4' && denseFfn) return { ...moe, shared: 1, sharedFfnSize: denseFfn };
-  if (arch === 'llama4') return { ...moe, shared: 1, ...(denseMlp ? { denseFfnSize: denseMlp } : {}) };
-  if (arch === 'granitehybrid' && sharedMlp) return { ...moe, shared: 1, sharedFfnSize: sharedMlp };
-  return moe;
-}
-
-/**
- * What DeepSeek, GLM-4.5, gpt-oss and Llama 4 add to the shape, as their converters read it:
- * DeepSeek-V3's and GLM's routing bias (exp_probs_b), GLM's optional QK norms (use_qk_norm) and
- * appended MTP blocks (num_nextn_predict_layers), gpt-oss's attention sinks and expert biases (every
- * file has them), Llama 4's MoE interleave and chunked attention.
- */
-function archExtrasOf(arch: ModelArch, config: Json): Partial<CatalogModel> {
-  // DeepSeek-V3's routing (topk_method noaux_tc) adds a per-expert selection bias (exp_probs_b).
-  if (arch === 'deepseek2') return config.topk_method === 'noaux_tc' ? { moeLayout: { selectionBias: true } } : {};
-  if (arch === 'glm4moe') {
-    const nextn = num(config, ['num_nextn_predict_layers']) ?? 0;
-    return {
-      moeLayout: { selectionBias: true },
-      ...(config.use_qk_norm === true ? { qkNorm: true } : {}),
-      ...(nextn > 0 ? { nextnLayers: nextn } : {}),
-    };
-  }
-  if (arch === 'gpt-oss') return { moeLayout: { expertBiases: true }, attentionSinks: true };
-  if (arch === 'llama4') {
-    // llama.cpp's loader: three of every four blocks attend within attention_chunk_size tokens (8192 without the key).
-    const chunk = num(config, ['attention_chunk_size']);
-    return {
-      moeLayout: { interleaveStep: num(config, ['interleave_moe_layer_step']) ?? 1 },
-      ...(chunk ? { chunkedAttention: { chunkTokens: chunk, period: 4 } } : {}),
-    };
-  }
-  return {};
-}
-
-/**
- * Granite 4.0 H's Mamba-2 blocks (conversion/granite.py, GraniteHybridModel; mamba.py, Mamba2Model):
- * mamba_d_conv, mamba_d_state, mamba_n_heads, mamba_n_groups, an inner width of mamba_expand x
- * hidden_size, and attention where layer_types says "attention" (or at attn_layer_indices).
- */
-function mamba2Of(config: Json, layers: number, hiddenSize: number): CatalogModel['recurrent'] {
-  const heads = num(config, ['mamba_n_heads']);
-  if (!heads) return undefined;
-  const types = Array.isArray(config.layer_types) ? config.layer_types.map(String) : undefined;
-  const indices = Array.isArray(config.attn_layer_indices)
-    ? config.attn_layer_indices.filter((i): i is number => typeof i === 'number')
-    : [];
-  const attentionLayers = types ? types.flatMap((t, i) => (t === 'attention' ? [i] : [])) : indices;
-  const headDim = num(config, ['mamba_d_head']);
-  // The converter's d_inner: mamba_expand x hidden_size, which is mamba_n_heads x mamba_d_head where both are given.
-  const innerSize = headDim ? heads * headDim : (num(config, ['mamba_expand']) ?? 2) * hiddenSize;
-  return {
-    kind: 'mamba2',
-    attentionLayers: attentionLayers.filter((i) => i < layers),
-    convKernel: num(config, ['mamba_d_conv']) ?? 4,
-    stateSize: need(config, ['mamba_d_state']),
-    innerSize,
-    groups: num(config, ['mamba_n_groups']) ?? 1,
-    heads,
-  };
-}
-
-/** MLA's latent sizes (DeepSeek's kv_lora_rank, q_lora_rank, qk_rope_head_dim, qk_nope_head_dim, v_head_dim). */
-function mlaOf(config: Json): CatalogModel['mla'] {
-  const kvLoraRank = num(config, ['kv_lora_rank']);
-  if (!kvLoraRank) return undefined;
-  const qLoraRank = num(config, ['q_lora_rank']);
-  return {
-    kvLoraRank,
-    ...(qLoraRank ? { qLoraRank } : {}),
-    ropeDim: need(config, ['qk_rope_head_dim']),
-    nopeDim: need(config, ['qk_nope_head_dim']),
-    vHeadDim: need(config, ['v_head_dim']),
-  };
-}
-
-/**
- * Qwen3-Next's gated delta net (conversion/qwen.py, Qwen3NextModel): linear_* sizes, and full attention
- * on every full_attention_interval-th layer (or where layer_types says full_attention).
- */
-function gatedDeltaNetOf(config: Json, layers: number): CatalogModel['recurrent'] {
-  const valueHeads = num(config, ['linear_num_value_heads']);
-  if (!valueHeads) return undefined;
-  const types = Array.isArray(config.layer_types) ? config.layer_types.map(String) : undefined;
-  const interval = num(config, ['full_attention_interval']) ?? 4;
-  const attentionLayers = Array.from({ length: layers }, (_, i) => i).filter((i) =>
-    types && types.length === layers ? types[i] === 'full_attention' : (i + 1) % interval === 0,
-  );
-  return {
-    kind: 'gated-delta-net',
-    attentionLayers,
-    convKernel: need(config, ['linear_conv_kernel_dim']),
-    stateSize: need(config, ['linear_key_head_dim']),
-    innerSize: valueHeads * need(config, ['linear_value_head_dim']),
-    groups: need(config, ['linear_num_key_heads']),
-    heads: valueHeads,
-  };
-}
-
 const slug = (s: string): string =>
   s
     .toLowerCase()
@@ -371,11 +235,16 @@ export function catalogEntryFromConfig(config: unknown, options: CatalogEntryOpt
     throw new CatalogConfigError(
       'Gemma 4 E2B/E4B (per-layer embeddings) are sized from their GGUF files, not from config.json: run `rightsize estimate` on the file or its URL.',
     );
+  if (arch === 'nemotron_h' && num(text, ['num_experts_per_tok']) !== undefined)
+    throw new CatalogConfigError(
+      'Nemotron-H MoE (Nemotron 3) converts to nemotron_h_moe, which rightsize cannot size from config.json yet: run `rightsize estimate` on its GGUF file or URL.',
+    );
   const experts = archExpertsOf(arch, text, expertsOf(text, denseFfn), denseFfn);
   // Granite 4.0 H without experts has one FFN, shared_intermediate_size wide.
   const denseWidth = arch === 'granitehybrid' ? (num(text, ['shared_intermediate_size']) ?? denseFfn) : denseFfn;
   const ffnSize = experts ? (num(text, ['moe_intermediate_size', 'expert_intermediate_size']) ?? denseFfn) : denseWidth;
-  const plainFfn = arch === 'falcon';
+  // Falcon's MLP and Nemotron-H's squared-ReLU MLP have no gate.
+  const plainFfn = arch === 'falcon' || arch === 'nemotron_h';
   const width = ffnSize ?? (plainFfn ? 4 * hiddenSize : undefined);
   if (!width) throw new CatalogConfigError('config.json has no intermediate_size (or moe_intermediate_size): the FFN width is unknown.');
   if (!ffnSize) warnings.push(`FFN width assumed 4 x hidden (${width}), as Falcon's MLP.`);
@@ -414,12 +283,7 @@ export function catalogEntryFromConfig(config: unknown, options: CatalogEntryOpt
     ...(arch === 'gemma4' ? { globalAttention: globalAttentionOf(text, kvHeads) } : {}),
     ...archExtrasOf(arch, text),
   };
-  const recurrent =
-    arch === 'qwen3next' ? gatedDeltaNetOf(text, layers) : arch === 'granitehybrid' ? mamba2Of(text, layers, hiddenSize) : undefined;
-  if (arch === 'qwen3next' && !recurrent)
-    throw new CatalogConfigError('A Qwen3-Next config.json needs its linear_* keys (the gated delta net): is this the right file?');
-  if (arch === 'granitehybrid' && !recurrent)
-    throw new CatalogConfigError('A Granite 4.0 H config.json needs its mamba_* keys (the Mamba-2 blocks): is this the right file?');
+  const recurrent = recurrentOf(arch, text, layers, hiddenSize);
   let slidingWindow = slidingWindowOf(text, arch, layers, maxContext);
   if (slidingWindow && arch === 'phi3') {
     // llama.cpp's phi3 loader reads sliding_window and then turns it off ("Phi SWA is currently disabled").

@@ -367,6 +367,89 @@ describe('catalogEntryFromConfig reads real config.json files', () => {
     expect(() => catalogEntryFromConfig(broken, options('broken'))).toThrow(/mamba_\* keys/);
   });
 
+  it("reads Nemotron-H's block pattern: Mamba-2, attention and squared-ReLU MLP blocks", () => {
+    // The keys of nvidia/Nemotron-H-8B-Base-8K's config.json that sizing reads.
+    const config = {
+      architectures: ['NemotronHForCausalLM'],
+      model_type: 'nemotron_h',
+      hidden_size: 4096,
+      intermediate_size: 21504,
+      num_hidden_layers: 52,
+      num_attention_heads: 32,
+      num_key_value_heads: 8,
+      head_dim: 128,
+      hybrid_override_pattern: 'M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M-',
+      mamba_num_heads: 128,
+      mamba_head_dim: 64,
+      ssm_state_size: 128,
+      n_groups: 8,
+      conv_kernel: 4,
+      mlp_hidden_act: 'relu2',
+      vocab_size: 131072,
+      max_position_embeddings: 8192,
+      tie_word_embeddings: false,
+    };
+    const entry = expectLikeShipped(config, 'nemotron-h-8b', ['recurrent']);
+    expect(entry.ffnType).toBe('plain');
+    // The same blocks named by layers_block_type read the same.
+    const kinds = { M: 'mamba', '*': 'attention', '-': 'mlp' } as Record<string, string>;
+    const { hybrid_override_pattern: pattern, ...rest } = config;
+    const named = { ...rest, layers_block_type: [...pattern].map((c) => kinds[c]) };
+    expect(catalogEntryFromConfig(named, options('named')).entry.recurrent).toEqual(entry.recurrent);
+    expect(() => catalogEntryFromConfig({ ...config, hybrid_override_pattern: 'M*-' }, options('short'))).toThrow(
+      /3 blocks where num_hidden_layers is 52/,
+    );
+    expect(() => catalogEntryFromConfig(rest, options('broken'))).toThrow(/hybrid_override_pattern/);
+    expect(() => catalogEntryFromConfig({ ...config, num_experts_per_tok: 6 }, options('moe'))).toThrow(/nemotron_h_moe/);
+  });
+
+  it("reads Qwen3.5's text_config: the gated delta net, and full attention every fourth layer", () => {
+    // The keys of Qwen/Qwen3.5-9B's config.json that sizing reads (a vision-language checkpoint).
+    const config = {
+      architectures: ['Qwen3_5ForConditionalGeneration'],
+      model_type: 'qwen3_5',
+      tie_word_embeddings: false,
+      text_config: {
+        model_type: 'qwen3_5_text',
+        hidden_size: 4096,
+        intermediate_size: 12288,
+        num_hidden_layers: 32,
+        num_attention_heads: 16,
+        num_key_value_heads: 4,
+        head_dim: 256,
+        layer_types: Array.from({ length: 32 }, (_, i) => (i % 4 === 3 ? 'full_attention' : 'linear_attention')),
+        full_attention_interval: 4,
+        linear_conv_kernel_dim: 4,
+        linear_key_head_dim: 128,
+        linear_value_head_dim: 128,
+        linear_num_key_heads: 16,
+        linear_num_value_heads: 32,
+        vocab_size: 248320,
+        max_position_embeddings: 262144,
+      },
+    };
+    expectLikeShipped(config, 'qwen3.5-9b', ['recurrent']);
+    // Its MoE sibling reads as qwen35moe, with its experts.
+    const moe = catalogEntryFromConfig(
+      {
+        ...config,
+        architectures: ['Qwen3_5MoeForConditionalGeneration'],
+        text_config: {
+          ...config.text_config,
+          moe_intermediate_size: 512,
+          shared_expert_intermediate_size: 512,
+          num_experts: 256,
+          num_experts_per_tok: 8,
+        },
+      },
+      options('qwen3.5-moe'),
+    ).entry;
+    expect(moe.arch).toBe('qwen35moe');
+    expect(moe.experts).toMatchObject({ count: 256, active: 8, shared: 1, sharedFfnSize: 512 });
+    expect(moe.ffnSize).toBe(512);
+    expect(moe.recurrent?.attentionLayers).toEqual([3, 7, 11, 15, 19, 23, 27, 31]);
+  });
+
   it("ignores Phi-3's sliding_window, as llama.cpp does", () => {
     const { entry, warnings } = catalogEntryFromConfig(fixture('phi-3-mini-4k-instruct'), options('phi-3-mini'));
     expect(entry.slidingWindow).toBeUndefined();
