@@ -2,9 +2,9 @@
 // on, the fit re-run with that much less room there, and the projector's bytes in the totals.
 import { basename, dirname } from 'node:path';
 import type { ComputeTarget } from '../core/budget';
-import type { EstimateResult, ProjectorEstimate } from '../shared/schema';
-import { formatBytes } from '../shared/units';
-import { findProjector, projectorDevice, reserveForProjector, sizeProjector, type ProjectorSize } from './models/projector';
+import type { EstimateResult } from '../shared/schema';
+import { projectorDevice, reserveForProjector, withProjectorBytes, type ProjectorSize } from '../core/projector';
+import { findProjector, sizeProjector } from './models/projector';
 import { ModelArgError, type ResolvedModel } from './models/resolve';
 
 interface ProjectorRequest {
@@ -35,44 +35,6 @@ async function chooseProjector(mmproj: string, resolved: ResolvedModel): Promise
       `No vision projector (mmproj*.gguf) found next to ${basename(modelPath)} in ${dirname(modelPath)}. Download the model's mmproj file into that folder, or pass its path with --mmproj PATH.`,
     );
   return { size: await sizeProjector(found.path), chosen: `found next to the model: ${found.reason}` };
-}
-
-/** Adds the projector's weights and compute to the device that holds it, and to the totals. */
-function withProjectorBytes(result: EstimateResult, projector: ProjectorEstimate): EstimateResult {
-  const bytes = projector.weightsBytes + projector.computeBytes;
-  const device = result.devices[projector.device];
-  const devices = {
-    ...result.devices,
-    [projector.device]: {
-      ...device,
-      weightsBytes: device.weightsBytes + projector.weightsBytes,
-      computeBytes: device.computeBytes + projector.computeBytes,
-      totalBytes: device.totalBytes + bytes,
-    },
-  };
-  // clip.cpp initialises the first GPU device: with layers split over cards, card 0 holds it.
-  const gpus =
-    result.gpus && projector.device === 'gpu'
-      ? result.gpus.map((g, i) =>
-          i === 0
-            ? {
-                ...g,
-                weightsBytes: g.weightsBytes + projector.weightsBytes,
-                computeBytes: g.computeBytes + projector.computeBytes,
-                totalBytes: g.totalBytes + bytes,
-              }
-            : g,
-        )
-      : result.gpus;
-  const where = projector.device === 'gpu' ? 'on the GPU (--mmproj-offload, the default)' : 'in RAM (--no-mmproj-offload or no GPU)';
-  return {
-    ...result,
-    devices,
-    ...(gpus ? { gpus } : {}),
-    totalBytes: result.totalBytes + bytes,
-    why: `${result.why} The vision projector's ${formatBytes(bytes, 2)} sits ${where}, and the model was fitted to what is left there.`,
-    projector,
-  };
 }
 
 /**

@@ -4,7 +4,7 @@
 import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Candidate, CandidateOrigin, LocationReport, SearchContext } from './search-state';
-import { rankProjectors } from '../projector';
+import { rankProjectors } from '../../../core/projector';
 import { GGUF_MAGIC } from '../../../core/gguf-types';
 import { MiB } from '../../../shared/units';
 
