@@ -17,9 +17,6 @@ import { listTensors, type ModelShape } from './tensors';
 
 // ---------------------------------------------------------------- the plan
 
-/** The model of a token's time this code fits (SpeedCalibration.model); a cached older one is measured again. */
-export const CALIBRATION_MODEL = 3;
-
 /** Tensor types the probe measures; types not measured borrow a relative's figures (speed.ts). */
 export type ProbeKernelType = 'Q4_K' | 'Q6_K' | 'Q8_0' | 'Q5_0' | 'F16';
 
@@ -89,14 +86,11 @@ const F16_WIDE_LAYER_BYTES = (() => {
 })();
 
 /**
- * Layers of the RAM file: 4x the last-level cache, at least 1 GB, at most 2 GB (time and scratch
- * space), and 2 GB where the cache size is unknown (read as 0). A file just past the cache still
- * reads partly from it: on this project's VM (a server CPU whose cache the guest cannot see) F16
- * read at 38-52 GB/s from 0.5 GB, 35 from 2 GB and 33 from 4.4 GB; Q4_K at 33 from 0.15 GB, 24.7 from
- * 1.1 GB and 23.8 from 4.4 GB (one thread, .cache/try/ram-size.ts; speed-cpu-2026-12-03.md).
+ * Layers of the RAM file: about 1.1x the last-level cache, at least 500 MB (a cache size read as 0
+ * means unknown) and at most 2 GB (time and scratch space).
  */
 export function ramFileLayers(lastLevelCacheBytes: number): number {
-  const targetBytes = lastLevelCacheBytes > 0 ? Math.min(2e9, Math.max(1e9, 4 * lastLevelCacheBytes)) : 2e9;
+  const targetBytes = Math.min(2e9, Math.max(500e6, 1.1 * lastLevelCacheBytes));
   return Math.max(4, Math.ceil(targetBytes / F16_WIDE_LAYER_BYTES));
 }
 
@@ -195,7 +189,6 @@ export type ProbeFigures = Pick<
   | 'ppFlopsByType'
   | 'ppSecondsPerRowByType'
   | 'tgMemoryBytesPerSec'
-  | 'tgRamStallSecondsPerByte'
   | 'ppRamReadsPerToken'
   | 'tgSecondsPerToken'
   | 'tgSecondsPerLayer'
@@ -348,13 +341,6 @@ export function calibrateFromProbe(measurements: readonly ProbeMeasurement[]): P
   const [ram] = ofRole('ram');
   if (!ram) throw new Error('The probe needs a file larger than the cache to measure the read speed from RAM.');
   const tgMemoryBytesPerSec = ram.facts.readBytesPerToken / kernelSeconds(ram);
-  // What the RAM file's token takes beyond its F16 kernels' time on the (smaller) wide file is
-  // waiting for RAM, per byte: additive, not a roofline, as long as the kernels cannot hide it.
-  const ramTypeRate = tgBytesPerSecByType[ram.file.type];
-  const ramInCacheSeconds = ramTypeRate
-    ? ram.facts.readBytesPerToken / ramTypeRate + ram.facts.rowsPerToken * (tgSecondsPerRowByType[ram.file.type] ?? 0)
-    : kernelSeconds(ram);
-  const tgRamStallSecondsPerByte = Math.max(0, (kernelSeconds(ram) - ramInCacheSeconds) / ram.facts.readBytesPerToken);
   // The RAM file's prompt time beyond what its kernels take in cache is weights re-read from RAM.
   const ramKernelSeconds =
     (2 * ram.facts.layerMatrixWeights) / (ppFlopsByType[ram.file.type] ?? Infinity) +
@@ -367,7 +353,6 @@ export function calibrateFromProbe(measurements: readonly ProbeMeasurement[]): P
     ppFlopsByType,
     ppSecondsPerRowByType,
     tgMemoryBytesPerSec,
-    tgRamStallSecondsPerByte,
     ppRamReadsPerToken,
     tgSecondsPerToken: fixed.secondsPerToken,
     tgSecondsPerLayer: fixed.secondsPerLayer,

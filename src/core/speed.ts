@@ -89,17 +89,14 @@ function expertExtraBytesByType(placement: Placement): Record<string, number> {
 const sumOf = (byType: Record<string, number>): number => Object.values(byType).reduce((sum, b) => sum + b, 0);
 
 /**
- * Seconds the CPU side of a token takes: the kernels' time (each type's bytes at its measured speed
- * on probe files the cache may hold, plus its cost per row), and for weights larger than the
- * last-level cache, each byte's wait for RAM on top (the probe's stall per byte), or the time to
- * stream them from RAM where that is longer. Additive, because one thread's kernel does not hide
- * its loads: measured at one thread here, Q4_K read at 33 GB/s from 0.15 GB and 24 from 4.4 GB,
- * F16 at 52 and 33, the same 0.011 ns per byte of waiting for both (speed-cpu-2026-12-03.md).
+ * Seconds the CPU side of a token takes, as a roofline: the kernels' time (each type's bytes at its
+ * measured speed on probe files the cache may hold, plus its cost per row) or, for weights larger
+ * than the last-level cache, the time to stream them from RAM, whichever is longer.
  */
 function calibratedCpuSeconds(
   placement: Placement,
   calibration: SpeedCalibration,
-): { seconds: number; computeSeconds: number; memorySeconds: number; stallSeconds: number; rowSeconds: number } | null {
+): { seconds: number; computeSeconds: number; memorySeconds: number; rowSeconds: number } | null {
   let computeSeconds = 0;
   const extra = expertExtraBytesByType(placement);
   for (const [type, bytes] of Object.entries(placement.cpuReadBytesByType)) {
@@ -112,10 +109,8 @@ function calibratedCpuSeconds(
     rowSeconds += rows * (calibratedRate(calibration.tgSecondsPerRowByType, type, 0) ?? 0);
   computeSeconds += rowSeconds;
   const bytes = placement.cpuReadBytesPerToken;
-  const fromRam = bytes > calibration.lastLevelCacheBytes;
-  const memorySeconds = fromRam ? (bytes + sumOf(extra)) / calibration.tgMemoryBytesPerSec : 0;
-  const stallSeconds = fromRam ? (bytes + sumOf(extra)) * (calibration.tgRamStallSecondsPerByte ?? 0) : 0;
-  return { seconds: Math.max(computeSeconds + stallSeconds, memorySeconds), computeSeconds, memorySeconds, stallSeconds, rowSeconds };
+  const memorySeconds = bytes > calibration.lastLevelCacheBytes ? (bytes + sumOf(extra)) / calibration.tgMemoryBytesPerSec : 0;
+  return { seconds: Math.max(computeSeconds, memorySeconds), computeSeconds, memorySeconds, rowSeconds };
 }
 
 /** RAM time per prompt token for weights the last-level cache cannot hold (0 for those it can). */
@@ -220,15 +215,10 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
   const calibratedCpu = calibration && placement.gpuReadBytesPerToken === 0 ? calibratedCpuSeconds(placement, calibration) : null;
   if (calibration && calibratedCpu !== null) {
     const seconds = calibration.tgSecondsPerToken + calibration.tgSecondsPerLayer * layers.total + calibratedCpu.seconds;
-    const gbPerToken = (placement.cpuReadBytesPerToken / GB).toFixed(2);
-    const cache = `more than the ${(calibration.lastLevelCacheBytes / MiB).toFixed(0)} MiB cache`;
-    const kernels = `at this machine's measured speed of each tensor type, ${(calibratedCpu.rowSeconds * 1000).toFixed(2)} ms of it for ${Math.round(placement.cpuRowsPerToken)} matrix rows`;
     const bound =
-      calibratedCpu.memorySeconds > calibratedCpu.computeSeconds + calibratedCpu.stallSeconds
-        ? `bound by RAM: ${gbPerToken} GB per token, ${cache}, at the measured ${(calibration.tgMemoryBytesPerSec / GB).toFixed(1)} GB/s`
-        : calibratedCpu.stallSeconds > 0
-          ? `kernels and RAM: ${gbPerToken} GB per token ${kernels}, plus ${(calibratedCpu.stallSeconds * 1000).toFixed(2)} ms waiting for RAM (${cache}; the probe's ${((calibration.tgRamStallSecondsPerByte ?? 0) * 1e9 * 1000).toFixed(1)} ps per byte)`
-          : `bound by compute: ${gbPerToken} GB per token ${kernels}`;
+      calibratedCpu.memorySeconds > calibratedCpu.computeSeconds
+        ? `bound by RAM: ${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB per token, more than the ${(calibration.lastLevelCacheBytes / MiB).toFixed(0)} MiB cache, at the measured ${(calibration.tgMemoryBytesPerSec / GB).toFixed(1)} GB/s`
+        : `bound by compute: ${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB per token at this machine's measured speed of each tensor type, ${(calibratedCpu.rowSeconds * 1000).toFixed(2)} ms of it for ${Math.round(placement.cpuRowsPerToken)} matrix rows`;
     return {
       tokPerSec: 1 / seconds,
       source: {

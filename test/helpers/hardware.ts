@@ -64,7 +64,7 @@ export const appleM1 = (ramBytes: number): Gpu =>
 /** A probe's result with round figures (20 GB/s Q4_K reads, 400 GFLOP/s, 25 GB/s RAM); override what a test varies. */
 export function makeCalibration(overrides: Partial<SpeedCalibration> = {}): SpeedCalibration {
   return {
-    model: 3,
+    model: 2,
     tgBytesPerSecByType: { Q4_K: 20e9 },
     tgSecondsPerRowByType: {},
     ppFlopsByType: { Q4_K: 400e9 },

@@ -5,7 +5,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SpeedCalibrationSchema, type SpeedCalibration } from '../../shared/schema';
-import { CALIBRATION_MODEL, POOLED_PROBES, poolProbes } from '../../core/calibration';
+import { POOLED_PROBES, poolProbes } from '../../core/calibration';
 import { hashKey } from '../hardware/cache';
 import { nodeLlamaCppVersion } from '../llama/version';
 
@@ -27,11 +27,10 @@ async function readStored(cacheDir: string, cpuModel: string): Promise<Stored | 
     const stored = JSON.parse(await readFile(join(cacheDir, FILE), 'utf8')) as { key?: string; value?: unknown; history?: unknown };
     if (stored.key !== calibrationKey(cpuModel)) return null;
     const parsed = SpeedCalibrationSchema.safeParse(stored.value);
-    // An older model's figures are not this code's: this machine is probed again.
-    if (!parsed.success || parsed.data.model !== CALIBRATION_MODEL) return null;
+    if (!parsed.success) return null;
     const history = (Array.isArray(stored.history) ? stored.history : [])
       .map((h) => SpeedCalibrationSchema.safeParse(h))
-      .flatMap((h) => (h.success && h.data.model === CALIBRATION_MODEL ? [h.data] : []));
+      .flatMap((h) => (h.success ? [h.data] : []));
     return { value: parsed.data, history: history.length ? history : [parsed.data] };
   } catch {
     return null;

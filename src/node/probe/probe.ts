@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { RunProgress, SpeedCalibration } from '../../shared/schema';
 import { MiB } from '../../shared/units';
 import {
-  CALIBRATION_MODEL,
   calibrateFromProbe,
   planProbeFiles,
   plannedFileFacts,
@@ -51,7 +50,7 @@ export async function runSpeedProbe(
   } = {},
 ): Promise<SpeedCalibration> {
   const started = performance.now();
-  const dir = makeScratchDir('rightsize-probe-', 3.5e9);
+  const dir = makeScratchDir('rightsize-probe-', 2.5e9);
   const report = (fraction: number, message: string): void =>
     options.onProgress?.({ phase: 'probe', done: fraction, total: 1, message, fraction });
   try {
@@ -141,7 +140,7 @@ export async function runSpeedProbe(
     report(1, 'done');
     const durationMs = performance.now() - started;
     return {
-      model: CALIBRATION_MODEL,
+      model: 2,
       ...figures,
       lastLevelCacheBytes,
       threads,

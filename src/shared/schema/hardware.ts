@@ -52,11 +52,8 @@ export type SourceStatus = z.infer<typeof SourceStatusSchema>;
 
 /** What a quick probe measured on this machine's CPU, to calibrate speed estimates. */
 export const SpeedCalibrationSchema = z.object({
-  /**
-   * The probe's model of a token's time. This machine's cache measures again when it holds an older
-   * one (CALIBRATION_MODEL); a saved profile's older calibration still reads, without the RAM stall.
-   */
-  model: z.union([z.literal(2), z.literal(3)]),
+  /** The probe's model of a token's time; calibrations of an older model are measured again. */
+  model: z.literal(2),
   /** Effective weight-read speed during generation, by ggml type (bytes per second). */
   tgBytesPerSecByType: z.record(z.string(), z.number().positive()),
   /** Cost of each matrix row during generation, by ggml type (seconds): large for some kernels (F16 on x86). */
@@ -75,12 +72,6 @@ export const SpeedCalibrationSchema = z.object({
    * cache: a model that fits in that cache is bound by compute, a larger one by the slower of the two.
    */
   tgMemoryBytesPerSec: z.number().positive(),
-  /**
-   * For weights larger than the last-level cache, the seconds each byte waits for RAM on top of its
-   * kernel's time in cache (the RAM file's time beyond its F16 kernels'): one thread's loads miss
-   * the cache and the kernel stalls, so a slow kernel does not hide RAM's time (model 3; absent: 0).
-   */
-  tgRamStallSecondsPerByte: z.number().nonnegative().optional(),
   lastLevelCacheBytes: z.number().nonnegative(),
   /** Fixed cost of one generated token (graph, thread start, the JS round trip) and of each layer's ops, seconds. */
   tgSecondsPerToken: z.number().nonnegative(),
@@ -101,7 +92,7 @@ export const SpeedCalibrationSchema = z.object({
       }),
     )
     .default([]),
-  /** How many probes the figures pool (each file's median run over them); absent: one. */
+  /** How many probes the figures pool (each file's fastest run over them); absent: one. */
   pooledProbes: z.number().int().positive().optional(),
   source: SourceSchema,
 });
