@@ -99,6 +99,7 @@ describe('parameters counted from the tensors llama.cpp loads', () => {
     // Equal to the safetensors total of Qwen3-Coder-Next, which shares this config, without the MTP block.
     ['qwen3-next-80b-a3b', 79_674_391_296],
     ['qwen3.5-9b', 8_953_803_264],
+    ['qwen3.5-35b-a3b', 34_660_610_688],
   ])('%s counts %d parameters, within 2%% of the published total', (id, expected) => {
     const m = get(id);
     expect(countParameters(m)).toBe(expected);
@@ -114,9 +115,18 @@ describe('parameters counted from the tensors llama.cpp loads', () => {
     expect(Math.abs(bytes / 48.5e9 - 1)).toBeLessThan(0.01);
   });
 
+  it('Qwen3.5 35B-A3B at Q4_K_M and Q3_K_M is the size published files are', () => {
+    // https://huggingface.co/GOBA-AI-Labs/PrunedHub-Qwen3.5-35B-A3B-80pct gives the unpruned files of this
+    // model as 21.2 GB (Q4_K_M) and 16.80 GB (Q3_K_M).
+    const m = get('qwen3.5-35b-a3b');
+    expect(Math.abs(layoutWeights(m, 'Q4_K_M').totalBytes / 21.2e9 - 1)).toBeLessThan(0.01);
+    expect(Math.abs(layoutWeights(m, 'Q3_K_M').totalBytes / 16.8e9 - 1)).toBeLessThan(0.01);
+  });
+
   it('active parameters: about 9B of Granite H Small and 3B of Qwen3-Next', () => {
     expect(countActiveParameters(get('granite-4.0-h-small')) / 1e9).toBeCloseTo(8.8, 1);
     expect(countActiveParameters(get('qwen3-next-80b-a3b')) / 1e9).toBeCloseTo(3.56, 1);
+    expect(countActiveParameters(get('qwen3.5-35b-a3b')) / 1e9).toBeCloseTo(2.95, 1);
   });
 
   it('names the Mamba-2 and gated-delta-net tensors as llama.cpp does', () => {
