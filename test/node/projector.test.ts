@@ -139,6 +139,26 @@ describe('findProjector', () => {
     expect((await findProjector(alone.model))?.reason).toBe('the only mmproj file next to model.gguf');
     expect(await findProjector(modelFolder('model.gguf', []).model)).toBeNull();
   });
+
+  it('in a Hugging Face cache, finds the mmproj fetched into another snapshot of the same repository, never of another one', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'rightsize-hf-'));
+    const repo = join(cache, 'models--google--gemma-3-4b-it-GGUF', 'snapshots');
+    const other = join(cache, 'models--Qwen--Qwen2.5-VL-7B-GGUF', 'snapshots', 'c3');
+    mkdirSync(join(repo, 'a1'), { recursive: true });
+    mkdirSync(join(repo, 'b2'), { recursive: true });
+    mkdirSync(other, { recursive: true });
+    const model = join(repo, 'a1', 'gemma-3-4b-it-Q4_K_M.gguf');
+    copyFileSync(STORIES, model);
+    writeClip(join(other, 'mmproj-qwen2.5-vl-7b-f16.gguf'));
+    expect(await findProjector(model)).toBeNull();
+    writeClip(join(repo, 'b2', 'mmproj-gemma-3-4b-it-f16.gguf'));
+    const found = await findProjector(model);
+    expect(found?.path).toBe(join(repo, 'b2', 'mmproj-gemma-3-4b-it-f16.gguf'));
+    expect(found?.reason).toBe('the only mmproj file in another download of the same Hugging Face repository (snapshot b2)');
+    // One next to the model still wins over another snapshot's.
+    writeClip(join(repo, 'a1', 'mmproj-F16.gguf'));
+    expect((await findProjector(model))?.path).toBe(join(repo, 'a1', 'mmproj-F16.gguf'));
+  });
 });
 
 describe('estimate --mmproj', () => {

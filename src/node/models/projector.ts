@@ -1,7 +1,8 @@
 // Vision projectors (mmproj*.gguf) on disk: the one next to a model file (LM Studio and Hugging Face
-// downloads keep it there), and a projector file read and sized (core's projector.ts does the sizing).
+// downloads keep it there; in a Hugging Face cache, another snapshot of the same repository too), and
+// a projector file read and sized (core's projector.ts does the sizing).
 import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ProjectorFileError, projectorSizeFromHeader, rankProjectors, type ProjectorSize } from '../../core/projector';
 import { readGgufHeader } from './gguf-file';
 import { ModelArgError } from './resolve';
@@ -13,26 +14,88 @@ interface FoundProjector {
   reason: string;
 }
 
-/** An mmproj*.gguf in the model's folder, or null when there is none (or the folder cannot be read). */
+/** The mmproj*.gguf names in a folder, best first, or none when it cannot be read. */
+async function projectorsIn(dir: string, modelName: string): Promise<string[]> {
+  try {
+    return rankProjectors(modelName, await readdir(dir));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * In a Hugging Face cache (…/models--ORG--REPO/snapshots/REV/…) a projector fetched at another
+ * time can sit in another revision's snapshot of the same repository: those folders, newest first.
+ */
+async function otherSnapshotDirs(dir: string): Promise<string[]> {
+  const parts = dir.split(sep);
+  const at = parts.lastIndexOf('snapshots');
+  if (at < 1 || at + 1 >= parts.length || !parts[at - 1]?.startsWith('models--')) return [];
+  const snapshots = parts.slice(0, at + 1).join(sep) || sep;
+  const rest = parts.slice(at + 2);
+  let revisions: string[];
+  try {
+    revisions = (await readdir(snapshots)).filter((r) => r !== parts[at + 1]);
+  } catch {
+    return [];
+  }
+  const dated = await Promise.all(
+    revisions.map(async (r) => {
+      const folder = join(snapshots, r, ...rest);
+      return {
+        folder,
+        mtime: await stat(folder).then(
+          (s) => s.mtimeMs,
+          () => -1,
+        ),
+      };
+    }),
+  );
+  return dated
+    .filter((d) => d.mtime >= 0)
+    .sort((a, b) => b.mtime - a.mtime)
+    .map((d) => d.folder);
+}
+
+/**
+ * An mmproj*.gguf in the model's folder (in a Hugging Face cache, else in another snapshot of the
+ * same repository), or null when there is none.
+ */
 export async function findProjector(modelPath: string): Promise<FoundProjector | null> {
   const absolute = resolve(modelPath);
+  const modelName = basename(absolute);
   const dir = dirname(absolute);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return null;
+  let folder = dir;
+  let ranked = await projectorsIn(dir, modelName);
+  if (!ranked.length) {
+    for (const other of await otherSnapshotDirs(dir)) {
+      ranked = await projectorsIn(other, modelName);
+      if (ranked.length) {
+        folder = other;
+        break;
+      }
+    }
   }
-  const ranked = rankProjectors(basename(absolute), names);
   const [best] = ranked;
   if (!best) return null;
-  const path = join(dir, best);
+  const path = join(folder, best);
   const bytes = (await stat(path)).size;
+  const where =
+    folder === dir
+      ? `next to ${modelName}`
+      : `in another download of the same Hugging Face repository (snapshot ${basename(snapshotOf(folder))})`;
   const reason =
     ranked.length === 1
-      ? `the only mmproj file next to ${basename(absolute)}`
-      : `of ${ranked.length} mmproj files next to ${basename(absolute)}, the one whose name shares the most words with it (others: ${ranked.slice(1).join(', ')})`;
+      ? `the only mmproj file ${where}`
+      : `of ${ranked.length} mmproj files ${where}, the one whose name shares the most words with ${modelName} (others: ${ranked.slice(1).join(', ')})`;
   return { path, bytes, reason };
+}
+
+/** The snapshot folder (…/snapshots/REV) that holds a folder of the cache. */
+function snapshotOf(folder: string): string {
+  const parts = folder.split(sep);
+  const at = parts.lastIndexOf('snapshots');
+  return parts.slice(0, at + 2).join(sep);
 }
 
 /** Reads a projector's header and sizes it; a file that is not a projector is a ModelArgError saying what to pass. */
