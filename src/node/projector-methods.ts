@@ -34,7 +34,7 @@ async function chooseProjector(mmproj: string, resolved: ResolvedModel): Promise
     throw new ModelArgError(
       `No vision projector (mmproj*.gguf) found next to ${basename(modelPath)} in ${dirname(modelPath)}. Download the model's mmproj file into that folder, or pass its path with --mmproj PATH.`,
     );
-  return { size: await sizeProjector(found.path), chosen: `found next to the model: ${found.reason}` };
+  return { size: await sizeProjector(found.path), chosen: `found: ${found.reason}` };
 }
 
 /**

@@ -39,7 +39,7 @@ const ProjectorSchema = z.object({
   /** The compute buffer for one image (clip.cpp's warmup). */
   computeBytes: z.number().nonnegative(),
   device: z.enum(['gpu', 'cpu']),
-  /** How the file was chosen (given, or found next to the model and why). */
+  /** How the file was chosen (given, or found beside the model and why). */
   chosen: z.string(),
   /** Weights: read from the header; compute: estimated (with its formula). */
   source: SourceSchema,
