@@ -67,4 +67,16 @@ describe('the calibration store', () => {
     writeFileSync(path, JSON.stringify({ key: stored.key, value: old }));
     expect((await saveCalibration(dir, CPU, probe(12e9, '2026-12-08T00:00:00.000Z'))).pooledProbes).toBe(2);
   });
+
+  it('reads a calibration of another probe model as none (measured again) and does not pool it', async () => {
+    const dir = mkdtempSync(join(scratch, 'model-'));
+    const current = probe(30e9, '2026-12-03T00:00:00.000Z');
+    await saveCalibration(dir, CPU, current);
+    const path = join(dir, 'speed-calibration.json');
+    const stored = JSON.parse(readFileSync(path, 'utf8'));
+    const other = { ...current, model: 3, measuredAt: '2026-12-02T00:00:00.000Z' };
+    writeFileSync(path, JSON.stringify({ ...stored, value: other, history: [other] }));
+    expect(await readCalibration(dir, CPU)).toBeNull();
+    expect((await saveCalibration(dir, CPU, current)).pooledProbes).toBeUndefined();
+  });
 });

@@ -27,7 +27,7 @@ async function projectorsIn(dir: string, modelName: string): Promise<string[]> {
  * In a Hugging Face cache (…/models--ORG--REPO/snapshots/REV/…) a projector fetched at another
  * time can sit in another revision's snapshot of the same repository: those folders, newest first.
  */
-async function otherSnapshotDirs(dir: string): Promise<string[]> {
+async function otherSnapshotDirs(dir: string): Promise<Array<{ folder: string; revision: string }>> {
   const parts = dir.split(sep);
   const at = parts.lastIndexOf('snapshots');
   if (at < 1 || at + 1 >= parts.length || !parts[at - 1]?.startsWith('models--')) return [];
@@ -39,22 +39,18 @@ async function otherSnapshotDirs(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
+  const mtime = (folder: string): Promise<number> =>
+    stat(folder).then(
+      (s) => s.mtimeMs,
+      () => -1,
+    );
   const dated = await Promise.all(
-    revisions.map(async (r) => {
-      const folder = join(snapshots, r, ...rest);
-      return {
-        folder,
-        mtime: await stat(folder).then(
-          (s) => s.mtimeMs,
-          () => -1,
-        ),
-      };
+    revisions.map(async (revision) => {
+      const folder = join(snapshots, revision, ...rest);
+      return { folder, revision, mtime: await mtime(folder) };
     }),
   );
-  return dated
-    .filter((d) => d.mtime >= 0)
-    .sort((a, b) => b.mtime - a.mtime)
-    .map((d) => d.folder);
+  return dated.filter((d) => d.mtime >= 0).sort((a, b) => b.mtime - a.mtime);
 }
 
 /**
@@ -64,14 +60,15 @@ async function otherSnapshotDirs(dir: string): Promise<string[]> {
 export async function findProjector(modelPath: string): Promise<FoundProjector | null> {
   const absolute = resolve(modelPath);
   const modelName = basename(absolute);
-  const dir = dirname(absolute);
-  let folder = dir;
-  let ranked = await projectorsIn(dir, modelName);
+  let folder = dirname(absolute);
+  let where = `next to ${modelName}`;
+  let ranked = await projectorsIn(folder, modelName);
   if (!ranked.length) {
-    for (const other of await otherSnapshotDirs(dir)) {
-      ranked = await projectorsIn(other, modelName);
+    for (const other of await otherSnapshotDirs(folder)) {
+      ranked = await projectorsIn(other.folder, modelName);
       if (ranked.length) {
-        folder = other;
+        folder = other.folder;
+        where = `in another download of the same Hugging Face repository (snapshot ${other.revision})`;
         break;
       }
     }
@@ -80,22 +77,11 @@ export async function findProjector(modelPath: string): Promise<FoundProjector |
   if (!best) return null;
   const path = join(folder, best);
   const bytes = (await stat(path)).size;
-  const where =
-    folder === dir
-      ? `next to ${modelName}`
-      : `in another download of the same Hugging Face repository (snapshot ${basename(snapshotOf(folder))})`;
   const reason =
     ranked.length === 1
       ? `the only mmproj file ${where}`
       : `of ${ranked.length} mmproj files ${where}, the one whose name shares the most words with ${modelName} (others: ${ranked.slice(1).join(', ')})`;
   return { path, bytes, reason };
-}
-
-/** The snapshot folder (…/snapshots/REV) that holds a folder of the cache. */
-function snapshotOf(folder: string): string {
-  const parts = folder.split(sep);
-  const at = parts.lastIndexOf('snapshots');
-  return parts.slice(0, at + 2).join(sep);
 }
 
 /** Reads a projector's header and sizes it; a file that is not a projector is a ModelArgError saying what to pass. */

@@ -92,7 +92,7 @@ export const SpeedCalibrationSchema = z.object({
       }),
     )
     .default([]),
-  /** How many probes the figures pool (each file's fastest run over them); absent: one. */
+  /** How many probes the figures pool (each file's median run over them); absent: one. */
   pooledProbes: z.number().int().positive().optional(),
   source: SourceSchema,
 });
