@@ -24,7 +24,7 @@ import {
 } from '../shared/ladder';
 import type { Precision } from '../shared/precision';
 import type { CatalogModel, LadderStep, QualityScore, Recommendation, ReportRow } from '../shared/schema';
-import { formatBytes, formatTokPerSec, GiB } from '../shared/units';
+import { formatBytes, formatTokPerSec, formatTokPerSecChange, GiB } from '../shared/units';
 
 export interface LadderOptions {
   task?: Task;
@@ -195,7 +195,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
     const tpsLost = Math.max(0, (start.row.tokPerSec ?? 0) - (up.row.tokPerSec ?? 0));
     scaleUp = step(
       up.row,
-      `+${round1(gain)} ${bench.benchmark} points (${start.score.score} → ${up.score.score}) for ${extraBytes >= 0 ? '+' : ''}${gib(extraBytes)} GiB (${round1(perGb(up))} points per GiB) and ${formatTokPerSec(start.row.tokPerSec)} → ${formatTokPerSec(up.row.tokPerSec)} tok/s${tpsLost > 0 ? ` (${(gain / tpsLost).toPrecision(2)} points per tok/s lost)` : ''}; ${up.row.quant}, ${placement(up.row)}, still at least ${minTps} tok/s.${fromRuns(start.row, up.row)}`,
+      `+${round1(gain)} ${bench.benchmark} points (${start.score.score} → ${up.score.score}) for ${extraBytes >= 0 ? '+' : ''}${gib(extraBytes)} GiB (${round1(perGb(up))} points per GiB) and ${formatTokPerSecChange(start.row.tokPerSec, up.row.tokPerSec)} tok/s${tpsLost > 0 ? ` (${(gain / tpsLost).toPrecision(2)} points per tok/s lost)` : ''}; ${up.row.quant}, ${placement(up.row)}, still at least ${minTps} tok/s.${fromRuns(start.row, up.row)}`,
       up.score,
     );
   }

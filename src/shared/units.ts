@@ -59,6 +59,13 @@ export function formatTokPerSec(tokPerSec: number | null | undefined): string {
   return tokPerSec.toFixed(1);
 }
 
+/** "17 → 14", with a decimal where whole numbers would hide the change ("11.4 → 10.9", not "11 → 11"). */
+export function formatTokPerSecChange(from: number | null, to: number | null): string {
+  const a = formatTokPerSec(from);
+  const b = formatTokPerSec(to);
+  return a === b && from !== null && to !== null && from !== to ? `${from.toFixed(1)} → ${to.toFixed(1)}` : `${a} → ${b}`;
+}
+
 export function formatContext(tokens: number): string {
   if (tokens >= 1024 && tokens % 1024 === 0) return `${tokens / 1024}k`;
   return String(tokens);
