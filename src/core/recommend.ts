@@ -19,6 +19,7 @@ import {
   SCALE_UP_MIN_GAIN,
   START_GAP_POINTS,
   TASK_BENCHMARKS,
+  THINKING_SPEED_FACTOR,
   type Priority,
   type Task,
 } from '../shared/ladder';
@@ -66,6 +67,10 @@ interface Candidate {
   score: QualityScore;
 }
 
+/** Said of a rung whose score was measured with the model reasoning first: its tok/s is not its time to an answer. */
+export const THINKING_NOTE =
+  'Scored while reasoning: each answer spends many tokens thinking first, so replies take longer than the tok/s alone suggests.';
+
 const round1 = (x: number): string => (Math.round(x * 10) / 10).toFixed(1);
 const gib = (bytes: number): string => round1(bytes / GiB);
 
@@ -77,10 +82,11 @@ function step(row: ReportRow, reason: string, score: QualityScore | null): Ladde
     quant: row.quant,
     fit: row.fit,
     tokPerSec: row.tokPerSec,
-    reason,
+    reason: score?.thinking ? `${reason} ${THINKING_NOTE}` : reason,
     contextTokens: row.contextTokens,
     gpuLayers: row.gpuLayers,
     totalLayers: row.totalLayers,
+    ...(row.cpuMoeLayers ? { cpuMoeLayers: row.cpuMoeLayers } : {}),
     memoryBytes: row.memory.totalBytes,
     score,
     ...(cost ? { precisionNote: describeQuantCost(row.quant) } : {}),
@@ -88,7 +94,9 @@ function step(row: ReportRow, reason: string, score: QualityScore | null): Ladde
 }
 
 const placement = (row: ReportRow): string =>
-  `${fitLabel(row.fit, row.gpuLayers, row.totalLayers)}${row.fit === 'partial' ? ` (-ngl ${row.gpuLayers})` : ''}`;
+  `${fitLabel(row.fit, row.gpuLayers, row.totalLayers, row.cpuMoeLayers, false)}${
+    row.fit === 'partial' ? ` (-ngl ${row.gpuLayers}${row.cpuMoeLayers ? ` --n-cpu-moe ${row.cpuMoeLayers}` : ''})` : ''
+  }`;
 
 const scoreText = (s: QualityScore): string => `${s.benchmark} ${s.score}`;
 
@@ -112,7 +120,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
     models.flatMap((model) => {
       const score = scoreOf(model);
       if (!score || !holdsContext(model)) return [];
-      const row = bestRow(byModel.get(model.id) ?? [], precisions, speed);
+      const row = bestRow(byModel.get(model.id) ?? [], precisions, score.thinking ? speed * THINKING_SPEED_FACTOR : speed);
       return row ? [{ model, row, score }] : [];
     });
 
@@ -127,6 +135,18 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
     const names = unrated.slice(-4).map((m) => m.name);
     notes.push(
       `Not ranked for ${task}: ${unrated.length} model${unrated.length === 1 ? '' : 's'} that run here at ${minTps} tok/s have no published ${bench.benchmark} score in the catalog (${names.join(', ')}${unrated.length > names.length ? ', ...' : ''}); the ladder does not guess.`,
+    );
+  }
+  const slowThinkers = models.filter(
+    (m) =>
+      scoreOf(m)?.thinking &&
+      holdsContext(m) &&
+      !rated.some((c) => c.model === m) &&
+      bestRow(byModel.get(m.id) ?? [], LADDER_PRECISIONS, minTps),
+  );
+  if (slowThinkers.length > 0) {
+    notes.push(
+      `Held back: ${slowThinkers.map((m) => m.name).join(', ')} scored ${bench.benchmark} while reasoning, and an answer spends many tokens thinking first; such a model counts for the start and the step up from ${THINKING_SPEED_FACTOR * minTps} tok/s (${THINKING_SPEED_FACTOR}x the minimum), which it does not reach here.`,
     );
   }
   const tooShort = models.filter((m) => !holdsContext(m) && scoreOf(m));
@@ -148,8 +168,13 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
   const bar = Math.min(best.score.score, Math.max(taskBar, best.score.score - gap));
   // A machine that runs a 7B-14B at three times the minimum speed does not start below 7B: small models
   // saturate some benchmarks (GSM8K) and that hardware has room for the size class people rely on.
+  // Dense models only: a 7B MoE with 1B active runs fast anywhere and says nothing of the room for a dense 7B.
   const roomy = rated.some(
-    (c) => c.model.publishedParamsB >= FLOOR_PARAMS_B && c.model.publishedParamsB <= 15 && (c.row.tokPerSec ?? 0) >= ROOMY_FACTOR * minTps,
+    (c) =>
+      !c.model.experts &&
+      c.model.publishedParamsB >= FLOOR_PARAMS_B &&
+      c.model.publishedParamsB <= 15 &&
+      (c.row.tokPerSec ?? 0) >= ROOMY_FACTOR * minTps,
   );
   const meets = rated.filter((c) => c.score.score >= bar);
   const start = (roomy ? meets.find((c) => c.model.publishedParamsB >= FLOOR_PARAMS_B) : undefined) ?? meets[0] ?? best;

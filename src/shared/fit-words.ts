@@ -33,9 +33,9 @@ export function fitShortLabel(fit: FitLevel, gpuLayers?: number, totalLayers?: n
 }
 
 /** The fit in words, to sit inside a sentence: "all layers on the GPU", "20 of 33 layers on the GPU", "CPU only". */
-export function fitLabel(fit: FitLevel, gpuLayers: number, totalLayers: number, cpuMoeLayers?: number): string {
+export function fitLabel(fit: FitLevel, gpuLayers: number, totalLayers: number, cpuMoeLayers?: number, withFlag = true): string {
   if (fit === 'partial' && cpuMoeLayers)
-    return `${gpuLayers} of ${totalLayers} layers on the GPU, the experts of the first ${cpuMoeLayers} blocks in RAM (--n-cpu-moe ${cpuMoeLayers})`;
+    return `${gpuLayers} of ${totalLayers} layers on the GPU, the experts of the first ${cpuMoeLayers} blocks in RAM${withFlag ? ` (--n-cpu-moe ${cpuMoeLayers})` : ''}`;
   if (fit === 'partial') return `${gpuLayers} of ${totalLayers} layers on the GPU`;
   return FIT_LEGEND.find((entry) => entry.fit === fit)?.description ?? fit;
 }

@@ -53,6 +53,13 @@ export const TASK_BENCHMARKS: Readonly<Record<Task, TaskBenchmark>> = {
  */
 export const START_GAP_POINTS: Readonly<Record<Priority, number>> = { speed: 15, balanced: 8, quality: 4 };
 
+/**
+ * A score measured while the model reasons first (a thinking mode, high reasoning effort) comes from answers
+ * several times longer than a direct reply, so such a model counts for the start and the step up only where it
+ * runs this many times the minimum speed.
+ */
+export const THINKING_SPEED_FACTOR = 3;
+
 /** A step up must gain at least this many benchmark points to be worth its memory and speed. */
 export const SCALE_UP_MIN_GAIN = 3;
 /** Below this the ceiling is not usable at all. */

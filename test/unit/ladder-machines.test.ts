@@ -50,86 +50,100 @@ interface Machine {
 
 const MACHINES: Machine[] = [
   {
-    // DDR4 dual channel (38.4 GB/s), no GPU. Best at 10 tok/s is Phi-3.5 mini (MMLU 69), so the bar is the chat
-    // bar itself, 65: Qwen2.5 3B (65.6) is the smallest that reaches it at ~13 tok/s (Q6_K). Phi-3.5 mini adds
-    // 3.4 points at 12.5 tok/s. Llama 3.1 8B Q4_K_M (MMLU 66.7, 5.2 GiB) is the largest rated model at 2+ tok/s.
+    // DDR4 dual channel (38.4 GB/s), no GPU. Best at 10 tok/s is Qwen3 4B Q6_K (MMLU 72.99, 10.4 tok/s), so the
+    // bar is the chat bar itself, 65: Qwen2.5 3B (65.6) is the smallest that reaches it at ~13.5 tok/s (Q6_K).
+    // Qwen3 4B adds 7.4 points for 1.6 GiB. The ceiling is Qwen3 8B at Q3_K_M (76.89, 5.4 GiB, ~9 tok/s): its
+    // Q4_K_M with the 8k KV cache needs 6.25 GiB, over what 8 GB leaves after the OS.
     name: 'laptop, 8 GB, no GPU',
     hardware: makeSnapshot({ ramBytes: 8 * GiB, cpuBandwidth: 38.4e9 }),
     memoryBytes: 8 * GiB,
-    chat: ['qwen2.5-3b', 'phi-3.5-mini', 'llama-3.1-8b'],
+    chat: ['qwen2.5-3b', 'qwen3-4b', 'qwen3-8b'],
   },
   {
-    // Unified 16 GB at 100 GB/s, about 2/3 of it for the GPU. Qwen2.5 7B Q6_K runs at ~12 tok/s (MMLU 74.2), so
-    // the bar is 66.2: Phi-3.5 mini (69) starts at ~22 tok/s; the 7B is the step up; the 14B at Q4_K_M (8 tok/s)
-    // still fits the GPU budget as the ceiling.
+    // Unified 16 GB at 100 GB/s, about 2/3 of it for the GPU. Qwen3 8B Q6_K runs at ~11 tok/s (76.89), so the
+    // bar is 68.9: Phi-3.5 mini (69, 3.8B) is the smallest that reaches it (~22 tok/s). Granite 4.0 H Tiny
+    // (68.9) runs at 54 tok/s but is a 7B MoE with 1B active, which does not make the machine "roomy" for a
+    // dense 7B-15B (Qwen2.5 7B runs at only ~12 tok/s). Qwen2.5 7B is the step with the best gain per GiB; the
+    // ceiling is Mistral Small 3.2 24B at Q3_K_M (80.5), 36 of 41 layers on the GPU at ~6 tok/s.
     name: 'MacBook M2, 16 GB',
     hardware: whatIf({ gpuName: 'Apple M2', ramBytes: 16 * GiB }),
     memoryBytes: 16 * GiB,
-    chat: ['phi-3.5-mini', 'qwen2.5-7b', 'qwen2.5-14b'],
+    chat: ['phi-3.5-mini', 'qwen2.5-7b', 'mistral-small-3.2-24b'],
   },
   {
-    // 12 GB at 360 GB/s: Qwen2.5 14B Q5_K_M fits on the GPU at ~25 tok/s (79.7), so the bar is 71.7 and a 7B
-    // (74.2, ~42 tok/s) starts; the 14B is +5.5 points. 70B models only run with 25 of 81 layers on the GPU at
-    // ~2 tok/s (Q3_K_M): the ceiling, Llama 3.1 70B (79.3, the largest rated one that scores at least the start).
+    // 12 GB at 360 GB/s: gpt-oss-20b (85.3, scored while reasoning, so it must reach 3 x 10 tok/s) runs at ~36
+    // tok/s at Q5_K_M with 17 of 25 layers on the GPU, so the bar is 77.3 and Qwen2.5 14B (79.7, Q5_K_M on the
+    // GPU, ~25 tok/s) starts; gpt-oss-20b is +5.6 points. The
+    // ceiling is Qwen3 32B Q4_K_M (83.61, 34 of 65 layers on the GPU, ~5 tok/s): Llama 3.1 70B (79.3) no
+    // longer scores at least the start, and nothing bigger that does reaches 2 tok/s in 12 + 32 GB.
     name: 'RTX 3060 12 GB, 32 GB RAM',
     hardware: whatIf({ gpuName: 'RTX 3060', ramBytes: 32 * GiB }),
     memoryBytes: 44 * GiB,
-    chat: ['qwen2.5-7b', 'qwen2.5-14b', 'llama-3.1-70b'],
+    chat: ['qwen2.5-14b', 'gpt-oss-20b', 'qwen3-32b'],
   },
   {
-    // 24 GB at 1 TB/s: Qwen2.5 32B Q4_K_M runs on the GPU at ~34 tok/s (83.3), so the bar is 75.3 and the start
-    // is Qwen2.5 14B (79.7, ~57 tok/s at Q6_K), never the laptop's 1.5B-3B. 72B reaches 2 tok/s with 38 of 81
-    // layers on the GPU and the rest in the 64 GB of RAM.
+    // 24 GB at 1 TB/s: gpt-oss-20b runs on the GPU at ~160 tok/s (85.3), so the bar is 77.3 and the start is
+    // Qwen2.5 14B (79.7, ~57 tok/s at Q6_K), never the laptop's 3B; gpt-oss-20b is the step up (a mixture of
+    // experts: bigger yet faster). gpt-oss-120b (90) reaches ~22 tok/s at Q3_K_M with 12 of 37 layers on the
+    // GPU and the rest in the 64 GB of RAM: the ceiling, where a dense 72B would crawl at 2 tok/s.
     name: 'RTX 4090 24 GB, 64 GB RAM',
     hardware: whatIf({ machine: 'desktop-rtx-4090-64gb' }),
     memoryBytes: 88 * GiB,
-    chat: ['qwen2.5-14b', 'qwen2.5-32b', 'qwen2.5-72b'],
+    chat: ['qwen2.5-14b', 'gpt-oss-20b', 'gpt-oss-120b'],
   },
   {
-    // 2 x 24 GB: the same bar as the 4090 (72B only reaches 10 tok/s at Q3_K_M, which the start and step up do
-    // not use), so 14B then 32B (Q6_K now fits); the ceiling is Qwen2.5 72B at Q3_K_M, all on the two GPUs.
+    // 2 x 24 GB and 128 GB RAM: gpt-oss-120b (90) reaches only ~14 tok/s, under the 30 a model scored while
+    // reasoning needs, so GLM-4.5-Air (87.4) sets the bar at 79.4: Qwen2.5 14B (79.7) starts at ~52 tok/s and
+    // gpt-oss-20b (85.3, ~140 tok/s on the GPUs) is the step up. The ceiling is Qwen3 235B-A22B Instruct 2507 at
+    // Q4_K_M (87.81 for its base model), 31 of 95 layers on the GPUs, ~5 tok/s.
     name: '2 x RTX 3090, 128 GB RAM',
     hardware: whatIf({ machine: 'desktop-2x-rtx-3090-128gb' }),
     memoryBytes: 176 * GiB,
-    chat: ['qwen2.5-14b', 'qwen2.5-32b', 'qwen2.5-72b'],
+    chat: ['qwen2.5-14b', 'gpt-oss-20b', 'qwen3-235b-a22b-instruct-2507'],
   },
   {
-    // 64 GB unified at 400 GB/s: the 32B at Q6_K runs at ~10.5 tok/s, so the bar is 75.3 again; 72B Q4_K_M fits
-    // the GPU budget at ~6 tok/s as the ceiling.
+    // 64 GB unified at 400 GB/s: gpt-oss-20b (85.3) at ~70 tok/s sets the bar at 77.3 (gpt-oss-120b does not fit
+    // the GPU budget): Qwen2.5 14B starts (~24 tok/s), gpt-oss-20b is the step up, and GLM-4.5-Air (106B MoE,
+    // 87.4) at Q3_K_M is the ceiling at ~25 tok/s.
     name: 'MacBook M3 Max, 64 GB',
     hardware: whatIf({ gpuName: 'Apple M3 Max', ramBytes: 64 * GiB }),
     memoryBytes: 64 * GiB,
-    chat: ['qwen2.5-14b', 'qwen2.5-32b', 'qwen2.5-72b'],
+    chat: ['qwen2.5-14b', 'gpt-oss-20b', 'glm-4.5-air'],
   },
   {
-    // 128 GB at 256 GB/s (Strix Halo's iGPU shares the RAM): 14B at ~20 tok/s, 32B at ~10 tok/s, 72B at ~5 tok/s.
+    // 128 GB at 256 GB/s (Strix Halo's iGPU shares the RAM): gpt-oss-120b (90) at ~46 tok/s, so the bar is 82:
+    // Phi-4 (84.8) starts at ~20 tok/s, gpt-oss-120b is the step up, Qwen3 235B-A22B 2507 at Q3_K_M the ceiling.
     name: 'Strix Halo, 128 GB',
     hardware: whatIf({ machine: 'framework-desktop-strix-halo-128gb' }),
     memoryBytes: 128 * GiB,
-    chat: ['qwen2.5-14b', 'qwen2.5-32b', 'qwen2.5-72b'],
+    chat: ['phi-4', 'gpt-oss-120b', 'qwen3-235b-a22b-instruct-2507'],
   },
   {
-    // 192 GB at 800 GB/s: the 72B runs at ~12 tok/s (86.1), so the bar rises to 78.1; the 14B (79.7) still
-    // reaches it, the 32B is the step with the best gain per GiB, the 72B is the ceiling.
+    // 192 GB at 800 GB/s: gpt-oss-120b at ~94 tok/s, bar 82: Phi-4 starts, gpt-oss-120b is the step up, and
+    // GLM-4.5 (355B MoE, 90) at Q3_K_M, 81 of 93 layers on the GPU, is the ceiling at ~14 tok/s.
     name: 'Mac Studio M2 Ultra, 192 GB',
     hardware: whatIf({ gpuName: 'Apple M2 Ultra', ramBytes: 192 * GiB }),
     memoryBytes: 192 * GiB,
-    chat: ['qwen2.5-14b', 'qwen2.5-32b', 'qwen2.5-72b'],
+    chat: ['phi-4', 'gpt-oss-120b', 'glm-4.5'],
   },
   {
-    // 80 GB at 3.35 TB/s: everything up to 72B runs on the GPU (72B Q4_K_M ~46 tok/s); the bar is 78.1.
+    // 80 GB at 3.35 TB/s and 256 GB RAM: gpt-oss-120b (90) sets the bar at 82, and Phi-4 (84.8) starts on the GPU
+    // at ~165 tok/s; gpt-oss-120b at Q5_K_M, 32 of 37 layers on the GPU (~69 tok/s, over the 30 a model scored
+    // while reasoning needs) is the step up; Llama 4 Maverick (400B, 85.5) at Q4_K_M is the largest
+    // that scores at least the start and runs at 2+ tok/s (~8, 15 of 49 layers on the GPU).
     name: 'H100 SXM 80 GB, 256 GB RAM',
     hardware: whatIf({ gpuName: 'H100 SXM', ramBytes: 256 * GiB }),
     memoryBytes: 336 * GiB,
-    chat: ['qwen2.5-14b', 'qwen2.5-32b', 'qwen2.5-72b'],
+    chat: ['phi-4', 'gpt-oss-120b', 'llama-4-maverick'],
   },
   {
-    // 2 vCPUs at 12 GB/s: only ~1 GB models reach 10 tok/s. Qwen2.5 1.5B Q4_K_M (60.9) is the best that does,
-    // so it starts; nothing bigger reaches 10 tok/s (no step up); Llama 3.1 8B Q4_K_M runs at ~2.3 tok/s.
+    // 2 vCPUs at 12 GB/s: dense models reach 10 tok/s only at about 1 GB, but Granite 4.0 H Tiny (7B, 1B
+    // active, 68.9) does at Q4_K_M (~11 tok/s), clearing the chat bar of 65; nothing better reaches 10 tok/s
+    // (no step up); Qwen3 8B Q3_K_M (76.89) runs at ~2.8 tok/s as the ceiling.
     name: '2-core VM, 8 GB',
     hardware: vm2Core8Gb(),
     memoryBytes: 8 * GiB,
-    chat: ['qwen2.5-1.5b', null, 'llama-3.1-8b'],
+    chat: ['granite-4.0-h-tiny', null, 'qwen3-8b'],
   },
 ];
 
@@ -248,15 +262,17 @@ describe('choices', () => {
     expect(r.notes.join(' ')).toMatch(/no published HumanEval score/);
   });
 
-  it('a long context leaves out models trained for less, and a laptop without RULER-scored models gets no long-docs start', () => {
+  it('a long context leaves out models trained for less, and a VM where no RULER-scored model reaches 10 tok/s gets no long-docs start', () => {
     const r = ladder(rtx4090, 'chat', 'balanced', { contextTokens: 32768 }).recommendation;
     expect(r.start, 'a 4090 has a 32k chat start').not.toBeNull();
     for (const s of [r.start, r.scaleUp]) if (s) expect(catalog.find((m) => m.id === s.modelId)?.maxContext).toBeGreaterThanOrEqual(32768);
     expect(r.notes.join(' ')).toMatch(/trained for less than 32768 tokens/);
     expect(ladder(rtx4090, 'long-docs', 'balanced', { contextTokens: 32768 }).recommendation.start?.score?.benchmark).toBe('RULER');
-    const laptop = ladder(MACHINES[0]?.hardware as HardwareSnapshot, 'long-docs').recommendation;
-    expect(laptop.start).toBeNull();
-    expect(laptop.notes.join(' ')).toMatch(/No catalogued model with a published RULER score runs here/);
+    // The laptop starts on Qwen3 4B (RULER 85.2 at ~10 tok/s); the 2-core VM runs no RULER-scored model at 10 tok/s.
+    expect(ladder(MACHINES[0]?.hardware as HardwareSnapshot, 'long-docs').recommendation.start?.modelId).toBe('qwen3-4b');
+    const vm = ladder(MACHINES[MACHINES.length - 1]?.hardware as HardwareSnapshot, 'long-docs').recommendation;
+    expect(vm.start).toBeNull();
+    expect(vm.notes.join(' ')).toMatch(/No catalogued model with a published RULER score runs here/);
   });
 
   it("precision is part of quality: llama.cpp's measured cost grows as bits fall, and the start says why a bigger model at fewer bits wins", () => {

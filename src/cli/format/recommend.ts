@@ -12,8 +12,11 @@ const fitColor = (fit: LadderStep['fit'], c: ReturnType<typeof pc.createColors>)
 
 function placementText(step: LadderStep): string {
   const layers =
-    step.gpuLayers !== undefined && step.totalLayers !== undefined ? fitLabel(step.fit, step.gpuLayers, step.totalLayers) : step.fit;
-  return step.fit === 'gpu' || step.fit === 'partial' ? `${layers}, -ngl ${step.gpuLayers ?? 'all'}` : layers;
+    step.gpuLayers !== undefined && step.totalLayers !== undefined
+      ? fitLabel(step.fit, step.gpuLayers, step.totalLayers, step.cpuMoeLayers, false)
+      : step.fit;
+  const moe = step.cpuMoeLayers ? ` --n-cpu-moe ${step.cpuMoeLayers}` : '';
+  return step.fit === 'gpu' || step.fit === 'partial' ? `${layers}, -ngl ${step.gpuLayers ?? 'all'}${moe}` : layers;
 }
 
 export function formatRecommendation(report: Report, useColor: boolean): string {

@@ -18,7 +18,8 @@ import { useRun } from './useRun';
 
 /** The step's placement as llama.cpp takes it: all on the GPU, k/N layers (-ngl k), or the CPU. */
 function placement(step: LadderStep): string {
-  const short = fitShortLabel(step.fit, step.gpuLayers, step.totalLayers);
+  const short = fitShortLabel(step.fit, step.gpuLayers, step.totalLayers, step.cpuMoeLayers);
+  if (step.cpuMoeLayers) return `${short}: -ngl ${step.gpuLayers} --n-cpu-moe ${step.cpuMoeLayers}`;
   return step.fit === 'partial' ? `${short} layers, -ngl ${step.gpuLayers}` : short;
 }
 

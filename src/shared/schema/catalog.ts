@@ -51,6 +51,8 @@ const QualityScoreSchema = z.object({
   date: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/),
   /** Which model variant and setting was measured (e.g. "instruct, 0-shot pass@1"). */
   detail: z.string().optional(),
+  /** Measured with the model reasoning before it answers (a thinking mode, high reasoning effort): answers cost many more tokens. */
+  thinking: z.boolean().optional(),
 });
 export type QualityScore = z.infer<typeof QualityScoreSchema>;
 

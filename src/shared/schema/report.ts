@@ -61,6 +61,8 @@ const StepScoreSchema = z.object({
   source: z.string(),
   date: z.string(),
   detail: z.string().optional(),
+  /** Measured with the model reasoning first (see the catalog's quality score). */
+  thinking: z.boolean().optional(),
 });
 
 const LadderStepSchema = z.object({
@@ -75,6 +77,8 @@ const LadderStepSchema = z.object({
   /** llama.cpp's -ngl for this placement (the output layer counts), of totalLayers. */
   gpuLayers: z.number().int().nonnegative().optional(),
   totalLayers: z.number().int().positive().optional(),
+  /** A mixture of experts placed with the experts of its first n blocks in RAM (--n-cpu-moe n). */
+  cpuMoeLayers: z.number().int().positive().optional(),
   memoryBytes: z.number().nonnegative().optional(),
   /** The task's published score of the model, or null where it has none. */
   score: StepScoreSchema.nullable().default(null),
