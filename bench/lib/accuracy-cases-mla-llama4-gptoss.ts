@@ -78,6 +78,14 @@ export const TINY_GPT_OSS: CatalogModel = {
   source: 'https://huggingface.co/openai/gpt-oss-20b/blob/main/config.json',
 };
 
+/** The same with its experts in MXFP4, as OpenAI publishes them and every gpt-oss GGUF keeps them. */
+export const TINY_GPT_OSS_MXFP4: CatalogModel = {
+  ...TINY_GPT_OSS,
+  id: 'tiny-gpt-oss-mxfp4',
+  name: 'gpt-oss (tiny, MXFP4 experts)',
+  moeLayout: { expertBiases: true, expertsType: 'MXFP4' },
+};
+
 const c = (model: CatalogModel, precision: Precision, ctx: number, kv: KvType = 'f16'): ArchAccuracyCase => ({ model, precision, ctx, kv });
 
 export const MLA_LLAMA4_GPTOSS_CASES: ArchAccuracyCase[] = [
@@ -93,4 +101,6 @@ export const MLA_LLAMA4_GPTOSS_CASES: ArchAccuracyCase[] = [
   c(TINY_GPT_OSS, 'Q8_0', 4096),
   c(TINY_GPT_OSS, 'F16', 16384),
   c(TINY_GPT_OSS, 'Q4_K_M', 32768, 'q8_0'),
+  c(TINY_GPT_OSS_MXFP4, 'Q4_K_M', 8192),
+  c(TINY_GPT_OSS_MXFP4, 'F16', 4096),
 ];

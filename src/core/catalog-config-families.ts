@@ -94,7 +94,13 @@ export function archExtrasOf(arch: ModelArch, config: Json): Partial<CatalogMode
       ...(nextn > 0 ? { nextnLayers: nextn } : {}),
     };
   }
-  if (arch === 'gpt-oss') return { moeLayout: { expertBiases: true }, attentionSinks: true };
+  if (arch === 'gpt-oss') {
+    // A checkpoint published in MXFP4 (quantization_config.quant_method "mxfp4") keeps its experts so in every file:
+    // the converter repacks them as they are (conversion/gpt_oss.py) and llama-quantize will not requantize them.
+    const quant = config.quantization_config;
+    const mxfp4 = isObject(quant) && quant.quant_method === 'mxfp4';
+    return { moeLayout: { expertBiases: true, ...(mxfp4 ? { expertsType: 'MXFP4' as const } : {}) }, attentionSinks: true };
+  }
   if (arch === 'llama4') {
     // llama.cpp's loader: three of every four blocks attend within attention_chunk_size tokens (8192 without the key).
     const chunk = num(config, ['attention_chunk_size']);

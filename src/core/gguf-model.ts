@@ -139,6 +139,10 @@ export function modelFromGguf(header: GgufHeader): GgufModel {
     ...(window && period ? { slidingWindow: { windowTokens: window, period, globalPerPeriod: 1 } } : {}),
     ...archShapeFromGguf(architecture, key, meta, tensors),
   };
+  // gpt-oss's experts come in MXFP4 from its authors and stay so in every file (see the catalog's moeLayout.expertsType).
+  const expertTypes = types.filter((_, i) => (tensors[i]?.experts ?? 1) > 1);
+  if (shape.arch === 'gpt-oss' && expertTypes.length > 0 && expertTypes.every((t) => t === 'MXFP4'))
+    shape.moeLayout = { ...shape.moeLayout, expertsType: 'MXFP4' };
   const fileTypeId = num(meta.get('general.file_type'));
   const precisionName = fileTypeId !== null ? (llamaFtypeName(fileTypeId) ?? `ftype ${fileTypeId}`) : dominantType(header);
   const name = meta.get('general.name');

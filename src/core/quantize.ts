@@ -84,7 +84,12 @@ export function assignTensorTypeList(shape: ModelShape, tensors: readonly Tensor
   let iAttnV = 0;
   let iFfnDown = 0;
 
+  const expertsType = shape.moeLayout?.expertsType;
   for (const t of tensors) {
+    if (expertsType && t.experts > 1 && isQuantizable(t)) {
+      result.push(expertsType);
+      continue;
+    }
     if (!isQuantizable(t) || CONVERTER_F32.test(t.name)) {
       result.push('F32');
       continue;

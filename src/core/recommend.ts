@@ -7,8 +7,10 @@
 // starts on a 1.5B; a 24 GB GPU, where a 14B runs at 40 tok/s, does not start on the laptop's pick.
 import { fitLabel } from '../shared/fit-words';
 import {
+  benchmarkNames,
   CEILING_MIN_TOK_PER_SEC,
   CEILING_PRECISIONS,
+  countsFor,
   DEFAULT_MIN_TOK_PER_SEC,
   DEFAULT_PRIORITY,
   DEFAULT_TASK,
@@ -112,7 +114,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
   const models = [...catalog].filter((m) => byModel.has(m.id)).sort((a, b) => a.publishedParamsB - b.publishedParamsB);
   const scoreOf = (m: CatalogModel): QualityScore | null => {
     const s = m.quality?.[task];
-    return s && s.benchmark === bench.benchmark ? s : null;
+    return s && countsFor(task, s.benchmark) ? s : null;
   };
   const holdsContext = (m: CatalogModel): boolean => options.contextTokens === undefined || m.maxContext >= options.contextTokens;
 
@@ -134,7 +136,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
   if (unrated.length > 0) {
     const names = unrated.slice(-4).map((m) => m.name);
     notes.push(
-      `Not ranked for ${task}: ${unrated.length} model${unrated.length === 1 ? '' : 's'} that run here at ${minTps} tok/s have no published ${bench.benchmark} score in the catalog (${names.join(', ')}${unrated.length > names.length ? ', ...' : ''}); the ladder does not guess.`,
+      `Not ranked for ${task}: ${unrated.length} model${unrated.length === 1 ? '' : 's'} that run here at ${minTps} tok/s have no published ${benchmarkNames(task)} score in the catalog (${names.join(', ')}${unrated.length > names.length ? ', ...' : ''}); the ladder does not guess.`,
     );
   }
   const slowThinkers = models.filter(
@@ -146,7 +148,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
   );
   if (slowThinkers.length > 0) {
     notes.push(
-      `Held back: ${slowThinkers.map((m) => m.name).join(', ')} scored ${bench.benchmark} while reasoning, and an answer spends many tokens thinking first; such a model counts for the start and the step up from ${THINKING_SPEED_FACTOR * minTps} tok/s (${THINKING_SPEED_FACTOR}x the minimum), which it does not reach here.`,
+      `Held back: the ${bench.benchmark} score of ${slowThinkers.map((m) => m.name).join(', ')} was measured while reasoning, and an answer spends many tokens thinking first; such a model counts for the start and the step up from ${THINKING_SPEED_FACTOR * minTps} tok/s (${THINKING_SPEED_FACTOR}x the minimum), which it does not reach here.`,
     );
   }
   const tooShort = models.filter((m) => !holdsContext(m) && scoreOf(m));
@@ -158,11 +160,15 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
 
   if (rated.length === 0) {
     const ceiling = pickCeiling(models, byModel, scoreOf, bench.benchmark, null);
-    notes.push(`No catalogued model with a published ${bench.benchmark} score runs here at ${minTps} tok/s.`);
+    notes.push(`No catalogued model with a published ${benchmarkNames(task)} score runs here at ${minTps} tok/s.`);
     return { start: null, scaleUp: null, ceiling, task, priority, minTokPerSec: minTps, bar: null, notes };
   }
 
-  const best = rated.reduce((a, b) => (b.score.score > a.score.score ? b : a));
+  // The bar comes from direct answers where any is rated: a score measured while reasoning runs several points
+  // above the same model answering directly (Qwen3 8B's MMLU-Redux: 87.5 thinking, 79.5 not), so it would set
+  // the bar too high for the models judged against it.
+  const direct = rated.filter((c) => !c.score.thinking);
+  const best = (direct.length > 0 ? direct : rated).reduce((a, b) => (b.score.score > a.score.score ? b : a));
   const taskBar = bench.bar[priority];
   const gap = START_GAP_POINTS[priority];
   const bar = Math.min(best.score.score, Math.max(taskBar, best.score.score - gap));
@@ -220,7 +226,11 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
     const tpsLost = Math.max(0, (start.row.tokPerSec ?? 0) - (up.row.tokPerSec ?? 0));
     scaleUp = step(
       up.row,
-      `+${round1(gain)} ${bench.benchmark} points (${start.score.score} → ${up.score.score}) for ${extraBytes >= 0 ? '+' : ''}${gib(extraBytes)} GiB (${round1(perGb(up))} points per GiB) and ${formatTokPerSecChange(start.row.tokPerSec, up.row.tokPerSec)} tok/s${tpsLost > 0 ? ` (${(gain / tpsLost).toPrecision(2)} points per tok/s lost)` : ''}; ${up.row.quant}, ${placement(up.row)}, still at least ${minTps} tok/s.${fromRuns(start.row, up.row)}`,
+      `+${round1(gain)} ${
+        start.score.benchmark === up.score.benchmark
+          ? `${start.score.benchmark} points (${start.score.score} → ${up.score.score})`
+          : `points (${scoreText(start.score)} → ${scoreText(up.score)})`
+      } for ${extraBytes >= 0 ? '+' : ''}${gib(extraBytes)} GiB (${round1(perGb(up))} points per GiB) and ${formatTokPerSecChange(start.row.tokPerSec, up.row.tokPerSec)} tok/s${tpsLost > 0 ? ` (${(gain / tpsLost).toPrecision(2)} points per tok/s lost)` : ''}; ${up.row.quant}, ${placement(up.row)}, still at least ${minTps} tok/s.${fromRuns(start.row, up.row)}`,
       up.score,
     );
   }

@@ -281,6 +281,7 @@ describe('catalogEntryFromConfig reads real config.json files', () => {
       vocab_size: 201088,
       max_position_embeddings: 131072,
       tie_word_embeddings: false,
+      quantization_config: { quant_method: 'mxfp4', modules_to_not_convert: ['model.layers.*.self_attn', 'model.embed_tokens', 'lm_head'] },
     };
     for (const [config, id] of [
       [glm, 'glm-4.5-air'],

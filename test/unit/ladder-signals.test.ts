@@ -26,7 +26,18 @@ describe('scores measured while reasoning', () => {
         .filter((q) => q.thinking)
         .map(() => m.id),
     );
-    expect(new Set(thinking)).toEqual(new Set(['gpt-oss-20b', 'gpt-oss-120b', 'deepseek-r1', 'phi-4-reasoning', 'olmo-3-32b', 'qwq-32b']));
+    expect(new Set(thinking)).toEqual(
+      new Set([
+        'gpt-oss-20b',
+        'gpt-oss-120b',
+        'deepseek-r1',
+        'phi-4-reasoning',
+        'olmo-3-32b',
+        'qwq-32b',
+        'magistral-small-2506',
+        ...['qwen-1.5b', 'qwen-14b', 'qwen-32b', 'llama-8b', 'llama-70b'].map((s) => `deepseek-r1-distill-${s}`),
+      ]),
+    );
     expect(modelOf('gpt-oss-20b')?.quality?.chat?.detail).toMatch(/high reasoning effort/);
   });
 
@@ -39,15 +50,38 @@ describe('scores measured while reasoning', () => {
     const r = cpuBox.recommendation;
     for (const s of [r.start, r.scaleUp]) expect(s?.score?.thinking ?? false).toBe(false);
     expect(r.start?.modelId).toBe('qwen3-30b-a3b');
-    expect(r.notes.join(' ')).toMatch(/Held back: gpt-oss-20b scored MMLU while reasoning.* from 30 tok\/s \(3x the minimum\)/);
-    // On a 4090 it runs at ~160 tok/s: the step up, with the caveat in its reason.
+    expect(r.notes.join(' ')).toMatch(
+      /Held back: the MMLU score of gpt-oss-20b was measured while reasoning.* from 30 tok\/s \(3x the minimum\)/,
+    );
+    // On a 4090 QwQ-32B (MMLU-Redux 90, always thinking) runs at ~34 tok/s: the step up, with the caveat in its reason.
     const up = report(whatIf({ machine: 'desktop-rtx-4090-64gb' })).recommendation.scaleUp;
-    expect(up?.modelId).toBe('gpt-oss-20b');
+    expect(up?.modelId).toBe('qwq-32b');
     expect(up?.score?.thinking).toBe(true);
     expect(up?.reason).toContain(THINKING_NOTE);
     // The speed priority asks 20 tok/s, so 60 for a reasoning model: the CPU box's ladder has none either way.
     const fast = recommendLadder(cpuBox.rows, catalog, { priority: 'speed', contextTokens: 8192 });
     for (const s of [fast.start, fast.scaleUp]) expect(s?.score?.thinking ?? false).toBe(false);
+  });
+
+  it('do not set the bar: it comes from the best direct-answer score that runs at the minimum speed', () => {
+    // RTX 3060: gpt-oss-20b (85.3 at high effort) runs at 30+ tok/s and is rated, but the bar is Phi-4's 84.8 less 8.
+    const r = report(whatIf({ gpuName: 'RTX 3060', ramBytes: 32 * GiB }));
+    expect(r.rows.find((x) => x.modelId === 'gpt-oss-20b' && x.quant === 'Q4_K_M')?.tokPerSec ?? 0).toBeGreaterThan(30);
+    expect(r.recommendation.bar?.score).toBeCloseTo(84.8 - 8, 5);
+    expect(r.recommendation.start?.reason).toMatch(/the best that runs here at 10 tok\/s, Phi-4 at 84\.8/);
+  });
+});
+
+describe('MMLU-Redux where a model publishes no MMLU', () => {
+  it('ranks it for chat under its own name, and a step between the two says which is which', () => {
+    const exaone = modelOf('exaone-4.0-1.2b')?.quality?.chat;
+    expect(exaone).toMatchObject({ benchmark: 'MMLU-Redux', score: 66.9 });
+    const r = report(makeSnapshot({ ramBytes: 8 * GiB, cpuBandwidth: 38.4e9 })).recommendation;
+    expect(r.start?.modelId).toBe('exaone-4.0-1.2b');
+    expect(r.start?.reason).toMatch(/^Smallest model with MMLU-Redux 66\.9/);
+    expect(r.scaleUp?.reason).toMatch(/^\+6\.1 points \(MMLU-Redux 66\.9 → MMLU 72\.99\)/);
+    // A model with an MMLU score keeps it: the variant never replaces the benchmark itself.
+    for (const m of catalog) if (m.quality?.chat?.benchmark === 'MMLU-Redux') expect(m.quality.chat.detail, m.id).toBeDefined();
   });
 });
 
@@ -61,10 +95,11 @@ describe('mixtures of experts on the ladder', () => {
   });
 
   it('a rung with the experts in RAM carries --n-cpu-moe in its reason, its step and the terminal', () => {
-    // RTX 3060 with 64 GB: GLM-4.5-Air (106B, 12B active) is the chat ceiling with most experts in RAM.
-    const r = report(whatIf({ gpuName: 'RTX 3060', ramBytes: 64 * GiB }));
+    // RTX 3060 with 64 GB, long documents: Qwen3-Next 80B-A3B (RULER 91.8) is the ceiling with most experts in RAM.
+    const base = report(whatIf({ gpuName: 'RTX 3060', ramBytes: 64 * GiB }));
+    const r: Report = { ...base, recommendation: recommendLadder(base.rows, catalog, { task: 'long-docs', contextTokens: 8192 }) };
     const ceiling = r.recommendation.ceiling;
-    expect(ceiling?.modelId).toBe('glm-4.5-air');
+    expect(ceiling?.modelId).toBe('qwen3-next-80b-a3b');
     const n = ceiling?.cpuMoeLayers ?? 0;
     expect(n).toBeGreaterThan(0);
     expect(ceiling?.reason).toContain(`the experts of the first ${n} blocks in RAM (-ngl ${ceiling?.gpuLayers} --n-cpu-moe ${n})`);

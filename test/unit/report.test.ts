@@ -193,6 +193,6 @@ describe('start small, scale up', () => {
     expect(tiny.rows.every((x) => x.fit === 'none')).toBe(true);
     const { start, scaleUp, ceiling, notes } = tiny.recommendation;
     expect({ start, scaleUp, ceiling }).toEqual({ start: null, scaleUp: null, ceiling: null });
-    expect(notes.join(' ')).toMatch(/No catalogued model with a published MMLU score runs here/);
+    expect(notes.join(' ')).toMatch(/No catalogued model with a published MMLU or MMLU-Redux score runs here/);
   });
 });

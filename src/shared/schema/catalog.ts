@@ -113,12 +113,16 @@ const CatalogModelSchema = z.object({
    * Where an MoE's experts sit and what its router adds: interleaveStep N makes every Nth block MoE and the
    * rest dense (Llama 4's interleave_moe_layer_step: Maverick 2, Scout 1); selectionBias is DeepSeek-V3's
    * per-expert score correction (exp_probs_b); expertBiases gives router and experts biases (gpt-oss).
+   * expertsType: the ggml type the authors publish the routed experts in (gpt-oss: MXFP4). The converter
+   * writes them as they are (conversion/gpt_oss.py, repack_mxfp4) and llama-quantize will not requantize
+   * a quantized tensor without --allow-requantize, so every file of the model keeps them in that type.
    */
   moeLayout: z
     .object({
       interleaveStep: z.number().int().positive().optional(),
       selectionBias: z.boolean().optional(),
       expertBiases: z.boolean().optional(),
+      expertsType: z.literal('MXFP4').optional(),
     })
     .optional(),
   /** Chunked local attention (Llama 4): of every `period` blocks the last attends globally, the others within chunks of chunkTokens. */
