@@ -199,6 +199,23 @@ export type ProbeFigures = Pick<
 const MIN_KERNEL_SECONDS = 1e-6;
 /** The smallest seconds per byte or FLOP a fit may give: rates stay finite. */
 const MIN_SECONDS_PER_AMOUNT = 1e-15;
+/**
+ * No CPU reads weights faster than this, even from its cache (a core's L2 gives some 100-200 GB/s; this
+ * project's probes measure 30-140 GB/s per type). A fit above it comes from timings that contradict each
+ * other: on a busy machine a file with more layers can run faster than one with fewer, and the fixed costs
+ * then leave no time for the weights (a probe taken while the tests ran here fitted 1,000,000 GB/s).
+ */
+const MAX_PLAUSIBLE_BYTES_PER_SEC = 2e12;
+
+/** The probe's timings cannot be fitted: something else used the CPU while it ran. */
+export class ImplausibleProbeError extends Error {}
+
+/** Whether a calibration's figures are ones a CPU can have (a stored one from before the check may not be). */
+export function isPlausibleCalibration(c: Pick<ProbeFigures, 'tgBytesPerSecByType' | 'tgMemoryBytesPerSec'>): boolean {
+  return [...Object.values(c.tgBytesPerSecByType), c.tgMemoryBytesPerSec].every(
+    (r) => Number.isFinite(r) && r > 0 && r <= MAX_PLAUSIBLE_BYTES_PER_SEC,
+  );
+}
 
 /** The fastest valid sample: interference only ever slows a run down. */
 function bestTokPerSec(samples: readonly number[], file: ProbeFile, what: string): number {
@@ -309,6 +326,14 @@ export function calibrateFromProbe(measurements: readonly ProbeMeasurement[]): P
   );
   const kernelSeconds = (m: Timed): number =>
     Math.max(MIN_KERNEL_SECONDS, m.tgSeconds - fixed.secondsPerToken - fixed.secondsPerLayer * m.file.shape.layers);
+  const ms = (s: number): string => `${(s * 1000).toFixed(2)} ms`;
+  for (const m of timed) {
+    if (m.file.role === 'tiny-fixed' || kernelSeconds(m) > MIN_KERNEL_SECONDS) continue;
+    const label = probeFileLabel(m.file);
+    throw new ImplausibleProbeError(
+      `The speed probe's timings contradict each other: ${label} made a token in ${ms(m.tgSeconds)}, no more than the fixed costs the tiny files measured (${ms(fixed.secondsPerToken)} a token, ${ms(fixed.secondsPerLayer)} a layer). Something else was using the CPU while it ran. The speeds stay as they were: close other work and calibrate again.`,
+    );
+  }
   const tgTiming = (m: Timed): ShapeTiming => ({
     amount: m.facts.readBytesPerToken,
     rows: m.facts.rowsPerToken,
@@ -347,6 +372,11 @@ export function calibrateFromProbe(measurements: readonly ProbeMeasurement[]): P
     ram.facts.layerRows * (ppSecondsPerRowByType[ram.file.type] ?? 0);
   const ppRamReadsPerToken = Math.max(0, ((ram.ppSeconds - ramKernelSeconds) * tgMemoryBytesPerSec) / ram.facts.layerReadBytes);
 
+  const fastest = Object.entries(tgBytesPerSecByType).find(([, rate]) => rate > MAX_PLAUSIBLE_BYTES_PER_SEC);
+  if (fastest || tgMemoryBytesPerSec > MAX_PLAUSIBLE_BYTES_PER_SEC)
+    throw new ImplausibleProbeError(
+      `The speed probe's timings fit ${fastest ? `${fastest[0]} weights read at ${(fastest[1] / 1e9).toFixed(0)} GB/s` : `RAM read at ${(tgMemoryBytesPerSec / 1e9).toFixed(0)} GB/s`}, more than any CPU reads: something else was using the CPU while it ran. The speeds stay as they were: close other work and calibrate again.`,
+    );
   return {
     tgBytesPerSecByType,
     tgSecondsPerRowByType,
@@ -436,9 +466,17 @@ export function poolProbes(newestFirst: readonly SpeedCalibration[], max = POOLE
   }));
   const dates = pooled.map((c) => c.measuredAt).sort();
   const day = (iso: string | undefined): string => (iso ?? '').slice(0, 16).replace('T', ' ');
+  let refit: ProbeFigures;
+  try {
+    refit = calibrateFromProbe(medians);
+  } catch (error) {
+    // Each probe was fitted on its own when it was taken; medians that cannot be are no reason to lose it.
+    if (error instanceof ImplausibleProbeError) return newest;
+    throw error;
+  }
   return {
     ...newest,
-    ...calibrateFromProbe(medians),
+    ...refit,
     pooledProbes: pooled.length,
     source: {
       ...newest.source,

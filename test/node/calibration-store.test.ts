@@ -79,4 +79,22 @@ describe('the calibration store', () => {
     expect(await readCalibration(dir, CPU)).toBeNull();
     expect((await saveCalibration(dir, CPU, current)).pooledProbes).toBeUndefined();
   });
+
+  it('reads a kept probe with impossible figures (from before the plausibility check) as none, and does not pool it', async () => {
+    const dir = mkdtempSync(join(scratch, 'absurd-'));
+    const current = probe(30e9, '2026-12-03T00:00:00.000Z');
+    await saveCalibration(dir, CPU, current);
+    const path = join(dir, 'speed-calibration.json');
+    const stored = JSON.parse(readFileSync(path, 'utf8'));
+    // What a probe taken while the tests ran stored on this project's VM: Q4_K at 1,000,000 GB/s.
+    const absurd = {
+      ...current,
+      tgBytesPerSecByType: { ...current.tgBytesPerSecByType, Q4_K: 1e15 },
+      measuredAt: '2026-12-03T08:35:57.186Z',
+    };
+    writeFileSync(path, JSON.stringify({ ...stored, value: absurd, history: [absurd, current] }));
+    expect(await readCalibration(dir, CPU)).toBeNull();
+    // The next probe pools with the sound one only.
+    expect((await saveCalibration(dir, CPU, probe(30e9, '2026-12-04T00:00:00.000Z'))).pooledProbes).toBe(2);
+  });
 });

@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   calibrateFromProbe,
+  ImplausibleProbeError,
+  isPlausibleCalibration,
   planProbeFiles,
   plannedFileFacts,
   poolProbes,
@@ -234,16 +236,45 @@ describe('calibrateFromProbe', () => {
     expectSane(inverted);
   });
 
-  it('reads a narrow file the cache held as no cost per row, and a RAM file faster than the fixed costs as finite', () => {
+  it('reads a narrow file the cache held as no cost per row, and refuses a file no slower than the fixed costs', () => {
     const narrowQ8 = indexOf('narrow', 'Q8_0');
     const cached = calibrateFromProbe(measure((i) => (i === narrowQ8 ? 0.2 : 1)));
     expect(cached.tgSecondsPerRowByType.Q8_0).toBe(0);
     expectSane(cached);
 
+    // A 600 MB file cannot make a token faster than an empty model: the timings contradict each other.
     const ram = indexOf('ram');
-    const tooFast = calibrateFromProbe(measure((i) => (i === ram ? 1e-4 : 1)));
-    expect(tooFast.tgMemoryBytesPerSec).toBeGreaterThan(TRUE.ramBytesPerSec);
-    expectSane(tooFast);
+    expect(() => calibrateFromProbe(measure((i) => (i === ram ? 1e-4 : 1)))).toThrow(ImplausibleProbeError);
+    expect(() => calibrateFromProbe(measure((i) => (i === ram ? 1e-4 : 1)))).toThrow(/F16 large made a token in .* calibrate again/);
+  });
+
+  it('refuses the timings of a probe taken while the tests ran, instead of fitting 1,000,000 GB/s', () => {
+    // A real probe on this project's 2-vCPU VM during \`npm test\` (tok/s, generation and prompt): the 16-layer
+    // tiny file ran twice as fast as the 2-layer one, and the Q6_K and Q8_0 wide files faster than the fixed cost
+    // per token that left. Fitted as it was, Q4_K read at 1e15 B/s and the app showed it.
+    const runs: Record<string, [number, number]> = {
+      'Q4_K wide': [230.2, 602.8],
+      'Q4_K narrow': [184.6, 1274.0],
+      'Q6_K wide': [334.4, 531.7],
+      'Q8_0 wide': [469.9, 1605.9],
+      'Q8_0 narrow': [321.0, 1920.3],
+      'Q5_0 wide': [227.3, 474.0],
+      'Q5_0 narrow': [410.5, 1581.5],
+      'F16 wide': [355.2, 891.4],
+      'F16 narrow': [370.8, 1046.0],
+      'F16 large': [76.9, 256.0],
+      'tiny 2 layers': [157.4, 26580.7],
+      'tiny 16 layers': [320.3, 7907.1],
+    };
+    const busy = PLAN.map((file, i) => {
+      const [tg, pp] = runs[probeFileLabel(file)] ?? [Number.NaN, Number.NaN];
+      return { file, facts: FACTS[i] as ProbeFileFacts, tgTokPerSecSamples: [tg], ppTokPerSecSamples: [pp] };
+    });
+    expect(() => calibrateFromProbe(busy)).toThrow(
+      /Q6_K wide made a token in 2\.99 ms, no more than the fixed costs the tiny files measured \(3\.12 ms a token/,
+    );
+    expect(isPlausibleCalibration({ tgBytesPerSecByType: { Q4_K: 1e15 }, tgMemoryBytesPerSec: 6.5e10 })).toBe(false);
+    expect(isPlausibleCalibration({ tgBytesPerSecByType: { Q4_K: 4.6e10, Q8_0: 1.36e11 }, tgMemoryBytesPerSec: 3e10 })).toBe(true);
   });
 
   it('survives two shapes that cannot be told apart', () => {

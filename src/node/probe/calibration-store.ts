@@ -5,7 +5,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SpeedCalibrationSchema, type SpeedCalibration } from '../../shared/schema';
-import { POOLED_PROBES, poolProbes } from '../../core/calibration';
+import { isPlausibleCalibration, POOLED_PROBES, poolProbes } from '../../core/calibration';
 import { hashKey } from '../hardware/cache';
 import { nodeLlamaCppVersion } from '../llama/version';
 
@@ -16,8 +16,8 @@ function calibrationKey(cpuModel: string): string {
 }
 
 interface Stored {
-  /** What the report uses: the probes below, pooled. */
-  value: SpeedCalibration;
+  /** What the report uses: the probes below, pooled (null where what was kept has impossible figures). */
+  value: SpeedCalibration | null;
   /** The probes themselves, newest first (older files have none: their value is the one probe). */
   history: SpeedCalibration[];
 }
@@ -28,10 +28,13 @@ async function readStored(cacheDir: string, cpuModel: string): Promise<Stored | 
     if (stored.key !== calibrationKey(cpuModel)) return null;
     const parsed = SpeedCalibrationSchema.safeParse(stored.value);
     if (!parsed.success) return null;
+    // A probe kept before the plausibility check may hold absurd figures: it counts as none (the probe
+    // runs again), and the sound probes beside it still pool with the next one.
+    const value = isPlausibleCalibration(parsed.data) ? parsed.data : null;
     const history = (Array.isArray(stored.history) ? stored.history : [])
       .map((h) => SpeedCalibrationSchema.safeParse(h))
-      .flatMap((h) => (h.success ? [h.data] : []));
-    return { value: parsed.data, history: history.length ? history : [parsed.data] };
+      .flatMap((h) => (h.success && isPlausibleCalibration(h.data) ? [h.data] : []));
+    return { value, history: history.length || !value ? history : [value] };
   } catch {
     return null;
   }
