@@ -52,6 +52,9 @@ const TYPE_FAMILY: Record<string, string[]> = {
   Q5_0: ['Q5_0', 'Q4_0', 'Q8_0'],
   Q5_1: ['Q5_1', 'Q5_0', 'Q8_0'],
   IQ4_NL: ['IQ4_NL', 'Q4_0', 'Q5_0'],
+  // gpt-oss's experts: 32-weight blocks of 4-bit codes looked up in a table, with one scale, IQ4_NL's kind
+  // of kernel; without this it took the slowest measured type.
+  MXFP4: ['MXFP4', 'IQ4_NL', 'Q4_0', 'Q5_0', 'Q8_0'],
   F16: ['F16', 'BF16', 'F32'],
   BF16: ['BF16', 'F16', 'F32'],
   F32: ['F32', 'F16'],

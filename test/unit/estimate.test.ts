@@ -158,6 +158,19 @@ describe('speed calibration', () => {
     expect(slowShare).toBeLessThan(
       estimateGenerationSpeed(smallCpu, { ...inputs, calibration: fastCalibration }, { gpu: 0, total: 32 }).tokPerSec,
     );
+    // gpt-oss's MXFP4 experts read at the nearest measured 32-block type's rate (Q5_0), not the slowest type's.
+    const { loadCatalog } = await import('../../src/node/resources');
+    const gptOss = loadCatalog().find((m) => m.id === 'gpt-oss-20b') as ModelShape;
+    const mxCpu = placeModel(buildMemoryModel(gptOss, 'Q4_K_M', 4096, 'f16'), 0, 'cpu', { repackTypes: new Set() });
+    expect(mxCpu.cpuReadBytesByType.MXFP4).toBeGreaterThan(0.6 * mxCpu.cpuReadBytesPerToken);
+    // Its 2,880-wide rows are not whole K-quant blocks: no Q6_K (it falls back to Q8_0), the slowest type below.
+    expect(mxCpu.cpuReadBytesByType.Q6_K ?? 0).toBe(0);
+    const mxSpeed = (rates: Record<string, number>): number =>
+      estimateGenerationSpeed(mxCpu, { ...inputs, calibration: { ...calibration, tgBytesPerSecByType: rates } }, { gpu: 0, total: 24 })
+        .tokPerSec;
+    const base = { Q8_0: 30e9, Q4_K: 30e9, Q6_K: 5e9, Q5_0: 60e9, F16: 30e9 };
+    expect(mxSpeed({ ...base, Q6_K: 2.5e9 })).toBeCloseTo(mxSpeed(base), 6);
+    expect(mxSpeed({ ...base, Q5_0: 120e9 })).toBeGreaterThan(1.3 * mxSpeed(base));
     // A type that pays per matrix row (F16 on x86) costs each of its rows on top of its bytes.
     const f16 = placeModel(buildMemoryModel(llama31_8b, 'F16', 4096, 'f16'), 0, 'cpu', { repackTypes: new Set() });
     const f16Calibration = { ...calibration, tgBytesPerSecByType: { F16: 40e9 }, tgSecondsPerRowByType: { F16: 50e-9 } };
