@@ -18,7 +18,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Precision } from '../src/shared/precision';
+import { PRECISIONS, type Precision } from '../src/shared/precision';
 import { CatalogSchema, type CatalogModel, type SpeedCalibration } from '../src/shared/schema';
 import { buildMemoryModelFromLayout } from '../src/core/estimate';
 import { placeModel } from '../src/core/placement';
@@ -122,8 +122,16 @@ const ALL_CASES: Array<[string, Precision]> = [
   ['qwen2.5-1.5b', 'Q4_K_M'],
 ];
 
-/** --only id/QUANT,... runs a subset (a quick check of the harness itself). */
-const CASES = values.only ? ALL_CASES.filter(([id, q]) => values.only?.split(',').includes(`${id}/${q}`)) : ALL_CASES;
+/** --only id/QUANT,... runs those cases: a subset, or any catalog model at any precision (e.g. gpt-oss-20b/Q4_K_M). */
+const CASES: Array<[string, Precision]> = values.only
+  ? values.only.split(',').map((c) => {
+      const [id = '', quant = ''] = c.split('/');
+      shapeOf(id);
+      if (!(PRECISIONS as readonly string[]).includes(quant))
+        throw new Error(`--only ${c}: ${quant} is not a precision (${PRECISIONS.join(', ')}).`);
+      return [id, quant as Precision];
+    })
+  : ALL_CASES;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

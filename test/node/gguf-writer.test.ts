@@ -386,6 +386,20 @@ const LOAD_CASES: LoadCase[] = [
     precision: 'F16',
   },
   { name: 'phi3 (fused QKV and gate/up) Q4_K_M', shape: { ...base, arch: 'phi3', kvHeads: 4 }, precision: 'Q4_K_M' },
+  {
+    // Random MXFP4 blocks need a small E8M0 scale byte: a random one decodes to huge or NaN weights.
+    name: 'gpt-oss (MXFP4 experts, sinks, SWA) Q4_K_M',
+    shape: {
+      ...base,
+      arch: 'gpt-oss',
+      ffnSize: 256,
+      experts: { count: 4, active: 2, shared: 0, denseLayers: 0 },
+      slidingWindow: { windowTokens: 128, period: 2, globalPerPeriod: 1 },
+      moeLayout: { expertBiases: true, expertsType: 'MXFP4' },
+      attentionSinks: true,
+    },
+    precision: 'Q4_K_M',
+  },
 ];
 
 describe('tiny random GGUFs load and generate in node-llama-cpp', () => {

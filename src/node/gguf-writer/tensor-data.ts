@@ -63,6 +63,17 @@ const BLOCK_SCALES: Record<string, BlockScales> = {
   Q6_K: { fields: [[208, 0.000015]] }, // ql[128] qh[64] scales[16] d
 };
 
+/**
+ * Block types whose scale is one E8M0 byte (a power of two, 2^(e-127), halved when decoded): MXFP4's 32
+ * 4-bit codes look up values of magnitude up to 12 (kvalues_mxfp4), so e = 119 (2^-9) gives |w| up to 0.023.
+ */
+const BYTE_SCALES: Record<string, { offset: number; exponent: number }> = { MXFP4: { offset: 0, exponent: 119 } };
+
+/** Random codes with every block's E8M0 scale set near `exponent` (jitter: 0 or 1 below). */
+function fixByteScales(buf: Buffer, blockBytes: number, scale: { offset: number; exponent: number }, jitter: () => number): void {
+  for (let block = 0; block < buf.length; block += blockBytes) buf[block + scale.offset] = scale.exponent - jitter();
+}
+
 const CHUNK_BYTES = 4 << 20;
 
 /** Fills `buf` (whole blocks of `type`) with valid random data for the tensor. */
@@ -98,10 +109,16 @@ function fillRandom(buf: Buffer, type: string, spec: TensorSpec, rng: Rng): void
     return;
   }
   const scales = BLOCK_SCALES[type];
-  if (!scales) throw new Error(`Random data for ${type} is not supported (sparse and zeros are).`);
+  const byteScale = BYTE_SCALES[type];
+  if (!scales && !byteScale) throw new Error(`Random data for ${type} is not supported (sparse and zeros are).`);
   const words = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
   for (let i = 0; i < words.length; i++) words[i] = rng.u32();
   for (let i = words.length * 4; i < buf.length; i++) buf[i] = rng.u32() & 0xff;
+  if (byteScale) {
+    fixByteScales(buf, info.blockBytes, byteScale, () => rng.u32() & 1);
+    return;
+  }
+  if (!scales) return;
   for (let block = 0; block < buf.length; block += info.blockBytes) {
     for (const [offset, magnitude] of scales.fields) {
       buf.writeUInt16LE(toHalfBits(magnitude * (0.5 + rng.next())), block + offset);
@@ -123,6 +140,11 @@ function fillNoise(buf: Buffer, type: string, spec: TensorSpec, rng: Rng): void 
     if (type === 'F16')
       for (let i = 0; i < out.length; i++) out[i] = ((out[i] as number) & 0x83ff) | (((out[i] as number) & 0x4000 ? 9 : 8) << 10);
     else for (let i = 0; i < out.length; i++) out[i] = ((out[i] as number) & 0x807f) | (((out[i] as number) & 0x4000 ? 121 : 120) << 7);
+    return;
+  }
+  const byteScale = BYTE_SCALES[type];
+  if (byteScale) {
+    fixByteScales(buf, info.blockBytes, byteScale, () => 0);
     return;
   }
   const scales = BLOCK_SCALES[type];
