@@ -260,7 +260,22 @@ function pickCeiling(
   /** The step up's row: where the ceiling is the same model, it keeps the step up's precision and placement. */
   scaleUpRow: ReportRow | null = null,
 ): LadderStep | null {
-  const find = (precisions: readonly Precision[], rated: boolean): { model: CatalogModel; row: ReportRow } | null => {
+  type Found = { model: CatalogModel; row: ReportRow; passedOver?: { model: CatalogModel; row: ReportRow; by: Candidate } };
+  const find = (precisions: readonly Precision[], rated: boolean): Found | null => {
+    const runs: Candidate[] = [];
+    for (const model of models) {
+      const score = scoreOf(model);
+      const row = score ? bestRow(byModel.get(model.id) ?? [], precisions, CEILING_MIN_TOK_PER_SEC) : null;
+      if (score && row) runs.push({ model, row, score });
+    }
+    // A bigger model that another one here beats on both the score (by a step's worth of points, more than
+    // benchmark variants differ by; a score measured while reasoning beats none) and the speed is no ceiling
+    // worth climbing to.
+    const beaterOf = (c: Candidate): Candidate | undefined =>
+      runs.find(
+        (o) => !o.score.thinking && o.score.score >= c.score.score + SCALE_UP_MIN_GAIN && (o.row.tokPerSec ?? 0) > (c.row.tokPerSec ?? 0),
+      );
+    let passedOver: Found['passedOver'];
     for (let i = models.length - 1; i >= 0; i--) {
       const model = models[i] as CatalogModel;
       const score = scoreOf(model);
@@ -270,7 +285,13 @@ function pickCeiling(
       )
         continue;
       const row = bestRow(byModel.get(model.id) ?? [], precisions, CEILING_MIN_TOK_PER_SEC);
-      if (row) return { model, row };
+      if (!row) continue;
+      const by = rated && score ? beaterOf({ model, row, score }) : undefined;
+      if (by) {
+        passedOver ??= { model, row, by };
+        continue;
+      }
+      return { model, row, ...(passedOver ? { passedOver } : {}) };
     }
     return null;
   };
@@ -284,11 +305,15 @@ function pickCeiling(
   const row = scaleUpRow?.modelId === model.id ? scaleUpRow : found.row;
   const score = scoreOf(model);
   const lastResort = row.quant === LAST_RESORT_PRECISION;
+  const over = found.passedOver;
+  const overText = over
+    ? ` ${over.model.name} (${over.model.publishedParamsB}B) also runs here, but ${over.by.model.name} beats it on both score (${scoreText(over.by.score)} against ${scoreOf(over.model)?.score ?? '?'}) and speed (~${formatTokPerSec(over.by.row.tokPerSec)} against ~${formatTokPerSec(over.row.tokPerSec)} tok/s).`
+    : '';
   return step(
     row,
     `Largest ${score ? `rated ${benchmark === 'MMLU' ? '' : `${benchmark} `}` : ''}model that runs here: ${model.publishedParamsB}B at ${row.quant}, ${placement(row)}, ~${formatTokPerSec(row.tokPerSec)} tok/s, ${formatBytes(row.memory.totalBytes)}. ${
       score ? `${scoreText(score)}.` : `No published ${benchmark} score: not rated for this task.`
-    } ${describeQuantCost(row.quant)}${lastResort ? ': only because nothing fits at Q3_K_M or better' : ''}. Bigger ones do not fit or run under ${CEILING_MIN_TOK_PER_SEC} tok/s.`,
+    } ${describeQuantCost(row.quant)}${lastResort ? ': only because nothing fits at Q3_K_M or better' : ''}. Bigger ones do not fit or run under ${CEILING_MIN_TOK_PER_SEC} tok/s${over ? ', or are beaten on both score and speed' : ''}.${overText}`,
     score,
   );
 }

@@ -63,12 +63,14 @@ const MACHINES: Machine[] = [
     // Unified 16 GB at 100 GB/s, about 2/3 of it for the GPU. Qwen3 8B Q6_K runs at ~11 tok/s (76.89), so the
     // bar is 68.9: Phi-3.5 mini (69, 3.8B) is the smallest that reaches it (~22 tok/s). Granite 4.0 H Tiny
     // (68.9) runs at 54 tok/s but is a 7B MoE with 1B active, which does not make the machine "roomy" for a
-    // dense 7B-15B (Qwen2.5 7B runs at only ~12 tok/s). Qwen2.5 7B is the step with the best gain per GiB; the
-    // ceiling is Mistral Small 3.2 24B at Q3_K_M (80.5), 36 of 41 layers on the GPU at ~6 tok/s.
+    // dense 7B-15B (Qwen2.5 7B runs at only ~12 tok/s). Qwen2.5 7B is the step with the best gain per GiB. The
+    // largest that runs, Mistral Small 3.2 24B (80.5, ~6 tok/s at Q3_K_M), is beaten on both score and speed by
+    // Phi-4 (84.8, ~8 tok/s), so the ceiling is the next largest, Magistral Small (23.6B, MMLU-Redux 86.8
+    // while reasoning), 36 of 41 layers on the GPU.
     name: 'MacBook M2, 16 GB',
     hardware: whatIf({ gpuName: 'Apple M2', ramBytes: 16 * GiB }),
     memoryBytes: 16 * GiB,
-    chat: ['phi-3.5-mini', 'qwen2.5-7b', 'mistral-small-3.2-24b'],
+    chat: ['phi-3.5-mini', 'qwen2.5-7b', 'magistral-small-2506'],
   },
   {
     // 12 GB at 360 GB/s: the best direct-answer score at 10 tok/s is Phi-4 (84.8, Q4_K_M on the GPU, ~28 tok/s;
@@ -94,29 +96,31 @@ const MACHINES: Machine[] = [
   },
   {
     // 2 x 24 GB and 128 GB RAM: the same bar (82.9), start (Phi-4) and step (QwQ-32B, ~32 tok/s) as the 4090.
-    // The ceiling is Qwen3 235B-A22B Instruct 2507 at Q4_K_M (87.81 for its base model), 31 of 95 layers on the
-    // GPUs, ~5 tok/s.
+    // Qwen3 235B-A22B 2507 runs (87.81, ~5 tok/s) but Qwen3-Next 80B-A3B beats it on both score (90.9) and
+    // speed; the ceiling is gpt-oss-120b at Q4_K_M, 26 of 37 layers on the GPUs, ~44 tok/s.
     name: '2 x RTX 3090, 128 GB RAM',
     hardware: whatIf({ machine: 'desktop-2x-rtx-3090-128gb' }),
     memoryBytes: 176 * GiB,
-    chat: ['phi-4', 'qwq-32b', 'qwen3-235b-a22b-instruct-2507'],
+    chat: ['phi-4', 'qwq-32b', 'gpt-oss-120b'],
   },
   {
     // 64 GB unified at 400 GB/s: bar 82.9 again; Phi-4 starts at ~24 tok/s; QwQ-32B does not reach the 30 tok/s
-    // a reasoning score needs here, so the step is EXAONE 4.0 32B (MMLU-Redux 89.8, non-reasoning, ~11 tok/s);
-    // GLM-4.5-Air (106B MoE, 87.4) at Q3_K_M is the ceiling at ~25 tok/s.
+    // a reasoning score needs here, so the step is EXAONE 4.0 32B (MMLU-Redux 89.8, non-reasoning, ~11 tok/s).
+    // GLM-4.5-Air (106B MoE, 87.4, ~25 tok/s at Q3_K_M) is beaten on both by Qwen3-Next 80B-A3B (90.9, ~101
+    // tok/s, all on the GPU), the ceiling.
     name: 'MacBook M3 Max, 64 GB',
     hardware: whatIf({ gpuName: 'Apple M3 Max', ramBytes: 64 * GiB }),
     memoryBytes: 64 * GiB,
-    chat: ['phi-4', 'exaone-4.0-32b', 'glm-4.5-air'],
+    chat: ['phi-4', 'exaone-4.0-32b', 'qwen3-next-80b-a3b'],
   },
   {
     // 128 GB at 256 GB/s (Strix Halo's iGPU shares the RAM): Phi-4 at ~20 tok/s, EXAONE 4.0 32B at Q5_K_M (~10
-    // tok/s) the step, Qwen3 235B-A22B 2507 at Q3_K_M (22B active) the ceiling at ~18 tok/s.
+    // tok/s) the step. Qwen3 235B-A22B 2507 runs at ~18 tok/s but Qwen3-Next (90.9, ~82 tok/s) beats it on
+    // both, so the ceiling is gpt-oss-120b (90) at ~61 tok/s.
     name: 'Strix Halo, 128 GB',
     hardware: whatIf({ machine: 'framework-desktop-strix-halo-128gb' }),
     memoryBytes: 128 * GiB,
-    chat: ['phi-4', 'exaone-4.0-32b', 'qwen3-235b-a22b-instruct-2507'],
+    chat: ['phi-4', 'exaone-4.0-32b', 'gpt-oss-120b'],
   },
   {
     // 192 GB at 800 GB/s: Phi-4 starts (~46 tok/s), EXAONE 4.0 32B is the step with the best gain per GiB (~21
@@ -128,12 +132,12 @@ const MACHINES: Machine[] = [
   },
   {
     // 80 GB at 3.35 TB/s and 256 GB RAM: Phi-4 on the GPU at ~165 tok/s; EXAONE 4.0 32B (~79 tok/s) is the step
-    // with the best gain per GiB; Llama 4 Maverick (400B, 85.5) at Q4_K_M is the largest that scores at least
-    // the start and runs at 2+ tok/s (~8, 15 of 49 layers on the GPU).
+    // with the best gain per GiB. Llama 4 Maverick (400B, 85.5, ~8 tok/s) runs but EXAONE 4.0 32B beats it on
+    // both; the ceiling is GLM-4.5 (355B, 90) at Q4_K_M with 63 blocks' experts in RAM, ~6 tok/s.
     name: 'H100 SXM 80 GB, 256 GB RAM',
     hardware: whatIf({ gpuName: 'H100 SXM', ramBytes: 256 * GiB }),
     memoryBytes: 336 * GiB,
-    chat: ['phi-4', 'exaone-4.0-32b', 'llama-4-maverick'],
+    chat: ['phi-4', 'exaone-4.0-32b', 'glm-4.5'],
   },
   {
     // 2 vCPUs at 12 GB/s: only ~1-2 GB models reach 10 tok/s. EXAONE 4.0 1.2B (66.9) does at Q6_K (~10 tok/s),

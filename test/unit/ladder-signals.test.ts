@@ -85,6 +85,20 @@ describe('MMLU-Redux where a model publishes no MMLU', () => {
   });
 });
 
+describe('the ceiling', () => {
+  it('passes over a bigger model that a smaller one here beats on both score and speed, and says so', () => {
+    const ceiling = report(whatIf({ gpuName: 'H100 SXM', ramBytes: 256 * GiB })).recommendation.ceiling;
+    expect(ceiling?.modelId).toBe('glm-4.5');
+    expect(ceiling?.reason).toMatch(
+      /Llama 4 Maverick 17B-128E Instruct \(400B\) also runs here, but EXAONE 4\.0 32B beats it on both score \(MMLU-Redux 89\.8 against 85\.5\) and speed/,
+    );
+    // Not by a score measured while reasoning: on a 16 GB M2 Magistral (86.8 reasoning) does not push out Mistral
+    // Small 3.2 (80.5); Phi-4 (84.8, direct, faster) does, and Magistral is the next largest.
+    const m2 = report(whatIf({ gpuName: 'Apple M2', ramBytes: 16 * GiB })).recommendation.ceiling;
+    expect(m2?.reason).toMatch(/Mistral Small 3\.2 24B Instruct 2506 \(24B\) also runs here, but Phi-4 beats it/);
+  });
+});
+
 describe('mixtures of experts on the ladder', () => {
   it('a 7B MoE with 1B active running fast does not lift the start to 7B on a machine where dense 7Bs are slow', () => {
     const m2 = report(whatIf({ gpuName: 'Apple M2', ramBytes: 16 * GiB }));
