@@ -307,7 +307,7 @@ function pickCeiling(
   const lastResort = row.quant === LAST_RESORT_PRECISION;
   const over = found.passedOver;
   const overText = over
-    ? ` ${over.model.name} (${over.model.publishedParamsB}B) also runs here, but ${over.by.model.name} beats it on both score (${scoreText(over.by.score)} against ${scoreOf(over.model)?.score ?? '?'}) and speed (~${formatTokPerSec(over.by.row.tokPerSec)} against ~${formatTokPerSec(over.row.tokPerSec)} tok/s).`
+    ? ` ${over.model.name} (${over.model.publishedParamsB}B) also runs here, but ${over.by.model.name} beats it on both score (${scoreText(over.by.score)} against ${scoreOf(over.model)?.score ?? '?'}) and speed (~${formatTokPerSec(over.by.row.tokPerSec)} tok/s at ${over.by.row.quant} against ~${formatTokPerSec(over.row.tokPerSec)} at ${over.row.quant}).`
     : '';
   return step(
     row,
