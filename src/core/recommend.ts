@@ -159,7 +159,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
   }
 
   if (rated.length === 0) {
-    const ceiling = pickCeiling(models, byModel, scoreOf, bench.benchmark, null);
+    const ceiling = pickCeiling(models.filter(holdsContext), byModel, scoreOf, bench.benchmark, null);
     notes.push(`No catalogued model with a published ${benchmarkNames(task)} score runs here at ${minTps} tok/s.`);
     return { start: null, scaleUp: null, ceiling, task, priority, minTokPerSec: minTps, bar: null, notes };
   }
@@ -234,7 +234,8 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
       up.score,
     );
   }
-  const ceiling = pickCeiling(models, byModel, scoreOf, bench.benchmark, start, up?.row ?? null);
+  // The ceiling, and what may pass one over, hold the context asked for, as the start and the step up do.
+  const ceiling = pickCeiling(models.filter(holdsContext), byModel, scoreOf, bench.benchmark, start, up?.row ?? null);
   return {
     start: startStep,
     scaleUp,

@@ -268,7 +268,7 @@ describe('choices', () => {
   it('a long context leaves out models trained for less, and a VM where no RULER-scored model reaches 10 tok/s gets no long-docs start', () => {
     const r = ladder(rtx4090, 'chat', 'balanced', { contextTokens: 32768 }).recommendation;
     expect(r.start, 'a 4090 has a 32k chat start').not.toBeNull();
-    for (const s of [r.start, r.scaleUp]) if (s) expect(catalog.find((m) => m.id === s.modelId)?.maxContext).toBeGreaterThanOrEqual(32768);
+    for (const s of rungs(r)) expect(catalog.find((m) => m.id === s.modelId)?.maxContext).toBeGreaterThanOrEqual(32768);
     expect(r.notes.join(' ')).toMatch(/trained for less than 32768 tokens/);
     expect(ladder(rtx4090, 'long-docs', 'balanced', { contextTokens: 32768 }).recommendation.start?.score?.benchmark).toBe('RULER');
     // The laptop starts on Qwen3 4B (RULER 85.2 at ~10 tok/s); the 2-core VM runs no RULER-scored model at 10 tok/s.
