@@ -87,6 +87,7 @@ const ACTIVE_ONLY_ROUNDED: Record<string, string> = {
   'granite-4.0-h-tiny': 'IBM names it "1B active"; the tensors give 1.47B with the embeddings',
   'qwen3-next-80b-a3b': 'Qwen names it "A3B"; the tensors give 3.87B with the embeddings',
   'qwen3.5-35b-a3b': 'Qwen names it "A3B"; the tensors give 3.45B with the embeddings',
+  'qwen3.6-35b-a3b': 'Qwen3.5 35B-A3B\'s layout, named "A3B" the same way; the tensors give 3.45B with the embeddings',
 };
 /** Published active counts that leave the input embedding out (OpenAI's gpt-oss model card counts active parameters without it). */
 const ACTIVE_WITHOUT_EMBEDDING = new Set(['gpt-oss-20b', 'gpt-oss-120b']);
