@@ -399,11 +399,27 @@ describe('web mode in Chromium', () => {
   }, 120_000);
 
   it('calibrates speeds with the quick probe, with progress, and marks the report calibrated', async () => {
+    const calibrate = page.getByTestId('calibrate');
+    // About 10 s alone; several times that on a busy 2-core machine, and a probe whose timings contradict
+    // each other (something else used the CPU: here, the other test files) measures up to twice more.
+    const ended = async (): Promise<string | null> => {
+      await expect
+        .poll(async () => calibrate.getAttribute('data-state'), { timeout: 200_000, interval: 500 })
+        .toMatch(/^(done|failed|cancelled)$/);
+      return calibrate.getAttribute('data-state');
+    };
     await page.getByTestId('calibrate-run').click();
-    await expect
-      // About 10 s alone; several times that on a busy 2-core machine (the probe's own limit is 120 s).
-      .poll(async () => page.getByTestId('calibrate').getAttribute('data-state'), { timeout: 150_000, interval: 500 })
-      .toBe('done');
+    let state = await ended();
+    if (state === 'failed') {
+      // The only failure allowed is the refusal of contradictory timings, and it says what to do: calibrate again.
+      expect(await calibrate.textContent()).toMatch(
+        /failed: The speed probe's timings (contradict each other|fit .* more than any CPU reads).*calibrate again/,
+      );
+      console.log(`e2e calibrate: first probe refused on this busy machine: ${await calibrate.textContent()}`);
+      await page.getByTestId('calibrate-run').click();
+      state = await ended();
+    }
+    expect(state, (await calibrate.textContent()) ?? '').toBe('done');
     await expect.poll(async () => page.getByTestId('calibrate').textContent(), { timeout: 10_000 }).toContain('Speeds calibrated');
     // Back on this machine (no GPU here), a CPU row now shows its calibrated prompt speed and why.
     const clearWhatIf = page.getByRole('button', { name: 'This machine', exact: true });
@@ -417,7 +433,7 @@ describe('web mode in Chromium', () => {
     expect(await page.getByTestId('details').textContent()).toContain('Prompt');
     await page.screenshot({ path: join(ROOT, 'test-results/web-prompt-speed.png') });
     await page.keyboard.press('Escape');
-  }, 200_000);
+  }, 450_000);
 
   it('saves this machine as a profile from the header, and sizes the report for the profile chosen', async () => {
     const select = page.getByTestId('profile-select');

@@ -9,9 +9,11 @@ import type { RunProgress, SpeedCalibration } from '../../shared/schema';
 import { MiB } from '../../shared/units';
 import {
   calibrateFromProbe,
+  ImplausibleProbeError,
   planProbeFiles,
   plannedFileFacts,
   PROBE_KERNEL_TYPES,
+  type ProbeFigures,
   type ProbeFile,
   type ProbeMeasurement,
 } from '../../core/calibration';
@@ -19,6 +21,10 @@ import type { TensorSpec } from '../../core/tensors';
 import { makeScratchDir } from './scratch';
 import { writeGgufModel } from '../gguf-writer';
 import { benchManyModels, MeasureError } from '../llama/measure';
+import type { BenchResult } from '../llama/protocol';
+
+/** Passes over the probe files at most: a fit that contradicts itself measures again and pools. */
+const MAX_PROBE_PASSES = 3;
 
 /** The last-level cache in bytes (0 where unknown: every model is then treated as larger than it). */
 async function lastLevelCache(): Promise<number> {
@@ -48,6 +54,8 @@ export async function runSpeedProbe(
     /** Thread counts to use instead of the sweep (for a harness that re-probes at fixed threads). */
     threads?: { pp: number; tg: number };
   } = {},
+  /** What the probe writes and runs with (tests give stand-ins). */
+  deps: { benchMany?: typeof benchManyModels; writeFile?: typeof writeProbeFile; cacheBytes?: () => Promise<number> } = {},
 ): Promise<SpeedCalibration> {
   const started = performance.now();
   const dir = makeScratchDir('rightsize-probe-', 2.5e9);
@@ -56,7 +64,7 @@ export async function runSpeedProbe(
   try {
     report(0, 'writing the probe models');
     // The RAM file is sized to outgrow the last-level cache.
-    const lastLevelCacheBytes = await lastLevelCache();
+    const lastLevelCacheBytes = await (deps.cacheBytes ?? lastLevelCache)();
     const plan = planProbeFiles(lastLevelCacheBytes).map((file, index) => ({
       file,
       path: join(dir, `${index}-${file.role}-${file.type}.gguf`),
@@ -68,7 +76,7 @@ export async function runSpeedProbe(
     };
     for (const [index, { file, path }] of plan.entries()) {
       stopIfCancelled();
-      await writeProbeFile(path, file);
+      await (deps.writeFile ?? writeProbeFile)(path, file);
       report((0.2 * (index + 1)) / plan.length, `writing the probe models (${index + 1} of ${plan.length})`);
     }
     stopIfCancelled();
@@ -82,61 +90,87 @@ export async function runSpeedProbe(
       skipTtft: true,
       maxThreads: options.maxThreads ?? 8,
     };
-    let done = 0;
-    const results = await benchManyModels(
-      plan.map(({ file, path: modelPath }, index) => {
-        // The thread sweep runs on the first file (a real-size one), and its fastest runs are that
-        // file's result: on tiny models one thread always wins (starting llama.cpp's threads for
-        // each token costs more than their work), on real ones not.
-        if (index === 0 && options.threads)
-          return {
-            ...common,
-            modelPath,
-            threads: options.threads.tg,
-            ppThreads: options.threads.pp,
-            tgThreads: options.threads.tg,
-            repetitions: 2,
-          };
-        if (index === 0) return { ...common, modelPath, threads: 'auto' as const, sweepIsResult: true };
-        switch (file.role) {
-          // Tiny ones time fixed costs of a fraction of a millisecond: more tokens and the best of three.
-          case 'tiny-fixed':
-            return { ...common, modelPath, promptTokens: 32, genTokens: 64, repetitions: 3, inheritThreads: true };
-          // The RAM file gives RAM's share of generation and of prompts.
-          case 'ram':
-            return { ...common, modelPath, promptTokens: 64, inheritThreads: true };
-          // Best of two: on a shared machine a neighbour's burst can halve one short run.
-          case 'wide':
-          case 'narrow':
-            return { ...common, modelPath, repetitions: 2, inheritThreads: true };
-        }
-      }),
-      {
-        timeoutMs: 120_000,
-        ...(options.signal ? { signal: options.signal } : {}),
-        onProgress: (p) => {
-          if (p.phase === 'load' && p.done === 0) done++;
-          report(0.2 + (0.8 * (done - 1)) / plan.length, `probe model ${done} of ${plan.length}: ${p.message}`);
+    // One pass over every file. The first pass sweeps threads on the first file; a repeat uses the
+    // threads it found, so its samples pool with the first pass's.
+    const measurePass = async (attempt: number, fixedThreads?: { pp: number; tg: number }): Promise<BenchResult[]> => {
+      let done = 0;
+      const share = 0.8 / MAX_PROBE_PASSES;
+      const base = 0.2 + share * (attempt - 1);
+      const again = attempt > 1 ? ` (measuring again, pass ${attempt} of ${MAX_PROBE_PASSES})` : '';
+      const results = await (deps.benchMany ?? benchManyModels)(
+        plan.map(({ file, path: modelPath }, index) => {
+          // The thread sweep runs on the first file (a real-size one), and its fastest runs are that
+          // file's result: on tiny models one thread always wins (starting llama.cpp's threads for
+          // each token costs more than their work), on real ones not.
+          if (index === 0 && fixedThreads)
+            return {
+              ...common,
+              modelPath,
+              threads: fixedThreads.tg,
+              ppThreads: fixedThreads.pp,
+              tgThreads: fixedThreads.tg,
+              repetitions: 2,
+            };
+          if (index === 0) return { ...common, modelPath, threads: 'auto' as const, sweepIsResult: true };
+          switch (file.role) {
+            // Tiny ones time fixed costs of a fraction of a millisecond: more tokens and the best of three.
+            case 'tiny-fixed':
+              return { ...common, modelPath, promptTokens: 32, genTokens: 64, repetitions: 3, inheritThreads: true };
+            // The RAM file gives RAM's share of generation and of prompts.
+            case 'ram':
+              return { ...common, modelPath, promptTokens: 64, inheritThreads: true };
+            // Best of two: on a shared machine a neighbour's burst can halve one short run.
+            case 'wide':
+            case 'narrow':
+              return { ...common, modelPath, repetitions: 2, inheritThreads: true };
+          }
+        }),
+        {
+          timeoutMs: 120_000,
+          ...(options.signal ? { signal: options.signal } : {}),
+          onProgress: (p) => {
+            if (p.phase === 'load' && p.done === 0) done++;
+            report(base + (share * (done - 1)) / plan.length, `probe model ${done} of ${plan.length}${again}: ${p.message}`);
+          },
         },
-      },
-    );
-    if (results.length !== plan.length) throw new Error(`The speed probe ran ${results.length} of its ${plan.length} models.`);
-    const threads = { pp: results[0]?.threads.pp ?? 1, tg: results[0]?.threads.tg ?? 1 };
-    // Results come back in the order of the plan: each pairs with its file by index.
-    const measurements: ProbeMeasurement[] = [];
-    for (const [index, { file }] of plan.entries()) {
-      const result = results[index];
+      );
+      if (results.length !== plan.length) throw new Error(`The speed probe ran ${results.length} of its ${plan.length} models.`);
+      return results;
+    };
+
+    const first = await measurePass(1, options.threads);
+    const threads = { pp: first[0]?.threads.pp ?? 1, tg: first[0]?.threads.tg ?? 1 };
+    // Results come back in the order of the plan: each pairs with its file by index. Every pass's
+    // samples pool per file; the fit takes each file's fastest, and interference only slows a run.
+    const measurements: ProbeMeasurement[] = plan.map(({ file }, index) => {
+      const result = first[index];
       if (!result) throw new Error(`The speed probe has no result for model ${index + 1}.`);
       // The facts of the file as planned: the writer lays it out from the same shape and types, and
       // pooled probes (poolProbes) rebuild them the same way from a stored calibration.
-      measurements.push({
-        file,
-        facts: plannedFileFacts(file),
-        tgTokPerSecSamples: result.tg.samples,
-        ppTokPerSecSamples: result.pp.samples,
-      });
+      return { file, facts: plannedFileFacts(file), tgTokPerSecSamples: result.tg.samples, ppTokPerSecSamples: result.pp.samples };
+    });
+    let figures: ProbeFigures | undefined;
+    for (let attempt = 1; !figures; attempt++) {
+      try {
+        figures = calibrateFromProbe(measurements);
+      } catch (error) {
+        // Timings that contradict each other mean something else used the CPU: more samples, then
+        // the fit again, before the probe gives up and the speeds stay as they were.
+        if (!(error instanceof ImplausibleProbeError) || attempt >= MAX_PROBE_PASSES) throw error;
+        stopIfCancelled();
+        report(
+          0.2 + (0.8 * attempt) / MAX_PROBE_PASSES,
+          `the timings disagreed (something else used the CPU): measuring again, pass ${attempt + 1} of ${MAX_PROBE_PASSES}`,
+        );
+        const more = await measurePass(attempt + 1, threads);
+        for (const [index, m] of measurements.entries()) {
+          const result = more[index];
+          if (!result) continue;
+          m.tgTokPerSecSamples = [...m.tgTokPerSecSamples, ...result.tg.samples];
+          m.ppTokPerSecSamples = [...m.ppTokPerSecSamples, ...result.pp.samples];
+        }
+      }
     }
-    const figures = calibrateFromProbe(measurements);
     report(1, 'done');
     const durationMs = performance.now() - started;
     return {
