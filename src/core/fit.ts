@@ -110,8 +110,10 @@ export function fitModel(
    * (common/fit.cpp moves all expert tensors to system memory before it counts layers).
    */
   const expertsInRam = (full: Placement): { fit: FitResult; m: number } | null => {
+    // With every block's experts in RAM the GPU holds the least: if that does not fit, nothing does. RAM
+    // is checked at the end: the fewest blocks that fit the GPU also leave the least in RAM.
     const all = place(n, backend, blocks);
-    if (!fitsGpus(all) || !fitsRam(all, budget)) return null;
+    if (!fitsGpus(all)) return null;
     let lo = 1;
     let hi = blocks;
     let bestM = blocks;

@@ -292,6 +292,24 @@ describe('fitModel: layer offload or experts in RAM', () => {
     expect(fit.why).toContain('against ~10.0 tok/s with 3 of 5 layers on the GPU (-ngl 3)');
   });
 
+  it("takes the experts of the fewest blocks where RAM cannot hold every block's (gpt-oss-120b on a 24 GB card, 64 GB RAM)", () => {
+    // RAM for the 2 blocks' experts that must leave, not for all 4: the fewest that fit the GPU are what counts.
+    const two = placeModel(model, 5, 'cuda', { repackTypes: none, cpuMoeLayers: 2 });
+    const all = placeModel(model, 5, 'cuda', { repackTypes: none, cpuMoeLayers: 4 });
+    const ramBytes = (two.cpuBytes + all.cpuBytes) / 2;
+    expect(all.cpuBytes).toBeGreaterThan(ramBytes);
+    const fit = fitModel(model, { ...budget, ramBytes }, 'cuda', none, undefined, {
+      speedOf: (p) => (p.expertsInRamGpuBlocks > 0 ? 20 : 10),
+    });
+    expect(fit.gpuLayers).toBe(5);
+    expect(fit.cpuMoeLayers).toBe(2);
+    // And none where the fewest blocks' experts already outgrow RAM.
+    const tight = fitModel(model, { ...budget, ramBytes: two.cpuBytes - 1 }, 'cuda', none, undefined, {
+      speedOf: (p) => (p.expertsInRamGpuBlocks > 0 ? 20 : 10),
+    });
+    expect(tight.cpuMoeLayers).toBe(0);
+  });
+
   it('keeps plain layer offload when that is faster, and says why', () => {
     const fit = fitModel(model, budget, 'cuda', none, undefined, { speedOf: (p) => (p.expertsInRamGpuBlocks > 0 ? 10 : 20) });
     expect(fit.gpuLayers).toBe(3);
