@@ -105,11 +105,40 @@ export function fitModel(
         ? ` (--n-cpu-moe ${fixedMoe} moves nothing here: no experts in the GPU's blocks)`
         : '';
   /**
+   * Layers and experts both moved: for each m the most layers that fit the GPU with the experts of the
+   * first m blocks in RAM (that count only grows with m, so one sweep), the fastest whose rest RAM holds.
+   * Asked only where neither every layer with experts in RAM nor plain layer offload fits: a block's
+   * dense part and the output layer can leave the GPU in place of experts that RAM has no room for
+   * (Qwen3.5 35B-A3B at F32 on a 24 GB card with 128 GB RAM: -ngl 37 --n-cpu-moe 35).
+   */
+  const layersAndExperts = (full: Placement): FitResult | null => {
+    if (full.totalBytes > gpuBytes + budget.ramBytes) return null;
+    let best: { p: Placement; k: number; m: number; score: number } | null = null;
+    let k = 1;
+    for (let m = 1; m <= blocks; m++) {
+      while (k < n && fitsGpus(place(k + 1, backend, m))) k++;
+      const p = place(k, backend, m);
+      if (!fitsGpus(p) || !movesExperts(p) || !fitsRam(p, budget)) continue;
+      const score = moe.speedOf ? moe.speedOf(p, k) : -p.cpuReadBytesPerToken;
+      if (!best || score > best.score) best = { p, k, m, score };
+    }
+    if (!best) return null;
+    const { p, k: bestK, m } = best;
+    return {
+      fit: 'partial',
+      gpuLayers: bestK,
+      totalLayers: n,
+      cpuMoeLayers: p.cpuMoeLayers,
+      placement: p,
+      why: `Needs ${formatBytes(full.gpuBytes)} on the GPU for all layers, more than its ${formatBytes(gpuBytes)}${cards}, and RAM cannot hold the rest of plain layer offload or of every layer with experts in RAM; ${bestK} of ${n} layers with the experts of the first ${m} blocks in RAM fit both (llama.cpp's -ngl ${bestK} --n-cpu-moe ${m}: ${formatBytes(p.gpuBytes)} on the GPU, ${formatBytes(p.cpuBytes)} in RAM, ${formatBytes(p.cpuReadBytesPerToken)} read from RAM per token).`,
+    };
+  };
+  /**
    * Every layer on the GPU with the experts of the first m blocks in RAM, for the smallest m that fits
    * (the GPU side shrinks as m grows, so a binary search): what llama.cpp's --fit tries first for an MoE
    * (common/fit.cpp moves all expert tensors to system memory before it counts layers).
    */
-  const expertsInRam = (full: Placement): { fit: FitResult; m: number } | null => {
+  const expertsInRam = (full: Placement): { fit: FitResult; m: number; k: number } | null => {
     // With every block's experts in RAM the GPU holds the least: if that does not fit, nothing does. RAM
     // is checked at the end: the fewest blocks that fit the GPU also leave the least in RAM.
     const all = place(n, backend, blocks);
@@ -130,6 +159,7 @@ export function fitModel(
     if (!fitsRam(bestP, budget)) return null;
     return {
       m: bestM,
+      k: n,
       fit: {
         fit: 'partial',
         gpuLayers: n,
@@ -141,12 +171,12 @@ export function fitModel(
     };
   };
   /** Plain layer offload against experts in RAM: the faster by the speed model (or the fewer bytes read from RAM). */
-  const faster = (layered: FitResult, experts: { fit: FitResult; m: number }): FitResult => {
+  const faster = (layered: FitResult, experts: { fit: FitResult; m: number; k: number }): FitResult => {
     const e = experts.fit;
     if (moe.speedOf) {
       const layeredTps = moe.speedOf(layered.placement, layered.gpuLayers);
       const expertsTps = moe.speedOf(e.placement, e.gpuLayers);
-      const versus = `~${expertsTps.toFixed(1)} tok/s with the experts of ${experts.m} blocks in RAM (-ngl ${n} --n-cpu-moe ${experts.m}) against ~${layeredTps.toFixed(1)} tok/s with ${layered.gpuLayers} of ${n} layers on the GPU (-ngl ${layered.gpuLayers})`;
+      const versus = `~${expertsTps.toFixed(1)} tok/s with the experts of ${experts.m} blocks in RAM (-ngl ${experts.k} --n-cpu-moe ${experts.m}) against ~${layeredTps.toFixed(1)} tok/s with ${layered.gpuLayers} of ${n} layers on the GPU (-ngl ${layered.gpuLayers})`;
       return expertsTps > layeredTps
         ? { ...e, why: `${e.why} Chosen as the faster: ${versus}.` }
         : { ...layered, why: `${layered.why} Chosen as the faster: ${versus}.` };
@@ -201,6 +231,8 @@ export function fitModel(
     if (layered && experts) return faster(layered, experts);
     if (experts) return experts.fit;
     if (layered) return layered;
+    const mixed = choose ? layersAndExperts(full) : null;
+    if (mixed) return mixed;
   }
   const cpu = place(0, 'cpu');
   if (cpu.cpuBytes <= budget.ramBytes) {

@@ -310,6 +310,19 @@ describe('fitModel: layer offload or experts in RAM', () => {
     expect(tight.cpuMoeLayers).toBe(0);
   });
 
+  it('moves layers and experts both where RAM cannot hold either alone (Qwen3.5 35B-A3B F32 on a 24 GB card, 128 GB RAM)', () => {
+    // GPU and RAM exactly as -ngl 4 --n-cpu-moe 3 needs: every layer fits only with all 4 blocks' experts in
+    // RAM (one block's experts more than RAM holds), plain offload only 2 layers (two whole blocks more).
+    const mixed = placeModel(model, 4, 'cuda', { repackTypes: none, cpuMoeLayers: 3 });
+    const tight: Budget = { ...budget, gpuBytes: mixed.gpuBytes, ramBytes: mixed.cpuBytes };
+    expect(fitModel(model, tight, 'cuda', none, undefined, { nCpuMoe: 4 }).fit).toBe('none');
+    expect(fitModel(model, tight, 'cuda', none, undefined, { nCpuMoe: 0 }).fit).toBe('none');
+    const fit = fitModel(model, tight, 'cuda', none);
+    expect([fit.fit, fit.gpuLayers, fit.cpuMoeLayers]).toEqual(['partial', 4, 3]);
+    expect(fit.placement.gpuBytes).toBe(mixed.gpuBytes);
+    expect(fit.why).toContain("llama.cpp's -ngl 4 --n-cpu-moe 3");
+  });
+
   it('keeps plain layer offload when that is faster, and says why', () => {
     const fit = fitModel(model, budget, 'cuda', none, undefined, { speedOf: (p) => (p.expertsInRamGpuBlocks > 0 ? 10 : 20) });
     expect(fit.gpuLayers).toBe(3);
