@@ -4,6 +4,7 @@
 // documentation (LM Studio's `lms load`, Ollama's Modelfile PARAMETERs, node-llama-cpp's .d.ts).
 import type { FitLevel, KvType } from '../shared/precision';
 import { RUN_TOOLS, type RunCommand, type RunTool } from '../shared/schema/commands';
+import { formatTokPerSec } from '../shared/units';
 
 /** The model as the commands name it. */
 export interface RunModel {
@@ -38,6 +39,11 @@ export interface RunSettings {
   mainGpu: number | null;
   /** --n-cpu-moe N (MoE models only). */
   nCpuMoe: number | null;
+  /**
+   * With experts in RAM (nCpuMoe > 0): the placement sized without them, for the tools that offload whole
+   * layers only (Ollama, LM Studio, node-llama-cpp). Absent: not sized, and those tools' notes say so.
+   */
+  layersOnly?: { gpuLayers: number; fits: boolean; tokPerSec: number | null; withExpertsTokPerSec: number | null } | null;
 }
 
 /** Stands for the file the user downloads when a catalog model has no known source. */
@@ -164,8 +170,6 @@ function ollamaNotes(model: RunModel, s: RunSettings): string[] {
       `Ollama sets the KV cache type for the whole server, not per model: start it as OLLAMA_FLASH_ATTENTION=1 OLLAMA_KV_CACHE_TYPE=${s.kvType} ollama serve.`,
     );
   if (splitsLayers(s)) notes.push('Ollama splits layers over the GPUs itself: it has no -ts.');
-  if (model.moe && s.nCpuMoe !== null && s.nCpuMoe > 0)
-    notes.push(`Ollama has no --n-cpu-moe: this command offloads whole layers only.${expertsLeftOut(s)}`);
   return notes;
 }
 
@@ -204,11 +208,32 @@ function ollamaApi(model: RunModel, s: RunSettings): RunCommand {
   };
 }
 
-/** For a tool without --n-cpu-moe: what the layer count alone means when the sized placement kept experts in RAM. */
-function expertsLeftOut(s: RunSettings): string {
-  return s.gpuLayers >= s.totalLayers
-    ? ` With all ${s.totalLayers} layers on the GPU their experts go there too, which this placement fits only with the experts of ${s.nCpuMoe} layers in RAM: lower the layer count until it loads, or use llama-server.`
-    : '';
+/** A tool without --n-cpu-moe runs the placement sized without experts in RAM, where there is one. */
+function wholeLayers(model: RunModel, s: RunSettings): RunSettings {
+  if (!model.moe || s.nCpuMoe === null || s.nCpuMoe <= 0 || !s.layersOnly?.fits) return s;
+  return { ...s, gpuLayers: s.layersOnly.gpuLayers, nCpuMoe: null };
+}
+
+/** Why a tool without --n-cpu-moe gets another layer count than llama-server, or what to do instead. */
+function expertsNote(tool: string, model: RunModel, s: RunSettings): string[] {
+  if (!model.moe || s.nCpuMoe === null || s.nCpuMoe <= 0) return [];
+  const only = s.layersOnly;
+  const tps = (x: number | null): string => (x === null ? '' : ` (~${formatTokPerSec(x)} tok/s)`);
+  if (only?.fits)
+    return [
+      `${tool} has no --n-cpu-moe: this offloads ${only.gpuLayers} of ${s.totalLayers} whole layers, the most that fit without experts in RAM${tps(only.tokPerSec)}; llama-server with -ngl ${s.gpuLayers} --n-cpu-moe ${s.nCpuMoe} keeps the experts of ${s.nCpuMoe} layers in RAM instead${tps(only.withExpertsTokPerSec)}.`,
+    ];
+  if (only)
+    return [
+      `${tool} has no --n-cpu-moe, and without experts in RAM this model does not fit the sized machine: use llama-server or llama-cli (-ngl ${s.gpuLayers} --n-cpu-moe ${s.nCpuMoe}).`,
+    ];
+  return [
+    `${tool} has no --n-cpu-moe: this command offloads whole layers only.${
+      s.gpuLayers >= s.totalLayers
+        ? ` With all ${s.totalLayers} layers on the GPU their experts go there too, which this placement fits only with the experts of ${s.nCpuMoe} layers in RAM: lower the layer count until it loads, or use llama-server.`
+        : ''
+    }`,
+  ];
 }
 
 /** LM Studio's --gpu: a fraction of the model, or max / off. */
@@ -227,8 +252,6 @@ function lmStudio(model: RunModel, s: RunSettings): RunCommand {
     notes.push(`--gpu takes a fraction of the model, not a layer count: ${gpu} is about ${s.gpuLayers} of ${s.totalLayers} layers.`);
   notes.push('KV cache type, flash attention and CPU threads are load settings in the app; `lms load` has no flags for them.');
   if (s.kvType !== 'f16') notes.push(`Set the K and V cache to ${s.kvType} with flash attention on in the model's load settings.`);
-  if (model.moe && s.nCpuMoe !== null && s.nCpuMoe > 0)
-    notes.push(`\`lms load\` has no --n-cpu-moe: --gpu offloads whole layers only.${expertsLeftOut(s)}`);
   notes.push("--estimate-only prints LM Studio's own memory estimate without loading.");
   return {
     tool: 'lmstudio',
@@ -264,17 +287,24 @@ function nodeLlamaCpp(model: RunModel, s: RunSettings): RunCommand {
     `gpuLayers counts as llama.cpp's -ngl (${s.totalLayers} = all); threads is set because the default oversubscribes small machines.`,
   );
   if (quantized) notes.push('node-llama-cpp marks the KV cache type options experimental.');
-  if (splitsLayers(s) || (model.moe && s.nCpuMoe !== null && s.nCpuMoe > 0))
-    notes.push('node-llama-cpp has no tensor split or --n-cpu-moe option: it places layers itself.');
+  if (splitsLayers(s)) notes.push('node-llama-cpp has no tensor split option: it places layers itself.');
   return { tool: 'node-llama-cpp', title: 'node-llama-cpp (Node.js)', command: lines.join('\n'), notes };
 }
+
+/** A writer for a tool without --n-cpu-moe: the placement without experts in RAM, and why. */
+const layersOnlyTool =
+  (tool: string, write: (model: RunModel, s: RunSettings) => RunCommand, noteIt = true) =>
+  (model: RunModel, s: RunSettings): RunCommand => {
+    const c = write(model, wholeLayers(model, s));
+    return noteIt ? { ...c, notes: [...c.notes, ...expertsNote(tool, model, s)] } : c;
+  };
 
 const WRITERS: Record<RunTool, Array<(model: RunModel, s: RunSettings) => RunCommand>> = {
   'llama-server': [llamaServer],
   'llama-cli': [llamaCli],
-  ollama: [ollamaModelfile, ollamaApi],
-  lmstudio: [lmStudio],
-  'node-llama-cpp': [nodeLlamaCpp],
+  ollama: [layersOnlyTool('Ollama', ollamaModelfile), layersOnlyTool('Ollama', ollamaApi, false)],
+  lmstudio: [layersOnlyTool('`lms load`', lmStudio)],
+  'node-llama-cpp': [layersOnlyTool('node-llama-cpp', nodeLlamaCpp)],
 };
 
 /** The commands for every tool (or one), in RUN_TOOLS order. */

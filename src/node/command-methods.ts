@@ -59,17 +59,22 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
         const contextTokens = contextFor(resolved, request.contextTokens, DEFAULT_CONTEXT_TOKENS);
         const sized = await deps.sizingFor(request.profile);
         // The same sizing as `estimate` (one implementation), so -ngl and --n-cpu-moe are its placement.
-        const estimate = await deps.estimate({
-          model: request.model,
-          ...(request.quant !== undefined ? { quant: request.quant } : {}),
-          contextTokens,
-          kvType: request.kvType,
+        const sizeAt = (placement: { gpuLayers: typeof request.gpuLayers; nCpuMoe?: number }) =>
+          deps.estimate({
+            model: request.model,
+            ...(request.quant !== undefined ? { quant: request.quant } : {}),
+            contextTokens,
+            kvType: request.kvType,
+            gpuLayers: placement.gpuLayers,
+            ...(request.whatIf ? { whatIf: request.whatIf } : {}),
+            ...(request.profile !== undefined ? { profile: request.profile } : {}),
+            ...(request.tensorSplit ? { tensorSplit: request.tensorSplit } : {}),
+            ...(request.splitMode !== undefined ? { splitMode: request.splitMode } : {}),
+            ...(request.mainGpu !== undefined ? { mainGpu: request.mainGpu } : {}),
+            ...(placement.nCpuMoe !== undefined ? { nCpuMoe: placement.nCpuMoe } : {}),
+          });
+        const estimate = await sizeAt({
           gpuLayers: request.gpuLayers,
-          ...(request.whatIf ? { whatIf: request.whatIf } : {}),
-          ...(request.profile !== undefined ? { profile: request.profile } : {}),
-          ...(request.tensorSplit ? { tensorSplit: request.tensorSplit } : {}),
-          ...(request.splitMode !== undefined ? { splitMode: request.splitMode } : {}),
-          ...(request.mainGpu !== undefined ? { mainGpu: request.mainGpu } : {}),
           ...(request.nCpuMoe !== undefined ? { nCpuMoe: request.nCpuMoe } : {}),
         });
         const { sizable } = resolved;
@@ -108,6 +113,16 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           mainGpu: request.mainGpu ?? null,
           nCpuMoe: moe ? (request.nCpuMoe ?? estimate.cpuMoeLayers ?? null) : null,
         };
+        // Ollama, LM Studio and node-llama-cpp offload whole layers only: they get the most that fit without experts in RAM.
+        if (settings.nCpuMoe !== null && settings.nCpuMoe > 0) {
+          const whole = await sizeAt({ gpuLayers: 'auto', nCpuMoe: 0 });
+          settings.layersOnly = {
+            gpuLayers: whole.gpuLayers,
+            fits: whole.fit !== 'none',
+            tokPerSec: whole.tokPerSec,
+            withExpertsTokPerSec: estimate.tokPerSec,
+          };
+        }
         const notes: string[] = [];
         if (estimate.fit === 'none')
           notes.push(`This does not fit the sized machine (${estimate.why}); the commands are likely to fail to load.`);

@@ -61,6 +61,12 @@ describe('runCommands in the service', () => {
     expect(result.placement.nCpuMoe).toBe(estimate.cpuMoeLayers);
     expect(serverCommand(result)).toContain(` -ngl ${estimate.gpuLayers} `);
     expect(serverCommand(result)).toContain(` --n-cpu-moe ${estimate.cpuMoeLayers}`);
+    // Ollama and node-llama-cpp have no --n-cpu-moe: they get plain layer offload as estimate sizes it.
+    const whole = await service.call('estimate', { ...request, nCpuMoe: 0 });
+    expect(whole.fit).toBe('partial');
+    expect(whole.gpuLayers).toBeLessThan(estimate.gpuLayers);
+    expect(result.commands.find((c) => c.title === 'Ollama: Modelfile')!.command).toContain(`PARAMETER num_gpu ${whole.gpuLayers}\n`);
+    expect(result.commands.find((c) => c.tool === 'node-llama-cpp')!.command).toContain(`gpuLayers: ${whole.gpuLayers} })`);
   });
 
   it("two GPUs: -ts from each card's usable memory, or the split the user gave", async () => {

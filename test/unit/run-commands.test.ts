@@ -126,6 +126,45 @@ describe('llama-server and llama-cli commands', () => {
   });
 });
 
+describe('an MoE with experts in RAM, for the tools that offload whole layers only', () => {
+  // gpt-oss-120b Q4_K_M on a 24 GB card with 64 GB RAM: llama-server -ngl 37 --n-cpu-moe 23, whole layers -ngl 14.
+  const sized: RunSettings = {
+    ...fullGpu,
+    fit: 'partial',
+    totalLayers: 37,
+    gpuLayers: 37,
+    nCpuMoe: 23,
+    layersOnly: { gpuLayers: 14, fits: true, tokPerSec: 13.5, withExpertsTokPerSec: 16.2 },
+  };
+
+  it('llama.cpp keeps the experts in RAM; Ollama, LM Studio and node-llama-cpp get the most whole layers that fit, and say why', () => {
+    expect(commandOf(moeModel, sized, 'llama-server')).toContain('-ngl 37 -ctk f16 -ctv f16 -t 8 --n-cpu-moe 23');
+    const [modelfile, api] = runCommands(moeModel, sized, 'ollama');
+    expect(modelfile?.command).toContain('PARAMETER num_gpu 14');
+    expect(api?.command).toContain('"num_gpu":14');
+    expect(commandOf(moeModel, sized, 'lmstudio')).toContain(`--gpu ${lmStudioGpu({ ...sized, gpuLayers: 14 })}`);
+    expect(commandOf(moeModel, sized, 'node-llama-cpp')).toContain('gpuLayers: 14 }');
+    for (const tool of ['ollama', 'lmstudio', 'node-llama-cpp'] as const) {
+      const notes = runCommands(moeModel, sized, tool).flatMap((c) => c.notes);
+      expect(
+        notes.filter((n) => n.includes('has no --n-cpu-moe: this offloads 14 of 37 whole layers')),
+        tool,
+      ).toHaveLength(1);
+      expect(notes.join(' ')).toContain(
+        '(~14 tok/s); llama-server with -ngl 37 --n-cpu-moe 23 keeps the experts of 23 layers in RAM instead (~16 tok/s)',
+      );
+    }
+  });
+
+  it('where whole layers do not fit at all, the layer count stays and the note sends the user to llama-server', () => {
+    const none: RunSettings = { ...sized, layersOnly: { gpuLayers: 0, fits: false, tokPerSec: null, withExpertsTokPerSec: 9.4 } };
+    expect(runCommands(moeModel, none, 'ollama')[0]?.command).toContain('PARAMETER num_gpu 37');
+    expect(runCommands(moeModel, none, 'ollama')[0]?.notes.join(' ')).toContain(
+      'without experts in RAM this model does not fit the sized machine: use llama-server or llama-cli (-ngl 37 --n-cpu-moe 23)',
+    );
+  });
+});
+
 describe('the flags are those of the llama.cpp node-llama-cpp ships', () => {
   const settingsMatrix: RunSettings[] = [
     fullGpu,
