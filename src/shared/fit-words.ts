@@ -1,6 +1,7 @@
 // The words for a fit level, written once so the terminal, the app and the ladder's reasons say the
 // same thing about where a model runs.
 import type { FitLevel } from './precision';
+import { formatBytes } from './units';
 
 export interface FitLegendEntry {
   fit: FitLevel;
@@ -44,4 +45,14 @@ export function fitLabel(fit: FitLevel, gpuLayers: number, totalLayers: number, 
 export function fitHeadline(fit: FitLevel, gpuLayers: number, totalLayers: number, cpuMoeLayers?: number): string {
   const text = fitLabel(fit, gpuLayers, totalLayers, cpuMoeLayers);
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * Why a load peak above the usable RAM is no reason to refuse a model that fits: the peak counts the
+ * mapped file's pages of the matrices the CPU copies into its repacked layout, which the OS drops
+ * again once the copy is made. Null where the peak is within RAM (or the model does not fit anyway).
+ */
+export function loadPeakNote(peakLoadBytes: number, ramNeedBytes: number, usableRamBytes: number, fits: boolean): string | null {
+  if (!fits || peakLoadBytes <= usableRamBytes || ramNeedBytes > usableRamBytes) return null;
+  return `The load peak is above the usable RAM (${formatBytes(usableRamBytes)}): it counts the file's pages of the matrices the CPU copies into its repacked layout, which the OS drops once the copy is made; ${formatBytes(ramNeedBytes, 2)} stays in RAM.`;
 }

@@ -1,7 +1,7 @@
 import { modelRefOf } from './reportRows';
 import { useEffect, useId, useRef } from 'react';
 import { PROMPT_TOKENS } from '../../shared/defaults';
-import { fitHeadline } from '../../shared/fit-words';
+import { fitHeadline, loadPeakNote } from '../../shared/fit-words';
 import type { HostApi } from '../../shared/api';
 import type { Report, ReportRow, WhatIf } from '../../shared/schema';
 import { formatBytes, formatTokPerSec } from '../../shared/units';
@@ -44,6 +44,9 @@ export function Details({
   }, [row.modelId, row.quant]);
   useEffect(() => () => opener.current?.focus({ preventScroll: true }), []);
   const m = row.memory;
+  const peakNote = report.budget.unifiedMemory
+    ? null
+    : loadPeakNote(m.peakLoadBytes, m.cpuBytes, report.budget.ramBytes, row.fit !== 'none');
   const parts = [
     ['Weights', m.weightsBytes, 'w'],
     ['KV cache', m.kvBytes, 'kv'],
@@ -105,6 +108,13 @@ export function Details({
             <th scope="row">RAM peak while loading</th>
             <td>{formatBytes(m.peakLoadBytes, 2)}</td>
           </tr>
+          {peakNote && (
+            <tr>
+              <td colSpan={2} className="muted" style={{ textAlign: 'left' }} data-testid="load-peak-note">
+                {peakNote}
+              </td>
+            </tr>
+          )}
           {row.promptTokPerSec !== null && (
             <tr>
               <th scope="row">Prompt processing</th>
