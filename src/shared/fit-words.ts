@@ -56,3 +56,14 @@ export function loadPeakNote(peakLoadBytes: number, ramNeedBytes: number, usable
   if (!fits || peakLoadBytes <= usableRamBytes || ramNeedBytes > usableRamBytes) return null;
   return `The load peak is above the usable RAM (${formatBytes(usableRamBytes)}): it counts the file's pages of the matrices the CPU copies into its repacked layout, which the OS drops once the copy is made; ${formatBytes(ramNeedBytes, 2)} stays in RAM.`;
 }
+
+/** The longest context that runs here, in words: with every layer on the GPU, and at all. */
+export function contextLimitsText(limits: { allOnGpuTokens: number | null; runsTokens: number | null; trainedTokens: number }): string {
+  const tokens = (n: number): string => `${n.toLocaleString('en-US')} tokens${n === limits.trainedTokens ? ' (its trained maximum)' : ''}`;
+  const { allOnGpuTokens: gpu, runsTokens: runs } = limits;
+  if (runs === null) return 'Longest context here: none; it does not fit at any context length.';
+  if (gpu === null) return `Longest context here: ${tokens(runs)}.`;
+  if (gpu === 0) return `Longest context here: ${tokens(runs)}, with part of the model in RAM (it never fits the GPU whole).`;
+  if (gpu === runs) return `Longest context here: ${tokens(gpu)} with every layer on the GPU.`;
+  return `Longest context here: ${tokens(gpu)} with every layer on the GPU; ${tokens(runs)} with the rest in RAM.`;
+}

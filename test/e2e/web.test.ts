@@ -226,6 +226,10 @@ describe('web mode in Chromium', () => {
     const text = (await details.textContent()) ?? '';
     for (const word of ['Weights', 'KV cache', 'Compute buffers', 'Overhead', 'Where these figures come from', 'estimated'])
       expect(text).toContain(word);
+    // The longest context it runs at here (no GPU on this machine: one figure, up to the trained 131,072).
+    await expect
+      .poll(async () => page.getByTestId('context-limits').textContent(), { timeout: 20_000 })
+      .toMatch(/^Longest context here: [\d,]+ tokens/);
     // How to run it: the commands for this model, precision and context, as rightsize placed it.
     const server = page.getByTestId('run-command-llama-server');
     await server.waitFor({ timeout: 20_000 });

@@ -3,7 +3,7 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { PROMPT_TOKENS } from '../../shared/defaults';
-import { fitLabel, loadPeakNote } from '../../shared/fit-words';
+import { contextLimitsText, fitLabel, loadPeakNote } from '../../shared/fit-words';
 import type { DeviceMemory, EstimateResult, Measurement } from '../../shared/schema';
 import { formatBytes, formatTokPerSec } from '../../shared/units';
 
@@ -50,6 +50,7 @@ export function formatEstimate(e: EstimateResult, useColor: boolean): string {
     lines.push(
       `  Prompt processing ~${formatTokPerSec(e.promptTokPerSec)} tok/s: a ${PROMPT_TOKENS}-token prompt takes ~${(PROMPT_TOKENS / e.promptTokPerSec).toFixed(1)} s before the first token (calibrated estimate)`,
     );
+  if (e.contextLimits) lines.push(`  ${contextLimitsText(e.contextLimits)}`);
   const peakNote = e.budget.unifiedMemory
     ? null
     : loadPeakNote(e.peakLoadBytes, e.devices.cpu.totalBytes, e.budget.ramBytes, e.fit !== 'none');

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_PRECISION } from '../../shared/defaults';
 import { PRECISIONS, type KvType, type Precision } from '../../shared/precision';
 import type { EstimateResult, HardwareSnapshot, SpeedCalibration } from '../../shared/schema';
+import { contextLimits } from '../../core/context-limits';
 import { computeTarget, type ComputeTarget } from '../../core/budget';
 import { layoutWeightsWithTypes, type ContextRuntime } from '../../core/estimate';
 import type { SplitMode } from '../../core/fit';
@@ -363,5 +364,6 @@ export function estimateResolved(
     speedSource: row.speedSource,
     promptSource: row.promptSource,
     projector: null,
+    contextLimits: contextLimits(sizable, hardware, target, { ...settings, contextTokens: row.contextTokens }),
   };
 }

@@ -1,7 +1,7 @@
 import { modelRefOf } from './reportRows';
 import { useEffect, useId, useRef } from 'react';
 import { PROMPT_TOKENS } from '../../shared/defaults';
-import { fitHeadline, loadPeakNote } from '../../shared/fit-words';
+import { contextLimitsText, fitHeadline, loadPeakNote } from '../../shared/fit-words';
 import type { HostApi } from '../../shared/api';
 import type { Report, ReportRow, WhatIf } from '../../shared/schema';
 import { formatBytes, formatTokPerSec } from '../../shared/units';
@@ -9,6 +9,7 @@ import { describeSource } from './format';
 import { HowToRun } from './HowToRun';
 import { PerGpu } from './PerGpu';
 import { UpgradeAdvice } from './UpgradeAdvice';
+import { useEstimate } from './useEstimate';
 
 /** The drawer a matrix cell, a ladder step or a file opens: a non-modal dialog. */
 export function Details({
@@ -44,6 +45,8 @@ export function Details({
   }, [row.modelId, row.quant]);
   useEffect(() => () => opener.current?.focus({ preventScroll: true }), []);
   const m = row.memory;
+  const estimate = useEstimate(host, row, report, whatIf);
+  const limits = estimate.result?.contextLimits ?? null;
   const peakNote = report.budget.unifiedMemory
     ? null
     : loadPeakNote(m.peakLoadBytes, m.cpuBytes, report.budget.ramBytes, row.fit !== 'none');
@@ -130,6 +133,13 @@ export function Details({
               {row.contextTokens} tokens, {report.settings.kvType} KV
             </td>
           </tr>
+          {limits && (
+            <tr>
+              <td colSpan={2} className="muted" style={{ textAlign: 'left' }} data-testid="context-limits">
+                {contextLimitsText(limits)}
+              </td>
+            </tr>
+          )}
           <tr>
             <th scope="row">Parameters</th>
             <td>
@@ -138,7 +148,7 @@ export function Details({
           </tr>
         </tbody>
       </table>
-      {report.hardware.gpus.length >= 2 && <PerGpu host={host} row={row} report={report} whatIf={whatIf} />}
+      {report.hardware.gpus.length >= 2 && <PerGpu report={report} estimate={estimate} />}
       <HowToRun
         host={host}
         {...modelRefOf(row)}

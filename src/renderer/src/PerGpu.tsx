@@ -1,59 +1,19 @@
 // Each card's share of a model on hardware with several GPUs: llama.cpp splits the layers over the
 // cards (its default -ts, by free memory), so each holds its layers' weights and KV cache, and its
 // own compute buffer, against its own budget. The report's row has only the sum; estimate splits it.
-import { modelRefOf } from './reportRows';
-import { useEffect, useId, useState } from 'react';
-import type { HostApi } from '../../shared/api';
-import type { EstimateResult, Report, ReportRow, WhatIf } from '../../shared/schema';
+import { useId } from 'react';
+import type { EstimateResult, Report } from '../../shared/schema';
 import { formatBytes } from '../../shared/units';
 
 export function PerGpu({
-  host,
-  row,
   report,
-  whatIf,
+  estimate: { result, error },
 }: {
-  host: HostApi;
-  row: ReportRow;
   report: Report;
-  /** The what-if the report was built with, if any, so the estimate sizes the same hardware. */
-  whatIf: WhatIf | null;
+  /** The row's estimate on the report's hardware (useEstimate): it splits the layers per card. */
+  estimate: { result: EstimateResult | null; error: string | null };
 }): React.JSX.Element {
   const headingId = useId();
-  const [result, setResult] = useState<EstimateResult | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let gone = false;
-    const model = modelRefOf({
-      origin: row.origin,
-      modelId: row.modelId,
-      quant: row.quant,
-      ...(row.filePath ? { filePath: row.filePath } : {}),
-    });
-    host
-      .estimate({
-        ...model,
-        contextTokens: row.contextTokens,
-        kvType: report.settings.kvType,
-        ...(report.profile !== undefined ? { profile: report.profile } : {}),
-        ...(whatIf ? { whatIf } : {}),
-      })
-      .then(
-        (answer) => {
-          if (gone) return;
-          setResult(answer);
-          setError(null);
-        },
-        (e: unknown) => {
-          if (!gone) setError((e as Error).message);
-        },
-      );
-    return () => {
-      gone = true;
-    };
-  }, [host, row.origin, row.filePath, row.modelId, row.quant, row.contextTokens, report.settings.kvType, report.profile, whatIf]);
-
   const cards = result?.gpus ?? [];
   return (
     <section className="per-gpu" aria-labelledby={headingId} data-testid="per-gpu">

@@ -47,6 +47,14 @@ const ProjectorSchema = z.object({
 });
 export type ProjectorEstimate = z.infer<typeof ProjectorSchema>;
 
+/** Context lengths in tokens: every layer on the GPU (null without a GPU, 0 where no length fits it all), at all (null: none), trained. */
+const ContextLimitsSchema = z.object({
+  allOnGpuTokens: z.number().int().nonnegative().nullable(),
+  runsTokens: z.number().int().positive().nullable(),
+  trainedTokens: z.number().int().positive(),
+});
+export type ContextLimits = z.infer<typeof ContextLimitsSchema>;
+
 export const EstimateResultSchema = z.object({
   model: ModelInfoSchema,
   settings: z.object({
@@ -90,6 +98,8 @@ export const EstimateResultSchema = z.object({
   promptSource: SourceSchema.nullable().default(null),
   /** The vision projector asked for (--mmproj), included in devices and totals; null when none. */
   projector: ProjectorSchema.nullable().default(null),
+  /** The longest context that runs here, with the same settings and the placement chosen as for any row. */
+  contextLimits: ContextLimitsSchema.nullable().default(null),
 });
 export type EstimateResult = z.infer<typeof EstimateResultSchema>;
 
