@@ -248,6 +248,10 @@ describe('GPU catalogue (resources/hardware/gpus.json)', () => {
     expect(id('NVIDIA GeForce RTX 4090')).toBe('nvidia-rtx-4090');
     expect(id('NVIDIA GeForce RTX 4080 SUPER')).toBe('nvidia-rtx-4080-super');
     expect(id('NVIDIA GeForce RTX 3060 Ti')).toBe('nvidia-rtx-3060-ti');
+    // A 2019 laptop's power-saving card reports its own name (and a mobile PCI id the desktop entry does not list).
+    expect(id('NVIDIA GeForce RTX 2070 with Max-Q Design', '10de:1f10')).toBe('nvidia-rtx-2070-max-q');
+    expect(id('NVIDIA GeForce RTX 2060 with Max-Q Design')).toBe('nvidia-rtx-2060-max-q');
+    expect(id('NVIDIA GeForce RTX 2070')).toBe('nvidia-rtx-2070');
     expect(id('AMD Radeon RX 7900 XT')).toBe('amd-rx-7900-xt');
     expect(id('AMD Radeon RX 7900 XTX (RADV NAVI31)')).toBe('amd-rx-7900-xtx');
     expect(id('NVIDIA A100-SXM4-80GB')).toBe('nvidia-a100-80gb-sxm');
