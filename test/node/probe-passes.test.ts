@@ -34,8 +34,14 @@ function result(m: ProbeMeasurement): BenchResult {
 /** A stand-in for the llama worker that answers each pass with the next set of timings. */
 function passes(...sets: ProbeMeasurement[][]) {
   const seen: Array<Array<{ threads?: unknown }>> = [];
-  const benchMany = async (items: Array<{ threads?: unknown }>): Promise<BenchResult[]> => {
+  const benchMany = async (
+    items: Array<{ threads?: unknown }>,
+    options: { onProgress?: (p: { event: 'progress'; phase: 'load'; done: number; total: number; message: string }) => void } = {},
+  ): Promise<BenchResult[]> => {
     seen.push(items);
+    // The worker announces each model as it loads it.
+    for (const [i] of items.entries())
+      options.onProgress?.({ event: 'progress', phase: 'load', done: 0, total: 1, message: `model ${i + 1}` });
     const set = sets[seen.length - 1];
     if (!set) throw new Error('the probe ran more passes than the test gave timings for');
     expect(items).toHaveLength(set.length);
@@ -52,10 +58,15 @@ const run = (benchMany: ReturnType<typeof passes>['benchMany'], onProgress?: (p:
   });
 
 describe('the quick probe on a busy machine', () => {
-  it('fits a probe whose timings agree in one pass', async () => {
+  it('fits a probe whose timings agree in one pass, its progress bar filling to the end', async () => {
     const { benchMany, seen } = passes(measure());
-    const calibration = await run(benchMany);
+    const fractions: number[] = [];
+    const calibration = await run(benchMany, (p) => fractions.push(p.fraction ?? 0));
     expect(seen).toHaveLength(1);
+    // The last model starts at 0.2 + 0.8 x (n - 1) / n, then done: no stall halfway.
+    const beforeDone = fractions.slice(0, -1);
+    expect(Math.max(...beforeDone)).toBeGreaterThan(0.9);
+    expect(fractions.at(-1)).toBe(1);
     expect(calibration.tgMemoryBytesPerSec / TRUE.ramBytesPerSec).toBeCloseTo(1, 6);
   });
 

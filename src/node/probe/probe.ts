@@ -94,8 +94,8 @@ export async function runSpeedProbe(
     // threads it found, so its samples pool with the first pass's.
     const measurePass = async (attempt: number, fixedThreads?: { pp: number; tg: number }): Promise<BenchResult[]> => {
       let done = 0;
-      const share = 0.8 / MAX_PROBE_PASSES;
-      const base = 0.2 + share * (attempt - 1);
+      // Each pass fills the bar from where the writing left it: a probe that needs one pass (most) ends
+      // at 100%, and a repeat starts the bar again under its own message.
       const again = attempt > 1 ? ` (measuring again, pass ${attempt} of ${MAX_PROBE_PASSES})` : '';
       const results = await (deps.benchMany ?? benchManyModels)(
         plan.map(({ file, path: modelPath }, index) => {
@@ -130,7 +130,7 @@ export async function runSpeedProbe(
           ...(options.signal ? { signal: options.signal } : {}),
           onProgress: (p) => {
             if (p.phase === 'load' && p.done === 0) done++;
-            report(base + (share * (done - 1)) / plan.length, `probe model ${done} of ${plan.length}${again}: ${p.message}`);
+            report(0.2 + (0.8 * (done - 1)) / plan.length, `probe model ${done} of ${plan.length}${again}: ${p.message}`);
           },
         },
       );
@@ -158,10 +158,7 @@ export async function runSpeedProbe(
         // the fit again, before the probe gives up and the speeds stay as they were.
         if (!(error instanceof ImplausibleProbeError) || attempt >= MAX_PROBE_PASSES) throw error;
         stopIfCancelled();
-        report(
-          0.2 + (0.8 * attempt) / MAX_PROBE_PASSES,
-          `the timings disagreed (something else used the CPU): measuring again, pass ${attempt + 1} of ${MAX_PROBE_PASSES}`,
-        );
+        report(0.2, `the timings disagreed (something else used the CPU): measuring again, pass ${attempt + 1} of ${MAX_PROBE_PASSES}`);
         const more = await measurePass(attempt + 1, threads);
         for (const [index, m] of measurements.entries()) {
           const result = more[index];
