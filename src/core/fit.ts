@@ -15,6 +15,8 @@ export interface FitResult {
   cpuMoeLayers: number;
   placement: Placement;
   why: string;
+  /** Layers per GPU chosen here (llama.cpp's -ts) where the default split by free memory would not fit; absent: that default or the user's. */
+  tensorSplit?: number[];
 }
 
 function fitsRam(p: Placement, budget: Budget): boolean {
@@ -133,6 +135,41 @@ export function fitModel(
       why: `Needs ${formatBytes(full.gpuBytes)} on the GPU for all layers, more than its ${formatBytes(gpuBytes)}${cards}, and RAM cannot hold the rest of plain layer offload or of every layer with experts in RAM; ${bestK} of ${n} layers with the experts of the first ${m} blocks in RAM fit both (llama.cpp's -ngl ${bestK} --n-cpu-moe ${m}: ${formatBytes(p.gpuBytes)} on the GPU, ${formatBytes(p.cpuBytes)} in RAM, ${formatBytes(p.cpuReadBytesPerToken)} read from RAM per token).`,
     };
   };
+  // Layer split: shared out again only where llama.cpp would split by free memory (no -ts, layer mode).
+  const rebalance = deviceBudgets.length > 1 && !split?.tensorSplit && split?.splitMode !== 'none' && split?.splitMode !== 'row';
+  /**
+   * Every layer on the GPUs with the experts of the first m blocks in RAM, the layers shared out in
+   * device order: each GPU takes the most of the layers left that it holds (what it holds depends on
+   * its own layers only), the last one the rest. The counts are llama.cpp's -ts proportions.
+   */
+  const balancedSplit = (m: number): { p: Placement; counts: number[] } | null => {
+    const counts: number[] = [];
+    let left = n;
+    const withCounts = (head: number[], rest: number): Placement =>
+      placeModel(model, n, backend, {
+        repackTypes,
+        splitProportions: [...head, rest, ...new Array<number>(Math.max(0, deviceBudgets.length - head.length - 1)).fill(0)],
+        ...(m > 0 ? { cpuMoeLayers: m } : {}),
+      });
+    for (let d = 0; d < deviceBudgets.length - 1; d++) {
+      let lo = 0;
+      let hi = left;
+      let take = 0;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const p = withCounts([...counts, mid], left - mid);
+        if ((p.gpus[d]?.totalBytes ?? Infinity) <= (deviceBudgets[d] ?? 0)) {
+          take = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      counts.push(take);
+      left -= take;
+    }
+    counts.push(left);
+    const p = withCounts(counts.slice(0, -1), left);
+    return fitsGpus(p) ? { p, counts } : null;
+  };
   /**
    * Every layer on the GPU with the experts of the first m blocks in RAM, for the smallest m that fits
    * (the GPU side shrinks as m grows, so a binary search): what llama.cpp's --fit tries first for an MoE
@@ -141,22 +178,34 @@ export function fitModel(
   const expertsInRam = (full: Placement): { fit: FitResult; m: number; k: number } | null => {
     // With every block's experts in RAM the GPU holds the least: if that does not fit, nothing does. RAM
     // is checked at the end: the fewest blocks that fit the GPU also leave the least in RAM.
-    const all = place(n, backend, blocks);
-    if (!fitsGpus(all)) return null;
+    // Over several GPUs split by free memory the experts of the first GPU's blocks leave first, and the
+    // last GPU may still overflow: where the user gave no -ts, the layers are shared out again so that
+    // each GPU holds what it can once the experts left (balancedSplit).
+    const fitting = (m: number): { p: Placement; counts?: number[] } | null => {
+      const p = place(n, backend, m);
+      if (fitsGpus(p)) return { p };
+      return rebalance ? balancedSplit(m) : null;
+    };
+    const all = fitting(blocks);
+    if (!all) return null;
     let lo = 1;
     let hi = blocks;
     let bestM = blocks;
-    let bestP = all;
+    let best = all;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const p = place(n, backend, mid);
-      if (fitsGpus(p)) {
+      const f = fitting(mid);
+      if (f) {
         bestM = mid;
-        bestP = p;
+        best = f;
         hi = mid - 1;
       } else lo = mid + 1;
     }
+    const bestP = best.p;
     if (!fitsRam(bestP, budget)) return null;
+    const ts = best.counts
+      ? `, the layers split ${best.counts.join('/')} over the GPUs (-ts ${best.counts.join(',')}) so each holds its share once the experts leave`
+      : '';
     return {
       m: bestM,
       k: n,
@@ -166,7 +215,8 @@ export function fitModel(
         totalLayers: n,
         cpuMoeLayers: bestP.cpuMoeLayers,
         placement: bestP,
-        why: `Needs ${formatBytes(full.gpuBytes)} on the GPU for all layers; all ${n} fit in ${formatBytes(gpuBytes)}${cards} with the experts of the first ${bestM} of ${blocks} blocks in RAM (llama.cpp's -ngl ${n} --n-cpu-moe ${bestM}: ${formatBytes(bestP.gpuBytes)} on the GPU, ${formatBytes(bestP.cpuBytes)} in RAM, ${formatBytes(bestP.cpuReadBytesPerToken)} of active experts read from RAM per token).`,
+        why: `Needs ${formatBytes(full.gpuBytes)} on the GPU for all layers; all ${n} fit in ${formatBytes(gpuBytes)}${cards} with the experts of the first ${bestM} of ${blocks} blocks in RAM${ts} (llama.cpp's -ngl ${n} --n-cpu-moe ${bestM}${best.counts ? ` -ts ${best.counts.join(',')}` : ''}: ${formatBytes(bestP.gpuBytes)} on the GPU, ${formatBytes(bestP.cpuBytes)} in RAM, ${formatBytes(bestP.cpuReadBytesPerToken)} of active experts read from RAM per token).`,
+        ...(best.counts ? { tensorSplit: best.counts } : {}),
       },
     };
   };
@@ -176,7 +226,7 @@ export function fitModel(
     if (moe.speedOf) {
       const layeredTps = moe.speedOf(layered.placement, layered.gpuLayers);
       const expertsTps = moe.speedOf(e.placement, e.gpuLayers);
-      const versus = `~${expertsTps.toFixed(1)} tok/s with the experts of ${experts.m} blocks in RAM (-ngl ${experts.k} --n-cpu-moe ${experts.m}) against ~${layeredTps.toFixed(1)} tok/s with ${layered.gpuLayers} of ${n} layers on the GPU (-ngl ${layered.gpuLayers})`;
+      const versus = `~${expertsTps.toFixed(1)} tok/s with the experts of ${experts.m} blocks in RAM (-ngl ${experts.k} --n-cpu-moe ${experts.m}${e.tensorSplit ? ` -ts ${e.tensorSplit.join(',')}` : ''}) against ~${layeredTps.toFixed(1)} tok/s with ${layered.gpuLayers} of ${n} layers on the GPU (-ngl ${layered.gpuLayers})`;
       return expertsTps > layeredTps
         ? { ...e, why: `${e.why} Chosen as the faster: ${versus}.` }
         : { ...layered, why: `${layered.why} Chosen as the faster: ${versus}.` };

@@ -107,7 +107,7 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           gpuCount,
           tensorSplit:
             gpuCount > 1 && request.splitMode !== 'none'
-              ? (request.tensorSplit ?? splitFromBudgets((estimate.gpus ?? []).map((g) => g.budgetBytes)))
+              ? (request.tensorSplit ?? estimate.tensorSplit ?? splitFromBudgets((estimate.gpus ?? []).map((g) => g.budgetBytes)))
               : null,
           splitMode: request.splitMode ?? null,
           mainGpu: request.mainGpu ?? null,

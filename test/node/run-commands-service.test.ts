@@ -69,6 +69,20 @@ describe('runCommands in the service', () => {
     expect(result.commands.find((c) => c.tool === 'node-llama-cpp')!.command).toContain(`gpuLayers: ${whole.gpuLayers} })`);
   });
 
+  it('an MoE over two GPUs: the -ts estimate shared out so the experts of fewer blocks leave, in the llama.cpp commands', async () => {
+    const rtx3090 = () => makeGpu({ name: 'NVIDIA GeForce RTX 3090', vramBytes: 24 * GiB });
+    const service = serviceOn(makeSnapshot({ ramBytes: 128 * GiB, gpus: [rtx3090(), rtx3090()] }));
+    const request = { model: 'qwen3-next-80b-a3b', quant: 'Q6_K', contextTokens: 8192 };
+    const [estimate, result] = await Promise.all([service.call('estimate', request), service.call('runCommands', request)]);
+    expect(estimate.gpuLayers).toBe(estimate.totalLayers);
+    expect(estimate.cpuMoeLayers).toBeGreaterThan(0);
+    expect(estimate.tensorSplit).not.toBeNull();
+    expect(estimate.tensorSplit!.reduce((a, b) => a + b, 0)).toBe(estimate.totalLayers);
+    expect(estimate.gpus!.every((g) => g.totalBytes <= g.budgetBytes)).toBe(true);
+    expect(result.placement.tensorSplit).toEqual(estimate.tensorSplit);
+    expect(serverCommand(result)).toContain(` --n-cpu-moe ${estimate.cpuMoeLayers} -ts ${estimate.tensorSplit!.join(',')}`);
+  });
+
   it("two GPUs: -ts from each card's usable memory, or the split the user gave", async () => {
     const service = serviceOn(makeSnapshot({ gpus: [rtx4090(), makeGpu({ name: 'NVIDIA GeForce RTX 3060', vramBytes: 12 * GiB })] }));
     const byBudget = await service.call('runCommands', { model: 'llama-3.1-8b', for: 'llama-server' });

@@ -323,6 +323,23 @@ describe('fitModel: layer offload or experts in RAM', () => {
     expect(fit.why).toContain("llama.cpp's -ngl 4 --n-cpu-moe 3");
   });
 
+  it('over two GPUs, shares the layers out again so the experts of fewer blocks leave (-ts), unless the user gave -ts', () => {
+    // Cards sized for -ts 4,1 with the experts of 2 blocks in RAM. Split by free memory (about 1:1) the second
+    // card keeps block 3 with its experts and the output layer, more than it holds whatever the first frees.
+    const target = placeModel(model, 5, 'cuda', { repackTypes: none, splitProportions: [4, 1], cpuMoeLayers: 2 });
+    const cards = target.gpus.map((d) => d.totalBytes);
+    const two: Budget = { ...budget, gpuBytes: cards.reduce((x, y) => x + y, 0) };
+    const speedOf = (p: Placement): number => 1 / (1 + p.cpuReadBytesPerToken);
+    const balanced = fitModel(model, two, 'cuda', none, { deviceBudgetsBytes: cards }, { speedOf });
+    expect([balanced.gpuLayers, balanced.cpuMoeLayers, balanced.tensorSplit]).toEqual([5, 2, [4, 1]]);
+    expect(balanced.placement.gpus.map((d) => d.totalBytes)).toEqual(cards);
+    expect(balanced.why).toContain("llama.cpp's -ngl 5 --n-cpu-moe 2 -ts 4,1");
+    // The same split given by the user as -ts (the free-memory proportions) is kept: no layer count with experts in RAM fits all five.
+    const given = fitModel(model, two, 'cuda', none, { deviceBudgetsBytes: cards, tensorSplit: cards }, { speedOf });
+    expect(given.tensorSplit).toBeUndefined();
+    expect(given.gpuLayers).toBeLessThan(5);
+  });
+
   it('keeps plain layer offload when that is faster, and says why', () => {
     const fit = fitModel(model, budget, 'cuda', none, undefined, { speedOf: (p) => (p.expertsInRamGpuBlocks > 0 ? 10 : 20) });
     expect(fit.gpuLayers).toBe(3);

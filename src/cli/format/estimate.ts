@@ -32,7 +32,7 @@ export function formatEstimate(e: EstimateResult, useColor: boolean): string {
   );
   if (e.cpuMoeLayers > 0)
     lines.push(
-      `  Run with: -ngl ${e.gpuLayers} --n-cpu-moe ${e.cpuMoeLayers}  (${formatBytes(e.expertsInRamReadBytesPerToken, 2)} of active experts read from RAM per token)`,
+      `  Run with: -ngl ${e.gpuLayers} --n-cpu-moe ${e.cpuMoeLayers}${e.tensorSplit ? ` -ts ${e.tensorSplit.join(',')}` : ''}  (${formatBytes(e.expertsInRamReadBytesPerToken, 2)} of active experts read from RAM per token)`,
     );
   lines.push(c.dim(`  ${e.why}`));
   if (e.projector) lines.push(...projectorLines(e.projector, c));

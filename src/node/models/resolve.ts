@@ -364,6 +364,7 @@ export function estimateResolved(
     speedSource: row.speedSource,
     promptSource: row.promptSource,
     projector: null,
+    tensorSplit: fit.tensorSplit ?? null,
     contextLimits: contextLimits(sizable, hardware, target, { ...settings, contextTokens: row.contextTokens }),
   };
 }

@@ -98,6 +98,8 @@ export const EstimateResultSchema = z.object({
   promptSource: SourceSchema.nullable().default(null),
   /** The vision projector asked for (--mmproj), included in devices and totals; null when none. */
   projector: ProjectorSchema.nullable().default(null),
+  /** Layers per GPU (llama.cpp's -ts) chosen because the default split by free memory does not fit; null: that default or the user's -ts. */
+  tensorSplit: z.array(z.number().int().nonnegative()).nullable().default(null),
   /** The longest context that runs here, with the same settings and the placement chosen as for any row. */
   contextLimits: ContextLimitsSchema.nullable().default(null),
 });
