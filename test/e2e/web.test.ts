@@ -337,6 +337,17 @@ describe('web mode in Chromium', () => {
     await expect.poll(async () => page.getByTestId('bench-state').getAttribute('data-state'), { timeout: 10_000 }).toBe('cancelled');
     // Nothing half-done lands in history.
     expect(await page.getByTestId('bench-history').locator('tbody tr').count()).toBe(1);
+    // A browser started under LANG=C.UTF-8 reports the locale 'en-US@posix', which Intl rejects: the chart still draws.
+    const posix = await browser.newPage({ viewport: { width: 1400, height: 1000 }, locale: 'en-US@posix' });
+    try {
+      await posix.goto(url);
+      expect(await posix.evaluate('navigator.language')).toBe('en-US@posix');
+      await expect.poll(async () => posix.getByTestId('bench-chart').locator('canvas').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+      expect(await posix.getByText('The chart could not be drawn').count()).toBe(0);
+    } finally {
+      // Left open, blank: closing a second page takes down @sparticuz/chromium's single-process browser.
+      await posix.goto('about:blank');
+    }
   }, 120_000);
 
   it('runs llama-bench on the same file when asked, and shows both with the ratios and any gap', async () => {

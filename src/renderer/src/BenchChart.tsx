@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { BenchRecord } from '../../shared/schema';
+import { usableLocale } from './locale';
 
 /** Generation and prompt speed of one model across its benchmark runs (mean per run). */
 export function BenchChart({ records }: { records: BenchRecord[] }): React.JSX.Element {
@@ -14,7 +15,7 @@ export function BenchChart({ records }: { records: BenchRecord[] }): React.JSX.E
     let cancelled = false;
     // Loaded on demand: the chart library reads the browser's locale when it loads, and a locale it
     // cannot parse (e.g. en-US@posix) must cost the chart, never the whole page.
-    import('uplot')
+    withUsableLocale(() => import('uplot'))
       .then(({ default: UPlot }) => {
         if (cancelled) return;
         plot = draw(UPlot, target, records);
@@ -59,4 +60,21 @@ function draw(UPlot: typeof uPlot, target: HTMLDivElement, records: BenchRecord[
     data,
     target,
   );
+}
+
+/** Loads a module that builds number formats from navigator.language as it loads, with a locale Intl accepts. */
+async function withUsableLocale<T>(load: () => Promise<T>): Promise<T> {
+  const language = typeof navigator === 'undefined' ? 'en-US' : navigator.language;
+  const locale = usableLocale(language);
+  if (locale === language) return load();
+  const Original = Intl.NumberFormat;
+  const Patched = function (this: unknown, locales?: string | string[], options?: Intl.NumberFormatOptions) {
+    return new Original(locales === language ? locale : locales, options);
+  } as unknown as typeof Intl.NumberFormat;
+  Intl.NumberFormat = Object.assign(Patched, Original);
+  try {
+    return await load();
+  } finally {
+    Intl.NumberFormat = Original;
+  }
 }
