@@ -29,8 +29,10 @@ export function contextLimits(
   hardware: HardwareSnapshot,
   target: ComputeTarget,
   settings: ReportSettings,
-): ContextLimits {
+): ContextLimits | null {
   const trained = model.maxContext;
+  // A file whose header gives no usable trained length (0, negative, fractional) has nothing to search.
+  if (!Number.isInteger(trained) || trained < 1) return null;
   const fitAt = (tokens: number) => sizeModel(model, hardware, target, { ...settings, contextTokens: tokens }).fit.fit;
   const hasGpu = target.backend !== 'cpu' && target.budget.gpuBytes > 0;
   return {

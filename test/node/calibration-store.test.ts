@@ -31,6 +31,15 @@ function probe(bytesPerSec: number, at: string): SpeedCalibration {
   };
 }
 
+/** A folder with one saved probe, and the file as stored, for a test to rewrite. */
+async function storedProbe(prefix: string) {
+  const dir = mkdtempSync(join(scratch, prefix));
+  const current = probe(30e9, '2026-12-03T00:00:00.000Z');
+  await saveCalibration(dir, CPU, current);
+  const path = join(dir, 'speed-calibration.json');
+  return { dir, current, path, stored: JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown> };
+}
+
 describe('the calibration store', () => {
   it('pools a new probe with the ones kept for this machine, and starts over when asked', async () => {
     const dir = mkdtempSync(join(scratch, 'pool-'));
@@ -69,11 +78,7 @@ describe('the calibration store', () => {
   });
 
   it('reads a calibration of another probe model as none (measured again) and does not pool it', async () => {
-    const dir = mkdtempSync(join(scratch, 'model-'));
-    const current = probe(30e9, '2026-12-03T00:00:00.000Z');
-    await saveCalibration(dir, CPU, current);
-    const path = join(dir, 'speed-calibration.json');
-    const stored = JSON.parse(readFileSync(path, 'utf8'));
+    const { dir, current, path, stored } = await storedProbe('model-');
     const other = { ...current, model: 3, measuredAt: '2026-12-02T00:00:00.000Z' };
     writeFileSync(path, JSON.stringify({ ...stored, value: other, history: [other] }));
     expect(await readCalibration(dir, CPU)).toBeNull();
@@ -81,11 +86,7 @@ describe('the calibration store', () => {
   });
 
   it('reads a kept probe with impossible figures (from before the plausibility check) as none, and does not pool it', async () => {
-    const dir = mkdtempSync(join(scratch, 'absurd-'));
-    const current = probe(30e9, '2026-12-03T00:00:00.000Z');
-    await saveCalibration(dir, CPU, current);
-    const path = join(dir, 'speed-calibration.json');
-    const stored = JSON.parse(readFileSync(path, 'utf8'));
+    const { dir, current, path, stored } = await storedProbe('absurd-');
     // What a probe taken while the tests ran stored on this project's VM: Q4_K at 1,000,000 GB/s.
     const absurd = {
       ...current,

@@ -15,7 +15,7 @@ describe('the longest context that runs here', () => {
   it('on a 12 GB card: every layer on the GPU up to a KV step short of the budget, the trained maximum with the rest in RAM', () => {
     const hardware = makeSnapshot({ ramBytes: 32 * GiB, gpus: [makeGpu({ name: 'NVIDIA GeForce RTX 3060', vramBytes: 12 * GiB })] });
     const target = computeTarget(hardware);
-    const limits = contextLimits(llama8b, hardware, target, settings);
+    const limits = contextLimits(llama8b, hardware, target, settings)!;
     const fitAt = (tokens: number) => sizeModel(llama8b, hardware, target, { ...settings, contextTokens: tokens }).fit.fit;
     expect(limits.trainedTokens).toBe(131072);
     expect(limits.runsTokens).toBe(131072);
@@ -34,7 +34,7 @@ describe('the longest context that runs here', () => {
   it('without a GPU: one limit; where RAM runs out first, that limit; where nothing fits, none', () => {
     const cpuOnly = makeSnapshot({ ramBytes: 8 * GiB });
     const target = computeTarget(cpuOnly);
-    const limits = contextLimits(llama8b, cpuOnly, target, settings);
+    const limits = contextLimits(llama8b, cpuOnly, target, settings)!;
     expect(limits.allOnGpuTokens).toBeNull();
     const runs = limits.runsTokens ?? 0;
     expect(runs).toBeGreaterThan(0);
@@ -44,7 +44,7 @@ describe('the longest context that runs here', () => {
     expect(contextLimitsText(limits)).toMatch(/^Longest context here: [\d,]+ tokens\.$/);
 
     const big = catalogModelAt(get('llama-3.1-70b'), 'Q4_K_M');
-    const none = contextLimits(big, cpuOnly, target, settings);
+    const none = contextLimits(big, cpuOnly, target, settings)!;
     expect(none.runsTokens).toBeNull();
     expect(contextLimitsText(none)).toBe('Longest context here: none; it does not fit at any context length.');
     expect(contextLimitsText({ allOnGpuTokens: 0, runsTokens: 262144, trainedTokens: 262144 })).toBe(
