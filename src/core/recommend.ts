@@ -10,7 +10,6 @@ import {
   benchmarkNames,
   CEILING_MIN_TOK_PER_SEC,
   CEILING_PRECISIONS,
-  countsFor,
   DEFAULT_MIN_TOK_PER_SEC,
   DEFAULT_PRIORITY,
   DEFAULT_TASK,
@@ -20,10 +19,13 @@ import {
   QUANT_COST,
   SCALE_UP_MIN_GAIN,
   START_GAP_POINTS,
-  TASK_BENCHMARKS,
+  scaleOf,
+  scoreOn,
+  TASK_SCALES,
   THINKING_SPEED_FACTOR,
   type Priority,
   type Task,
+  type TaskBenchmark,
 } from '../shared/ladder';
 import type { Precision } from '../shared/precision';
 import type { CatalogModel, LadderStep, QualityScore, Recommendation, ReportRow } from '../shared/schema';
@@ -36,6 +38,8 @@ export interface LadderOptions {
   minTokPerSec?: number;
   /** The context asked for: a model trained for less cannot hold it and is left out (with a note). */
   contextTokens?: number;
+  /** Which of the task's benchmarks judges the models (absent: the task's default, e.g. MMLU for chat). */
+  benchmark?: string;
 }
 
 /** The order precisions are tried in at one fit level: speed wants the fewest bits, quality the most. */
@@ -106,16 +110,17 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
   const task = options.task ?? DEFAULT_TASK;
   const priority = options.priority ?? DEFAULT_PRIORITY;
   const minTps = options.minTokPerSec ?? DEFAULT_MIN_TOK_PER_SEC[priority];
-  const bench = TASK_BENCHMARKS[task];
+  const bench = scaleOf(task, options.benchmark);
+  if (!bench)
+    throw new RangeError(
+      `${task} is judged by ${TASK_SCALES[task].scales.map((s) => s.benchmark).join(' or ')}, not ${options.benchmark ?? '?'}.`,
+    );
   const notes: string[] = [];
 
   const byModel = new Map<string, ReportRow[]>();
   for (const r of rows) if (r.origin === 'catalog') byModel.set(r.modelId, [...(byModel.get(r.modelId) ?? []), r]);
   const models = [...catalog].filter((m) => byModel.has(m.id)).sort((a, b) => a.publishedParamsB - b.publishedParamsB);
-  const scoreOf = (m: CatalogModel): QualityScore | null => {
-    const s = m.quality?.[task];
-    return s && countsFor(task, s.benchmark) ? s : null;
-  };
+  const scoreOf = (m: CatalogModel): QualityScore | null => scoreOn(m, task, bench);
   const holdsContext = (m: CatalogModel): boolean => options.contextTokens === undefined || m.maxContext >= options.contextTokens;
 
   const candidatesAt = (precisions: readonly Precision[], speed: number): Candidate[] =>
@@ -136,8 +141,10 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
   if (unrated.length > 0) {
     const names = unrated.slice(-4).map((m) => m.name);
     notes.push(
-      `Not ranked for ${task}: ${unrated.length} model${unrated.length === 1 ? '' : 's'} that run here at ${minTps} tok/s have no published ${benchmarkNames(task)} score in the catalog (${names.join(', ')}${unrated.length > names.length ? ', ...' : ''}); the ladder does not guess.`,
+      `Not ranked for ${task}: ${unrated.length} model${unrated.length === 1 ? '' : 's'} that run here at ${minTps} tok/s have no published ${benchmarkNames(bench)} score in the catalog (${names.join(', ')}${unrated.length > names.length ? ', ...' : ''}); the ladder does not guess.`,
     );
+    const elsewhere = otherScalesNote(task, bench, unrated);
+    if (elsewhere) notes.push(elsewhere);
   }
   const slowThinkers = models.filter(
     (m) =>
@@ -160,8 +167,8 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
 
   if (rated.length === 0) {
     const ceiling = pickCeiling(models.filter(holdsContext), byModel, scoreOf, bench.benchmark, null);
-    notes.push(`No catalogued model with a published ${benchmarkNames(task)} score runs here at ${minTps} tok/s.`);
-    return { start: null, scaleUp: null, ceiling, task, priority, minTokPerSec: minTps, bar: null, notes };
+    notes.push(`No catalogued model with a published ${benchmarkNames(bench)} score runs here at ${minTps} tok/s.`);
+    return { start: null, scaleUp: null, ceiling, task, benchmark: bench.benchmark, priority, minTokPerSec: minTps, bar: null, notes };
   }
 
   // The bar comes from direct answers where any is rated: a score measured while reasoning runs several points
@@ -241,11 +248,37 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
     scaleUp,
     ceiling,
     task,
+    benchmark: bench.benchmark,
     priority,
     minTokPerSec: minTps,
     bar: { benchmark: bench.benchmark, score: bar },
     notes,
   };
+}
+
+/**
+ * Models the ladder could not rank that another of the task's benchmarks rates, with their scores there: the
+ * user can judge by that benchmark instead, since the two scales are never mixed.
+ */
+function otherScalesNote(task: Task, bench: TaskBenchmark, unrated: CatalogModel[]): string | null {
+  const parts = TASK_SCALES[task].scales
+    .filter((s) => s !== bench)
+    .flatMap((s) => {
+      // Best first: the models a user would most want ranked.
+      const rated = unrated
+        .flatMap((m) => {
+          const score = scoreOn(m, task, s);
+          return score ? [{ m, score }] : [];
+        })
+        .sort((a, b) => b.score.score - a.score.score)
+        .map(({ m, score }) => `${m.name} ${score.score}${score.thinking ? ' (reasoning)' : ''}`);
+      if (rated.length === 0) return [];
+      const shown = rated.slice(0, 4);
+      return [
+        `${rated.length} of them ${rated.length === 1 ? 'is' : 'are'} rated on ${s.benchmark} (${shown.join(', ')}${rated.length > shown.length ? ', ...' : ''}): judge by ${s.benchmark} to rank ${rated.length === 1 ? 'it' : 'them'}.`,
+      ];
+    });
+  return parts.length > 0 ? parts.join(' ') : null;
 }
 
 /**
@@ -261,7 +294,13 @@ function pickCeiling(
   /** The step up's row: where the ceiling is the same model, it keeps the step up's precision and placement. */
   scaleUpRow: ReportRow | null = null,
 ): LadderStep | null {
-  type Found = { model: CatalogModel; row: ReportRow; passedOver?: { model: CatalogModel; row: ReportRow; by: Candidate } };
+  type Found = {
+    model: CatalogModel;
+    row: ReportRow;
+    passedOver?: { model: CatalogModel; row: ReportRow; by: Candidate };
+    /** The largest bigger model that runs here but scores below the start. */
+    below?: { model: CatalogModel; score: QualityScore };
+  };
   const find = (precisions: readonly Precision[], rated: boolean): Found | null => {
     const runs: Candidate[] = [];
     for (const model of models) {
@@ -277,14 +316,18 @@ function pickCeiling(
         (o) => !o.score.thinking && o.score.score >= c.score.score + SCALE_UP_MIN_GAIN && (o.row.tokPerSec ?? 0) > (c.row.tokPerSec ?? 0),
       );
     let passedOver: Found['passedOver'];
+    let below: Found['below'];
     for (let i = models.length - 1; i >= 0; i--) {
       const model = models[i] as CatalogModel;
       const score = scoreOf(model);
       if (
         rated &&
         (!score || (start !== null && (score.score < start.score.score || model.publishedParamsB < start.model.publishedParamsB)))
-      )
+      ) {
+        if (score && start !== null && model.publishedParamsB > start.model.publishedParamsB)
+          below ??= bestRow(byModel.get(model.id) ?? [], precisions, CEILING_MIN_TOK_PER_SEC) ? { model, score } : undefined;
         continue;
+      }
       const row = bestRow(byModel.get(model.id) ?? [], precisions, CEILING_MIN_TOK_PER_SEC);
       if (!row) continue;
       const by = rated && score ? beaterOf({ model, row, score }) : undefined;
@@ -292,7 +335,12 @@ function pickCeiling(
         passedOver ??= { model, row, by };
         continue;
       }
-      return { model, row, ...(passedOver ? { passedOver } : {}) };
+      return {
+        model,
+        row,
+        ...(passedOver ? { passedOver } : {}),
+        ...(below && below.model.publishedParamsB > model.publishedParamsB ? { below } : {}),
+      };
     }
     return null;
   };
@@ -314,7 +362,7 @@ function pickCeiling(
     row,
     `Largest ${score ? `rated ${benchmark === 'MMLU' ? '' : `${benchmark} `}` : ''}model that runs here: ${model.publishedParamsB}B at ${row.quant}, ${placement(row)}, ~${formatTokPerSec(row.tokPerSec)} tok/s, ${formatBytes(row.memory.totalBytes)}. ${
       score ? `${scoreText(score)}.` : `No published ${benchmark} score: not rated for this task.`
-    } ${describeQuantCost(row.quant)}${lastResort ? ': only because nothing fits at Q3_K_M or better' : ''}. Bigger ones do not fit or run under ${CEILING_MIN_TOK_PER_SEC} tok/s${over ? ', or are beaten on both score and speed' : ''}.${overText}`,
+    } ${describeQuantCost(row.quant)}${lastResort ? ': only because nothing fits at Q3_K_M or better' : ''}. Bigger ones ${found.below ? `score below the start (${found.below.model.name}, ${scoreText(found.below.score)}), or ` : ''}do not fit or run under ${CEILING_MIN_TOK_PER_SEC} tok/s${over ? ', or are beaten on both score and speed' : ''}.${overText}`,
     score,
   );
 }

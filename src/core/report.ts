@@ -1,6 +1,6 @@
 // The "what can I run here" report: every catalog model at every precision, fitted to the hardware.
 import { PROMPT_TOKENS } from '../shared/defaults';
-import type { Priority, Task } from '../shared/ladder';
+import { DEFAULT_TASK, scaleOf, TASK_SCALES, type Priority, type Task } from '../shared/ladder';
 import { PRECISIONS, type KvType, type Precision } from '../shared/precision';
 import type { BenchRecord, CatalogModel, HardwareSnapshot, Report, ReportRow, SpeedCalibration } from '../shared/schema';
 import { formatBytes, MiB } from '../shared/units';
@@ -45,6 +45,8 @@ export interface ReportSettings {
   nCpuMoe?: number;
   /** What the ladder recommends for (default chat, balanced, the priority's minimum speed). */
   task?: Task;
+  /** Which of the task's benchmarks judges the models (absent: the task's default). */
+  benchmark?: string;
   priority?: Priority;
   minTokPerSec?: number;
 }
@@ -64,6 +66,15 @@ function validateSettings(settings: ReportSettings, catalog: CatalogModel[]): vo
   if (settings.contextTokens > maxContext) {
     throw new ReportInputError(
       `A context of ${settings.contextTokens} tokens is beyond every catalogued model's maximum (${maxContext}); choose ${maxContext} or less.`,
+    );
+  }
+  const task = settings.task ?? DEFAULT_TASK;
+  if (settings.benchmark !== undefined && !scaleOf(task, settings.benchmark)) {
+    const names = TASK_SCALES[task].scales.map((s) => s.benchmark);
+    throw new ReportInputError(
+      names.length === 1
+        ? `${task} is judged by ${names[0]} only, not "${settings.benchmark}"; leave the benchmark out.`
+        : `${task} is judged by ${names.join(' or ')}, not "${settings.benchmark}"; choose one of ${names.join(', ')}, or leave it out for ${names[0]}.`,
     );
   }
 }
@@ -344,6 +355,7 @@ export function buildReport(
   const recommendation = recommendLadder(rows, catalog, {
     contextTokens: settings.contextTokens,
     ...(settings.task ? { task: settings.task } : {}),
+    ...(settings.benchmark !== undefined ? { benchmark: settings.benchmark } : {}),
     ...(settings.priority ? { priority: settings.priority } : {}),
     ...(settings.minTokPerSec !== undefined ? { minTokPerSec: settings.minTokPerSec } : {}),
   });

@@ -77,6 +77,7 @@ export async function buildReportFor(
         ...(request.mainGpu !== undefined ? { mainGpu: request.mainGpu } : {}),
         ...(request.nCpuMoe !== undefined ? { nCpuMoe: request.nCpuMoe } : {}),
         ...(request.task !== undefined ? { task: request.task } : {}),
+        ...(request.benchmark !== undefined ? { benchmark: request.benchmark } : {}),
         ...(request.priority !== undefined ? { priority: request.priority } : {}),
         ...(request.minTokPerSec !== undefined ? { minTokPerSec: request.minTokPerSec } : {}),
       },

@@ -302,6 +302,7 @@ export function createService(options: ServiceOptions): Service {
           request.splitMode ?? null,
           request.mainGpu ?? null,
           request.task ?? null,
+          request.benchmark ?? null,
           request.priority ?? null,
           request.minTokPerSec ?? null,
           request.nCpuMoe ?? null,

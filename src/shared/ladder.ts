@@ -2,7 +2,7 @@
 // task's published benchmark must reach, what each precision costs in quality, and the words every
 // face shows for its steps. One place, so a step left empty explains itself with the figures used.
 import type { Precision } from './precision';
-import type { Recommendation } from './schema';
+import type { CatalogModel, QualityScore, Recommendation } from './schema';
 
 /** What the user wants the model for; each task is judged by one published benchmark. */
 export const TASKS = ['chat', 'coding', 'reasoning', 'long-docs', 'extraction'] as const;
@@ -34,37 +34,105 @@ export interface TaskBenchmark {
    * (base models 1-3 below MMLU in the Qwen3 report's tables 3-8; chat models 0.3-0.8 above in DeepSeek-V3's).
    */
   alternates?: readonly string[];
-  /** What the task means, for help texts. */
-  label: string;
+  /** What the benchmark measures and why a user would judge by it, for help texts. */
+  about: string;
   /** The least score (0-100) that does the task well enough to start with, per priority. */
   bar: Readonly<Record<Priority, number>>;
 }
 
+export interface TaskScales {
+  /** What the task means, for help texts. */
+  label: string;
+  /**
+   * The published benchmarks a task can be judged by, the default first. Scores on two benchmarks are never
+   * compared with each other: a ladder ranks the models of one benchmark, and names those the other rates.
+   */
+  scales: readonly [TaskBenchmark, ...TaskBenchmark[]];
+}
+
 /**
- * One benchmark per task, so every model is judged on the same scale. The bars sit where published
- * scores separate models people call usable for the task from those they do not (e.g. MMLU 65: the
- * Llama 3.1 8B and Qwen2.5 7B class; HumanEval 70: the 7B-8B instruct models of 2024).
+ * The benchmarks each task is judged by. The bars sit where published scores separate models people call
+ * usable for the task from those they do not (e.g. MMLU 65: the Llama 3.1 8B and Qwen2.5 7B class; HumanEval
+ * 70: the 7B-8B instruct models of 2024).
  */
-export const TASK_BENCHMARKS: Readonly<Record<Task, TaskBenchmark>> = {
+export const TASK_SCALES: Readonly<Record<Task, TaskScales>> = {
   chat: {
-    benchmark: 'MMLU',
-    alternates: ['MMLU-Redux'],
     label: 'general chat and knowledge',
-    bar: { speed: 55, balanced: 65, quality: 74 },
+    scales: [
+      {
+        benchmark: 'MMLU',
+        alternates: ['MMLU-Redux'],
+        about: 'MMLU (2020): 57 subjects, 4 choices; rates most models up to 2025, few since',
+        bar: { speed: 55, balanced: 65, quality: 74 },
+      },
+      {
+        benchmark: 'MMLU-Pro',
+        about: 'MMLU-Pro (2024): harder questions, 10 choices; what models since 2025 publish',
+        // The same reference models as MMLU's bars: speed at Qwen2.5 1.5B-3B Instruct (32.4-43.7), balanced at
+        // Llama 3.1 8B Instruct (48.3), quality at Qwen2.5 7B Instruct (56.3) and Gemma 3 12B (60.6).
+        bar: { speed: 35, balanced: 45, quality: 56 },
+      },
+    ],
   },
-  coding: { benchmark: 'HumanEval', label: 'writing code', bar: { speed: 60, balanced: 70, quality: 83 } },
-  reasoning: { benchmark: 'GSM8K', label: 'step-by-step maths and reasoning', bar: { speed: 70, balanced: 80, quality: 90 } },
-  'long-docs': { benchmark: 'RULER', label: 'long documents and RAG', bar: { speed: 80, balanced: 85, quality: 90 } },
-  extraction: { benchmark: 'IFEval', label: 'structured extraction and following a format', bar: { speed: 55, balanced: 70, quality: 80 } },
+  coding: {
+    label: 'writing code',
+    scales: [
+      { benchmark: 'HumanEval', about: 'HumanEval (2021): 164 Python functions, pass@1', bar: { speed: 60, balanced: 70, quality: 83 } },
+    ],
+  },
+  reasoning: {
+    label: 'step-by-step maths and reasoning',
+    scales: [
+      { benchmark: 'GSM8K', about: 'GSM8K (2021): grade-school maths word problems', bar: { speed: 70, balanced: 80, quality: 90 } },
+    ],
+  },
+  'long-docs': {
+    label: 'long documents and RAG',
+    scales: [
+      {
+        benchmark: 'RULER',
+        about: 'RULER (2024): retrieval and tracing over long contexts',
+        bar: { speed: 80, balanced: 85, quality: 90 },
+      },
+    ],
+  },
+  extraction: {
+    label: 'structured extraction and following a format',
+    scales: [
+      { benchmark: 'IFEval', about: 'IFEval (2023): verifiable formatting instructions', bar: { speed: 55, balanced: 70, quality: 80 } },
+    ],
+  },
 };
 
-/** The benchmark a task is judged by, with its accepted variants: "MMLU or MMLU-Redux". */
-export const benchmarkNames = (task: Task): string =>
-  [TASK_BENCHMARKS[task].benchmark, ...(TASK_BENCHMARKS[task].alternates ?? [])].join(' or ');
+/** A task's benchmark by name (the default where none is given), or undefined where the task has no such scale. */
+export function scaleOf(task: Task, benchmark?: string): TaskBenchmark | undefined {
+  const { scales } = TASK_SCALES[task];
+  return benchmark === undefined ? scales[0] : scales.find((s) => s.benchmark === benchmark);
+}
 
-/** Whether a published score counts for a task: its own benchmark, or an accepted variant of it. */
-export const countsFor = (task: Task, benchmark: string): boolean =>
-  TASK_BENCHMARKS[task].benchmark === benchmark || (TASK_BENCHMARKS[task].alternates ?? []).includes(benchmark);
+/** A model's published scores for a task, on any of its benchmarks. */
+export function taskScores(model: Pick<CatalogModel, 'quality'>, task: Task): QualityScore[] {
+  const q = model.quality?.[task];
+  return q === undefined ? [] : Array.isArray(q) ? q : [q];
+}
+
+/** A model's score on one of a task's benchmarks (or an accepted variant of it), or null where it publishes none. */
+export const scoreOn = (model: Pick<CatalogModel, 'quality'>, task: Task, scale: TaskBenchmark): QualityScore | null =>
+  taskScores(model, task).find((s) => countsOn(scale, s.benchmark)) ?? null;
+
+/** A task's default benchmark. */
+export const defaultScale = (task: Task): TaskBenchmark => TASK_SCALES[task].scales[0];
+
+/** The benchmark a ladder is judged by, with its accepted variants: "MMLU or MMLU-Redux". */
+export const benchmarkNames = (scale: TaskBenchmark): string => [scale.benchmark, ...(scale.alternates ?? [])].join(' or ');
+
+/** Whether a published score counts on a scale: its own benchmark, or an accepted variant of it. */
+export const countsOn = (scale: TaskBenchmark, benchmark: string): boolean =>
+  scale.benchmark === benchmark || (scale.alternates ?? []).includes(benchmark);
+
+/** The scale of a task a published score counts on, or undefined where it counts on none. */
+export const scaleFor = (task: Task, benchmark: string): TaskBenchmark | undefined =>
+  TASK_SCALES[task].scales.find((s) => countsOn(s, benchmark));
 
 /**
  * The start may sit this far below the best score that runs here at the chosen speed, never further:

@@ -90,13 +90,28 @@ describe('web mode in Chromium', () => {
 
   it('asks the ladder for another task and priority, and each rung says what it was judged by', async () => {
     const ladder = page.getByTestId('ladder');
+    // The heading says what the ladder on screen was built for; the selects say what was asked.
+    const heading = async (): Promise<string | null> => ladder.locator('h2').textContent();
     await ladder.getByLabel('Task').selectOption('coding');
     await expect.poll(async () => ladder.textContent(), { timeout: 10_000 }).toContain('HumanEval');
+    // A second change before the first report lands builds on the first: the task stays coding.
     await ladder.getByLabel('Priority').selectOption('speed');
-    await expect.poll(async () => ladder.getByLabel('Priority').inputValue(), { timeout: 10_000 }).toBe('speed');
+    await expect.poll(heading, { timeout: 10_000 }).toMatch(/coding \(HumanEval\) · speed/);
     await ladder.getByLabel('Task').selectOption('chat');
     await ladder.getByLabel('Priority').selectOption('balanced');
-    await expect.poll(async () => ladder.textContent(), { timeout: 10_000 }).toContain('MMLU');
+    await expect.poll(heading, { timeout: 10_000 }).toMatch(/chat \(MMLU\) · balanced/);
+    // Chat has a second benchmark; the choice holds when the priority changes and goes back with the task.
+    await ladder.getByLabel('Judged by').selectOption('MMLU-Pro');
+    await ladder.getByLabel('Priority').selectOption('quality');
+    await expect.poll(heading, { timeout: 10_000 }).toMatch(/chat \(MMLU-Pro\) · quality/);
+    await expect(ladder.textContent()).resolves.toMatch(/Bar: MMLU-Pro [\d.]+/);
+    await ladder.getByLabel('Task').selectOption('coding');
+    await expect.poll(heading, { timeout: 10_000 }).toMatch(/coding \(HumanEval\)/);
+    expect(await ladder.getByLabel('Judged by').count()).toBe(0);
+    await ladder.getByLabel('Task').selectOption('chat');
+    await ladder.getByLabel('Priority').selectOption('balanced');
+    await expect.poll(heading, { timeout: 10_000 }).toMatch(/chat \(MMLU\) · balanced/);
+    expect(await ladder.getByLabel('Judged by').inputValue()).toBe('MMLU');
   });
 
   it('has no serious or critical accessibility problem on the first screen, in the light and the dark theme', async () => {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { CatalogSchema, type CatalogModel } from '../../src/shared/schema';
 import { countActiveParameters, countParameters } from '../../src/core/tensors';
-import { countsFor, TASK_BENCHMARKS, type Task } from '../../src/shared/ladder';
+import { scaleFor, TASK_SCALES, TASKS, taskScores } from '../../src/shared/ladder';
 
 const raw: unknown = JSON.parse(fs.readFileSync(new URL('../../resources/catalog/models.json', import.meta.url), 'utf8'));
 const catalog = CatalogSchema.parse(raw);
@@ -128,11 +128,17 @@ describe('resources/catalog/models.json', () => {
     for (const m of models) {
       expect(m.source, m.id).toMatch(/^https:\/\/huggingface\.co\/[^/]+\/[^/]+\/blob\/main\/(config|params)\.json$/);
       expect(m.notes ?? '', m.id).not.toBe('');
-      for (const [task, q] of Object.entries(m.quality ?? {})) {
-        // One benchmark per task (or its accepted variant, MMLU-Redux for MMLU), so the ladder compares like with like.
-        expect(countsFor(task as Task, q.benchmark), `${m.id} ${task}: ${q.benchmark}`).toBe(true);
+      for (const task of TASKS) {
+        const scores = taskScores(m, task);
+        // Each score on one of the task's benchmarks (or an accepted variant, MMLU-Redux for MMLU), at most one
+        // per benchmark, so the ladder compares like with like.
+        const scales = scores.map((q) => scaleFor(task, q.benchmark));
+        for (const [i, q] of scores.entries()) expect(scales[i], `${m.id} ${task}: ${q.benchmark}`).toBeDefined();
+        expect(new Set(scales).size, `${m.id} ${task}: two scores on one benchmark`).toBe(scores.length);
+      }
+      for (const [task, q] of TASKS.flatMap((t) => taskScores(m, t).map((q) => [t, q] as const))) {
         // The variant only where the model publishes no score on the benchmark itself.
-        if (q.benchmark !== TASK_BENCHMARKS[task as Task].benchmark)
+        if (!TASK_SCALES[task].scales.some((x) => x.benchmark === q.benchmark))
           expect(q.detail ?? '', m.id).toMatch(/no MMLU published|baseline|README/);
         expect(q.score, m.id).toBeGreaterThan(0);
         expect(q.score, m.id).toBeLessThanOrEqual(100);

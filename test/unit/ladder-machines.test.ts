@@ -12,10 +12,12 @@ import { HostApiSchemas } from '../../src/shared/api';
 import { loadCatalog, loadGpuPresets, loadMachinePresets } from '../../src/node/resources';
 import {
   CEILING_MIN_TOK_PER_SEC,
-  countsFor,
+  countsOn,
   DEFAULT_MIN_TOK_PER_SEC,
   PRIORITIES,
   QUANT_COST,
+  defaultScale,
+  taskScores,
   TASKS,
   type Priority,
   type Task,
@@ -203,7 +205,7 @@ describe('the ladder on ten machines', () => {
           for (const s of [r.start, r.scaleUp]) {
             if (s) expect(s.tokPerSec ?? 0).toBeGreaterThanOrEqual(DEFAULT_MIN_TOK_PER_SEC[priority]);
             // The start and the step up are judged by the task's benchmark, never guessed.
-            if (s) expect(countsFor(task, s.score?.benchmark ?? '')).toBe(true);
+            if (s) expect(countsOn(defaultScale(task), s.score?.benchmark ?? '')).toBe(true);
           }
         }
       }
@@ -260,7 +262,7 @@ describe('choices', () => {
     expect(r.bar?.benchmark).toBe('HumanEval');
     for (const s of [r.start, r.scaleUp]) {
       const model = catalog.find((m) => m.id === s?.modelId);
-      expect(model?.quality?.coding?.benchmark).toBe('HumanEval');
+      expect(taskScores(model ?? {}, 'coding').map((q) => q.benchmark)).toContain('HumanEval');
     }
     expect(r.notes.join(' ')).toMatch(/no published HumanEval score/);
   });
@@ -298,11 +300,12 @@ describe('rightsize recommend', () => {
         if (method !== 'getReport') throw new Error(`not faked: ${method}`);
         const request = HostApiSchemas.getReport.input.parse(input);
         calls.push(request);
-        const { contextTokens, kvType, task, priority, minTokPerSec } = request;
+        const { contextTokens, kvType, task, benchmark, priority, minTokPerSec } = request;
         const settings = {
           contextTokens,
           kvType,
           ...(task ? { task } : {}),
+          ...(benchmark ? { benchmark } : {}),
           ...(priority ? { priority } : {}),
           ...(minTokPerSec ? { minTokPerSec } : {}),
         };
@@ -349,6 +352,19 @@ describe('rightsize recommend', () => {
     const bad = await cli(['recommend', '--task', 'poetry']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--task "poetry" is not one of chat, coding, reasoning, long-docs, extraction/);
+    expect(bad.calls).toEqual([]);
+  });
+
+  it("--benchmark picks one of the task's benchmarks in any case, and a benchmark of another task never reaches the service", async () => {
+    const r = await cli(['recommend', '--benchmark', 'mmlu-pro', '--no-color']);
+    expect(r.code).toBe(0);
+    expect(r.calls).toEqual([expect.objectContaining({ task: 'chat', benchmark: 'MMLU-Pro' })]);
+    expect(r.stdout).toMatch(/chat \(general chat and knowledge, judged by MMLU-Pro\)/);
+    expect(r.stdout).toMatch(/Bar: MMLU-Pro [\d.]+/);
+    expect(r.stdout).toMatch(/Also judged by: MMLU \(2020\).*\(--benchmark MMLU\)/);
+    const bad = await cli(['recommend', '--task', 'coding', '--benchmark', 'MMLU-Pro']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--benchmark "MMLU-Pro": coding is judged by HumanEval/);
     expect(bad.calls).toEqual([]);
   });
 });

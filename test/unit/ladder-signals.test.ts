@@ -8,7 +8,7 @@ import { recommendLadder, THINKING_NOTE } from '../../src/core/recommend';
 import { buildReport } from '../../src/core/report';
 import { applyWhatIf } from '../../src/node/hardware/what-if';
 import { loadCatalog, loadGpuPresets, loadMachinePresets } from '../../src/node/resources';
-import { THINKING_SPEED_FACTOR } from '../../src/shared/ladder';
+import { scoreOn, TASK_SCALES, TASKS, taskScores, THINKING_SPEED_FACTOR } from '../../src/shared/ladder';
 import type { HardwareSnapshot, Report, WhatIf } from '../../src/shared/schema';
 import { GiB } from '../../src/shared/units';
 import { makeSnapshot } from '../helpers/hardware';
@@ -18,11 +18,13 @@ const whatIf = (w: WhatIf): HardwareSnapshot =>
   applyWhatIf(makeSnapshot({ ramBytes: 64 * GiB, cpuBandwidth: 60e9 }), w, loadGpuPresets(), loadMachinePresets());
 const report = (hw: HardwareSnapshot): Report => buildReport(hw, catalog, { contextTokens: 8192, kvType: 'f16' }, { detectMs: 0 });
 const modelOf = (id: string | undefined) => catalog.find((m) => m.id === id);
+/** A model's score on chat's default benchmark (MMLU or MMLU-Redux). */
+const chatOf = (id: string) => scoreOn(modelOf(id) ?? {}, 'chat', TASK_SCALES.chat.scales[0]);
 
 describe('scores measured while reasoning', () => {
   it('are marked in the catalog for the reasoning models and settings that produced them', () => {
     const thinking = catalog.flatMap((m) =>
-      Object.values(m.quality ?? {})
+      TASKS.flatMap((t) => taskScores(m, t))
         .filter((q) => q.thinking)
         .map(() => m.id),
     );
@@ -35,10 +37,12 @@ describe('scores measured while reasoning', () => {
         'olmo-3-32b',
         'qwq-32b',
         'magistral-small-2506',
+        // MMLU-Pro, chat's second benchmark: 2025-2026 models publish it in their default thinking mode.
+        ...['gemma-4-31b', 'gemma-4-26b-a4b', 'qwen3.5-9b', 'qwen3.5-35b-a3b', 'qwen3.6-35b-a3b', 'glm-4.5', 'glm-4.5-air'],
         ...['qwen-1.5b', 'qwen-14b', 'qwen-32b', 'llama-8b', 'llama-70b'].map((s) => `deepseek-r1-distill-${s}`),
       ]),
     );
-    expect(modelOf('gpt-oss-20b')?.quality?.chat?.detail).toMatch(/high reasoning effort/);
+    expect(chatOf('gpt-oss-20b')?.detail).toMatch(/high reasoning effort/);
   });
 
   it('count for the start and the step up only at three times the minimum speed, and the ladder says why', () => {
@@ -74,14 +78,14 @@ describe('scores measured while reasoning', () => {
 
 describe('MMLU-Redux where a model publishes no MMLU', () => {
   it('ranks it for chat under its own name, and a step between the two says which is which', () => {
-    const exaone = modelOf('exaone-4.0-1.2b')?.quality?.chat;
+    const exaone = chatOf('exaone-4.0-1.2b');
     expect(exaone).toMatchObject({ benchmark: 'MMLU-Redux', score: 66.9 });
     const r = report(makeSnapshot({ ramBytes: 8 * GiB, cpuBandwidth: 38.4e9 })).recommendation;
     expect(r.start?.modelId).toBe('exaone-4.0-1.2b');
     expect(r.start?.reason).toMatch(/^Smallest model with MMLU-Redux 66\.9/);
     expect(r.scaleUp?.reason).toMatch(/^\+6\.1 points \(MMLU-Redux 66\.9 → MMLU 72\.99\)/);
     // A model with an MMLU score keeps it: the variant never replaces the benchmark itself.
-    for (const m of catalog) if (m.quality?.chat?.benchmark === 'MMLU-Redux') expect(m.quality.chat.detail, m.id).toBeDefined();
+    for (const m of catalog) for (const q of taskScores(m, 'chat')) if (q.benchmark === 'MMLU-Redux') expect(q.detail, m.id).toBeDefined();
   });
 });
 
@@ -118,5 +122,66 @@ describe('mixtures of experts on the ladder', () => {
     expect(n).toBeGreaterThan(0);
     expect(ceiling?.reason).toContain(`the experts of the first ${n} blocks in RAM (-ngl ${ceiling?.gpuLayers} --n-cpu-moe ${n})`);
     expect(formatRecommendation(r, false)).toContain(`in RAM, -ngl ${ceiling?.gpuLayers} --n-cpu-moe ${n}`);
+  });
+});
+
+describe("MMLU-Pro, chat's second benchmark", () => {
+  const proLadder = (r: Report) => recommendLadder(r.rows, catalog, { benchmark: 'MMLU-Pro', contextTokens: 8192 });
+
+  it('ranks the 2026 models the MMLU ladder cannot, and the MMLU ladder names them with their scores', () => {
+    const r = report(whatIf({ machine: 'desktop-rtx-4090-64gb' }));
+    // MMLU, the default: Gemma 4 and Qwen3.5/3.6 publish none, so they are named, best first, with the way to rank them.
+    expect(r.recommendation.benchmark).toBe('MMLU');
+    expect(r.recommendation.notes.join(' ')).toMatch(
+      /rated on MMLU-Pro \(Qwen3\.5 35B-A3B 85\.3 \(reasoning\), Gemma 4 31B 85\.2 \(reasoning\), .*\): judge by MMLU-Pro to rank them\./,
+    );
+    const pro = proLadder(r);
+    expect(pro.benchmark).toBe('MMLU-Pro');
+    // The bar comes from direct answers: Qwen3-Next 80B-A3B Instruct's 80.6, less the balanced margin of 8.
+    expect(pro.bar).toEqual({ benchmark: 'MMLU-Pro', score: expect.closeTo(80.6 - 8, 5) as number });
+    // Qwen3.5 9B (82.5, thinking) runs here far above 3x the minimum: the smallest that reaches 72.6. The 4B-2507
+    // (69.6) does not reach the bar.
+    expect(pro.start?.modelId).toBe('qwen3.5-9b');
+    expect(pro.start?.tokPerSec ?? 0).toBeGreaterThanOrEqual(30);
+    expect(pro.start?.reason).toContain(THINKING_NOTE);
+    for (const s of [pro.start, pro.scaleUp, pro.ceiling]) if (s) expect(s.score?.benchmark, s.modelId).toBe('MMLU-Pro');
+    // No bigger model gains 3 points on 82.5 (Qwen3.5 35B-A3B 85.3 is +2.8); the ceiling is a 35B-A3B on the GPU,
+    // and the bigger ones that run score below the start, which it says.
+    expect(pro.scaleUp).toBeNull();
+    expect(modelOf(pro.ceiling?.modelId)?.publishedParamsB).toBe(35);
+    expect(pro.ceiling?.reason).toMatch(/^Largest rated MMLU-Pro model that runs here: .*Bigger ones score below the start \(/);
+    // And the other way round: the MMLU-only models, gpt-oss-120b among them.
+    expect(pro.notes.join(' ')).toMatch(/rated on MMLU \(.*gpt-oss-120b 90 \(reasoning\).*\): judge by MMLU to rank them\./);
+  });
+
+  it('on a 16 GB laptop without a GPU starts on a direct-answer 4B; the ceiling is a 26B with 4B active', () => {
+    const r = report(whatIf({ machine: 'office-laptop-16gb' }));
+    const pro = proLadder(r);
+    // Qwen3.5 9B (82.5, thinking) runs under 10 tok/s here even at Q4_K_M, so the start is the 4B Instruct 2507
+    // (69.6, non-thinking), the best direct answer here; the bar is that less 8.
+    expect(r.rows.find((x) => x.modelId === 'qwen3.5-9b' && x.quant === 'Q4_K_M')?.tokPerSec ?? 99).toBeLessThan(10);
+    expect(pro.start?.modelId).toBe('qwen3-4b-instruct-2507');
+    expect(pro.start?.score).toMatchObject({ benchmark: 'MMLU-Pro', score: 69.6 });
+    expect(pro.bar?.score).toBeCloseTo(69.6 - 8, 5);
+    // The mixture of experts reads 4B per token: the largest rated one that runs at 2+ tok/s in 16 GB.
+    expect(pro.ceiling?.modelId).toBe('gemma-4-26b-a4b');
+    expect(pro.ceiling?.memoryBytes ?? Infinity).toBeLessThan(16 * GiB);
+  });
+
+  it('is a benchmark of chat only, with bars set at the same reference models as MMLU', () => {
+    expect(TASK_SCALES.chat.scales.map((s) => s.benchmark)).toEqual(['MMLU', 'MMLU-Pro']);
+    const pro = TASK_SCALES.chat.scales[1];
+    // Balanced at Llama 3.1 8B Instruct (MMLU 66.7 against a bar of 65; MMLU-Pro 48.3 against 45), quality at
+    // Qwen2.5 7B Instruct (74.2 against 74; 56.3 against 56).
+    expect(chatOf('llama-3.1-8b')?.score).toBeGreaterThanOrEqual(TASK_SCALES.chat.scales[0].bar.balanced);
+    expect(scoreOn(modelOf('llama-3.1-8b') ?? {}, 'chat', pro ?? TASK_SCALES.chat.scales[0])?.score).toBeGreaterThanOrEqual(
+      pro?.bar.balanced ?? 99,
+    );
+    expect(scoreOn(modelOf('qwen2.5-7b') ?? {}, 'chat', pro ?? TASK_SCALES.chat.scales[0])?.score).toBeGreaterThanOrEqual(
+      pro?.bar.quality ?? 99,
+    );
+    expect(() => recommendLadder([], catalog, { task: 'coding', benchmark: 'MMLU-Pro' })).toThrow(
+      /coding is judged by HumanEval, not MMLU-Pro/,
+    );
   });
 });

@@ -161,6 +161,18 @@ describe('the report over the whole catalog', () => {
     expect(() => report(makeSnapshot(), 0)).toThrow(ReportInputError);
     expect(() => report(makeSnapshot(), 50_000_000)).toThrow(/beyond every catalogued model's maximum/);
   });
+
+  it("rejects a benchmark the task is not judged by, naming the task's own", () => {
+    const settings = { contextTokens: 8192, kvType: 'f16' as const };
+    expect(() => buildReport(makeSnapshot(), catalog, { ...settings, task: 'coding', benchmark: 'MMLU-Pro' }, { detectMs: 0 })).toThrow(
+      /coding is judged by HumanEval only, not "MMLU-Pro"; leave the benchmark out/,
+    );
+    expect(() => buildReport(makeSnapshot(), catalog, { ...settings, benchmark: 'GPQA' }, { detectMs: 0 })).toThrow(
+      /chat is judged by MMLU or MMLU-Pro, not "GPQA"; choose one of MMLU, MMLU-Pro/,
+    );
+    const r = buildReport(makeSnapshot(), catalog, { ...settings, benchmark: 'MMLU-Pro' }, { detectMs: 0 });
+    expect(r.recommendation.benchmark).toBe('MMLU-Pro');
+  });
 });
 
 describe('start small, scale up', () => {

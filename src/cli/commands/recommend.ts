@@ -5,7 +5,7 @@ import {
   DEFAULT_PRIORITY,
   DEFAULT_TASK,
   PRIORITIES,
-  TASK_BENCHMARKS,
+  TASK_SCALES,
   TASKS,
   type Priority,
   type Task,
@@ -36,6 +36,15 @@ function parseChoice<T extends string>(flag: string, text: string | undefined, c
   return value as T;
 }
 
+/** --benchmark, any case, as the task names it; absent = the task's default. */
+function parseBenchmark(text: string | undefined, task: Task): string | undefined {
+  if (text === undefined) return undefined;
+  const names = TASK_SCALES[task].scales.map((s) => s.benchmark);
+  const found = names.find((n) => n.toLowerCase() === text.trim().toLowerCase());
+  if (!found) throw new UsageError(`--benchmark "${text}": ${task} is judged by ${names.join(' or ')}.`);
+  return found;
+}
+
 function parseMinTps(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
@@ -48,7 +57,7 @@ export const recommendCommand = defineCommand({
   name: 'recommend',
   summary: 'Start here, scale up, ceiling: which model, precision and placement to run for a task, and why.',
   description: [
-    `Tasks (each judged by one published benchmark): ${TASKS.map((t) => `${t} (${TASK_BENCHMARKS[t].benchmark})`).join(', ')}.`,
+    `Tasks (each judged by a published benchmark, the default first): ${TASKS.map((t) => `${t} (${TASK_SCALES[t].scales.map((x) => x.benchmark).join(', ')})`).join(', ')}.`,
     `Priorities: speed (lower bar, ${DEFAULT_MIN_TOK_PER_SEC.speed}+ tok/s), balanced (default, ${DEFAULT_MIN_TOK_PER_SEC.balanced}+ tok/s), quality (higher bar).`,
     `Context: --ctx, else ${DEFAULT_CONTEXT_TOKENS} tokens (${LONG_DOCS_CONTEXT_TOKENS} for long-docs). What-if flags plan for hardware you do not have.`,
   ].join('\n'),
@@ -56,6 +65,11 @@ export const recommendCommand = defineCommand({
     ...JSON_OPTION,
     task: { type: 'string', value: 'T', help: `What the model is for: ${TASKS.join(', ')} (default ${DEFAULT_TASK}).` },
     priority: { type: 'string', value: 'P', help: `${PRIORITIES.join(', ')} (default ${DEFAULT_PRIORITY}).` },
+    benchmark: {
+      type: 'string',
+      value: 'B',
+      help: "Which of the task's benchmarks judges the models, e.g. MMLU-Pro for chat (default: the task's first).",
+    },
     'min-tps': {
       type: 'string',
       value: 'N',
@@ -70,6 +84,7 @@ export const recommendCommand = defineCommand({
   async run({ values, io, service: makeService }) {
     const task: Task = parseChoice('task', values.task, TASKS, DEFAULT_TASK);
     const priority: Priority = parseChoice('priority', values.priority, PRIORITIES, DEFAULT_PRIORITY);
+    const benchmark = parseBenchmark(values.benchmark, task);
     const minTokPerSec = parseMinTps(values['min-tps']);
     const contextTokens =
       values.ctx !== undefined ? parseContext(values.ctx) : task === 'long-docs' ? LONG_DOCS_CONTEXT_TOKENS : DEFAULT_CONTEXT_TOKENS;
@@ -80,6 +95,7 @@ export const recommendCommand = defineCommand({
       contextTokens,
       kvType: parseKv(values.kv),
       task,
+      ...(benchmark !== undefined ? { benchmark } : {}),
       priority,
       ...(minTokPerSec !== undefined ? { minTokPerSec } : {}),
       ...(whatIf ? { whatIf } : {}),

@@ -2,7 +2,7 @@
 // and the reasons in numbers, then what the ladder could not judge and where the figures come from.
 import pc from 'picocolors';
 import { fitLabel } from '../../shared/fit-words';
-import { emptyStepText, LADDER_STEPS, QUANT_COST_SOURCE, TASK_BENCHMARKS } from '../../shared/ladder';
+import { defaultScale, emptyStepText, LADDER_STEPS, QUANT_COST_SOURCE, scaleOf, TASK_SCALES } from '../../shared/ladder';
 import type { LadderStep, Report } from '../../shared/schema';
 import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
 
@@ -22,11 +22,11 @@ function placementText(step: LadderStep): string {
 export function formatRecommendation(report: Report, useColor: boolean): string {
   const c = pc.createColors(useColor);
   const r = report.recommendation;
-  const bench = TASK_BENCHMARKS[r.task];
+  const bench = scaleOf(r.task, r.benchmark) ?? defaultScale(r.task);
   const gpus = report.hardware.gpus.map((g) => `${g.name}${g.vramBytes ? ` ${formatBytes(g.vramBytes)}` : ''}`).join(' + ') || 'no GPU';
   const lines: string[] = [
     c.bold(
-      `rightsize recommend: ${r.task} (${bench.label}, judged by ${bench.benchmark}), ${r.priority} priority, ${r.minTokPerSec ?? '?'}+ tok/s, ${formatContext(report.settings.contextTokens)} context`,
+      `rightsize recommend: ${r.task} (${TASK_SCALES[r.task].label}, judged by ${bench.benchmark}), ${r.priority} priority, ${r.minTokPerSec ?? '?'}+ tok/s, ${formatContext(report.settings.contextTokens)} context`,
     ),
     c.dim(
       `${report.profile !== undefined ? `Profile "${report.profile}": ` : ''}${gpus}, ${formatBytes(report.hardware.ram.totalBytes)} RAM${report.hardware.whatIf ? ' (what-if)' : ''}${report.calibration ? ', calibrated' : ', speeds from bandwidth (run `rightsize probe` to calibrate)'}`,
@@ -55,6 +55,8 @@ export function formatRecommendation(report: Report, useColor: boolean): string 
     lines.push('');
   });
   for (const note of r.notes) lines.push(c.dim(note));
+  const others = TASK_SCALES[r.task].scales.filter((x) => x !== bench);
+  if (others.length > 0) lines.push(c.dim(`Also judged by: ${others.map((x) => `${x.about} (--benchmark ${x.benchmark})`).join('; ')}.`));
   lines.push(c.dim(`Precision costs: ${QUANT_COST_SOURCE.detail} (${QUANT_COST_SOURCE.url}).`));
   return lines.join('\n');
 }

@@ -69,7 +69,13 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
         files: s.files,
         ...(s.whatIf ? { whatIf: s.whatIf } : {}),
         ...(s.profile ? { profile: s.profile } : {}),
-        ...(s.ladder ? { task: s.ladder.task, priority: s.ladder.priority } : {}),
+        ...(s.ladder
+          ? {
+              task: s.ladder.task,
+              priority: s.ladder.priority,
+              ...(s.ladder.benchmark !== undefined ? { benchmark: s.ladder.benchmark } : {}),
+            }
+          : {}),
       })
       .then((r) => {
         if (superseded) return;
@@ -170,6 +176,7 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
               report={report}
               onPick={(modelId, quant) => setSelected({ modelId, quant })}
               onChoose={(ladder) => setSettings({ ...settings, ladder })}
+              choice={settings.ladder}
             />
           </section>
           <Controls settings={settings} onSettings={setSettings} filters={filters} onFilters={setFilters} families={families} />

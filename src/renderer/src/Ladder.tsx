@@ -6,7 +6,8 @@ import {
   LADDER_STEPS,
   PRIORITIES,
   QUANT_COST_SOURCE,
-  TASK_BENCHMARKS,
+  scaleOf,
+  TASK_SCALES,
   TASKS,
   type Priority,
   type Task,
@@ -120,6 +121,8 @@ function StepActions({
 export interface LadderChoice {
   task: Task;
   priority: Priority;
+  /** Which of the task's benchmarks judges the models (absent: the task's default). */
+  benchmark?: string;
 }
 
 export function Ladder({
@@ -127,15 +130,23 @@ export function Ladder({
   report,
   onPick,
   onChoose,
+  choice,
 }: {
   host: HostApi;
   report: Report;
   onPick: (modelId: string, quant: string) => void;
   /** Where given, the task and the priority can be changed here; the host asks getReport again with them. */
   onChoose?: (choice: LadderChoice) => void;
+  /** The choice last made, which the report may not show yet: a second change builds on it, not on the old report. */
+  choice?: LadderChoice | undefined;
 }): React.JSX.Element {
   const r = report.recommendation;
-  const bench = TASK_BENCHMARKS[r.task];
+  const scales = TASK_SCALES[r.task].scales;
+  const bench = scaleOf(r.task, r.benchmark) ?? scales[0];
+  const current: LadderChoice = choice ?? { task: r.task, priority: r.priority, ...(r.benchmark ? { benchmark: r.benchmark } : {}) };
+  const currentScales = TASK_SCALES[current.task].scales;
+  // A benchmark the user chose stays chosen when the priority changes; a new task starts on its default.
+  const chosen = current.benchmark !== undefined ? { benchmark: current.benchmark } : {};
   const idPrefix = useId();
   return (
     <div className="card" data-testid="ladder">
@@ -150,17 +161,37 @@ export function Ladder({
         <p>
           <label>
             Task{' '}
-            <select value={r.task} onChange={(e) => onChoose({ task: e.target.value as Task, priority: r.priority })}>
+            <select value={current.task} onChange={(e) => onChoose({ task: e.target.value as Task, priority: current.priority })}>
               {TASKS.map((t) => (
                 <option key={t} value={t}>
-                  {t} ({TASK_BENCHMARKS[t].benchmark})
+                  {t} ({TASK_SCALES[t].scales[0].benchmark})
                 </option>
               ))}
             </select>
           </label>{' '}
+          {currentScales.length > 1 ? (
+            <>
+              <label title={(scaleOf(current.task, current.benchmark) ?? currentScales[0]).about}>
+                Judged by{' '}
+                <select
+                  value={current.benchmark ?? currentScales[0].benchmark}
+                  onChange={(e) => onChoose({ task: current.task, priority: current.priority, benchmark: e.target.value })}
+                >
+                  {currentScales.map((x) => (
+                    <option key={x.benchmark} value={x.benchmark} title={x.about}>
+                      {x.benchmark}
+                    </option>
+                  ))}
+                </select>
+              </label>{' '}
+            </>
+          ) : null}
           <label>
             Priority{' '}
-            <select value={r.priority} onChange={(e) => onChoose({ task: r.task, priority: e.target.value as Priority })}>
+            <select
+              value={current.priority}
+              onChange={(e) => onChoose({ task: current.task, priority: e.target.value as Priority, ...chosen })}
+            >
               {PRIORITIES.map((p) => (
                 <option key={p} value={p}>
                   {p}

@@ -178,10 +178,11 @@ const CatalogModelSchema = z.object({
     })
     .optional(),
   /**
-   * Published scores the ladder judges the model by, one per task (src/shared/ladder.ts names each
-   * task's benchmark), each with its source and date. A task without a score is one the ladder does not guess.
+   * Published scores the ladder judges the model by, per task one on each of the task's benchmarks
+   * (src/shared/ladder.ts names them: chat's MMLU and MMLU-Pro), each with its source and date. A task
+   * without a score is one the ladder does not guess.
    */
-  quality: z.partialRecord(z.enum(TASKS), QualityScoreSchema).optional(),
+  quality: z.partialRecord(z.enum(TASKS), z.union([QualityScoreSchema, z.array(QualityScoreSchema).min(1).max(4)])).optional(),
   released: z.string().regex(/^\d{4}-\d{2}$/),
   license: z.string(),
   /** Where the architecture numbers come from (the model's config.json or paper). */

@@ -92,6 +92,8 @@ const RecommendationSchema = z.object({
   scaleUp: LadderStepSchema.nullable(),
   ceiling: LadderStepSchema.nullable(),
   task: z.enum(TASKS).default(DEFAULT_TASK),
+  /** Which of the task's benchmarks judged the models (absent in reports saved before there was a choice: the default). */
+  benchmark: z.string().optional(),
   priority: z.enum(PRIORITIES).default(DEFAULT_PRIORITY),
   minTokPerSec: z.number().positive().nullable().default(null),
   /** The score the start had to reach on the task's benchmark (null when nothing is rated here). */
@@ -196,6 +198,8 @@ export const ReportRequestSchema = z
     nCpuMoe: z.number().int().min(0).max(100_000).optional(),
     /** What the ladder recommends for (absent: chat, balanced): the task judges models by its benchmark. */
     task: z.enum(TASKS).optional(),
+    /** Which of the task's benchmarks judges the models (absent: the task's default); one the task has none of is refused. */
+    benchmark: z.string().min(1).max(64).optional(),
     priority: z.enum(PRIORITIES).optional(),
     /** The least generation speed a start or step up must reach; absent = the priority's default. */
     minTokPerSec: z.number().positive().max(10_000).optional(),
