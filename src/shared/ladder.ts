@@ -78,12 +78,26 @@ export const TASK_SCALES: Readonly<Record<Task, TaskScales>> = {
     label: 'writing code',
     scales: [
       { benchmark: 'HumanEval', about: 'HumanEval (2021): 164 Python functions, pass@1', bar: { speed: 60, balanced: 70, quality: 83 } },
+      {
+        benchmark: 'SWE-bench Verified',
+        about: 'SWE-bench Verified (2024): 500 real GitHub issues fixed by an agent; each publisher runs its own agent',
+        // Balanced at the local coding-agent models of 2025 (Qwen3 Coder 30B-A3B 51.6, Devstral Small 2507 53.6),
+        // speed at DeepSeek-V3's 42.0, quality at GLM-4.5 and Kimi K2 (64.2, 65.8).
+        bar: { speed: 40, balanced: 50, quality: 64 },
+      },
     ],
   },
   reasoning: {
     label: 'step-by-step maths and reasoning',
     scales: [
       { benchmark: 'GSM8K', about: 'GSM8K (2021): grade-school maths word problems', bar: { speed: 70, balanced: 80, quality: 90 } },
+      {
+        benchmark: 'GPQA Diamond',
+        about: 'GPQA Diamond (2023): 198 graduate-level science questions, 4 choices (chance is 25)',
+        // Speed clearly above chance (Qwen2.5 7B Instruct 36.4), balanced at Qwen2.5 14B Instruct (45.5) and
+        // Gemma 3 27B (42.4), quality at DeepSeek-V3 and Phi-4 (59.1, 56.1).
+        bar: { speed: 35, balanced: 45, quality: 55 },
+      },
     ],
   },
   'long-docs': {

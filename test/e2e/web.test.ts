@@ -105,8 +105,14 @@ describe('web mode in Chromium', () => {
     await ladder.getByLabel('Priority').selectOption('quality');
     await expect.poll(heading, { timeout: 10_000 }).toMatch(/chat \(MMLU-Pro\) · quality/);
     await expect(ladder.textContent()).resolves.toMatch(/Bar: MMLU-Pro [\d.]+/);
+    // Another task starts on its own default benchmark; a task with one benchmark has no choice to make.
     await ladder.getByLabel('Task').selectOption('coding');
     await expect.poll(heading, { timeout: 10_000 }).toMatch(/coding \(HumanEval\)/);
+    expect(await ladder.getByLabel('Judged by').inputValue()).toBe('HumanEval');
+    await ladder.getByLabel('Judged by').selectOption('SWE-bench Verified');
+    await expect.poll(heading, { timeout: 10_000 }).toMatch(/coding \(SWE-bench Verified\)/);
+    await ladder.getByLabel('Task').selectOption('extraction');
+    await expect.poll(heading, { timeout: 10_000 }).toMatch(/extraction \(IFEval\)/);
     expect(await ladder.getByLabel('Judged by').count()).toBe(0);
     await ladder.getByLabel('Task').selectOption('chat');
     await ladder.getByLabel('Priority').selectOption('balanced');

@@ -364,7 +364,7 @@ describe('rightsize recommend', () => {
     expect(r.stdout).toMatch(/Also judged by: MMLU \(2020\).*\(--benchmark MMLU\)/);
     const bad = await cli(['recommend', '--task', 'coding', '--benchmark', 'MMLU-Pro']);
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/--benchmark "MMLU-Pro": coding is judged by HumanEval/);
+    expect(bad.stderr).toMatch(/--benchmark "MMLU-Pro": coding is judged by HumanEval or SWE-bench Verified/);
     expect(bad.calls).toEqual([]);
   });
 });

@@ -37,9 +37,9 @@ describe('scores measured while reasoning', () => {
         'olmo-3-32b',
         'qwq-32b',
         'magistral-small-2506',
-        // MMLU-Pro, chat's second benchmark: 2025-2026 models publish it in their default thinking mode.
+        // The second benchmarks (MMLU-Pro, SWE-bench Verified, GPQA Diamond): 2025-2026 models publish them thinking.
         ...['gemma-4-31b', 'gemma-4-26b-a4b', 'qwen3.5-9b', 'qwen3.5-35b-a3b', 'qwen3.6-35b-a3b', 'glm-4.5', 'glm-4.5-air'],
-        ...['qwen-1.5b', 'qwen-14b', 'qwen-32b', 'llama-8b', 'llama-70b'].map((s) => `deepseek-r1-distill-${s}`),
+        ...['qwen-1.5b', 'qwen-7b', 'qwen-14b', 'qwen-32b', 'llama-8b', 'llama-70b'].map((s) => `deepseek-r1-distill-${s}`),
       ]),
     );
     expect(chatOf('gpt-oss-20b')?.detail).toMatch(/high reasoning effort/);
@@ -168,7 +168,7 @@ describe("MMLU-Pro, chat's second benchmark", () => {
     expect(pro.ceiling?.memoryBytes ?? Infinity).toBeLessThan(16 * GiB);
   });
 
-  it('is a benchmark of chat only, with bars set at the same reference models as MMLU', () => {
+  it('belongs to chat, with bars set at the same reference models as MMLU', () => {
     expect(TASK_SCALES.chat.scales.map((s) => s.benchmark)).toEqual(['MMLU', 'MMLU-Pro']);
     const pro = TASK_SCALES.chat.scales[1];
     // Balanced at Llama 3.1 8B Instruct (MMLU 66.7 against a bar of 65; MMLU-Pro 48.3 against 45), quality at
@@ -180,8 +180,40 @@ describe("MMLU-Pro, chat's second benchmark", () => {
     expect(scoreOn(modelOf('qwen2.5-7b') ?? {}, 'chat', pro ?? TASK_SCALES.chat.scales[0])?.score).toBeGreaterThanOrEqual(
       pro?.bar.quality ?? 99,
     );
-    expect(() => recommendLadder([], catalog, { task: 'coding', benchmark: 'MMLU-Pro' })).toThrow(
-      /coding is judged by HumanEval, not MMLU-Pro/,
+    expect(() => recommendLadder([], catalog, { task: 'extraction', benchmark: 'MMLU-Pro' })).toThrow(
+      /extraction is judged by IFEval, not MMLU-Pro/,
     );
+  });
+});
+
+describe('the second benchmarks of coding and reasoning', () => {
+  const rtx4090 = (): Report => report(whatIf({ machine: 'desktop-rtx-4090-64gb' }));
+
+  it('coding by SWE-bench Verified on a 4090: the agentic coders of 2025-26, none of which publishes HumanEval', () => {
+    const r = rtx4090();
+    const humanEval = recommendLadder(r.rows, catalog, { task: 'coding', contextTokens: 8192 });
+    expect(humanEval.notes.join(' ')).toMatch(
+      /rated on SWE-bench Verified \(Qwen3\.6 35B-A3B 73\.4 \(reasoning\), Qwen3\.5 35B-A3B 70 \(reasoning\), .*\): judge by SWE-bench Verified/,
+    );
+    const swe = recommendLadder(r.rows, catalog, { task: 'coding', benchmark: 'SWE-bench Verified', contextTokens: 8192 });
+    // Bar: the task's 50 (Devstral Small 2507, 53.6, is the best direct answer here; less 8 is under 50).
+    expect(swe.bar).toEqual({ benchmark: 'SWE-bench Verified', score: 50 });
+    // gpt-oss-20b (60.7 at high effort, 20.9B) runs here far above 30 tok/s and is smaller than Devstral (23.6B):
+    // the start. Qwen3.6 35B-A3B gains 12.7 points for the step up; gpt-oss-120b, with its experts partly in RAM,
+    // is the largest that scores at least the start.
+    expect(swe.start?.modelId).toBe('gpt-oss-20b');
+    expect(swe.scaleUp?.modelId).toBe('qwen3.6-35b-a3b');
+    expect(swe.ceiling?.modelId).toBe('gpt-oss-120b');
+    expect(swe.ceiling?.cpuMoeLayers ?? 0).toBeGreaterThan(0);
+    for (const s of [swe.start, swe.scaleUp, swe.ceiling]) expect(s?.score?.benchmark).toBe('SWE-bench Verified');
+  });
+
+  it('reasoning by GPQA Diamond on a 4090: the bar from direct answers, the start a thinking 9B that runs fast here', () => {
+    const gpqa = recommendLadder(rtx4090().rows, catalog, { task: 'reasoning', benchmark: 'GPQA Diamond', contextTokens: 8192 });
+    // Best direct answer that runs at 10 tok/s: Qwen3-Next 80B-A3B Instruct, 72.9; less 8.
+    expect(gpqa.bar?.score).toBeCloseTo(72.9 - 8, 5);
+    expect(gpqa.start?.modelId).toBe('qwen3.5-9b');
+    expect(gpqa.start?.score).toMatchObject({ benchmark: 'GPQA Diamond', score: 81.7, thinking: true });
+    expect(gpqa.scaleUp?.modelId).toBe('qwen3.6-35b-a3b');
   });
 });

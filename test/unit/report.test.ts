@@ -164,8 +164,8 @@ describe('the report over the whole catalog', () => {
 
   it("rejects a benchmark the task is not judged by, naming the task's own", () => {
     const settings = { contextTokens: 8192, kvType: 'f16' as const };
-    expect(() => buildReport(makeSnapshot(), catalog, { ...settings, task: 'coding', benchmark: 'MMLU-Pro' }, { detectMs: 0 })).toThrow(
-      /coding is judged by HumanEval only, not "MMLU-Pro"; leave the benchmark out/,
+    expect(() => buildReport(makeSnapshot(), catalog, { ...settings, task: 'extraction', benchmark: 'MMLU-Pro' }, { detectMs: 0 })).toThrow(
+      /extraction is judged by IFEval only, not "MMLU-Pro"; leave the benchmark out/,
     );
     expect(() => buildReport(makeSnapshot(), catalog, { ...settings, benchmark: 'GPQA' }, { detectMs: 0 })).toThrow(
       /chat is judged by MMLU or MMLU-Pro, not "GPQA"; choose one of MMLU, MMLU-Pro/,
