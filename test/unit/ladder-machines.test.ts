@@ -16,7 +16,7 @@ import {
   DEFAULT_MIN_TOK_PER_SEC,
   PRIORITIES,
   QUANT_COST,
-  defaultScale,
+  TASK_SCALES,
   taskScores,
   TASKS,
   type Priority,
@@ -158,7 +158,7 @@ function ladder(
   hw: HardwareSnapshot,
   task: Task = 'chat',
   priority: Priority = 'balanced',
-  extra: { contextTokens?: number } = {},
+  extra: { contextTokens?: number; benchmark?: string } = {},
 ): Report {
   const contextTokens = extra.contextTokens ?? 8192;
   const key = `${MACHINES.findIndex((m) => m.hardware === hw)}:${contextTokens}`;
@@ -167,7 +167,8 @@ function ladder(
     report = buildReport(hw, catalog, { contextTokens, kvType: 'f16' }, { detectMs: 0 });
     reports.set(key, report);
   }
-  return { ...report, recommendation: recommendLadder(report.rows, catalog, { task, priority, contextTokens }) };
+  const benchmark = extra.benchmark !== undefined ? { benchmark: extra.benchmark } : {};
+  return { ...report, recommendation: recommendLadder(report.rows, catalog, { task, priority, contextTokens, ...benchmark }) };
 }
 
 const rungs = (r: Recommendation): LadderStep[] => [r.start, r.scaleUp, r.ceiling].filter((s): s is LadderStep => s !== null);
@@ -187,15 +188,15 @@ describe('the ladder on ten machines', () => {
     expect(r.start?.reason).toMatch(/MMLU(-Redux)? \d/);
   });
 
-  it('never gives a rung that cannot run, nor one below Q3_K_M, on any machine, task or priority', () => {
+  it('never gives a rung that cannot run, nor one below Q3_K_M, on any machine, task, benchmark or priority', () => {
     for (const machine of MACHINES) {
-      for (const task of TASKS) {
+      for (const [task, scale] of TASKS.flatMap((t) => TASK_SCALES[t].scales.map((x) => [t, x] as const))) {
         for (const priority of PRIORITIES) {
-          const report = ladder(machine.hardware, task, priority);
+          const report = ladder(machine.hardware, task, priority, { benchmark: scale.benchmark });
           const r = report.recommendation;
           for (const s of rungs(r)) {
             const row = rowOf(report, s);
-            const where = `${machine.name} ${task}/${priority} ${s.modelId} ${s.quant}`;
+            const where = `${machine.name} ${task}/${scale.benchmark}/${priority} ${s.modelId} ${s.quant}`;
             expect(row, where).toBeDefined();
             expect(row?.fit, where).not.toBe('none');
             expect(row?.memory.totalBytes ?? Infinity, where).toBeLessThanOrEqual(machine.memoryBytes);
@@ -204,8 +205,8 @@ describe('the ladder on ten machines', () => {
           }
           for (const s of [r.start, r.scaleUp]) {
             if (s) expect(s.tokPerSec ?? 0).toBeGreaterThanOrEqual(DEFAULT_MIN_TOK_PER_SEC[priority]);
-            // The start and the step up are judged by the task's benchmark, never guessed.
-            if (s) expect(countsOn(defaultScale(task), s.score?.benchmark ?? '')).toBe(true);
+            // The start and the step up are judged by the benchmark asked for, never guessed.
+            if (s) expect(countsOn(scale, s.score?.benchmark ?? '')).toBe(true);
           }
         }
       }
