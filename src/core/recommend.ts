@@ -116,6 +116,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
       `${task} is judged by ${TASK_SCALES[task].scales.map((s) => s.benchmark).join(' or ')}, not ${options.benchmark ?? '?'}.`,
     );
   const notes: string[] = [];
+  const elsewhere: Recommendation['elsewhere'] = [];
 
   const byModel = new Map<string, ReportRow[]>();
   for (const r of rows) if (r.origin === 'catalog') byModel.set(r.modelId, [...(byModel.get(r.modelId) ?? []), r]);
@@ -143,8 +144,9 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
     notes.push(
       `Not ranked for ${task}: ${unrated.length} model${unrated.length === 1 ? '' : 's'} that run here at ${minTps} tok/s have no published ${benchmarkNames(bench)} score in the catalog (${names.join(', ')}${unrated.length > names.length ? ', ...' : ''}); the ladder does not guess.`,
     );
-    const elsewhere = otherScalesNote(task, bench, unrated);
-    if (elsewhere) notes.push(elsewhere);
+    const other = otherScales(task, bench, unrated);
+    if (other.note) notes.push(other.note);
+    elsewhere.push(...other.elsewhere);
   }
   const slowThinkers = models.filter(
     (m) =>
@@ -168,7 +170,18 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
   if (rated.length === 0) {
     const ceiling = pickCeiling(models.filter(holdsContext), byModel, scoreOf, bench.benchmark, null);
     notes.push(`No catalogued model with a published ${benchmarkNames(bench)} score runs here at ${minTps} tok/s.`);
-    return { start: null, scaleUp: null, ceiling, task, benchmark: bench.benchmark, priority, minTokPerSec: minTps, bar: null, notes };
+    return {
+      start: null,
+      scaleUp: null,
+      ceiling,
+      task,
+      benchmark: bench.benchmark,
+      priority,
+      minTokPerSec: minTps,
+      bar: null,
+      notes,
+      elsewhere,
+    };
   }
 
   // The bar comes from direct answers where any is rated: a score measured while reasoning runs several points
@@ -253,6 +266,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
     minTokPerSec: minTps,
     bar: { benchmark: bench.benchmark, score: bar },
     notes,
+    elsewhere,
   };
 }
 
@@ -260,8 +274,12 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
  * Models the ladder could not rank that another of the task's benchmarks rates, with their scores there: the
  * user can judge by that benchmark instead, since the two scales are never mixed.
  */
-function otherScalesNote(task: Task, bench: TaskBenchmark, unrated: CatalogModel[]): string | null {
-  const parts = TASK_SCALES[task].scales
+function otherScales(
+  task: Task,
+  bench: TaskBenchmark,
+  unrated: CatalogModel[],
+): { note: string | null; elsewhere: Recommendation['elsewhere'] } {
+  const found = TASK_SCALES[task].scales
     .filter((s) => s !== bench)
     .flatMap((s) => {
       // Best first: the models a user would most want ranked.
@@ -275,10 +293,17 @@ function otherScalesNote(task: Task, bench: TaskBenchmark, unrated: CatalogModel
       if (rated.length === 0) return [];
       const shown = rated.slice(0, 4);
       return [
-        `${rated.length} of them ${rated.length === 1 ? 'is' : 'are'} rated on ${s.benchmark} (${shown.join(', ')}${rated.length > shown.length ? ', ...' : ''}): judge by ${s.benchmark} to rank ${rated.length === 1 ? 'it' : 'them'}.`,
+        {
+          benchmark: s.benchmark,
+          models: rated.length,
+          text: `${rated.length} of them ${rated.length === 1 ? 'is' : 'are'} rated on ${s.benchmark} (${shown.join(', ')}${rated.length > shown.length ? ', ...' : ''}): judge by ${s.benchmark} to rank ${rated.length === 1 ? 'it' : 'them'}.`,
+        },
       ];
     });
-  return parts.length > 0 ? parts.join(' ') : null;
+  return {
+    note: found.length > 0 ? found.map((f) => f.text).join(' ') : null,
+    elsewhere: found.map(({ benchmark, models }) => ({ benchmark, models })),
+  };
 }
 
 /**

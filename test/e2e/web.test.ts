@@ -100,8 +100,10 @@ describe('web mode in Chromium', () => {
     await ladder.getByLabel('Task').selectOption('chat');
     await ladder.getByLabel('Priority').selectOption('balanced');
     await expect.poll(heading, { timeout: 10_000 }).toMatch(/chat \(MMLU\) · balanced/);
-    // Chat has a second benchmark; the choice holds when the priority changes and goes back with the task.
-    await ladder.getByLabel('Judged by').selectOption('MMLU-Pro');
+    // Chat has a second benchmark, offered where it rates models MMLU cannot; the choice holds when the priority
+    // changes and goes back with the task.
+    await ladder.getByRole('button', { name: /^Judge by MMLU-Pro: it rates \d+ models? this ladder cannot$/ }).click();
+    await expect.poll(heading, { timeout: 10_000 }).toMatch(/chat \(MMLU-Pro\) · balanced/);
     await ladder.getByLabel('Priority').selectOption('quality');
     await expect.poll(heading, { timeout: 10_000 }).toMatch(/chat \(MMLU-Pro\) · quality/);
     await expect(ladder.textContent()).resolves.toMatch(/Bar: MMLU-Pro [\d.]+/);

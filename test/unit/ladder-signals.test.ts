@@ -132,6 +132,7 @@ describe("MMLU-Pro, chat's second benchmark", () => {
     const r = report(whatIf({ machine: 'desktop-rtx-4090-64gb' }));
     // MMLU, the default: Gemma 4 and Qwen3.5/3.6 publish none, so they are named, best first, with the way to rank them.
     expect(r.recommendation.benchmark).toBe('MMLU');
+    expect(r.recommendation.elsewhere).toEqual([{ benchmark: 'MMLU-Pro', models: expect.any(Number) as number }]);
     expect(r.recommendation.notes.join(' ')).toMatch(
       /rated on MMLU-Pro \(Qwen3\.5 35B-A3B 85\.3 \(reasoning\), Gemma 4 31B 85\.2 \(reasoning\), .*\): judge by MMLU-Pro to rank them\./,
     );

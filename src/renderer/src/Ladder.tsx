@@ -265,6 +265,20 @@ export function Ladder({
           ))}
         </ul>
       ) : null}
+      {onChoose && r.elsewhere.length > 0 ? (
+        <p>
+          {r.elsewhere.map((e) => (
+            <button
+              key={e.benchmark}
+              type="button"
+              data-testid="judge-elsewhere"
+              onClick={() => onChoose({ task: r.task, priority: r.priority, benchmark: e.benchmark })}
+            >
+              Judge by {e.benchmark}: it rates {e.models} model{e.models === 1 ? '' : 's'} this ladder cannot
+            </button>
+          ))}
+        </p>
+      ) : null}
       <p className="muted">
         Precision costs:{' '}
         <a href={QUANT_COST_SOURCE.url} target="_blank" rel="noreferrer">
