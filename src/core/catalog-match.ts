@@ -1,6 +1,7 @@
 // Links a GGUF file to the catalog model it is a copy of, by its architecture numbers: a file
 // carries no catalog id, but a quantized Llama 3.1 8B has Llama 3.1 8B's layers, heads and widths.
-import type { CatalogModel } from '../shared/schema';
+import { publishedScores } from '../shared/ladder';
+import type { CatalogModel, PublishedScore } from '../shared/schema';
 import type { ModelShape } from './tensors';
 
 // Architectures llama.cpp loads under one name: Mistral's dense models are written as `llama`.
@@ -60,4 +61,18 @@ export function catalogIdOf(shape: ModelShape, catalog: readonly CatalogModel[],
   let best = matches[0] as CatalogModel;
   for (const model of matches.slice(1)) if (better(score(model), score(best))) best = model;
   return best.id;
+}
+
+/**
+ * The catalog model a sized model is (a file: the one with its architecture numbers) and its published
+ * scores, or none where it matches no catalog entry.
+ */
+export function scoresOf(
+  model: { modelId: string; origin: 'catalog' | 'file'; shape: ModelShape; maxContext: number; name: string },
+  catalog: readonly CatalogModel[],
+): { catalogId: string | null; scores: PublishedScore[] } {
+  const id =
+    model.origin === 'catalog' ? model.modelId : catalogIdOf(model.shape, catalog, { maxContext: model.maxContext, name: model.name });
+  const found = id === null ? undefined : catalog.find((m) => m.id === id);
+  return found ? { catalogId: found.id, scores: publishedScores(found) } : { catalogId: null, scores: [] };
 }

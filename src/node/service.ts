@@ -38,6 +38,7 @@ import { createFinetuneMethods } from './finetune-methods';
 import { estimateWithProjector } from './projector-methods';
 import type { ProfileBackendFactory, ProfileStore } from './profiles/store';
 import { asUserError, clip, rethrowAsUser, UserFacingError } from './user-error';
+import { scoresOf } from '../core/catalog-match';
 
 // The faces import this module only (design.md, import rules), so the error they check for is here too.
 export { UserFacingError } from './user-error';
@@ -343,7 +344,7 @@ export function createService(options: ServiceOptions): Service {
         const resolved = await resolveRef(request.model, request.quant, true);
         const contextTokens = contextFor(resolved, request.contextTokens, DEFAULT_CONTEXT_TOKENS);
         const sized = await sizingFor(request.profile);
-        return estimateWithProjector(request, resolved, (adjust) =>
+        const result = await estimateWithProjector(request, resolved, (adjust) =>
           estimateResolved(resolved, withWhatIf(sized.snapshot, request.whatIf), {
             ...adjust,
             contextTokens,
@@ -356,6 +357,7 @@ export function createService(options: ServiceOptions): Service {
             ...(request.nCpuMoe !== undefined ? { nCpuMoe: request.nCpuMoe } : {}),
           }),
         );
+        return { ...result, model: { ...result.model, ...scoresOf(resolved.sizable, loadCatalog()) } };
       });
     },
 

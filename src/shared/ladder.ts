@@ -2,7 +2,7 @@
 // task's published benchmark must reach, what each precision costs in quality, and the words every
 // face shows for its steps. One place, so a step left empty explains itself with the figures used.
 import type { Precision } from './precision';
-import type { CatalogModel, QualityScore, Recommendation } from './schema';
+import type { CatalogModel, PublishedScore, QualityScore, Recommendation } from './schema';
 
 /** What the user wants the model for; each task is judged by one published benchmark. */
 export const TASKS = ['chat', 'coding', 'reasoning', 'long-docs', 'extraction'] as const;
@@ -128,6 +128,21 @@ export function scaleOf(task: Task, benchmark?: string): TaskBenchmark | undefin
 export function taskScores(model: Pick<CatalogModel, 'quality'>, task: Task): QualityScore[] {
   const q = model.quality?.[task];
   return q === undefined ? [] : Array.isArray(q) ? q : [q];
+}
+
+/** Every published score of a model, task by task in TASKS order, each task's benchmarks in their order. */
+export const publishedScores = (model: Pick<CatalogModel, 'quality'>): PublishedScore[] =>
+  TASKS.flatMap((task) => {
+    const order = (benchmark: string): number => TASK_SCALES[task].scales.findIndex((s) => countsOn(s, benchmark));
+    return [...taskScores(model, task)].sort((a, b) => order(a.benchmark) - order(b.benchmark)).map((s) => ({ task, ...s }));
+  });
+
+/** Published scores in a line, task by task: "chat MMLU 66.7, MMLU-Pro 48.3 · coding HumanEval 72.6"; (r) marks reasoning first. */
+export function scoresSummary(scores: readonly PublishedScore[]): string {
+  return TASKS.flatMap((task) => {
+    const mine = scores.filter((s) => s.task === task);
+    return mine.length > 0 ? [`${task} ${mine.map((s) => `${s.benchmark} ${s.score}${s.thinking ? ' (r)' : ''}`).join(', ')}`] : [];
+  }).join(' · ');
 }
 
 /** A model's score on one of a task's benchmarks (or an accepted variant of it), or null where it publishes none. */

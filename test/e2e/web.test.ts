@@ -253,6 +253,12 @@ describe('web mode in Chromium', () => {
     await expect
       .poll(async () => page.getByTestId('context-limits').textContent(), { timeout: 20_000 })
       .toMatch(/^Longest context here: [\d,]+ tokens/);
+    // What the ladder judges it by: every published score, with the setting and a link to its source.
+    const scores = page.getByTestId('published-scores');
+    await scores.waitFor({ timeout: 20_000 });
+    for (const row of [/chat: MMLU\s*66\.7/, /chat: MMLU-Pro\s*48\.3/, /reasoning: GPQA Diamond\s*31\.8/])
+      expect((await scores.textContent()) ?? '').toMatch(row);
+    expect(await scores.locator('a[href^="https://"]').count()).toBeGreaterThanOrEqual(5);
     // How to run it: the commands for this model, precision and context, as rightsize placed it.
     const server = page.getByTestId('run-command-llama-server');
     await server.waitFor({ timeout: 20_000 });

@@ -67,6 +67,11 @@ describe('rightsize estimate and measure', () => {
     expect(e.devices.gpu.totalBytes).toBe(0);
     expect(e.devices.cpu.weightsBytes / 1e9).toBeCloseTo(4.92, 1);
     expect(e.devices.cpu.kvBytes).toBe(GiB);
+    // With what the ladder judges it by, and the same in words.
+    expect(e.model.catalogId).toBe('llama-3.1-8b');
+    expect(e.model.scores.find((x) => x.benchmark === 'MMLU-Pro')).toMatchObject({ task: 'chat', score: 48.3 });
+    const words = await runCli(['estimate', 'llama-3.1-8b', '--vram', '0', '--no-color']);
+    expect(words.stdout).toMatch(/Published scores: chat MMLU 66\.7, MMLU-Pro 48\.3 · coding HumanEval 72\.6 · reasoning GSM8K 84\.5/);
   });
 
   it('estimate --gpu-layers auto offloads as much as a what-if GPU holds', async () => {

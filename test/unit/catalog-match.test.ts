@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { catalogIdOf } from '../../src/core/catalog-match';
+import { catalogIdOf, scoresOf } from '../../src/core/catalog-match';
 import { buildReport, catalogModelAt, type SizableModel } from '../../src/core/report';
 import { CatalogSchema, type CatalogModel } from '../../src/shared/schema';
 import { makeSnapshot } from '../helpers/hardware';
@@ -80,5 +80,32 @@ describe('a GGUF file linked to the catalog model it is a copy of', () => {
       ['/models/tiny.gguf', undefined],
     ]);
     expect(report.rows.filter((r) => r.origin === 'catalog').every((r) => r.catalogId === undefined)).toBe(true);
+  });
+});
+
+describe('the published scores of what is sized', () => {
+  it("are the catalog model's own, every task and benchmark in order; a file gets those of the model it copies", () => {
+    const llama = model('llama-3.1-8b');
+    const own = scoresOf(catalogModelAt(llama, 'Q4_K_M'), catalog);
+    expect(own.catalogId).toBe('llama-3.1-8b');
+    expect(own.scores.map((s) => `${s.task} ${s.benchmark} ${s.score}`)).toEqual([
+      'chat MMLU 66.7',
+      'chat MMLU-Pro 48.3',
+      'coding HumanEval 72.6',
+      'reasoning GSM8K 84.5',
+      'reasoning GPQA Diamond 31.8',
+      'extraction IFEval 75.9',
+    ]);
+    for (const s of own.scores) expect(s.source).toMatch(/^https:\/\//);
+    const file = {
+      modelId: 'file:/m/x.gguf',
+      origin: 'file' as const,
+      shape: shapeOf(llama),
+      maxContext: llama.maxContext,
+      name: 'Meta Llama 3.1 8B',
+    };
+    expect(scoresOf(file, catalog)).toEqual(own);
+    const unknown = { ...file, shape: { ...file.shape, layers: 7 } };
+    expect(scoresOf(unknown, catalog)).toEqual({ catalogId: null, scores: [] });
   });
 });

@@ -4,6 +4,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import { PROMPT_TOKENS } from '../../shared/defaults';
 import { contextLimitsText, fitLabel, loadPeakNote } from '../../shared/fit-words';
+import { scoresSummary } from '../../shared/ladder';
 import type { DeviceMemory, EstimateResult, Measurement } from '../../shared/schema';
 import { formatBytes, formatTokPerSec } from '../../shared/units';
 
@@ -51,6 +52,10 @@ export function formatEstimate(e: EstimateResult, useColor: boolean): string {
       `  Prompt processing ~${formatTokPerSec(e.promptTokPerSec)} tok/s: a ${PROMPT_TOKENS}-token prompt takes ~${(PROMPT_TOKENS / e.promptTokPerSec).toFixed(1)} s before the first token (calibrated estimate)`,
     );
   if (e.contextLimits) lines.push(`  ${contextLimitsText(e.contextLimits)}`);
+  if (e.model.scores.length > 0)
+    lines.push(
+      `  Published scores${e.model.catalogId !== e.model.id ? ` (of ${e.model.catalogId})` : ''}: ${scoresSummary(e.model.scores)}${e.model.scores.some((x) => x.thinking) ? '; (r) measured while reasoning' : ''}`,
+    );
   const peakNote = e.budget.unifiedMemory
     ? null
     : loadPeakNote(e.peakLoadBytes, e.devices.cpu.totalBytes, e.budget.ramBytes, e.fit !== 'none');

@@ -323,6 +323,9 @@ export function estimateResolved(
       layers: sizable.shape.layers,
       maxContext: sizable.maxContext,
       fileBytes: resolved.fileBytes,
+      // The service adds the catalog model's published scores.
+      catalogId: null,
+      scores: [],
       weightsSource: {
         kind: sizable.origin === 'file' ? 'detected' : 'estimated',
         by: sizable.origin === 'file' ? 'gguf header' : 'estimate.per-tensor',

@@ -8,6 +8,7 @@ import { formatBytes, formatTokPerSec } from '../../shared/units';
 import { describeSource } from './format';
 import { HowToRun } from './HowToRun';
 import { PerGpu } from './PerGpu';
+import { PublishedScores } from './PublishedScores';
 import { UpgradeAdvice } from './UpgradeAdvice';
 import { useEstimate } from './useEstimate';
 
@@ -149,6 +150,12 @@ export function Details({
         </tbody>
       </table>
       {report.hardware.gpus.length >= 2 && <PerGpu report={report} estimate={estimate} />}
+      {estimate.result && (
+        <PublishedScores
+          scores={estimate.result.model.scores}
+          catalogName={row.origin === 'file' ? report.rows.find((r) => r.modelId === estimate.result?.model.catalogId)?.name : undefined}
+        />
+      )}
       <HowToRun
         host={host}
         {...modelRefOf(row)}

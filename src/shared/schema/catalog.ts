@@ -56,6 +56,10 @@ const QualityScoreSchema = z.object({
 });
 export type QualityScore = z.infer<typeof QualityScoreSchema>;
 
+/** A catalog model's published score with the task it counts for (a model's card in the app, `estimate`). */
+export const PublishedScoreSchema = QualityScoreSchema.extend({ task: z.enum(TASKS) });
+export type PublishedScore = z.infer<typeof PublishedScoreSchema>;
+
 const CatalogModelSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
   name: z.string(),

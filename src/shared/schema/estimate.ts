@@ -1,6 +1,7 @@
 // One model sized per device (estimate), and what llama.cpp really allocated (measure).
 import { z } from 'zod';
 import { SourceSchema } from './source';
+import { PublishedScoreSchema } from './catalog';
 import { BudgetSchema, FitLevelSchema, KvTypeSchema } from './report';
 
 /** What one device holds, by component. */
@@ -28,6 +29,10 @@ const ModelInfoSchema = z.object({
   maxContext: z.number().int().positive(),
   fileBytes: z.number().nonnegative().nullable(),
   weightsSource: SourceSchema,
+  /** The catalog model whose published scores these are (a file: the one with its architecture numbers), or null. */
+  catalogId: z.string().nullable().default(null),
+  /** Its published benchmark scores, every task and benchmark, each with its source (none: not catalogued). */
+  scores: z.array(PublishedScoreSchema).default([]),
 });
 
 /** A vision projector (mmproj) loaded with the model: its bytes are in the totals of the device that holds it. */
