@@ -22,6 +22,9 @@ export async function compareProfiles(
         files: [],
         includeDiscovered: false,
         ...(profile !== undefined ? { profile } : {}),
+        ...(request.task !== undefined ? { task: request.task } : {}),
+        ...(request.benchmark !== undefined ? { benchmark: request.benchmark } : {}),
+        ...(request.priority !== undefined ? { priority: request.priority } : {}),
       });
       return { name: report.profile ?? 'This machine', profile: report.profile ?? null, report };
     }),

@@ -137,6 +137,10 @@ export const publishedScores = (model: Pick<CatalogModel, 'quality'>): Published
     return [...taskScores(model, task)].sort((a, b) => order(a.benchmark) - order(b.benchmark)).map((s) => ({ task, ...s }));
   });
 
+/** What a ladder was built for, in words: "chat, judged by MMLU-Pro, balanced priority". */
+export const ladderTitle = (r: Pick<Recommendation, 'task' | 'benchmark' | 'priority'>): string =>
+  `${r.task}, judged by ${r.benchmark ?? TASK_SCALES[r.task].scales[0].benchmark}, ${r.priority} priority`;
+
 /** Published scores in a line, task by task: "chat MMLU 66.7, MMLU-Pro 48.3 · coding HumanEval 72.6"; (r) marks reasoning first. */
 export function scoresSummary(scores: readonly PublishedScore[]): string {
   return TASKS.flatMap((task) => {

@@ -371,6 +371,37 @@ describe('compare: saved profiles and this machine side by side', () => {
     }
   });
 
+  it('gives every machine the ladder asked for (task, benchmark, priority), in the CLI and over HTTP', async () => {
+    expect((await cli(['profiles', 'save', 'Coder box', '--gpu', 'RTX 4090', '--ram', '64GiB'])).code).toBe(0);
+    const table = await cli(['compare', 'Coder box', 'this machine', '--task', 'coding', '--benchmark', 'swe-bench verified']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toContain('Start small, scale up: coding, judged by SWE-bench Verified, balanced priority');
+    const json = await cli(['compare', 'Coder box', 'this machine', '--task', 'coding', '--benchmark', 'SWE-bench Verified', '--json']);
+    const result = JSON.parse(json.stdout) as CompareResult;
+    const report = JSON.parse(
+      (await cli(['recommend', '--profile', 'Coder box', '--task', 'coding', '--benchmark', 'SWE-bench Verified', '--json'])).stdout,
+    ) as Pick<Report, 'recommendation'>;
+    expect(result.machines[0]?.recommendation).toEqual(report.recommendation);
+    expect(result.machines[0]?.recommendation.bar?.benchmark).toBe('SWE-bench Verified');
+    const bad = await cli(['compare', 'Coder box', 'this machine', '--task', 'extraction', '--benchmark', 'MMLU-Pro']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--benchmark "MMLU-Pro": extraction is judged by IFEval/);
+    const rendererDir = tempDir('renderer');
+    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>rightsize</title>');
+    const host = await startWebHost({ service: service('web'), rendererDir });
+    try {
+      const wrong = await postJson(host.port, host.token, 'compareProfiles', {
+        profiles: ['Coder box', 'this machine'],
+        task: 'extraction',
+        benchmark: 'MMLU-Pro',
+      });
+      expect(wrong.status).toBe(400);
+      expect(JSON.stringify(wrong.json)).toMatch(/extraction is judged by IFEval only, not \\"MMLU-Pro\\"/);
+    } finally {
+      await host.close();
+    }
+  });
+
   it('refuses one profile, five, or the same one twice with advice', async () => {
     const one = await cli(['compare', 'Desk']);
     expect(one.code).toBe(2);

@@ -3,6 +3,7 @@ import { DEFAULT_CONTEXT_TOKENS } from '../../shared/defaults';
 import { CompareResultSchema, MAX_COMPARED, MIN_COMPARED } from '../../shared/schema';
 import { defineCommand, UsageError, useColor } from '../command';
 import { COLOR_OPTIONS, CONTEXT_OPTIONS, JSON_OPTION, parseContext, parseKv } from '../args';
+import { LADDER_OPTIONS, parseLadderChoice } from '../ladder-args';
 
 export const compareCommand = defineCommand({
   name: 'compare',
@@ -10,7 +11,7 @@ export const compareCommand = defineCommand({
   args: '<profile> <profile> [profile] [profile]',
   description:
     '"this machine" (quoted) is the detected machine. A model shows the best precision each machine runs at reading speed;\n* marks the machine that runs it best (highest precision, then fastest; all of them on a tie).',
-  options: { ...JSON_OPTION, ...CONTEXT_OPTIONS, ...COLOR_OPTIONS },
+  options: { ...JSON_OPTION, ...CONTEXT_OPTIONS, ...LADDER_OPTIONS, ...COLOR_OPTIONS },
   async run({ values, positionals, io, service: makeService }) {
     if (positionals.length < MIN_COMPARED || positionals.length > MAX_COMPARED)
       throw new UsageError(
@@ -18,8 +19,9 @@ export const compareCommand = defineCommand({
       );
     const contextTokens = values.ctx !== undefined ? parseContext(values.ctx) : DEFAULT_CONTEXT_TOKENS;
     const kvType = parseKv(values.kv);
+    const ladder = parseLadderChoice(values);
     const service = makeService({ backgroundRefresh: false });
-    const result = await service.call('compareProfiles', { profiles: positionals, contextTokens, kvType });
+    const result = await service.call('compareProfiles', { profiles: positionals, contextTokens, kvType, ...ladder });
     io.stdout(
       values.json
         ? `${JSON.stringify(CompareResultSchema.parse(result), null, 2)}\n`

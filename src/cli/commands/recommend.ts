@@ -1,15 +1,6 @@
 // `rightsize recommend`: the start-small ladder for a task and a priority, with the reasons in numbers.
 import { DEFAULT_CONTEXT_TOKENS } from '../../shared/defaults';
-import {
-  DEFAULT_MIN_TOK_PER_SEC,
-  DEFAULT_PRIORITY,
-  DEFAULT_TASK,
-  PRIORITIES,
-  TASK_SCALES,
-  TASKS,
-  type Priority,
-  type Task,
-} from '../../shared/ladder';
+import { DEFAULT_MIN_TOK_PER_SEC, TASK_SCALES, TASKS } from '../../shared/ladder';
 import { ReportSchema } from '../../shared/schema';
 import { defineCommand, UsageError, useColor } from '../command';
 import {
@@ -23,27 +14,12 @@ import {
   REFRESH_OPTION,
   WHAT_IF_OPTIONS,
 } from '../args';
+import { LADDER_OPTIONS, parseLadderChoice } from '../ladder-args';
 
 /** Long documents need a long context: without --ctx they are sized at 32k, not the report's 8k. */
 const LONG_DOCS_CONTEXT_TOKENS = 32768;
 /** The request schema's bound, said in the flag's words. */
 const MAX_MIN_TPS = 10_000;
-
-function parseChoice<T extends string>(flag: string, text: string | undefined, choices: readonly T[], fallback: T): T {
-  if (text === undefined) return fallback;
-  const value = text.trim().toLowerCase();
-  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${flag} "${text}" is not one of ${choices.join(', ')}.`);
-  return value as T;
-}
-
-/** --benchmark, any case, as the task names it; absent = the task's default. */
-function parseBenchmark(text: string | undefined, task: Task): string | undefined {
-  if (text === undefined) return undefined;
-  const names = TASK_SCALES[task].scales.map((s) => s.benchmark);
-  const found = names.find((n) => n.toLowerCase() === text.trim().toLowerCase());
-  if (!found) throw new UsageError(`--benchmark "${text}": ${task} is judged by ${names.join(' or ')}.`);
-  return found;
-}
 
 function parseMinTps(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -63,13 +39,7 @@ export const recommendCommand = defineCommand({
   ].join('\n'),
   options: {
     ...JSON_OPTION,
-    task: { type: 'string', value: 'T', help: `What the model is for: ${TASKS.join(', ')} (default ${DEFAULT_TASK}).` },
-    priority: { type: 'string', value: 'P', help: `${PRIORITIES.join(', ')} (default ${DEFAULT_PRIORITY}).` },
-    benchmark: {
-      type: 'string',
-      value: 'B',
-      help: "Which of the task's benchmarks judges the models, e.g. MMLU-Pro for chat (default: the task's first).",
-    },
+    ...LADDER_OPTIONS,
     'min-tps': {
       type: 'string',
       value: 'N',
@@ -82,9 +52,7 @@ export const recommendCommand = defineCommand({
     ...COLOR_OPTIONS,
   },
   async run({ values, io, service: makeService }) {
-    const task: Task = parseChoice('task', values.task, TASKS, DEFAULT_TASK);
-    const priority: Priority = parseChoice('priority', values.priority, PRIORITIES, DEFAULT_PRIORITY);
-    const benchmark = parseBenchmark(values.benchmark, task);
+    const { task, priority, ...benchmark } = parseLadderChoice(values);
     const minTokPerSec = parseMinTps(values['min-tps']);
     const contextTokens =
       values.ctx !== undefined ? parseContext(values.ctx) : task === 'long-docs' ? LONG_DOCS_CONTEXT_TOKENS : DEFAULT_CONTEXT_TOKENS;
@@ -95,7 +63,7 @@ export const recommendCommand = defineCommand({
       contextTokens,
       kvType: parseKv(values.kv),
       task,
-      ...(benchmark !== undefined ? { benchmark } : {}),
+      ...benchmark,
       priority,
       ...(minTokPerSec !== undefined ? { minTokPerSec } : {}),
       ...(whatIf ? { whatIf } : {}),

@@ -3,7 +3,7 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { fitShortLabel } from '../../shared/fit-words';
-import { LADDER_STEPS } from '../../shared/ladder';
+import { LADDER_STEPS, ladderTitle } from '../../shared/ladder';
 import type { CompareCell, CompareResult, LadderStep } from '../../shared/schema';
 import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
 
@@ -37,7 +37,8 @@ export function formatComparison(result: CompareResult, useColor: boolean): stri
     ['CPU', ...result.machines.map((m) => m.hardware.cpu)],
     ['Calibrated', ...result.machines.map((m) => (m.hardware.calibrated ? 'yes' : 'no (speeds from bandwidth)'))],
   );
-  section('Start small, scale up');
+  const first = result.machines[0]?.recommendation;
+  section(`Start small, scale up${first ? `: ${ladderTitle(first)}` : ''}`);
   for (const { key, label } of LADDER_STEPS) table.push([label, ...result.machines.map((m) => stepText(m.recommendation[key]))]);
   const run = result.models.filter((m) => m.best.length > 0);
   section(`Models (${run.length} of ${result.models.length} run at ${result.minTokPerSec}+ tok/s on at least one)`);

@@ -141,7 +141,13 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
         )}
       </header>
       {comparing && (
-        <ComparePanel host={host} contextTokens={settings.contextTokens} kvType={settings.kvType} onClose={() => setComparing(false)} />
+        <ComparePanel
+          host={host}
+          contextTokens={settings.contextTokens}
+          kvType={settings.kvType}
+          ladder={settings.ladder}
+          onClose={() => setComparing(false)}
+        />
       )}
       {pooling && (
         <PoolPanel

@@ -3,7 +3,7 @@
 import { useId, useState } from 'react';
 import type { HostApi } from '../../shared/api';
 import { fitShortLabel } from '../../shared/fit-words';
-import { LADDER_STEPS } from '../../shared/ladder';
+import { LADDER_STEPS, ladderTitle, type Priority, type Task } from '../../shared/ladder';
 import type { KvType } from '../../shared/precision';
 import { MAX_COMPARED, MIN_COMPARED, THIS_MACHINE, type CompareResult, type ComparedMachine } from '../../shared/schema';
 import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
@@ -61,7 +61,7 @@ function CompareTable({ result }: { result: CompareResult }): React.JSX.Element 
               ))}
             </tr>
           ))}
-          <SectionRow title="Start small, scale up" span={span} />
+          <SectionRow title={`Start small, scale up${machines[0] ? `: ${ladderTitle(machines[0].recommendation)}` : ''}`} span={span} />
           {LADDER_STEPS.map(({ key, label }) => (
             <tr key={key}>
               <th scope="row">{label}</th>
@@ -121,11 +121,14 @@ export function ComparePanel({
   host,
   contextTokens,
   kvType,
+  ladder,
   onClose,
 }: {
   host: HostApi;
   contextTokens: number;
   kvType: KvType;
+  /** The ladder chosen on the main screen: each machine gets the same one. */
+  ladder?: { task: Task; priority: Priority; benchmark?: string } | undefined;
   onClose: () => void;
 }): React.JSX.Element {
   const headingId = useId();
@@ -139,7 +142,7 @@ export function ComparePanel({
   const compare = (event: React.FormEvent): void => {
     event.preventDefault();
     // The button stays enabled while busy so focus (and Escape) stays in the panel; a second press waits.
-    if (valid) ask(() => host.compareProfiles({ profiles: chosen, contextTokens, kvType }));
+    if (valid) ask(() => host.compareProfiles({ profiles: chosen, contextTokens, kvType, ...(ladder ?? {}) }));
   };
   const options = [{ value: THIS_MACHINE, label: 'This machine' }, ...names.map((n) => ({ value: n, label: n }))];
 

@@ -2,6 +2,7 @@
 // catalogued model the best precision it runs at reading speed on each.
 import { z } from 'zod';
 import { DEFAULT_CONTEXT_TOKENS } from '../defaults';
+import { PRIORITIES, TASKS } from '../ladder';
 import { FitLevelSchema, KvTypeSchema, MAX_CONTEXT_TOKENS, ReportSchema } from './report';
 
 /** The name that means the detected machine rather than a saved profile, in any case. */
@@ -22,6 +23,10 @@ export const CompareRequestSchema = z
       .refine((names) => new Set(names.map((n) => String(n).toLowerCase())).size === names.length, 'each profile may be named once'),
     contextTokens: z.number().int().positive().max(MAX_CONTEXT_TOKENS).default(DEFAULT_CONTEXT_TOKENS),
     kvType: KvTypeSchema.default('f16'),
+    /** The ladder each machine gets (absent: chat, judged by its default benchmark, balanced). */
+    task: z.enum(TASKS).optional(),
+    benchmark: z.string().min(1).max(64).optional(),
+    priority: z.enum(PRIORITIES).optional(),
   })
   .strict();
 
