@@ -316,7 +316,7 @@ function pickCeiling(
   scoreOf: (m: CatalogModel) => QualityScore | null,
   benchmark: string,
   start: Candidate | null,
-  /** The step up's row: where the ceiling is the same model, it keeps the step up's precision and placement. */
+  /** The step up's row: where the ceiling is the same model, it keeps the step up's precision and placement (the start's likewise). */
   scaleUpRow: ReportRow | null = null,
 ): LadderStep | null {
   type Found = {
@@ -376,7 +376,8 @@ function pickCeiling(
     find([LAST_RESORT_PRECISION], false);
   if (!found) return null;
   const { model } = found;
-  const row = scaleUpRow?.modelId === model.id ? scaleUpRow : found.row;
+  // The same model as the step up or the start keeps that rung's precision and placement: not the same model again at fewer bits.
+  const row = scaleUpRow?.modelId === model.id ? scaleUpRow : start?.row.modelId === model.id ? start.row : found.row;
   const score = scoreOf(model);
   const lastResort = row.quant === LAST_RESORT_PRECISION;
   const over = found.passedOver;

@@ -108,6 +108,13 @@ export const TASK_SCALES: Readonly<Record<Task, TaskScales>> = {
         about: 'RULER (2024): retrieval and tracing over long contexts',
         bar: { speed: 80, balanced: 85, quality: 90 },
       },
+      {
+        benchmark: 'LongBench v2',
+        about: 'LongBench v2 (2024): 503 questions on long documents, 4 choices (chance is 25, human experts 53.7)',
+        // Speed at the 8B class (Llama 3.1 8B and Qwen2.5 7B Instruct, 30.0), balanced at Qwen2.5 72B Instruct
+        // (42.1), quality at DeepSeek-V3 (48.7).
+        bar: { speed: 30, balanced: 40, quality: 48 },
+      },
     ],
   },
   extraction: {

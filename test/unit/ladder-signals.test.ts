@@ -217,4 +217,15 @@ describe('the second benchmarks of coding and reasoning', () => {
     expect(gpqa.start?.score).toMatchObject({ benchmark: 'GPQA Diamond', score: 81.7, thinking: true });
     expect(gpqa.scaleUp?.modelId).toBe('qwen3.6-35b-a3b');
   });
+
+  it('long documents by LongBench v2 on a 256 GB Mac Studio: a thinking 9B is the best, so the ceiling is that rung again', () => {
+    const mac = report(whatIf({ machine: 'mac-studio-m3-ultra-256gb' }));
+    const r = recommendLadder(mac.rows, catalog, { task: 'long-docs', benchmark: 'LongBench v2', contextTokens: 8192 });
+    expect(r.start?.modelId).toBe('qwen3.5-9b');
+    // Nothing bigger that runs scores at least its 55.2 (DeepSeek-R1's 58.3 does not fit): the ceiling is the same
+    // model at the start's own precision and placement, never the same model again at fewer bits.
+    expect(r.ceiling?.modelId).toBe('qwen3.5-9b');
+    expect(r.ceiling?.quant).toBe(r.start?.quant);
+    expect(r.ceiling?.reason).toMatch(/Bigger ones score below the start \(/);
+  });
 });
