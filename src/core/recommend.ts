@@ -117,6 +117,11 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
     );
   const notes: string[] = [];
   const elsewhere: Recommendation['elsewhere'] = [];
+  const scores: Recommendation['scores'] = {};
+  for (const m of catalog) {
+    const score = scoreOn(m, task, bench);
+    if (score) scores[m.id] = { score: score.score, ...(score.thinking ? { thinking: true } : {}) };
+  }
 
   const byModel = new Map<string, ReportRow[]>();
   for (const r of rows) if (r.origin === 'catalog') byModel.set(r.modelId, [...(byModel.get(r.modelId) ?? []), r]);
@@ -181,6 +186,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
       bar: null,
       notes,
       elsewhere,
+      scores,
     };
   }
 
@@ -267,6 +273,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
     bar: { benchmark: bench.benchmark, score: bar },
     notes,
     elsewhere,
+    scores,
   };
 }
 

@@ -107,6 +107,9 @@ describe('web mode in Chromium', () => {
     await ladder.getByLabel('Priority').selectOption('quality');
     await expect.poll(heading, { timeout: 10_000 }).toMatch(/chat \(MMLU-Pro\) · quality/);
     await expect(ladder.textContent()).resolves.toMatch(/Bar: MMLU-Pro [\d.]+/);
+    // The matrix's score column follows the ladder's benchmark.
+    await expect.poll(async () => page.locator('tr[data-model="llama-3.1-8b"] td.score').textContent()).toBe('48.3');
+    await expect(page.getByTestId('matrix').locator('thead th').nth(2).textContent()).resolves.toBe('MMLU-Pro');
     // Another task starts on its own default benchmark; a task with one benchmark has no choice to make.
     await ladder.getByLabel('Task').selectOption('coding');
     await expect.poll(heading, { timeout: 10_000 }).toMatch(/coding \(HumanEval\)/);
@@ -120,6 +123,7 @@ describe('web mode in Chromium', () => {
     await ladder.getByLabel('Priority').selectOption('balanced');
     await expect.poll(heading, { timeout: 10_000 }).toMatch(/chat \(MMLU\) · balanced/);
     expect(await ladder.getByLabel('Judged by').inputValue()).toBe('MMLU');
+    await expect.poll(async () => page.locator('tr[data-model="llama-3.1-8b"] td.score').textContent()).toBe('66.7');
   });
 
   it('has no serious or critical accessibility problem on the first screen, in the light and the dark theme', async () => {
@@ -163,7 +167,8 @@ describe('web mode in Chromium', () => {
       );
     const matrix = page.getByTestId('matrix');
     const models = await matrix.locator('tr[data-model]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-model') ?? ''));
-    const quants = await matrix.locator('thead th').evaluateAll((ths) => ths.slice(2).map((th) => th.textContent ?? ''));
+    // The precision columns (after Model, Params and the ladder benchmark's score).
+    const quants = (await matrix.locator('thead th').allTextContents()).filter((t) => /^(F32|F16|BF16|Q\d)/.test(t));
     const [firstModel, secondModel] = models;
     const lastModel = models[models.length - 1];
     const firstQuant = quants[0];

@@ -106,7 +106,7 @@ export function formatReport(report: Report, useColor: boolean): string {
   lines.push('');
 
   const table = new Table({
-    head: ['Model', 'Params', ...PRECISIONS, 'Q4_K_M mem'],
+    head: ['Model', 'Params', r.benchmark ?? r.bar?.benchmark ?? 'Score', ...PRECISIONS, 'Q4_K_M mem'],
     style: { head: useColor ? ['bold'] : [], border: useColor ? ['grey'] : [], compact: true },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
@@ -118,9 +118,11 @@ export function formatReport(report: Report, useColor: boolean): string {
     const q4 = rows.find((x) => x.quant === 'Q4_K_M');
     const params =
       first.activeParamsB < first.paramsB * 0.9 ? `${first.paramsB}B (${first.activeParamsB.toFixed(1)}B act)` : `${first.paramsB}B`;
+    const score = r.scores[first.modelId];
     table.push([
       first.name,
       params,
+      score ? `${score.score}${score.thinking ? ' r' : ''}` : c.dim('-'),
       ...PRECISIONS.map((p) =>
         cell(
           rows.find((x) => x.quant === p),
@@ -137,6 +139,9 @@ export function formatReport(report: Report, useColor: boolean): string {
   );
   lines.push(table.toString());
   lines.push(c.dim(`  ${FIT_LEGEND.map((entry) => `${fitColor(entry.fit, c)(entry.label)} ${entry.description}`).join('   ')}`));
+  lines.push(
+    c.dim(`  ${r.benchmark ?? 'Score'}: the published score the ladder judges by (r: measured while reasoning; -: none published).`),
+  );
   lines.push(...formatFiles(report, c));
   const speeds = report.calibration
     ? `CPU speeds calibrated by the probe of ${report.calibration.measuredAt.slice(0, 16).replace('T', ' ')} (\`rightsize probe\` measures again)`

@@ -1,3 +1,4 @@
+import { defaultScale } from '../../shared/ladder';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { HostApi } from '../../shared/api';
 import { DEFAULT_CONTEXT_TOKENS } from '../../shared/defaults';
@@ -197,7 +198,15 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
             onSelect={(modelId, quant) => setSelected({ modelId, quant })}
           />
           <div className="content">
-            <Matrix rows={rows} selected={selected} onSelect={(modelId, quant) => setSelected({ modelId, quant })} />
+            <Matrix
+              rows={rows}
+              selected={selected}
+              onSelect={(modelId, quant) => setSelected({ modelId, quant })}
+              scores={{
+                benchmark: report.recommendation.benchmark ?? defaultScale(report.recommendation.task).benchmark,
+                byModel: report.recommendation.scores,
+              }}
+            />
             {selectedRow && (
               <Details host={host} row={selectedRow} report={report} whatIf={settings.whatIf} onClose={() => setSelected(null)} />
             )}

@@ -1,7 +1,7 @@
 import { Fragment, useRef, useState } from 'react';
 import { FIT_LEGEND, fitShortLabel } from '../../shared/fit-words';
 import { PRECISIONS } from '../../shared/precision';
-import type { ReportRow } from '../../shared/schema';
+import type { Recommendation, ReportRow } from '../../shared/schema';
 import { formatBytes, formatTokPerSec } from '../../shared/units';
 import { speedMark, speedWord } from './format';
 
@@ -70,6 +70,8 @@ export function Matrix(props: {
   rows: ReportRow[];
   selected: CellKey | null;
   onSelect: (modelId: string, quant: string) => void;
+  /** Each catalog model's score on the ladder's benchmark, and that benchmark's name, for the Score column. */
+  scores?: { benchmark: string; byModel: Recommendation['scores'] } | undefined;
 }): React.JSX.Element {
   const tableRef = useRef<HTMLTableElement>(null);
   // The grid is one tab stop: the cell last focused keeps tabindex 0, every other cell -1.
@@ -125,6 +127,11 @@ export function Matrix(props: {
           <tr>
             <th scope="col">Model</th>
             <th scope="col">Params</th>
+            {props.scores && (
+              <th scope="col" title={`Published ${props.scores.benchmark} score (the ladder's benchmark); r: measured while reasoning`}>
+                {props.scores.benchmark}
+              </th>
+            )}
             {PRECISIONS.map((p) => (
               <th scope="col" key={p}>
                 {p}
@@ -138,7 +145,7 @@ export function Matrix(props: {
           return (
             <tbody key={label}>
               <tr className="group">
-                <th colSpan={2 + PRECISIONS.length} scope="rowgroup">
+                <th colSpan={(props.scores ? 3 : 2) + PRECISIONS.length} scope="rowgroup">
                   {label}
                 </th>
               </tr>
@@ -155,6 +162,7 @@ export function Matrix(props: {
                         <span className="muted"> ({first.activeParamsB.toFixed(1)}B active)</span>
                       )}
                     </td>
+                    {props.scores && <ScoreCell score={props.scores.byModel[first.catalogId ?? first.modelId]} />}
                     {PRECISIONS.map((p) => {
                       const r = rows.find((x) => x.quant === p);
                       if (!r) return <td key={p} />;
@@ -199,5 +207,16 @@ export function Matrix(props: {
         sources, or walk the grid with the arrow keys, Home and End, and press Enter.
       </p>
     </div>
+  );
+}
+
+/** A model's score on the ladder's benchmark; a dash where it publishes none. */
+function ScoreCell({ score }: { score: Recommendation['scores'][string] | undefined }): React.JSX.Element {
+  if (!score) return <td className="score muted">–</td>;
+  return (
+    <td className="score" title={score.thinking ? 'measured while reasoning' : undefined}>
+      {score.score}
+      {score.thinking ? <span className="muted"> r</span> : null}
+    </td>
   );
 }
