@@ -164,7 +164,7 @@ export function Ladder({
             <select value={current.task} onChange={(e) => onChoose({ task: e.target.value as Task, priority: current.priority })}>
               {TASKS.map((t) => (
                 <option key={t} value={t}>
-                  {t} ({TASK_SCALES[t].scales[0].benchmark})
+                  {t} ({TASK_SCALES[t].scales.map((x) => x.benchmark).join(' / ')})
                 </option>
               ))}
             </select>
