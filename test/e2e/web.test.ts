@@ -124,6 +124,14 @@ describe('web mode in Chromium', () => {
     await expect.poll(heading, { timeout: 10_000 }).toMatch(/chat \(MMLU\) · balanced/);
     expect(await ladder.getByLabel('Judged by').inputValue()).toBe('MMLU');
     await expect.poll(async () => page.locator('tr[data-model="llama-3.1-8b"] td.score').textContent()).toBe('66.7');
+    // Rated only: the matrix keeps the models with a score on the ladder's benchmark.
+    const matrix = page.getByTestId('matrix');
+    const all = await matrix.locator('tr[data-model]').count();
+    await page.getByTestId('rated-only').check();
+    await expect.poll(async () => matrix.locator('tr[data-model]').count()).toBeLessThan(all);
+    expect(await matrix.locator('td.score').allTextContents()).not.toContain('–');
+    await page.getByTestId('rated-only').uncheck();
+    await expect.poll(async () => matrix.locator('tr[data-model]').count()).toBe(all);
   });
 
   it('has no serious or critical accessibility problem on the first screen, in the light and the dark theme', async () => {

@@ -46,7 +46,7 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
     files: savedFiles(),
     profile: null,
   });
-  const [filters, setFilters] = useState<Filters>({ family: 'all', minParamsB: 0, maxParamsB: Infinity, text: '' });
+  const [filters, setFilters] = useState<Filters>({ family: 'all', minParamsB: 0, maxParamsB: Infinity, text: '', ratedOnly: false });
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<{ modelId: string; quant: string } | null>(null);
@@ -114,7 +114,8 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
         (filters.family === 'all' || r.family === filters.family) &&
         r.paramsB >= filters.minParamsB &&
         r.paramsB <= filters.maxParamsB &&
-        (text === '' || r.name.toLowerCase().includes(text)),
+        (text === '' || r.name.toLowerCase().includes(text)) &&
+        (!filters.ratedOnly || report.recommendation.scores[r.modelId] !== undefined),
     );
   }, [report, filters]);
   const selectedRow: ReportRow | null =

@@ -8,6 +8,8 @@ export interface Filters {
   minParamsB: number;
   maxParamsB: number;
   text: string;
+  /** Only models with a published score on the ladder's benchmark. */
+  ratedOnly: boolean;
 }
 
 const CONTEXTS = [2048, 4096, 8192, 16384, 32768, 65536, 131072];
@@ -115,6 +117,15 @@ export function Controls(props: {
           placeholder="model name"
           onChange={(e) => onFilters({ ...filters, text: e.target.value })}
         />
+      </label>
+      <label title="Only models with a published score on the benchmark the ladder is judged by">
+        <input
+          data-testid="rated-only"
+          type="checkbox"
+          checked={filters.ratedOnly}
+          onChange={(e) => onFilters({ ...filters, ratedOnly: e.target.checked })}
+        />{' '}
+        Rated only
       </label>
       <fieldset className="whatif">
         <legend>What-if</legend>
