@@ -120,7 +120,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
   const scores: Recommendation['scores'] = {};
   for (const m of catalog) {
     const score = scoreOn(m, task, bench);
-    if (score) scores[m.id] = { score: score.score, ...(score.thinking ? { thinking: true } : {}) };
+    if (score) scores[m.id] = score;
   }
 
   const byModel = new Map<string, ReportRow[]>();

@@ -214,7 +214,10 @@ export function Matrix(props: {
 function ScoreCell({ score }: { score: Recommendation['scores'][string] | undefined }): React.JSX.Element {
   if (!score) return <td className="score muted">–</td>;
   return (
-    <td className="score" title={score.thinking ? 'measured while reasoning' : undefined}>
+    <td
+      className="score"
+      title={`${score.benchmark} ${score.score}${score.thinking ? ', measured while reasoning' : ''}: ${score.detail ? `${score.detail}, ` : ''}${score.date}, ${score.source}`}
+    >
       {score.score}
       {score.thinking ? <span className="muted"> r</span> : null}
     </td>

@@ -101,7 +101,7 @@ const RecommendationSchema = z.object({
   /** What the ladder could not judge (models without a score for the task, a context too long for some). */
   notes: z.array(z.string()).default([]),
   /** Each catalog model's score on the benchmark the ladder was judged by (for the matrix), by catalog id. */
-  scores: z.record(z.string(), z.object({ score: z.number(), thinking: z.boolean().optional() })).default({}),
+  scores: z.record(z.string(), StepScoreSchema).default({}),
   /** The task's other benchmarks that rate models this ladder could not rank, and how many such models each rates. */
   elsewhere: z.array(z.object({ benchmark: z.string(), models: z.number().int().positive() })).default([]),
 });
