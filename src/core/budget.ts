@@ -4,6 +4,7 @@ import type { Budget, Gpu, HardwareSnapshot } from '../shared/schema';
 import { GiB, MiB, formatBytes } from '../shared/units';
 import { defaultBackendForVendor } from './backend';
 import { repackTypesFor, type ComputeBackend } from './estimate';
+import { GPU_BANDWIDTH_EFFICIENCY, gpuBandwidthEfficiency } from './speed';
 
 /** VRAM kept free for the display, the driver and other GPU users. */
 function gpuHeadroomBytes(vramBytes: number): number {
@@ -25,6 +26,8 @@ export interface ComputeTarget {
   /** Each GPU's memory bandwidth, in device order (null where unknown). */
   gpuBandwidthsBytesPerSec: Array<number | null>;
   gpuBandwidthBytesPerSec: number | null;
+  /** The share of that bandwidth the pooled GPUs (one vendor) reach in generation. */
+  gpuBandwidthEfficiency: number;
   cpuBandwidthBytesPerSec: number | null;
   /** Matrix types the CPU repacks while loading (x86 AVX2: Q4_0, Q4_K...). */
   repackTypes: ReadonlySet<string>;
@@ -78,6 +81,7 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
       gpuBudgetsBytes: [],
       gpuBandwidthsBytesPerSec: [],
       gpuBandwidthBytesPerSec: null,
+      gpuBandwidthEfficiency: GPU_BANDWIDTH_EFFICIENCY,
       cpuBandwidthBytesPerSec: cpuBandwidth,
       repackTypes,
     };
@@ -105,6 +109,7 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
     gpuBudgetsBytes: unified ? [Math.max(0, vram)] : gpus.map((g) => Math.max(0, (g.vramBytes ?? 0) - gpuHeadroomBytes(g.vramBytes ?? 0))),
     gpuBandwidthsBytesPerSec: gpus.map((g) => g.memoryBandwidthBytesPerSec),
     gpuBandwidthBytesPerSec: bandwidths.length ? Math.min(...bandwidths) : null,
+    gpuBandwidthEfficiency: gpuBandwidthEfficiency(first.vendor),
     cpuBandwidthBytesPerSec: cpuBandwidth,
     repackTypes: unified ? new Set<string>() : repackTypes,
   };

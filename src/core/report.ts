@@ -130,6 +130,7 @@ export function sizeModel(
   const speedInputs = {
     gpuBandwidthBytesPerSec: target.gpuBandwidthBytesPerSec,
     gpuBandwidthsBytesPerSec: target.gpuBandwidthsBytesPerSec,
+    gpuEfficiency: target.gpuBandwidthEfficiency,
     cpuBandwidthBytesPerSec: target.cpuBandwidthBytesPerSec,
     cpuBandwidthSource: hardware.cpu.bandwidthSource,
     calibration: settings.calibration ?? null,

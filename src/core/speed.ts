@@ -1,13 +1,24 @@
 // Generation speed estimate. Generating a token reads every active weight once, so on both
 // GPU and CPU it is bound by memory bandwidth: time per token = bytes read / effective bandwidth,
 // summed over the devices the layers sit on.
-import type { Source, SpeedCalibration } from '../shared/schema';
+import type { GpuVendor, Source, SpeedCalibration } from '../shared/schema';
 import { GB, MiB } from '../shared/units';
 import type { Placement } from './placement';
 import { ggmlType } from './ggml';
 
 /** Share of peak bandwidth llama.cpp's matrix-vector kernels reach (typical llama-bench tg128 vs spec sheets). */
 export const GPU_BANDWIDTH_EFFICIENCY = 0.7;
+/**
+ * AMD cards reach less of their bandwidth in llama.cpp's generation: 21 published llama-bench tg128 runs
+ * with every layer on one GPU (bench/gpu-speed-published.ts) put the 0.7 model at a median 0.93 of the
+ * published speed on NVIDIA (9 runs, 0.78-1.23) and 0.97 on Apple (5), but 1.28 on AMD (6 runs: RX 5700 XT,
+ * 6700 XT, 7900 XT, 7900 XTX, Radeon Pro W7900 on ROCm and Vulkan, 1.06-1.41). 0.55 brings AMD's median
+ * to about 1.0.
+ */
+const GPU_BANDWIDTH_EFFICIENCY_BY_VENDOR: Readonly<Partial<Record<GpuVendor, number>>> = { amd: 0.55 };
+/** The share of its memory bandwidth a GPU of this vendor reaches in generation. */
+export const gpuBandwidthEfficiency = (vendor: GpuVendor | undefined): number =>
+  (vendor && GPU_BANDWIDTH_EFFICIENCY_BY_VENDOR[vendor]) ?? GPU_BANDWIDTH_EFFICIENCY;
 /** Against a measured single-thread read bandwidth, llama.cpp's CPU generation reads at about 0.9 of it (measured here). */
 export const CPU_BANDWIDTH_EFFICIENCY = 0.9;
 /** When nothing is known about the RAM: dual-channel DDR4-3200's 51 GB/s at the same efficiency as a measurement. */
@@ -36,6 +47,8 @@ export interface SpeedInputs {
   gpuBandwidthsBytesPerSec?: ReadonlyArray<number | null>;
   cpuBandwidthBytesPerSec: number | null;
   cpuBandwidthSource: Source | null;
+  /** The share of their bandwidth the GPUs reach (by vendor, see gpuBandwidthEfficiency); absent: GPU_BANDWIDTH_EFFICIENCY. */
+  gpuEfficiency?: number;
   /** A probe's measurements on this machine: when present, the CPU side uses them. */
   calibration?: SpeedCalibration | null;
 }
@@ -203,6 +216,7 @@ export interface SpeedEstimate {
 export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInputs, layers: { gpu: number; total: number }): SpeedEstimate {
   const cpuBw = inputs.cpuBandwidthBytesPerSec ?? ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC;
   const gpuBw = inputs.gpuBandwidthBytesPerSec;
+  const gpuEff = inputs.gpuEfficiency ?? GPU_BANDWIDTH_EFFICIENCY;
   // With -ngl 1 only the output layer is on the GPU: no block there, yet every token runs on it.
   // Experts in RAM: the GPU part and the active experts read from RAM add up (cpuReadBytesPerToken holds
   // them), plus a round trip per such block.
@@ -242,18 +256,18 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
       if (bytes <= 0) return;
       const known = inputs.gpuBandwidthsBytesPerSec?.[d] ?? gpuBw;
       const bw = known ?? cpuBw;
-      seconds += bytes / (bw * GPU_BANDWIDTH_EFFICIENCY);
+      seconds += bytes / (bw * gpuEff);
       parts.push(
-        `${(bytes / GB).toFixed(2)} GB on GPU ${d} at ${(bw / GB).toFixed(0)} GB/s x ${GPU_BANDWIDTH_EFFICIENCY}${known == null ? ' (GPU bandwidth unknown: CPU figure used)' : ''}`,
+        `${(bytes / GB).toFixed(2)} GB on GPU ${d} at ${(bw / GB).toFixed(0)} GB/s x ${gpuEff}${known == null ? ' (GPU bandwidth unknown: CPU figure used)' : ''}`,
       );
     });
     seconds += (cardsUsed - 1) * SPLIT_SYNC_SECONDS;
     if (placement.cpuReadBytesPerToken > 0) seconds += SPLIT_SYNC_SECONDS;
   } else if (placement.gpuReadBytesPerToken > 0) {
     const bw = gpuBw ?? cpuBw;
-    seconds += placement.gpuReadBytesPerToken / (bw * GPU_BANDWIDTH_EFFICIENCY);
+    seconds += placement.gpuReadBytesPerToken / (bw * gpuEff);
     parts.push(
-      `${(placement.gpuReadBytesPerToken / GB).toFixed(2)} GB on the GPU at ${(bw / GB).toFixed(0)} GB/s x ${GPU_BANDWIDTH_EFFICIENCY}${gpuBw === null ? ' (GPU bandwidth unknown: CPU figure used)' : ''}`,
+      `${(placement.gpuReadBytesPerToken / GB).toFixed(2)} GB on the GPU at ${(bw / GB).toFixed(0)} GB/s x ${gpuEff}${gpuBw === null ? ' (GPU bandwidth unknown: CPU figure used)' : ''}`,
     );
     if (placement.cpuReadBytesPerToken > 0) seconds += SPLIT_SYNC_SECONDS;
   }

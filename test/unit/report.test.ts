@@ -175,6 +175,24 @@ describe('the report over the whole catalog', () => {
   });
 });
 
+describe('GPU generation speed by vendor', () => {
+  it('reads an AMD card at 0.55 of its bandwidth and an NVIDIA card of the same bandwidth at 0.7, and says so', () => {
+    // Published llama-bench tg128 runs: AMD cards at 0.7 read a median 1.28 of the published speed, NVIDIA 0.93
+    // (bench/gpu-speed-published.ts); same VRAM and bandwidth here, so only the vendor differs.
+    const card = { name: 'Card', vramBytes: 24 * GiB, memoryBandwidthBytesPerSec: 960e9 };
+    const nvidia = report(makeSnapshot({ gpus: [makeGpu({ ...card, vendor: 'nvidia', backend: 'cuda' })] }));
+    const amd = report(makeSnapshot({ gpus: [makeGpu({ ...card, vendor: 'amd', backend: 'rocm' })] }));
+    const a = row(amd, 'llama-3.1-8b', 'Q4_K_M');
+    const n = row(nvidia, 'llama-3.1-8b', 'Q4_K_M');
+    expect(a.fit).toBe('gpu');
+    expect(a.speedSource.detail).toMatch(/GB on the GPU at 960 GB\/s x 0\.55/);
+    expect(n.speedSource.detail).toMatch(/GB on the GPU at 960 GB\/s x 0\.7/);
+    // Weights dominate a token's time, so the speeds stand near 0.55 / 0.7 to each other.
+    expect((a.tokPerSec ?? 0) / (n.tokPerSec ?? 1)).toBeGreaterThan(0.78);
+    expect((a.tokPerSec ?? 0) / (n.tokPerSec ?? 1)).toBeLessThan(0.86);
+  });
+});
+
 describe('start small, scale up', () => {
   it('climbs from a small model to bigger ones, each with a reason', () => {
     const r = report(makeSnapshot({ ramBytes: 64 * GiB, gpus: [rtx4090()] }));
