@@ -109,7 +109,7 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
     gpuBudgetsBytes: unified ? [Math.max(0, vram)] : gpus.map((g) => Math.max(0, (g.vramBytes ?? 0) - gpuHeadroomBytes(g.vramBytes ?? 0))),
     gpuBandwidthsBytesPerSec: gpus.map((g) => g.memoryBandwidthBytesPerSec),
     gpuBandwidthBytesPerSec: bandwidths.length ? Math.min(...bandwidths) : null,
-    gpuBandwidthEfficiency: gpuBandwidthEfficiency(first.vendor),
+    gpuBandwidthEfficiency: gpuBandwidthEfficiency(first.vendor, unified),
     cpuBandwidthBytesPerSec: cpuBandwidth,
     repackTypes: unified ? new Set<string>() : repackTypes,
   };

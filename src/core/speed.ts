@@ -16,9 +16,12 @@ export const GPU_BANDWIDTH_EFFICIENCY = 0.7;
  * to about 1.0.
  */
 const GPU_BANDWIDTH_EFFICIENCY_BY_VENDOR: Readonly<Partial<Record<GpuVendor, number>>> = { amd: 0.55 };
-/** The share of its memory bandwidth a GPU of this vendor reaches in generation. */
-export const gpuBandwidthEfficiency = (vendor: GpuVendor | undefined): number =>
-  (vendor && GPU_BANDWIDTH_EFFICIENCY_BY_VENDOR[vendor]) ?? GPU_BANDWIDTH_EFFICIENCY;
+/**
+ * The share of its memory bandwidth a GPU reaches in generation. The vendor figure rests on discrete
+ * cards only, so a GPU sharing the system's RAM (Strix Halo, Apple) keeps the general one.
+ */
+export const gpuBandwidthEfficiency = (vendor: GpuVendor | undefined, unifiedMemory = false): number =>
+  (!unifiedMemory && vendor && GPU_BANDWIDTH_EFFICIENCY_BY_VENDOR[vendor]) || GPU_BANDWIDTH_EFFICIENCY;
 /** Against a measured single-thread read bandwidth, llama.cpp's CPU generation reads at about 0.9 of it (measured here). */
 export const CPU_BANDWIDTH_EFFICIENCY = 0.9;
 /** When nothing is known about the RAM: dual-channel DDR4-3200's 51 GB/s at the same efficiency as a measurement. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildReport, ReportInputError } from '../../src/core/report';
+import { gpuBandwidthEfficiency } from '../../src/core/speed';
 import { PRECISIONS, FIT_LEVELS } from '../../src/shared/precision';
 import { CatalogSchema, ReportSchema, type Report, type ReportRow, type SpeedCalibration } from '../../src/shared/schema';
 import { GiB } from '../../src/shared/units';
@@ -190,6 +191,14 @@ describe('GPU generation speed by vendor', () => {
     // Weights dominate a token's time, so the speeds stand near 0.55 / 0.7 to each other.
     expect((a.tokPerSec ?? 0) / (n.tokPerSec ?? 1)).toBeGreaterThan(0.78);
     expect((a.tokPerSec ?? 0) / (n.tokPerSec ?? 1)).toBeLessThan(0.86);
+  });
+
+  it('keeps 0.7 for a GPU that shares the system RAM (Strix Halo, Apple): the AMD figure rests on discrete cards', () => {
+    expect(gpuBandwidthEfficiency('amd')).toBe(0.55);
+    expect(gpuBandwidthEfficiency('amd', true)).toBe(0.7);
+    expect(gpuBandwidthEfficiency('apple', true)).toBe(0.7);
+    expect(gpuBandwidthEfficiency('nvidia')).toBe(0.7);
+    expect(gpuBandwidthEfficiency(undefined)).toBe(0.7);
   });
 });
 
