@@ -146,7 +146,7 @@ export const publishedScores = (model: Pick<CatalogModel, 'quality'>): Published
 
 /** What a ladder was built for, in words: "chat, judged by MMLU-Pro, balanced priority". */
 export const ladderTitle = (r: Pick<Recommendation, 'task' | 'benchmark' | 'priority'>): string =>
-  `${r.task}, judged by ${r.benchmark ?? TASK_SCALES[r.task].scales[0].benchmark}, ${r.priority} priority`;
+  `${r.task}, judged by ${r.benchmark ?? defaultScale(r.task).benchmark}, ${r.priority} priority`;
 
 /** Published scores in a line, task by task: "chat MMLU 66.7, MMLU-Pro 48.3 · coding HumanEval 72.6"; (r) marks reasoning first. */
 export function scoresSummary(scores: readonly PublishedScore[]): string {
