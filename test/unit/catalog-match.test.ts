@@ -94,6 +94,7 @@ describe('the published scores of what is sized', () => {
       'coding HumanEval 72.6',
       'reasoning GSM8K 84.5',
       'reasoning GPQA Diamond 31.8',
+      'long-docs RULER 88.3',
       'long-docs LongBench v2 30',
       'extraction IFEval 75.9',
     ]);

@@ -268,15 +268,20 @@ describe('choices', () => {
     expect(r.notes.join(' ')).toMatch(/no published HumanEval score/);
   });
 
-  it('a long context leaves out models trained for less, and a VM where no RULER-scored model reaches 10 tok/s gets no long-docs start', () => {
+  it('a long context leaves out models trained for less, and a VM gets no long-docs start at a speed no RULER-scored model reaches there', () => {
     const r = ladder(rtx4090, 'chat', 'balanced', { contextTokens: 32768 }).recommendation;
     expect(r.start, 'a 4090 has a 32k chat start').not.toBeNull();
     for (const s of rungs(r)) expect(catalog.find((m) => m.id === s.modelId)?.maxContext).toBeGreaterThanOrEqual(32768);
     expect(r.notes.join(' ')).toMatch(/trained for less than 32768 tokens/);
     expect(ladder(rtx4090, 'long-docs', 'balanced', { contextTokens: 32768 }).recommendation.start?.score?.benchmark).toBe('RULER');
-    // The laptop starts on Qwen3 4B (RULER 85.2 at ~10 tok/s); the 2-core VM runs no RULER-scored model at 10 tok/s.
+    // The laptop starts on Qwen3 4B (RULER 85.2 at ~10 tok/s). The 2-core VM reaches 10 tok/s only with EXAONE 4.0
+    // 1.2B (RULER 84.2, under the bar of 85), which it takes as the best there is; at 50 tok/s nothing rated runs.
     expect(ladder(MACHINES[0]?.hardware as HardwareSnapshot, 'long-docs').recommendation.start?.modelId).toBe('qwen3-4b');
-    const vm = ladder(MACHINES[MACHINES.length - 1]?.hardware as HardwareSnapshot, 'long-docs').recommendation;
+    const vmReport = ladder(MACHINES[MACHINES.length - 1]?.hardware as HardwareSnapshot, 'long-docs');
+    const vmStart = vmReport.recommendation.start;
+    expect(vmStart?.modelId).toBe('exaone-4.0-1.2b');
+    expect(vmStart?.reason).toMatch(/nothing here reaches the long-docs bar of RULER 85 at 10 tok\/s, so this is the best that does/);
+    const vm = recommendLadder(vmReport.rows, catalog, { task: 'long-docs', contextTokens: 8192, minTokPerSec: 50 });
     expect(vm.start).toBeNull();
     expect(vm.notes.join(' ')).toMatch(/No catalogued model with a published RULER score runs here/);
   });
