@@ -16,6 +16,7 @@ import {
   describeQuantCost,
   LADDER_PRECISIONS,
   LAST_RESORT_PRECISION,
+  LONG_DOCS_MAX_PROMPT_SECONDS,
   QUANT_COST,
   SCALE_UP_MIN_GAIN,
   START_GAP_POINTS,
@@ -29,7 +30,7 @@ import {
 } from '../shared/ladder';
 import type { Precision } from '../shared/precision';
 import type { CatalogModel, LadderStep, QualityScore, Recommendation, ReportRow } from '../shared/schema';
-import { formatBytes, formatTokPerSec, formatTokPerSecChange, GiB } from '../shared/units';
+import { formatBytes, formatTokPerSec, formatTokPerSecChange, formatWait, GiB } from '../shared/units';
 
 export interface LadderOptions {
   task?: Task;
@@ -80,15 +81,23 @@ export const THINKING_NOTE =
 const round1 = (x: number): string => (Math.round(x * 10) / 10).toFixed(1);
 const gib = (bytes: number): string => round1(bytes / GiB);
 
+/** The wait before the first token when the prompt fills the context, as a sentence (empty where not estimated). */
+const fullPromptNote = (row: ReportRow): string =>
+  row.fullPromptSeconds
+    ? ` A prompt that fills its ${row.contextTokens}-token context takes ~${formatWait(row.fullPromptSeconds)} to read before the first token.`
+    : '';
+
 function step(row: ReportRow, reason: string, score: QualityScore | null): LadderStep {
   const cost = QUANT_COST[row.quant as Precision];
+  const withWait = reason + fullPromptNote(row);
   return {
     modelId: row.modelId,
     name: row.name,
     quant: row.quant,
     fit: row.fit,
     tokPerSec: row.tokPerSec,
-    reason: score?.thinking ? `${reason} ${THINKING_NOTE}` : reason,
+    reason: score?.thinking ? `${withWait} ${THINKING_NOTE}` : withWait,
+    ...(row.fullPromptSeconds ? { fullPromptSeconds: row.fullPromptSeconds } : {}),
     contextTokens: row.contextTokens,
     gpuLayers: row.gpuLayers,
     totalLayers: row.totalLayers,
@@ -142,6 +151,8 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
   if (rated.length === 0) rated = candidatesAt(['Q3_K_M'], minTps);
   const anythingAtQ3 = rows.some((r) => r.fit !== 'none' && QUANT_COST[r.quant as Precision] && r.quant !== LAST_RESORT_PRECISION);
   if (rated.length === 0 && !anythingAtQ3) rated = candidatesAt([LAST_RESORT_PRECISION], minTps);
+
+  if (task === 'long-docs') rated = quickReaders(rated, options.contextTokens, notes);
 
   const unrated = models.filter((m) => !scoreOf(m) && holdsContext(m) && bestRow(byModel.get(m.id) ?? [], LADDER_PRECISIONS, minTps));
   if (unrated.length > 0) {
@@ -275,6 +286,30 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
     elsewhere,
     scores,
   };
+}
+
+/**
+ * Long documents: keep the rated models that read a prompt filling the context within the limit, where some do and
+ * others do not, and say which were held back; where none does, keep them all and say what the quickest takes.
+ */
+function quickReaders(rated: Candidate[], contextTokens: number | undefined, notes: string[]): Candidate[] {
+  const wait = (c: Candidate): number => c.row.fullPromptSeconds ?? 0;
+  const slow = rated.filter((c) => wait(c) > LONG_DOCS_MAX_PROMPT_SECONDS);
+  if (slow.length === 0) return rated;
+  const context = `a prompt that fills the ${contextTokens ?? slow[0]?.row.contextTokens}-token context`;
+  const quick = rated.filter((c) => !slow.includes(c));
+  if (quick.length === 0) {
+    const quickest = slow.reduce((a, b) => (wait(b) < wait(a) ? b : a));
+    notes.push(
+      `Every rated model that runs here takes more than ${LONG_DOCS_MAX_PROMPT_SECONDS} s to read ${context} (the quickest, ${quickest.model.name}, ~${formatWait(wait(quickest))}): expect that wait before each answer, or choose a shorter context.`,
+    );
+    return rated;
+  }
+  const named = slow.slice(0, 4).map((c) => `${c.model.name} ~${formatWait(wait(c))}`);
+  notes.push(
+    `Held back for long documents: ${named.join(', ')}${slow.length > named.length ? ', ...' : ''} to read ${context}, over the ${LONG_DOCS_MAX_PROMPT_SECONDS} s the start and the step up may take.`,
+  );
+  return quick;
 }
 
 /**

@@ -148,15 +148,18 @@ export function sizeModel(
   const speed = fit.fit === 'none' ? null : speedOf(p, fit.gpuLayers);
   // Prompt speed: calibrated CPU rows only (the probe measures the CPU's kernels, not a GPU's).
   const calibration = settings.calibration ?? null;
-  const prompt =
+  const promptAt = (tokens: number): number | null =>
     calibration && fit.fit === 'cpu'
       ? estimatePromptSpeedCpu(p, calibration, {
-          tokens: PROMPT_TOKENS,
+          tokens,
           layers: model.shape.layers,
           queryDim: model.shape.heads * model.shape.headDim,
           ...(model.shape.experts ? { experts: model.shape.experts } : {}),
         })
       : null;
+  const prompt = promptAt(PROMPT_TOKENS);
+  // A prompt that fills the context: what a long document or a long chat waits before its first token.
+  const fullPrompt = prompt !== null ? promptAt(ctx) : null;
   const row: ReportRow = {
     modelId: model.modelId,
     name: model.name,
@@ -182,6 +185,7 @@ export function sizeModel(
     tokPerSec: speed ? speed.tokPerSec : null,
     speedSource: speed ? speed.source : { kind: 'estimated', by: 'speed.memory-bound', detail: 'Does not fit: no speed.' },
     promptTokPerSec: prompt,
+    ...(fullPrompt ? { fullPromptSeconds: ctx / fullPrompt } : {}),
     promptSource:
       prompt !== null && calibration
         ? {

@@ -170,6 +170,13 @@ export function cpuPromptExpertEfficiency(tokens: number, experts?: { count: num
   return rows / (rows + CPU_PROMPT_EXPERT_OVERHEAD_ROWS);
 }
 
+/**
+ * Attention over a long prompt runs at about half the rate of the F16 matrix products the probe measures (smaller
+ * products per head, the softmax, the masked half of each micro-batch): on 2 vCPUs, Qwen2.5 0.5B and Llama 3.2 1B
+ * slowed from pp512 to pp4096 about twice as much as the F16 rate predicts (bench/results/long-prompt-2026-12-03.md).
+ */
+const CPU_PROMPT_ATTENTION_EFFICIENCY = 0.5;
+
 /** What a prompt's attention costs depends on: its length and the model's CPU layers and query width (heads x head size). */
 export interface PromptShape {
   tokens: number;
@@ -190,7 +197,7 @@ export function estimatePromptSpeedCpu(placement: Placement, calibration: SpeedC
     // softmax x V, 2 FLOP each per element), in F16 like the KV cache. Small models feel it most.
     const attentionFlops = 4 * prompt.layers * (prompt.tokens / 2) * prompt.queryDim;
     const rate = calibratedRate(calibration.ppFlopsByType, 'F16');
-    if (rate) secondsPerToken += attentionFlops / rate;
+    if (rate) secondsPerToken += attentionFlops / (rate * CPU_PROMPT_ATTENTION_EFFICIENCY);
   }
   const expertBytesByType = placement.cpuLayerExpertReadBytesByType;
   const expertEfficiency = cpuPromptExpertEfficiency(prompt?.tokens ?? 512, prompt?.experts);

@@ -187,6 +187,14 @@ export const START_GAP_POINTS: Readonly<Record<Priority, number>> = { speed: 15,
  */
 export const THINKING_SPEED_FACTOR = 3;
 
+/**
+ * Long documents are read whole before the first word of the answer: the start and the step up of the long-docs
+ * ladder should read a prompt that fills the chosen context within this many seconds, where the wait is estimated
+ * (the CPU's prompt speed, once a probe calibrated it). Where no rated model does, the ladder keeps them all and
+ * says how long the quickest takes.
+ */
+export const LONG_DOCS_MAX_PROMPT_SECONDS = 60;
+
 /** A step up must gain at least this many benchmark points to be worth its memory and speed. */
 export const SCALE_UP_MIN_GAIN = 3;
 /** Below this the ceiling is not usable at all. */

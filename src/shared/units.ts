@@ -70,3 +70,13 @@ export function formatContext(tokens: number): string {
   if (tokens >= 1024 && tokens % 1024 === 0) return `${tokens / 1024}k`;
   return String(tokens);
 }
+
+/** A wait in words a person reads at a glance: "8 s", "45 s", "3 min", "1 h 5 min". */
+export function formatWait(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+}

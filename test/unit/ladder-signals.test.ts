@@ -8,7 +8,7 @@ import { recommendLadder, THINKING_NOTE } from '../../src/core/recommend';
 import { buildReport } from '../../src/core/report';
 import { applyWhatIf } from '../../src/node/hardware/what-if';
 import { loadCatalog, loadGpuPresets, loadMachinePresets } from '../../src/node/resources';
-import { scoreOn, TASK_SCALES, TASKS, taskScores, THINKING_SPEED_FACTOR } from '../../src/shared/ladder';
+import { LONG_DOCS_MAX_PROMPT_SECONDS, scoreOn, TASK_SCALES, TASKS, taskScores, THINKING_SPEED_FACTOR } from '../../src/shared/ladder';
 import type { HardwareSnapshot, Report, WhatIf } from '../../src/shared/schema';
 import { GiB } from '../../src/shared/units';
 import { makeSnapshot } from '../helpers/hardware';
@@ -227,5 +227,44 @@ describe('the second benchmarks of coding and reasoning', () => {
     expect(r.ceiling?.modelId).toBe('qwen3.5-9b');
     expect(r.ceiling?.quant).toBe(r.start?.quant);
     expect(r.ceiling?.reason).toMatch(/Bigger ones score below the start \(/);
+  });
+});
+
+describe('long documents and the wait before the first token', () => {
+  const base = report(whatIf({ gpuName: 'RTX 3060', ramBytes: 64 * GiB }));
+  const longDocs = (rows: Report['rows']) => recommendLadder(rows, catalog, { task: 'long-docs', contextTokens: 8192 });
+  const first = longDocs(base.rows).start;
+
+  it('a rated model that takes too long to read a full context is held back where another reads it in time', () => {
+    expect(first).not.toBeNull();
+    const rows = base.rows.map((r) => ({ ...r, fullPromptSeconds: r.modelId === first?.modelId ? 300 : 10 }));
+    const held = longDocs(rows);
+    expect(held.start?.modelId).not.toBe(first?.modelId);
+    expect(held.notes.join(' ')).toContain(
+      `Held back for long documents: ${first?.name} ~5 min to read a prompt that fills the 8192-token context, over the ${LONG_DOCS_MAX_PROMPT_SECONDS} s`,
+    );
+    expect(held.start?.fullPromptSeconds).toBe(10);
+    expect(held.start?.reason).toContain(
+      `A prompt that fills its ${held.start?.contextTokens}-token context takes ~10 s to read before the first token.`,
+    );
+    expect(formatRecommendation({ ...base, recommendation: held }, false)).toContain('full prompt ~10 s');
+    // Chat is not judged by the wait: the same rows give chat the same start as before.
+    const chat = (rs: Report['rows']) => recommendLadder(rs, catalog, { task: 'chat', contextTokens: 8192 }).start?.modelId;
+    expect(chat(rows)).toBe(chat(base.rows));
+  });
+
+  it('where every rated model is over the limit, the ladder keeps them and says what the quickest takes', () => {
+    const rows = base.rows.map((r) => ({ ...r, fullPromptSeconds: r.modelId === first?.modelId ? 120 : 600 }));
+    const kept = longDocs(rows);
+    expect(kept.start?.modelId).toBe(first?.modelId);
+    expect(kept.notes.join(' ')).toContain(
+      `Every rated model that runs here takes more than ${LONG_DOCS_MAX_PROMPT_SECONDS} s to read a prompt that fills the 8192-token context (the quickest, ${first?.name}, ~2 min)`,
+    );
+  });
+
+  it('rows without an estimated wait (GPU rows, an uncalibrated CPU) are neither held back nor given one', () => {
+    const plain = longDocs(base.rows);
+    expect(plain.start?.fullPromptSeconds).toBeUndefined();
+    expect(plain.notes.join(' ')).not.toMatch(/Held back for long documents|Every rated model that runs here takes/);
   });
 });

@@ -126,6 +126,12 @@ describe('the report over the whole catalog', () => {
     expect(q4.promptTokPerSec ?? 0).toBeLessThan(40);
     // A smaller model processes prompts faster.
     expect(row(calibrated, 'llama-3.2-1b', 'Q4_K_M').promptTokPerSec ?? 0).toBeGreaterThan(4 * (q4.promptTokPerSec ?? 0));
+    // A prompt that fills the 8k context reads slower per token than 512 tokens do (attention over it grows), by
+    // a share that 32 layers of 4,096-wide queries put at about a quarter here; rows without a prompt speed have no wait.
+    const pp512Wait = 8192 / (q4.promptTokPerSec ?? 1);
+    expect(q4.fullPromptSeconds ?? 0).toBeGreaterThan(1.1 * pp512Wait);
+    expect(q4.fullPromptSeconds ?? 0).toBeLessThan(1.5 * pp512Wait);
+    expect(row(report(plain), 'llama-3.1-8b', 'Q4_K_M').fullPromptSeconds).toBeUndefined();
   });
 
   it('a longer context or a wider KV type costs more memory, never less', () => {

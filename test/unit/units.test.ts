@@ -1,6 +1,6 @@
 // The speed formats the ladder's reasons use.
 import { describe, expect, it } from 'vitest';
-import { formatTokPerSec, formatTokPerSecChange } from '../../src/shared/units';
+import { formatTokPerSec, formatTokPerSecChange, formatWait } from '../../src/shared/units';
 
 describe('formatTokPerSecChange', () => {
   it('shows whole tok/s from 10 up, and a decimal where rounding would hide the change', () => {
@@ -10,5 +10,16 @@ describe('formatTokPerSecChange', () => {
     expect(formatTokPerSecChange(4.25, 2.7)).toBe('4.3 → 2.7');
     expect(formatTokPerSecChange(12, 12)).toBe('12 → 12');
     expect(formatTokPerSecChange(12, null)).toBe('12 → —');
+  });
+});
+
+describe('formatWait', () => {
+  it('reads at a glance: tenths under 10 s, whole seconds to 90 s, then minutes and hours', () => {
+    expect(formatWait(8.04)).toBe('8.0 s');
+    expect(formatWait(45.4)).toBe('45 s');
+    expect(formatWait(150)).toBe('3 min');
+    expect(formatWait(3600)).toBe('1 h');
+    expect(formatWait(3720)).toBe('1 h 2 min');
+    expect(formatWait(Number.NaN)).toBe('—');
   });
 });

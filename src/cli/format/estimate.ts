@@ -6,7 +6,7 @@ import { PROMPT_TOKENS } from '../../shared/defaults';
 import { contextLimitsText, fitLabel, loadPeakNote } from '../../shared/fit-words';
 import { scoresSummary } from '../../shared/ladder';
 import type { DeviceMemory, EstimateResult, Measurement } from '../../shared/schema';
-import { formatBytes, formatTokPerSec } from '../../shared/units';
+import { formatBytes, formatTokPerSec, formatWait } from '../../shared/units';
 
 type DeviceRows = Array<[string, keyof DeviceMemory]>;
 const DEVICE_ROWS: DeviceRows = [
@@ -49,7 +49,7 @@ export function formatEstimate(e: EstimateResult, useColor: boolean): string {
   );
   if (e.promptTokPerSec !== null)
     lines.push(
-      `  Prompt processing ~${formatTokPerSec(e.promptTokPerSec)} tok/s: a ${PROMPT_TOKENS}-token prompt takes ~${(PROMPT_TOKENS / e.promptTokPerSec).toFixed(1)} s before the first token (calibrated estimate)`,
+      `  Prompt processing ~${formatTokPerSec(e.promptTokPerSec)} tok/s: a ${PROMPT_TOKENS}-token prompt takes ~${(PROMPT_TOKENS / e.promptTokPerSec).toFixed(1)} s before the first token${e.fullPromptSeconds ? `, one that fills the context ~${formatWait(e.fullPromptSeconds)}` : ''} (calibrated estimate)`,
     );
   if (e.contextLimits) lines.push(`  ${contextLimitsText(e.contextLimits)}`);
   if (e.model.scores.length > 0)

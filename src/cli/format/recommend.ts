@@ -4,7 +4,7 @@ import pc from 'picocolors';
 import { fitLabel } from '../../shared/fit-words';
 import { defaultScale, emptyStepText, LADDER_STEPS, QUANT_COST_SOURCE, scaleOf, TASK_SCALES } from '../../shared/ladder';
 import type { LadderStep, Report } from '../../shared/schema';
-import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
+import { formatBytes, formatContext, formatTokPerSec, formatWait } from '../../shared/units';
 
 /** The terminal's colour for each fit level, matching the app's and `report`'s. */
 const fitColor = (fit: LadderStep['fit'], c: ReturnType<typeof pc.createColors>): ((text: string) => string) =>
@@ -43,7 +43,7 @@ export function formatRecommendation(report: Report, useColor: boolean): string 
       return;
     }
     lines.push(
-      `${i + 1} ${c.bold(label.padEnd(11))}${c.bold(step.name)}  ${step.quant}  ${fitColor(step.fit, c)(placementText(step))}  ~${formatTokPerSec(step.tokPerSec)} tok/s${step.memoryBytes !== undefined ? `  ${formatBytes(step.memoryBytes)}` : ''}${step.contextTokens !== undefined ? `  ${formatContext(step.contextTokens)} ctx` : ''}`,
+      `${i + 1} ${c.bold(label.padEnd(11))}${c.bold(step.name)}  ${step.quant}  ${fitColor(step.fit, c)(placementText(step))}  ~${formatTokPerSec(step.tokPerSec)} tok/s${step.memoryBytes !== undefined ? `  ${formatBytes(step.memoryBytes)}` : ''}${step.contextTokens !== undefined ? `  ${formatContext(step.contextTokens)} ctx` : ''}${step.fullPromptSeconds !== undefined ? `  full prompt ~${formatWait(step.fullPromptSeconds)}` : ''}`,
     );
     lines.push(`  ${' '.repeat(11)}${step.reason}`);
     if (step.score)

@@ -361,6 +361,7 @@ export function estimateResolved(
     peakLoadBytes: p.peakLoadBytes,
     tokPerSec: row.tokPerSec,
     promptTokPerSec: row.promptTokPerSec,
+    ...(row.fullPromptSeconds ? { fullPromptSeconds: row.fullPromptSeconds } : {}),
     why: fit.why,
     budget: target.budget,
     memorySource: row.memorySource,

@@ -4,7 +4,7 @@ import { PROMPT_TOKENS } from '../../shared/defaults';
 import { contextLimitsText, fitHeadline, loadPeakNote } from '../../shared/fit-words';
 import type { HostApi } from '../../shared/api';
 import type { Report, ReportRow, WhatIf } from '../../shared/schema';
-import { formatBytes, formatTokPerSec } from '../../shared/units';
+import { formatBytes, formatTokPerSec, formatWait } from '../../shared/units';
 import { describeSource } from './format';
 import { HowToRun } from './HowToRun';
 import { PerGpu } from './PerGpu';
@@ -125,6 +125,9 @@ export function Details({
               <td data-testid="prompt-speed">
                 ~{formatTokPerSec(row.promptTokPerSec)} tok/s; a {PROMPT_TOKENS}-token prompt takes ~
                 {(PROMPT_TOKENS / row.promptTokPerSec).toFixed(1)} s before the first token
+                {row.fullPromptSeconds
+                  ? `, one that fills the ${row.contextTokens}-token context ~${formatWait(row.fullPromptSeconds)}`
+                  : ''}
               </td>
             </tr>
           )}

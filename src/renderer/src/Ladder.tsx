@@ -13,7 +13,7 @@ import {
   type Task,
 } from '../../shared/ladder';
 import type { LadderStep, Report, ReportRow } from '../../shared/schema';
-import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
+import { formatBytes, formatContext, formatTokPerSec, formatWait } from '../../shared/units';
 import { describeSource, speedMark, speedWord } from './format';
 import { useRun } from './useRun';
 
@@ -234,6 +234,16 @@ export function Ladder({
                     {step.memoryBytes !== undefined ? <span className="muted"> · {formatBytes(step.memoryBytes)}</span> : null}
                     {step.contextTokens !== undefined ? (
                       <span className="muted"> · {formatContext(step.contextTokens)} context</span>
+                    ) : null}
+                    {step.fullPromptSeconds !== undefined ? (
+                      <span
+                        className="muted"
+                        data-testid="ladder-wait"
+                        title="Estimated from this machine's calibrated prompt speed: the time to read a prompt that fills the context before the first token"
+                      >
+                        {' '}
+                        · full prompt ~{formatWait(step.fullPromptSeconds)}
+                      </span>
                     ) : null}
                     <span className="reason" id={reasonId}>
                       {step.reason}

@@ -96,6 +96,8 @@ export const EstimateResultSchema = z.object({
   tokPerSec: z.number().nullable(),
   /** 512-token prompt speed, CPU rows of a calibrated machine only. */
   promptTokPerSec: z.number().nullable().default(null),
+  /** Seconds to read a prompt that fills the context (attention over it included), where promptTokPerSec is known. */
+  fullPromptSeconds: z.number().positive().optional(),
   why: z.string(),
   budget: BudgetSchema,
   memorySource: SourceSchema,

@@ -43,6 +43,8 @@ const ReportRowSchema = z.object({
   /** Prompt processing speed for a 512-token prompt: only for CPU rows once a probe calibrated this machine. */
   promptTokPerSec: z.number().positive().nullable().default(null),
   promptSource: SourceSchema.nullable().default(null),
+  /** Seconds to read a prompt that fills the row's context, attention over it included (calibrated CPU rows only). */
+  fullPromptSeconds: z.number().positive().nullable().optional(),
   memorySource: SourceSchema,
   /** A short sentence on why this fit (which budget ran out). */
   why: z.string(),
@@ -84,6 +86,8 @@ const LadderStepSchema = z.object({
   score: StepScoreSchema.nullable().default(null),
   /** What the precision costs against F16 (llama.cpp's measurement), as a sentence. */
   precisionNote: z.string().optional(),
+  /** Seconds to read a prompt that fills contextTokens before the first token (where it is estimated). */
+  fullPromptSeconds: z.number().positive().optional(),
 });
 export type LadderStep = z.infer<typeof LadderStepSchema>;
 
