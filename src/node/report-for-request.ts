@@ -26,6 +26,16 @@ export const fileStamp = (path: string): Promise<string> =>
 type Sized = { models: SizableModel[]; problems: Array<{ path: string; message: string }> };
 
 /**
+ * The probe's calibration where the sized machine has the CPU it measured: a what-if of other GPUs keeps it,
+ * a whole machine preset (an office laptop, a Mac) names a CPU of its own and is estimated uncalibrated.
+ */
+export const calibrationFor = (
+  sized: HardwareSnapshot,
+  measured: HardwareSnapshot,
+  cal: SpeedCalibration | null,
+): SpeedCalibration | null => (sized.cpu.model === measured.cpu.model ? cal : null);
+
+/**
  * One entry of the report's files: a local path, a GGUF URL, or a Hugging Face reference. A
  * repository without a quant gives a row per quant, and a quant that cannot be read is a problem
  * next to the others' rows.
@@ -70,7 +80,7 @@ export async function buildReportFor(
       {
         contextTokens: request.contextTokens,
         kvType: request.kvType,
-        calibration: cal,
+        calibration: calibrationFor(snapshot, detected.snapshot, cal),
         benchRecords,
         ...(request.tensorSplit ? { tensorSplit: request.tensorSplit } : {}),
         ...(request.splitMode !== undefined ? { splitMode: request.splitMode } : {}),

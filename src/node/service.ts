@@ -27,7 +27,7 @@ import { presetList } from './presets';
 import { adviseFromPresets } from './hardware/upgrade-options';
 import { RunRegistry } from './runs';
 import { APP_VERSION } from './app-version';
-import { buildReportFor, fileStamp } from './report-for-request';
+import { buildReportFor, calibrationFor, fileStamp } from './report-for-request';
 import { createProfileMethods } from './profiles/methods';
 import { createRunMethods } from './run-methods';
 import { autoProbeEnabled, createAutoProbe } from './auto-probe';
@@ -344,13 +344,14 @@ export function createService(options: ServiceOptions): Service {
         const resolved = await resolveRef(request.model, request.quant, true);
         const contextTokens = contextFor(resolved, request.contextTokens, DEFAULT_CONTEXT_TOKENS);
         const sized = await sizingFor(request.profile);
+        const hardware = withWhatIf(sized.snapshot, request.whatIf);
         const result = await estimateWithProjector(request, resolved, (adjust) =>
-          estimateResolved(resolved, withWhatIf(sized.snapshot, request.whatIf), {
+          estimateResolved(resolved, hardware, {
             ...adjust,
             contextTokens,
             kvType: request.kvType,
             gpuLayers: request.gpuLayers,
-            calibration: sized.calibration,
+            calibration: calibrationFor(hardware, sized.snapshot, sized.calibration),
             ...(request.tensorSplit ? { tensorSplit: request.tensorSplit } : {}),
             ...(request.splitMode !== undefined ? { splitMode: request.splitMode } : {}),
             ...(request.mainGpu !== undefined ? { mainGpu: request.mainGpu } : {}),

@@ -29,7 +29,7 @@ export function formatRecommendation(report: Report, useColor: boolean): string 
       `rightsize recommend: ${r.task} (${TASK_SCALES[r.task].label}, judged by ${bench.benchmark}), ${r.priority} priority, ${r.minTokPerSec ?? '?'}+ tok/s, ${formatContext(report.settings.contextTokens)} context`,
     ),
     c.dim(
-      `${report.profile !== undefined ? `Profile "${report.profile}": ` : ''}${gpus}, ${formatBytes(report.hardware.ram.totalBytes)} RAM${report.hardware.whatIf ? ' (what-if)' : ''}${report.calibration ? ', calibrated' : ', speeds from bandwidth (run `rightsize probe` to calibrate)'}`,
+      `${report.profile !== undefined ? `Profile "${report.profile}": ` : ''}${gpus}, ${formatBytes(report.hardware.ram.totalBytes)} RAM${report.hardware.whatIf ? ' (what-if)' : ''}${report.calibration ? ', calibrated' : report.hardware.whatIf ? ', CPU speeds from bandwidth' : ', speeds from bandwidth (run `rightsize probe` to calibrate)'}`,
     ),
     r.bar
       ? `Bar: ${r.bar.benchmark} ${Math.round(r.bar.score * 10) / 10}`

@@ -177,7 +177,7 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
         <main className="main">
           <section className="cards">
             <HardwareCard report={report}>
-              <Calibrate host={host} calibration={report.calibration} onDone={reload} />
+              <Calibrate host={host} calibration={report.calibration} whatIf={report.hardware.whatIf} onDone={reload} />
             </HardwareCard>
             <Ladder
               host={host}

@@ -10,10 +10,13 @@ export function Calibrate({
   host,
   calibration,
   onDone,
+  whatIf = false,
 }: {
   host: HostApi;
   calibration: SpeedCalibration | null;
   onDone: () => void;
+  /** The report sizes a planned machine: one with a CPU of its own is never calibrated by this machine's probe. */
+  whatIf?: boolean;
 }): React.JSX.Element {
   const { run, followed, error, start, cancel } = useRun(
     host,
@@ -37,7 +40,11 @@ export function Calibrate({
           )}
         </span>
       ) : (
-        <span className="muted">Speeds are uncalibrated estimates.</span>
+        <span className="muted" data-testid="calibrate-none">
+          {whatIf
+            ? "CPU speeds are estimated from bandwidth: the probe calibrates this machine's own CPU only."
+            : 'Speeds are uncalibrated estimates.'}
+        </span>
       )}{' '}
       {running ? (
         <>
