@@ -15,6 +15,7 @@ import {
 import { offloadableLayers, placeModel, type Placement } from './placement';
 import { computeTarget, type ComputeTarget } from './budget';
 import { fitModel, fitsEveryGpu, movesExperts, splitProportionsOf, type FitResult, type GpuSplit, type SplitMode } from './fit';
+import { applyGpuPromptRuns, type PromptWork } from './gpu-prompt';
 import { applyMeasuredSpeeds } from './measured-speeds';
 import { recommendLadder } from './recommend';
 import { estimateGenerationSpeed, estimatePromptSpeedCpu, type SpeedEstimate } from './speed';
@@ -328,19 +329,28 @@ function buildRows(
   catalog: CatalogModel[],
   settings: ReportSettings,
   extra: SizableModel[] = [],
-): { rows: ReportRow[]; target: ComputeTarget } {
+): { rows: ReportRow[]; target: ComputeTarget; work: Map<ReportRow, PromptWork> } {
   const target = computeTarget(hardware);
   const rows: ReportRow[] = [];
+  // Each row's prompt FLOPs, for the prompt speed a benchmark run on the GPU gives (src/core/gpu-prompt.ts).
+  const work = new Map<ReportRow, PromptWork>();
+  const add = (row: ReportRow, model: SizableModel): void => {
+    rows.push(row);
+    work.set(row, { activeParamsB: row.activeParamsB, shape: model.shape });
+  };
   for (const model of catalog) {
-    for (const quant of PRECISIONS) rows.push(sizeModel(catalogModelAt(model, quant), hardware, target, settings).row);
+    for (const quant of PRECISIONS) {
+      const sizable = catalogModelAt(model, quant);
+      add(sizeModel(sizable, hardware, target, settings).row, sizable);
+    }
   }
   for (const model of extra) {
     const row = sizeModel(model, hardware, target, settings).row;
     const catalogId =
       model.origin === 'file' ? catalogIdOf(model.shape, catalog, { maxContext: model.maxContext, name: model.name }) : null;
-    rows.push(catalogId ? { ...row, catalogId } : row);
+    add(catalogId ? { ...row, catalogId } : row, model);
   }
-  return { rows, target };
+  return { rows, target, work };
 }
 
 export function buildReport(
@@ -356,7 +366,8 @@ export function buildReport(
   const t0 = now();
   const built = buildRows(hardware, catalog, settings, extra);
   const target = built.target;
-  const rows = applyMeasuredSpeeds(built.rows, settings.benchRecords ?? [], hardware);
+  const records = settings.benchRecords ?? [];
+  const rows = applyMeasuredSpeeds(applyGpuPromptRuns(built.rows, built.work, records, hardware), records, hardware);
   const recommendation = recommendLadder(rows, catalog, {
     contextTokens: settings.contextTokens,
     ...(settings.task ? { task: settings.task } : {}),

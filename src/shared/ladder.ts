@@ -190,7 +190,7 @@ export const THINKING_SPEED_FACTOR = 3;
 /**
  * Long documents are read whole before the first word of the answer: the start and the step up of the long-docs
  * ladder should read a prompt that fills the chosen context within this many seconds, where the wait is estimated
- * (the CPU's prompt speed, once a probe calibrated it). Where no rated model does, the ladder keeps them all and
+ * (the CPU's prompt speed once a probe calibrated it, the GPU's once a run measured it). Where no rated model does, the ladder keeps them all and
  * says how long the quickest takes.
  */
 export const LONG_DOCS_MAX_PROMPT_SECONDS = 60;

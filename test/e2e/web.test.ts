@@ -487,7 +487,7 @@ describe('web mode in Chromium', () => {
     await expect
       .poll(async () => page.getByTestId('prompt-speed').textContent(), { timeout: 10_000 })
       .toMatch(
-        /~[\d.]+ tok\/s; a 512-token prompt takes ~[\d.]+ s before the first token, one that fills the 8192-token context ~[\d.]+ (s|min|h)/,
+        /~[\d.]+ tok\/s \(calibrated\); a 512-token prompt takes ~[\d.]+ s before the first token, one that fills the 8192-token context ~[\d.]+ (s|min|h)/,
       );
     expect(await page.getByTestId('details').textContent()).toContain('Prompt');
     await page.screenshot({ path: join(ROOT, 'test-results/web-prompt-speed.png') });
@@ -495,7 +495,7 @@ describe('web mode in Chromium', () => {
     // The ladder's rungs (CPU rows here) say how long a prompt that fills the context takes to read.
     await expect
       .poll(async () => page.getByTestId('ladder').getByTestId('ladder-wait').first().textContent(), { timeout: 10_000 })
-      .toMatch(/full prompt ~[\d.]+ (s|min|h)/);
+      .toMatch(/full\sprompt\s~[\d.]+\s(s|min|h)/);
   }, 450_000);
 
   it('saves this machine as a profile from the header, and sizes the report for the profile chosen', async () => {

@@ -5,7 +5,7 @@ import { contextLimitsText, fitHeadline, loadPeakNote } from '../../shared/fit-w
 import type { HostApi } from '../../shared/api';
 import type { Report, ReportRow, WhatIf } from '../../shared/schema';
 import { formatBytes, formatTokPerSec, formatWait } from '../../shared/units';
-import { describeSource } from './format';
+import { describeSource, promptWord } from './format';
 import { HowToRun } from './HowToRun';
 import { PerGpu } from './PerGpu';
 import { PublishedScores } from './PublishedScores';
@@ -122,8 +122,9 @@ export function Details({
           {row.promptTokPerSec !== null && (
             <tr>
               <th scope="row">Prompt processing</th>
-              <td data-testid="prompt-speed">
-                ~{formatTokPerSec(row.promptTokPerSec)} tok/s; a {PROMPT_TOKENS}-token prompt takes ~
+              <td data-testid="prompt-speed" title={describeSource(row.promptSource)}>
+                {row.promptSource?.kind === 'measured' ? '' : '~'}
+                {formatTokPerSec(row.promptTokPerSec)} tok/s ({promptWord(row.promptSource)}); a {PROMPT_TOKENS}-token prompt takes ~
                 {(PROMPT_TOKENS / row.promptTokPerSec).toFixed(1)} s before the first token
                 {row.fullPromptSeconds
                   ? `, one that fills the ${row.contextTokens}-token context ~${formatWait(row.fullPromptSeconds)}`

@@ -242,7 +242,7 @@ export function Ladder({
                         title="Estimated from this machine's calibrated prompt speed: the time to read a prompt that fills the context before the first token"
                       >
                         {' '}
-                        · full prompt ~{formatWait(step.fullPromptSeconds)}
+                        · {`full prompt ~${formatWait(step.fullPromptSeconds)}`.replace(/ /g, '\u00a0')}
                       </span>
                     ) : null}
                     <span className="reason" id={reasonId}>

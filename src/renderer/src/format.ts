@@ -29,3 +29,12 @@ export function speedMark(source: Source): string {
   const word = speedWord(source);
   return word === 'measured' ? ' ✓' : word === 'corrected by your runs' ? ' *' : '';
 }
+
+/** How a row's prompt speed was arrived at, in a word or two. */
+export function promptWord(source: Source | null): string {
+  if (!source) return 'estimated';
+  if (source.kind === 'measured') return 'measured';
+  if (source.by === 'speed.prompt-calibrated') return 'calibrated';
+  if (source.by === 'speed.prompt-from-runs') return 'from your runs on this GPU';
+  return 'estimated';
+}

@@ -40,10 +40,10 @@ const ReportRowSchema = z.object({
   /** Expected generation speed; null when the model does not fit. */
   tokPerSec: z.number().nonnegative().nullable(),
   speedSource: SourceSchema,
-  /** Prompt processing speed for a 512-token prompt: only for CPU rows once a probe calibrated this machine. */
+  /** Prompt processing speed for a 512-token prompt: CPU rows once a probe calibrated this machine, GPU rows once a run on that GPU measured it. */
   promptTokPerSec: z.number().positive().nullable().default(null),
   promptSource: SourceSchema.nullable().default(null),
-  /** Seconds to read a prompt that fills the row's context, attention over it included (calibrated CPU rows only). */
+  /** Seconds to read a prompt that fills the row's context, attention over it included (where promptTokPerSec is known). */
   fullPromptSeconds: z.number().positive().nullable().optional(),
   memorySource: SourceSchema,
   /** A short sentence on why this fit (which budget ran out). */

@@ -1,0 +1,99 @@
+// Prompt speed on the GPU, from the user's own benchmark runs. A GPU reads a prompt in batches, bound by its
+// compute, not by its memory: a run of one model all on this GPU gives the rate it sustains, in FLOPs per second
+// (pp512 x FLOPs per prompt token), and every other row all on the GPU reads its prompts at that rate. Without a
+// run a GPU row has no prompt speed: peak TFLOPS and llama.cpp's kernels (MMQ, Metal's simdgroup products,
+// Vulkan's coopmat) are too far apart to estimate it from a datasheet.
+import type { BenchRecord, HardwareSnapshot, ReportRow } from '../shared/schema';
+import { formatTokPerSec } from '../shared/units';
+import { PROMPT_TOKENS } from '../shared/defaults';
+import type { ModelShape } from './tensors';
+
+/** What a row's prompt FLOPs depend on: its active parameters and its attention's shape. */
+export interface PromptWork {
+  activeParamsB: number;
+  shape: Pick<ModelShape, 'layers' | 'heads' | 'headDim'>;
+}
+
+/**
+ * Attention over the prompt runs at half the rate of the weights' products: measured so on the CPU
+ * (bench/results/long-prompt-2026-12-03.md) and carried to the GPU, whose prompt speed also falls faster with depth
+ * than its FLOPs alone say.
+ */
+const ATTENTION_EFFICIENCY = 0.5;
+
+/** A test model of a few MB keeps the GPU idle between kernels: its run says nothing of the GPU's rate. */
+const MIN_RATE_FILE_BYTES = 100 * 2 ** 20;
+
+/** FLOPs per token of an n-token prompt, attention counted at its efficiency: each token meets half the prompt on average. */
+export function promptFlopsPerToken(work: PromptWork, tokens: number): number {
+  const attention = 4 * work.shape.layers * (tokens / 2) * work.shape.heads * work.shape.headDim;
+  return 2 * work.activeParamsB * 1e9 + attention / ATTENTION_EFFICIENCY;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+/**
+ * Rows all on the GPU get a prompt speed (pp512) and the time to read a prompt that fills their context, from the
+ * newest run per file of this hardware with every layer on the GPU. `work` gives each row's prompt FLOPs; rows
+ * without one, and every row when no such run exists, are returned as they were.
+ */
+export function applyGpuPromptRuns(
+  rows: ReportRow[],
+  work: ReadonlyMap<ReportRow, PromptWork>,
+  records: readonly BenchRecord[],
+  hardware: HardwareSnapshot,
+): ReportRow[] {
+  const gpus = hardware.gpus.map((g) => g.name).join('\n');
+  if (!gpus) return rows;
+  const newest = new Map<string, BenchRecord>();
+  for (const r of records) {
+    const here = r.hardware.cpu === hardware.cpu.model && r.hardware.gpus.join('\n') === gpus;
+    if (!here || r.gpuLayers < r.totalLayers || !(r.pp.mean > 0)) continue;
+    if (r.model.fileBytes !== null && r.model.fileBytes < MIN_RATE_FILE_BYTES) continue;
+    const seen = newest.get(r.model.path);
+    if (!seen || seen.at < r.at) newest.set(r.model.path, r);
+  }
+  const rates: number[] = [];
+  const own = new Map<string, BenchRecord>();
+  for (const row of rows) {
+    const record = row.filePath ? newest.get(row.filePath) : undefined;
+    const w = work.get(row);
+    if (!record || !w || row.fit !== 'gpu') continue;
+    rates.push(record.pp.mean * promptFlopsPerToken(w, record.settings.promptTokens));
+    own.set(row.filePath as string, record);
+  }
+  if (rates.length === 0) return rows;
+  const rate = median(rates);
+  const runs = `${rates.length} benchmark run${rates.length === 1 ? '' : 's'} all on this GPU`;
+  return rows.map((row) => {
+    const w = work.get(row);
+    if (!w || row.fit !== 'gpu') return row;
+    const fullPromptSeconds = (row.contextTokens * promptFlopsPerToken(w, row.contextTokens)) / rate;
+    const record = row.filePath ? own.get(row.filePath) : undefined;
+    if (record && record.settings.promptTokens === PROMPT_TOKENS)
+      return {
+        ...row,
+        promptTokPerSec: record.pp.mean,
+        promptSource: {
+          kind: 'measured',
+          by: 'rightsize bench',
+          detail: `pp${PROMPT_TOKENS} ${formatTokPerSec(record.pp.mean)} ± ${formatTokPerSec(record.pp.sd)} tok/s, run ${record.at.slice(0, 16).replace('T', ' ')} (${record.backend}); a prompt that fills the context is this rate carried to its length, attention at half the rate of the weights' products.`,
+        },
+        fullPromptSeconds,
+      };
+    return {
+      ...row,
+      promptTokPerSec: rate / promptFlopsPerToken(w, PROMPT_TOKENS),
+      promptSource: {
+        kind: 'estimated',
+        by: 'speed.prompt-from-runs',
+        detail: `A ${PROMPT_TOKENS}-token prompt at the ${(rate / 1e12).toFixed(1)} TFLOP/s that ${runs} sustained (the median of pp x FLOPs per prompt token): 2 FLOP per active weight, attention over the prompt at half that rate.`,
+      },
+      fullPromptSeconds,
+    };
+  });
+}
