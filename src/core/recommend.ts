@@ -41,6 +41,8 @@ export interface LadderOptions {
   contextTokens?: number;
   /** Which of the task's benchmarks judges the models (absent: the task's default, e.g. MMLU for chat). */
   benchmark?: string;
+  /** A planned machine (what-if): no run or probe of it here can estimate what is not estimated. */
+  planned?: boolean;
 }
 
 /** The order precisions are tried in at one fit level: speed wants the fewest bits, quality the most. */
@@ -273,6 +275,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
   }
   // The ceiling, and what may pass one over, hold the context asked for, as the start and the step up do.
   const ceiling = pickCeiling(models.filter(holdsContext), byModel, scoreOf, bench.benchmark, start, up?.row ?? null);
+  if (task === 'long-docs') notes.push(...unknownWaitNotes([startStep, scaleUp, ceiling], options.planned ?? false));
   return {
     start: startStep,
     scaleUp,
@@ -286,6 +289,32 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
     elsewhere,
     scores,
   };
+}
+
+/** Long documents: where a rung's wait for a full context is not estimated, say what would estimate it. */
+function unknownWaitNotes(steps: Array<LadderStep | null>, planned: boolean): string[] {
+  const unknown = steps.filter((s): s is LadderStep => s !== null && s.fullPromptSeconds === undefined);
+  const names = (fit: LadderStep['fit']): string[] => [...new Set(unknown.filter((s) => s.fit === fit).map((s) => s.name))];
+  const notes: string[] = [];
+  if (planned) {
+    const all = [...new Set(unknown.map((s) => s.name))];
+    if (all.length > 0)
+      notes.push(
+        `How long ${all.join(' and ')} take${all.length === 1 ? 's' : ''} to read a full context is not estimated on a planned machine: it takes a benchmark run on its GPU or the quick probe on its CPU.`,
+      );
+    return notes;
+  }
+  const onGpu = names('gpu');
+  if (onGpu.length > 0)
+    notes.push(
+      `How long ${onGpu.join(' and ')} take${onGpu.length === 1 ? 's' : ''} to read a full context is not estimated until you benchmark a model with every layer on this GPU (Benchmark it, or \`rightsize bench FILE\`): the run's prompt speed carries to every model all on the GPU.`,
+    );
+  const onCpu = names('cpu');
+  if (onCpu.length > 0)
+    notes.push(
+      `How long ${onCpu.join(' and ')} take${onCpu.length === 1 ? 's' : ''} to read a full context on the CPU is estimated once the quick probe has calibrated this machine (Calibrate, or \`rightsize probe\`).`,
+    );
+  return notes;
 }
 
 /**

@@ -374,6 +374,7 @@ export function buildReport(
     ...(settings.benchmark !== undefined ? { benchmark: settings.benchmark } : {}),
     ...(settings.priority ? { priority: settings.priority } : {}),
     ...(settings.minTokPerSec !== undefined ? { minTokPerSec: settings.minTokPerSec } : {}),
+    planned: hardware.whatIf,
   });
   return {
     schemaVersion: 1,

@@ -262,9 +262,21 @@ describe('long documents and the wait before the first token', () => {
     );
   });
 
-  it('rows without an estimated wait (GPU rows, an uncalibrated CPU) are neither held back nor given one', () => {
+  it('rows without an estimated wait (GPU rows, an uncalibrated CPU) are neither held back nor given one, and the ladder says what would estimate it', () => {
     const plain = longDocs(base.rows);
     expect(plain.start?.fullPromptSeconds).toBeUndefined();
     expect(plain.notes.join(' ')).not.toMatch(/Held back for long documents|Every rated model that runs here takes/);
+    const onGpu = plain.notes.find((n) => n.startsWith('How long'));
+    expect(plain.start?.fit).toBe('gpu');
+    expect(onGpu).toContain(`How long ${plain.start?.name}`);
+    expect(onGpu).toContain('benchmark a model with every layer on this GPU');
+    // A planned machine cannot be benchmarked or probed from here, and the note says so instead.
+    const planned = recommendLadder(base.rows, catalog, { task: 'long-docs', contextTokens: 8192, planned: true });
+    expect(planned.notes.join(' ')).toContain('is not estimated on a planned machine');
+    expect(base.recommendation.task).toBe('chat');
+    // Where every rung has its wait, nothing is added; other tasks never get the note.
+    const timed = base.rows.map((r) => ({ ...r, fullPromptSeconds: 10 }));
+    expect(longDocs(timed).notes.join(' ')).not.toContain('How long');
+    expect(recommendLadder(base.rows, catalog, { task: 'chat', contextTokens: 8192 }).notes.join(' ')).not.toContain('How long');
   });
 });
