@@ -16,7 +16,6 @@ import {
   describeQuantCost,
   LADDER_PRECISIONS,
   LAST_RESORT_PRECISION,
-  LONG_DOCS_MAX_PROMPT_SECONDS,
   QUANT_COST,
   SCALE_UP_MIN_GAIN,
   START_GAP_POINTS,
@@ -30,7 +29,8 @@ import {
 } from '../shared/ladder';
 import type { Precision } from '../shared/precision';
 import type { CatalogModel, LadderStep, QualityScore, Recommendation, ReportRow } from '../shared/schema';
-import { formatBytes, formatTokPerSec, formatTokPerSecChange, formatWait, GiB } from '../shared/units';
+import { formatBytes, formatTokPerSec, formatTokPerSecChange, GiB } from '../shared/units';
+import { fullPromptNote, quickReaders, unknownWaitNotes } from './prompt-wait';
 
 export interface LadderOptions {
   task?: Task;
@@ -82,12 +82,6 @@ export const THINKING_NOTE =
 
 const round1 = (x: number): string => (Math.round(x * 10) / 10).toFixed(1);
 const gib = (bytes: number): string => round1(bytes / GiB);
-
-/** The wait before the first token when the prompt fills the context, as a sentence (empty where not estimated). */
-const fullPromptNote = (row: ReportRow): string =>
-  row.fullPromptSeconds
-    ? ` A prompt that fills its ${row.contextTokens}-token context takes ~${formatWait(row.fullPromptSeconds)} to read before the first token.`
-    : '';
 
 function step(row: ReportRow, reason: string, score: QualityScore | null): LadderStep {
   const cost = QUANT_COST[row.quant as Precision];
@@ -289,56 +283,6 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
     elsewhere,
     scores,
   };
-}
-
-/** Long documents: where a rung's wait for a full context is not estimated, say what would estimate it. */
-function unknownWaitNotes(steps: Array<LadderStep | null>, planned: boolean): string[] {
-  const unknown = steps.filter((s): s is LadderStep => s !== null && s.fullPromptSeconds === undefined);
-  const names = (fit: LadderStep['fit']): string[] => [...new Set(unknown.filter((s) => s.fit === fit).map((s) => s.name))];
-  const notes: string[] = [];
-  if (planned) {
-    const all = [...new Set(unknown.map((s) => s.name))];
-    if (all.length > 0)
-      notes.push(
-        `How long ${all.join(' and ')} take${all.length === 1 ? 's' : ''} to read a full context is not estimated on a planned machine: it takes a benchmark run on its GPU or the quick probe on its CPU.`,
-      );
-    return notes;
-  }
-  const onGpu = names('gpu');
-  if (onGpu.length > 0)
-    notes.push(
-      `How long ${onGpu.join(' and ')} take${onGpu.length === 1 ? 's' : ''} to read a full context is not estimated until you benchmark a model with every layer on this GPU (Benchmark it, or \`rightsize bench FILE\`): the run's prompt speed carries to every model all on the GPU.`,
-    );
-  const onCpu = names('cpu');
-  if (onCpu.length > 0)
-    notes.push(
-      `How long ${onCpu.join(' and ')} take${onCpu.length === 1 ? 's' : ''} to read a full context on the CPU is estimated once the quick probe has calibrated this machine (Calibrate, or \`rightsize probe\`).`,
-    );
-  return notes;
-}
-
-/**
- * Long documents: keep the rated models that read a prompt filling the context within the limit, where some do and
- * others do not, and say which were held back; where none does, keep them all and say what the quickest takes.
- */
-function quickReaders(rated: Candidate[], contextTokens: number | undefined, notes: string[]): Candidate[] {
-  const wait = (c: Candidate): number => c.row.fullPromptSeconds ?? 0;
-  const slow = rated.filter((c) => wait(c) > LONG_DOCS_MAX_PROMPT_SECONDS);
-  if (slow.length === 0) return rated;
-  const context = `a prompt that fills the ${contextTokens ?? slow[0]?.row.contextTokens}-token context`;
-  const quick = rated.filter((c) => !slow.includes(c));
-  if (quick.length === 0) {
-    const quickest = slow.reduce((a, b) => (wait(b) < wait(a) ? b : a));
-    notes.push(
-      `Every rated model that runs here takes more than ${LONG_DOCS_MAX_PROMPT_SECONDS} s to read ${context} (the quickest, ${quickest.model.name}, ~${formatWait(wait(quickest))}): expect that wait before each answer, or choose a shorter context.`,
-    );
-    return rated;
-  }
-  const named = slow.slice(0, 4).map((c) => `${c.model.name} ~${formatWait(wait(c))}`);
-  notes.push(
-    `Held back for long documents: ${named.join(', ')}${slow.length > named.length ? ', ...' : ''} to read ${context}, over the ${LONG_DOCS_MAX_PROMPT_SECONDS} s the start and the step up may take.`,
-  );
-  return quick;
 }
 
 /**
