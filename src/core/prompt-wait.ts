@@ -80,5 +80,10 @@ export function unknownWaitNotes(steps: Array<LadderStep | null>, planned: boole
     notes.push(
       `How long ${onCpu.join(' and ')} take${onCpu.length === 1 ? 's' : ''} to read a full context on the CPU is estimated once the quick probe has calibrated this machine (Calibrate, or \`rightsize probe\`).`,
     );
+  const split = names('partial');
+  if (split.length > 0)
+    notes.push(
+      `How long ${split.join(' and ')} take${split.length === 1 ? 's' : ''} to read a full context split between the GPU and the CPU is not estimated: benchmark it (Benchmark it, or \`rightsize bench FILE\`) to see its prompt speed.`,
+    );
   return notes;
 }

@@ -4,12 +4,13 @@
 // with the experts in RAM names --n-cpu-moe wherever its placement is written.
 import { describe, expect, it } from 'vitest';
 import { formatRecommendation } from '../../src/cli/format/recommend';
+import { unknownWaitNotes } from '../../src/core/prompt-wait';
 import { recommendLadder, THINKING_NOTE } from '../../src/core/recommend';
 import { buildReport } from '../../src/core/report';
 import { applyWhatIf } from '../../src/node/hardware/what-if';
 import { loadCatalog, loadGpuPresets, loadMachinePresets } from '../../src/node/resources';
 import { LONG_DOCS_MAX_PROMPT_SECONDS, scoreOn, TASK_SCALES, TASKS, taskScores, THINKING_SPEED_FACTOR } from '../../src/shared/ladder';
-import type { HardwareSnapshot, Report, WhatIf } from '../../src/shared/schema';
+import type { HardwareSnapshot, LadderStep, Report, WhatIf } from '../../src/shared/schema';
 import { GiB } from '../../src/shared/units';
 import { makeSnapshot } from '../helpers/hardware';
 
@@ -275,6 +276,9 @@ describe('long documents and the wait before the first token', () => {
     const planned = recommendLadder(base.rows, catalog, { task: 'long-docs', contextTokens: 8192, planned: true });
     expect(planned.notes.join(' ')).toContain('is not estimated on a planned machine');
     expect(base.recommendation.task).toBe('chat');
+    // A rung split between the GPU and the CPU has no estimate either: only a run of it measures its prompt speed.
+    const split = unknownWaitNotes([{ ...(plain.start as LadderStep), fit: 'partial' }], false);
+    expect(split.join(' ')).toContain('split between the GPU and the CPU is not estimated');
     // Where every rung has its wait, nothing is added; other tasks never get the note.
     const timed = base.rows.map((r) => ({ ...r, fullPromptSeconds: 10 }));
     expect(longDocs(timed).notes.join(' ')).not.toContain('How long');
