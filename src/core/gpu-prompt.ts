@@ -6,6 +6,7 @@
 import type { BenchRecord, HardwareSnapshot, ReportRow } from '../shared/schema';
 import { formatTokPerSec } from '../shared/units';
 import { PROMPT_TOKENS } from '../shared/defaults';
+import { median, recordedHere } from './measured-speeds';
 import type { ModelShape } from './tensors';
 
 /** What a row's prompt FLOPs depend on: its active parameters and its attention's shape. */
@@ -30,12 +31,6 @@ export function promptFlopsPerToken(work: PromptWork, tokens: number): number {
   return 2 * work.activeParamsB * 1e9 + attention / ATTENTION_EFFICIENCY;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-
 /**
  * Rows all on the GPU get a prompt speed (pp512) and the time to read a prompt that fills their context, from the
  * newest run per file of this hardware with every layer on the GPU. `work` gives each row's prompt FLOPs; rows
@@ -47,12 +42,10 @@ export function applyGpuPromptRuns(
   records: readonly BenchRecord[],
   hardware: HardwareSnapshot,
 ): ReportRow[] {
-  const gpus = hardware.gpus.map((g) => g.name).join('\n');
-  if (!gpus) return rows;
+  if (hardware.gpus.length === 0) return rows;
   const newest = new Map<string, BenchRecord>();
   for (const r of records) {
-    const here = r.hardware.cpu === hardware.cpu.model && r.hardware.gpus.join('\n') === gpus;
-    if (!here || r.gpuLayers < r.totalLayers || !(r.pp.mean > 0)) continue;
+    if (!recordedHere(r, hardware) || r.gpuLayers < r.totalLayers || !(r.pp.mean > 0)) continue;
     if (r.model.fileBytes !== null && r.model.fileBytes < MIN_RATE_FILE_BYTES) continue;
     const seen = newest.get(r.model.path);
     if (!seen || seen.at < r.at) newest.set(r.model.path, r);

@@ -12,12 +12,12 @@ const placementOfRecord = (r: BenchRecord): Placement | null => (r.gpuLayers ===
 const placementOfRow = (row: ReportRow): Placement | null => (row.fit === 'cpu' ? 'cpu' : row.fit === 'gpu' ? 'gpu' : null);
 
 /** A record was made on this hardware: the same CPU and the same GPUs, in order. */
-function recordedHere(record: BenchRecord, hardware: HardwareSnapshot): boolean {
+export function recordedHere(record: BenchRecord, hardware: HardwareSnapshot): boolean {
   const gpus = hardware.gpus.map((g) => g.name);
   return record.hardware.cpu === hardware.cpu.model && record.hardware.gpus.join('\n') === gpus.join('\n');
 }
 
-const median = (xs: number[]): number => {
+export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
