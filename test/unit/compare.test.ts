@@ -1,6 +1,7 @@
 // Machines side by side, from hand-built snapshots: an RTX 4090 desktop against a laptop with no GPU.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { formatComparison } from '../../src/cli/format/compare';
 import { bestCell, compareMachines } from '../../src/core/compare';
 import { buildReport } from '../../src/core/report';
 import { INTERACTIVE_TOK_PER_SEC } from '../../src/shared/ladder';
@@ -128,5 +129,22 @@ describe('full precision in a comparison', () => {
     const f32 = { quant: 'F32', fit: 'cpu', tokPerSec: 60, gpuLayers: 0, totalLayers: 31, memory: { totalBytes: 2e9 } };
     const f16 = { ...f32, quant: 'F16', tokPerSec: 100, memory: { totalBytes: 1e9 } };
     expect(bestCell([f32, f16] as never)?.quant).toBe('F16');
+  });
+});
+
+describe('formatComparison', () => {
+  it("shows a rung's full-context wait where it is known, and nothing where it is not", () => {
+    const start = compared.machines[1]?.recommendation.start;
+    expect(start).toBeTruthy();
+    expect(formatComparison(compared, false)).not.toContain('full prompt');
+    const timed = {
+      ...compared,
+      machines: compared.machines.map((m, i) =>
+        i === 1 && m.recommendation.start
+          ? { ...m, recommendation: { ...m.recommendation, start: { ...m.recommendation.start, fullPromptSeconds: 540 } } }
+          : m,
+      ),
+    };
+    expect(formatComparison(timed, false)).toContain('full prompt ~9 min');
   });
 });

@@ -5,7 +5,7 @@ import pc from 'picocolors';
 import { fitShortLabel } from '../../shared/fit-words';
 import { LADDER_STEPS, ladderTitle } from '../../shared/ladder';
 import type { CompareCell, CompareResult, LadderStep } from '../../shared/schema';
-import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
+import { formatBytes, formatContext, formatTokPerSec, formatWait } from '../../shared/units';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
@@ -13,7 +13,9 @@ const gpusText = (gpus: CompareResult['machines'][number]['hardware']['gpus']): 
   gpus.length ? gpus.map((g) => `${g.name} ${formatBytes(g.vramBytes)}`).join('\n') : 'none';
 
 const stepText = (step: LadderStep | null): string =>
-  step ? `${step.name}\n${step.quant} ${fitShortLabel(step.fit)} ~${formatTokPerSec(step.tokPerSec)} tok/s` : '—';
+  step
+    ? `${step.name}\n${step.quant} ${fitShortLabel(step.fit)} ~${formatTokPerSec(step.tokPerSec)} tok/s${step.fullPromptSeconds !== undefined ? `\nfull prompt ~${formatWait(step.fullPromptSeconds)}` : ''}`
+    : '—';
 
 function cellText(cell: CompareCell | null, best: boolean, c: Colors): string {
   if (!cell) return c.dim('—');

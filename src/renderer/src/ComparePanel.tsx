@@ -6,7 +6,7 @@ import { fitShortLabel } from '../../shared/fit-words';
 import { LADDER_STEPS, ladderTitle, type Priority, type Task } from '../../shared/ladder';
 import type { KvType } from '../../shared/precision';
 import { MAX_COMPARED, MIN_COMPARED, THIS_MACHINE, type CompareResult, type ComparedMachine } from '../../shared/schema';
-import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
+import { formatBytes, formatContext, formatTokPerSec, formatWait } from '../../shared/units';
 import { useAsk } from './useAsk';
 import { useProfileNames } from './useProfileNames';
 
@@ -73,6 +73,9 @@ function CompareTable({ result }: { result: CompareResult }): React.JSX.Element 
                       <>
                         <strong>{step.name}</strong> <span className="quant">{step.quant}</span>{' '}
                         <span className={`fit fit-${step.fit}`}>{fitShortLabel(step.fit)}</span> ~{formatTokPerSec(step.tokPerSec)} tok/s
+                        {step.fullPromptSeconds !== undefined ? (
+                          <span className="muted"> · full prompt ~{formatWait(step.fullPromptSeconds)}</span>
+                        ) : null}
                       </>
                     ) : (
                       <span className="muted">none</span>
