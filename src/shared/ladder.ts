@@ -195,6 +195,9 @@ export const THINKING_SPEED_FACTOR = 3;
  */
 export const LONG_DOCS_MAX_PROMPT_SECONDS = 60;
 
+/** Long documents need a long context: the CLI sizes them at 32k without --ctx, and the app raises a shorter context to it. */
+export const LONG_DOCS_CONTEXT_TOKENS = 32768;
+
 /** A step up must gain at least this many benchmark points to be worth its memory and speed. */
 export const SCALE_UP_MIN_GAIN = 3;
 /** Below this the ceiling is not usable at all. */

@@ -119,6 +119,14 @@ describe('web mode in Chromium', () => {
     await ladder.getByLabel('Task').selectOption('extraction');
     await expect.poll(heading, { timeout: 10_000 }).toMatch(/extraction \(IFEval\)/);
     expect(await ladder.getByLabel('Judged by').count()).toBe(0);
+    // Long documents need a long context: picking the task raises an 8k context to 32k, as the CLI sizes it.
+    const ctx = page.getByTestId('ctx');
+    expect(await ctx.inputValue()).toBe('8192');
+    await ladder.getByLabel('Task').selectOption('long-docs');
+    await expect.poll(heading, { timeout: 10_000 }).toMatch(/long-docs \(RULER\).* 32k\s+context/);
+    expect(await ctx.inputValue()).toBe('32768');
+    await ctx.selectOption('8192');
+    await expect.poll(heading, { timeout: 10_000 }).toMatch(/long-docs \(RULER\).* 8k\s+context/);
     await ladder.getByLabel('Task').selectOption('chat');
     await ladder.getByLabel('Priority').selectOption('balanced');
     await expect.poll(heading, { timeout: 10_000 }).toMatch(/chat \(MMLU\) · balanced/);

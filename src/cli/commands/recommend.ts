@@ -1,6 +1,6 @@
 // `rightsize recommend`: the start-small ladder for a task and a priority, with the reasons in numbers.
 import { DEFAULT_CONTEXT_TOKENS } from '../../shared/defaults';
-import { DEFAULT_MIN_TOK_PER_SEC, TASK_SCALES, TASKS } from '../../shared/ladder';
+import { DEFAULT_MIN_TOK_PER_SEC, LONG_DOCS_CONTEXT_TOKENS, TASK_SCALES, TASKS } from '../../shared/ladder';
 import { ReportSchema } from '../../shared/schema';
 import { defineCommand, UsageError, useColor } from '../command';
 import {
@@ -16,8 +16,6 @@ import {
 } from '../args';
 import { LADDER_OPTIONS, parseLadderChoice } from '../ladder-args';
 
-/** Long documents need a long context: without --ctx they are sized at 32k, not the report's 8k. */
-const LONG_DOCS_CONTEXT_TOKENS = 32768;
 /** The request schema's bound, said in the flag's words. */
 const MAX_MIN_TPS = 10_000;
 
