@@ -198,6 +198,10 @@ export const LONG_DOCS_MAX_PROMPT_SECONDS = 60;
 /** Long documents need a long context: the CLI sizes them at 32k without --ctx, and the app raises a shorter context to it. */
 export const LONG_DOCS_CONTEXT_TOKENS = 32768;
 
+/** The context after the task changes from `from` to `to`: entering long documents raises a shorter one to 32k. */
+export const contextForTask = (from: Task, to: Task, contextTokens: number): number =>
+  to === 'long-docs' && from !== 'long-docs' ? Math.max(contextTokens, LONG_DOCS_CONTEXT_TOKENS) : contextTokens;
+
 /** A step up must gain at least this many benchmark points to be worth its memory and speed. */
 export const SCALE_UP_MIN_GAIN = 3;
 /** Below this the ceiling is not usable at all. */

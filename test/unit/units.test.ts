@@ -1,4 +1,5 @@
 // The speed formats the ladder's reasons use.
+import { contextForTask } from '../../src/shared/ladder';
 import { describe, expect, it } from 'vitest';
 import { formatTokPerSec, formatTokPerSecChange, formatWait } from '../../src/shared/units';
 
@@ -21,5 +22,16 @@ describe('formatWait', () => {
     expect(formatWait(3600)).toBe('1 h');
     expect(formatWait(3720)).toBe('1 h 2 min');
     expect(formatWait(Number.NaN)).toBe('—');
+  });
+});
+
+describe('contextForTask', () => {
+  it('raises a context under 32k to 32k on entering long documents, and leaves every other change alone', () => {
+    expect(contextForTask('chat', 'long-docs', 8192)).toBe(32768);
+    expect(contextForTask('chat', 'long-docs', 65536)).toBe(65536);
+    // Already on long documents (a priority change, a second benchmark): the user's own context stays.
+    expect(contextForTask('long-docs', 'long-docs', 8192)).toBe(8192);
+    expect(contextForTask('long-docs', 'chat', 32768)).toBe(32768);
+    expect(contextForTask('chat', 'coding', 8192)).toBe(8192);
   });
 });

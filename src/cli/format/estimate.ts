@@ -49,7 +49,7 @@ export function formatEstimate(e: EstimateResult, useColor: boolean): string {
   );
   if (e.promptTokPerSec !== null)
     lines.push(
-      `  Prompt processing ~${formatTokPerSec(e.promptTokPerSec)} tok/s: a ${PROMPT_TOKENS}-token prompt takes ~${(PROMPT_TOKENS / e.promptTokPerSec).toFixed(1)} s before the first token${e.fullPromptSeconds ? `, one that fills the context ~${formatWait(e.fullPromptSeconds)}` : ''} (${e.promptSource?.kind === 'measured' ? 'measured by your run' : e.promptSource?.by === 'speed.prompt-from-runs' ? 'estimated from your runs on this GPU' : 'calibrated estimate'})`,
+      `  Prompt processing ~${formatTokPerSec(e.promptTokPerSec)} tok/s: a ${PROMPT_TOKENS}-token prompt takes ~${(PROMPT_TOKENS / e.promptTokPerSec).toFixed(1)} s before the first token${e.fullPromptSeconds ? `, one that fills the context ~${formatWait(e.fullPromptSeconds)}` : ''} (calibrated estimate)`,
     );
   if (e.contextLimits) lines.push(`  ${contextLimitsText(e.contextLimits)}`);
   if (e.model.scores.length > 0)

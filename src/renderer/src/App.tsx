@@ -1,4 +1,4 @@
-import { defaultScale, LONG_DOCS_CONTEXT_TOKENS } from '../../shared/ladder';
+import { contextForTask, defaultScale } from '../../shared/ladder';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { HostApi } from '../../shared/api';
 import { DEFAULT_CONTEXT_TOKENS } from '../../shared/defaults';
@@ -183,12 +183,13 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
               host={host}
               report={report}
               onPick={(modelId, quant) => setSelected({ modelId, quant })}
-              onChoose={(ladder) => {
-                // Long documents need a long context: entering the task raises a shorter one to 32k, as the CLI sizes it.
-                const entering = ladder.task === 'long-docs' && (settings.ladder?.task ?? report.recommendation.task) !== 'long-docs';
-                const longer = entering && settings.contextTokens < LONG_DOCS_CONTEXT_TOKENS;
-                setSettings({ ...settings, ladder, ...(longer ? { contextTokens: LONG_DOCS_CONTEXT_TOKENS } : {}) });
-              }}
+              onChoose={(ladder) =>
+                setSettings({
+                  ...settings,
+                  ladder,
+                  contextTokens: contextForTask(settings.ladder?.task ?? report.recommendation.task, ladder.task, settings.contextTokens),
+                })
+              }
               choice={settings.ladder}
             />
           </section>
