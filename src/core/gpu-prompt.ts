@@ -31,6 +31,42 @@ export function promptFlopsPerToken(work: PromptWork, tokens: number): number {
   return 2 * work.activeParamsB * 1e9 + attention / ATTENTION_EFFICIENCY;
 }
 
+/** The FLOP rate this hardware's GPU reads prompts at, from the user's runs with every layer on it. */
+interface GpuPromptRate {
+  flopsPerSecond: number;
+  /** How many runs (one per file, the newest) the rate is the median of. */
+  runs: number;
+  /** The newest such run per file path. */
+  newest: ReadonlyMap<string, BenchRecord>;
+}
+
+/**
+ * The median FLOP rate of the newest run per file made on this hardware with every layer on the GPU. A record keeps
+ * its model's prompt work; one written before it did needs `workOfPath` (a row for the same file) to count.
+ */
+function gpuPromptRate(
+  records: readonly BenchRecord[],
+  hardware: HardwareSnapshot,
+  workOfPath: (path: string) => PromptWork | undefined,
+): GpuPromptRate | null {
+  if (hardware.gpus.length === 0) return null;
+  const newest = new Map<string, BenchRecord>();
+  for (const r of records) {
+    if (!recordedHere(r, hardware) || r.gpuLayers < r.totalLayers || !(r.pp.mean > 0)) continue;
+    if (r.model.fileBytes !== null && r.model.fileBytes < MIN_RATE_FILE_BYTES) continue;
+    const seen = newest.get(r.model.path);
+    if (!seen || seen.at < r.at) newest.set(r.model.path, r);
+  }
+  const rates: number[] = [];
+  for (const [path, record] of newest) {
+    const kept = record.promptWork;
+    const work = kept ? { activeParamsB: kept.activeParamsB, shape: kept } : workOfPath(path);
+    if (work) rates.push(record.pp.mean * promptFlopsPerToken(work, record.settings.promptTokens));
+    else newest.delete(path);
+  }
+  return rates.length === 0 ? null : { flopsPerSecond: median(rates), runs: rates.length, newest };
+}
+
 /**
  * Rows all on the GPU get a prompt speed (pp512) and the time to read a prompt that fills their context, from the
  * newest run per file of this hardware with every layer on the GPU. `work` gives each row's prompt FLOPs; rows
@@ -42,31 +78,19 @@ export function applyGpuPromptRuns(
   records: readonly BenchRecord[],
   hardware: HardwareSnapshot,
 ): ReportRow[] {
-  if (hardware.gpus.length === 0) return rows;
-  const newest = new Map<string, BenchRecord>();
-  for (const r of records) {
-    if (!recordedHere(r, hardware) || r.gpuLayers < r.totalLayers || !(r.pp.mean > 0)) continue;
-    if (r.model.fileBytes !== null && r.model.fileBytes < MIN_RATE_FILE_BYTES) continue;
-    const seen = newest.get(r.model.path);
-    if (!seen || seen.at < r.at) newest.set(r.model.path, r);
-  }
-  const rates: number[] = [];
-  const own = new Map<string, BenchRecord>();
-  for (const row of rows) {
-    const record = row.filePath ? newest.get(row.filePath) : undefined;
-    const w = work.get(row);
-    if (!record || !w || row.fit !== 'gpu') continue;
-    rates.push(record.pp.mean * promptFlopsPerToken(w, record.settings.promptTokens));
-    own.set(row.filePath as string, record);
-  }
-  if (rates.length === 0) return rows;
-  const rate = median(rates);
-  const runs = `${rates.length} benchmark run${rates.length === 1 ? '' : 's'} all on this GPU`;
+  const workOfPath = (path: string): PromptWork | undefined => {
+    const row = rows.find((r) => r.filePath === path && r.fit === 'gpu');
+    return row ? work.get(row) : undefined;
+  };
+  const found = gpuPromptRate(records, hardware, workOfPath);
+  if (!found) return rows;
+  const rate = found.flopsPerSecond;
+  const runs = `${found.runs} benchmark run${found.runs === 1 ? '' : 's'} all on this GPU`;
   return rows.map((row) => {
     const w = work.get(row);
     if (!w || row.fit !== 'gpu') return row;
     const fullPromptSeconds = (row.contextTokens * promptFlopsPerToken(w, row.contextTokens)) / rate;
-    const record = row.filePath ? own.get(row.filePath) : undefined;
+    const record = row.filePath ? found.newest.get(row.filePath) : undefined;
     if (record && record.settings.promptTokens === PROMPT_TOKENS)
       return {
         ...row,

@@ -3,6 +3,7 @@
 // estimate was from the measurement, so one run corrects the whole matrix. Each row says which:
 // measured (by which run), estimated and corrected by runs, or estimated.
 import type { BenchRecord, HardwareSnapshot, ReportRow } from '../shared/schema';
+import { PROMPT_TOKENS } from '../shared/defaults';
 import { formatTokPerSec } from '../shared/units';
 
 /** Where a row runs, as far as a correction carries over: rows placed alike move alike. */
@@ -66,6 +67,7 @@ export function applyMeasuredSpeeds(rows: ReportRow[], records: readonly BenchRe
     if (own && placementOfRecord(own) === placement) {
       return {
         ...row,
+        ...measuredPrompt(row, own),
         tokPerSec: own.tg.mean,
         speedSource: {
           kind: 'measured',
@@ -86,4 +88,26 @@ export function applyMeasuredSpeeds(rows: ReportRow[], records: readonly BenchRe
       },
     };
   });
+}
+
+/**
+ * The benchmarked file's own prompt speed: the run's pp512 where the row has only an estimate, and the full-context
+ * wait scaled by how far the estimate was (its growth with the prompt's length stays estimated).
+ */
+function measuredPrompt(
+  row: ReportRow,
+  own: BenchRecord,
+): Partial<Pick<ReportRow, 'promptTokPerSec' | 'promptSource' | 'fullPromptSeconds'>> {
+  if (own.settings.promptTokens !== PROMPT_TOKENS || !(own.pp.mean > 0) || row.promptSource?.kind === 'measured') return {};
+  const estimated = row.promptTokPerSec;
+  const full = row.fullPromptSeconds && estimated ? { fullPromptSeconds: (row.fullPromptSeconds * estimated) / own.pp.mean } : {};
+  return {
+    promptTokPerSec: own.pp.mean,
+    promptSource: {
+      kind: 'measured',
+      by: 'rightsize bench',
+      detail: `pp${PROMPT_TOKENS} ${formatTokPerSec(own.pp.mean)} ± ${formatTokPerSec(own.pp.sd)} tok/s, run ${own.at.slice(0, 16).replace('T', ' ')} (${own.threads.pp} threads, ${own.backend})${estimated ? `; estimated ${formatTokPerSec(estimated)}, and a prompt that fills the context takes the estimate's time x ${(estimated / own.pp.mean).toFixed(2)}` : ''}.`,
+    },
+    ...full,
+  };
 }

@@ -353,6 +353,19 @@ function buildRows(
   return { rows, target, work };
 }
 
+/**
+ * What the user's benchmark runs on this hardware change: prompt speeds all on the GPU (src/core/gpu-prompt.ts), then
+ * measured and corrected generation speeds (src/core/measured-speeds.ts). The report and `estimate` both go through it.
+ */
+export function applyBenchRuns(
+  rows: ReportRow[],
+  work: ReadonlyMap<ReportRow, PromptWork>,
+  records: readonly BenchRecord[],
+  hardware: HardwareSnapshot,
+): ReportRow[] {
+  return records.length === 0 ? rows : applyMeasuredSpeeds(applyGpuPromptRuns(rows, work, records, hardware), records, hardware);
+}
+
 export function buildReport(
   hardware: HardwareSnapshot,
   catalog: CatalogModel[],
@@ -367,7 +380,7 @@ export function buildReport(
   const built = buildRows(hardware, catalog, settings, extra);
   const target = built.target;
   const records = settings.benchRecords ?? [];
-  const rows = applyMeasuredSpeeds(applyGpuPromptRuns(built.rows, built.work, records, hardware), records, hardware);
+  const rows = applyBenchRuns(built.rows, built.work, records, hardware);
   const recommendation = recommendLadder(rows, catalog, {
     contextTokens: settings.contextTokens,
     ...(settings.task ? { task: settings.task } : {}),

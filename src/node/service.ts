@@ -352,6 +352,7 @@ export function createService(options: ServiceOptions): Service {
             kvType: request.kvType,
             gpuLayers: request.gpuLayers,
             calibration: calibrationFor(hardware, sized.snapshot, sized.calibration),
+            benchRecords: sized.benchRecords,
             ...(request.tensorSplit ? { tensorSplit: request.tensorSplit } : {}),
             ...(request.splitMode !== undefined ? { splitMode: request.splitMode } : {}),
             ...(request.mainGpu !== undefined ? { mainGpu: request.mainGpu } : {}),

@@ -19,6 +19,7 @@ export function makeBenchRecord(over: Partial<BenchRecord> = {}): BenchRecord {
     loadMs: 20,
     peakRssBytes: 100_000_000,
     predictedTgTokPerSec: 380,
+    promptWork: null,
     energy: null,
     hardware: { cpu: 'x', gpus: [], ramBytes: 8e9, os: 'linux' },
     llamaBench: null,

@@ -1,7 +1,7 @@
 // The CLI as a user runs it: the built `rightsize` command in a child process.
 import { describe, expect, it } from 'vitest';
 import { BenchRecordSchema, EstimateResultSchema, MeasurementSchema, ReportSchema } from '../../src/shared/schema';
-import { GiB } from '../../src/shared/units';
+import { formatTokPerSec, GiB } from '../../src/shared/units';
 import { runCli } from '../helpers/cli';
 import { writeFakeLlamaBench } from '../helpers/fake-llama-bench';
 
@@ -161,6 +161,9 @@ describe('rightsize models, bench and probe', () => {
     expect(record.tgLoop?.samples).toHaveLength(2);
     expect(record.tgLoop?.mean).toBeLessThanOrEqual(record.tg.mean * 1.02);
     expect(record.settings).toMatchObject({ promptTokens: 64, genTokens: 16, repetitions: 2 });
+    // The model's prompt work is kept, so a run all on a GPU gives that GPU's prompt rate after the file is gone.
+    expect(record.promptWork).toMatchObject({ layers: 5, heads: 8, headDim: 8 });
+    expect(record.promptWork?.activeParamsB).toBeGreaterThan(0);
     const saved = JSON.parse(readFileSync(join(data, 'bench-history.json'), 'utf8')) as { records: Array<{ id: string }> };
     expect(saved.records.map((r) => r.id)).toEqual([record.id]);
     const md = await runCli(['bench', STORIES, '-p', '32', '-n', '8', '-r', '1', '--threads', '1', '--no-save'], {
@@ -169,6 +172,9 @@ describe('rightsize models, bench and probe', () => {
     expect(md.stdout).toMatch(/\| .* \| pp32 \| [\d.]+ ± [\d.]+ \|/);
     expect(md.stdout).toMatch(/tg8/);
     expect(md.stdout).toMatch(/generation timed by llama\.cpp's own decode timer.*JavaScript loop .* ran at [\d.]+ t\/s/);
+    // `estimate` of the same file shows what the saved run measured, as the report's row does.
+    const est = await runCli(['estimate', STORIES], { RIGHTSIZE_DATA_DIR: data });
+    expect(est.stdout).toContain(`${formatTokPerSec(record.tg.mean)} tok/s (measured)`);
   }, 90_000);
 
   it('bench --llama-bench runs llama-bench on the same file and threads and prints both with the ratios', async () => {

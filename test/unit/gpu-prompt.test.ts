@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { promptFlopsPerToken } from '../../src/core/gpu-prompt';
 import { buildReport, catalogModelAt, type SizableModel } from '../../src/core/report';
+import { estimateResolved } from '../../src/node/models/resolve';
 import { loadCatalog } from '../../src/node/resources';
 import type { BenchRecord, Report } from '../../src/shared/schema';
 import { GiB } from '../../src/shared/units';
@@ -76,5 +77,56 @@ describe('prompt speed on the GPU from your runs', () => {
       record({ model: { path: '/m/llama.gguf', name: 'llama', quant: 'Q4_K_M', paramsB: 8, fileBytes: 5e6 } }),
     ])
       expect(row(reportWith([other]), 'llama-3.1-8b', 'Q4_K_M').promptTokPerSec).toBeNull();
+  });
+
+  it("needs no file at hand when the run kept its model's prompt work", () => {
+    const work8b = work('llama-3.1-8b');
+    const kept = record({
+      model: { path: '/gone/llama.gguf', name: 'llama', quant: 'Q4_K_M', paramsB: 8, fileBytes: 4.9e9 },
+      promptWork: { activeParamsB: work8b.activeParamsB, layers: 32, heads: 32, headDim: 128 },
+    });
+    // The file is not among the report's rows (moved or deleted), yet its run still gives the rate.
+    const r = buildReport(hardware, catalog, { contextTokens: 8192, kvType: 'f16', benchRecords: [kept] }, { detectMs: 0 });
+    expect(row(r, 'llama-3.1-8b', 'Q4_K_M').promptTokPerSec).toBeCloseTo(3000, 6);
+    // A record without it, of a file the report does not size, gives nothing to go on.
+    const old = record({ model: kept.model });
+    const r2 = buildReport(hardware, catalog, { contextTokens: 8192, kvType: 'f16', benchRecords: [old] }, { detectMs: 0 });
+    expect(row(r2, 'llama-3.1-8b', 'Q4_K_M').promptTokPerSec).toBeNull();
+  });
+});
+
+describe('rightsize estimate uses the same runs as the report', () => {
+  const resolvedAt = (id: string) => ({ sizable: catalogModelAt(model(id), 'Q4_K_M'), architecture: model(id).arch, fileBytes: null });
+  const settings = { contextTokens: 8192, kvType: 'f16' as const, gpuLayers: 'auto' as const };
+  const kept = record({
+    model: { path: '/m/other.gguf', name: 'other', quant: 'Q4_K_M', paramsB: 8, fileBytes: 4.9e9 },
+    promptWork: { activeParamsB: 8.03, layers: 32, heads: 32, headDim: 128 },
+    tg: { samples: [80], mean: 80, sd: 1 },
+    predictedTgTokPerSec: 100,
+  });
+
+  it('estimates as the report row does: generation corrected by the run, prompt speed from its GPU rate', () => {
+    const report = buildReport(hardware, catalog, { contextTokens: 8192, kvType: 'f16', benchRecords: [kept] }, { detectMs: 0 });
+    for (const id of ['llama-3.1-8b', 'qwen2.5-1.5b']) {
+      const e = estimateResolved(resolvedAt(id), hardware, { ...settings, benchRecords: [kept] });
+      const inReport = row(report, id, 'Q4_K_M');
+      expect(e.tokPerSec).toBeCloseTo(inReport.tokPerSec ?? NaN, 6);
+      expect(e.speedSource.by).toBe('speed.corrected-by-runs');
+      expect(e.promptTokPerSec).toBeCloseTo(inReport.promptTokPerSec ?? NaN, 6);
+      expect(e.promptSource?.by).toBe('speed.prompt-from-runs');
+      expect(e.fullPromptSeconds).toBeCloseTo(inReport.fullPromptSeconds ?? NaN, 6);
+    }
+    // Without the run: the plain estimate, 0.8 of which the run measured.
+    const plain = estimateResolved(resolvedAt('llama-3.1-8b'), hardware, settings);
+    const corrected = estimateResolved(resolvedAt('llama-3.1-8b'), hardware, { ...settings, benchRecords: [kept] });
+    expect(corrected.tokPerSec).toBeCloseTo((plain.tokPerSec ?? NaN) * 0.8, 6);
+    expect(plain.promptTokPerSec).toBeNull();
+  });
+
+  it('ignores the runs on a planned machine', () => {
+    const planned = makeSnapshot({ ramBytes: 64 * GiB, gpus: [makeGpu({ name: 'Other GPU', vramBytes: 24 * GiB })] });
+    const e = estimateResolved(resolvedAt('llama-3.1-8b'), planned, { ...settings, benchRecords: [kept] });
+    expect(e.speedSource.by).not.toBe('speed.corrected-by-runs');
+    expect(e.promptTokPerSec).toBeNull();
   });
 });

@@ -57,6 +57,26 @@ describe('applyMeasuredSpeeds', () => {
     expect(out[none]?.tokPerSec).toBeNull();
   });
 
+  it("puts the run's pp512 on the file's own row, and scales its full-context wait by how far the estimate was", () => {
+    // A calibrated row: an estimated prompt speed and a wait for a prompt that fills its context.
+    const estimated: ReportRow = {
+      ...fileRow,
+      promptTokPerSec: 200,
+      promptSource: { kind: 'estimated', by: 'speed.prompt-calibrated' },
+      fullPromptSeconds: 30,
+    };
+    const [own] = applyMeasuredSpeeds([estimated], [record({ path: '/m/a.gguf', tg: 12, predicted: 10 })], hardware);
+    expect(own?.promptTokPerSec).toBe(100);
+    expect(own?.promptSource).toMatchObject({ kind: 'measured', by: 'rightsize bench' });
+    expect(own?.promptSource?.detail).toContain('estimated 200');
+    expect(own?.fullPromptSeconds).toBeCloseTo(60, 9);
+    // A run at another prompt length says nothing of pp512: the estimate stays.
+    const pp64 = { ...record({ path: '/m/a.gguf', tg: 12, predicted: 10 }), settings: { ...makeBenchRecord().settings, promptTokens: 64 } };
+    const [kept] = applyMeasuredSpeeds([estimated], [pp64], hardware);
+    expect(kept?.promptTokPerSec).toBe(200);
+    expect(kept?.fullPromptSeconds).toBe(30);
+  });
+
   it('takes the newest run per file and the median ratio over files', () => {
     const out = applyMeasuredSpeeds(
       rows,

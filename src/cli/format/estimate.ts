@@ -6,6 +6,7 @@ import { PROMPT_TOKENS } from '../../shared/defaults';
 import { contextLimitsText, fitLabel, loadPeakNote } from '../../shared/fit-words';
 import { scoresSummary } from '../../shared/ladder';
 import type { DeviceMemory, EstimateResult, Measurement } from '../../shared/schema';
+import { promptWord, speedWord } from '../../shared/source-words';
 import { formatBytes, formatTokPerSec, formatWait } from '../../shared/units';
 
 type DeviceRows = Array<[string, keyof DeviceMemory]>;
@@ -45,11 +46,11 @@ export function formatEstimate(e: EstimateResult, useColor: boolean): string {
   lines.push(table.toString());
   if (e.gpus && e.gpus.length > 1) lines.push(perGpuTable(e.gpus, useColor));
   lines.push(
-    `  Total ${formatBytes(e.totalBytes, 2)}; RAM peak while loading ${formatBytes(e.peakLoadBytes, 2)}${e.tokPerSec !== null ? `; ~${formatTokPerSec(e.tokPerSec)} tok/s (estimated)` : ''}`,
+    `  Total ${formatBytes(e.totalBytes, 2)}; RAM peak while loading ${formatBytes(e.peakLoadBytes, 2)}${e.tokPerSec !== null ? `; ${e.speedSource.kind === 'measured' ? '' : '~'}${formatTokPerSec(e.tokPerSec)} tok/s (${speedWord(e.speedSource)})` : ''}`,
   );
   if (e.promptTokPerSec !== null)
     lines.push(
-      `  Prompt processing ~${formatTokPerSec(e.promptTokPerSec)} tok/s: a ${PROMPT_TOKENS}-token prompt takes ~${(PROMPT_TOKENS / e.promptTokPerSec).toFixed(1)} s before the first token${e.fullPromptSeconds ? `, one that fills the context ~${formatWait(e.fullPromptSeconds)}` : ''} (calibrated estimate)`,
+      `  Prompt processing ${e.promptSource?.kind === 'measured' ? '' : '~'}${formatTokPerSec(e.promptTokPerSec)} tok/s: a ${PROMPT_TOKENS}-token prompt takes ~${(PROMPT_TOKENS / e.promptTokPerSec).toFixed(1)} s before the first token${e.fullPromptSeconds ? `, one that fills the context ~${formatWait(e.fullPromptSeconds)}` : ''} (${promptWord(e.promptSource)})`,
     );
   if (e.contextLimits) lines.push(`  ${contextLimitsText(e.contextLimits)}`);
   if (e.model.scores.length > 0)

@@ -126,6 +126,12 @@ export async function runBenchmark(
     loadMs: result.loadMs,
     peakRssBytes: result.peakRssBytes,
     predictedTgTokPerSec: predicted,
+    promptWork: {
+      activeParamsB: Math.min(resolved.sizable.activeParamsB, resolved.sizable.paramsB),
+      layers: resolved.sizable.shape.layers,
+      heads: resolved.sizable.shape.heads,
+      headDim: resolved.sizable.shape.headDim,
+    },
     energy:
       power && joulesPerToken !== null
         ? {

@@ -4,14 +4,14 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DEFAULT_PRECISION } from '../../shared/defaults';
 import { PRECISIONS, type KvType, type Precision } from '../../shared/precision';
-import type { EstimateResult, HardwareSnapshot, SpeedCalibration } from '../../shared/schema';
+import type { BenchRecord, EstimateResult, HardwareSnapshot, SpeedCalibration } from '../../shared/schema';
 import { contextLimits } from '../../core/context-limits';
 import { computeTarget, type ComputeTarget } from '../../core/budget';
 import { layoutWeightsWithTypes, type ContextRuntime } from '../../core/estimate';
 import type { SplitMode } from '../../core/fit';
 import { modelFromGguf } from '../../core/gguf-model';
 import { GgufError, type GgufHeader } from '../../core/gguf-types';
-import { catalogModelAt, sizeModel, type SizableModel } from '../../core/report';
+import { applyBenchRuns, catalogModelAt, sizeModel, type SizableModel } from '../../core/report';
 import { countActiveParameters } from '../../core/tensors';
 import { readGgufHeader } from './gguf-file';
 import { loadCatalog } from '../resources';
@@ -304,12 +304,17 @@ export function estimateResolved(
     nCpuMoe?: number;
     /** Changes the budget the fit sees (memory set aside for a vision projector). */
     adjustTarget?: (target: ComputeTarget) => ComputeTarget;
+    /** The user's benchmark runs: those made on `hardware` correct the speeds as they do the report's rows. */
+    benchRecords?: readonly BenchRecord[];
   },
 ): EstimateResult {
   const detectedTarget = computeTarget(hardware);
   const target = settings.adjustTarget ? settings.adjustTarget(detectedTarget) : detectedTarget;
   const { sizable } = resolved;
-  const { row, fit } = sizeModel(sizable, hardware, target, settings, settings.gpuLayers === 'auto' ? undefined : settings.gpuLayers);
+  const sized = sizeModel(sizable, hardware, target, settings, settings.gpuLayers === 'auto' ? undefined : settings.gpuLayers);
+  const { fit } = sized;
+  const work = new Map([[sized.row, { activeParamsB: sized.row.activeParamsB, shape: sizable.shape }]]);
+  const [row = sized.row] = applyBenchRuns([sized.row], work, settings.benchRecords ?? [], hardware);
   const p = fit.placement;
   return {
     model: {

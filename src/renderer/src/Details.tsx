@@ -5,7 +5,8 @@ import { contextLimitsText, fitHeadline, loadPeakNote } from '../../shared/fit-w
 import type { HostApi } from '../../shared/api';
 import type { Report, ReportRow, WhatIf } from '../../shared/schema';
 import { formatBytes, formatTokPerSec, formatWait } from '../../shared/units';
-import { describeSource, promptWord } from './format';
+import { describeSource } from './format';
+import { promptWord } from '../../shared/source-words';
 import { HowToRun } from './HowToRun';
 import { PerGpu } from './PerGpu';
 import { PublishedScores } from './PublishedScores';

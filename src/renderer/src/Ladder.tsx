@@ -14,7 +14,8 @@ import {
 } from '../../shared/ladder';
 import type { LadderStep, Report, ReportRow } from '../../shared/schema';
 import { formatBytes, formatContext, formatTokPerSec, formatWait } from '../../shared/units';
-import { describeSource, speedMark, speedWord } from './format';
+import { describeSource } from './format';
+import { speedMark, speedWord } from '../../shared/source-words';
 import { useRun } from './useRun';
 
 /** The step's placement as llama.cpp takes it: all on the GPU, k/N layers (-ngl k), or the CPU. */

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { fitShortLabel } from '../../shared/fit-words';
 import type { ReportRow } from '../../shared/schema';
 import { formatBytes, formatTokPerSec } from '../../shared/units';
-import { speedMark, speedWord } from './format';
+import { speedMark, speedWord } from '../../shared/source-words';
 
 declare global {
   interface Window {

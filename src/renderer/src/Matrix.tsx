@@ -3,7 +3,7 @@ import { FIT_LEGEND, fitShortLabel } from '../../shared/fit-words';
 import { PRECISIONS } from '../../shared/precision';
 import type { Recommendation, ReportRow } from '../../shared/schema';
 import { formatBytes, formatTokPerSec } from '../../shared/units';
-import { speedMark, speedWord } from './format';
+import { speedMark, speedWord } from '../../shared/source-words';
 
 const GROUPS: Array<[string, number, number]> = [
   ['Tiny (under 2B)', 0, 2],

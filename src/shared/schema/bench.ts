@@ -55,6 +55,19 @@ export const BenchRecordSchema = z.object({
   peakRssBytes: z.number(),
   /** The estimate for the same model and placement, to show next to the measurement. */
   predictedTgTokPerSec: z.number().nullable(),
+  /**
+   * What the model's prompt FLOPs depend on, so a run all on a GPU gives that GPU's prompt rate without the file at
+   * hand (src/core/gpu-prompt.ts). Null in records written before it was kept.
+   */
+  promptWork: z
+    .object({
+      activeParamsB: z.number().positive(),
+      layers: z.number().int().positive(),
+      heads: z.number().int().positive(),
+      headDim: z.number().int().positive(),
+    })
+    .nullable()
+    .default(null),
   energy: z
     .object({
       watts: z.number(),
