@@ -6,7 +6,7 @@
 import type { BenchRecord, HardwareSnapshot, ReportRow } from '../shared/schema';
 import { formatTokPerSec } from '../shared/units';
 import { PROMPT_TOKENS } from '../shared/defaults';
-import { median, recordedHere } from './measured-speeds';
+import { median, recordedHere } from './bench-records';
 import type { ModelShape } from './tensors';
 
 /** What a row's prompt FLOPs depend on: its active parameters and its attention's shape. */

@@ -5,24 +5,14 @@
 import type { BenchRecord, HardwareSnapshot, ReportRow } from '../shared/schema';
 import { PROMPT_TOKENS } from '../shared/defaults';
 import { formatTokPerSec } from '../shared/units';
+import { median, recordedHere } from './bench-records';
+import { promptFlopsPerToken } from './gpu-prompt';
 
 /** Where a row runs, as far as a correction carries over: rows placed alike move alike. */
 type Placement = 'cpu' | 'gpu';
 
 const placementOfRecord = (r: BenchRecord): Placement | null => (r.gpuLayers === 0 ? 'cpu' : r.gpuLayers >= r.totalLayers ? 'gpu' : null);
 const placementOfRow = (row: ReportRow): Placement | null => (row.fit === 'cpu' ? 'cpu' : row.fit === 'gpu' ? 'gpu' : null);
-
-/** A record was made on this hardware: the same CPU and the same GPUs, in order. */
-export function recordedHere(record: BenchRecord, hardware: HardwareSnapshot): boolean {
-  const gpus = hardware.gpus.map((g) => g.name);
-  return record.hardware.cpu === hardware.cpu.model && record.hardware.gpus.join('\n') === gpus.join('\n');
-}
-
-export const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 /**
  * A file this small (a test model of a few MB) spends its time on fixed per-token costs, not on
@@ -34,18 +24,26 @@ const MIN_CORRECTING_FILE_BYTES = 100 * 2 ** 20;
 const MIN_RATIO = 0.25;
 const MAX_RATIO = 4;
 
+/** A run placed the model as this row does: on the CPU, all on the GPU, or the same k of N layers on the GPU. */
+function placedAsRow(record: BenchRecord, row: ReportRow): boolean {
+  if (row.fit === 'cpu') return record.gpuLayers === 0;
+  if (row.fit === 'gpu') return record.gpuLayers >= record.totalLayers;
+  // A run cannot say it kept experts in RAM (--n-cpu-moe), so it matches a plain layer split only.
+  return row.fit === 'partial' && !row.cpuMoeLayers && record.gpuLayers === row.gpuLayers && record.totalLayers === row.totalLayers;
+}
+
+const when = (r: BenchRecord): string => r.at.slice(0, 16).replace('T', ' ');
+
 /**
- * Rows with measured or corrected speeds. Only records made on `hardware` count, the newest per
- * file; the measured/estimated ratio per placement is the median over those files.
+ * Rows with measured or corrected speeds. Only records made on `hardware` count. The benchmarked file's row shows the
+ * newest run placed as it is; the measured/estimated ratio per placement (CPU only, all on the GPU) is the median over
+ * the newest such run per file, and moves the other rows placed that way.
  */
 export function applyMeasuredSpeeds(rows: ReportRow[], records: readonly BenchRecord[], hardware: HardwareSnapshot): ReportRow[] {
+  const here = records.filter((r) => recordedHere(r, hardware)).sort((x, y) => (x.at < y.at ? 1 : x.at > y.at ? -1 : 0));
+  if (here.length === 0) return rows;
   const newest = new Map<string, BenchRecord>();
-  for (const r of records) {
-    if (!recordedHere(r, hardware) || placementOfRecord(r) === null) continue;
-    const seen = newest.get(r.model.path);
-    if (!seen || seen.at < r.at) newest.set(r.model.path, r);
-  }
-  if (newest.size === 0) return rows;
+  for (const r of here) if (placementOfRecord(r) !== null && !newest.has(r.model.path)) newest.set(r.model.path, r);
   const ratios: Record<Placement, number[]> = { cpu: [], gpu: [] };
   for (const r of newest.values()) {
     const placement = placementOfRecord(r) as Placement;
@@ -60,11 +58,11 @@ export function applyMeasuredSpeeds(rows: ReportRow[], records: readonly BenchRe
     gpu: ratios.gpu.length ? median(ratios.gpu) : null,
   };
   const runs = (p: Placement): string => `${ratios[p].length} benchmark run${ratios[p].length === 1 ? '' : 's'} on this machine`;
-  return rows.map((row) => {
-    const placement = placementOfRow(row);
-    if (row.tokPerSec === null || placement === null) return row;
-    const own = row.filePath ? newest.get(row.filePath) : undefined;
-    if (own && placementOfRecord(own) === placement) {
+  const out = rows.map((row): ReportRow => {
+    if (row.tokPerSec === null) return row;
+    const ofFile = row.filePath ? here.filter((r) => r.model.path === row.filePath) : [];
+    const own = ofFile.find((r) => placedAsRow(r, row));
+    if (own) {
       return {
         ...row,
         ...measuredPrompt(row, own),
@@ -72,27 +70,39 @@ export function applyMeasuredSpeeds(rows: ReportRow[], records: readonly BenchRe
         speedSource: {
           kind: 'measured',
           by: 'rightsize bench',
-          detail: `tg${own.settings.genTokens} ${formatTokPerSec(own.tg.mean)} ± ${formatTokPerSec(own.tg.sd)} tok/s, run ${own.at.slice(0, 16).replace('T', ' ')} (${own.threads.tg} threads, ${own.backend}); estimated ${own.predictedTgTokPerSec !== null ? formatTokPerSec(own.predictedTgTokPerSec) : 'n/a'}.`,
+          detail: `tg${own.settings.genTokens} ${formatTokPerSec(own.tg.mean)} ± ${formatTokPerSec(own.tg.sd)} tok/s, run ${when(own)} (${own.threads.tg} threads, ${own.backend}${row.fit === 'partial' ? `, ${own.gpuLayers} of ${own.totalLayers} layers on the GPU` : ''}); estimated ${own.predictedTgTokPerSec !== null ? formatTokPerSec(own.predictedTgTokPerSec) : 'n/a'}.`,
         },
       };
     }
-    const factor = correction[placement];
-    if (factor === null) return row;
+    // A run of this file placed otherwise (node-llama-cpp chose another layer count): said, not applied.
+    const other = ofFile[0];
+    const aside = other
+      ? `; your run of this file on ${when(other)} put ${other.gpuLayers} of ${other.totalLayers} layers on the GPU and measured ${formatTokPerSec(other.tg.mean)} tok/s, a placement other than this row's`
+      : '';
+    const placement = placementOfRow(row);
+    const factor = placement === null ? null : correction[placement];
+    if (factor === null || placement === null)
+      return aside
+        ? { ...row, speedSource: { ...row.speedSource, detail: `${row.speedSource.detail ?? row.speedSource.by}${aside}.` } }
+        : row;
     return {
       ...row,
       tokPerSec: row.tokPerSec * factor,
       speedSource: {
         kind: 'estimated',
         by: 'speed.corrected-by-runs',
-        detail: `${row.speedSource.detail ?? row.speedSource.by}; x${factor.toFixed(2)}, the median measured/estimated generation speed of ${runs(placement)} with the model ${placement === 'cpu' ? 'on the CPU' : 'all on the GPU'}.`,
+        detail: `${row.speedSource.detail ?? row.speedSource.by}; x${factor.toFixed(2)}, the median measured/estimated generation speed of ${runs(placement)} with the model ${placement === 'cpu' ? 'on the CPU' : 'all on the GPU'}${aside}.`,
       },
     };
   });
+  return out.every((row, i) => row === rows[i]) ? rows : out;
 }
 
 /**
- * The benchmarked file's own prompt speed: the run's pp512 where the row has only an estimate, and the full-context
- * wait scaled by how far the estimate was (its growth with the prompt's length stays estimated).
+ * The benchmarked file's own prompt speed: the run's pp512 where the row has only an estimate. A row with an estimated
+ * full-context wait (CPU, calibrated) keeps its growth with the prompt's length and is scaled by how far the estimate
+ * of pp512 was; a row without one (a split) gets the run's rate carried to the context by FLOPs per prompt token,
+ * from the model's prompt work the run kept.
  */
 function measuredPrompt(
   row: ReportRow,
@@ -100,14 +110,24 @@ function measuredPrompt(
 ): Partial<Pick<ReportRow, 'promptTokPerSec' | 'promptSource' | 'fullPromptSeconds'>> {
   if (own.settings.promptTokens !== PROMPT_TOKENS || !(own.pp.mean > 0) || row.promptSource?.kind === 'measured') return {};
   const estimated = row.promptTokPerSec;
-  const full = row.fullPromptSeconds && estimated ? { fullPromptSeconds: (row.fullPromptSeconds * estimated) / own.pp.mean } : {};
+  const work = own.promptWork ? { activeParamsB: own.promptWork.activeParamsB, shape: own.promptWork } : null;
+  let fullPromptSeconds: number | undefined;
+  let how = '';
+  if (row.fullPromptSeconds && estimated) {
+    fullPromptSeconds = (row.fullPromptSeconds * estimated) / own.pp.mean;
+    how = `; estimated ${formatTokPerSec(estimated)}, and a prompt that fills the context takes the estimate's time x ${(estimated / own.pp.mean).toFixed(2)}`;
+  } else if (work) {
+    fullPromptSeconds =
+      (row.contextTokens * promptFlopsPerToken(work, row.contextTokens)) / (own.pp.mean * promptFlopsPerToken(work, PROMPT_TOKENS));
+    how = `; a prompt that fills the context is this rate carried to its length by FLOPs per token, attention at half the rate of the weights' products`;
+  }
   return {
     promptTokPerSec: own.pp.mean,
     promptSource: {
       kind: 'measured',
       by: 'rightsize bench',
-      detail: `pp${PROMPT_TOKENS} ${formatTokPerSec(own.pp.mean)} ± ${formatTokPerSec(own.pp.sd)} tok/s, run ${own.at.slice(0, 16).replace('T', ' ')} (${own.threads.pp} threads, ${own.backend})${estimated ? `; estimated ${formatTokPerSec(estimated)}, and a prompt that fills the context takes the estimate's time x ${(estimated / own.pp.mean).toFixed(2)}` : ''}.`,
+      detail: `pp${PROMPT_TOKENS} ${formatTokPerSec(own.pp.mean)} ± ${formatTokPerSec(own.pp.sd)} tok/s, run ${when(own)} (${own.threads.pp} threads, ${own.backend})${how}.`,
     },
-    ...full,
+    ...(fullPromptSeconds !== undefined ? { fullPromptSeconds } : {}),
   };
 }

@@ -2,6 +2,7 @@
 // rows placed the same way move by the median measured/estimated ratio; runs on other hardware,
 // or partial offloads, change nothing.
 import { describe, expect, it } from 'vitest';
+import { promptFlopsPerToken } from '../../src/core/gpu-prompt';
 import { applyMeasuredSpeeds } from '../../src/core/measured-speeds';
 import { buildReport } from '../../src/core/report';
 import { loadCatalog } from '../../src/node/resources';
@@ -75,6 +76,41 @@ describe('applyMeasuredSpeeds', () => {
     const [kept] = applyMeasuredSpeeds([estimated], [pp64], hardware);
     expect(kept?.promptTokPerSec).toBe(200);
     expect(kept?.fullPromptSeconds).toBe(30);
+  });
+
+  it('shows a split run on its own row when it put the same layers on the GPU, and says so where it did not', () => {
+    const split: ReportRow = {
+      ...fileRow,
+      fit: 'partial',
+      gpuLayers: 10,
+      totalLayers: 17,
+      speedSource: { kind: 'estimated', by: 'speed.x' },
+    };
+    const cpuRow: ReportRow = { ...fileRow, filePath: '/m/c.gguf' };
+    const run = record({ path: '/m/a.gguf', tg: 12, predicted: 10, gpuLayers: 10 });
+    const [own, cpu] = applyMeasuredSpeeds([split, cpuRow], [run], hardware);
+    expect(own?.tokPerSec).toBe(12);
+    expect(own?.speedSource.kind).toBe('measured');
+    expect(own?.speedSource.detail).toContain('10 of 17 layers on the GPU');
+    // No wait was estimated for the split: a run that kept its model's prompt work gives one, its pp512 carried to the
+    // context by FLOPs per token (a longer prompt costs more per token, so it takes longer than ctx / pp512).
+    expect(own?.promptTokPerSec).toBe(100);
+    expect(own?.fullPromptSeconds).toBeUndefined();
+    const work = { activeParamsB: 1, layers: 16, heads: 32, headDim: 64 };
+    const [carried] = applyMeasuredSpeeds([split], [{ ...run, promptWork: work }], hardware);
+    const flops = (n: number) => promptFlopsPerToken({ activeParamsB: 1, shape: work }, n);
+    expect(carried?.fullPromptSeconds).toBeCloseTo((split.contextTokens * flops(split.contextTokens)) / (100 * flops(512)), 9);
+    expect(carried?.fullPromptSeconds ?? 0).toBeGreaterThan(split.contextTokens / 100);
+    // A split run corrects no other row: its speed mixes the GPU's and the CPU's.
+    expect(cpu).toBe(cpuRow);
+    // node-llama-cpp chose 12 layers where this row places 10: the estimate stays, and its detail names the run.
+    const [elsewhere] = applyMeasuredSpeeds([split], [record({ path: '/m/a.gguf', tg: 14, predicted: 10, gpuLayers: 12 })], hardware);
+    expect(elsewhere?.tokPerSec).toBe(split.tokPerSec);
+    expect(elsewhere?.speedSource.kind).toBe('estimated');
+    expect(elsewhere?.speedSource.detail).toMatch(/your run of this file on .* put 12 of 17 layers on the GPU and measured 14 tok\/s/);
+    // Of two runs of the file, the row shows the one placed as it is, even when another is newer.
+    const newerOnCpu = record({ path: '/m/a.gguf', tg: 5, predicted: 10, at: '2026-12-03T08:00:00.000Z' });
+    expect(applyMeasuredSpeeds([split], [run, newerOnCpu], hardware)[0]?.tokPerSec).toBe(12);
   });
 
   it('takes the newest run per file and the median ratio over files', () => {
