@@ -16,6 +16,7 @@ import type { LadderStep, Report, ReportRow } from '../../shared/schema';
 import { formatBytes, formatContext, formatTokPerSec, formatWait } from '../../shared/units';
 import { describeSource } from './format';
 import { speedMark, speedWord } from '../../shared/source-words';
+import { benchLayersOf } from './reportRows';
 import { useRun } from './useRun';
 
 /** The step's placement as llama.cpp takes it: all on the GPU, k/N layers (-ngl k), or the CPU. */
@@ -81,7 +82,7 @@ function StepActions({
             disabled={running}
             aria-label={`Benchmark it: ${fileName(file.filePath)}`}
             title={file.filePath}
-            onClick={() => start(() => host.startBench({ model: file.filePath as string }))}
+            onClick={() => start(() => host.startBench({ model: file.filePath as string, gpuLayers: benchLayersOf(file) }))}
           >
             Benchmark it
           </button>

@@ -22,3 +22,13 @@ export function modelRefOf(row: Pick<ReportRow, 'origin' | 'filePath' | 'modelId
   if (row.origin === 'file' && row.modelId.startsWith('hf:')) return { model: row.modelId };
   return { model: row.modelId, quant: row.quant };
 }
+
+/**
+ * The layers a benchmark of the file puts on the GPU: the file's own placement where it is the CPU or a plain split, so
+ * the run lands on the row it measures; 'auto' (node-llama-cpp's fit) where every layer goes to the GPU, or where the
+ * row keeps experts in RAM, which a benchmark cannot.
+ */
+export function benchLayersOf(file: Pick<ReportRow, 'fit' | 'gpuLayers' | 'cpuMoeLayers'>): number | 'auto' {
+  if (file.fit === 'cpu') return 0;
+  return file.fit === 'partial' && !file.cpuMoeLayers ? file.gpuLayers : 'auto';
+}
