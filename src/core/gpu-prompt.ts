@@ -7,12 +7,14 @@ import type { BenchRecord, HardwareSnapshot, ReportRow } from '../shared/schema'
 import { formatTokPerSec } from '../shared/units';
 import { PROMPT_TOKENS } from '../shared/defaults';
 import { median, recordedHere } from './bench-records';
-import type { ModelShape } from './tensors';
+import { elementCount, listTensors, type ModelShape } from './tensors';
 
-/** What a row's prompt FLOPs depend on: its active parameters and its attention's shape. */
+/** What a row's prompt FLOPs depend on: its active parameters, its attention's shape, and its routed experts. */
 export interface PromptWork {
   activeParamsB: number;
   shape: Pick<ModelShape, 'layers' | 'heads' | 'headDim'>;
+  /** An MoE's routed experts: the parameters of the ones a token uses (billions), how many there are, and how many it uses. */
+  routed?: { paramsB: number; count: number; active: number } | null;
 }
 
 /**
@@ -22,13 +24,57 @@ export interface PromptWork {
  */
 const ATTENTION_EFFICIENCY = 0.5;
 
+/**
+ * A GPU multiplies a prompt's routed experts apart (mul_mat_id): each expert gets the micro-batch's rows that chose it
+ * (512 x top-k / experts), and small products run far below the dense rate. Efficiency rows / (rows + this), fitted on
+ * 17 published llama-bench runs of quantized MoE models beside dense ones on the same GPU and build (CUDA, ROCm, Vulkan;
+ * bench/results/gpu-prompt-carry-2026-12-03.md): carried at the dense rate, an MoE's prompt speed came out 1.7x too
+ * fast at the median and up to 4.7x; with it, 1.05 (0.52-2.21), 11 of 17 within 25%. The AMD runs fit best; CUDA's
+ * dense kernels run further ahead of its MoE ones (Qwen3 30B-A3B still 2.2x too fast on an RTX PRO 6000).
+ */
+export const GPU_PROMPT_EXPERT_OVERHEAD_ROWS = 64;
+
+/** llama.cpp's default micro-batch: the rows a prompt's products see at once. */
+const UBATCH_TOKENS = 512;
+
+/** Share of the dense rate a routed expert's FLOPs run at on a GPU (see above). */
+export function gpuPromptExpertEfficiency(
+  routed: { count: number; active: number },
+  overheadRows = GPU_PROMPT_EXPERT_OVERHEAD_ROWS,
+): number {
+  const rows = (UBATCH_TOKENS * routed.active) / routed.count;
+  return rows / (rows + overheadRows);
+}
+
 /** A test model of a few MB keeps the GPU idle between kernels: its run says nothing of the GPU's rate. */
 const MIN_RATE_FILE_BYTES = 100 * 2 ** 20;
 
-/** FLOPs per token of an n-token prompt, attention counted at its efficiency: each token meets half the prompt on average. */
-export function promptFlopsPerToken(work: PromptWork, tokens: number): number {
+/**
+ * FLOPs per token of an n-token prompt, each part counted at the rate a GPU runs it, as dense-product FLOPs: routed
+ * experts at their efficiency, attention at half rate (each token meets half the prompt on average).
+ */
+export function promptFlopsPerToken(work: PromptWork, tokens: number, overheadRows = GPU_PROMPT_EXPERT_OVERHEAD_ROWS): number {
   const attention = 4 * work.shape.layers * (tokens / 2) * work.shape.heads * work.shape.headDim;
-  return 2 * work.activeParamsB * 1e9 + attention / ATTENTION_EFFICIENCY;
+  const routed = work.routed ? Math.min(work.routed.paramsB, work.activeParamsB) : 0;
+  const experts = work.routed && routed > 0 ? (2 * routed * 1e9) / gpuPromptExpertEfficiency(work.routed, overheadRows) : 0;
+  return 2 * (work.activeParamsB - routed) * 1e9 + experts + attention / ATTENTION_EFFICIENCY;
+}
+
+const routedCache = new WeakMap<ModelShape, PromptWork['routed']>();
+
+/** A model's prompt work from its shape: its routed experts counted from its tensors. */
+export function promptWorkOf(activeParamsB: number, shape: ModelShape): PromptWork {
+  let routed = routedCache.get(shape);
+  if (routed === undefined) {
+    routed = null;
+    if (shape.experts && shape.experts.count > 1) {
+      let params = 0;
+      for (const t of listTensors(shape)) if (t.experts > 1) params += (elementCount(t) / t.experts) * shape.experts.active;
+      routed = { paramsB: params / 1e9, count: shape.experts.count, active: shape.experts.active };
+    }
+    routedCache.set(shape, routed);
+  }
+  return { activeParamsB, shape, routed };
 }
 
 /** The FLOP rate this hardware's GPU reads prompts at, from the user's runs with every layer on it. */
@@ -60,7 +106,7 @@ function gpuPromptRate(
   const rates: number[] = [];
   for (const [path, record] of newest) {
     const kept = record.promptWork;
-    const work = kept ? { activeParamsB: kept.activeParamsB, shape: kept } : workOfPath(path);
+    const work = kept ? { activeParamsB: kept.activeParamsB, shape: kept, routed: kept.routed ?? null } : workOfPath(path);
     if (work) rates.push(record.pp.mean * promptFlopsPerToken(work, record.settings.promptTokens));
     else newest.delete(path);
   }

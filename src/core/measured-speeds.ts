@@ -110,7 +110,9 @@ function measuredPrompt(
 ): Partial<Pick<ReportRow, 'promptTokPerSec' | 'promptSource' | 'fullPromptSeconds'>> {
   if (own.settings.promptTokens !== PROMPT_TOKENS || !(own.pp.mean > 0) || row.promptSource?.kind === 'measured') return {};
   const estimated = row.promptTokPerSec;
-  const work = own.promptWork ? { activeParamsB: own.promptWork.activeParamsB, shape: own.promptWork } : null;
+  const work = own.promptWork
+    ? { activeParamsB: own.promptWork.activeParamsB, shape: own.promptWork, routed: own.promptWork.routed ?? null }
+    : null;
   let fullPromptSeconds: number | undefined;
   let how = '';
   if (row.fullPromptSeconds && estimated) {

@@ -2,6 +2,7 @@
 // its context, which rated models the long-docs ladder holds back for it, and what a note says where it is unknown.
 import { PROMPT_TOKENS } from '../shared/defaults';
 import { LONG_DOCS_MAX_PROMPT_SECONDS } from '../shared/ladder';
+import { promptUnknownPredicate } from '../shared/source-words';
 import type { LadderStep, ReportRow } from '../shared/schema';
 import { formatContext, formatWait } from '../shared/units';
 
@@ -60,30 +61,16 @@ export function quickReaders<C extends Rated>(rated: C[], contextTokens: number 
 /** Long documents: where a rung's wait for a full context is not estimated, say what would estimate it. */
 export function unknownWaitNotes(steps: Array<LadderStep | null>, planned: boolean): string[] {
   const unknown = steps.filter((s): s is LadderStep => s !== null && s.fullPromptSeconds === undefined);
-  const names = (fit: LadderStep['fit']): string[] => [...new Set(unknown.filter((s) => s.fit === fit).map((s) => s.name))];
-  const notes: string[] = [];
-  if (planned) {
-    const all = [...new Set(unknown.map((s) => s.name))];
-    if (all.length > 0)
-      notes.push(
-        `How long ${all.join(' and ')} take${all.length === 1 ? 's' : ''} to read a full context is not estimated on a planned machine: it takes a benchmark run on its GPU or the quick probe on its CPU.`,
-      );
-    return notes;
+  // One note per reason, naming the rungs it holds for.
+  const byReason = new Map<string, string[]>();
+  for (const step of unknown) {
+    const predicate = promptUnknownPredicate(step, planned);
+    if (!predicate) continue;
+    const names = byReason.get(predicate) ?? [];
+    if (!names.includes(step.name)) names.push(step.name);
+    byReason.set(predicate, names);
   }
-  const onGpu = names('gpu');
-  if (onGpu.length > 0)
-    notes.push(
-      `How long ${onGpu.join(' and ')} take${onGpu.length === 1 ? 's' : ''} to read a full context is not estimated until you benchmark a model with every layer on this GPU (Benchmark it, or \`rightsize bench FILE\`): the run's prompt speed carries to every model all on the GPU.`,
-    );
-  const onCpu = names('cpu');
-  if (onCpu.length > 0)
-    notes.push(
-      `How long ${onCpu.join(' and ')} take${onCpu.length === 1 ? 's' : ''} to read a full context on the CPU is estimated once the quick probe has calibrated this machine (Calibrate, or \`rightsize probe\`).`,
-    );
-  const split = names('partial');
-  if (split.length > 0)
-    notes.push(
-      `How long ${split.join(' and ')} take${split.length === 1 ? 's' : ''} to read a full context split between the GPU and the CPU is not estimated: benchmark it (Benchmark it, or \`rightsize bench FILE\`) to see its prompt speed.`,
-    );
-  return notes;
+  return [...byReason].map(
+    ([predicate, names]) => `How long ${names.join(' and ')} take${names.length === 1 ? 's' : ''} to read a full context ${predicate}.`,
+  );
 }

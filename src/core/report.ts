@@ -15,7 +15,7 @@ import {
 import { offloadableLayers, placeModel, type Placement } from './placement';
 import { computeTarget, type ComputeTarget } from './budget';
 import { fitModel, fitsEveryGpu, movesExperts, splitProportionsOf, type FitResult, type GpuSplit, type SplitMode } from './fit';
-import { applyGpuPromptRuns, type PromptWork } from './gpu-prompt';
+import { applyGpuPromptRuns, promptWorkOf, type PromptWork } from './gpu-prompt';
 import { applyMeasuredSpeeds } from './measured-speeds';
 import { recommendLadder } from './recommend';
 import { estimateGenerationSpeed, estimatePromptSpeedCpu, type SpeedEstimate } from './speed';
@@ -336,7 +336,7 @@ function buildRows(
   const work = new Map<ReportRow, PromptWork>();
   const add = (row: ReportRow, model: SizableModel): void => {
     rows.push(row);
-    work.set(row, { activeParamsB: row.activeParamsB, shape: model.shape });
+    work.set(row, promptWorkOf(row.activeParamsB, model.shape));
   };
   for (const model of catalog) {
     for (const quant of PRECISIONS) {

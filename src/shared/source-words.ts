@@ -1,5 +1,5 @@
 // Where a speed came from, in a word: the same words in the app and the CLI.
-import type { Source } from './schema';
+import type { ReportRow, Source } from './schema';
 
 /** How a row's speed was arrived at, in a word: measured by a run, corrected by runs, calibrated by the probe, or estimated. */
 export function speedWord(source: Source): 'measured' | 'corrected by your runs' | 'calibrated' | 'estimated' {
@@ -22,4 +22,19 @@ export function promptWord(source: Source | null): string {
   if (source.by === 'speed.prompt-calibrated') return 'calibrated';
   if (source.by === 'speed.prompt-from-runs') return 'from your runs on this GPU';
   return 'estimated';
+}
+
+/**
+ * Where a row has no prompt speed, what would give it one, as the end of a sentence about its wait ("How long X takes
+ * to read a full context …", "The wait before the first token …"); null for a row that does not run.
+ */
+export function promptUnknownPredicate(row: Pick<ReportRow, 'fit' | 'cpuMoeLayers'>, planned: boolean): string | null {
+  if (row.fit === 'none') return null;
+  if (planned) return 'is not estimated on a planned machine: it takes a benchmark run on its GPU or the quick probe on its CPU';
+  if (row.fit === 'gpu')
+    return "is not estimated until you benchmark a model with every layer on this GPU (Benchmark it, or `rightsize bench FILE`): the run's prompt speed carries to every model all on the GPU";
+  if (row.fit === 'cpu') return 'is estimated once the quick probe has calibrated this machine (Calibrate, or `rightsize probe`)';
+  if (row.cpuMoeLayers)
+    return 'with the experts in RAM is not estimated: a benchmark keeps every expert where node-llama-cpp places them, so it cannot measure this placement';
+  return 'split between the GPU and the CPU is not estimated: benchmark it (Benchmark it, or `rightsize bench FILE -ngl K`) to see its prompt speed';
 }

@@ -2,7 +2,8 @@
 // reads prompts at, its own row shows the measured pp512, and every other row all on the GPU gets a prompt speed and
 // a full-context wait at that rate; runs on other hardware, partial offloads and test-sized files give none.
 import { describe, expect, it } from 'vitest';
-import { promptFlopsPerToken } from '../../src/core/gpu-prompt';
+import { GPU_PROMPT_EXPERT_OVERHEAD_ROWS, gpuPromptExpertEfficiency, promptFlopsPerToken, promptWorkOf } from '../../src/core/gpu-prompt';
+import { countActiveParameters } from '../../src/core/tensors';
 import { buildReport, catalogModelAt, type SizableModel } from '../../src/core/report';
 import { estimateResolved } from '../../src/node/models/resolve';
 import { loadCatalog } from '../../src/node/resources';
@@ -83,7 +84,7 @@ describe('prompt speed on the GPU from your runs', () => {
     const work8b = work('llama-3.1-8b');
     const kept = record({
       model: { path: '/gone/llama.gguf', name: 'llama', quant: 'Q4_K_M', paramsB: 8, fileBytes: 4.9e9 },
-      promptWork: { activeParamsB: work8b.activeParamsB, layers: 32, heads: 32, headDim: 128 },
+      promptWork: { activeParamsB: work8b.activeParamsB, layers: 32, heads: 32, headDim: 128, routed: null },
     });
     // The file is not among the report's rows (moved or deleted), yet its run still gives the rate.
     const r = buildReport(hardware, catalog, { contextTokens: 8192, kvType: 'f16', benchRecords: [kept] }, { detectMs: 0 });
@@ -95,12 +96,43 @@ describe('prompt speed on the GPU from your runs', () => {
   });
 });
 
+describe('an MoE on the GPU reads prompts below the dense rate', () => {
+  it("counts routed experts at rows / (rows + overhead): each expert gets 512 x top-k / experts of a micro-batch's rows", () => {
+    // Qwen3 30B-A3B: 128 experts, 8 per token: 32 rows each.
+    expect(gpuPromptExpertEfficiency({ count: 128, active: 8 })).toBeCloseTo(32 / (32 + GPU_PROMPT_EXPERT_OVERHEAD_ROWS), 9);
+    // gpt-oss 20B: 32 experts, 4 per token: 64 rows, so a higher share of the dense rate.
+    expect(gpuPromptExpertEfficiency({ count: 32, active: 4 })).toBeGreaterThan(gpuPromptExpertEfficiency({ count: 128, active: 8 }));
+    const qwen = model('qwen3-30b-a3b');
+    const w = promptWorkOf(countActiveParameters(qwen) / 1e9, qwen);
+    // The routed experts a token uses are most of its 3.3B active parameters, not all: attention and the router stay dense.
+    expect(w.routed?.count).toBe(128);
+    expect(w.routed?.paramsB ?? 0).toBeGreaterThan(0.5 * w.activeParamsB);
+    expect(w.routed?.paramsB ?? Infinity).toBeLessThan(w.activeParamsB);
+    // A dense model has none, and its prompt FLOPs are its active FLOPs plus attention.
+    const llama8b = model('llama-3.1-8b');
+    expect(promptWorkOf(8, llama8b).routed).toBeNull();
+  });
+
+  it("carries a dense run's rate to an MoE row at the experts' efficiency", () => {
+    const r = reportWith([record()]);
+    const moe = row(r, 'qwen3-30b-a3b', 'Q4_K_M');
+    expect(moe.fit).toBe('gpu');
+    const rate = 3000 * promptFlopsPerToken(promptWorkOf(row(r, 'llama-3.1-8b', 'Q4_K_M').activeParamsB, model('llama-3.1-8b')), 512);
+    const qwen = model('qwen3-30b-a3b');
+    const w = promptWorkOf(moe.activeParamsB, qwen);
+    expect(moe.promptTokPerSec).toBeCloseTo(rate / promptFlopsPerToken(w, 512), 6);
+    // Slower than its active FLOPs alone would read: the published runs put MoE prompts 1.7x slower at the median.
+    const asDense = rate / promptFlopsPerToken({ activeParamsB: w.activeParamsB, shape: qwen }, 512);
+    expect(moe.promptTokPerSec ?? Infinity).toBeLessThan(asDense / 1.5);
+  });
+});
+
 describe('rightsize estimate uses the same runs as the report', () => {
   const resolvedAt = (id: string) => ({ sizable: catalogModelAt(model(id), 'Q4_K_M'), architecture: model(id).arch, fileBytes: null });
   const settings = { contextTokens: 8192, kvType: 'f16' as const, gpuLayers: 'auto' as const };
   const kept = record({
     model: { path: '/m/other.gguf', name: 'other', quant: 'Q4_K_M', paramsB: 8, fileBytes: 4.9e9 },
-    promptWork: { activeParamsB: 8.03, layers: 32, heads: 32, headDim: 128 },
+    promptWork: { activeParamsB: 8.03, layers: 32, heads: 32, headDim: 128, routed: null },
     tg: { samples: [80], mean: 80, sd: 1 },
     predictedTgTokPerSec: 100,
   });

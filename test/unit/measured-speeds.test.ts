@@ -96,7 +96,7 @@ describe('applyMeasuredSpeeds', () => {
     // context by FLOPs per token (a longer prompt costs more per token, so it takes longer than ctx / pp512).
     expect(own?.promptTokPerSec).toBe(100);
     expect(own?.fullPromptSeconds).toBeUndefined();
-    const work = { activeParamsB: 1, layers: 16, heads: 32, headDim: 64 };
+    const work = { activeParamsB: 1, layers: 16, heads: 32, headDim: 64, routed: null };
     const [carried] = applyMeasuredSpeeds([split], [{ ...run, promptWork: work }], hardware);
     const flops = (n: number) => promptFlopsPerToken({ activeParamsB: 1, shape: work }, n);
     expect(carried?.fullPromptSeconds).toBeCloseTo((split.contextTokens * flops(split.contextTokens)) / (100 * flops(512)), 9);

@@ -7,6 +7,8 @@ import { LlamaBenchError, runLlamaBench } from './llama-bench';
 import { PowerSampler } from './power';
 import { benchModel, MeasureError } from '../llama/measure';
 import { estimateResolved, modelFromFile } from '../models/resolve';
+import { promptWorkOf } from '../../core/gpu-prompt';
+import type { SizableModel } from '../../core/report';
 
 export interface BenchSettings {
   promptTokens: number;
@@ -126,12 +128,7 @@ export async function runBenchmark(
     loadMs: result.loadMs,
     peakRssBytes: result.peakRssBytes,
     predictedTgTokPerSec: predicted,
-    promptWork: {
-      activeParamsB: Math.min(resolved.sizable.activeParamsB, resolved.sizable.paramsB),
-      layers: resolved.sizable.shape.layers,
-      heads: resolved.sizable.shape.heads,
-      headDim: resolved.sizable.shape.headDim,
-    },
+    promptWork: keptPromptWork(resolved.sizable),
     energy:
       power && joulesPerToken !== null
         ? {
@@ -194,4 +191,16 @@ async function compareWithLlamaBench(
       throw new MeasureError(error.message, error.code);
     return { binary, version: null, pp: null, tg: null, error: (error as Error).message };
   }
+}
+
+/** What a record keeps of its model's prompt work (src/core/gpu-prompt.ts), so its GPU rate outlives the file. */
+function keptPromptWork(sizable: SizableModel): NonNullable<BenchRecord['promptWork']> {
+  const work = promptWorkOf(Math.min(sizable.activeParamsB, sizable.paramsB), sizable.shape);
+  return {
+    activeParamsB: work.activeParamsB,
+    layers: sizable.shape.layers,
+    heads: sizable.shape.heads,
+    headDim: sizable.shape.headDim,
+    routed: work.routed ?? null,
+  };
 }

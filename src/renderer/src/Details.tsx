@@ -6,11 +6,12 @@ import type { HostApi } from '../../shared/api';
 import type { Report, ReportRow, WhatIf } from '../../shared/schema';
 import { formatBytes, formatTokPerSec, formatWait } from '../../shared/units';
 import { describeSource } from './format';
-import { promptWord } from '../../shared/source-words';
+import { promptUnknownPredicate, promptWord } from '../../shared/source-words';
 import { HowToRun } from './HowToRun';
 import { PerGpu } from './PerGpu';
 import { PublishedScores } from './PublishedScores';
 import { UpgradeAdvice } from './UpgradeAdvice';
+import { Prose } from './Prose';
 import { useEstimate } from './useEstimate';
 
 /** The drawer a matrix cell, a ladder step or a file opens: a non-modal dialog. */
@@ -48,6 +49,7 @@ export function Details({
   useEffect(() => () => opener.current?.focus({ preventScroll: true }), []);
   const m = row.memory;
   const estimate = useEstimate(host, row, report, whatIf);
+  const unknownPrompt = promptUnknownPredicate(row, report.hardware.whatIf);
   const limits = estimate.result?.contextLimits ?? null;
   const peakNote = report.budget.unifiedMemory
     ? null
@@ -130,6 +132,14 @@ export function Details({
                 {row.fullPromptSeconds
                   ? `, one that fills the ${row.contextTokens}-token context ~${formatWait(row.fullPromptSeconds)}`
                   : ''}
+              </td>
+            </tr>
+          )}
+          {row.promptTokPerSec === null && unknownPrompt && (
+            <tr>
+              <th scope="row">Prompt processing</th>
+              <td className="muted" style={{ textAlign: 'left' }} data-testid="prompt-unknown">
+                <Prose text={`The wait before the first token ${unknownPrompt}.`} />
               </td>
             </tr>
           )}

@@ -16,6 +16,7 @@ import type { LadderStep, Report, ReportRow } from '../../shared/schema';
 import { formatBytes, formatContext, formatTokPerSec, formatWait } from '../../shared/units';
 import { describeSource } from './format';
 import { speedMark, speedWord } from '../../shared/source-words';
+import { Prose } from './Prose';
 import { benchLayersOf } from './reportRows';
 import { useRun } from './useRun';
 
@@ -273,7 +274,9 @@ export function Ladder({
       {r.notes.length > 0 ? (
         <ul className="muted" aria-label="What the ladder could not judge">
           {r.notes.map((note) => (
-            <li key={note}>{note}</li>
+            <li key={note}>
+              <Prose text={note} />
+            </li>
           ))}
         </ul>
       ) : null}

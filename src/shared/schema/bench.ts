@@ -65,6 +65,11 @@ export const BenchRecordSchema = z.object({
       layers: z.number().int().positive(),
       heads: z.number().int().positive(),
       headDim: z.number().int().positive(),
+      /** An MoE's routed experts: the parameters a token uses (billions), how many there are, how many it uses. */
+      routed: z
+        .object({ paramsB: z.number().nonnegative(), count: z.number().int().positive(), active: z.number().int().positive() })
+        .nullable()
+        .default(null),
     })
     .nullable()
     .default(null),
