@@ -1,9 +1,10 @@
-// Prompt speed on the GPU, from the user's own benchmark runs. A GPU reads a prompt in batches, bound by its
-// compute, not by its memory: a run of one model all on this GPU gives the rate it sustains, in FLOPs per second
-// (pp512 x FLOPs per prompt token), and every other row all on the GPU reads its prompts at that rate. Without a
-// run a GPU row has no prompt speed: peak TFLOPS and llama.cpp's kernels (MMQ, Metal's simdgroup products,
-// Vulkan's coopmat) are too far apart to estimate it from a datasheet.
-import type { BenchRecord, HardwareSnapshot, ReportRow } from '../shared/schema';
+// Prompt speed on the GPU. A GPU reads a prompt in batches, bound by its compute, not by its memory: a run of one
+// model all on this GPU gives the rate it sustains, in FLOPs per second (pp512 x FLOPs per prompt token), and every
+// other row all on the GPU reads its prompts at that rate. Without a run, a GPU with a published llama-bench run
+// (resources/hardware/gpu-prompt-rates.json) reads at that run's rate; other GPUs have no prompt speed: peak TFLOPS and
+// llama.cpp's kernels (MMQ, Metal's simdgroup products, Vulkan's coopmat) are too far apart to estimate it from a
+// datasheet.
+import type { BenchRecord, Gpu, HardwareSnapshot, ReportRow } from '../shared/schema';
 import { formatTokPerSec } from '../shared/units';
 import { PROMPT_TOKENS } from '../shared/defaults';
 import { median, recordedHere } from './bench-records';
@@ -113,30 +114,55 @@ function gpuPromptRate(
   return rates.length === 0 ? null : { flopsPerSecond: median(rates), runs: rates.length, newest };
 }
 
+/** The rate published runs give the GPUs a model uses: the slowest of them, where every one has a catalogued rate. */
+function cataloguedRate(gpus: readonly Gpu[]): { flopsPerSec: number; detail: string } | null {
+  if (gpus.length === 0) return null;
+  let slowest: NonNullable<Gpu['promptRate']> | null = null;
+  for (const g of gpus) {
+    if (!g.promptRate) return null;
+    if (!slowest || g.promptRate.flopsPerSec < slowest.flopsPerSec) slowest = g.promptRate;
+  }
+  return slowest ? { flopsPerSec: slowest.flopsPerSec, detail: slowest.source.detail ?? slowest.source.by } : null;
+}
+
 /**
- * Rows all on the GPU get a prompt speed (pp512) and the time to read a prompt that fills their context, from the
- * newest run per file of this hardware with every layer on the GPU. `work` gives each row's prompt FLOPs; rows
- * without one, and every row when no such run exists, are returned as they were.
+ * Rows all on the GPU get a prompt speed (pp512) and the time to read a prompt that fills their context: from the
+ * newest run per file of this hardware with every layer on the GPU, else from the rate published runs of the GPUs
+ * `gpus` (the ones a model uses) catalogue. `work` gives each row's prompt FLOPs; rows without one, and every row when
+ * neither rate exists, are returned as they were.
  */
 export function applyGpuPromptRuns(
   rows: ReportRow[],
   work: ReadonlyMap<ReportRow, PromptWork>,
   records: readonly BenchRecord[],
   hardware: HardwareSnapshot,
+  gpus: readonly Gpu[] = [],
 ): ReportRow[] {
   const workOfPath = (path: string): PromptWork | undefined => {
     const row = rows.find((r) => r.filePath === path && r.fit === 'gpu');
     return row ? work.get(row) : undefined;
   };
   const found = gpuPromptRate(records, hardware, workOfPath);
-  if (!found) return rows;
-  const rate = found.flopsPerSecond;
-  const runs = `${found.runs} benchmark run${found.runs === 1 ? '' : 's'} all on this GPU`;
+  const catalogued = found ? null : cataloguedRate(gpus);
+  if (!found && !catalogued) return rows;
+  const rate = found ? found.flopsPerSecond : (catalogued as { flopsPerSec: number }).flopsPerSec;
+  const how = '2 FLOP per active weight, routed experts at their efficiency on a GPU, attention over the prompt at half the rate';
+  const estimated: NonNullable<ReportRow['promptSource']> = found
+    ? {
+        kind: 'estimated',
+        by: 'speed.prompt-from-runs',
+        detail: `A ${PROMPT_TOKENS}-token prompt at the ${(rate / 1e12).toFixed(1)} TFLOP/s that ${found.runs} benchmark run${found.runs === 1 ? '' : 's'} all on this GPU sustained (the median of pp x FLOPs per prompt token): ${how}.`,
+      }
+    : {
+        kind: 'estimated',
+        by: 'speed.prompt-catalogued',
+        detail: `A ${PROMPT_TOKENS}-token prompt at ${catalogued?.detail ?? ''}: ${how}. Builds and settings move it (the same card read 25% faster a year later); your own run of a model all on this GPU replaces it.`,
+      };
   return rows.map((row) => {
     const w = work.get(row);
     if (!w || row.fit !== 'gpu') return row;
     const fullPromptSeconds = (row.contextTokens * promptFlopsPerToken(w, row.contextTokens)) / rate;
-    const record = row.filePath ? found.newest.get(row.filePath) : undefined;
+    const record = row.filePath ? found?.newest.get(row.filePath) : undefined;
     if (record && record.settings.promptTokens === PROMPT_TOKENS)
       return {
         ...row,
@@ -148,15 +174,6 @@ export function applyGpuPromptRuns(
         },
         fullPromptSeconds,
       };
-    return {
-      ...row,
-      promptTokPerSec: rate / promptFlopsPerToken(w, PROMPT_TOKENS),
-      promptSource: {
-        kind: 'estimated',
-        by: 'speed.prompt-from-runs',
-        detail: `A ${PROMPT_TOKENS}-token prompt at the ${(rate / 1e12).toFixed(1)} TFLOP/s that ${runs} sustained (the median of pp x FLOPs per prompt token): 2 FLOP per active weight, attention over the prompt at half that rate.`,
-      },
-      fullPromptSeconds,
-    };
+    return { ...row, promptTokPerSec: rate / promptFlopsPerToken(w, PROMPT_TOKENS), promptSource: estimated, fullPromptSeconds };
   });
 }

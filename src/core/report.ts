@@ -2,7 +2,7 @@
 import { PROMPT_TOKENS } from '../shared/defaults';
 import { DEFAULT_TASK, scaleOf, TASK_SCALES, type Priority, type Task } from '../shared/ladder';
 import { PRECISIONS, type KvType, type Precision } from '../shared/precision';
-import type { BenchRecord, CatalogModel, HardwareSnapshot, Report, ReportRow, SpeedCalibration } from '../shared/schema';
+import type { BenchRecord, CatalogModel, Gpu, HardwareSnapshot, Report, ReportRow, SpeedCalibration } from '../shared/schema';
 import { formatBytes, MiB } from '../shared/units';
 import {
   buildMemoryModelFromLayout,
@@ -354,16 +354,18 @@ function buildRows(
 }
 
 /**
- * What the user's benchmark runs on this hardware change: prompt speeds all on the GPU (src/core/gpu-prompt.ts), then
- * measured and corrected generation speeds (src/core/measured-speeds.ts). The report and `estimate` both go through it.
+ * What the user's benchmark runs on this hardware change: prompt speeds all on the GPU (src/core/gpu-prompt.ts; without
+ * a run, the rate published runs catalogue for `gpus`, the GPUs a model uses), then measured and corrected generation
+ * speeds (src/core/measured-speeds.ts). The report and `estimate` both go through it.
  */
 export function applyBenchRuns(
   rows: ReportRow[],
   work: ReadonlyMap<ReportRow, PromptWork>,
   records: readonly BenchRecord[],
   hardware: HardwareSnapshot,
+  gpus: readonly Gpu[] = [],
 ): ReportRow[] {
-  return records.length === 0 ? rows : applyMeasuredSpeeds(applyGpuPromptRuns(rows, work, records, hardware), records, hardware);
+  return applyMeasuredSpeeds(applyGpuPromptRuns(rows, work, records, hardware, gpus), records, hardware);
 }
 
 export function buildReport(
@@ -380,7 +382,7 @@ export function buildReport(
   const built = buildRows(hardware, catalog, settings, extra);
   const target = built.target;
   const records = settings.benchRecords ?? [];
-  const rows = applyBenchRuns(built.rows, built.work, records, hardware);
+  const rows = applyBenchRuns(built.rows, built.work, records, hardware, target.gpus);
   const recommendation = recommendLadder(rows, catalog, {
     contextTokens: settings.contextTokens,
     ...(settings.task ? { task: settings.task } : {}),

@@ -4,10 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   CatalogSchema,
+  GpuPromptRatesSchema,
   GpuPresetsSchema,
   MachinePresetsSchema,
   type CatalogModel,
   type GpuPreset,
+  type GpuPromptRates,
   type MachinePreset,
 } from '../shared/schema';
 
@@ -54,4 +56,12 @@ export function loadGpuPresets(): GpuPreset[] {
 export function loadMachinePresets(): MachinePreset[] {
   machinesCache ??= MachinePresetsSchema.parse(readJson('hardware/machines.json')).machines;
   return machinesCache;
+}
+
+let promptRatesCache: GpuPromptRates['rates'] | null = null;
+
+/** GPU prompt rates from published runs (resources/hardware/gpu-prompt-rates.json), by preset id and backend. */
+export function loadGpuPromptRates(): GpuPromptRates['rates'] {
+  promptRatesCache ??= GpuPromptRatesSchema.parse(readJson('hardware/gpu-prompt-rates.json')).rates;
+  return promptRatesCache;
 }

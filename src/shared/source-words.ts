@@ -21,6 +21,7 @@ export function promptWord(source: Source | null): string {
   if (source.kind === 'measured') return 'measured';
   if (source.by === 'speed.prompt-calibrated') return 'calibrated';
   if (source.by === 'speed.prompt-from-runs') return 'from your runs on this GPU';
+  if (source.by === 'speed.prompt-catalogued') return 'from a published run of this GPU';
   return 'estimated';
 }
 

@@ -6,7 +6,7 @@ import { formatBytes } from '../../shared/units';
 import { loadGpuPresets, loadMachinePresets } from '../resources';
 import { UserFacingError, clip } from '../user-error';
 import { appleWorkingSetShare, workingSetShareLabel } from './merge/apple-working-set';
-import { matchGpuPreset, presetSource } from './merge/presets';
+import { matchGpuPreset, presetPromptRate, presetSource } from './merge/presets';
 import { vendorFromText } from './parsers/common';
 
 /** Bandwidth assumed for a what-if GPU that is not in the catalogue: a mid-range desktop card. */
@@ -74,6 +74,7 @@ function whatIfGpu(gpuName: string, preset: GpuPreset | null, vramBytes: number 
     unifiedShareOfRam: unified && vram !== null && ramBytes > 0 ? Math.min(1, vram / ramBytes) : null,
     memoryBandwidthBytesPerSec: preset ? preset.memoryBandwidthGBps * 1e9 : WHAT_IF_DEFAULT_BANDWIDTH_BYTES_PER_SEC,
     tdpWatts: preset?.tdpWatts ?? null,
+    promptRate: preset ? presetPromptRate(preset, defaultBackendForVendor(vendor)) : null,
     source: { kind: 'what-if', by: WHAT_IF_SOURCE, detail: preset ? `"${gpuName}" = catalogue entry ${preset.name}` : `"${gpuName}"` },
     vramSource,
     bandwidthSource: preset ? presetSource(preset, 'memory bandwidth') : assumedBandwidth(),

@@ -258,6 +258,25 @@ const GpuPresetSchema = z.object({
 export type GpuPreset = z.infer<typeof GpuPresetSchema>;
 export const GpuPresetsSchema = z.object({ version: z.number().int(), gpus: z.array(GpuPresetSchema).min(1) });
 
+/** Prompt rates of GPU presets from published llama-bench runs (resources/hardware/gpu-prompt-rates.json, bench/gpu-prompt-rates.ts). */
+export const GpuPromptRatesSchema = z.object({
+  version: z.number().int(),
+  about: z.string(),
+  rates: z.array(
+    z.object({
+      presetId: z.string(),
+      /** The backend the run used, as a GPU's backend is named: cuda, rocm, vulkan, metal, sycl. */
+      backend: z.string(),
+      flopsPerSec: z.number().positive(),
+      date: z.string(),
+      url: z.string().url(),
+      /** The run's rows: which models it read at which pp512. */
+      run: z.string(),
+    }),
+  ),
+});
+export type GpuPromptRates = z.infer<typeof GpuPromptRatesSchema>;
+
 /** A whole machine people plan for (a laptop or desktop configuration), built from GPU presets by id. */
 const MachinePresetSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),

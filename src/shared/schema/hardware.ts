@@ -22,6 +22,11 @@ const GpuSchema = z.object({
   unifiedShareOfRam: z.number().min(0).max(1).nullable(),
   memoryBandwidthBytesPerSec: z.number().positive().nullable(),
   tdpWatts: z.number().positive().nullable(),
+  /**
+   * The rate this GPU reads prompts at, in dense FLOPs per second (src/core/gpu-prompt.ts), catalogued from a published
+   * llama-bench run of the matching preset (resources/hardware/gpu-prompt-rates.json); absent where none is known.
+   */
+  promptRate: z.object({ flopsPerSec: z.number().positive(), source: SourceSchema }).nullable().optional(),
   source: SourceSchema,
   vramSource: SourceSchema,
   bandwidthSource: SourceSchema.nullable(),

@@ -6,7 +6,7 @@ import { defaultBackendForVendor } from '../../../core/backend';
 import type { GpuObservation, GpuObservationTool } from '../parsers/common';
 import type { NodeLlamaCppFacts } from '../parsers/node-llama-cpp';
 import { toolLabel, vendorOf, type ObservedGpu } from './observations';
-import { isUninformativeName, matchGpuPreset, normalizeGpuName, presetSource, type PresetMatch } from './presets';
+import { isUninformativeName, matchGpuPreset, normalizeGpuName, presetPromptRate, presetSource, type PresetMatch } from './presets';
 import { dedicatedGpuVram, integratedGpuVram, unifiedMemoryVram, type VramChoice } from './vram-policies';
 
 export interface GpuContext {
@@ -152,6 +152,7 @@ export function buildGpu(gpu: ObservedGpu, ctx: GpuContext): Gpu {
   const vendor = vendorOf(gpu);
   const { name, match, notes: identityNotes } = identifyGpu(gpu, vendor, ctx.presets);
   const preset = match?.preset ?? null;
+  const backend = backendFor(gpu, vendor, ctx.arch);
   const integrated = isIntegrated(gpu, preset, ctx.platform);
   const unifiedMemory = vendor === 'apple' || (preset?.unifiedMemory ?? false);
   const vram = chooseVram(obs, preset, { integrated, unifiedMemory }, ctx);
@@ -164,13 +165,14 @@ export function buildGpu(gpu: ObservedGpu, ctx: GpuContext): Gpu {
     vendor,
     vramBytes: vram.vramBytes,
     vramFreeBytes: vram.vramFreeBytes !== null && vram.vramFreeBytes >= 0 ? vram.vramFreeBytes : null,
-    backend: backendFor(gpu, vendor, ctx.arch),
+    backend,
     driver: obs.find((o) => o.by === 'nvidia-smi' && o.driver)?.driver ?? obs.find((o) => o.driver)?.driver ?? null,
     integrated: integrated || unifiedMemory,
     unifiedMemory,
     unifiedShareOfRam: vram.unifiedShareOfRam,
     memoryBandwidthBytesPerSec: preset ? preset.memoryBandwidthGBps * 1e9 : null,
     tdpWatts: preset?.tdpWatts ?? tdpFromSmi,
+    promptRate: preset ? presetPromptRate(preset, backend) : null,
     source: {
       kind: 'detected',
       by: tools.join(', ') || 'unknown',

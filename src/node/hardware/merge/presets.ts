@@ -1,6 +1,7 @@
 // The GPU catalogue (resources/hardware/gpus.json): which entry a detected GPU is, by name or PCI
 // id, and the name clean-up both the matching and the grouping of observations rely on.
-import type { GpuPreset, GpuVendor, Source } from '../../../shared/schema';
+import type { Gpu, GpuPreset, GpuVendor, Source } from '../../../shared/schema';
+import { loadGpuPromptRates } from '../../resources';
 import { bareDeviceId } from '../parsers/common';
 
 export const PRESETS_FILE = 'resources/hardware/gpus.json';
@@ -117,4 +118,22 @@ export function matchGpuPreset(
 /** A figure taken from the GPU catalogue. */
 export function presetSource(preset: GpuPreset, what: string): Source {
   return { kind: 'catalogued', by: PRESETS_FILE, detail: `${what} of ${preset.name} (${preset.source})` };
+}
+
+/**
+ * The catalogued prompt rate of a preset on a backend (resources/hardware/gpu-prompt-rates.json): a published run of
+ * this GPU on this backend, or null. Another backend's run is not borrowed: CUDA, ROCm, Vulkan and SYCL kernels reach
+ * very different rates on the same card.
+ */
+export function presetPromptRate(preset: GpuPreset, backend: string): Gpu['promptRate'] {
+  const rate = loadGpuPromptRates().find((r) => r.presetId === preset.id && r.backend === backend);
+  if (!rate) return null;
+  return {
+    flopsPerSec: rate.flopsPerSec,
+    source: {
+      kind: 'catalogued',
+      by: 'resources/hardware/gpu-prompt-rates.json',
+      detail: `${(rate.flopsPerSec / 1e12).toFixed(1)} TFLOP/s from a published llama-bench run of ${preset.name} on ${rate.backend} (${rate.date}: ${rate.run}; ${rate.url})`,
+    },
+  };
 }

@@ -1,0 +1,145 @@
+// The GPU prompt rates the app catalogues: for each GPU preset with a published llama-bench pp512 of a dense,
+// quantized model all on that GPU (bench/data/gpu-prompt-carry.json and bench/data/gpu-published.json), the rate in
+// FLOPs per second of its newest run per backend (the median over that run's models), as src/core/gpu-prompt.ts
+// counts a prompt's FLOPs. Without --write it prints the table; with it, it writes
+// resources/hardware/gpu-prompt-rates.json, which the report reads for GPUs nobody has benchmarked here.
+// Usage: npx tsx bench/gpu-prompt-rates.ts [--write] [--out bench/results/gpu-prompt-rates-DATE.md]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { promptFlopsPerToken, promptWorkOf, type PromptWork } from '../src/core/gpu-prompt';
+import { countActiveParameters } from '../src/core/tensors';
+import { matchGpuPreset } from '../src/node/hardware/merge/presets';
+import { loadCatalog, loadGpuPresets } from '../src/node/resources';
+import { GpuPromptRatesSchema, type GpuPromptRates } from '../src/shared/schema';
+
+const { values } = parseArgs({ options: { write: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const catalog = loadCatalog();
+const presets = loadGpuPresets();
+
+interface Run {
+  gpu: string;
+  backend: string;
+  date: string;
+  url: string;
+  rows: Array<{ model: string; pp512: number; work: PromptWork }>;
+}
+
+const FLOAT = /^(F16|BF16|F32)$/;
+/** The backend as the report names a GPU's: cuda, rocm, vulkan, metal, sycl. */
+function backendOf(text: string): string | null {
+  const t = text.toLowerCase();
+  for (const b of ['cuda', 'rocm', 'vulkan', 'metal', 'sycl']) if (t.includes(b)) return b;
+  return t.includes('hip') ? 'rocm' : null;
+}
+const workOf = (catalogId: string): PromptWork => {
+  const entry = catalog.find((m) => m.id === catalogId);
+  if (!entry) throw new Error(`no catalog entry ${catalogId}`);
+  return promptWorkOf(countActiveParameters(entry) / 1e9, entry);
+};
+
+const runs: Run[] = [];
+// Tables of several models per run.
+const carry = JSON.parse(readFileSync('bench/data/gpu-prompt-carry.json', 'utf8')) as {
+  groups: Array<{
+    gpu: string;
+    backend: string;
+    date?: string | null;
+    url?: string | null;
+    rows: Array<{ model: string; type?: string | null; pp512: number; catalogId?: string; exclude?: string }>;
+  }>;
+};
+for (const g of carry.groups) {
+  if (!g.url || !g.date) continue; // a catalogued figure names where it was read
+  const rows = g.rows
+    .filter((r) => !r.exclude && r.catalogId && !FLOAT.test(r.type ?? '') && !workOf(r.catalogId).routed)
+    .map((r) => ({ model: r.model, pp512: r.pp512, work: workOf(r.catalogId as string) }));
+  if (rows.length) runs.push({ gpu: g.gpu, backend: g.backend, date: g.date, url: g.url, rows });
+}
+// Single runs published with their generation speed.
+const FAMILY: Record<string, string> = {
+  'llama2-7b': 'llama-2-7b',
+  'mistral-7b': 'mistral-7b-v0.3',
+  'llama3.1-8b': 'llama-3.1-8b',
+  'qwen2.5-7b': 'qwen2.5-7b',
+};
+const published = JSON.parse(readFileSync('bench/data/gpu-published.json', 'utf8')) as {
+  points: Array<{
+    gpu: string;
+    backend: string;
+    model: string;
+    modelFamily: string;
+    quant: string;
+    pp512?: number | null;
+    date: string;
+    url: string;
+    count?: number;
+  }>;
+};
+for (const p of published.points)
+  if (p.pp512 && (p.count ?? 1) === 1 && FAMILY[p.modelFamily])
+    runs.push({
+      gpu: p.gpu,
+      backend: p.backend,
+      date: p.date,
+      url: p.url,
+      rows: [{ model: `${p.model} ${p.quant}`, pp512: p.pp512, work: workOf(FAMILY[p.modelFamily] as string) }],
+    });
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+// The newest run per preset and backend.
+const chosen = new Map<string, { presetId: string; backend: string; run: Run; flops: number; others: number }>();
+const skipped: string[] = [];
+for (const run of runs) {
+  const backend = backendOf(run.backend);
+  const preset = matchGpuPreset({ names: [run.gpu] }, presets)?.preset;
+  if (!backend || !preset) {
+    skipped.push(`${run.gpu} (${run.backend}): ${!preset ? 'no preset matches the name' : 'backend not named'}`);
+    continue;
+  }
+  const flops = median(run.rows.map((r) => r.pp512 * promptFlopsPerToken(r.work, 512)));
+  const key = `${preset.id} ${backend}`;
+  const seen = chosen.get(key);
+  if (!seen || seen.run.date < run.date)
+    chosen.set(key, { presetId: preset.id, backend, run, flops, others: (seen?.others ?? 0) + (seen ? 1 : 0) });
+  else seen.others += 1;
+}
+
+const file: GpuPromptRates = GpuPromptRatesSchema.parse({
+  version: 1,
+  about:
+    'Prompt rates of GPUs from published llama-bench runs (pp512 of dense quantized models all on the GPU), in dense FLOPs per second as src/core/gpu-prompt.ts counts them. Generated by bench/gpu-prompt-rates.ts from bench/data/gpu-prompt-carry.json and bench/data/gpu-published.json: the newest run per GPU and backend.',
+  rates: [...chosen.values()]
+    .sort((a, b) => a.presetId.localeCompare(b.presetId) || a.backend.localeCompare(b.backend))
+    .map((c) => ({
+      presetId: c.presetId,
+      backend: c.backend,
+      flopsPerSec: Math.round(c.flops / 1e9) * 1e9,
+      date: c.run.date,
+      url: c.run.url,
+      run: `${c.run.gpu}: ${c.run.rows.map((r) => `${r.model} pp512 ${r.pp512}`).join(', ')}`,
+    })),
+});
+
+const lines = [
+  `# GPU prompt rates catalogued from published runs (${new Date().toISOString().slice(0, 10)})`,
+  '',
+  `${file.rates.length} rates for ${new Set(file.rates.map((r) => r.presetId)).size} GPU presets, from ${runs.length} published runs (\`bench/gpu-prompt-rates.ts\`).`,
+  '',
+  '| preset | backend | TFLOP/s | run (newest per GPU and backend) | date | source |',
+  '|---|---|---:|---|---|---|',
+  ...file.rates.map(
+    (r) => `| ${r.presetId} | ${r.backend} | ${(r.flopsPerSec / 1e12).toFixed(1)} | ${r.run} | ${r.date} | [link](${r.url}) |`,
+  ),
+  '',
+  skipped.length ? `Not catalogued: ${[...new Set(skipped)].join('; ')}.` : '',
+  '',
+];
+const text = lines.join('\n');
+if (values.out) writeFileSync(values.out, text);
+if (values.write) writeFileSync('resources/hardware/gpu-prompt-rates.json', `${JSON.stringify(file, null, 2)}\n`);
+process.stdout.write(text);

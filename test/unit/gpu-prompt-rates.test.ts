@@ -1,0 +1,102 @@
+// GPU prompt rates catalogued from published llama-bench runs (resources/hardware/gpu-prompt-rates.json): each names a
+// preset, a backend and its source; a detected or planned GPU of that preset gets the rate of its own backend only, and
+// the report's rows all on that GPU read prompts at it until the user's own run replaces it.
+import { describe, expect, it } from 'vitest';
+import { promptFlopsPerToken, promptWorkOf } from '../../src/core/gpu-prompt';
+import { buildReport } from '../../src/core/report';
+import { presetPromptRate } from '../../src/node/hardware/merge/presets';
+import { applyWhatIf } from '../../src/node/hardware/what-if';
+import { loadCatalog, loadGpuPresets, loadGpuPromptRates } from '../../src/node/resources';
+import type { BenchRecord, Gpu, HardwareSnapshot } from '../../src/shared/schema';
+import { GiB } from '../../src/shared/units';
+import { makeBenchRecord } from '../helpers/bench-record';
+import { makeGpu, makeSnapshot } from '../helpers/hardware';
+
+const presets = loadGpuPresets();
+const catalog = loadCatalog();
+const preset = (id: string) => presets.find((p) => p.id === id) ?? (undefined as never);
+const rates = loadGpuPromptRates();
+
+describe('the catalogued rates', () => {
+  it('each names a preset, a backend a GPU can have, a date and the page it was read from', () => {
+    expect(rates.length).toBeGreaterThanOrEqual(25);
+    for (const r of rates) {
+      expect(
+        presets.some((p) => p.id === r.presetId),
+        r.presetId,
+      ).toBe(true);
+      expect(['cuda', 'rocm', 'vulkan', 'metal', 'sycl']).toContain(r.backend);
+      expect(r.url).toMatch(/^https:\/\//);
+      expect(r.date).toMatch(/^20\d\d(-\d\d)?$/);
+      expect(r.run).toMatch(/pp512 [\d.]+/);
+      // Between a Tesla P40's 5 TFLOP/s class and a data-centre card's few hundred.
+      expect(r.flopsPerSec).toBeGreaterThan(1e12);
+      expect(r.flopsPerSec).toBeLessThan(1e15);
+    }
+  });
+
+  it("gives a GPU its own backend's rate and never borrows another backend's", () => {
+    expect(presetPromptRate(preset('nvidia-rtx-4090'), 'cuda')?.source.detail).toContain('on cuda');
+    expect(presetPromptRate(preset('nvidia-rtx-4090'), 'vulkan')?.source.detail).toContain('on vulkan');
+    // The RTX 2080 Ti was published on Vulkan only: a CUDA one gets nothing.
+    expect(presetPromptRate(preset('nvidia-rtx-2080-ti'), 'vulkan')).not.toBeNull();
+    expect(presetPromptRate(preset('nvidia-rtx-2080-ti'), 'cuda')).toBeNull();
+    // A GPU nobody published a run of has none.
+    expect(presetPromptRate(preset('nvidia-rtx-3060'), 'cuda')).toBeNull();
+  });
+
+  it('reproduces the run it was read from: the 8B row of a planned RTX 4090 reads the published pp512', () => {
+    const hardware = applyWhatIf(makeSnapshot({ ramBytes: 64 * GiB }), { gpuName: 'RTX 4090' }, presets);
+    expect(hardware.gpus[0]?.promptRate?.flopsPerSec).toBeGreaterThan(0);
+    const report = buildReport(hardware, catalog, { contextTokens: 8192, kvType: 'f16' }, { detectMs: 0 });
+    const row = report.rows.find((r) => r.modelId === 'llama-3.1-8b' && r.quant === 'Q4_K_M');
+    expect(row?.fit).toBe('gpu');
+    // The run: llama 8B Q4_K_M at 7,138.99 tok/s (the catalog's Llama 3.1 8B has its shape).
+    expect(row?.promptTokPerSec).toBeCloseTo(7138.99, -1);
+    expect(row?.promptSource).toMatchObject({ kind: 'estimated', by: 'speed.prompt-catalogued' });
+    expect(row?.promptSource?.detail).toContain('https://');
+    expect(row?.fullPromptSeconds ?? 0).toBeGreaterThan(8192 / 7139);
+  });
+});
+
+describe('rows on a GPU with a catalogued rate', () => {
+  const rated = (name: string, flopsPerSec: number): Gpu =>
+    makeGpu({ name, vramBytes: 24 * GiB, promptRate: { flopsPerSec, source: { kind: 'catalogued', by: 'test', detail: `${name} rate` } } });
+  const reportOn = (hardware: HardwareSnapshot, records: BenchRecord[] = []) =>
+    buildReport(hardware, catalog, { contextTokens: 8192, kvType: 'f16', benchRecords: records }, { detectMs: 0 });
+  const llama = (r: ReturnType<typeof reportOn>) =>
+    r.rows.find((x) => x.modelId === 'llama-3.1-8b' && x.quant === 'Q4_K_M' && x.origin === 'catalog');
+  const work = () => {
+    const entry = catalog.find((m) => m.id === 'llama-3.1-8b') ?? (undefined as never);
+    return promptWorkOf(llama(reportOn(makeSnapshot({ ramBytes: 64 * GiB, gpus: [rated('A', 1e14)] })))?.activeParamsB ?? 0, entry);
+  };
+
+  it('read prompts at the rate, and the slowest of two cards paces a split', () => {
+    const one = llama(reportOn(makeSnapshot({ ramBytes: 64 * GiB, gpus: [rated('A', 1e14)] })));
+    expect(one?.promptTokPerSec).toBeCloseTo(1e14 / promptFlopsPerToken(work(), 512), 6);
+    const two = llama(reportOn(makeSnapshot({ ramBytes: 64 * GiB, gpus: [rated('A', 1e14), rated('B', 5e13)] })));
+    expect(two?.promptTokPerSec).toBeCloseTo(5e13 / promptFlopsPerToken(work(), 512), 6);
+    // A card without a rate beside one with it: no figure rather than half of one.
+    const mixed = llama(
+      reportOn(makeSnapshot({ ramBytes: 64 * GiB, gpus: [rated('A', 1e14), makeGpu({ name: 'C', vramBytes: 24 * GiB })] })),
+    );
+    expect(mixed?.promptTokPerSec).toBeNull();
+  });
+
+  it("give way to the user's own run on this GPU", () => {
+    const hardware = makeSnapshot({ ramBytes: 64 * GiB, gpus: [rated('A', 1e14)] });
+    const run = makeBenchRecord({
+      model: { path: '/m/other.gguf', name: 'other', quant: 'Q4_K_M', paramsB: 8, fileBytes: 4.9e9 },
+      promptWork: { activeParamsB: work().activeParamsB, layers: 32, heads: 32, headDim: 128, routed: null },
+      backend: 'cuda',
+      gpuLayers: 33,
+      totalLayers: 33,
+      pp: { samples: [2000], mean: 2000, sd: 1 },
+      hardware: { cpu: hardware.cpu.model, gpus: ['A'], ramBytes: hardware.ram.totalBytes, os: 'linux' },
+    });
+    const row = llama(reportOn(hardware, [run]));
+    expect(row?.promptSource?.by).toBe('speed.prompt-from-runs');
+    // The same shape run at 2,000 tok/s: this row reads at that, not at the catalogued rate.
+    expect(row?.promptTokPerSec).toBeCloseTo(2000, 6);
+  });
+});
