@@ -125,19 +125,23 @@ function cataloguedRate(gpus: readonly Gpu[]): { flopsPerSec: number; detail: st
   return slowest ? { flopsPerSec: slowest.flopsPerSec, detail: slowest.source.detail ?? slowest.source.by } : null;
 }
 
+/** Rows, each row's prompt work, the user's runs, and the hardware and GPUs the rows were sized for. */
+export interface BenchRunsInput {
+  rows: ReportRow[];
+  work: ReadonlyMap<ReportRow, PromptWork>;
+  records: readonly BenchRecord[];
+  hardware: HardwareSnapshot;
+  /** The GPUs a model uses (the compute target's), whose catalogued rates stand in for a run. */
+  gpus?: readonly Gpu[];
+}
+
 /**
  * Rows all on the GPU get a prompt speed (pp512) and the time to read a prompt that fills their context: from the
  * newest run per file of this hardware with every layer on the GPU, else from the rate published runs of the GPUs
  * `gpus` (the ones a model uses) catalogue. `work` gives each row's prompt FLOPs; rows without one, and every row when
  * neither rate exists, are returned as they were.
  */
-export function applyGpuPromptRuns(
-  rows: ReportRow[],
-  work: ReadonlyMap<ReportRow, PromptWork>,
-  records: readonly BenchRecord[],
-  hardware: HardwareSnapshot,
-  gpus: readonly Gpu[] = [],
-): ReportRow[] {
+export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }: BenchRunsInput): ReportRow[] {
   const workOfPath = (path: string): PromptWork | undefined => {
     const row = rows.find((r) => r.filePath === path && r.fit === 'gpu');
     return row ? work.get(row) : undefined;

@@ -2,7 +2,7 @@
 import { PROMPT_TOKENS } from '../shared/defaults';
 import { DEFAULT_TASK, scaleOf, TASK_SCALES, type Priority, type Task } from '../shared/ladder';
 import { PRECISIONS, type KvType, type Precision } from '../shared/precision';
-import type { BenchRecord, CatalogModel, Gpu, HardwareSnapshot, Report, ReportRow, SpeedCalibration } from '../shared/schema';
+import type { BenchRecord, CatalogModel, HardwareSnapshot, Report, ReportRow, SpeedCalibration } from '../shared/schema';
 import { formatBytes, MiB } from '../shared/units';
 import {
   buildMemoryModelFromLayout,
@@ -15,7 +15,7 @@ import {
 import { offloadableLayers, placeModel, type Placement } from './placement';
 import { computeTarget, type ComputeTarget } from './budget';
 import { fitModel, fitsEveryGpu, movesExperts, splitProportionsOf, type FitResult, type GpuSplit, type SplitMode } from './fit';
-import { applyGpuPromptRuns, promptWorkOf, type PromptWork } from './gpu-prompt';
+import { applyGpuPromptRuns, promptWorkOf, type BenchRunsInput, type PromptWork } from './gpu-prompt';
 import { applyMeasuredSpeeds } from './measured-speeds';
 import { recommendLadder } from './recommend';
 import { estimateGenerationSpeed, estimatePromptSpeedCpu, type SpeedEstimate } from './speed';
@@ -358,14 +358,8 @@ function buildRows(
  * a run, the rate published runs catalogue for `gpus`, the GPUs a model uses), then measured and corrected generation
  * speeds (src/core/measured-speeds.ts). The report and `estimate` both go through it.
  */
-export function applyBenchRuns(
-  rows: ReportRow[],
-  work: ReadonlyMap<ReportRow, PromptWork>,
-  records: readonly BenchRecord[],
-  hardware: HardwareSnapshot,
-  gpus: readonly Gpu[] = [],
-): ReportRow[] {
-  return applyMeasuredSpeeds(applyGpuPromptRuns(rows, work, records, hardware, gpus), records, hardware);
+export function applyBenchRuns(input: BenchRunsInput): ReportRow[] {
+  return applyMeasuredSpeeds(applyGpuPromptRuns(input), input.records, input.hardware);
 }
 
 export function buildReport(
@@ -382,7 +376,7 @@ export function buildReport(
   const built = buildRows(hardware, catalog, settings, extra);
   const target = built.target;
   const records = settings.benchRecords ?? [];
-  const rows = applyBenchRuns(built.rows, built.work, records, hardware, target.gpus);
+  const rows = applyBenchRuns({ rows: built.rows, work: built.work, records, hardware, gpus: target.gpus });
   const recommendation = recommendLadder(rows, catalog, {
     contextTokens: settings.contextTokens,
     ...(settings.task ? { task: settings.task } : {}),

@@ -315,7 +315,7 @@ export function estimateResolved(
   const sized = sizeModel(sizable, hardware, target, settings, settings.gpuLayers === 'auto' ? undefined : settings.gpuLayers);
   const { fit } = sized;
   const work = new Map([[sized.row, promptWorkOf(sized.row.activeParamsB, sizable.shape)]]);
-  const [row = sized.row] = applyBenchRuns([sized.row], work, settings.benchRecords ?? [], hardware, target.gpus);
+  const [row = sized.row] = applyBenchRuns({ rows: [sized.row], work, records: settings.benchRecords ?? [], hardware, gpus: target.gpus });
   const p = fit.placement;
   return {
     model: {
