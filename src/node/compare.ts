@@ -25,6 +25,7 @@ export async function compareProfiles(
         ...(request.task !== undefined ? { task: request.task } : {}),
         ...(request.benchmark !== undefined ? { benchmark: request.benchmark } : {}),
         ...(request.priority !== undefined ? { priority: request.priority } : {}),
+        ...(request.minTokPerSec !== undefined ? { minTokPerSec: request.minTokPerSec } : {}),
       });
       return { name: report.profile ?? 'This machine', profile: report.profile ?? null, report };
     }),

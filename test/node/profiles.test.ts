@@ -383,6 +383,12 @@ describe('compare: saved profiles and this machine side by side', () => {
     ) as Pick<Report, 'recommendation'>;
     expect(result.machines[0]?.recommendation).toEqual(report.recommendation);
     expect(result.machines[0]?.recommendation.bar?.benchmark).toBe('SWE-bench Verified');
+    // A minimum speed of the user's own reaches every machine's ladder, as it does `recommend`'s.
+    const slow = JSON.parse(
+      (await cli(['compare', 'Coder box', 'this machine', '--task', 'coding', '--min-tps', '3', '--json'])).stdout,
+    ) as CompareResult;
+    expect(slow.machines.map((m) => m.recommendation.minTokPerSec)).toEqual([3, 3]);
+    expect((await cli(['compare', 'Coder box', 'this machine', '--min-tps', 'fast'])).stderr).toMatch(/--min-tps "fast" must be a number/);
     const bad = await cli(['compare', 'Coder box', 'this machine', '--task', 'extraction', '--benchmark', 'MMLU-Pro']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--benchmark "MMLU-Pro": extraction is judged by IFEval/);

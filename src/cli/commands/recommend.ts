@@ -2,7 +2,7 @@
 import { DEFAULT_CONTEXT_TOKENS } from '../../shared/defaults';
 import { DEFAULT_MIN_TOK_PER_SEC, LONG_DOCS_CONTEXT_TOKENS, TASK_SCALES, TASKS } from '../../shared/ladder';
 import { ReportSchema } from '../../shared/schema';
-import { defineCommand, UsageError, useColor } from '../command';
+import { defineCommand, useColor } from '../command';
 import {
   COLOR_OPTIONS,
   CONTEXT_OPTIONS,
@@ -16,17 +16,6 @@ import {
 } from '../args';
 import { LADDER_OPTIONS, parseLadderChoice } from '../ladder-args';
 
-/** The request schema's bound, said in the flag's words. */
-const MAX_MIN_TPS = 10_000;
-
-function parseMinTps(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\s*\d+(\.\d+)?\s*$/.test(text) || !(n > 0) || n > MAX_MIN_TPS)
-    throw new UsageError(`--min-tps "${text}" must be a number of tokens per second above 0 and at most ${MAX_MIN_TPS} (e.g. 10).`);
-  return n;
-}
-
 export const recommendCommand = defineCommand({
   name: 'recommend',
   summary: 'Start here, scale up, ceiling: which model, precision and placement to run for a task, and why.',
@@ -38,11 +27,6 @@ export const recommendCommand = defineCommand({
   options: {
     ...JSON_OPTION,
     ...LADDER_OPTIONS,
-    'min-tps': {
-      type: 'string',
-      value: 'N',
-      help: "Least generation speed of the start and the step up, tok/s (default: the priority's).",
-    },
     ...CONTEXT_OPTIONS,
     ...PROFILE_OPTION,
     ...WHAT_IF_OPTIONS,
@@ -50,8 +34,7 @@ export const recommendCommand = defineCommand({
     ...COLOR_OPTIONS,
   },
   async run({ values, io, service: makeService }) {
-    const { task, priority, ...benchmark } = parseLadderChoice(values);
-    const minTokPerSec = parseMinTps(values['min-tps']);
+    const { task, priority, ...chosen } = parseLadderChoice(values);
     const contextTokens =
       values.ctx !== undefined ? parseContext(values.ctx) : task === 'long-docs' ? LONG_DOCS_CONTEXT_TOKENS : DEFAULT_CONTEXT_TOKENS;
     const whatIf = parseWhatIf(values);
@@ -61,9 +44,8 @@ export const recommendCommand = defineCommand({
       contextTokens,
       kvType: parseKv(values.kv),
       task,
-      ...benchmark,
+      ...chosen,
       priority,
-      ...(minTokPerSec !== undefined ? { minTokPerSec } : {}),
       ...(whatIf ? { whatIf } : {}),
       ...(values.profile !== undefined ? { profile: values.profile } : {}),
     });

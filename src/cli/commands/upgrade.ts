@@ -4,17 +4,7 @@ import { INTERACTIVE_TOK_PER_SEC } from '../../shared/ladder';
 import { PRECISIONS } from '../../shared/precision';
 import { defineCommand, UsageError, useColor } from '../command';
 import { COLOR_OPTIONS, CONTEXT_OPTIONS, JSON_OPTION, parseContext, parseKv, PROFILE_OPTION, REFRESH_OPTION } from '../args';
-
-/** The schema's bound, said in the flag's words. */
-const MAX_MIN_TPS = 10_000;
-
-function parseMinTps(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\s*\d+(\.\d+)?\s*$/.test(text) || !(n > 0) || n > MAX_MIN_TPS)
-    throw new UsageError(`--min-tps "${text}" must be a number of tokens per second above 0 and at most ${MAX_MIN_TPS} (e.g. 10).`);
-  return n;
-}
+import { parseMinTps } from '../ladder-args';
 
 export const upgradeCommand = defineCommand({
   name: 'upgrade',

@@ -75,6 +75,7 @@ export function App({ host }: { host: HostApi }): React.JSX.Element {
               task: s.ladder.task,
               priority: s.ladder.priority,
               ...(s.ladder.benchmark !== undefined ? { benchmark: s.ladder.benchmark } : {}),
+              ...(s.ladder.minTokPerSec !== undefined ? { minTokPerSec: s.ladder.minTokPerSec } : {}),
             }
           : {}),
       })

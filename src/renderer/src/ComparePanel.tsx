@@ -131,7 +131,7 @@ export function ComparePanel({
   contextTokens: number;
   kvType: KvType;
   /** The ladder chosen on the main screen: each machine gets the same one. */
-  ladder?: { task: Task; priority: Priority; benchmark?: string } | undefined;
+  ladder?: { task: Task; priority: Priority; benchmark?: string; minTokPerSec?: number } | undefined;
   onClose: () => void;
 }): React.JSX.Element {
   const headingId = useId();

@@ -2,6 +2,7 @@ import { useId } from 'react';
 import type { HostApi } from '../../shared/api';
 import { fitShortLabel } from '../../shared/fit-words';
 import {
+  DEFAULT_MIN_TOK_PER_SEC,
   emptyStepText,
   LADDER_STEPS,
   PRIORITIES,
@@ -126,7 +127,12 @@ export interface LadderChoice {
   priority: Priority;
   /** Which of the task's benchmarks judges the models (absent: the task's default). */
   benchmark?: string;
+  /** The slowest generation a rung may have (absent: the priority's default). */
+  minTokPerSec?: number;
 }
+
+/** Minimum speeds offered: a slow reader's 2 tok/s (the ceiling's floor) to a fast agent loop's 50. */
+const MIN_SPEEDS = [2, 5, 10, 20, 30, 50] as const;
 
 export function Ladder({
   host,
@@ -148,8 +154,10 @@ export function Ladder({
   const bench = scaleOf(r.task, r.benchmark) ?? scales[0];
   const current: LadderChoice = choice ?? { task: r.task, priority: r.priority, ...(r.benchmark ? { benchmark: r.benchmark } : {}) };
   const currentScales = TASK_SCALES[current.task].scales;
-  // A benchmark the user chose stays chosen when the priority changes; a new task starts on its default.
-  const chosen = current.benchmark !== undefined ? { benchmark: current.benchmark } : {};
+  // A benchmark the user chose stays chosen when the priority changes; a new task starts on its default. A minimum speed
+  // the user chose stays through every change.
+  const speed = current.minTokPerSec !== undefined ? { minTokPerSec: current.minTokPerSec } : {};
+  const chosen = { ...(current.benchmark !== undefined ? { benchmark: current.benchmark } : {}), ...speed };
   const idPrefix = useId();
   return (
     <div className="card" data-testid="ladder">
@@ -164,7 +172,7 @@ export function Ladder({
         <p>
           <label>
             Task{' '}
-            <select value={current.task} onChange={(e) => onChoose({ task: e.target.value as Task, priority: current.priority })}>
+            <select value={current.task} onChange={(e) => onChoose({ task: e.target.value as Task, priority: current.priority, ...speed })}>
               {TASKS.map((t) => (
                 <option key={t} value={t}>
                   {t} ({TASK_SCALES[t].scales.map((x) => x.benchmark).join(' / ')})
@@ -178,7 +186,7 @@ export function Ladder({
                 Judged by{' '}
                 <select
                   value={current.benchmark ?? currentScales[0].benchmark}
-                  onChange={(e) => onChoose({ task: current.task, priority: current.priority, benchmark: e.target.value })}
+                  onChange={(e) => onChoose({ task: current.task, priority: current.priority, benchmark: e.target.value, ...speed })}
                 >
                   {currentScales.map((x) => (
                     <option key={x.benchmark} value={x.benchmark} title={x.about}>
@@ -198,6 +206,23 @@ export function Ladder({
               {PRIORITIES.map((p) => (
                 <option key={p} value={p}>
                   {p}
+                </option>
+              ))}
+            </select>
+          </label>{' '}
+          <label title="The slowest generation a rung may have: about 10 tok/s is reading speed.">
+            At least{' '}
+            <select
+              value={current.minTokPerSec ?? 'default'}
+              onChange={(e) => {
+                const { minTokPerSec: _dropped, ...rest } = current;
+                onChoose(e.target.value === 'default' ? rest : { ...rest, minTokPerSec: Number(e.target.value) });
+              }}
+            >
+              <option value="default">{DEFAULT_MIN_TOK_PER_SEC[current.priority]} tok/s (default)</option>
+              {MIN_SPEEDS.map((v) => (
+                <option key={v} value={v}>
+                  {v} tok/s
                 </option>
               ))}
             </select>
@@ -287,7 +312,7 @@ export function Ladder({
               key={e.benchmark}
               type="button"
               data-testid="judge-elsewhere"
-              onClick={() => onChoose({ task: r.task, priority: r.priority, benchmark: e.benchmark })}
+              onClick={() => onChoose({ task: r.task, priority: r.priority, benchmark: e.benchmark, ...speed })}
             >
               Judge by {e.benchmark}: it rates {e.models} model{e.models === 1 ? '' : 's'} this ladder cannot
             </button>

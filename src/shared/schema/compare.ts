@@ -27,6 +27,8 @@ export const CompareRequestSchema = z
     task: z.enum(TASKS).optional(),
     benchmark: z.string().min(1).max(64).optional(),
     priority: z.enum(PRIORITIES).optional(),
+    /** The least generation speed a start or step up must reach; absent = the priority's default. */
+    minTokPerSec: z.number().positive().max(10_000).optional(),
   })
   .strict();
 
