@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { promptFlopsPerToken, promptWorkOf } from '../../src/core/gpu-prompt';
 import { buildReport } from '../../src/core/report';
-import { presetPromptRate } from '../../src/node/hardware/merge/presets';
+import { presetPromptRate, withPromptRates } from '../../src/node/hardware/merge/presets';
 import { applyWhatIf } from '../../src/node/hardware/what-if';
 import { loadCatalog, loadGpuPresets, loadGpuPromptRates } from '../../src/node/resources';
 import type { BenchRecord, Gpu, HardwareSnapshot } from '../../src/shared/schema';
@@ -56,6 +56,18 @@ describe('the catalogued rates', () => {
     expect(row?.promptSource).toMatchObject({ kind: 'estimated', by: 'speed.prompt-catalogued' });
     expect(row?.promptSource?.detail).toContain('https://');
     expect(row?.fullPromptSeconds ?? 0).toBeGreaterThan(8192 / 7139);
+  });
+});
+
+describe('a profile saved before GPUs carried a prompt rate', () => {
+  it('gets the catalogued rate of each GPU it names, and keeps a GPU that has none as it is', () => {
+    const planned = applyWhatIf(makeSnapshot({ ramBytes: 64 * GiB }), { gpuName: 'RTX 4090' }, presets);
+    const { promptRate: _gone, ...old } = planned.gpus[0] as Gpu;
+    const loaded = withPromptRates({ ...planned, gpus: [old, makeGpu({ name: 'Unknown card', promptRate: null })] }, presets);
+    expect(loaded.gpus[0]?.promptRate).toEqual(planned.gpus[0]?.promptRate);
+    expect(loaded.gpus[1]?.promptRate).toBeNull();
+    // Nothing to fill: the same snapshot back.
+    expect(withPromptRates(planned, presets)).toBe(planned);
   });
 });
 

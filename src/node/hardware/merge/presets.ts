@@ -1,6 +1,6 @@
 // The GPU catalogue (resources/hardware/gpus.json): which entry a detected GPU is, by name or PCI
 // id, and the name clean-up both the matching and the grouping of observations rely on.
-import type { Gpu, GpuPreset, GpuVendor, Source } from '../../../shared/schema';
+import type { Gpu, GpuPreset, GpuVendor, HardwareSnapshot, Source } from '../../../shared/schema';
 import { loadGpuPromptRates } from '../../resources';
 import { bareDeviceId } from '../parsers/common';
 
@@ -135,5 +135,18 @@ export function presetPromptRate(preset: GpuPreset, backend: string): Gpu['promp
       by: 'resources/hardware/gpu-prompt-rates.json',
       detail: `${(rate.flopsPerSec / 1e12).toFixed(1)} TFLOP/s from a published llama-bench run of ${preset.name} on ${rate.backend} (${rate.date}: ${rate.run}; ${rate.url})`,
     },
+  };
+}
+
+/** A snapshot saved before GPUs carried a prompt rate (an older profile): each GPU of a known preset gets its catalogued one. */
+export function withPromptRates(snapshot: HardwareSnapshot, presets: GpuPreset[]): HardwareSnapshot {
+  if (snapshot.gpus.every((g) => g.promptRate !== undefined)) return snapshot;
+  return {
+    ...snapshot,
+    gpus: snapshot.gpus.map((g) => {
+      if (g.promptRate !== undefined) return g;
+      const preset = matchGpuPreset({ names: [g.name], vendor: g.vendor }, presets)?.preset;
+      return { ...g, promptRate: preset ? presetPromptRate(preset, g.backend) : null };
+    }),
   };
 }
