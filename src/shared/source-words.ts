@@ -31,11 +31,11 @@ export function promptWord(source: Source | null): string {
  */
 export function promptUnknownPredicate(row: Pick<ReportRow, 'fit' | 'cpuMoeLayers'>, planned: boolean): string | null {
   if (row.fit === 'none') return null;
+  if (row.fit === 'partial' && row.cpuMoeLayers)
+    return 'with the experts in RAM is not estimated: a benchmark keeps every expert where node-llama-cpp places them, so it cannot measure this placement';
   if (planned) return 'is not estimated on a planned machine: it takes a benchmark run on its GPU or the quick probe on its CPU';
   if (row.fit === 'gpu')
     return "is not estimated until you benchmark a model with every layer on this GPU (Benchmark it, or `rightsize bench FILE`): the run's prompt speed carries to every model all on the GPU";
   if (row.fit === 'cpu') return 'is estimated once the quick probe has calibrated this machine (Calibrate, or `rightsize probe`)';
-  if (row.cpuMoeLayers)
-    return 'with the experts in RAM is not estimated: a benchmark keeps every expert where node-llama-cpp places them, so it cannot measure this placement';
   return 'split between the GPU and the CPU is not estimated: benchmark it (Benchmark it, or `rightsize bench FILE -ngl K`) to see its prompt speed';
 }

@@ -278,6 +278,11 @@ describe('long documents and the wait before the first token', () => {
     expect(base.recommendation.task).toBe('chat');
     // A rung split between the GPU and the CPU has no estimate either: only a run of it measures its prompt speed.
     const split = unknownWaitNotes([{ ...(plain.start as LadderStep), fit: 'partial' }], false);
+    // Experts kept in RAM cannot be benchmarked that way, on this machine or a planned one: the note says so.
+    for (const onPlanned of [false, true])
+      expect(unknownWaitNotes([{ ...(plain.start as LadderStep), fit: 'partial', cpuMoeLayers: 20 }], onPlanned).join(' ')).toContain(
+        'with the experts in RAM is not estimated',
+      );
     expect(split.join(' ')).toContain('split between the GPU and the CPU is not estimated');
     // Where every rung has its wait, nothing is added; other tasks never get the note.
     const timed = base.rows.map((r) => ({ ...r, fullPromptSeconds: 10 }));
