@@ -38,11 +38,11 @@ describe('the catalogued rates', () => {
   it("gives a GPU its own backend's rate and never borrows another backend's", () => {
     expect(presetPromptRate(preset('nvidia-rtx-4090'), 'cuda')?.source.detail).toContain('on cuda');
     expect(presetPromptRate(preset('nvidia-rtx-4090'), 'vulkan')?.source.detail).toContain('on vulkan');
-    // The RTX 2080 Ti was published on Vulkan only: a CUDA one gets nothing.
-    expect(presetPromptRate(preset('nvidia-rtx-2080-ti'), 'vulkan')).not.toBeNull();
-    expect(presetPromptRate(preset('nvidia-rtx-2080-ti'), 'cuda')).toBeNull();
-    // A GPU nobody published a run of has none.
+    // The RTX 3060 was published on Vulkan only: a CUDA one gets nothing.
+    expect(presetPromptRate(preset('nvidia-rtx-3060'), 'vulkan')).not.toBeNull();
     expect(presetPromptRate(preset('nvidia-rtx-3060'), 'cuda')).toBeNull();
+    // A GPU nobody published a run of has none.
+    expect(presetPromptRate(preset('nvidia-rtx-4060'), 'cuda')).toBeNull();
   });
 
   it('reproduces the run it was read from: the 8B row of a planned RTX 4090 reads the published pp512', () => {
