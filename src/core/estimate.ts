@@ -45,6 +45,8 @@ export interface WeightsLayout {
    * (active experts only), matrix bytes and active rows by type. Shared experts (_shexp) are not among them.
    */
   layerExpertBytes: number[];
+  /** Routed experts each token runs in each block (0 for a dense block). */
+  layerExpertsActive: number[];
   layerExpertActiveBytes: number[];
   layerExpertMatrixBytesByType: Array<Record<string, number>>;
   layerExpertActiveRows: number[];
@@ -77,6 +79,7 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
   let outputRows = 0;
   const outputRowsByType: Record<string, number> = {};
   const layerExpertBytes = new Array<number>(shape.layers).fill(0);
+  const layerExpertsActive = new Array<number>(shape.layers).fill(0);
   const layerExpertActiveBytes = new Array<number>(shape.layers).fill(0);
   const layerExpertMatrixBytesByType: Array<Record<string, number>> = Array.from({ length: shape.layers }, () => ({}));
   const layerExpertActiveRows = new Array<number>(shape.layers).fill(0);
@@ -123,6 +126,7 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
         // Counted read as the rest of the block counts it (an expert bias is small: read whole).
         const share = activeShare;
         layerExpertBytes[t.layer] = (layerExpertBytes[t.layer] ?? 0) + bytes;
+        if (t.experts > 1 && shape.experts) layerExpertsActive[t.layer] = shape.experts.active;
         layerExpertActiveBytes[t.layer] = (layerExpertActiveBytes[t.layer] ?? 0) + bytes * share;
         if (t.dims.length >= 3 || t.experts > 1) {
           const byType = layerExpertMatrixBytesByType[t.layer] as Record<string, number>;
@@ -148,6 +152,7 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
     layerActiveRows,
     layerActiveRowsByType,
     layerExpertBytes,
+    layerExpertsActive,
     layerExpertActiveBytes,
     layerExpertMatrixBytesByType,
     layerExpertActiveRows,

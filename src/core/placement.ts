@@ -62,6 +62,8 @@ export interface Placement {
   expertsInRamGpuBlocks: number;
   /** Active expert bytes of those blocks read from RAM per token (part of cpuReadBytesPerToken). */
   expertsInRamReadBytesPerToken: number;
+  /** Routed-expert products a generated token runs on the GPUs: active experts x MoE blocks whose experts are there. */
+  gpuExpertProductsPerToken: number;
   /** Matrix rows the CPU computes per generated token. */
   cpuRowsPerToken: number;
   /** The same by ggml type, and for the repeating blocks only (a prompt's output layer runs for one token). */
@@ -158,6 +160,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
   const cpuMoe = Math.max(0, Math.min(Math.floor(options.cpuMoeLayers ?? 0), n));
   let expertsInRamGpuBlocks = 0;
   let expertsInRamRead = 0;
+  let gpuExpertProducts = 0;
   let cpuWeights = weights.tokenEmbdBytes;
   let cpuKv = 0;
   let cpuRepack = 0;
@@ -203,6 +206,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
       addTo(cpuLayerByType, expertMatrices, readShare);
       addTo(cpuLayerExpertByType, expertMatrices, readShare);
     } else if (d >= 0) {
+      gpuExpertProducts += weights.layerExpertsActive[i] ?? 0;
       bump(gpuWeights, d, w);
       bump(gpuKv, d, kv);
       bump(gpuRead, d, read);
@@ -288,6 +292,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     cpuMoeLayers: cpuMoe,
     expertsInRamGpuBlocks,
     expertsInRamReadBytesPerToken: expertsInRamRead,
+    gpuExpertProductsPerToken: gpuExpertProducts,
     cpuReadBytesByType: cpuReadByType,
     cpuLayerReadBytesByType: cpuLayerByType,
     cpuLayerExpertReadBytesByType: cpuLayerExpertByType,

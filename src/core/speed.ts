@@ -41,6 +41,14 @@ const EXPERTS_IN_RAM_SECONDS_PER_BLOCK = 0.0001;
  */
 const GPU_SECONDS_PER_TOKEN = 0.0003;
 const GPU_SECONDS_PER_LAYER = 0.00002;
+/**
+ * Each routed expert a token runs on the GPU costs a fixed time on top of its bytes: small products at scattered
+ * offsets, through mul_mat_id. Fitted on 27 published llama-bench runs of MoE models all on one GPU
+ * (bench/results/gpu-moe-speed-2026-12-03.md): without it the Qwen MoE family (8-10 of 128-512 small experts in 40-94
+ * blocks: 320-750 expert products a token) was predicted 1.3-1.85x too fast while gpt-oss (96-144) was close; with 10 µs
+ * the 27 runs read median 1.08 (0.67-1.37), 21 within 25%, in sample.
+ */
+export const GPU_SECONDS_PER_EXPERT_PRODUCT = 0.00001;
 const CPU_SECONDS_PER_TOKEN = 0.00015;
 const CPU_SECONDS_PER_LAYER = 0.000015;
 
@@ -235,6 +243,7 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
     placement.gpuReadBytesPerToken > 0
       ? GPU_SECONDS_PER_TOKEN +
         layers.gpu * GPU_SECONDS_PER_LAYER +
+        placement.gpuExpertProductsPerToken * GPU_SECONDS_PER_EXPERT_PRODUCT +
         (layers.total - layers.gpu + expertBlocks) * CPU_SECONDS_PER_LAYER +
         expertBlocks * EXPERTS_IN_RAM_SECONDS_PER_BLOCK
       : CPU_SECONDS_PER_TOKEN + layers.total * CPU_SECONDS_PER_LAYER;
@@ -300,7 +309,7 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
     source: {
       kind: 'estimated',
       by: 'speed.memory-bound',
-      detail: `Generation at short context (like llama-bench tg128) is bound by memory reads per token: ${parts.join(' + ')}, plus ${(fixedSeconds * 1000).toFixed(2)} ms per token of kernel launches and sampling. Not calibrated by a probe yet.`,
+      detail: `Generation at short context (like llama-bench tg128) is bound by memory reads per token: ${parts.join(' + ')}, plus ${(fixedSeconds * 1000).toFixed(2)} ms per token of kernel launches and sampling${placement.gpuExpertProductsPerToken > 0 ? ` (${placement.gpuExpertProductsPerToken} routed-expert products on the GPU at ${GPU_SECONDS_PER_EXPERT_PRODUCT * 1e6} µs each among them)` : ''}. Not calibrated by a probe yet.`,
     },
   };
 }

@@ -9,6 +9,7 @@ import { fitModel } from '../../src/core/fit';
 import { ggmlType } from '../../src/core/ggml';
 import { placeModel, type Placement } from '../../src/core/placement';
 import {
+  GPU_SECONDS_PER_EXPERT_PRODUCT,
   CPU_EXPERT_READ_EFFICIENCY,
   CPU_PROMPT_EXPERT_EFFICIENCY,
   cpuPromptExpertEfficiency,
@@ -140,11 +141,16 @@ describe('generation speed with experts in RAM', () => {
     const full = placeModel(model, 5, 'cuda', { repackTypes: none });
     const p = placeModel(model, 5, 'cuda', { repackTypes: none, cpuMoeLayers: 2 });
     const t = (x: typeof p): number => 1 / estimateGenerationSpeed(x, inputs, { gpu: 4, total: 4 }).tokPerSec;
-    // GPU bytes shrink by 2 x 768 KiB at 700 GB/s; the CPU reads them at 45 GB/s, scattered experts at
-    // CPU_EXPERT_READ_EFFICIENCY of that; plus a 0.5 ms split sync, 2 x 0.1 ms round trips and 2 x 15 µs of CPU per-layer work.
+    // GPU bytes shrink by 2 x 768 KiB at 700 GB/s, and the GPU runs 2 x 2 fewer expert products (2 of 8 experts in
+    // each of 4 blocks: 8 products a token, 4 with two blocks' experts in RAM); the CPU reads them at 45 GB/s, scattered
+    // experts at CPU_EXPERT_READ_EFFICIENCY of that; plus a 0.5 ms split sync, 2 x 0.1 ms round trips and 2 x 15 µs of
+    // CPU per-layer work.
+    expect(full.gpuExpertProductsPerToken).toBe(8);
+    expect(p.gpuExpertProductsPerToken).toBe(4);
     const expected =
       t(full) -
-      (2 * EXPERTS_READ) / (1000 * GB * 0.7) +
+      (2 * EXPERTS_READ) / (1000 * GB * 0.7) -
+      4 * GPU_SECONDS_PER_EXPERT_PRODUCT +
       (2 * EXPERTS_READ) / (50 * GB * 0.9 * CPU_EXPERT_READ_EFFICIENCY) +
       0.0005 +
       2 * 0.0001 +
