@@ -15,6 +15,7 @@ import { loadCatalog, loadGpuPresets, loadMachinePresets } from '../src/node/res
 import { PRECISIONS } from '../src/shared/precision';
 import { GiB } from '../src/shared/units';
 import { makeSnapshot } from '../test/helpers/hardware';
+import { publishedGroupSchema, ratioSummary } from './lib/published';
 
 const RowSchema = z.object({
   model: z.string(),
@@ -25,13 +26,7 @@ const RowSchema = z.object({
   catalogId: z.string().optional(),
   exclude: z.string().optional(),
 });
-const GroupSchema = z.object({
-  gpu: z.string(),
-  backend: z.string(),
-  date: z.string().nullable().optional(),
-  url: z.string().nullable().optional(),
-  rows: z.array(RowSchema),
-});
+const GroupSchema = publishedGroupSchema(RowSchema);
 const { values } = parseArgs({ options: { data: { type: 'string', default: 'bench/data/gpu-moe-tg.json' }, out: { type: 'string' } } });
 const groups = z.object({ groups: z.array(GroupSchema) }).parse(JSON.parse(readFileSync(values.data, 'utf8'))).groups;
 const catalog = loadCatalog();
@@ -106,15 +101,6 @@ for (const g of groups) {
     );
   }
 }
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
-};
-const summary = (label: string, xs: number[]): string =>
-  xs.length === 0
-    ? `- ${label}: none`
-    : `- ${label}: ${xs.length} points, median ${median(xs).toFixed(2)}, range ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}, within 25%: ${xs.filter((x) => x >= 0.8 && x <= 1.25).length}`;
 const text = [
   `# MoE generation speed on the GPU against published llama-bench runs (${new Date().toISOString().slice(0, 10)})`,
   '',
@@ -124,16 +110,16 @@ const text = [
   '|---|---|---:|---:|---:|---|---|',
   ...lines,
   '',
-  summary(
+  ratioSummary(
     'MoE',
     ratios.filter((r) => r.moe).map((r) => r.ratio),
   ),
-  summary(
+  ratioSummary(
     'dense beside them',
     ratios.filter((r) => !r.moe).map((r) => r.ratio),
   ),
   ...[...new Set(ratios.map((r) => r.vendor))].map((v) =>
-    summary(
+    ratioSummary(
       `MoE on ${v}`,
       ratios.filter((r) => r.moe && r.vendor === v).map((r) => r.ratio),
     ),

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { GPU_PROMPT_EXPERT_OVERHEAD_ROWS, promptFlopsPerToken, promptWorkOf, type PromptWork } from '../src/core/gpu-prompt';
 import { countActiveParameters } from '../src/core/tensors';
 import { loadCatalog } from '../src/node/resources';
+import { publishedGroupSchema } from './lib/published';
 
 const RowSchema = z.object({
   model: z.string(),
@@ -23,13 +24,7 @@ const RowSchema = z.object({
   exclude: z.string().optional(),
   rowNote: z.string().optional(),
 });
-const GroupSchema = z.object({
-  gpu: z.string(),
-  backend: z.string(),
-  date: z.string().nullable().optional(),
-  url: z.string().nullable().optional(),
-  rows: z.array(RowSchema),
-});
+const GroupSchema = publishedGroupSchema(RowSchema);
 const FileSchema = z.object({ groups: z.array(GroupSchema) });
 
 const { values } = parseArgs({

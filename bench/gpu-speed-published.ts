@@ -17,6 +17,7 @@ import { loadCatalog, loadGpuPresets } from '../src/node/resources';
 import { PRECISIONS, type Precision } from '../src/shared/precision';
 import { GiB } from '../src/shared/units';
 import { makeSnapshot } from '../test/helpers/hardware';
+import { ratioSummary } from './lib/published';
 
 const PointSchema = z.object({
   gpu: z.string(),
@@ -97,15 +98,6 @@ for (const p of points) {
   );
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
-};
-const summary = (label: string, xs: number[]): string =>
-  xs.length === 0
-    ? `- ${label}: none`
-    : `- ${label}: ${xs.length} points, median ${median(xs).toFixed(2)}, range ${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}, within 25%: ${xs.filter((r) => r >= 0.75 && r <= 1.25).length}`;
 const vendors = [...new Set(ratios.map((r) => r.vendor))];
 const text = [
   `# GPU generation speed against published llama-bench runs (${new Date().toISOString().slice(0, 10)})`,
@@ -116,12 +108,12 @@ const text = [
   '|---|---|---:|---:|---:|---|---|',
   ...rows,
   '',
-  summary(
+  ratioSummary(
     'all',
     ratios.map((r) => r.ratio),
   ),
   ...vendors.map((v) =>
-    summary(
+    ratioSummary(
       v,
       ratios.filter((r) => r.vendor === v).map((r) => r.ratio),
     ),
