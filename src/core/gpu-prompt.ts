@@ -160,7 +160,7 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
     : {
         kind: 'estimated',
         by: 'speed.prompt-catalogued',
-        detail: `A ${PROMPT_TOKENS}-token prompt at ${catalogued?.detail ?? ''}: ${how}. Builds and settings move it (the same card read 25% faster a year later); your own run of a model all on this GPU replaces it.`,
+        detail: `A ${PROMPT_TOKENS}-token prompt at ${catalogued?.detail ?? ''}: ${how}. Builds and settings move such rates (an RTX 3090 on CUDA read an 8B's prompts about 25% faster in a March 2025 build than in May 2024); your own run of a model all on this GPU replaces it.`,
       };
   return rows.map((row) => {
     const w = work.get(row);

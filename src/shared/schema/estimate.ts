@@ -94,7 +94,7 @@ export const EstimateResultSchema = z.object({
   totalBytes: z.number().nonnegative(),
   peakLoadBytes: z.number().nonnegative(),
   tokPerSec: z.number().nullable(),
-  /** 512-token prompt speed, CPU rows of a calibrated machine only. */
+  /** 512-token prompt speed, where the report's row for the same model has one (see ReportRow.promptTokPerSec). */
   promptTokPerSec: z.number().nullable().default(null),
   /** Seconds to read a prompt that fills the context (attention over it included), where promptTokPerSec is known. */
   fullPromptSeconds: z.number().positive().optional(),

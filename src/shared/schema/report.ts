@@ -40,7 +40,10 @@ const ReportRowSchema = z.object({
   /** Expected generation speed; null when the model does not fit. */
   tokPerSec: z.number().nonnegative().nullable(),
   speedSource: SourceSchema,
-  /** Prompt processing speed for a 512-token prompt: CPU rows once a probe calibrated this machine, GPU rows once a run on that GPU measured it. */
+  /**
+   * Prompt processing speed for a 512-token prompt: CPU rows once a probe calibrated this machine; GPU rows from a run
+   * on that GPU, or from a published run of the card (resources/hardware/gpu-prompt-rates.json); a file's own run.
+   */
   promptTokPerSec: z.number().positive().nullable().default(null),
   promptSource: SourceSchema.nullable().default(null),
   /** Seconds to read a prompt that fills the row's context, attention over it included (where promptTokPerSec is known). */
