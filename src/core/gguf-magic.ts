@@ -38,6 +38,9 @@ function notGgufHint(bytes: Uint8Array): string {
   return 'pick a .gguf model file, or download it again if this one should be one';
 }
 
+/** Above this a version field is not a version: no GGUF writer has come near it. */
+const MAX_PLAUSIBLE_GGUF_VERSION = 255;
+
 export async function readMagicAndVersion(r: HeaderReader): Promise<2 | 3> {
   const startLength = Math.min(64, r.fileSize);
   if (startLength > 0) await r.ensure(startLength, 'the GGUF magic');
@@ -72,6 +75,10 @@ export async function readMagicAndVersion(r: HeaderReader): Promise<2 | 3> {
       'unsupported-version',
     );
   }
+  // GGUF went from version 1 to 3 in three years: a number in the millions is text or damage where the version belongs
+  // (a file that starts "GGUF" and then anything), not a newer format to update for.
+  if (version > MAX_PLAUSIBLE_GGUF_VERSION)
+    throw new GgufError(`the GGUF version reads as ${groupDigits(version)}, which no GGUF writer produces: ${DAMAGED}`, 'corrupt');
   if (version > GGUF_VERSION) {
     throw new GgufError(
       `the file is GGUF version ${version}, newer than the versions this rightsize reads (2 and 3): update rightsize, or download a build of the model in GGUF version 3`,

@@ -313,6 +313,14 @@ describe('parseGgufHeader rejects bad files with a reason', () => {
     expect(error.message).toContain(`version ${version}`);
   });
 
+  it('a version field that is text, not a version: damaged, not "update rightsize"', async () => {
+    // "GGUF garbage": the bytes after the magic read as version 1,918,986,016.
+    const error = await failure(parse(buildGguf({ version: 0x72616720 })));
+    expect(error.code).toBe('corrupt');
+    expect(error.message).toMatch(/version reads as 1,918,986,016, which no GGUF writer produces: the file is damaged/);
+    expect(error.message).not.toMatch(/update rightsize/);
+  });
+
   it('a big-endian file', async () => {
     const error = await failure(parse(buildGguf({ version: 0x03000000 })));
     expect(error.code).toBe('unsupported-version');
