@@ -55,6 +55,8 @@ const PRECISION_ORDER: Readonly<Record<Priority, readonly Precision[]>> = {
 /** Where a 7B-15B runs at this many times the minimum speed, the start is at least FLOOR_PARAMS_B. */
 const ROOMY_FACTOR = 3;
 const FLOOR_PARAMS_B = 7;
+/** Models within this ratio of each other in parameters and in memory count as the same size. */
+const SAME_SIZE_RATIO = 1.1;
 
 const FIT_PREFERENCE: ReportRow['fit'][] = ['gpu', 'partial', 'cpu'];
 const fitRank = (fit: ReportRow['fit']): number => FIT_PREFERENCE.indexOf(fit);
@@ -216,8 +218,15 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
       (c.row.tokPerSec ?? 0) >= ROOMY_FACTOR * minTps,
   );
   const meets = rated.filter((c) => c.score.score >= bar);
-  const start = (roomy ? meets.find((c) => c.model.publishedParamsB >= FLOOR_PARAMS_B) : undefined) ?? meets[0] ?? best;
-  const floored = roomy && meets[0] !== undefined && meets[0] !== start;
+  const smallest = (roomy ? meets.find((c) => c.model.publishedParamsB >= FLOOR_PARAMS_B) : undefined) ?? meets[0] ?? best;
+  // Of models the same size as the smallest (within SAME_SIZE_RATIO in parameters and in memory), the best
+  // scoring starts: a 2.53B that scores 3 points above a 2.4B in the same 2.8 GiB is no step up, it is the start.
+  const sameSize = (c: Candidate): boolean =>
+    c.model.publishedParamsB <= smallest.model.publishedParamsB * SAME_SIZE_RATIO &&
+    c.row.memory.totalBytes <= smallest.row.memory.totalBytes * SAME_SIZE_RATIO;
+  const start = meets.filter(sameSize).reduce((a, b) => (b.score.score > a.score.score ? b : a), smallest);
+  const sameSizePeer = start !== smallest ? smallest : null;
+  const floored = roomy && meets[0] !== undefined && meets[0] !== smallest;
 
   const barWhy =
     best.score.score < taskBar
@@ -228,7 +237,10 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
   const floorWhy = floored
     ? ` and at least ${FLOOR_PARAMS_B}B, since a ${FLOOR_PARAMS_B}B-15B model runs here at ${ROOMY_FACTOR}x the minimum speed (${meets[0]?.model.name} also reaches the bar)`
     : '';
-  let startReason = `Smallest model with ${scoreText(start.score)} (${barWhy})${floorWhy}; ~${formatTokPerSec(start.row.tokPerSec)} tok/s (at least ${minTps}) at ${start.row.quant}, ${placement(start.row)}, ${formatBytes(start.row.memory.totalBytes)} at ${start.row.contextTokens} context. ${describeQuantCost(start.row.quant)}.`;
+  const peerWhy = sameSizePeer
+    ? `; ${sameSizePeer.model.name} (${sameSizePeer.model.publishedParamsB}B, ${sameSizePeer.score.score}) also reaches the bar at about the same size, and this one scores higher`
+    : '';
+  let startReason = `${sameSizePeer ? 'Best of the smallest models' : 'Smallest model'} with ${scoreText(start.score)} (${barWhy})${floorWhy}${peerWhy}; ~${formatTokPerSec(start.row.tokPerSec)} tok/s (at least ${minTps}) at ${start.row.quant}, ${placement(start.row)}, ${formatBytes(start.row.memory.totalBytes)} at ${start.row.contextTokens} context. ${describeQuantCost(start.row.quant)}.`;
   // Why a bigger model at 4 bits beats a smaller one at full precision: the precision costs less than the size gap.
   const smaller = [...rated].reverse().find((c) => c.model.publishedParamsB < start.model.publishedParamsB && c.score.score < bar);
   if (smaller) {
@@ -362,7 +374,14 @@ function pickCeiling(
       const score = scoreOf(model);
       if (
         rated &&
-        (!score || (start !== null && (score.score < start.score.score || model.publishedParamsB < start.model.publishedParamsB)))
+        (!score ||
+          (start !== null &&
+            (score.score < start.score.score ||
+              model.publishedParamsB < start.model.publishedParamsB ||
+              // A model the start's size that scores no higher is no ceiling above it: the start is.
+              (model !== start.model &&
+                model.publishedParamsB <= start.model.publishedParamsB * SAME_SIZE_RATIO &&
+                score.score <= start.score.score))))
       ) {
         if (score && start !== null && model.publishedParamsB > start.model.publishedParamsB)
           below ??= bestRow(byModel.get(model.id) ?? [], precisions, CEILING_MIN_TOK_PER_SEC) ? { model, score } : undefined;
@@ -401,7 +420,7 @@ function pickCeiling(
     : '';
   return step(
     row,
-    `Largest ${score ? `rated ${benchmark === 'MMLU' ? '' : `${benchmark} `}` : ''}model that runs here: ${model.publishedParamsB}B at ${row.quant}, ${placement(row)}, ~${formatTokPerSec(row.tokPerSec)} tok/s, ${formatBytes(row.memory.totalBytes)}. ${
+    `${start?.model.id === model.id ? 'The start is also the ceiling. ' : ''}Largest ${score ? `rated ${benchmark === 'MMLU' ? '' : `${benchmark} `}` : ''}model that runs here: ${model.publishedParamsB}B at ${row.quant}, ${placement(row)}, ~${formatTokPerSec(row.tokPerSec)} tok/s, ${formatBytes(row.memory.totalBytes)}. ${
       score ? `${scoreText(score)}.` : `No published ${benchmark} score: not rated for this task.`
     } ${describeQuantCost(row.quant)}${lastResort ? ': only because nothing fits at Q3_K_M or better' : ''}. Bigger ones ${found.below ? `score below the start (${found.below.model.name}, ${scoreText(found.below.score)}), or ` : ''}do not fit or run under ${CEILING_MIN_TOK_PER_SEC} tok/s${over ? ', or are beaten on both score and speed' : ''}.${overText}`,
     score,
