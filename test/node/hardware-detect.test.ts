@@ -275,3 +275,67 @@ describe('applyWhatIf', () => {
     expect(computeTarget(apple).budget.unifiedMemory).toBe(true);
   });
 });
+
+describe('unified-memory GPUs other than Apple: DGX Spark and Strix Halo offload to the GPU', () => {
+  // What a DGX Spark shows: nvidia-smi cannot read its memory, llama.cpp's CUDA backend reports the RAM it
+  // may allocate (llama.cpp issue 22040: "NVIDIA GB10 ... VRAM: 124610 MiB").
+  const gb10State: NodeLlamaCppState = {
+    backend: 'cuda',
+    deviceNames: ['NVIDIA GB10'],
+    vram: { total: 124610 * MiB, used: 1200 * MiB, free: 123410 * MiB },
+  };
+  const spark = (nodeLlamaCpp?: NodeLlamaCppState) =>
+    mergeHardware(
+      {
+        platform: 'linux',
+        arch: 'arm64',
+        os: { totalMemBytes: 128 * GiB },
+        nvidiaSmi: 'NVIDIA GB10, [N/A], [N/A], 580.95.05, [N/A]',
+        ...(nodeLlamaCpp ? { nodeLlamaCpp } : {}),
+        sources: [],
+      },
+      presets,
+    );
+
+  it("a detected GB10 takes CUDA's own total as its budget, and the report runs models on it", () => {
+    const hw = spark(gb10State);
+    expect(() => HardwareSnapshotSchema.parse(hw)).not.toThrow();
+    expect(hw.gpus[0]).toMatchObject({ name: 'NVIDIA GB10', unifiedMemory: true, backend: 'cuda', vramBytes: 124610 * MiB });
+    expect(hw.gpus[0]?.vramSource.by).toMatch(/node-llama-cpp/);
+    const target = computeTarget(hw);
+    expect(target.backend).toBe('cuda');
+    expect(target.budget.unifiedMemory).toBe(true);
+    expect(target.budget.explanation).toMatch(/shares RAM with the CPU/);
+  });
+
+  it('without node-llama-cpp, a GB10 gets the catalogued share of RAM, with its evidence', () => {
+    const hw = spark();
+    expect(hw.gpus[0]?.vramBytes).toBe(Math.round(128 * GiB * 0.95));
+    expect(hw.gpus[0]?.vramSource.detail).toMatch(/95% of 128\.0 GiB RAM: .*124610 MiB/);
+    expect(computeTarget(hw).backend).toBe('cuda');
+  });
+
+  it('a planned DGX Spark and Strix Halo run on their GPUs, not on the CPU; more RAM moves the share with it', () => {
+    const machines = JSON.parse(readFileSync(path.join(root, 'resources/hardware/machines.json'), 'utf8')).machines;
+    for (const [machine, backend, share] of [
+      ['dgx-spark-128gb', 'cuda', 0.95],
+      ['framework-desktop-strix-halo-128gb', 'vulkan', 0.875],
+    ] as const) {
+      const hw = applyWhatIf(noGpuLinux, { machine }, presets, machines);
+      const target = computeTarget(hw);
+      expect(target.backend, machine).toBe(backend);
+      expect(target.budget.unifiedMemory, machine).toBe(true);
+      expect(hw.gpus[0]?.vramBytes, machine).toBe(Math.round(128 * GiB * share));
+      const smaller = applyWhatIf(noGpuLinux, { machine, ramBytes: 64 * GiB }, presets, machines);
+      expect(smaller.gpus[0]?.vramBytes, machine).toBe(Math.round(64 * GiB * share));
+    }
+    // A small iGPU stays on the CPU: llama.cpp's gain there is not the norm.
+    const office = applyWhatIf(noGpuLinux, { machine: 'office-laptop-16gb' }, presets, machines);
+    expect(computeTarget(office).backend).toBe('cpu');
+  });
+});
+
+const noGpuLinux = mergeHardware(
+  { platform: 'linux', arch: 'x64', os: { totalMemBytes: 32 * GiB, logicalCores: 8 }, sources: [] },
+  presets,
+);

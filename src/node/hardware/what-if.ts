@@ -5,7 +5,7 @@ import type { Gpu, GpuPreset, HardwareSnapshot, MachinePreset, WhatIf } from '..
 import { formatBytes } from '../../shared/units';
 import { loadGpuPresets, loadMachinePresets } from '../resources';
 import { UserFacingError, clip } from '../user-error';
-import { appleWorkingSetShare, workingSetShareLabel } from './merge/apple-working-set';
+import { unifiedGpuShare, workingSetShareLabel } from './merge/apple-working-set';
 import { matchGpuPreset, presetPromptRate, presetSource } from './merge/presets';
 import { vendorFromText } from './parsers/common';
 
@@ -45,13 +45,14 @@ function whatIfGpu(gpuName: string, preset: GpuPreset | null, vramBytes: number 
     vramSource = presetSource(preset, 'VRAM');
     if (preset.note) notes.push(preset.note);
   } else if (unified) {
-    const share = appleWorkingSetShare(ramBytes);
+    const { share, why } = unifiedGpuShare(preset, ramBytes);
     vram = Math.round(ramBytes * share);
     vramSource = {
       kind: 'estimated',
       by: 'rightsize',
-      detail: `${workingSetShareLabel(share)} of ${formatBytes(ramBytes)} RAM: macOS's default GPU working set`,
+      detail: `${workingSetShareLabel(share)} of ${formatBytes(ramBytes)} RAM: ${why}`,
     };
+    if (preset?.note && preset.vendor !== 'apple') notes.push(preset.note);
   } else {
     vram = null;
     vramSource = {
@@ -225,17 +226,19 @@ export function applyWhatIf(
     } else next.gpus = [genericWhatIfGpu(vram)];
     summary.push(`VRAM ${formatBytes(vram)}`);
   } else if (whatIf.ramBytes !== undefined) {
-    // More or less unified RAM moves Apple's GPU budget with it.
+    // More or less unified RAM moves the GPU's budget with it: the same share of the new RAM.
     for (const gpu of next.gpus) {
       if (!gpu.unifiedMemory) continue;
-      const share = appleWorkingSetShare(ramBytes);
+      const preset = matchGpuPreset({ names: [gpu.name] }, presets)?.preset ?? null;
+      const rule = unifiedGpuShare(preset, ramBytes);
+      const share = gpu.vendor === 'apple' || gpu.unifiedShareOfRam === null ? rule.share : gpu.unifiedShareOfRam;
       gpu.vramBytes = Math.round(ramBytes * share);
       gpu.vramFreeBytes = null;
       gpu.unifiedShareOfRam = share;
       gpu.vramSource = {
         kind: 'what-if',
         by: WHAT_IF_SOURCE,
-        detail: `${workingSetShareLabel(share)} of the what-if ${formatBytes(ramBytes)} RAM (macOS's default GPU working set)`,
+        detail: `${workingSetShareLabel(share)} of the what-if ${formatBytes(ramBytes)} RAM (${gpu.vendor === 'apple' || gpu.unifiedShareOfRam === null ? rule.why : "the share of RAM this GPU's backend reported"})`,
       };
     }
   }

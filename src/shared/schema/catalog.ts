@@ -212,7 +212,7 @@ export const CatalogSchema = z.object({ version: z.number().int(), models: z.arr
 
 /** Where one figure of a preset comes from, when that is not the preset's `source` (e.g. nvidia-smi's memory.total). */
 const FigureSourceSchema = z.object({
-  field: z.enum(['vramBytes', 'memoryBandwidthGBps', 'tdpWatts']),
+  field: z.enum(['vramBytes', 'memoryBandwidthGBps', 'tdpWatts', 'gpuShareOfRam']),
   url: z.string(),
   /** When the evidence was published or captured: YYYY-MM-DD or YYYY-MM. */
   date: z
@@ -243,6 +243,12 @@ const GpuPresetSchema = z.object({
   memoryBandwidthGBps: z.number().positive(),
   tdpWatts: z.number().positive().nullable(),
   unifiedMemory: z.boolean().default(false),
+  /**
+   * A unified-memory GPU other than Apple's (DGX Spark, Jetson, Strix Halo): the share of RAM its llama.cpp
+   * backend may allocate by default, used where no tool reports the figure (a planned machine). Apple's
+   * comes from macOS's working-set rule instead. Its evidence is a figureSources entry for this field.
+   */
+  gpuShareOfRam: z.number().gt(0).max(1).optional(),
   source: z.string(),
   /** PCI ids "vvvv:dddd" (or "vvvv:dddd:rr" with the revision where one device id covers several cards), lower-case hex. */
   pciIds: z.array(z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{4}(:[0-9a-f]{2})?$/)).optional(),

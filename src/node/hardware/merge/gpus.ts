@@ -123,7 +123,7 @@ function chooseVram(
   kind: { integrated: boolean; unifiedMemory: boolean },
   ctx: GpuContext,
 ): VramChoice {
-  if (kind.unifiedMemory) return unifiedMemoryVram(obs, ctx.ramBytes, ctx.metalWorkingSetBytes);
+  if (kind.unifiedMemory) return unifiedMemoryVram(obs, ctx.ramBytes, ctx.metalWorkingSetBytes, preset);
   if (kind.integrated) return integratedGpuVram(obs, preset);
   return dedicatedGpuVram(obs, preset, ctx.platform);
 }

@@ -4,7 +4,7 @@
 import type { Alternative, GpuPreset, Source } from '../../../shared/schema';
 import { formatBytes } from '../../../shared/units';
 import type { GpuObservation } from '../parsers/common';
-import { appleWorkingSetShare, workingSetShareLabel } from './apple-working-set';
+import { appleWorkingSetShare, unifiedGpuShare, workingSetShareLabel } from './apple-working-set';
 import { detectedSource, toolLabel } from './observations';
 import { PRESETS_FILE, presetSource } from './presets';
 import { isAtWmiCap, judgeVramReading, type DistrustedReading, type TrustedReading, type VramReading } from './vram-readings';
@@ -49,8 +49,56 @@ function metalWorkingSet(llamaMetal: GpuObservation | undefined, ramBytes: numbe
   };
 }
 
-/** Unified memory (every such GPU catalogued is Apple Silicon): the GPU's budget is Metal's working set, part of the RAM. */
-export function unifiedMemoryVram(obs: GpuObservation[], ramBytes: number, metalLogBytes: number | null): VramChoice {
+/**
+ * Another maker's unified-memory GPU (DGX Spark, Jetson, Strix Halo): what its llama.cpp backend reports
+ * through node-llama-cpp (CUDA's or Vulkan's total, which is the RAM the GPU may allocate), else the
+ * catalogued share of RAM. nvidia-smi's "Not Supported" and a BIOS carve-out are kept as alternatives.
+ */
+function sharedGpuVram(obs: GpuObservation[], preset: GpuPreset, ramBytes: number): VramChoice {
+  const llama = obs.find((o) => o.by === 'node-llama-cpp' && o.vramBytes !== null && o.vramBytes > 0);
+  const { share, why } = unifiedGpuShare(preset, ramBytes);
+  const chosen: WorkingSet = llama
+    ? {
+        vramBytes: llama.vramBytes as number,
+        vramFreeBytes: llama.vramFreeBytes,
+        vramSource: {
+          ...detectedSource(llama),
+          detail: `${preset.name} shares RAM with the CPU: the memory its llama.cpp backend may allocate`,
+        },
+      }
+    : {
+        vramBytes: Math.round(ramBytes * share),
+        vramFreeBytes: null,
+        vramSource: {
+          kind: 'catalogued',
+          by: PRESETS_FILE,
+          detail: `${workingSetShareLabel(share)} of ${formatBytes(ramBytes)} RAM: ${why}`,
+        },
+      };
+  const alternatives = obs
+    .filter((o) => o.vramBytes !== null && o !== llama)
+    .map((o) => ({
+      field: 'vramBytes',
+      value: o.vramBytes,
+      source: detectedSource(o),
+      why: `${preset.name} has no VRAM of its own: this figure is a carve-out or a tool's view, not what llama.cpp may allocate.`,
+    }));
+  return {
+    ...chosen,
+    unifiedShareOfRam: ramBytes > 0 ? Math.min(1, chosen.vramBytes / ramBytes) : null,
+    alternatives,
+    notes: preset.note ? [preset.note] : [],
+  };
+}
+
+/** Unified memory: Apple's budget is Metal's working set, part of the RAM; another maker's, see sharedGpuVram. */
+export function unifiedMemoryVram(
+  obs: GpuObservation[],
+  ramBytes: number,
+  metalLogBytes: number | null,
+  preset: GpuPreset | null = null,
+): VramChoice {
+  if (preset && preset.vendor !== 'apple') return sharedGpuVram(obs, preset, ramBytes);
   const llamaMetal = obs.find((o) => o.by === 'node-llama-cpp' && o.hints.llamaBackend === 'metal' && o.vramBytes !== null);
   const workingSet = metalWorkingSet(llamaMetal, ramBytes, metalLogBytes);
   const alternatives = obs
