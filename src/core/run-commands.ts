@@ -30,7 +30,8 @@ export interface RunSettings {
   totalLayers: number;
   contextTokens: number;
   kvType: KvType;
-  threads: number;
+  /** CPU threads; null on a planned machine whose CPU is unknown: llama.cpp's default (its physical cores) then applies. */
+  threads: number | null;
   /** GPUs the sized machine has. */
   gpuCount: number;
   /** -ts proportions, one per GPU; null: one GPU, or none. */
@@ -92,7 +93,7 @@ export function llamaCppArgs(model: RunModel, s: RunSettings): Array<[flag: stri
   args.push(['-c', String(s.contextTokens)], ['-ngl', String(s.gpuLayers)]);
   args.push(['-ctk', s.kvType], ['-ctv', s.kvType]);
   if (flashAttentionFor(s.kvType) === 'on') args.push(['-fa', 'on']);
-  args.push(['-t', String(s.threads)]);
+  if (s.threads !== null) args.push(['-t', String(s.threads)]);
   if (model.moe && s.nCpuMoe !== null && s.nCpuMoe > 0) args.push(['--n-cpu-moe', String(s.nCpuMoe)]);
   if (s.gpuCount > 1 && s.gpuLayers > 0) {
     if (s.splitMode === 'none') args.push(['-sm', 'none'], ['-mg', String(s.mainGpu ?? 0)]);
@@ -125,6 +126,8 @@ function llamaCppNotes(model: RunModel, s: RunSettings): string[] {
     notes.push(`--n-cpu-moe ${s.nCpuMoe}: the experts of the first ${s.nCpuMoe} layers stay in RAM, the rest of those layers on the GPU.`);
   if (splitsLayers(s) && s.tensorSplit)
     notes.push(`-ts ${formatSplit(s.tensorSplit)}: the share of the offloaded layers each GPU takes, in order.`);
+  if (s.threads === null)
+    notes.push('No -t: the planned machine names no CPU, so llama.cpp picks its own thread count there (its physical cores).');
   return notes;
 }
 
@@ -182,7 +185,7 @@ function ollamaModelfile(model: RunModel, s: RunSettings): RunCommand {
     `FROM ${from}`,
     `PARAMETER num_ctx ${s.contextTokens}`,
     `PARAMETER num_gpu ${s.gpuLayers}`,
-    `PARAMETER num_thread ${s.threads}`,
+    ...(s.threads !== null ? [`PARAMETER num_thread ${s.threads}`] : []),
     'EOF',
     `ollama create ${name} -f Modelfile`,
     `ollama run ${name}`,
@@ -195,7 +198,7 @@ function ollamaApi(model: RunModel, s: RunSettings): RunCommand {
   const body = JSON.stringify({
     model: name,
     prompt: 'Hello',
-    options: { num_ctx: s.contextTokens, num_gpu: s.gpuLayers, num_thread: s.threads },
+    options: { num_ctx: s.contextTokens, num_gpu: s.gpuLayers, ...(s.threads !== null ? { num_thread: s.threads } : {}) },
   });
   return {
     tool: 'ollama',
@@ -274,7 +277,7 @@ function nodeLlamaCpp(model: RunModel, s: RunSettings): RunCommand {
     `const model = await llama.loadModel({ modelPath${source.kind === 'hf' ? '' : `: ${jsString(source.value)}`}, gpuLayers: ${s.gpuLayers} });`,
     'const context = await model.createContext({',
     `  contextSize: ${s.contextTokens},`,
-    `  threads: ${s.threads},`,
+    ...(s.threads !== null ? [`  threads: ${s.threads},`] : []),
     ...(quantized
       ? ['  flashAttention: true,', `  experimentalKvCacheKeyType: '${kvGgml}',`, `  experimentalKvCacheValueType: '${kvGgml}',`]
       : []),
@@ -284,7 +287,7 @@ function nodeLlamaCpp(model: RunModel, s: RunSettings): RunCommand {
   if (source.kind === 'placeholder') notes.push(placeholderNote(model));
   if (source.kind === 'hf') notes.push(`resolveModelFile downloads ${source.value} into ./models on first run.`);
   notes.push(
-    `gpuLayers counts as llama.cpp's -ngl (${s.totalLayers} = all); threads is set because the default oversubscribes small machines.`,
+    `gpuLayers counts as llama.cpp's -ngl (${s.totalLayers} = all)${s.threads !== null ? '; threads is set because the default oversubscribes small machines' : ''}.`,
   );
   if (quantized) notes.push('node-llama-cpp marks the KV cache type options experimental.');
   if (splitsLayers(s)) notes.push('node-llama-cpp has no tensor split option: it places layers itself.');

@@ -9,6 +9,7 @@ import { flashAttentionFor, runCommands, type RunModel, type RunSettings } from 
 import type { ResolvedModel } from './models/resolve';
 import { contextFor } from './models/refs';
 import { asUserError } from './user-error';
+import { plannedThreadsUnknown, withWhatIf } from './hardware/what-if';
 
 type Request = z.output<(typeof HostApiSchemas)['runCommands']['input']>;
 
@@ -40,8 +41,12 @@ const KNOWN_SOURCES: Record<
   },
 };
 
-/** Threads for llama.cpp on the sized machine: its physical cores (more oversubscribes), at most 8 (generation gains little beyond). */
-function threadsFor(snapshot: HardwareSnapshot): number {
+/**
+ * Threads for llama.cpp on the sized machine: its physical cores (more oversubscribes), at most 8 (generation
+ * gains little beyond); none on a planned machine whose CPU is unknown (this machine's cores would be wrong).
+ */
+function threadsFor(snapshot: HardwareSnapshot): number | null {
+  if (plannedThreadsUnknown(snapshot)) return null;
   return Math.max(1, Math.min(snapshot.cpu.physicalCores, 8));
 }
 
@@ -103,7 +108,8 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           totalLayers: estimate.totalLayers,
           contextTokens: estimate.settings.contextTokens,
           kvType: request.kvType,
-          threads: request.threads ?? threadsFor(sized.snapshot),
+          // The machine the commands are for: a planned one (what-if) has its own CPU, or none named.
+          threads: request.threads ?? threadsFor(withWhatIf(sized.snapshot, request.whatIf)),
           gpuCount,
           tensorSplit:
             gpuCount > 1 && request.splitMode !== 'none'

@@ -39,6 +39,29 @@ describe('runCommands in the service', () => {
     expect(result.commands.map((c) => c.tool)).toEqual(['llama-server', 'llama-cli', 'ollama', 'ollama', 'lmstudio', 'node-llama-cpp']);
   });
 
+  it("a planned machine's commands use its CPU: its cores where the preset names them, llama.cpp's default where not", async () => {
+    // This machine has 2 cores: a plan for another machine must not take them.
+    const twoCores = makeSnapshot({ gpus: [rtx4090()] });
+    twoCores.cpu.physicalCores = 2;
+    twoCores.cpu.logicalCores = 2;
+    const service = serviceOn(twoCores);
+    const request = { model: 'llama-3.1-8b', quant: 'Q4_K_M', contextTokens: 8192 };
+    // A DGX Spark's 20 Grace cores (at most 8 threads), not this machine's.
+    const spark = await service.call('runCommands', { ...request, whatIf: { machine: 'dgx-spark-128gb' } });
+    expect(spark.placement).toMatchObject({ fit: 'gpu', threads: 8, backend: 'cuda' });
+    const mini = await service.call('runCommands', { ...request, whatIf: { machine: 'macbook-air-m3-16gb' } });
+    expect(mini.placement.threads).toBe(8);
+    // A desktop preset names no CPU: no -t, no num_thread, no threads, and the note says why.
+    const desktop = await service.call('runCommands', { ...request, whatIf: { machine: 'desktop-rtx-4090-64gb' } });
+    expect(desktop.placement.threads).toBeNull();
+    expect(serverCommand(desktop)).not.toMatch(/ -t /);
+    expect(desktop.commands.find((c) => c.tool === 'llama-server')?.notes.join(' ')).toMatch(/No -t: the planned machine names no CPU/);
+    for (const c of desktop.commands) expect(c.command, c.tool).not.toMatch(/num_thread|threads:/);
+    // A what-if of GPU and RAM alone keeps this machine's CPU, and its threads.
+    const gpuOnly = await service.call('runCommands', { ...request, whatIf: { gpuName: 'RTX 3090' } });
+    expect(gpuOnly.placement.threads).toBe(2);
+  });
+
   it('partial offload on a small card: the same k of N as estimate, in every tool', async () => {
     const service = serviceOn(makeSnapshot({ gpus: [makeGpu({ name: 'Small GPU', vramBytes: 4 * GiB })] }));
     const request = { model: 'llama-3.1-8b', quant: 'Q8_0', contextTokens: 8192, kvType: 'q8_0' as const };

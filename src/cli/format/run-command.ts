@@ -10,7 +10,7 @@ export function formatRunCommands(result: RunCommandsResult, useColor: boolean):
   const lines: string[] = [
     c.bold(`${result.model.name}  ${result.model.quant}: ${fitLabel(p.fit, p.gpuLayers, p.totalLayers)}`),
     c.dim(
-      `  context ${p.contextTokens}, KV ${p.kvType}${p.flashAttention === 'on' ? ' (flash attention on)' : ''}, -ngl ${p.gpuLayers} of ${p.totalLayers}, ${p.threads} threads${p.tensorSplit ? `, -ts ${p.tensorSplit.join(',')}` : ''}${p.nCpuMoe ? `, --n-cpu-moe ${p.nCpuMoe}` : ''}, backend ${p.backend}`,
+      `  context ${p.contextTokens}, KV ${p.kvType}${p.flashAttention === 'on' ? ' (flash attention on)' : ''}, -ngl ${p.gpuLayers} of ${p.totalLayers}, ${p.threads !== null ? `${p.threads} threads` : "llama.cpp's default threads"}${p.tensorSplit ? `, -ts ${p.tensorSplit.join(',')}` : ''}${p.nCpuMoe ? `, --n-cpu-moe ${p.nCpuMoe}` : ''}, backend ${p.backend}`,
     ),
     c.dim(`  ${p.why}`),
   ];

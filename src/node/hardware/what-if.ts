@@ -105,6 +105,11 @@ function genericWhatIfGpu(vramBytes: number): Gpu {
   };
 }
 
+/** A planned machine whose CPU is not known: its thread count is left to llama.cpp. */
+export function plannedThreadsUnknown(snapshot: HardwareSnapshot): boolean {
+  return snapshot.whatIf === true && snapshot.cpu.source.kind === 'assumed' && snapshot.cpu.source.by === WHAT_IF_SOURCE;
+}
+
 /** The snapshot with its GPUs and RAM replaced, marked as what-if; figures not named stay detected. */
 export function withHardware(base: HardwareSnapshot, gpus: Gpu[], ramBytes: number, detail: string): HardwareSnapshot {
   const next = structuredClone(base);
@@ -132,11 +137,27 @@ export function machineHardware(base: HardwareSnapshot, machine: MachinePreset, 
     for (let i = 0; i < count; i += 1) gpus.push(gpuFromPreset(preset, machine.ramBytes));
   }
   const next = withHardware(base, gpus, machine.ramBytes, machine.name);
+  if (machine.cpuArch) next.os = { ...next.os, arch: machine.cpuArch };
   // An integrated or unified GPU reads the machine's RAM, so its catalogued bandwidth is the CPU's too.
   const shared = gpus.find((g) => g.integrated || g.unifiedMemory);
+  // The preset's CPU where the product fixes it; else this machine's cores stand in, and say so, and the
+  // commands leave the thread count to llama.cpp (plannedThreadsUnknown).
+  const cores = machine.cpuCores;
   next.cpu = {
     ...next.cpu,
     model: machine.cpu ?? machine.name,
+    ...(cores ? { physicalCores: cores.physical, logicalCores: cores.logical, simd: [] } : {}),
+    source: cores
+      ? {
+          kind: 'catalogued',
+          by: 'resources/hardware/machines.json',
+          detail: `${machine.cpu ?? machine.name}: ${cores.physical} cores, ${cores.logical} threads (${machine.source})`,
+        }
+      : {
+          kind: 'assumed',
+          by: WHAT_IF_SOURCE,
+          detail: `${machine.name} names no CPU: the cores shown are this machine's, and commands leave the thread count to llama.cpp`,
+        },
     memoryBandwidthBytesPerSec: shared ? shared.memoryBandwidthBytesPerSec : next.cpu.memoryBandwidthBytesPerSec,
     bandwidthSource: shared
       ? shared.bandwidthSource

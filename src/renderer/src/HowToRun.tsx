@@ -79,7 +79,8 @@ export function HowToRun({ host, model, quant, contextTokens, kvType, profile, w
           <p>
             {result.model.name} {result.model.quant}: {fitLabel(p.fit, p.gpuLayers, p.totalLayers)}. Context {p.contextTokens}, KV{' '}
             {p.kvType}
-            {p.flashAttention === 'on' ? ' (flash attention on)' : ''}, {p.threads} threads
+            {p.flashAttention === 'on' ? ' (flash attention on)' : ''},{' '}
+            {p.threads !== null ? `${p.threads} threads` : "llama.cpp's default threads"}
             {p.tensorSplit ? `, split ${p.tensorSplit.join(':')}` : ''}.
           </p>
           {result.notes.map((note) => (

@@ -292,6 +292,10 @@ const MachinePresetSchema = z.object({
   /** GPUs by preset id (resources/hardware/gpus.json); empty for a machine without a GPU worth offloading to. */
   gpus: z.array(z.object({ presetId: z.string(), count: z.number().int().positive() })),
   cpu: z.string().optional(),
+  /** The CPU's cores where the product fixes them (a Mac, a DGX Spark); absent: the preset names no CPU. */
+  cpuCores: z.object({ physical: z.number().int().positive(), logical: z.number().int().positive() }).optional(),
+  /** The CPU's architecture, as Node names it, where the preset names its CPU. */
+  cpuArch: z.enum(['x64', 'arm64']).optional(),
   source: z.string(),
   note: z.string().optional(),
   /** The price of this configuration, only where a published one was found. */

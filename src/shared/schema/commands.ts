@@ -56,7 +56,8 @@ const RunPlacementSchema = z.object({
   kvType: KvTypeSchema,
   /** llama.cpp's -fa: on where a quantized V cache needs it, else llama.cpp's default (auto). */
   flashAttention: z.enum(['on', 'auto']),
-  threads: z.number().int().positive(),
+  /** null: a planned machine whose CPU is unknown, so the commands leave the thread count to llama.cpp. */
+  threads: z.number().int().positive().nullable(),
   /** -ts as written, or null with one GPU (or none). */
   tensorSplit: z.array(z.number().nonnegative()).nullable(),
   splitMode: z.enum(['none', 'layer', 'row']).nullable(),
