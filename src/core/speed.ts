@@ -17,11 +17,18 @@ export const GPU_BANDWIDTH_EFFICIENCY = 0.7;
  */
 const GPU_BANDWIDTH_EFFICIENCY_BY_VENDOR: Readonly<Partial<Record<GpuVendor, number>>> = { amd: 0.55 };
 /**
+ * NVIDIA's unified-memory GB10 (DGX Spark) reads its LPDDR5X closer to the spec sheet's 273 GB/s than the
+ * general 0.7: llama.cpp's own benches/dgx-spark.md (build 6918) runs Qwen2.5-Coder 7B Q8_0 at 29.3 tok/s,
+ * 237 GB/s of weights, 0.87; its three MoE runs read 0.74-0.80 of that table at 0.7 (bench/gpu-moe-speed.ts).
+ * Fitted on that one table: in sample.
+ */
+const UNIFIED_EFFICIENCY_BY_VENDOR: Readonly<Partial<Record<GpuVendor, number>>> = { nvidia: 0.85 };
+/**
  * The share of its memory bandwidth a GPU reaches in generation. The vendor figure rests on discrete
- * cards only, so a GPU sharing the system's RAM (Strix Halo, Apple) keeps the general one.
+ * cards only, so a GPU sharing the system's RAM has its own (GB10), or keeps the general one (Strix Halo, Apple).
  */
 export const gpuBandwidthEfficiency = (vendor: GpuVendor | undefined, unifiedMemory = false): number =>
-  (!unifiedMemory && vendor && GPU_BANDWIDTH_EFFICIENCY_BY_VENDOR[vendor]) || GPU_BANDWIDTH_EFFICIENCY;
+  (vendor && (unifiedMemory ? UNIFIED_EFFICIENCY_BY_VENDOR : GPU_BANDWIDTH_EFFICIENCY_BY_VENDOR)[vendor]) || GPU_BANDWIDTH_EFFICIENCY;
 /** Against a measured single-thread read bandwidth, llama.cpp's CPU generation reads at about 0.9 of it (measured here). */
 export const CPU_BANDWIDTH_EFFICIENCY = 0.9;
 /** When nothing is known about the RAM: dual-channel DDR4-3200's 51 GB/s at the same efficiency as a measurement. */
