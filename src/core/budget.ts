@@ -89,6 +89,8 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
   const first = gpus[0] as Gpu;
   const vram = gpus.reduce((s, g) => s + (g.vramBytes ?? 0), 0);
   const unified = first.unifiedMemory;
+  // Memory set aside for a unified GPU in the BIOS is outside the RAM the OS reports, and models share it too.
+  const reserved = unified ? gpus.reduce((s, g) => s + (g.reservedRamBytes ?? 0), 0) : 0;
   const gpuHeadroom = unified ? 0 : gpus.reduce((s, g) => s + gpuHeadroomBytes(g.vramBytes ?? 0), 0);
   const name = gpusLabel(gpus);
   const bandwidths = gpus.map((g) => g.memoryBandwidthBytesPerSec).filter((b): b is number => b !== null);
@@ -96,12 +98,12 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
     budget: {
       gpuBytes: Math.max(0, vram - gpuHeadroom),
       gpuHeadroomBytes: gpuHeadroom,
-      ramBytes: Math.max(0, ramTotal - ramHeadroom),
+      ramBytes: Math.max(0, ramTotal - ramHeadroom) + reserved,
       ramHeadroomBytes: ramHeadroom,
       unifiedMemory: unified,
       gpuName: name,
       explanation: unified
-        ? `${name} shares RAM with the CPU: the GPU may use up to ${formatBytes(vram)} of ${formatBytes(ramTotal)} (its working-set limit); ${formatBytes(ramHeadroom)} of RAM is kept for the OS and other apps.`
+        ? `${name} shares RAM with the CPU: the GPU may use up to ${formatBytes(vram)} of ${formatBytes(ramTotal + reserved)}${reserved > 0 ? ` (${formatBytes(reserved)} of it set aside for the GPU in the BIOS, outside the OS's ${formatBytes(ramTotal)})` : ' (its working-set limit)'}; ${formatBytes(ramHeadroom)} of RAM is kept for the OS and other apps.`
         : `${name}: ${formatBytes(vram)} VRAM less ${formatBytes(gpuHeadroom)} for the display and driver; ${formatBytes(ramTotal)} RAM less ${formatBytes(ramHeadroom)} for the OS and other apps holds what does not fit.${gpus.length > 1 ? ' The layers are split across the cards (llama.cpp splits by free memory unless given a tensor split): each card must hold its own share.' : ''}`,
     },
     backend: backendOf(first),

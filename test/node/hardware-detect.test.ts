@@ -339,3 +339,56 @@ const noGpuLinux = mergeHardware(
   { platform: 'linux', arch: 'x64', os: { totalMemBytes: 32 * GiB, logicalCores: 8 }, sources: [] },
   presets,
 );
+
+describe("Strix Halo with memory set aside in the BIOS: the OS's RAM is not all the machine has", () => {
+  // A 128 GB Ryzen AI Max+ 395 on Windows with 96 GB of "dedicated graphics memory" set in the BIOS: Windows
+  // reports 31.6 GiB of RAM, WMI caps the GPU at 4 GiB, the registry's qwMemorySize has the 96 GiB. Peer tools
+  // read this as a 31 GB (llmfit issue 194) or 1 GB (llm-checker issue 112) machine.
+  const windowsCarveOut = mergeHardware(
+    {
+      platform: 'win32',
+      arch: 'x64',
+      os: { totalMemBytes: 31.6 * GiB, logicalCores: 32 },
+      si: {
+        graphics: {
+          controllers: [{ vendor: 'Advanced Micro Devices, Inc.', model: 'AMD Radeon(TM) 8060S Graphics', vram: 4095, vramDynamic: false }],
+        },
+      },
+      windowsRegistry: [{ DriverDesc: 'AMD Radeon(TM) 8060S Graphics', 'HardwareInformation.qwMemorySize': 96 * GiB }],
+      sources: [],
+    },
+    presets,
+  );
+
+  it('counts the carve-out as GPU memory and as part of the pool models share', () => {
+    expect(() => HardwareSnapshotSchema.parse(windowsCarveOut)).not.toThrow();
+    const gpu = windowsCarveOut.gpus[0];
+    expect(gpu).toMatchObject({ unifiedMemory: true, reservedRamBytes: 96 * GiB });
+    expect(gpu?.vramBytes).toBe(96 * GiB + Math.round((31.6 * GiB) / 2));
+    expect(gpu?.notes.join(' ')).toMatch(/96\.0 GiB is set aside for the GPU in the BIOS/);
+    const target = computeTarget(windowsCarveOut);
+    expect(target.budget.unifiedMemory).toBe(true);
+    // 31.6 GiB less the 15% kept for Windows, plus the 96 GiB the GPU has.
+    expect(target.budget.ramBytes / GiB).toBeCloseTo(31.6 * 0.85 + 96, 1);
+    expect(target.budget.explanation).toMatch(/96\.0 GiB of it set aside for the GPU in the BIOS/);
+  });
+
+  it('the 4 GiB WMI figure and the small BIOS default are no carve-out: a Linux box with 512 MiB gets the catalogued share', () => {
+    const linux = mergeHardware(
+      {
+        platform: 'linux',
+        arch: 'x64',
+        os: { totalMemBytes: 124 * GiB },
+        rocmSmi: {
+          csv: 'device,VRAM Total Memory (B),VRAM Total Used Memory (B),Card Series\ncard0,536870912,104857600,AMD Radeon 8060S Graphics\n',
+        },
+        sources: [],
+      },
+      presets,
+    );
+    const gpu = linux.gpus[0];
+    expect(gpu?.unifiedMemory).toBe(true);
+    expect(gpu?.reservedRamBytes ?? null).toBeNull();
+    expect(gpu?.vramBytes).toBe(Math.round(124 * GiB * 0.875));
+  });
+});

@@ -20,6 +20,11 @@ const GpuSchema = z.object({
   unifiedMemory: z.boolean(),
   /** For unified memory: the share of RAM the GPU may use (Apple's recommendedMaxWorkingSetSize / RAM). */
   unifiedShareOfRam: z.number().min(0).max(1).nullable(),
+  /**
+   * For a unified-memory GPU given memory of its own in the BIOS (Strix Halo's "dedicated graphics memory"):
+   * that carve-out, which the OS does not count as RAM. The memory models share is RAM plus this.
+   */
+  reservedRamBytes: z.number().nonnegative().nullable().optional(),
   memoryBandwidthBytesPerSec: z.number().positive().nullable(),
   tdpWatts: z.number().positive().nullable(),
   /**

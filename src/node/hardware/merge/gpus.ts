@@ -123,7 +123,7 @@ function chooseVram(
   kind: { integrated: boolean; unifiedMemory: boolean },
   ctx: GpuContext,
 ): VramChoice {
-  if (kind.unifiedMemory) return unifiedMemoryVram(obs, ctx.ramBytes, ctx.metalWorkingSetBytes, preset);
+  if (kind.unifiedMemory) return unifiedMemoryVram(obs, ctx.ramBytes, ctx.metalWorkingSetBytes, preset, ctx.platform);
   if (kind.integrated) return integratedGpuVram(obs, preset);
   return dedicatedGpuVram(obs, preset, ctx.platform);
 }
@@ -170,6 +170,7 @@ export function buildGpu(gpu: ObservedGpu, ctx: GpuContext): Gpu {
     integrated: integrated || unifiedMemory,
     unifiedMemory,
     unifiedShareOfRam: vram.unifiedShareOfRam,
+    ...(vram.reservedRamBytes ? { reservedRamBytes: vram.reservedRamBytes } : {}),
     memoryBandwidthBytesPerSec: preset ? preset.memoryBandwidthGBps * 1e9 : null,
     tdpWatts: preset?.tdpWatts ?? tdpFromSmi,
     promptRate: preset ? presetPromptRate(preset, backend) : null,

@@ -14,6 +14,8 @@ export interface VramChoice {
   vramFreeBytes: number | null;
   vramSource: Source;
   unifiedShareOfRam: number | null;
+  /** A unified GPU's BIOS carve-out, outside the RAM the OS reports (Gpu.reservedRamBytes). */
+  reservedRamBytes?: number | null;
   alternatives: Alternative[];
   notes: string[];
 }
@@ -54,29 +56,49 @@ function metalWorkingSet(llamaMetal: GpuObservation | undefined, ramBytes: numbe
  * through node-llama-cpp (CUDA's or Vulkan's total, which is the RAM the GPU may allocate), else the
  * catalogued share of RAM. nvidia-smi's "Not Supported" and a BIOS carve-out are kept as alternatives.
  */
-function sharedGpuVram(obs: GpuObservation[], preset: GpuPreset, ramBytes: number): VramChoice {
+function sharedGpuVram(obs: GpuObservation[], preset: GpuPreset, ramBytes: number, platform: string): VramChoice {
   const llama = obs.find((o) => o.by === 'node-llama-cpp' && o.vramBytes !== null && o.vramBytes > 0);
   const { share, why } = unifiedGpuShare(preset, ramBytes);
-  const chosen: WorkingSet = llama
-    ? {
-        vramBytes: llama.vramBytes as number,
-        vramFreeBytes: llama.vramFreeBytes,
-        vramSource: {
-          ...detectedSource(llama),
-          detail: `${preset.name} shares RAM with the CPU: the memory its llama.cpp backend may allocate`,
-        },
-      }
-    : {
-        vramBytes: Math.round(ramBytes * share),
-        vramFreeBytes: null,
-        vramSource: {
-          kind: 'catalogued',
-          by: PRESETS_FILE,
-          detail: `${workingSetShareLabel(share)} of ${formatBytes(ramBytes)} RAM: ${why}`,
-        },
-      };
+  // Several GiB in the driver's own view (registry, systeminformation, rocm-smi) is memory set aside in the
+  // BIOS: the OS no longer counts it as RAM, and the GPU may use it and, as any iGPU, half of the rest.
+  let carve: GpuObservation | null = null;
+  for (const o of obs) {
+    if (o.by === 'node-llama-cpp' || o.vramBytes === null || o.vramBytes <= MIN_CARVE_OUT_BYTES || isAtWmiCap(o, platform)) continue;
+    if (!carve || o.vramBytes > (carve.vramBytes ?? 0)) carve = o;
+  }
+  const carveBytes = carve?.vramBytes ?? 0;
+  let chosen: WorkingSet;
+  if (llama && (llama.vramBytes as number) >= carveBytes)
+    chosen = {
+      vramBytes: llama.vramBytes as number,
+      vramFreeBytes: llama.vramFreeBytes,
+      vramSource: {
+        ...detectedSource(llama),
+        detail: `${preset.name} shares RAM with the CPU: the memory its llama.cpp backend may allocate`,
+      },
+    };
+  else if (carve)
+    chosen = {
+      vramBytes: carveBytes + Math.round(ramBytes / 2),
+      vramFreeBytes: null,
+      vramSource: {
+        ...detectedSource(carve),
+        detail: `${formatBytes(carveBytes)} set aside for the GPU in the BIOS, plus half of the ${formatBytes(ramBytes)} the OS keeps (shared GPU memory)`,
+      },
+    };
+  else
+    chosen = {
+      vramBytes: Math.round(ramBytes * share),
+      vramFreeBytes: null,
+      vramSource: {
+        kind: 'catalogued',
+        by: PRESETS_FILE,
+        detail: `${workingSetShareLabel(share)} of ${formatBytes(ramBytes)} RAM: ${why}`,
+      },
+    };
+  const pool = ramBytes + carveBytes;
   const alternatives = obs
-    .filter((o) => o.vramBytes !== null && o !== llama)
+    .filter((o) => o.vramBytes !== null && o !== llama && o !== carve)
     .map((o) => ({
       field: 'vramBytes',
       value: o.vramBytes,
@@ -85,11 +107,22 @@ function sharedGpuVram(obs: GpuObservation[], preset: GpuPreset, ramBytes: numbe
     }));
   return {
     ...chosen,
-    unifiedShareOfRam: ramBytes > 0 ? Math.min(1, chosen.vramBytes / ramBytes) : null,
+    unifiedShareOfRam: pool > 0 ? Math.min(1, chosen.vramBytes / pool) : null,
+    reservedRamBytes: carve ? carveBytes : null,
     alternatives,
-    notes: preset.note ? [preset.note] : [],
+    notes: [
+      ...(preset.note ? [preset.note] : []),
+      ...(carve
+        ? [
+            `${formatBytes(carveBytes)} is set aside for the GPU in the BIOS: the OS reports ${formatBytes(ramBytes)} of RAM, and models share ${formatBytes(pool)}.`,
+          ]
+        : []),
+    ],
   };
 }
+
+/** Up to this a unified GPU's own reading is the BIOS's small default (512 MiB to 4 GiB), not a deliberate carve-out. */
+const MIN_CARVE_OUT_BYTES = 4 * 2 ** 30;
 
 /** Unified memory: Apple's budget is Metal's working set, part of the RAM; another maker's, see sharedGpuVram. */
 export function unifiedMemoryVram(
@@ -97,8 +130,9 @@ export function unifiedMemoryVram(
   ramBytes: number,
   metalLogBytes: number | null,
   preset: GpuPreset | null = null,
+  platform = '',
 ): VramChoice {
-  if (preset && preset.vendor !== 'apple') return sharedGpuVram(obs, preset, ramBytes);
+  if (preset && preset.vendor !== 'apple') return sharedGpuVram(obs, preset, ramBytes, platform);
   const llamaMetal = obs.find((o) => o.by === 'node-llama-cpp' && o.hints.llamaBackend === 'metal' && o.vramBytes !== null);
   const workingSet = metalWorkingSet(llamaMetal, ramBytes, metalLogBytes);
   const alternatives = obs
