@@ -104,7 +104,7 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
       gpuName: name,
       explanation: unified
         ? `${name} shares RAM with the CPU: the GPU may use up to ${formatBytes(vram)} of ${formatBytes(ramTotal + reserved)}${reserved > 0 ? ` (${formatBytes(reserved)} of it set aside for the GPU in the BIOS, outside the OS's ${formatBytes(ramTotal)})` : ' (its working-set limit)'}; ${formatBytes(ramHeadroom)} of RAM is kept for the OS and other apps.`
-        : `${name}: ${formatBytes(vram)} VRAM less ${formatBytes(gpuHeadroom)} for the display and driver; ${formatBytes(ramTotal)} RAM less ${formatBytes(ramHeadroom)} for the OS and other apps holds what does not fit.${gpus.length > 1 ? ' The layers are split across the cards (llama.cpp splits by free memory unless given a tensor split): each card must hold its own share.' : ''}`,
+        : `${name}: ${formatBytes(vram)} VRAM less ${formatBytes(gpuHeadroom)} for the display and driver; ${formatBytes(ramTotal)} RAM less ${formatBytes(ramHeadroom)} for the OS and other apps holds what does not fit.${gpus.length > 1 ? ' The layers are split across the cards (llama.cpp splits by free memory unless given a tensor split): each card must hold its own share.' : ''}${busyVramNote(hardware, gpus)}`,
     },
     backend: backendOf(first),
     gpus,
@@ -116,6 +116,27 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
     repackTypes: unified ? new Set<string>() : repackTypes,
   };
 }
+
+/**
+ * Other programs holding VRAM when it was detected (another model, a game): the fit is sized to the whole
+ * card, as a plan should be, and this says what will not load until they let go of it. Not for a what-if.
+ */
+function busyVramNote(hardware: HardwareSnapshot, gpus: readonly Gpu[]): string {
+  if (hardware.whatIf) return '';
+  const busy = gpus.flatMap((g) => {
+    if (g.vramBytes === null || g.vramFreeBytes === null) return [];
+    const used = g.vramBytes - g.vramFreeBytes;
+    return used > gpuHeadroomBytes(g.vramBytes) + BUSY_VRAM_MARGIN_BYTES ? [{ g, used }] : [];
+  });
+  if (busy.length === 0) return '';
+  const which = busy.map(
+    ({ g, used }) => `${formatBytes(used)} of ${g.name}'s VRAM was in use (${formatBytes(g.vramFreeBytes ?? 0)} free, ${g.vramSource.by})`,
+  );
+  return ` When detected, other programs held VRAM: ${which.join('; ')}. The rows assume the whole card; a model that needs more than is free will not load on the GPU until they let go of it.`;
+}
+
+/** VRAM in use beyond the display's headroom that is worth telling: less is a desktop's ordinary use. */
+const BUSY_VRAM_MARGIN_BYTES = GiB;
 
 /** "2 x RTX 3090", or "RTX 3090 + RTX 3060" for mixed cards, in device order. */
 function gpusLabel(gpus: readonly Gpu[]): string {

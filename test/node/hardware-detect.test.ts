@@ -392,3 +392,28 @@ describe("Strix Halo with memory set aside in the BIOS: the OS's RAM is not all 
     expect(gpu?.vramBytes).toBe(Math.round(124 * GiB * 0.875));
   });
 });
+
+describe('VRAM other programs hold when detected', () => {
+  const withFree = (freeMiB: number) =>
+    mergeHardware(
+      {
+        platform: 'linux',
+        arch: 'x64',
+        os: { totalMemBytes: 64 * GiB },
+        nvidiaSmi: `NVIDIA GeForce RTX 4090, 24564, ${freeMiB}, 560.35.03, 450.00`,
+        sources: [],
+      },
+      presets,
+    );
+
+  it("says how much is held and that the rows assume the whole card; a desktop's ordinary use says nothing", () => {
+    const busy = computeTarget(withFree(7800)).budget;
+    expect(busy.explanation).toMatch(
+      /other programs held VRAM: 16\.4 GiB of NVIDIA GeForce RTX 4090's VRAM was in use \(7\.6 GiB free, nvidia-smi\)/,
+    );
+    expect(busy.gpuBytes).toBeGreaterThan(22 * GiB); // the plan is still sized to the card
+    expect(computeTarget(withFree(23000)).budget.explanation).not.toMatch(/other programs/);
+    // A what-if plans a machine, not this moment.
+    expect(computeTarget(applyWhatIf(withFree(7800), { ramBytes: 128 * GiB }, presets)).budget.explanation).not.toMatch(/other programs/);
+  });
+});
