@@ -417,3 +417,31 @@ describe('VRAM other programs hold when detected', () => {
     expect(computeTarget(applyWhatIf(withFree(7800), { ramBytes: 128 * GiB }, presets)).budget.explanation).not.toMatch(/other programs/);
   });
 });
+
+describe('virtual displays are not GPUs', () => {
+  it("streaming and VR software's virtual monitors next to an RX 7900 XTX: one GPU, 24 GiB (llm-checker issue 106)", () => {
+    const hw = mergeHardware(
+      {
+        platform: 'win32',
+        arch: 'x64',
+        os: { totalMemBytes: 64 * GiB, logicalCores: 16 },
+        si: {
+          graphics: {
+            controllers: [
+              { vendor: 'Advanced Micro Devices, Inc.', model: 'AMD Radeon RX 7900 XTX', vram: 4095, vramDynamic: false },
+              { vendor: 'Microsoft', model: 'IddSampleDriver Device', vram: 0, vramDynamic: false },
+              { vendor: 'Meta', model: 'Meta Virtual Monitor', vram: null, vramDynamic: false },
+              { vendor: 'Virtual Desktop, Inc.', model: 'Virtual Desktop Monitor', vram: 0, vramDynamic: false },
+              { vendor: 'Parsec Cloud, Inc.', model: 'Parsec Virtual Display Adapter', vram: null, vramDynamic: false },
+            ],
+          },
+        },
+        sources: [],
+      },
+      presets,
+    );
+    expect(hw.gpus.map((g) => g.name)).toEqual(['AMD Radeon RX 7900 XTX']);
+    expect(hw.gpus[0]?.vramBytes).toBe(24 * GiB);
+    expect(computeTarget(hw).backend).toBe('vulkan');
+  });
+});

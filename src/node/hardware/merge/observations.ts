@@ -35,9 +35,13 @@ export function detectedSource(o: GpuObservation, detail?: string): Source {
   return { kind: 'detected', by: toolLabel(o), detail: detail ?? o.vramField ?? undefined };
 }
 
-/** Display adapters that cannot run a model: server BMCs, VMs' virtual cards, software renderers. */
+/**
+ * Display adapters that cannot run a model: server BMCs, VMs' virtual cards, software renderers, and the
+ * virtual displays of streaming and VR software (Apollo/Sunshine's IddSampleDriver, Meta's Virtual Monitor),
+ * which llm-checker counted as GPUs with no VRAM (its issue 106).
+ */
 const NON_COMPUTE_ADAPTER =
-  /aspeed|matrox|basic (display|render)|vmware svga|virtio|bochs|llvmpipe|softpipe|cirrus|hyper-v|\bqxl\b|parsec|virtual display|mirage|citrix|remote display|displaylink|spacedesk|\bidd\b/i;
+  /aspeed|matrox|basic (display|render)|vmware svga|virtio|bochs|llvmpipe|softpipe|cirrus|hyper-v|\bqxl\b|parsec|virtual (display|monitor|desktop)|mirage|citrix|remote display|displaylink|spacedesk|\bidd\b|iddsampledriver|idd ?sample ?driver|oculus/i;
 
 function compatible(gpu: ObservedGpu, o: GpuObservation, presets: GpuPreset[]): boolean {
   const vendor = vendorOf(gpu);
