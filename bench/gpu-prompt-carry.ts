@@ -8,7 +8,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { GPU_PROMPT_EXPERT_OVERHEAD_ROWS, promptFlopsPerToken, promptWorkOf, type PromptWork } from '../src/core/gpu-prompt';
+import {
+  floatPromptFactor,
+  GPU_PROMPT_EXPERT_OVERHEAD_ROWS,
+  promptFlopsPerToken,
+  promptWorkOf,
+  type PromptWork,
+} from '../src/core/gpu-prompt';
 import { countActiveParameters } from '../src/core/tensors';
 import { loadCatalog } from '../src/node/resources';
 import { publishedGroupSchema } from './lib/published';
@@ -60,7 +66,7 @@ for (const group of groups)
   }
 
 /** Each row's pp512 predicted from the quantized rows of its table but itself (their median FLOP rate). */
-function predict(overheadRows: number): Array<{ r: Row; ratio: number }> {
+function predict(overheadRows: number, floatFactor = false): Array<{ r: Row; ratio: number }> {
   const out: Array<{ r: Row; ratio: number }> = [];
   for (const r of rows) {
     if (!r.work) continue;
@@ -69,7 +75,8 @@ function predict(overheadRows: number): Array<{ r: Row; ratio: number }> {
     const rates = refs.map((o) => o.row.pp512 * promptFlopsPerToken(o.work as PromptWork, 512, overheadRows)).sort((a, b) => a - b);
     const m = rates.length >> 1;
     const rate = rates.length % 2 ? (rates[m] as number) : ((rates[m - 1] as number) + (rates[m] as number)) / 2;
-    out.push({ r, ratio: rate / promptFlopsPerToken(r.work, 512, overheadRows) / r.row.pp512 });
+    const factor = floatFactor ? floatPromptFactor(r.row.type ?? '', r.group.backend) : 1;
+    out.push({ r, ratio: (rate * factor) / promptFlopsPerToken(r.work, 512, overheadRows) / r.row.pp512 });
   }
   return out;
 }
@@ -111,11 +118,12 @@ for (const f of fit)
   lines.push(`| ${f.rowsOverhead}${f.rowsOverhead === best.rowsOverhead ? ' (best)' : ''} | ${Math.exp(f.error).toFixed(2)}x |`);
 lines.push('', `The app uses ${GPU_PROMPT_EXPERT_OVERHEAD_ROWS} (src/core/gpu-prompt.ts).`, '');
 
-for (const [title, overhead] of [
-  ['Without an MoE term (every active FLOP at the dense rate)', 0],
-  [`With the app's MoE term (${GPU_PROMPT_EXPERT_OVERHEAD_ROWS} rows)`, GPU_PROMPT_EXPERT_OVERHEAD_ROWS],
+for (const [title, overhead, floatFactor] of [
+  ['Without an MoE term (every active FLOP at the dense rate)', 0, false],
+  [`With the app's MoE term (${GPU_PROMPT_EXPERT_OVERHEAD_ROWS} rows)`, GPU_PROMPT_EXPERT_OVERHEAD_ROWS, false],
+  [`With the MoE term and the app's float factor (F16/BF16 weights, floatPromptFactor)`, GPU_PROMPT_EXPERT_OVERHEAD_ROWS, true],
 ] as const) {
-  const p = predict(overhead);
+  const p = predict(overhead, floatFactor);
   lines.push(`## ${title}`, '');
   for (const kind of ['dense', 'float', 'moe', 'moe-float'] as const)
     lines.push(
@@ -124,7 +132,7 @@ for (const [title, overhead] of [
   lines.push('');
 }
 
-const final = predict(GPU_PROMPT_EXPERT_OVERHEAD_ROWS);
+const final = predict(GPU_PROMPT_EXPERT_OVERHEAD_ROWS, true);
 const plain = new Map(predict(0).map((p) => [p.r, p.ratio]));
 lines.push('## Every row', '');
 lines.push(

@@ -35,6 +35,23 @@ const ATTENTION_EFFICIENCY = 0.5;
  */
 export const GPU_PROMPT_EXPERT_OVERHEAD_ROWS = 64;
 
+/**
+ * F16 and BF16 weights read a prompt at another rate than quantized ones: their products go to cuBLAS, Metal's or
+ * hipBLAS's float kernels instead of llama.cpp's quantized ones (MMQ). Carried from the quantized rows of the same
+ * published table, 12 CUDA F16 rows ran 1.25x faster at the median (0.62-0.91 of measured), 6 Metal rows 1.18x and
+ * 2 ROCm BF16 rows 1.33x (bench/results/gpu-prompt-carry-2026-12-03.md), so float weights count at 1.25x the rate;
+ * BF16 on Vulkan, which RDNA 3.5 runs without BF16 products, ran 2.15x slower (2 rows). Other cases stay at 1.
+ */
+export function floatPromptFactor(quant: string, backend: string): number {
+  const q = quant.toUpperCase().replace(/^MOSTLY_/, '');
+  if (q !== 'F16' && q !== 'BF16') return 1;
+  const b = backend.toLowerCase();
+  if (b.includes('vulkan')) return q === 'BF16' ? FLOAT_PROMPT_VULKAN_BF16 : 1;
+  return /cuda|metal|rocm|hip/.test(b) ? FLOAT_PROMPT_SPEEDUP : 1;
+}
+const FLOAT_PROMPT_SPEEDUP = 1.25;
+const FLOAT_PROMPT_VULKAN_BF16 = 1 / 2.15;
+
 /** llama.cpp's default micro-batch: the rows a prompt's products see at once. */
 const UBATCH_TOKENS = 512;
 
@@ -108,7 +125,11 @@ function gpuPromptRate(
   for (const [path, record] of newest) {
     const kept = record.promptWork;
     const work = kept ? { activeParamsB: kept.activeParamsB, shape: kept, routed: kept.routed ?? null } : workOfPath(path);
-    if (work) rates.push(record.pp.mean * promptFlopsPerToken(work, record.settings.promptTokens));
+    // The rate of quantized weights: a run of an F16 file is brought back to it.
+    if (work)
+      rates.push(
+        (record.pp.mean * promptFlopsPerToken(work, record.settings.promptTokens)) / floatPromptFactor(record.model.quant, record.backend),
+      );
     else newest.delete(path);
   }
   return rates.length === 0 ? null : { flopsPerSecond: median(rates), runs: rates.length, newest };
@@ -162,10 +183,12 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
         by: 'speed.prompt-catalogued',
         detail: `A ${PROMPT_TOKENS}-token prompt at ${catalogued?.detail ?? ''}: ${how}. Builds and settings move such rates (an RTX 3090 on CUDA read an 8B's prompts about 25% faster in a March 2025 build than in May 2024); your own run of a model all on this GPU replaces it.`,
       };
+  const backend = gpus[0]?.backend ?? hardware.gpus[0]?.backend ?? '';
   return rows.map((row) => {
     const w = work.get(row);
     if (!w || row.fit !== 'gpu') return row;
-    const fullPromptSeconds = (row.contextTokens * promptFlopsPerToken(w, row.contextTokens)) / rate;
+    const rowRate = rate * floatPromptFactor(row.quant, backend);
+    const fullPromptSeconds = (row.contextTokens * promptFlopsPerToken(w, row.contextTokens)) / rowRate;
     const record = row.filePath ? found?.newest.get(row.filePath) : undefined;
     if (record && record.settings.promptTokens === PROMPT_TOKENS)
       return {
@@ -178,6 +201,13 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
         },
         fullPromptSeconds,
       };
-    return { ...row, promptTokPerSec: rate / promptFlopsPerToken(w, PROMPT_TOKENS), promptSource: estimated, fullPromptSeconds };
+    const floatNote =
+      rowRate !== rate
+        ? {
+            ...estimated,
+            detail: `${estimated.detail ?? ''} ${row.quant} weights at ${rowRate > rate ? `${FLOAT_PROMPT_SPEEDUP}x` : `1/${(rate / rowRate).toFixed(2)} of`} the quantized rate (float kernels on ${backend}).`,
+          }
+        : estimated;
+    return { ...row, promptTokPerSec: rowRate / promptFlopsPerToken(w, PROMPT_TOKENS), promptSource: floatNote, fullPromptSeconds };
   });
 }

@@ -2,7 +2,13 @@
 // reads prompts at, its own row shows the measured pp512, and every other row all on the GPU gets a prompt speed and
 // a full-context wait at that rate; runs on other hardware, partial offloads and test-sized files give none.
 import { describe, expect, it } from 'vitest';
-import { GPU_PROMPT_EXPERT_OVERHEAD_ROWS, gpuPromptExpertEfficiency, promptFlopsPerToken, promptWorkOf } from '../../src/core/gpu-prompt';
+import {
+  floatPromptFactor,
+  GPU_PROMPT_EXPERT_OVERHEAD_ROWS,
+  gpuPromptExpertEfficiency,
+  promptFlopsPerToken,
+  promptWorkOf,
+} from '../../src/core/gpu-prompt';
 import { countActiveParameters } from '../../src/core/tensors';
 import { buildReport, catalogModelAt, type SizableModel } from '../../src/core/report';
 import { estimateResolved } from '../../src/node/models/resolve';
@@ -69,6 +75,25 @@ describe('prompt speed on the GPU from your runs', () => {
     // Rows not all on the GPU keep the prompt speed they had (none here: the CPU is not calibrated).
     const cpuRow = r.rows.find((x) => x.fit === 'cpu');
     expect(cpuRow?.promptTokPerSec ?? null).toBeNull();
+  });
+
+  it('F16 and BF16 weights read at their own rate: 1.25x the quantized one on CUDA, Metal and ROCm; BF16 on Vulkan 1/2.15', () => {
+    expect(floatPromptFactor('F16', 'cuda')).toBe(1.25);
+    expect(floatPromptFactor('BF16', 'rocm')).toBe(1.25);
+    expect(floatPromptFactor('MOSTLY_F16', 'metal')).toBe(1.25);
+    expect(floatPromptFactor('BF16', 'vulkan')).toBeCloseTo(1 / 2.15, 6);
+    expect(floatPromptFactor('F16', 'vulkan')).toBe(1);
+    expect(floatPromptFactor('Q8_0', 'cuda')).toBe(1);
+    // A quantized run carries to the F16 row at 1.25x its FLOP rate, and the row says so.
+    const r = reportWith([record()]);
+    const q4 = row(r, 'llama-3.1-8b', 'Q4_K_M');
+    const f16 = row(r, 'llama-3.1-8b', 'F16');
+    expect(f16.fit).toBe('gpu');
+    expect((f16.promptTokPerSec ?? 0) / (q4.promptTokPerSec ?? 1)).toBeCloseTo(1.25, 6);
+    expect(f16.promptSource?.detail).toMatch(/F16 weights at 1\.25x the quantized rate/);
+    // A run of an F16 file gives the quantized rate back: the Q4_K_M row reads at its pp / 1.25.
+    const fromF16 = reportWith([record({ model: { path: '/m/llama.gguf', name: 'llama', quant: 'F16', paramsB: 8, fileBytes: 16e9 } })]);
+    expect(row(fromF16, 'llama-3.1-8b', 'Q4_K_M').promptTokPerSec).toBeCloseTo(3000 / 1.25, 6);
   });
 
   it('ignores runs on other hardware, partial offloads and test-sized files', () => {
