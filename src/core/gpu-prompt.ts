@@ -8,22 +8,26 @@ import type { BenchRecord, Gpu, HardwareSnapshot, ReportRow } from '../shared/sc
 import { formatTokPerSec } from '../shared/units';
 import { PROMPT_TOKENS } from '../shared/defaults';
 import { median, recordedHere } from './bench-records';
+import { promptAttentionWidth, type AttentionShape } from './prompt-attention';
 import { elementCount, listTensors, type ModelShape } from './tensors';
 
 /** What a row's prompt FLOPs depend on: its active parameters, its attention's shape, and its routed experts. */
 export interface PromptWork {
   activeParamsB: number;
-  shape: Pick<ModelShape, 'layers' | 'heads' | 'headDim'>;
+  /** Its attention (src/core/prompt-attention.ts); a record's kept work has layers, heads and head size only. */
+  shape: AttentionShape;
   /** An MoE's routed experts: the parameters of the ones a token uses (billions), how many there are, and how many it uses. */
   routed?: { paramsB: number; count: number; active: number } | null;
 }
 
 /**
- * Attention over the prompt runs at half the rate of the weights' products: measured so on the CPU
- * (bench/results/long-prompt-2026-12-03.md) and carried to the GPU, whose prompt speed also falls faster with depth
- * than its FLOPs alone say.
+ * The rate attention over the prompt runs at on a GPU, as a share of the weights' products' rate: half, as measured on
+ * the CPU (speed.ts). Published llama-bench runs at depth do not move it (bench/gpu-prompt-depth.ts, a DGX Spark's five
+ * models to 32K and an RX 7900 XTX's 8B at 4K): any share from 0.4 to 1.5 leaves a median error of 1.10-1.15x, the
+ * full-attention models slowing less than half rate says and the sliding-window ones more
+ * (bench/results/gpu-prompt-depth-2026-12-03.md).
  */
-const ATTENTION_EFFICIENCY = 0.5;
+export const GPU_PROMPT_ATTENTION_EFFICIENCY = 0.5;
 
 /**
  * A GPU multiplies a prompt's routed experts apart (mul_mat_id): each expert gets the micro-batch's rows that chose it
@@ -68,14 +72,22 @@ export function gpuPromptExpertEfficiency(
 const MIN_RATE_FILE_BYTES = 100 * 2 ** 20;
 
 /**
- * FLOPs per token of an n-token prompt, each part counted at the rate a GPU runs it, as dense-product FLOPs: routed
- * experts at their efficiency, attention at half rate (each token meets half the prompt on average).
+ * FLOPs per token of an n-token prompt (after `depth` tokens already in the cache), each part counted at the rate a
+ * GPU runs it, as dense-product FLOPs: routed experts at their efficiency, attention at half rate over the keys each
+ * query meets (src/core/prompt-attention.ts: half the prompt on a full-attention layer, at most the window or chunk
+ * on the others, none on a recurrent block).
  */
-export function promptFlopsPerToken(work: PromptWork, tokens: number, overheadRows = GPU_PROMPT_EXPERT_OVERHEAD_ROWS): number {
-  const attention = 4 * work.shape.layers * (tokens / 2) * work.shape.heads * work.shape.headDim;
+export function promptFlopsPerToken(
+  work: PromptWork,
+  tokens: number,
+  overheadRows = GPU_PROMPT_EXPERT_OVERHEAD_ROWS,
+  depth = 0,
+  attentionEfficiency = GPU_PROMPT_ATTENTION_EFFICIENCY,
+): number {
+  const attention = 4 * promptAttentionWidth(work.shape, tokens, depth);
   const routed = work.routed ? Math.min(work.routed.paramsB, work.activeParamsB) : 0;
   const experts = work.routed && routed > 0 ? (2 * routed * 1e9) / gpuPromptExpertEfficiency(work.routed, overheadRows) : 0;
-  return 2 * (work.activeParamsB - routed) * 1e9 + experts + attention / ATTENTION_EFFICIENCY;
+  return 2 * (work.activeParamsB - routed) * 1e9 + experts + attention / attentionEfficiency;
 }
 
 const routedCache = new WeakMap<ModelShape, PromptWork['routed']>();

@@ -18,6 +18,7 @@ import { fitModel, fitsEveryGpu, movesExperts, splitProportionsOf, type FitResul
 import { applyGpuPromptRuns, promptWorkOf, type BenchRunsInput, type PromptWork } from './gpu-prompt';
 import { applyMeasuredSpeeds } from './measured-speeds';
 import { recommendLadder } from './recommend';
+import { promptAttentionWidth } from './prompt-attention';
 import { estimateGenerationSpeed, estimatePromptSpeedCpu, type SpeedEstimate } from './speed';
 import { catalogIdOf } from './catalog-match';
 import { hybridCacheDetail } from './arch/recurrent-state';
@@ -155,6 +156,7 @@ export function sizeModel(
           tokens,
           layers: model.shape.layers,
           queryDim: model.shape.heads * model.shape.headDim,
+          attentionWidth: promptAttentionWidth(model.shape, tokens),
           ...(model.shape.experts ? { experts: model.shape.experts } : {}),
         })
       : null;

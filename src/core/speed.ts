@@ -199,6 +199,11 @@ export interface PromptShape {
   queryDim: number;
   /** Routed experts (count and top-k), for their share of the batch; absent for a dense model. */
   experts?: { count: number; active: number };
+  /**
+   * Σ over the layers with attention of average keys met x query width (promptAttentionWidth): windows, chunks
+   * and recurrent blocks counted; absent, every layer attends to the whole prompt.
+   */
+  attentionWidth?: number;
 }
 
 /**
@@ -210,7 +215,7 @@ export function estimatePromptSpeedCpu(placement: Placement, calibration: SpeedC
   if (prompt) {
     // Attention: each token's query meets, on average, half the prompt's keys and values (QK and
     // softmax x V, 2 FLOP each per element), in F16 like the KV cache. Small models feel it most.
-    const attentionFlops = 4 * prompt.layers * (prompt.tokens / 2) * prompt.queryDim;
+    const attentionFlops = 4 * (prompt.attentionWidth ?? prompt.layers * (prompt.tokens / 2) * prompt.queryDim);
     const rate = calibratedRate(calibration.ppFlopsByType, 'F16');
     if (rate) secondsPerToken += attentionFlops / (rate * CPU_PROMPT_ATTENTION_EFFICIENCY);
   }
