@@ -344,20 +344,10 @@ describe("Strix Halo with memory set aside in the BIOS: the OS's RAM is not all 
   // A 128 GB Ryzen AI Max+ 395 on Windows with 96 GB of "dedicated graphics memory" set in the BIOS: Windows
   // reports 31.6 GiB of RAM, WMI caps the GPU at 4 GiB, the registry's qwMemorySize has the 96 GiB. Peer tools
   // read this as a 31 GB (llmfit issue 194) or 1 GB (llm-checker issue 112) machine.
-  const windowsCarveOut = mergeHardware(
-    {
-      platform: 'win32',
-      arch: 'x64',
-      os: { totalMemBytes: 31.6 * GiB, logicalCores: 32 },
-      si: {
-        graphics: {
-          controllers: [{ vendor: 'Advanced Micro Devices, Inc.', model: 'AMD Radeon(TM) 8060S Graphics', vram: 4095, vramDynamic: false }],
-        },
-      },
-      windowsRegistry: [{ DriverDesc: 'AMD Radeon(TM) 8060S Graphics', 'HardwareInformation.qwMemorySize': 96 * GiB }],
-      sources: [],
-    },
-    presets,
+  const windowsCarveOut = windowsMachine(
+    31.6 * GiB,
+    [{ vendor: 'Advanced Micro Devices, Inc.', model: 'AMD Radeon(TM) 8060S Graphics', vram: 4095, vramDynamic: false }],
+    { windowsRegistry: [{ DriverDesc: 'AMD Radeon(TM) 8060S Graphics', 'HardwareInformation.qwMemorySize': 96 * GiB }] },
   );
 
   it('counts the carve-out as GPU memory and as part of the pool models share', () => {
@@ -420,28 +410,30 @@ describe('VRAM other programs hold when detected', () => {
 
 describe('virtual displays are not GPUs', () => {
   it("streaming and VR software's virtual monitors next to an RX 7900 XTX: one GPU, 24 GiB (llm-checker issue 106)", () => {
-    const hw = mergeHardware(
-      {
-        platform: 'win32',
-        arch: 'x64',
-        os: { totalMemBytes: 64 * GiB, logicalCores: 16 },
-        si: {
-          graphics: {
-            controllers: [
-              { vendor: 'Advanced Micro Devices, Inc.', model: 'AMD Radeon RX 7900 XTX', vram: 4095, vramDynamic: false },
-              { vendor: 'Microsoft', model: 'IddSampleDriver Device', vram: 0, vramDynamic: false },
-              { vendor: 'Meta', model: 'Meta Virtual Monitor', vram: null, vramDynamic: false },
-              { vendor: 'Virtual Desktop, Inc.', model: 'Virtual Desktop Monitor', vram: 0, vramDynamic: false },
-              { vendor: 'Parsec Cloud, Inc.', model: 'Parsec Virtual Display Adapter', vram: null, vramDynamic: false },
-            ],
-          },
-        },
-        sources: [],
-      },
-      presets,
-    );
+    const hw = windowsMachine(64 * GiB, [
+      { vendor: 'Advanced Micro Devices, Inc.', model: 'AMD Radeon RX 7900 XTX', vram: 4095, vramDynamic: false },
+      { vendor: 'Microsoft', model: 'IddSampleDriver Device', vram: 0, vramDynamic: false },
+      { vendor: 'Meta', model: 'Meta Virtual Monitor', vram: null, vramDynamic: false },
+      { vendor: 'Virtual Desktop, Inc.', model: 'Virtual Desktop Monitor', vram: 0, vramDynamic: false },
+      { vendor: 'Parsec Cloud, Inc.', model: 'Parsec Virtual Display Adapter', vram: null, vramDynamic: false },
+    ]);
     expect(hw.gpus.map((g) => g.name)).toEqual(['AMD Radeon RX 7900 XTX']);
     expect(hw.gpus[0]?.vramBytes).toBe(24 * GiB);
     expect(computeTarget(hw).backend).toBe('vulkan');
   });
 });
+
+/** A Windows machine as systeminformation's graphics controllers (and any other raw source) describe it. */
+function windowsMachine(ramBytes: number, controllers: unknown[], extra: Record<string, unknown> = {}): HardwareSnapshot {
+  return mergeHardware(
+    {
+      platform: 'win32',
+      arch: 'x64',
+      os: { totalMemBytes: ramBytes, logicalCores: 16 },
+      si: { graphics: { controllers } },
+      ...extra,
+      sources: [],
+    },
+    presets,
+  );
+}
