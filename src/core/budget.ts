@@ -103,7 +103,7 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
       unifiedMemory: unified,
       gpuName: name,
       explanation: unified
-        ? `${name} shares RAM with the CPU: the GPU may use up to ${formatBytes(vram)} of ${formatBytes(ramTotal + reserved)}${reserved > 0 ? ` (${formatBytes(reserved)} of it set aside for the GPU in the BIOS, outside the OS's ${formatBytes(ramTotal)})` : ' (its working-set limit)'}; ${formatBytes(ramHeadroom)} of RAM is kept for the OS and other apps.`
+        ? `${name} shares RAM with the CPU: the GPU may use up to ${formatBytes(vram)} of ${formatBytes(ramTotal + reserved)}${reserved > 0 ? ` (${formatBytes(reserved)} of it set aside for the GPU in the BIOS, outside the OS's ${formatBytes(ramTotal)})` : first.vendor === 'apple' ? ' (its working-set limit)' : ' (what its llama.cpp backend may allocate)'}; ${formatBytes(ramHeadroom)} of RAM is kept for the OS and other apps.`
         : `${name}: ${formatBytes(vram)} VRAM less ${formatBytes(gpuHeadroom)} for the display and driver; ${formatBytes(ramTotal)} RAM less ${formatBytes(ramHeadroom)} for the OS and other apps holds what does not fit.${gpus.length > 1 ? ' The layers are split across the cards (llama.cpp splits by free memory unless given a tensor split): each card must hold its own share.' : ''}${busyVramNote(hardware, gpus)}`,
     },
     backend: backendOf(first),
