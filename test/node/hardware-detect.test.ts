@@ -439,3 +439,24 @@ function windowsMachine(ramBytes: number, controllers: unknown[], extra: Record<
     presets,
   );
 }
+
+describe("a unified GPU's small reading through its backend", () => {
+  it('a Strix Halo whose Vulkan backend reports only the 512 MiB default carve-out gets the catalogued share instead', () => {
+    const hw = mergeHardware(
+      {
+        platform: 'linux',
+        arch: 'x64',
+        os: { totalMemBytes: 124 * GiB },
+        nodeLlamaCpp: {
+          backend: 'vulkan',
+          deviceNames: ['AMD Radeon 8060S Graphics (RADV GFX1151)'],
+          vram: { total: 512 * MiB, used: 100 * MiB, free: 412 * MiB },
+        },
+        sources: [],
+      },
+      presets,
+    );
+    expect(hw.gpus[0]?.vramBytes).toBe(Math.round(124 * GiB * 0.875));
+    expect(hw.gpus[0]?.alternatives.map((a) => a.value)).toContain(512 * MiB);
+  });
+});

@@ -57,7 +57,9 @@ function metalWorkingSet(llamaMetal: GpuObservation | undefined, ramBytes: numbe
  * catalogued share of RAM. nvidia-smi's "Not Supported" and a BIOS carve-out are kept as alternatives.
  */
 function sharedGpuVram(obs: GpuObservation[], preset: GpuPreset, ramBytes: number, platform: string): VramChoice {
-  const llama = obs.find((o) => o.by === 'node-llama-cpp' && o.vramBytes !== null && o.vramBytes > 0);
+  // What the backend reports is what it may allocate; a reading under a quarter of the RAM is the BIOS's small
+  // default carve-out seen through the backend, not that.
+  const llama = obs.find((o) => o.by === 'node-llama-cpp' && o.vramBytes !== null && o.vramBytes >= ramBytes / 4);
   const { share, why } = unifiedGpuShare(preset, ramBytes);
   // Several GiB in the driver's own view (registry, systeminformation, rocm-smi) is memory set aside in the
   // BIOS: the OS no longer counts it as RAM, and the GPU may use it and, as any iGPU, half of the rest.
