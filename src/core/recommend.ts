@@ -55,6 +55,8 @@ const PRECISION_ORDER: Readonly<Record<Priority, readonly Precision[]>> = {
 /** Where a 7B-15B runs at this many times the minimum speed, the start is at least FLOOR_PARAMS_B. */
 const ROOMY_FACTOR = 3;
 const FLOOR_PARAMS_B = 7;
+/** A bigger model this many times as fast, scoring as high, makes a step up not worth taking. */
+const STEP_OUTRUN_FACTOR = 2;
 /** Models within this ratio of each other in parameters and in memory count as the same size. */
 const SAME_SIZE_RATIO = 1.1;
 
@@ -263,7 +265,21 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
     (c.score.score - start.score.score) / Math.max(0.5, (c.row.memory.totalBytes - start.row.memory.totalBytes) / GiB);
   const byValue = (list: Candidate[]): Candidate | undefined =>
     [...list].sort((a, b) => perGb(b) - perGb(a) || b.score.score - a.score.score)[0];
-  const up = byValue(bigger.filter((c) => fitRank(c.row.fit) <= fitRank(start.row.fit))) ?? byValue(bigger);
+  // A step that another bigger model matches on score while running much faster is no step worth taking: memory is
+  // what the per-GiB rule saves, and a user who has it would rather have the speed (EXAONE 4.0 32B at 10 tok/s
+  // against Qwen3-Next 80B-A3B, 1 point higher at 45, on a DGX Spark).
+  const outrunBy = (c: Candidate): Candidate | undefined =>
+    bigger.find(
+      (o) =>
+        o !== c &&
+        !o.score.thinking &&
+        o.score.score >= c.score.score &&
+        (o.row.tokPerSec ?? 0) >= STEP_OUTRUN_FACTOR * (c.row.tokPerSec ?? 0) &&
+        fitRank(o.row.fit) <= fitRank(c.row.fit),
+    );
+  const worthIt = bigger.filter((c) => !outrunBy(c));
+  const up = byValue(worthIt.filter((c) => fitRank(c.row.fit) <= fitRank(start.row.fit))) ?? byValue(worthIt);
+  const outrun = up ? bigger.find((c) => c !== up && outrunBy(c) === up && perGb(c) > perGb(up)) : undefined;
   let scaleUp: LadderStep | null = null;
   if (up) {
     const gain = up.score.score - start.score.score;
@@ -275,7 +291,11 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
         start.score.benchmark === up.score.benchmark
           ? `${start.score.benchmark} points (${start.score.score} → ${up.score.score})`
           : `points (${scoreText(start.score)} → ${scoreText(up.score)})`
-      } for ${extraBytes >= 0 ? '+' : ''}${gib(extraBytes)} GiB (${round1(perGb(up))} points per GiB) and ${formatTokPerSecChange(start.row.tokPerSec, up.row.tokPerSec)} tok/s${tpsLost > 0 ? ` (${(gain / tpsLost).toPrecision(2)} points per tok/s lost)` : ''}; ${up.row.quant}, ${placement(up.row)}, still at least ${minTps} tok/s.${fromRuns(start.row, up.row)}`,
+      } for ${extraBytes >= 0 ? '+' : ''}${gib(extraBytes)} GiB (${round1(perGb(up))} points per GiB) and ${formatTokPerSecChange(start.row.tokPerSec, up.row.tokPerSec)} tok/s${tpsLost > 0 ? ` (${(gain / tpsLost).toPrecision(2)} points per tok/s lost)` : ''}; ${up.row.quant}, ${placement(up.row)}, still at least ${minTps} tok/s.${
+        outrun
+          ? ` ${outrun.model.name} would gain more per GiB (${scoreText(outrun.score)}), but this one scores as high and runs ${((up.row.tokPerSec ?? 0) / (outrun.row.tokPerSec ?? 1)).toFixed(1)}x faster (~${formatTokPerSec(outrun.row.tokPerSec)} tok/s at ${outrun.row.quant}).`
+          : ''
+      }${fromRuns(start.row, up.row)}`,
       up.score,
     );
   }
