@@ -366,18 +366,11 @@ describe("Strix Halo with memory set aside in the BIOS: the OS's RAM is not all 
   });
 
   it('the 4 GiB WMI figure and the small BIOS default are no carve-out: a Linux box with 512 MiB gets the catalogued share', () => {
-    const linux = mergeHardware(
-      {
-        platform: 'linux',
-        arch: 'x64',
-        os: { totalMemBytes: 124 * GiB },
-        rocmSmi: {
-          csv: 'device,VRAM Total Memory (B),VRAM Total Used Memory (B),Card Series\ncard0,536870912,104857600,AMD Radeon 8060S Graphics\n',
-        },
-        sources: [],
+    const linux = linuxMachine(124 * GiB, {
+      rocmSmi: {
+        csv: 'device,VRAM Total Memory (B),VRAM Total Used Memory (B),Card Series\ncard0,536870912,104857600,AMD Radeon 8060S Graphics\n',
       },
-      presets,
-    );
+    });
     const gpu = linux.gpus[0];
     expect(gpu?.unifiedMemory).toBe(true);
     expect(gpu?.reservedRamBytes ?? null).toBeNull();
@@ -442,21 +435,19 @@ function windowsMachine(ramBytes: number, controllers: unknown[], extra: Record<
 
 describe("a unified GPU's small reading through its backend", () => {
   it('a Strix Halo whose Vulkan backend reports only the 512 MiB default carve-out gets the catalogued share instead', () => {
-    const hw = mergeHardware(
-      {
-        platform: 'linux',
-        arch: 'x64',
-        os: { totalMemBytes: 124 * GiB },
-        nodeLlamaCpp: {
-          backend: 'vulkan',
-          deviceNames: ['AMD Radeon 8060S Graphics (RADV GFX1151)'],
-          vram: { total: 512 * MiB, used: 100 * MiB, free: 412 * MiB },
-        },
-        sources: [],
+    const hw = linuxMachine(124 * GiB, {
+      nodeLlamaCpp: {
+        backend: 'vulkan',
+        deviceNames: ['AMD Radeon 8060S Graphics (RADV GFX1151)'],
+        vram: { total: 512 * MiB, used: 100 * MiB, free: 412 * MiB },
       },
-      presets,
-    );
+    });
     expect(hw.gpus[0]?.vramBytes).toBe(Math.round(124 * GiB * 0.875));
     expect(hw.gpus[0]?.alternatives.map((a) => a.value)).toContain(512 * MiB);
   });
 });
+
+/** A Linux machine with this RAM and the raw outputs given. */
+function linuxMachine(ramBytes: number, extra: Record<string, unknown>): HardwareSnapshot {
+  return mergeHardware({ platform: 'linux', arch: 'x64', os: { totalMemBytes: ramBytes }, ...extra, sources: [] }, presets);
+}
