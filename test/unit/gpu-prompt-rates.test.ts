@@ -4,9 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { promptFlopsPerToken, promptWorkOf } from '../../src/core/gpu-prompt';
 import { buildReport } from '../../src/core/report';
-import { presetPromptRate, withPromptRates } from '../../src/node/hardware/merge/presets';
+import { presetPromptRate, withCatalogueUpdates } from '../../src/node/hardware/merge/presets';
 import { applyWhatIf } from '../../src/node/hardware/what-if';
-import { loadCatalog, loadGpuPresets, loadGpuPromptRates } from '../../src/node/resources';
+import { loadCatalog, loadGpuPresets, loadGpuPromptRates, loadMachinePresets } from '../../src/node/resources';
+import { computeTarget } from '../../src/core/budget';
 import type { BenchRecord, Gpu, HardwareSnapshot } from '../../src/shared/schema';
 import { GiB } from '../../src/shared/units';
 import { makeBenchRecord } from '../helpers/bench-record';
@@ -59,15 +60,37 @@ describe('the catalogued rates', () => {
   });
 });
 
-describe('a profile saved before GPUs carried a prompt rate', () => {
+describe('a profile saved against an older catalogue', () => {
   it('gets the catalogued rate of each GPU it names, and keeps a GPU that has none as it is', () => {
     const planned = applyWhatIf(makeSnapshot({ ramBytes: 64 * GiB }), { gpuName: 'RTX 4090' }, presets);
     const { promptRate: _gone, ...old } = planned.gpus[0] as Gpu;
-    const loaded = withPromptRates({ ...planned, gpus: [old, makeGpu({ name: 'Unknown card', promptRate: null })] }, presets);
+    const loaded = withCatalogueUpdates({ ...planned, gpus: [old, makeGpu({ name: 'Unknown card', promptRate: null })] }, presets);
     expect(loaded.gpus[0]?.promptRate).toEqual(planned.gpus[0]?.promptRate);
     expect(loaded.gpus[1]?.promptRate).toBeNull();
     // Nothing to fill: the same snapshot back.
-    expect(withPromptRates(planned, presets)).toBe(planned);
+    expect(withCatalogueUpdates(planned, presets)).toBe(planned);
+  });
+
+  it("takes today's rate where its card got one since, or a newer one", () => {
+    const planned = applyWhatIf(makeSnapshot({ ramBytes: 64 * GiB }), { gpuName: 'RTX 3070' }, presets);
+    expect(planned.gpus[0]?.promptRate).not.toBeNull();
+    const saved = { ...planned, gpus: [{ ...(planned.gpus[0] as Gpu), promptRate: null }] };
+    expect(withCatalogueUpdates(saved, presets).gpus[0]?.promptRate).toEqual(planned.gpus[0]?.promptRate);
+  });
+
+  it('a DGX Spark planned when it was read as a CPU-only machine becomes the unified GPU it is', () => {
+    const now = applyWhatIf(makeSnapshot({ ramBytes: 64 * GiB }), { machine: 'dgx-spark-128gb' }, presets, loadMachinePresets());
+    // As stop 23 saved it: integrated, no memory of its own, no unified memory.
+    const saved = {
+      ...now,
+      gpus: [{ ...(now.gpus[0] as Gpu), unifiedMemory: false, unifiedShareOfRam: null, vramBytes: null, promptRate: null }],
+    };
+    expect(computeTarget(saved).backend).toBe('cpu');
+    const loaded = withCatalogueUpdates(saved, presets);
+    expect(loaded.gpus[0]).toMatchObject({ unifiedMemory: true, backend: 'cuda', vramBytes: now.gpus[0]?.vramBytes });
+    expect(loaded.gpus[0]?.vramSource.detail).toMatch(/saved when rightsize planned NVIDIA GB10 \(DGX Spark\) as a CPU-only machine/);
+    expect(loaded.gpus[0]?.promptRate).not.toBeNull();
+    expect(computeTarget(loaded).backend).toBe('cuda');
   });
 });
 

@@ -17,7 +17,7 @@ import {
 } from '../../shared/schema';
 import { clip, UserFacingError } from '../user-error';
 import type { ProfileStore } from './store';
-import { withPromptRates } from '../hardware/merge/presets';
+import { withCatalogueUpdates } from '../hardware/merge/presets';
 import { loadGpuPresets } from '../resources';
 
 type ProfileMethod = 'listProfiles' | 'getProfile' | 'saveProfile' | 'renameProfile' | 'deleteProfile' | 'exportProfile' | 'importProfile';
@@ -149,7 +149,7 @@ export function createProfileMethods(deps: ProfileDeps): { methods: ProfileMetho
       if (known?.stamp === stamp) return known;
       const sizing = {
         name: profile.name,
-        snapshot: withPromptRates(profile.hardware, loadGpuPresets()),
+        snapshot: withCatalogueUpdates(profile.hardware, loadGpuPresets()),
         calibration: profile.calibration,
         benchRecords: profile.benchRecords,
         stamp,

@@ -244,7 +244,7 @@ const GpuPresetSchema = z.object({
   tdpWatts: z.number().positive().nullable(),
   unifiedMemory: z.boolean().default(false),
   /**
-   * A unified-memory GPU other than Apple's (DGX Spark, Jetson, Strix Halo): the share of RAM its llama.cpp
+   * A unified-memory GPU other than Apple's (DGX Spark, Strix Halo): the share of RAM its llama.cpp
    * backend may allocate by default, used where no tool reports the figure (a planned machine). Apple's
    * comes from macOS's working-set rule instead. Its evidence is a figureSources entry for this field.
    */

@@ -1,5 +1,5 @@
 // A unified-memory GPU's budget. Apple Silicon's is Metal's recommendedMaxWorkingSetSize, a fixed
-// share of the unified RAM that macOS sets by default; other makers' (DGX Spark, Jetson, Strix Halo)
+// share of the unified RAM that macOS sets by default; other makers' (DGX Spark, Strix Halo)
 // is a catalogued share of RAM where no tool reports it.
 import type { GpuPreset } from '../../../shared/schema';
 import { GiB } from '../../../shared/units';
@@ -18,7 +18,7 @@ export function workingSetShareLabel(share: number): string {
 
 /**
  * The share of RAM a unified-memory GPU may use where no tool reports it: Apple's working-set rule, or
- * the catalogued default of another maker's unified GPU (DGX Spark, Jetson, Strix Halo), with the reason.
+ * the catalogued default of another maker's unified GPU (DGX Spark, Strix Halo), with the reason.
  */
 export function unifiedGpuShare(preset: GpuPreset | null, ramBytes: number): { share: number; why: string } {
   if (!preset || preset.vendor === 'apple' || preset.gpuShareOfRam === undefined)

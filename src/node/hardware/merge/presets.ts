@@ -1,7 +1,10 @@
 // The GPU catalogue (resources/hardware/gpus.json): which entry a detected GPU is, by name or PCI
 // id, and the name clean-up both the matching and the grouping of observations rely on.
 import type { Gpu, GpuPreset, GpuVendor, HardwareSnapshot, Source } from '../../../shared/schema';
+import { defaultBackendForVendor } from '../../../core/backend';
+import { formatBytes } from '../../../shared/units';
 import { loadGpuPromptRates } from '../../resources';
+import { unifiedGpuShare, workingSetShareLabel } from './apple-working-set';
 import { bareDeviceId } from '../parsers/common';
 
 export const PRESETS_FILE = 'resources/hardware/gpus.json';
@@ -138,15 +141,45 @@ export function presetPromptRate(preset: GpuPreset, backend: string): Gpu['promp
   };
 }
 
-/** A snapshot saved before GPUs carried a prompt rate (an older profile): each GPU of a known preset gets its catalogued one. */
-export function withPromptRates(snapshot: HardwareSnapshot, presets: GpuPreset[]): HardwareSnapshot {
-  if (snapshot.gpus.every((g) => g.promptRate !== undefined)) return snapshot;
-  return {
-    ...snapshot,
-    gpus: snapshot.gpus.map((g) => {
-      if (g.promptRate !== undefined) return g;
-      const preset = matchGpuPreset({ names: [g.name], vendor: g.vendor }, presets)?.preset;
-      return { ...g, promptRate: preset ? presetPromptRate(preset, g.backend) : null };
-    }),
-  };
+/**
+ * A saved snapshot (a profile) read against today's catalogue: each GPU of a known preset gets the catalogued prompt
+ * rate the catalogue has now (profiles saved before rates existed, or before its card got one), and a GPU the
+ * catalogue now knows as a unified-memory GPU llama.cpp offloads to (DGX Spark, Strix Halo), saved when it was
+ * planned as an integrated GPU without memory of its own, becomes one. The same snapshot back when nothing changes.
+ */
+export function withCatalogueUpdates(snapshot: HardwareSnapshot, presets: GpuPreset[]): HardwareSnapshot {
+  let changed = false;
+  const gpus = snapshot.gpus.map((g) => {
+    const preset = matchGpuPreset({ names: [g.name], vendor: g.vendor }, presets)?.preset;
+    let next = g;
+    const rate = preset ? presetPromptRate(preset, g.backend) : null;
+    if (
+      g.promptRate === undefined ||
+      g.promptRate?.flopsPerSec !== rate?.flopsPerSec ||
+      g.promptRate?.source.detail !== rate?.source.detail
+    )
+      next = { ...next, promptRate: rate };
+    if (preset?.unifiedMemory && preset.vendor !== 'apple' && !g.unifiedMemory && g.vramBytes === null) {
+      const ramBytes = snapshot.ram.totalBytes;
+      const { share, why } = unifiedGpuShare(preset, ramBytes);
+      const backend = g.backend !== 'none' ? g.backend : defaultBackendForVendor(g.vendor);
+      next = {
+        ...next,
+        backend,
+        integrated: true,
+        unifiedMemory: true,
+        vramBytes: Math.round(ramBytes * share),
+        unifiedShareOfRam: share,
+        promptRate: presetPromptRate(preset, backend),
+        vramSource: {
+          kind: 'catalogued',
+          by: PRESETS_FILE,
+          detail: `${workingSetShareLabel(share)} of ${formatBytes(ramBytes)} RAM: ${why} (this profile was saved when rightsize planned ${preset.name} as a CPU-only machine)`,
+        },
+      };
+    }
+    if (next !== g) changed = true;
+    return next;
+  });
+  return changed ? { ...snapshot, gpus } : snapshot;
 }

@@ -52,7 +52,7 @@ function metalWorkingSet(llamaMetal: GpuObservation | undefined, ramBytes: numbe
 }
 
 /**
- * Another maker's unified-memory GPU (DGX Spark, Jetson, Strix Halo): what its llama.cpp backend reports
+ * Another maker's unified-memory GPU (DGX Spark, Strix Halo): what its llama.cpp backend reports
  * through node-llama-cpp (CUDA's or Vulkan's total, which is the RAM the GPU may allocate), else the
  * catalogued share of RAM. nvidia-smi's "Not Supported" and a BIOS carve-out are kept as alternatives.
  */
