@@ -74,17 +74,14 @@ for (const g of groups) {
     );
     const target = computeTarget(hardware);
     // The precision whose weights are nearest the run's file: its own type where no size is given.
-    const sized = PRECISIONS.map((p) => ({
-      p,
-      s: sizeModel(catalogModelAt(entry, p), hardware, target, { contextTokens: 4096, kvType: 'f16' }),
-    }));
+    // The file's tensor bytes, as llama-bench's size column counts them (not the memory: a tied embedding table
+    // is held twice once offloaded).
+    const sized = PRECISIONS.map((p) => {
+      const model = catalogModelAt(entry, p);
+      return { p, fileGiB: model.weights.totalBytes / GiB, s: sizeModel(model, hardware, target, { contextTokens: 4096, kvType: 'f16' }) };
+    });
     const pick = r.sizeGiB
-      ? sized.reduce((a, b) =>
-          Math.abs(b.s.row.memory.weightsBytes / GiB - (r.sizeGiB as number)) <
-          Math.abs(a.s.row.memory.weightsBytes / GiB - (r.sizeGiB as number))
-            ? b
-            : a,
-        )
+      ? sized.reduce((a, b) => (Math.abs(b.fileGiB - (r.sizeGiB as number)) < Math.abs(a.fileGiB - (r.sizeGiB as number)) ? b : a))
       : sized.find((x) => x.p === (r.type ?? '').toUpperCase());
     if (!pick) {
       lines.push(`| ${g.gpu} (${g.backend}) | ${r.model} | ${r.tg128} | no size and no catalog precision | | | ${g.url ?? ''} |`);
@@ -97,7 +94,7 @@ for (const g of groups) {
     const moe = Boolean(entry.experts && entry.experts.count > 1);
     if (predicted !== null) ratios.push({ moe, vendor: preset.vendor, ratio: predicted / r.tg128 });
     lines.push(
-      `| ${g.gpu} (${g.backend}, ${g.date ?? '?'}) | ${r.model}${r.sizeGiB ? ` (${r.sizeGiB} GiB)` : ''} | ${r.tg128} | ${predicted !== null ? predicted.toFixed(1) : row.fit} | ${predicted !== null ? (predicted / r.tg128).toFixed(2) : ''} | ${id} ${pick.p} (${(row.memory.weightsBytes / GiB).toFixed(2)} GiB) | ${g.url ? `[link](${g.url})` : 'no URL'} |`,
+      `| ${g.gpu} (${g.backend}, ${g.date ?? '?'}) | ${r.model}${r.sizeGiB ? ` (${r.sizeGiB} GiB)` : ''} | ${r.tg128} | ${predicted !== null ? predicted.toFixed(1) : row.fit} | ${predicted !== null ? (predicted / r.tg128).toFixed(2) : ''} | ${id} ${pick.p} (${pick.fileGiB.toFixed(2)} GiB) | ${g.url ? `[link](${g.url})` : 'no URL'} |`,
     );
   }
 }

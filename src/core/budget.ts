@@ -1,6 +1,6 @@
 // How much memory a model may use on this hardware: VRAM and RAM less the headroom the OS,
 // the display and other apps need. The headroom is shown, never hidden.
-import type { Budget, Gpu, HardwareSnapshot } from '../shared/schema';
+import type { Budget, Gpu, HardwareSnapshot, Source } from '../shared/schema';
 import { GiB, MiB, formatBytes } from '../shared/units';
 import { defaultBackendForVendor } from './backend';
 import { repackTypesFor, type ComputeBackend } from './estimate';
@@ -28,6 +28,8 @@ export interface ComputeTarget {
   gpuBandwidthBytesPerSec: number | null;
   /** The share of that bandwidth the pooled GPUs (one vendor) reach in generation. */
   gpuBandwidthEfficiency: number;
+  /** Where a GPU's own efficiency comes from (its catalogued preset's published runs); null: the vendor's figure. */
+  gpuBandwidthEfficiencySource: Source | null;
   cpuBandwidthBytesPerSec: number | null;
   /** Matrix types the CPU repacks while loading (x86 AVX2: Q4_0, Q4_K...). */
   repackTypes: ReadonlySet<string>;
@@ -82,6 +84,7 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
       gpuBandwidthsBytesPerSec: [],
       gpuBandwidthBytesPerSec: null,
       gpuBandwidthEfficiency: GPU_BANDWIDTH_EFFICIENCY,
+      gpuBandwidthEfficiencySource: null,
       cpuBandwidthBytesPerSec: cpuBandwidth,
       repackTypes,
     };
@@ -111,7 +114,8 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
     gpuBudgetsBytes: unified ? [Math.max(0, vram)] : gpus.map((g) => Math.max(0, (g.vramBytes ?? 0) - gpuHeadroomBytes(g.vramBytes ?? 0))),
     gpuBandwidthsBytesPerSec: gpus.map((g) => g.memoryBandwidthBytesPerSec),
     gpuBandwidthBytesPerSec: bandwidths.length ? Math.min(...bandwidths) : null,
-    gpuBandwidthEfficiency: gpuBandwidthEfficiency(first.vendor, unified),
+    gpuBandwidthEfficiency: first.generationEfficiency?.value ?? gpuBandwidthEfficiency(first.vendor, unified),
+    gpuBandwidthEfficiencySource: first.generationEfficiency?.source ?? null,
     cpuBandwidthBytesPerSec: cpuBandwidth,
     repackTypes: unified ? new Set<string>() : repackTypes,
   };

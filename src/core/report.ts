@@ -133,6 +133,7 @@ export function sizeModel(
     gpuBandwidthBytesPerSec: target.gpuBandwidthBytesPerSec,
     gpuBandwidthsBytesPerSec: target.gpuBandwidthsBytesPerSec,
     gpuEfficiency: target.gpuBandwidthEfficiency,
+    gpuEfficiencySource: target.gpuBandwidthEfficiencySource,
     cpuBandwidthBytesPerSec: target.cpuBandwidthBytesPerSec,
     cpuBandwidthSource: hardware.cpu.bandwidthSource,
     calibration: settings.calibration ?? null,

@@ -17,18 +17,13 @@ export const GPU_BANDWIDTH_EFFICIENCY = 0.7;
  */
 const GPU_BANDWIDTH_EFFICIENCY_BY_VENDOR: Readonly<Partial<Record<GpuVendor, number>>> = { amd: 0.55 };
 /**
- * NVIDIA's unified-memory GB10 (DGX Spark) reads its LPDDR5X closer to the spec sheet's 273 GB/s than the
- * general 0.7: llama.cpp's own benches/dgx-spark.md (build 6918) runs Qwen2.5-Coder 7B Q8_0 at 29.3 tok/s,
- * 237 GB/s of weights, 0.87; its three MoE runs read 0.74-0.80 of that table at 0.7 (bench/gpu-moe-speed.ts).
- * Fitted on that one table: in sample.
- */
-const UNIFIED_EFFICIENCY_BY_VENDOR: Readonly<Partial<Record<GpuVendor, number>>> = { nvidia: 0.85 };
-/**
  * The share of its memory bandwidth a GPU reaches in generation. The vendor figure rests on discrete
- * cards only, so a GPU sharing the system's RAM has its own (GB10), or keeps the general one (Strix Halo, Apple).
+ * cards only, so a GPU sharing the system's RAM keeps the general one (Strix Halo, Apple) unless its
+ * catalogue entry has its own from published runs (GpuPreset.generationEfficiency: GB10, Jetson Orin),
+ * which the budget prefers.
  */
 export const gpuBandwidthEfficiency = (vendor: GpuVendor | undefined, unifiedMemory = false): number =>
-  (vendor && (unifiedMemory ? UNIFIED_EFFICIENCY_BY_VENDOR : GPU_BANDWIDTH_EFFICIENCY_BY_VENDOR)[vendor]) || GPU_BANDWIDTH_EFFICIENCY;
+  (vendor && !unifiedMemory && GPU_BANDWIDTH_EFFICIENCY_BY_VENDOR[vendor]) || GPU_BANDWIDTH_EFFICIENCY;
 /** Against a measured single-thread read bandwidth, llama.cpp's CPU generation reads at about 0.9 of it (measured here). */
 export const CPU_BANDWIDTH_EFFICIENCY = 0.9;
 /** When nothing is known about the RAM: dual-channel DDR4-3200's 51 GB/s at the same efficiency as a measurement. */
@@ -67,6 +62,8 @@ export interface SpeedInputs {
   cpuBandwidthSource: Source | null;
   /** The share of their bandwidth the GPUs reach (by vendor, see gpuBandwidthEfficiency); absent: GPU_BANDWIDTH_EFFICIENCY. */
   gpuEfficiency?: number;
+  /** Where gpuEfficiency comes from when it is the GPU's own (catalogued from published runs of it). */
+  gpuEfficiencySource?: Source | null;
   /** A probe's measurements on this machine: when present, the CPU side uses them. */
   calibration?: SpeedCalibration | null;
 }
@@ -247,6 +244,9 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
   const cpuBw = inputs.cpuBandwidthBytesPerSec ?? ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC;
   const gpuBw = inputs.gpuBandwidthBytesPerSec;
   const gpuEff = inputs.gpuEfficiency ?? GPU_BANDWIDTH_EFFICIENCY;
+  const effWhy = inputs.gpuEfficiencySource
+    ? ` (this GPU's own share, ${inputs.gpuEfficiencySource.kind} by ${inputs.gpuEfficiencySource.by})`
+    : '';
   // With -ngl 1 only the output layer is on the GPU: no block there, yet every token runs on it.
   // Experts in RAM: the GPU part and the active experts read from RAM add up (cpuReadBytesPerToken holds
   // them), plus a round trip per such block.
@@ -289,7 +289,7 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
       const bw = known ?? cpuBw;
       seconds += bytes / (bw * gpuEff);
       parts.push(
-        `${(bytes / GB).toFixed(2)} GB on GPU ${d} at ${(bw / GB).toFixed(0)} GB/s x ${gpuEff}${known == null ? ' (GPU bandwidth unknown: CPU figure used)' : ''}`,
+        `${(bytes / GB).toFixed(2)} GB on GPU ${d} at ${(bw / GB).toFixed(0)} GB/s x ${gpuEff}${effWhy}${known == null ? ' (GPU bandwidth unknown: CPU figure used)' : ''}`,
       );
     });
     seconds += (cardsUsed - 1) * SPLIT_SYNC_SECONDS;
@@ -298,7 +298,7 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
     const bw = gpuBw ?? cpuBw;
     seconds += placement.gpuReadBytesPerToken / (bw * gpuEff);
     parts.push(
-      `${(placement.gpuReadBytesPerToken / GB).toFixed(2)} GB on the GPU at ${(bw / GB).toFixed(0)} GB/s x ${gpuEff}${gpuBw === null ? ' (GPU bandwidth unknown: CPU figure used)' : ''}`,
+      `${(placement.gpuReadBytesPerToken / GB).toFixed(2)} GB on the GPU at ${(bw / GB).toFixed(0)} GB/s x ${gpuEff}${effWhy}${gpuBw === null ? ' (GPU bandwidth unknown: CPU figure used)' : ''}`,
     );
     if (placement.cpuReadBytesPerToken > 0) seconds += SPLIT_SYNC_SECONDS;
   }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { computeTarget } from '../../src/core/budget';
+import { buildReport } from '../../src/core/report';
 import { defaultCacheDir } from '../../src/node/hardware/cache';
 import { type Collectors, UNAVAILABLE } from '../../src/node/hardware/collect';
 import { measureMemoryBandwidth } from '../../src/node/hardware/memory-bandwidth';
@@ -13,6 +14,7 @@ import { detectHardware, whenBackgroundRefreshDone } from '../../src/node/hardwa
 import { mergeHardware } from '../../src/node/hardware/merge/index';
 import type { NodeLlamaCppState } from '../../src/node/hardware/parsers/node-llama-cpp';
 import { applyWhatIf, WHAT_IF_DEFAULT_BANDWIDTH_BYTES_PER_SEC } from '../../src/node/hardware/what-if';
+import { loadCatalog } from '../../src/node/resources';
 import { GpuPresetsSchema, HardwareSnapshotSchema, type HardwareSnapshot, type SourceStatus } from '../../src/shared/schema';
 import { GiB, MiB } from '../../src/shared/units';
 
@@ -334,6 +336,87 @@ describe('unified-memory GPUs other than Apple: DGX Spark and Strix Halo offload
     // A small iGPU stays on the CPU: llama.cpp's gain there is not the norm.
     const office = applyWhatIf(noGpuLinux, { machine: 'office-laptop-16gb' }, presets, machines);
     expect(computeTarget(office).backend).toBe('cpu');
+  });
+});
+
+describe('Jetson Orin: a unified-memory GPU that CUDA names just "Orin"', () => {
+  // What a Jetson shows (published logs): nvidia-smi names it "Orin (nvgpu)" and cannot read its memory;
+  // llama.cpp's CUDA backend reports the RAM the OS has as the GPU's ("VRAM: 62827 MiB" on an AGX Orin 64 GB,
+  // "7607 MiB" on an Orin Nano 8 GB Super).
+  const jetson = (ramBytes: number, cudaTotal?: number) =>
+    mergeHardware(
+      {
+        platform: 'linux',
+        arch: 'arm64',
+        os: { totalMemBytes: ramBytes },
+        nvidiaSmi: 'Orin (nvgpu), [N/A], [N/A], 540.4.0, [N/A]',
+        ...(cudaTotal
+          ? {
+              nodeLlamaCpp: {
+                backend: 'cuda',
+                deviceNames: ['Orin'],
+                vram: { total: cudaTotal, used: 900 * MiB, free: cudaTotal - 900 * MiB },
+              },
+            }
+          : {}),
+        sources: [],
+      },
+      presets,
+    );
+
+  it('an AGX Orin 64 GB is told from its RAM, runs models on its GPU, and reads 0.65 of its bandwidth, with the runs that say so', () => {
+    const hw = jetson(64349016 * 1024, 62827 * MiB);
+    expect(() => HardwareSnapshotSchema.parse(hw)).not.toThrow();
+    expect(hw.gpus[0]).toMatchObject({
+      name: 'NVIDIA Jetson AGX Orin',
+      unifiedMemory: true,
+      backend: 'cuda',
+      vramBytes: 62827 * MiB,
+      memoryBandwidthBytesPerSec: 204.8e9,
+    });
+    expect(hw.gpus[0]?.notes.join(' ')).toMatch(/Reported as "Orin.*taken as the NVIDIA Jetson AGX Orin from its 61\.4 GiB of RAM/);
+    const target = computeTarget(hw);
+    expect(target.backend).toBe('cuda');
+    expect(target.budget.unifiedMemory).toBe(true);
+    expect(target.gpuBandwidthEfficiency).toBe(0.65);
+    expect(target.gpuBandwidthEfficiencySource?.detail).toMatch(/DeepSeek-R1-Distill-Qwen-32B Q4_K_M .* 6\.84 tok\/s/);
+  });
+
+  it('an 8 GB board stays the Orin Nano, at its Super-mode bandwidth; without node-llama-cpp it gets the catalogued share', () => {
+    const nano = jetson(7.43 * GiB, 7607 * MiB);
+    expect(nano.gpus[0]).toMatchObject({ unifiedMemory: true, backend: 'cuda', vramBytes: 7607 * MiB, memoryBandwidthBytesPerSec: 102e9 });
+    expect(nano.gpus[0]?.source.detail).toMatch(/Jetson Orin Nano/);
+    expect(computeTarget(nano).gpuBandwidthEfficiency).toBe(0.47);
+    const bare = jetson(7.43 * GiB);
+    expect(bare.gpus[0]?.vramBytes).toBe(Math.round(7.43 * GiB * 0.93));
+    expect(bare.gpus[0]?.vramSource.detail).toMatch(/93% of 7\.4 GiB RAM: .*7607 MiB/);
+    // A 16 GB board is an Orin NX.
+    expect(jetson(15.3 * GiB).gpus[0]?.name).toBe('NVIDIA Jetson Orin NX');
+  });
+
+  it('planned Jetsons predict the published llama-bench runs they were read from', () => {
+    const machines = JSON.parse(readFileSync(path.join(root, 'resources/hardware/machines.json'), 'utf8')).machines;
+    const catalog = loadCatalog();
+    for (const [machine, model, published] of [
+      // tiny_agent docs/proofs/jetson-bench.md: Qwen2.5 3B Q4_K_M, tg128 23.85 at MAXN_SUPER.
+      ['jetson-orin-nano-super-8gb', 'qwen2.5-3b', 23.85],
+      // JunweiLiang/MLLMs note_running_deepseek.md: DeepSeek-R1-Distill-Qwen-32B Q4_K_M, tg128 6.84 at MAXN.
+      ['jetson-agx-orin-64gb', 'deepseek-r1-distill-qwen-32b', 6.84],
+    ] as const) {
+      const hw = applyWhatIf(noGpuLinux, { machine }, presets, machines);
+      expect(computeTarget(hw).backend, machine).toBe('cuda');
+      const report = buildReport(
+        hw,
+        catalog.filter((m) => m.id === model),
+        { contextTokens: 4096, kvType: 'f16' },
+        { detectMs: 0 },
+      );
+      const row = report.rows.find((r) => r.quant === 'Q4_K_M');
+      expect(row?.fit, machine).toBe('gpu');
+      expect((row?.tokPerSec ?? 0) / published, machine).toBeGreaterThan(0.9);
+      expect((row?.tokPerSec ?? 0) / published, machine).toBeLessThan(1.1);
+      expect(row?.speedSource.detail, machine).toMatch(/this GPU's own share, catalogued by resources\/hardware\/gpus\.json/);
+    }
   });
 });
 

@@ -91,6 +91,25 @@ describe('a profile saved against an older catalogue', () => {
     expect(loaded.gpus[0]?.vramSource.detail).toMatch(/saved when rightsize planned NVIDIA GB10 \(DGX Spark\) as a CPU-only machine/);
     expect(loaded.gpus[0]?.promptRate).not.toBeNull();
     expect(computeTarget(loaded).backend).toBe('cuda');
+    // Saved before GPUs had their own generation efficiency: the GB10's 0.85 comes back with it.
+    expect(computeTarget(saved).gpuBandwidthEfficiency).toBe(0.7);
+    expect(computeTarget(loaded).gpuBandwidthEfficiency).toBe(0.85);
+  });
+
+  it("a Jetson Orin Nano saved as CPU-only at its original 68 GB/s comes back as today's GPU at 102 GB/s", () => {
+    const now = applyWhatIf(makeSnapshot({ ramBytes: 8 * GiB }), { machine: 'jetson-orin-nano-super-8gb' }, presets, loadMachinePresets());
+    const { generationEfficiency: _none, ...old } = now.gpus[0] as Gpu;
+    const saved = {
+      ...now,
+      gpus: [
+        { ...old, unifiedMemory: false, unifiedShareOfRam: null, vramBytes: null, promptRate: null, memoryBandwidthBytesPerSec: 68e9 },
+      ],
+    };
+    const loaded = withCatalogueUpdates(saved, presets);
+    expect(loaded.gpus[0]).toMatchObject({ unifiedMemory: true, backend: 'cuda', memoryBandwidthBytesPerSec: 102e9 });
+    expect(loaded.gpus[0]?.generationEfficiency?.value).toBe(0.47);
+    expect(computeTarget(loaded).gpuBandwidthEfficiency).toBe(0.47);
+    expect(withCatalogueUpdates(loaded, presets)).toBe(loaded);
   });
 });
 

@@ -212,7 +212,7 @@ export const CatalogSchema = z.object({ version: z.number().int(), models: z.arr
 
 /** Where one figure of a preset comes from, when that is not the preset's `source` (e.g. nvidia-smi's memory.total). */
 const FigureSourceSchema = z.object({
-  field: z.enum(['vramBytes', 'memoryBandwidthGBps', 'tdpWatts', 'gpuShareOfRam']),
+  field: z.enum(['vramBytes', 'memoryBandwidthGBps', 'tdpWatts', 'gpuShareOfRam', 'generationEfficiency']),
   url: z.string(),
   /** When the evidence was published or captured: YYYY-MM-DD or YYYY-MM. */
   date: z
@@ -249,6 +249,12 @@ const GpuPresetSchema = z.object({
    * comes from macOS's working-set rule instead. Its evidence is a figureSources entry for this field.
    */
   gpuShareOfRam: z.number().gt(0).max(1).optional(),
+  /**
+   * The share of its memory bandwidth this GPU reaches in generation, where published llama-bench runs of it
+   * set it apart from its vendor's discrete cards (a GB10 reads its LPDDR5X nearer the spec, a Jetson further
+   * from it). Its evidence is a figureSources entry for this field; absent: the vendor's figure (src/core/speed.ts).
+   */
+  generationEfficiency: z.number().gt(0).max(1).optional(),
   source: z.string(),
   /** PCI ids "vvvv:dddd" (or "vvvv:dddd:rr" with the revision where one device id covers several cards), lower-case hex. */
   pciIds: z.array(z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{4}(:[0-9a-f]{2})?$/)).optional(),

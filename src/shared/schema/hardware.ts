@@ -32,6 +32,14 @@ const GpuSchema = z.object({
    * llama-bench run of the matching preset (resources/hardware/gpu-prompt-rates.json); absent where none is known.
    */
   promptRate: z.object({ flopsPerSec: z.number().positive(), source: SourceSchema }).nullable().optional(),
+  /**
+   * The share of its memory bandwidth this GPU reaches in generation where the catalogue has one for its preset
+   * (GpuPreset.generationEfficiency, from published runs); absent or null: its vendor's figure.
+   */
+  generationEfficiency: z
+    .object({ value: z.number().gt(0).max(1), source: SourceSchema })
+    .nullable()
+    .optional(),
   source: SourceSchema,
   vramSource: SourceSchema,
   bandwidthSource: SourceSchema.nullable(),

@@ -1,12 +1,20 @@
 // One Gpu from everything the tools said about it: which catalogue entry it is, the name to show,
 // whether it is integrated, the VRAM policy that applies, and the backend that will run it.
 import type { Gpu, GpuBackend, GpuPreset, GpuVendor, Source } from '../../../shared/schema';
-import { MiB, formatBytes } from '../../../shared/units';
+import { GiB, MiB, formatBytes } from '../../../shared/units';
 import { defaultBackendForVendor } from '../../../core/backend';
 import type { GpuObservation, GpuObservationTool } from '../parsers/common';
 import type { NodeLlamaCppFacts } from '../parsers/node-llama-cpp';
 import { toolLabel, vendorOf, type ObservedGpu } from './observations';
-import { isUninformativeName, matchGpuPreset, normalizeGpuName, presetPromptRate, presetSource, type PresetMatch } from './presets';
+import {
+  isUninformativeName,
+  matchGpuPreset,
+  normalizeGpuName,
+  presetGenerationEfficiency,
+  presetPromptRate,
+  presetSource,
+  type PresetMatch,
+} from './presets';
 import { dedicatedGpuVram, integratedGpuVram, unifiedMemoryVram, type VramChoice } from './vram-policies';
 
 export interface GpuContext {
@@ -77,6 +85,35 @@ function identifyGpu(
     );
   }
   return { name, match, notes };
+}
+
+/** Above this much RAM a bare "Orin" is an AGX Orin (32 or 64 GB), above the lower an Orin NX 16 GB; else an 8 or 4 GB board. */
+const AGX_ORIN_MIN_RAM = 20 * GiB;
+const ORIN_NX_16_MIN_RAM = 10 * GiB;
+const BARE_ORIN = /^(nvidia )?orin( \(nvgpu\))?$/i;
+
+/**
+ * CUDA and nvidia-smi name every Jetson Orin module just "Orin": the catalogue takes that as the Orin Nano, the
+ * slowest. The module's RAM tells them apart (AGX Orin 32/64 GB, Orin NX 16 GB), so a larger one gets its own
+ * bandwidth. An 8 GB board stays the Orin Nano (the Orin NX 8 GB reads RAM at the same 102 GB/s).
+ */
+function jetsonByRam(
+  identified: { name: string; match: PresetMatch | null; notes: string[] },
+  ctx: GpuContext,
+): { match: PresetMatch | null; notes: string[] } {
+  const { match, notes, name } = identified;
+  if (match?.preset.id !== 'nvidia-jetson-orin-nano' || !BARE_ORIN.test(normalizeGpuName(name))) return { match, notes };
+  const id =
+    ctx.ramBytes > AGX_ORIN_MIN_RAM ? 'nvidia-jetson-agx-orin' : ctx.ramBytes > ORIN_NX_16_MIN_RAM ? 'nvidia-jetson-orin-nx' : null;
+  const preset = id ? ctx.presets.find((p) => p.id === id) : undefined;
+  if (!preset) return { match, notes };
+  return {
+    match: { ...match, preset },
+    notes: [
+      ...notes,
+      `Reported as "${name}", as CUDA names every Jetson Orin; taken as the ${preset.name} from its ${formatBytes(ctx.ramBytes)} of RAM.`,
+    ],
+  };
 }
 
 const IGPU_NAME =
@@ -150,7 +187,9 @@ function sightingNotes(
 export function buildGpu(gpu: ObservedGpu, ctx: GpuContext): Gpu {
   const obs = gpu.observations;
   const vendor = vendorOf(gpu);
-  const { name, match, notes: identityNotes } = identifyGpu(gpu, vendor, ctx.presets);
+  const identified = identifyGpu(gpu, vendor, ctx.presets);
+  const { match, notes: identityNotes } = jetsonByRam(identified, ctx);
+  const name = match === identified.match ? identified.name : (match?.preset.name ?? identified.name);
   const preset = match?.preset ?? null;
   const backend = backendFor(gpu, vendor, ctx.arch);
   const integrated = isIntegrated(gpu, preset, ctx.platform);
@@ -174,6 +213,7 @@ export function buildGpu(gpu: ObservedGpu, ctx: GpuContext): Gpu {
     memoryBandwidthBytesPerSec: preset ? preset.memoryBandwidthGBps * 1e9 : null,
     tdpWatts: preset?.tdpWatts ?? tdpFromSmi,
     promptRate: preset ? presetPromptRate(preset, backend) : null,
+    generationEfficiency: preset ? presetGenerationEfficiency(preset) : null,
     source: {
       kind: 'detected',
       by: tools.join(', ') || 'unknown',

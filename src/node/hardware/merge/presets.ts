@@ -142,8 +142,25 @@ export function presetPromptRate(preset: GpuPreset, backend: string): Gpu['promp
 }
 
 /**
+ * The catalogued share of its bandwidth a preset reaches in generation (GpuPreset.generationEfficiency), with the
+ * published runs it was read from; null where the catalogue has none and the vendor's figure applies.
+ */
+export function presetGenerationEfficiency(preset: GpuPreset): Gpu['generationEfficiency'] {
+  if (preset.generationEfficiency === undefined) return null;
+  const evidence = preset.figureSources?.find((f) => f.field === 'generationEfficiency');
+  return {
+    value: preset.generationEfficiency,
+    source: {
+      kind: 'catalogued',
+      by: PRESETS_FILE,
+      detail: `${preset.name} reads ${preset.generationEfficiency} of its ${preset.memoryBandwidthGBps} GB/s in generation${evidence ? `: ${evidence.detail ?? ''} (${evidence.url})` : ''}`,
+    },
+  };
+}
+
+/**
  * A saved snapshot (a profile) read against today's catalogue: each GPU of a known preset gets the catalogued prompt
- * rate the catalogue has now (profiles saved before rates existed, or before its card got one), and a GPU the
+ * rate, generation efficiency and memory bandwidth the catalogue has now (profiles saved before rates existed, or before its card got one), and a GPU the
  * catalogue now knows as a unified-memory GPU llama.cpp offloads to (DGX Spark, Strix Halo), saved when it was
  * planned as an integrated GPU without memory of its own, becomes one. The same snapshot back when nothing changes.
  */
@@ -159,6 +176,16 @@ export function withCatalogueUpdates(snapshot: HardwareSnapshot, presets: GpuPre
       g.promptRate?.source.detail !== rate?.source.detail
     )
       next = { ...next, promptRate: rate };
+    // A catalogued bandwidth the catalogue has since corrected (the Orin Nano's Super mode): today's figure.
+    if (preset && g.bandwidthSource?.kind === 'catalogued' && g.memoryBandwidthBytesPerSec !== preset.memoryBandwidthGBps * 1e9)
+      next = {
+        ...next,
+        memoryBandwidthBytesPerSec: preset.memoryBandwidthGBps * 1e9,
+        bandwidthSource: presetSource(preset, 'memory bandwidth'),
+      };
+    const efficiency = preset ? presetGenerationEfficiency(preset) : null;
+    if (g.generationEfficiency?.value !== efficiency?.value || g.generationEfficiency?.source.detail !== efficiency?.source.detail)
+      next = { ...next, generationEfficiency: efficiency };
     if (preset?.unifiedMemory && preset.vendor !== 'apple' && !g.unifiedMemory && g.vramBytes === null) {
       const ramBytes = snapshot.ram.totalBytes;
       const { share, why } = unifiedGpuShare(preset, ramBytes);
