@@ -103,6 +103,22 @@ describe('profiles: CLI, web host and report share one store', () => {
     const whatIf = await cli(['profiles', 'save', 'Small box', '--vram', '0', '--ram', '8GiB', '--json']);
     expect(whatIf.code, whatIf.stderr).toBe(0);
     expect((JSON.parse(whatIf.stdout) as Profile).hardware.ram.totalBytes).toBe(8 * GiB);
+    // Other RAM keeps this machine's CPU and so its probe; a whole machine preset names a CPU the probe never measured.
+    expect((JSON.parse(whatIf.stdout) as Profile).calibration?.tgMemoryBytesPerSec).toBe(25e9);
+    const jetson = await cli(['profiles', 'save', 'Jetson', '--machine', 'jetson-orin-nano-super-8gb', '--json']);
+    expect(jetson.code, jetson.stderr).toBe(0);
+    expect((JSON.parse(jetson.stdout) as Profile).calibration).toBeNull();
+    // One saved with a probe before that rule (or imported so) is sized uncalibrated all the same.
+    const file = join(tempDir('jetson'), 'jetson.json');
+    expect((await cli(['profiles', 'export', 'Jetson', file])).code).toBe(0);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { profile: Profile };
+    writeFileSync(file, JSON.stringify({ ...doc, profile: { ...doc.profile, name: 'Old Jetson', calibration: makeCalibration() } }));
+    expect((await cli(['profiles', 'import', file])).code).toBe(0);
+    const old = await cli(['report', '--json', '--profile', 'Old Jetson']);
+    expect(old.code, old.stderr).toBe(0);
+    expect((JSON.parse(old.stdout) as Report).calibration).toBeNull();
+    expect((await cli(['profiles', 'delete', 'Jetson'])).code).toBe(0);
+    expect((await cli(['profiles', 'delete', 'Old Jetson'])).code).toBe(0);
     // The same name again is refused without --force, and replaced with it.
     expect((await cli(['profiles', 'save', 'desk'])).stderr).toContain('exists');
     expect((await cli(['profiles', 'save', 'desk', '--force'])).code).toBe(0);

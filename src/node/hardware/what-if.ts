@@ -13,6 +13,7 @@ import { vendorFromText } from './parsers/common';
 export const WHAT_IF_DEFAULT_BANDWIDTH_BYTES_PER_SEC = 448e9;
 
 const WHAT_IF_SOURCE = 'what-if';
+const MACHINES_FILE = 'resources/hardware/machines.json';
 
 function assumedBandwidth(): Gpu['bandwidthSource'] {
   return {
@@ -106,6 +107,11 @@ function genericWhatIfGpu(vramBytes: number): Gpu {
   };
 }
 
+/** A whole machine preset's CPU (its own, or unknown), not the detected one: this machine's probe does not speak for it. */
+export function plannedCpuOfItsOwn(snapshot: HardwareSnapshot): boolean {
+  return snapshot.whatIf === true && (snapshot.cpu.source.by === MACHINES_FILE || snapshot.cpu.source.by === WHAT_IF_SOURCE);
+}
+
 /** A planned machine whose CPU is not known: its thread count is left to llama.cpp. */
 export function plannedThreadsUnknown(snapshot: HardwareSnapshot): boolean {
   return snapshot.whatIf === true && snapshot.cpu.source.kind === 'assumed' && snapshot.cpu.source.by === WHAT_IF_SOURCE;
@@ -151,7 +157,7 @@ export function machineHardware(base: HardwareSnapshot, machine: MachinePreset, 
     source: cores
       ? {
           kind: 'catalogued',
-          by: 'resources/hardware/machines.json',
+          by: MACHINES_FILE,
           detail: `${machine.cpu ?? machine.name}: ${cores.physical} cores, ${cores.logical} threads (${machine.source})`,
         }
       : {

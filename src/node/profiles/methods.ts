@@ -18,6 +18,7 @@ import {
 import { clip, UserFacingError } from '../user-error';
 import type { ProfileStore } from './store';
 import { withCatalogueUpdates } from '../hardware/merge/presets';
+import { plannedCpuOfItsOwn } from '../hardware/what-if';
 import { loadGpuPresets } from '../resources';
 
 type ProfileMethod = 'listProfiles' | 'getProfile' | 'saveProfile' | 'renameProfile' | 'deleteProfile' | 'exportProfile' | 'importProfile';
@@ -113,9 +114,11 @@ export function createProfileMethods(deps: ProfileDeps): { methods: ProfileMetho
         const own = records.filter((r) => r.hardware.cpu === detected.cpu.model).slice(-MAX_PROFILE_BENCH_RECORDS);
         return store.save({ ...base, origin: 'detected', hardware: detected, calibration, benchRecords: own }, overwrite);
       }
-      // The CPU stays this machine's, so its calibration still applies; the benchmarks measured other hardware.
+      // Other GPUs or RAM keep this machine's CPU, so its calibration still applies; a whole machine preset names a
+      // CPU of its own, which this machine's probe did not measure. The benchmarks measured other hardware.
       const hardware = deps.applyWhatIf(detected, from.whatIf);
-      return store.save({ ...base, origin: 'what-if', hardware, calibration: await deps.calibration(), benchRecords: [] }, overwrite);
+      const calibration = plannedCpuOfItsOwn(hardware) ? null : await deps.calibration();
+      return store.save({ ...base, origin: 'what-if', hardware, calibration, benchRecords: [] }, overwrite);
     },
 
     async renameProfile({ from, to }) {
@@ -150,7 +153,8 @@ export function createProfileMethods(deps: ProfileDeps): { methods: ProfileMetho
       const sizing = {
         name: profile.name,
         snapshot: withCatalogueUpdates(profile.hardware, loadGpuPresets()),
-        calibration: profile.calibration,
+        // A planned machine's own CPU saved with this machine's probe (before that was left out, or imported so).
+        calibration: plannedCpuOfItsOwn(profile.hardware) ? null : profile.calibration,
         benchRecords: profile.benchRecords,
         stamp,
       };
