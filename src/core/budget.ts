@@ -4,7 +4,7 @@ import type { Budget, Gpu, HardwareSnapshot, Source } from '../shared/schema';
 import { GiB, MiB, formatBytes } from '../shared/units';
 import { defaultBackendForVendor } from './backend';
 import { repackTypesFor, type ComputeBackend } from './estimate';
-import { GPU_BANDWIDTH_EFFICIENCY, gpuBandwidthEfficiency } from './speed';
+import { CPU_BANDWIDTH_EFFICIENCY, GPU_BANDWIDTH_EFFICIENCY, gpuBandwidthEfficiency } from './speed';
 
 /** VRAM kept free for the display, the driver and other GPU users. */
 function gpuHeadroomBytes(vramBytes: number): number {
@@ -31,6 +31,8 @@ export interface ComputeTarget {
   /** Where a GPU's own efficiency comes from (its catalogued preset's published runs); null: the vendor's figure. */
   gpuBandwidthEfficiencySource: Source | null;
   cpuBandwidthBytesPerSec: number | null;
+  /** Where cpuBandwidthBytesPerSec comes from when it is not the hardware's own figure (a shared memory's cap). */
+  cpuBandwidthSource?: Source;
   /** Matrix types the CPU repacks while loading (x86 AVX2: Q4_0, Q4_K...). */
   repackTypes: ReadonlySet<string>;
 }
@@ -97,6 +99,11 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
   const gpuHeadroom = unified ? 0 : gpus.reduce((s, g) => s + gpuHeadroomBytes(g.vramBytes ?? 0), 0);
   const name = gpusLabel(gpus);
   const bandwidths = gpus.map((g) => g.memoryBandwidthBytesPerSec).filter((b): b is number => b !== null);
+  const gpuEff = first.generationEfficiency?.value ?? gpuBandwidthEfficiency(first.vendor, unified);
+  // On one shared memory the CPU's cores read no faster than the GPU does: a planned machine's CPU is given the
+  // memory's full catalogued bandwidth, which would make a model left on the CPU run faster than on the GPU.
+  const sharedCap = unified && bandwidths.length ? (Math.min(...bandwidths) * gpuEff) / CPU_BANDWIDTH_EFFICIENCY : null;
+  const cpuCapped = sharedCap !== null && cpuBandwidth !== null && cpuBandwidth > sharedCap;
   return {
     budget: {
       gpuBytes: Math.max(0, vram - gpuHeadroom),
@@ -114,9 +121,18 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
     gpuBudgetsBytes: unified ? [Math.max(0, vram)] : gpus.map((g) => Math.max(0, (g.vramBytes ?? 0) - gpuHeadroomBytes(g.vramBytes ?? 0))),
     gpuBandwidthsBytesPerSec: gpus.map((g) => g.memoryBandwidthBytesPerSec),
     gpuBandwidthBytesPerSec: bandwidths.length ? Math.min(...bandwidths) : null,
-    gpuBandwidthEfficiency: first.generationEfficiency?.value ?? gpuBandwidthEfficiency(first.vendor, unified),
+    gpuBandwidthEfficiency: gpuEff,
     gpuBandwidthEfficiencySource: first.generationEfficiency?.source ?? null,
-    cpuBandwidthBytesPerSec: cpuBandwidth,
+    cpuBandwidthBytesPerSec: cpuCapped ? sharedCap : cpuBandwidth,
+    ...(cpuCapped
+      ? {
+          cpuBandwidthSource: {
+            kind: 'estimated' as const,
+            by: 'budget.shared-memory',
+            detail: `${name}'s CPU and GPU share one memory: the CPU is read at no more than the GPU reaches (${((sharedCap * CPU_BANDWIDTH_EFFICIENCY) / 1e9).toFixed(0)} GB/s), not the ${((cpuBandwidth as number) / 1e9).toFixed(0)} GB/s given for the memory`,
+          },
+        }
+      : {}),
     repackTypes: unified ? new Set<string>() : repackTypes,
   };
 }

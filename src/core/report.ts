@@ -135,7 +135,7 @@ export function sizeModel(
     gpuEfficiency: target.gpuBandwidthEfficiency,
     gpuEfficiencySource: target.gpuBandwidthEfficiencySource,
     cpuBandwidthBytesPerSec: target.cpuBandwidthBytesPerSec,
-    cpuBandwidthSource: hardware.cpu.bandwidthSource,
+    cpuBandwidthSource: target.cpuBandwidthSource ?? hardware.cpu.bandwidthSource,
     calibration: settings.calibration ?? null,
   };
   const speedOf = (placement: Placement, k: number): SpeedEstimate =>

@@ -418,6 +418,38 @@ describe('Jetson Orin: a unified-memory GPU that CUDA names just "Orin"', () => 
       expect(row?.speedSource.detail, machine).toMatch(/this GPU's own share, catalogued by resources\/hardware\/gpus\.json/);
     }
   });
+
+  it("a model left on a planned unified machine's CPU reads the shared memory no faster than its GPU does", () => {
+    const machines = JSON.parse(readFileSync(path.join(root, 'resources/hardware/machines.json'), 'utf8')).machines;
+    const catalog = loadCatalog();
+    for (const machine of ['jetson-orin-nano-super-8gb', 'macbook-air-m3-16gb', 'framework-desktop-strix-halo-128gb']) {
+      const hw = applyWhatIf(noGpuLinux, { machine }, presets, machines);
+      const rows = buildReport(hw, catalog, { contextTokens: 8192, kvType: 'f16' }, { detectMs: 0 }).rows;
+      // Bytes read per second by dense models (an MoE reads only its active experts): the CPU never beats the GPU.
+      const rate = (fit: string) =>
+        Math.max(
+          ...rows
+            .filter((r) => r.fit === fit && r.tokPerSec && r.activeParamsB === r.paramsB)
+            .map((r) => (r.tokPerSec as number) * r.memory.weightsBytes),
+        );
+      const cpu = rows.filter((r) => r.fit === 'cpu');
+      if (cpu.length) expect(rate('cpu'), machine).toBeLessThanOrEqual(rate('gpu') * 1.05);
+    }
+    // The Orin Nano Super's Phi-3.5 mini: Q5_K_M only fits without the CUDA buffers, and runs slower than Q4_K_M on the GPU.
+    const nano = applyWhatIf(noGpuLinux, { machine: 'jetson-orin-nano-super-8gb' }, presets, machines);
+    const phi = buildReport(
+      nano,
+      catalog.filter((m) => m.id === 'phi-3.5-mini'),
+      { contextTokens: 8192, kvType: 'f16' },
+      { detectMs: 0 },
+    ).rows;
+    const q5 = phi.find((r) => r.quant === 'Q5_K_M');
+    const q4 = phi.find((r) => r.quant === 'Q4_K_M');
+    expect(q5?.fit).toBe('cpu');
+    expect(q4?.fit).toBe('gpu');
+    expect(q5?.tokPerSec ?? 0).toBeLessThan(q4?.tokPerSec ?? 0);
+    expect(q5?.speedSource.detail).toMatch(/estimated by budget\.shared-memory/);
+  });
 });
 
 const noGpuLinux = mergeHardware(
