@@ -19,10 +19,11 @@ export interface FitResult {
   tensorSplit?: number[];
 }
 
+/** The RAM a placement needs: with unified memory the GPU's share lives in the same RAM. */
+const ramNeedOf = (p: Placement, budget: Budget): number => (budget.unifiedMemory ? p.gpuBytes + p.cpuBytes : p.cpuBytes);
+
 function fitsRam(p: Placement, budget: Budget): boolean {
-  // With unified memory the GPU's share lives in the same RAM.
-  const ramNeed = budget.unifiedMemory ? p.gpuBytes + p.cpuBytes : p.cpuBytes;
-  return ramNeed <= budget.ramBytes;
+  return ramNeedOf(p, budget) <= budget.ramBytes;
 }
 
 /** llama.cpp's --split-mode as sized here: `row` is refused before it gets this far (see report.ts, gpuSplitOf). */
@@ -247,7 +248,7 @@ export function fitModel(
         totalLayers: n,
         cpuMoeLayers: movesExperts(full) ? full.cpuMoeLayers : 0,
         placement: full,
-        why: `All ${n} layers fit in ${formatBytes(gpuBytes)} of usable VRAM${cards}${asked}.`,
+        why: `All ${n} layers fit in ${formatBytes(gpuBytes)} of ${budget.unifiedMemory ? 'the shared memory the GPU may use' : 'usable VRAM'}${cards}${asked}.`,
       };
     }
     // Most layers that fit: the GPU side grows with k, so search from the top.
@@ -295,7 +296,9 @@ export function fitModel(
       why:
         backend === 'cpu' || gpuBytes === 0
           ? `Runs on the CPU: ${formatBytes(cpu.cpuBytes)} of ${formatBytes(budget.ramBytes)} usable RAM.`
-          : `Not even one layer fits the GPU next to its buffers; runs on the CPU from RAM (${formatBytes(cpu.cpuBytes)}).`,
+          : budget.unifiedMemory
+            ? `On the GPU it needs ${formatBytes(ramNeedOf(place(n, backend), budget))} of the shared memory with the GPU's buffers, over the ${formatBytes(budget.ramBytes)} usable; without them it runs on the CPU (${formatBytes(cpu.cpuBytes)}).`
+            : `Not even one layer fits the GPU next to its buffers; runs on the CPU from RAM (${formatBytes(cpu.cpuBytes)}).`,
     };
   }
   return {

@@ -449,6 +449,8 @@ describe('Jetson Orin: a unified-memory GPU that CUDA names just "Orin"', () => 
     expect(q4?.fit).toBe('gpu');
     expect(q5?.tokPerSec ?? 0).toBeLessThan(q4?.tokPerSec ?? 0);
     expect(q5?.speedSource.detail).toMatch(/estimated by budget\.shared-memory/);
+    expect(q5?.why).toMatch(/On the GPU it needs 6\.\d GiB of the shared memory with the GPU's buffers, over the 6\.0 GiB usable/);
+    expect(q4?.why).toMatch(/fit in 7\.4 GiB of the shared memory the GPU may use/);
   });
 });
 
