@@ -3,7 +3,7 @@
 // on a GPU preset (resources/hardware/gpus.json): count, time, energy, cost.
 import type { z } from 'zod';
 import type { HostApiSchemas } from '../shared/api';
-import type { FinetuneResult, HardwareSnapshot } from '../shared/schema';
+import type { FinetuneResult, Gpu, HardwareSnapshot } from '../shared/schema';
 import { formatBytes } from '../shared/units';
 import { computeTarget } from '../core/budget';
 import {
@@ -18,10 +18,39 @@ import {
 import { DEFAULT_FINETUNE_EFFICIENCY, DEFAULT_FINETUNE_EFFICIENCY_SOURCE, type GpuPreset } from '../shared/schema';
 import { gpuNameTokens, matchGpuPreset, sameNameTokens } from './hardware/merge/presets';
 import type { ResolvedModel } from './models/resolve';
-import { loadGpuPresets } from './resources';
+import { unifiedGpuShare, workingSetShareLabel } from './hardware/merge/apple-working-set';
+import { loadGpuPresets, loadMachinePresets } from './resources';
 import { asUserError, UserFacingError } from './user-error';
 
 type FinetuneRequest = z.output<typeof HostApiSchemas.sizeFinetune.input>;
+
+/**
+ * The memory one GPU of a preset offers training: its VRAM, or for a GPU that shares the machine's memory (DGX Spark,
+ * Strix Halo, a Mac, a Jetson) what its GPU may use: on this machine or the profile where it is one of the GPUs,
+ * else in the machine preset it comes in (a DGX Spark's 128 GB), said in a note.
+ */
+function presetTrainingMemory(preset: GpuPreset, gpus: readonly Gpu[], notes: string[]): number {
+  if (preset.vramBytes !== null && preset.vramBytes > 0) return preset.vramBytes;
+  const here = gpus.find((g) => g.unifiedMemory && g.vramBytes && findPreset(g.name, [preset]));
+  if (here?.vramBytes) {
+    notes.push(`${preset.name} shares the machine's memory: each counts as the ${formatBytes(here.vramBytes)} its GPU may use here.`);
+    return here.vramBytes;
+  }
+  const machine = preset.unifiedMemory
+    ? loadMachinePresets().find((m) => m.gpus.length === 1 && m.gpus[0]?.presetId === preset.id)
+    : undefined;
+  if (!machine)
+    throw new UserFacingError(
+      `${preset.name} has no memory of its own to train in; name a GPU with its own VRAM, or plan the machine it is in (rightsize profiles save NAME --machine ID) and use --profile NAME.`,
+      'bad-input',
+    );
+  const { share, why } = unifiedGpuShare(preset, machine.ramBytes);
+  const bytes = Math.round(machine.ramBytes * share);
+  notes.push(
+    `${preset.name} shares the machine's memory: each counts as ${formatBytes(bytes)}, ${workingSetShareLabel(share)} of the ${formatBytes(machine.ramBytes)} in the ${machine.name} preset (${why}). Another size: plan it (rightsize profiles save NAME --machine ID --ram SIZE) and use --profile NAME.`,
+  );
+  return bytes;
+}
 
 export interface FinetuneDeps {
   resolveRef: (ref: string, quant: string | undefined, allowCatalog: boolean) => Promise<ResolvedModel>;
@@ -134,9 +163,7 @@ export function createFinetuneMethods(deps: FinetuneDeps): { sizeFinetune: (requ
 
       let gpu: FinetuneResult['gpu'] = null;
       if (preset) {
-        const vram = preset.vramBytes;
-        if (vram === null || vram <= 0)
-          throw new UserFacingError(`${preset.name} shares system memory; name a GPU with its own VRAM for a training plan.`, 'bad-input');
+        const vram = presetTrainingMemory(preset, target.gpus, notes);
         const gpusNeeded = gpusForBytes(needed.value, vram, request.usableFraction);
         const gpusUsed = Math.max(request.gpuCount ?? gpusNeeded.value, 1);
         if (request.gpuCount !== undefined && request.gpuCount < gpusNeeded.value)

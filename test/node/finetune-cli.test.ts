@@ -103,4 +103,20 @@ describe('rightsize finetune', () => {
     expect(badTokens.code).toBe(2);
     expect(badTokens.stderr).toContain('--tokens "lots" must be a positive number');
   });
+
+  it("a GPU that shares its machine's memory is planned with what its GPU may use in that machine: a 70B QLoRA on a DGX Spark", async () => {
+    const spark = await cli(['finetune', 'llama-3.1-70b', '--method', 'qlora', '--gpu', 'DGX Spark', '--json']);
+    expect(spark.code, spark.stderr).toBe(0);
+    const result = FinetuneResultSchema.parse(JSON.parse(spark.stdout));
+    // 95% of the DGX Spark preset's 128 GiB; a 70B QLoRA (about 43 GiB with checkpointing) takes one.
+    expect(result.gpu?.vramBytes).toBe(Math.round(128 * GiB * 0.95));
+    expect(result.gpu?.gpusNeeded.value).toBe(1);
+    expect(result.notes.join(' ')).toMatch(
+      /shares the machine's memory: each counts as 121\.6 GiB, 95% of the 128\.0 GiB in the NVIDIA DGX Spark .* preset/,
+    );
+    // A unified GPU no machine preset holds cannot be sized alone: the error says how to plan one.
+    const alone = await cli(['finetune', 'llama-3.1-8b', '--method', 'lora', '--gpu', 'Jetson Orin NX']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('--machine ID) and use --profile NAME');
+  });
 });
