@@ -86,6 +86,9 @@ for (const p of points) {
     p.count > 1 ? { gpus: [{ name: preset.name, count: p.count }] } : { gpuName: preset.name },
     presets,
   );
+  // A variant the source states its own bandwidth for (Apple's 30-core M3 Max: 300 GB/s against the preset's 400).
+  const gpu0 = hardware.gpus[0];
+  if (p.bandwidthGBps && gpu0 && p.count === 1) gpu0.memoryBandwidthBytesPerSec = p.bandwidthGBps * 1e9;
   const model = modelOf(p.modelFamily, p.quant);
   const { row } = sizeModel(model, hardware, computeTarget(hardware), { contextTokens: 4096, kvType: 'f16' });
   const predicted = row.fit === 'gpu' ? row.tokPerSec : null;
