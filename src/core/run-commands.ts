@@ -45,6 +45,16 @@ export interface RunSettings {
    * layers only (Ollama, LM Studio, node-llama-cpp). Absent: not sized, and those tools' notes say so.
    */
   layersOnly?: { gpuLayers: number; fits: boolean; tokPerSec: number | null; withExpertsTokPerSec: number | null } | null;
+  /**
+   * The GPU backend node-llama-cpp has no prebuilt binary for on the sized machine (CUDA on Linux on Arm: a DGX
+   * Spark, a Jetson), which it must build from source; absent or null: its prebuilt binaries cover it.
+   */
+  nodeLlamaCppBuild?: 'cuda' | null;
+}
+
+/** node-llama-cpp's prebuilt binaries for Linux on Arm are CPU-only: CUDA there (DGX Spark, Jetson) is built from source. */
+export function nodeLlamaCppBuildFor(backend: string, arch: string): 'cuda' | null {
+  return backend === 'cuda' && arch === 'arm64' ? 'cuda' : null;
 }
 
 /** Stands for the file the user downloads when a catalog model has no known source. */
@@ -272,7 +282,7 @@ function nodeLlamaCpp(model: RunModel, s: RunSettings): RunCommand {
   const lines = [
     `import { ${imports} } from 'node-llama-cpp';`,
     '',
-    'const llama = await getLlama();',
+    s.nodeLlamaCppBuild ? `const llama = await getLlama({ gpu: '${s.nodeLlamaCppBuild}' });` : 'const llama = await getLlama();',
     ...(source.kind === 'hf' ? [`const modelPath = await resolveModelFile(${jsString(`hf:${source.value}`)}, 'models');`] : []),
     `const model = await llama.loadModel({ modelPath${source.kind === 'hf' ? '' : `: ${jsString(source.value)}`}, gpuLayers: ${s.gpuLayers} });`,
     'const context = await model.createContext({',
@@ -286,6 +296,10 @@ function nodeLlamaCpp(model: RunModel, s: RunSettings): RunCommand {
   const notes: string[] = [];
   if (source.kind === 'placeholder') notes.push(placeholderNote(model));
   if (source.kind === 'hf') notes.push(`resolveModelFile downloads ${source.value} into ./models on first run.`);
+  if (s.nodeLlamaCppBuild)
+    notes.push(
+      `node-llama-cpp's prebuilt binary for Linux on Arm runs on the CPU only: build its CUDA one first with \`npx --no node-llama-cpp source download --gpu cuda\` (it needs the CUDA toolkit); gpu: '${s.nodeLlamaCppBuild}' makes getLlama fail rather than fall back to the CPU.`,
+    );
   notes.push(
     `gpuLayers counts as llama.cpp's -ngl (${s.totalLayers} = all)${s.threads !== null ? '; threads is set because the default oversubscribes small machines' : ''}.`,
   );

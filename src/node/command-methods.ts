@@ -5,7 +5,7 @@ import { DEFAULT_CONTEXT_TOKENS } from '../shared/defaults';
 import type { HostApiInput, HostApiSchemas } from '../shared/api';
 import type { EstimateResult, HardwareSnapshot, RunCommandsResult, SpeedCalibration } from '../shared/schema';
 import { ggmlType } from '../core/ggml';
-import { flashAttentionFor, runCommands, type RunModel, type RunSettings } from '../core/run-commands';
+import { flashAttentionFor, nodeLlamaCppBuildFor, runCommands, type RunModel, type RunSettings } from '../core/run-commands';
 import type { ResolvedModel } from './models/resolve';
 import { contextFor } from './models/refs';
 import { asUserError } from './user-error';
@@ -118,6 +118,7 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           splitMode: request.splitMode ?? null,
           mainGpu: request.mainGpu ?? null,
           nCpuMoe: moe ? (request.nCpuMoe ?? estimate.cpuMoeLayers ?? null) : null,
+          nodeLlamaCppBuild: nodeLlamaCppBuildFor(estimate.backend, withWhatIf(sized.snapshot, request.whatIf).os.arch),
         };
         // Ollama, LM Studio and node-llama-cpp offload whole layers only: they get the most that fit without experts in RAM.
         if (settings.nCpuMoe !== null && settings.nCpuMoe > 0) {

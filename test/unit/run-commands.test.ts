@@ -3,7 +3,15 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { llamaCppArgs, lmStudioGpu, runCommands, shellQuote, type RunModel, type RunSettings } from '../../src/core/run-commands';
+import {
+  llamaCppArgs,
+  lmStudioGpu,
+  nodeLlamaCppBuildFor,
+  runCommands,
+  shellQuote,
+  type RunModel,
+  type RunSettings,
+} from '../../src/core/run-commands';
 import { RunCommandsRequestSchema, RunCommandsResultSchema } from '../../src/shared/schema';
 import { HostApiSchemas } from '../../src/shared/api';
 import { flagsOf, helpFlags, readmeFlags } from '../fixtures/llama/record-flags';
@@ -277,6 +285,20 @@ describe('Ollama, LM Studio and node-llama-cpp', () => {
     const hf = commandOf(withSources, fullGpu, 'node-llama-cpp');
     expect(hf).toContain("resolveModelFile('hf:bartowski/Meta-Llama-3.1-8B-Instruct-GGUF:Q4_K_M', 'models')");
     expect(hf).toContain('loadModel({ modelPath, gpuLayers: 33 })');
+    expect(hf).toContain('const llama = await getLlama();');
+  });
+
+  it('node-llama-cpp on CUDA on Linux on Arm (DGX Spark, Jetson): build its CUDA binary first, and ask getLlama for it', () => {
+    expect(nodeLlamaCppBuildFor('cuda', 'arm64')).toBe('cuda');
+    expect(nodeLlamaCppBuildFor('cuda', 'x64')).toBeNull();
+    expect(nodeLlamaCppBuildFor('metal', 'arm64')).toBeNull();
+    const [spark] = runCommands(catalogModel, { ...fullGpu, nodeLlamaCppBuild: 'cuda' }, 'node-llama-cpp');
+    expect(spark?.command).toContain("const llama = await getLlama({ gpu: 'cuda' });");
+    expect(spark?.notes.join(' ')).toContain('npx --no node-llama-cpp source download --gpu cuda');
+    // The other tools are unchanged.
+    expect(commandOf(catalogModel, { ...fullGpu, nodeLlamaCppBuild: 'cuda' }, 'llama-server')).toBe(
+      commandOf(catalogModel, fullGpu, 'llama-server'),
+    );
   });
 
   it('every tool in order by default, one with `for`', () => {
