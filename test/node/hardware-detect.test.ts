@@ -394,6 +394,24 @@ describe('Jetson Orin: a unified-memory GPU that CUDA names just "Orin"', () => 
     expect(jetson(15.3 * GiB).gpus[0]?.name).toBe('NVIDIA Jetson Orin NX');
   });
 
+  it("with node-llama-cpp's prebuilt CPU-only binary for Linux on Arm, the report still sizes CUDA and says where benchmarks run", () => {
+    const hw = mergeHardware(
+      {
+        platform: 'linux',
+        arch: 'arm64',
+        os: { totalMemBytes: 7.43 * GiB },
+        nvidiaSmi: 'Orin (nvgpu), [N/A], [N/A], 540.4.0, [N/A]',
+        nodeLlamaCpp: { backend: false, deviceNames: [], vram: { total: 0, used: 0, free: 0 } },
+        sources: [],
+      },
+      presets,
+    );
+    expect(computeTarget(hw).backend).toBe('cuda');
+    expect(hw.gpus[0]?.notes.join(' ')).toMatch(/prebuilt binary for Linux on Arm runs on the CPU only.*source download --gpu cuda/);
+    // With its CUDA binary built, no such note.
+    expect(jetson(7.43 * GiB, 7607 * MiB).gpus[0]?.notes.join(' ')).not.toMatch(/prebuilt binary/);
+  });
+
   it('planned Jetsons predict the published llama-bench runs they were read from', () => {
     const machines = JSON.parse(readFileSync(path.join(root, 'resources/hardware/machines.json'), 'utf8')).machines;
     const catalog = loadCatalog();

@@ -197,6 +197,11 @@ export function buildGpu(gpu: ObservedGpu, ctx: GpuContext): Gpu {
   const vram = chooseVram(obs, preset, { integrated, unifiedMemory }, ctx);
   const notes = [...identityNotes, ...vram.notes];
   notes.push(...sightingNotes(obs, preset, ctx.llama, vram.vramSource, notes));
+  // node-llama-cpp's prebuilt binary for Linux on Arm is CPU-only: on a DGX Spark or a Jetson it loads but sees no GPU.
+  if (backend === 'cuda' && ctx.arch === 'arm64' && ctx.llama && ctx.llama.backend !== 'cuda')
+    notes.push(
+      "node-llama-cpp's prebuilt binary for Linux on Arm runs on the CPU only, so this app's probe and benchmarks run there; the report sizes llama.cpp on CUDA. Build node-llama-cpp's CUDA binary (npx --no node-llama-cpp source download --gpu cuda) to benchmark on the GPU.",
+    );
   const tdpFromSmi = obs.find((o) => o.powerLimitWatts !== null)?.powerLimitWatts ?? null;
   const tools = [...new Set(obs.filter((o) => o.by !== 'lspci').map(toolLabel))];
   return {
