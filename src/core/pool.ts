@@ -9,7 +9,7 @@ import { computeTarget } from './budget';
 import { buildMemoryModelFromLayout } from './estimate';
 import { layerDevices } from './placement';
 import type { SizableModel } from './report';
-import { ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC, CPU_BANDWIDTH_EFFICIENCY, GPU_BANDWIDTH_EFFICIENCY } from './speed';
+import { ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC, CPU_BANDWIDTH_EFFICIENCY } from './speed';
 
 export interface PoolLink {
   bytesPerSec: number;
@@ -110,7 +110,8 @@ function devicesOf(machines: readonly PoolMachine[]): PoolDevice[] {
       cpu: false,
       label: `${m.name} ${target.gpus[i]?.name ?? `GPU ${i}`}`,
       usableBytes,
-      bandwidthBytesPerSec: (target.gpuBandwidthsBytesPerSec[i] ?? cpuBw) * GPU_BANDWIDTH_EFFICIENCY,
+      // The share of its bandwidth this machine's GPU reaches, as its own report reads it (by vendor, or the GPU's own).
+      bandwidthBytesPerSec: (target.gpuBandwidthsBytesPerSec[i] ?? cpuBw) * target.gpuBandwidthEfficiency,
       bandwidthNote:
         target.gpuBandwidthsBytesPerSec[i] == null
           ? `memory bandwidth of ${target.gpus[i]?.name ?? `GPU ${i}`} unknown (not in the presets): ${m.name}'s RAM figure of ${(cpuBw / 1e9).toFixed(0)} GB/s used, so its speed is a floor`

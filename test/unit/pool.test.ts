@@ -2,9 +2,11 @@
 // each device's weight reads, and each hop's round trips and activations over the link.
 import { describe, expect, it } from 'vitest';
 import { hopSeconds, LINK_PRESETS, planPool, poolCommands, slowerThanSmaller, type PoolMachine } from '../../src/core/pool';
-import { catalogModelAt } from '../../src/core/report';
+import { computeTarget } from '../../src/core/budget';
+import { catalogModelAt, sizeModel } from '../../src/core/report';
 import { parseLink } from '../../src/cli/commands/plan';
-import { loadCatalog } from '../../src/node/resources';
+import { applyWhatIf } from '../../src/node/hardware/what-if';
+import { loadCatalog, loadGpuPresets, loadMachinePresets } from '../../src/node/resources';
 import { GiB } from '../../src/shared/units';
 import { makeGpu, makeSnapshot } from '../helpers/hardware';
 
@@ -73,6 +75,36 @@ describe('planPool', () => {
     };
     const plan = planPool([gpuHead, cpuNode('B')], llama8b(), 4096, 'f16', LINK_PRESETS['1GbE']);
     expect(plan.logitsReturnSecondsPerToken).toBe(0);
+  });
+
+  it("reads each GPU at the share of its bandwidth its own report uses: an AMD card's 0.55, a DGX Spark's 0.85", () => {
+    const amd: PoolMachine = {
+      name: 'R',
+      host: 'R',
+      hardware: makeSnapshot({
+        ramBytes: 32 * GiB,
+        gpus: [makeGpu({ name: 'AMD Radeon RX 7900 XTX', vendor: 'amd', vramBytes: 24 * GiB, memoryBandwidthBytesPerSec: 960e9 })],
+      }),
+    };
+    // The AMD card as the worker: it reads its blocks and the output layer, nothing else.
+    const plan = planPool([cpuNode('A'), amd], llama8b(), 4096, 'f16', LINK_PRESETS['1GbE']);
+    const worker = plan.devices[1];
+    expect((worker?.weightsBytes ?? 0) / (worker?.readSecondsPerToken ?? 1)).toBeCloseTo(960e9 * 0.55, -6);
+    const machines = loadMachinePresets();
+    const spark = (name: string): PoolMachine => ({
+      name,
+      host: name,
+      hardware: applyWhatIf(makeSnapshot({ ramBytes: 16 * GiB }), { machine: 'dgx-spark-128gb' }, loadGpuPresets(), machines),
+    });
+    const entry = loadCatalog().find((m) => m.id === 'llama-3.1-70b');
+    if (!entry) throw new Error('llama-3.1-70b is in the catalog');
+    // Two DGX Sparks split a 70B and read it as one does: the same speed as a single Spark's report, less the hop.
+    const model = catalogModelAt(entry, 'Q4_K_M');
+    const sparks = planPool([spark('A'), spark('B')], model, 8192, 'f16', LINK_PRESETS['40GbE']);
+    const one = spark('one').hardware;
+    const alone = sizeModel(model, one, computeTarget(one), { contextTokens: 8192, kvType: 'f16' }).row.tokPerSec ?? 0;
+    expect(sparks.tokPerSec / alone).toBeGreaterThan(0.95);
+    expect(sparks.tokPerSec / alone).toBeLessThan(1.05);
   });
 
   it("says which device runs on a stand-in bandwidth: a GPU the presets do not know uses its machine's RAM figure", () => {
