@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { promptFlopsPerToken, promptWorkOf } from '../../src/core/gpu-prompt';
 import { buildReport } from '../../src/core/report';
 import { presetPromptRate, withCatalogueUpdates } from '../../src/node/hardware/merge/presets';
-import { applyWhatIf } from '../../src/node/hardware/what-if';
+import { applyWhatIf, plannedCpuOfItsOwn } from '../../src/node/hardware/what-if';
 import { loadCatalog, loadGpuPresets, loadGpuPromptRates, loadMachinePresets } from '../../src/node/resources';
 import { computeTarget } from '../../src/core/budget';
 import type { BenchRecord, Gpu, HardwareSnapshot } from '../../src/shared/schema';
@@ -94,6 +94,30 @@ describe('a profile saved against an older catalogue', () => {
     // Saved before GPUs had their own generation efficiency: the GB10's 0.85 comes back with it.
     expect(computeTarget(saved).gpuBandwidthEfficiency).toBe(0.7);
     expect(computeTarget(loaded).gpuBandwidthEfficiency).toBe(0.85);
+  });
+
+  it("a machine planned before its preset named its CPU gets the preset's cores, and one whose preset names none is marked as standing in", () => {
+    const machines = loadMachinePresets();
+    const host = makeSnapshot({ ramBytes: 64 * GiB });
+    host.cpu.physicalCores = 2;
+    host.cpu.logicalCores = 2;
+    // As stop 23 saved a planned MacBook Air: the preset's CPU name over this machine's cores and source.
+    const now = applyWhatIf(host, { machine: 'macbook-air-m3-16gb' }, presets, machines);
+    const old = { ...now, cpu: { ...host.cpu, model: 'Apple M3' } };
+    expect(plannedCpuOfItsOwn(old)).toBe(false);
+    const loaded = withCatalogueUpdates(old, presets, machines);
+    expect(loaded.cpu).toMatchObject({ physicalCores: 8, logicalCores: 8, source: { kind: 'catalogued' } });
+    expect(plannedCpuOfItsOwn(loaded)).toBe(true);
+    expect(withCatalogueUpdates(loaded, presets, machines)).toBe(loaded);
+    // A gaming laptop's preset names no CPU: the cores stay, marked as the planning machine's.
+    const laptop = applyWhatIf(host, { machine: 'gaming-laptop-rtx-4060-32gb' }, presets, machines);
+    const oldLaptop = { ...laptop, cpu: { ...host.cpu, model: laptop.cpu.model } };
+    const laptopNow = withCatalogueUpdates(oldLaptop, presets, machines);
+    expect(laptopNow.cpu.physicalCores).toBe(2);
+    expect(plannedCpuOfItsOwn(laptopNow)).toBe(true);
+    // Other GPUs on this machine's own CPU are left alone.
+    const gpuOnly = applyWhatIf(host, { gpuName: 'RTX 4090' }, presets, machines);
+    expect(withCatalogueUpdates(gpuOnly, presets, machines).cpu).toBe(gpuOnly.cpu);
   });
 
   it("a Jetson Orin Nano saved as CPU-only at its original 68 GB/s comes back as today's GPU at 102 GB/s", () => {

@@ -6,14 +6,13 @@ import { formatBytes } from '../../shared/units';
 import { loadGpuPresets, loadMachinePresets } from '../resources';
 import { UserFacingError, clip } from '../user-error';
 import { unifiedGpuShare, workingSetShareLabel } from './merge/apple-working-set';
-import { matchGpuPreset, presetGenerationEfficiency, presetPromptRate, presetSource } from './merge/presets';
+import { MACHINES_FILE, matchGpuPreset, presetGenerationEfficiency, presetPromptRate, presetSource } from './merge/presets';
 import { vendorFromText } from './parsers/common';
 
 /** Bandwidth assumed for a what-if GPU that is not in the catalogue: a mid-range desktop card. */
 export const WHAT_IF_DEFAULT_BANDWIDTH_BYTES_PER_SEC = 448e9;
 
 const WHAT_IF_SOURCE = 'what-if';
-const MACHINES_FILE = 'resources/hardware/machines.json';
 
 function assumedBandwidth(): Gpu['bandwidthSource'] {
   return {

@@ -19,7 +19,7 @@ import { clip, UserFacingError } from '../user-error';
 import type { ProfileStore } from './store';
 import { withCatalogueUpdates } from '../hardware/merge/presets';
 import { plannedCpuOfItsOwn } from '../hardware/what-if';
-import { loadGpuPresets } from '../resources';
+import { loadGpuPresets, loadMachinePresets } from '../resources';
 
 type ProfileMethod = 'listProfiles' | 'getProfile' | 'saveProfile' | 'renameProfile' | 'deleteProfile' | 'exportProfile' | 'importProfile';
 type ProfileMethods = {
@@ -150,11 +150,12 @@ export function createProfileMethods(deps: ProfileDeps): { methods: ProfileMetho
       const stamp = JSON.stringify([profile.hardware, profile.calibration, profile.benchRecords.map((r) => r.id)]);
       const known = sizings.get(profile.name);
       if (known?.stamp === stamp) return known;
+      const snapshot = withCatalogueUpdates(profile.hardware, loadGpuPresets(), loadMachinePresets());
       const sizing = {
         name: profile.name,
-        snapshot: withCatalogueUpdates(profile.hardware, loadGpuPresets()),
+        snapshot,
         // A planned machine's own CPU saved with this machine's probe (before that was left out, or imported so).
-        calibration: plannedCpuOfItsOwn(profile.hardware) ? null : profile.calibration,
+        calibration: plannedCpuOfItsOwn(snapshot) ? null : profile.calibration,
         benchRecords: profile.benchRecords,
         stamp,
       };

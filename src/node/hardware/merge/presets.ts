@@ -1,11 +1,14 @@
 // The GPU catalogue (resources/hardware/gpus.json): which entry a detected GPU is, by name or PCI
 // id, and the name clean-up both the matching and the grouping of observations rely on.
-import type { Gpu, GpuPreset, GpuVendor, HardwareSnapshot, Source } from '../../../shared/schema';
+import type { Gpu, GpuPreset, GpuVendor, HardwareSnapshot, MachinePreset, Source } from '../../../shared/schema';
 import { defaultBackendForVendor } from '../../../core/backend';
 import { formatBytes } from '../../../shared/units';
 import { loadGpuPromptRates } from '../../resources';
 import { unifiedGpuShare, workingSetShareLabel } from './apple-working-set';
 import { bareDeviceId } from '../parsers/common';
+
+/** Where whole-machine presets, and a planned machine's catalogued CPU, come from. */
+export const MACHINES_FILE = 'resources/hardware/machines.json';
 
 export const PRESETS_FILE = 'resources/hardware/gpus.json';
 
@@ -164,7 +167,11 @@ export function presetGenerationEfficiency(preset: GpuPreset): Gpu['generationEf
  * catalogue now knows as a unified-memory GPU llama.cpp offloads to (DGX Spark, Strix Halo), saved when it was
  * planned as an integrated GPU without memory of its own, becomes one. The same snapshot back when nothing changes.
  */
-export function withCatalogueUpdates(snapshot: HardwareSnapshot, presets: GpuPreset[]): HardwareSnapshot {
+export function withCatalogueUpdates(
+  snapshot: HardwareSnapshot,
+  presets: GpuPreset[],
+  machines: readonly MachinePreset[] = [],
+): HardwareSnapshot {
   let changed = false;
   const gpus = snapshot.gpus.map((g) => {
     const preset = matchGpuPreset({ names: [g.name], vendor: g.vendor }, presets)?.preset;
@@ -208,5 +215,52 @@ export function withCatalogueUpdates(snapshot: HardwareSnapshot, presets: GpuPre
     if (next !== g) changed = true;
     return next;
   });
-  return changed ? { ...snapshot, gpus } : snapshot;
+  const cpu = plannedCpuNow(snapshot, machines, presets);
+  if (cpu) changed = true;
+  return changed ? { ...snapshot, gpus, ...(cpu ? { cpu } : {}) } : snapshot;
+}
+
+/**
+ * A machine planned from a whole-machine preset before the CPU was its own (the CPU stood in as the planning
+ * machine's, with its cores and source): the cores the preset names now, so its commands' thread count is that
+ * machine's and this machine's probe is not taken for it; where the preset names none, the CPU is marked as
+ * standing in, as a newly planned one is. Null when nothing changes or the plan matches no single preset.
+ */
+function plannedCpuNow(
+  snapshot: HardwareSnapshot,
+  machines: readonly MachinePreset[],
+  presets: readonly GpuPreset[],
+): HardwareSnapshot['cpu'] | null {
+  const cpu = snapshot.cpu;
+  // 'what-if' is what-if.ts's WHAT_IF_SOURCE (that module imports this one).
+  if (!snapshot.whatIf || cpu.source.by === MACHINES_FILE || cpu.source.by === 'what-if') return null;
+  // The machine preset it was planned from: the CPU's name it wrote, and its GPUs.
+  const gpuNames = snapshot.gpus.map((g) => g.name).sort();
+  const presetGpus = (m: MachinePreset): string[] =>
+    m.gpus.flatMap((g) => Array.from({ length: g.count }, () => presets.find((p) => p.id === g.presetId)?.name ?? '')).sort();
+  const named = machines.filter((m) => (m.cpu ?? m.name) === cpu.model && presetGpus(m).join('\n') === gpuNames.join('\n'));
+  const machine = named[0];
+  if (!machine) return null;
+  const cores = machine.cpuCores;
+  if (cores && named.some((m) => m.cpuCores?.physical !== cores.physical || m.cpuCores?.logical !== cores.logical)) return null;
+  if (!cores)
+    return {
+      ...cpu,
+      source: {
+        kind: 'assumed',
+        by: 'what-if',
+        detail: `${machine.name} names no CPU: the cores shown are those of the machine that planned it, and commands leave the thread count to llama.cpp`,
+      },
+    };
+  return {
+    ...cpu,
+    physicalCores: cores.physical,
+    logicalCores: cores.logical,
+    simd: [],
+    source: {
+      kind: 'catalogued',
+      by: MACHINES_FILE,
+      detail: `${cpu.model}: ${cores.physical} cores, ${cores.logical} threads (${machine.source}; this profile was saved before the preset named them)`,
+    },
+  };
 }
