@@ -91,6 +91,14 @@ describe('Fine-tune… in Chromium', () => {
       expect(text).toContain(words);
     expect(text).toContain('Korthikanti');
     expect(text).toMatch(/1 x 24\.0 GiB/);
+    // A DGX Spark is offered, its GPU sized with the share of its 128 GB it may use: a 70B QLoRA takes one.
+    expect(await page.getByTestId('finetune-gpu').locator('option', { hasText: 'DGX Spark' }).count()).toBe(1);
+    await page.getByTestId('finetune-model').selectOption('llama-3.1-70b');
+    await page.getByTestId('finetune-gpu').selectOption('nvidia-gb10');
+    await page.getByTestId('finetune-run').click();
+    await page.getByTestId('finetune-table').getByText('On NVIDIA GB10 (DGX Spark)').waitFor({ timeout: 20_000 });
+    expect((await page.getByTestId('finetune-table').textContent()) ?? '').toMatch(/1 x 121\.6 GiB/);
+    expect((await page.getByTestId('finetune-notes').textContent()) ?? '').toContain("shares the machine's memory");
     // The rank is meaningless for full fine-tuning: the field says so by being disabled.
     await page.getByTestId('finetune-method').selectOption('full');
     expect(await page.getByTestId('finetune-rank').isDisabled()).toBe(true);

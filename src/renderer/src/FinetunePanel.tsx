@@ -243,7 +243,11 @@ export function FinetunePanel({
     let gone = false;
     host.listPresets({}).then(
       (list) => {
-        if (!gone) setPresets(list.gpus.filter((g) => g.vramBytes !== null && !g.integrated));
+        if (gone) return;
+        // GPUs with VRAM of their own, and a GPU that shares a machine's memory where a machine preset holds it
+        // (DGX Spark, a Mac, a Jetson): the service sizes it with what its GPU may use in that machine.
+        const inMachine = new Set(list.machines.filter((m) => m.gpus.length === 1).map((m) => m.gpus[0]?.presetId));
+        setPresets(list.gpus.filter((g) => (g.vramBytes !== null && !g.integrated) || (g.unifiedMemory && inMachine.has(g.id))));
       },
       (e: unknown) => {
         if (!gone) setLoadError((e as Error).message);
@@ -366,7 +370,7 @@ export function FinetunePanel({
             <option value="">This machine&apos;s</option>
             {presets.map((p) => (
               <option key={p.id} value={p.id}>
-                {p.name} ({formatBytes(p.vramBytes)})
+                {p.name} ({p.vramBytes !== null ? formatBytes(p.vramBytes) : 'shared memory'})
               </option>
             ))}
           </select>
