@@ -243,11 +243,9 @@ export function FinetunePanel({
     let gone = false;
     host.listPresets({}).then(
       (list) => {
-        if (gone) return;
-        // GPUs with VRAM of their own, and a GPU that shares a machine's memory where a machine preset holds it
-        // (DGX Spark, a Mac, a Jetson): the service sizes it with what its GPU may use in that machine.
+        // Also a GPU sharing a machine preset's memory (DGX Spark, Mac, Jetson): sized with what it may use there.
         const inMachine = new Set(list.machines.filter((m) => m.gpus.length === 1).map((m) => m.gpus[0]?.presetId));
-        setPresets(list.gpus.filter((g) => (g.vramBytes !== null && !g.integrated) || (g.unifiedMemory && inMachine.has(g.id))));
+        if (!gone) setPresets(list.gpus.filter((g) => (g.vramBytes !== null && !g.integrated) || (g.unifiedMemory && inMachine.has(g.id))));
       },
       (e: unknown) => {
         if (!gone) setLoadError((e as Error).message);
