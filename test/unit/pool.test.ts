@@ -17,6 +17,12 @@ const llama8b = (): ReturnType<typeof catalogModelAt> => {
 };
 /** A CPU-only 16 GB node with 40 GB/s of RAM bandwidth (the helper's default). */
 const cpuNode = (name: string): PoolMachine => ({ name, host: name, hardware: makeSnapshot({ ramBytes: 16 * GiB }) });
+/** A 32 GB node with one GPU. */
+const gpuNode = (name: string, gpu: Parameters<typeof makeGpu>[0]): PoolMachine => ({
+  name,
+  host: name,
+  hardware: makeSnapshot({ ramBytes: 32 * GiB, gpus: [makeGpu(gpu)] }),
+});
 
 describe('planPool', () => {
   it('splits Llama 3.1 8B Q4_K_M 1:1 over two CPU-only 16 GB nodes on 1GbE', () => {
@@ -68,24 +74,13 @@ describe('planPool', () => {
   });
 
   it('a head with a GPU runs the output layer itself: no logits cross the link', () => {
-    const gpuHead: PoolMachine = {
-      name: 'H',
-      host: 'H',
-      hardware: makeSnapshot({ ramBytes: 32 * GiB, gpus: [makeGpu({ name: 'NVIDIA GeForce RTX 4090', vramBytes: 24 * GiB })] }),
-    };
+    const gpuHead = gpuNode('H', { name: 'NVIDIA GeForce RTX 4090', vramBytes: 24 * GiB });
     const plan = planPool([gpuHead, cpuNode('B')], llama8b(), 4096, 'f16', LINK_PRESETS['1GbE']);
     expect(plan.logitsReturnSecondsPerToken).toBe(0);
   });
 
   it("reads each GPU at the share of its bandwidth its own report uses: an AMD card's 0.55, a DGX Spark's 0.85", () => {
-    const amd: PoolMachine = {
-      name: 'R',
-      host: 'R',
-      hardware: makeSnapshot({
-        ramBytes: 32 * GiB,
-        gpus: [makeGpu({ name: 'AMD Radeon RX 7900 XTX', vendor: 'amd', vramBytes: 24 * GiB, memoryBandwidthBytesPerSec: 960e9 })],
-      }),
-    };
+    const amd = gpuNode('R', { name: 'AMD Radeon RX 7900 XTX', vendor: 'amd', vramBytes: 24 * GiB, memoryBandwidthBytesPerSec: 960e9 });
     // The AMD card as the worker: it reads its blocks and the output layer, nothing else.
     const plan = planPool([cpuNode('A'), amd], llama8b(), 4096, 'f16', LINK_PRESETS['1GbE']);
     const worker = plan.devices[1];
@@ -108,14 +103,7 @@ describe('planPool', () => {
   });
 
   it("says which device runs on a stand-in bandwidth: a GPU the presets do not know uses its machine's RAM figure", () => {
-    const unknownGpu: PoolMachine = {
-      name: 'U',
-      host: 'U',
-      hardware: makeSnapshot({
-        ramBytes: 32 * GiB,
-        gpus: [makeGpu({ name: 'Mystery Accelerator 9000', vramBytes: 24 * GiB, memoryBandwidthBytesPerSec: null })],
-      }),
-    };
+    const unknownGpu = gpuNode('U', { name: 'Mystery Accelerator 9000', vramBytes: 24 * GiB, memoryBandwidthBytesPerSec: null });
     const plan = planPool([unknownGpu, cpuNode('B')], llama8b(), 4096, 'f16', LINK_PRESETS['1GbE']);
     // llama.cpp lists the RPC devices before the head's own GPU.
     const note = (label: string): string | null | undefined => plan.devices.find((d) => d.label === label)?.bandwidthNote;
