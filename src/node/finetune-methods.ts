@@ -20,6 +20,7 @@ import { gpuNameTokens, matchGpuPreset, sameNameTokens } from './hardware/merge/
 import type { ResolvedModel } from './models/resolve';
 import { unifiedGpuShare, workingSetShareLabel } from './hardware/merge/apple-working-set';
 import { loadGpuPresets, loadMachinePresets } from './resources';
+import { machineHolding } from '../shared/machine-presets';
 import { asUserError, UserFacingError } from './user-error';
 
 type FinetuneRequest = z.output<typeof HostApiSchemas.sizeFinetune.input>;
@@ -36,9 +37,7 @@ function presetTrainingMemory(preset: GpuPreset, gpus: readonly Gpu[], notes: st
     notes.push(`${preset.name} shares the machine's memory: each counts as the ${formatBytes(here.vramBytes)} its GPU may use here.`);
     return here.vramBytes;
   }
-  const machine = preset.unifiedMemory
-    ? loadMachinePresets().find((m) => m.gpus.length === 1 && m.gpus[0]?.presetId === preset.id)
-    : undefined;
+  const machine = preset.unifiedMemory ? machineHolding(preset.id, loadMachinePresets()) : undefined;
   if (!machine)
     throw new UserFacingError(
       `${preset.name} has no memory of its own to train in; name a GPU with its own VRAM, or plan the machine it is in (rightsize profiles save NAME --machine ID) and use --profile NAME.`,

@@ -12,6 +12,7 @@ import {
   type ReportRow,
 } from '../../shared/schema';
 import { formatBytes } from '../../shared/units';
+import { gpusToTrainOn } from '../../shared/machine-presets';
 import { catalogModels } from './reportRows';
 import { useAsk } from './useAsk';
 
@@ -243,9 +244,7 @@ export function FinetunePanel({
     let gone = false;
     host.listPresets({}).then(
       (list) => {
-        // Also a GPU sharing a machine preset's memory (DGX Spark, Mac, Jetson): sized with what it may use there.
-        const inMachine = new Set(list.machines.filter((m) => m.gpus.length === 1).map((m) => m.gpus[0]?.presetId));
-        if (!gone) setPresets(list.gpus.filter((g) => (g.vramBytes !== null && !g.integrated) || (g.unifiedMemory && inMachine.has(g.id))));
+        if (!gone) setPresets(gpusToTrainOn(list));
       },
       (e: unknown) => {
         if (!gone) setLoadError((e as Error).message);
