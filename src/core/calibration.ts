@@ -94,6 +94,13 @@ export function ramFileLayers(lastLevelCacheBytes: number): number {
   return Math.max(4, Math.ceil(targetBytes / F16_WIDE_LAYER_BYTES));
 }
 
+/** "the 32 MiB cache", or words that do not pretend to know a size the system did not report. */
+export function cacheLabel(lastLevelCacheBytes: number): string {
+  return lastLevelCacheBytes > 0
+    ? `the ${(lastLevelCacheBytes / 2 ** 20).toFixed(0)} MiB cache`
+    : 'the last-level cache (its size was not reported, so at least 500 MB)';
+}
+
 /**
  * The files the probe writes and measures, in the order it runs them. The first is a real-size
  * file: the thread sweep runs on it (on tiny models one thread always wins).

@@ -3,7 +3,7 @@ import { PROMPT_TOKENS } from '../shared/defaults';
 import { DEFAULT_TASK, scaleOf, TASK_SCALES, type Priority, type Task } from '../shared/ladder';
 import { PRECISIONS, type KvType, type Precision } from '../shared/precision';
 import type { BenchRecord, CatalogModel, HardwareSnapshot, Report, ReportRow, SpeedCalibration } from '../shared/schema';
-import { formatBytes, MiB } from '../shared/units';
+import { formatBytes } from '../shared/units';
 import {
   buildMemoryModelFromLayout,
   DEFAULT_UBATCH_TOKENS,
@@ -21,6 +21,7 @@ import { recommendLadder } from './recommend';
 import { promptAttentionWidth } from './prompt-attention';
 import { estimateGenerationSpeed, estimatePromptSpeedCpu, type SpeedEstimate } from './speed';
 import { catalogIdOf } from './catalog-match';
+import { cacheLabel } from './calibration';
 import { hybridCacheDetail } from './arch/recurrent-state';
 import { countActiveParameters, type ModelShape } from './tensors';
 
@@ -195,7 +196,7 @@ export function sizeModel(
         ? {
             kind: 'estimated',
             by: 'speed.prompt-calibrated',
-            detail: `A ${PROMPT_TOKENS}-token prompt (like llama-bench pp${PROMPT_TOKENS}) on ${calibration.threads.pp} thread(s): 2 FLOP per weight at this machine's measured rate for each tensor type, plus each type's measured cost per matrix row, attention over the prompt, and, for weights larger than the ${(calibration.lastLevelCacheBytes / MiB).toFixed(0)} MiB cache, the weights read again from RAM; calibrated by the probe of ${calibration.measuredAt.slice(0, 16).replace('T', ' ')}.`,
+            detail: `A ${PROMPT_TOKENS}-token prompt (like llama-bench pp${PROMPT_TOKENS}) on ${calibration.threads.pp} thread(s): 2 FLOP per weight at this machine's measured rate for each tensor type, plus each type's measured cost per matrix row, attention over the prompt, and, for weights larger than ${cacheLabel(calibration.lastLevelCacheBytes)}, the weights read again from RAM; calibrated by the probe of ${calibration.measuredAt.slice(0, 16).replace('T', ' ')}.`,
           }
         : null,
     memorySource: {

@@ -2,9 +2,10 @@
 // GPU and CPU it is bound by memory bandwidth: time per token = bytes read / effective bandwidth,
 // summed over the devices the layers sit on.
 import type { GpuVendor, Source, SpeedCalibration } from '../shared/schema';
-import { GB, MiB } from '../shared/units';
+import { GB } from '../shared/units';
 import type { Placement } from './placement';
 import { ggmlType } from './ggml';
+import { cacheLabel } from './calibration';
 
 /** Share of peak bandwidth llama.cpp's matrix-vector kernels reach (typical llama-bench tg128 vs spec sheets). */
 export const GPU_BANDWIDTH_EFFICIENCY = 0.7;
@@ -265,7 +266,7 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
     const seconds = calibration.tgSecondsPerToken + calibration.tgSecondsPerLayer * layers.total + calibratedCpu.seconds;
     const bound =
       calibratedCpu.memorySeconds > calibratedCpu.computeSeconds
-        ? `bound by RAM: ${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB per token, more than the ${(calibration.lastLevelCacheBytes / MiB).toFixed(0)} MiB cache, at the measured ${(calibration.tgMemoryBytesPerSec / GB).toFixed(1)} GB/s`
+        ? `bound by RAM: ${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB per token, more than ${cacheLabel(calibration.lastLevelCacheBytes)}, at the measured ${(calibration.tgMemoryBytesPerSec / GB).toFixed(1)} GB/s`
         : `bound by compute: ${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB per token at this machine's measured speed of each tensor type, ${(calibratedCpu.rowSeconds * 1000).toFixed(2)} ms of it for ${Math.round(placement.cpuRowsPerToken)} matrix rows`;
     return {
       tokPerSec: 1 / seconds,

@@ -2,6 +2,7 @@
 // give those parameters back, and noisy or broken timings must give finite, bounded figures.
 import { describe, expect, it } from 'vitest';
 import {
+  cacheLabel,
   calibrateFromProbe,
   ImplausibleProbeError,
   isPlausibleCalibration,
@@ -81,6 +82,12 @@ describe('the probe plan', () => {
     expect(ramBytes(480 * MiB)).toBeGreaterThan(1.1 * 480 * MiB);
     expect(ramBytes(64 * 1024 * MiB)).toBeLessThan(2e9 + 130e6);
     expect(ramFileLayers(0)).toBeGreaterThanOrEqual(4);
+  });
+
+  it('names the cache by its size, and says so when the system did not report one (a VM often does not)', () => {
+    expect(cacheLabel(32 * MiB)).toBe('the 32 MiB cache');
+    expect(cacheLabel(0)).not.toMatch(/\b0 MiB/);
+    expect(cacheLabel(0)).toMatch(/not reported/);
   });
 
   it("reads a file's facts from its layout: block weights and rows apart from the output layer's", () => {

@@ -1,5 +1,6 @@
 // Human output of `rightsize probe`: the figures the calibration run measured.
 import type { SpeedCalibration } from '../../shared/schema';
+import { cacheLabel } from '../../core/calibration';
 
 export function formatCalibration(calibration: SpeedCalibration): string {
   const gb = (bytesPerSec: number | undefined): string => ((bytesPerSec ?? 0) / 1e9).toFixed(1);
@@ -20,7 +21,7 @@ export function formatCalibration(calibration: SpeedCalibration): string {
     `  fixed cost ${(calibration.tgSecondsPerToken * 1000).toFixed(3)} ms per token + ${(calibration.tgSecondsPerLayer * 1e6).toFixed(1)} µs per layer`,
   );
   lines.push(
-    `  RAM ${gb(calibration.tgMemoryBytesPerSec)} GB/s for weights larger than the ${(calibration.lastLevelCacheBytes / 2 ** 20).toFixed(0)} MiB cache (generation reads them once per token, prompts ${calibration.ppRamReadsPerToken.toFixed(2)} of them per token)`,
+    `  RAM ${gb(calibration.tgMemoryBytesPerSec)} GB/s for weights larger than ${cacheLabel(calibration.lastLevelCacheBytes)} (generation reads them once per token, prompts ${calibration.ppRamReadsPerToken.toFixed(2)} of them per token)`,
   );
   lines.push('Every CPU speed in `rightsize report` now uses these figures (marked calibrated).');
   return lines.join('\n');

@@ -6,7 +6,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunProgress, SpeedCalibration } from '../../shared/schema';
-import { MiB } from '../../shared/units';
 import {
   calibrateFromProbe,
   ImplausibleProbeError,
@@ -16,6 +15,7 @@ import {
   type ProbeFigures,
   type ProbeFile,
   type ProbeMeasurement,
+  cacheLabel,
 } from '../../core/calibration';
 import type { TensorSpec } from '../../core/tensors';
 import { makeScratchDir } from './scratch';
@@ -186,7 +186,7 @@ export async function runSpeedProbe(
           .map((p) => p.type)
           .join(
             ', ',
-          )} in one), one larger than the ${(lastLevelCacheBytes / MiB).toFixed(0)} MiB cache and two tiny ones; ${threads.pp}/${threads.tg} threads (pp/tg)`,
+          )} in one), one larger than ${cacheLabel(lastLevelCacheBytes)} and two tiny ones; ${threads.pp}/${threads.tg} threads (pp/tg)`,
       },
     };
   } finally {
