@@ -502,6 +502,10 @@ describe('web mode in Chromium', () => {
     }
     expect(state, (await calibrate.textContent()) ?? '').toBe('done');
     await expect.poll(async () => page.getByTestId('calibrate').textContent(), { timeout: 10_000 }).toContain('Speeds calibrated');
+    // The hardware card names both bandwidths: one core's quick read and the probe's, which CPU speeds use.
+    await expect
+      .poll(async () => page.getByTestId('ram-bandwidth').textContent(), { timeout: 10_000 })
+      .toMatch(/[\d.]+ GB\/s one core · [\d.]+ GB\/s llama\.cpp on \d+ thread\(s\)/);
     // Back on this machine (no GPU here), a CPU row now shows its calibrated prompt speed and why.
     const clearWhatIf = page.getByRole('button', { name: 'This machine', exact: true });
     if ((await clearWhatIf.count()) > 0) await clearWhatIf.click();

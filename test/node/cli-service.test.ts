@@ -121,6 +121,9 @@ describe('the CLI over a fake service', () => {
       },
     ]);
     expect(r.stdout).toContain('CPU speeds calibrated by the probe of 2026-12-02 08:00');
+    // Both bandwidths, each named: one core's quick read, and the probe's that CPU speeds use.
+    expect(r.stdout).toMatch(/RAM bandwidth [\d.]+ GB\/s one core/);
+    expect(r.stdout).toMatch(/[\d.]+ GB\/s llama\.cpp on \d+ thread\(s\) +rightsize probe: what CPU speeds use/);
     expect(r.stdout).not.toContain('not yet calibrated');
   });
 

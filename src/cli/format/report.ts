@@ -5,7 +5,7 @@ import pc from 'picocolors';
 import { FIT_LEGEND, fitShortLabel } from '../../shared/fit-words';
 import { LADDER_STEPS } from '../../shared/ladder';
 import { PRECISIONS, type FitLevel } from '../../shared/precision';
-import type { HardwareSnapshot, Report, ReportRow, Source } from '../../shared/schema';
+import type { HardwareSnapshot, Report, ReportRow, Source, SpeedCalibration } from '../../shared/schema';
 import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -41,7 +41,7 @@ const runMark = (row: ReportRow): string =>
   row.speedSource.kind === 'measured' ? '✓' : row.speedSource.by === 'speed.corrected-by-runs' ? '*' : '';
 
 /** The hardware card: each GPU, RAM, CPU and bandwidth with its source, and sources that failed. */
-export function formatHardware(hw: HardwareSnapshot, useColor: boolean, profile?: string): string[] {
+export function formatHardware(hw: HardwareSnapshot, useColor: boolean, profile?: string, calibration?: SpeedCalibration | null): string[] {
   const c = pc.createColors(useColor);
   const lines: string[] = [];
   lines.push(
@@ -73,8 +73,12 @@ export function formatHardware(hw: HardwareSnapshot, useColor: boolean, profile?
   );
   if (hw.cpu.memoryBandwidthBytesPerSec) {
     lines.push(
-      `  RAM bandwidth ${(hw.cpu.memoryBandwidthBytesPerSec / 1e9).toFixed(1)} GB/s   ${c.dim(sourceLabel(hw.cpu.bandwidthSource))}`,
+      `  RAM bandwidth ${(hw.cpu.memoryBandwidthBytesPerSec / 1e9).toFixed(1)} GB/s one core   ${c.dim(sourceLabel(hw.cpu.bandwidthSource))}`,
     );
+    if (calibration)
+      lines.push(
+        `                ${(calibration.tgMemoryBytesPerSec / 1e9).toFixed(1)} GB/s llama.cpp on ${calibration.threads.tg} thread(s)   ${c.dim('rightsize probe: what CPU speeds use')}`,
+      );
   }
   const unavailable = hw.sources.filter((s) => s.status === 'failed' || s.status === 'timeout');
   for (const s of unavailable) lines.push(c.yellow(`  ! ${s.id} ${s.status}${s.detail ? `: ${s.detail}` : ''}`));
@@ -86,7 +90,7 @@ export function formatReport(report: Report, useColor: boolean): string {
   const lines: string[] = [];
   lines.push(c.bold('rightsize: what can I run here?'));
   lines.push('');
-  lines.push(...formatHardware(report.hardware, useColor, report.profile));
+  lines.push(...formatHardware(report.hardware, useColor, report.profile, report.calibration));
   lines.push(c.dim(`  Budget: ${report.budget.explanation}`));
   lines.push('');
 

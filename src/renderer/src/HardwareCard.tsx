@@ -73,7 +73,16 @@ export function HardwareCard({ report, children }: { report: Report; children?: 
         {hw.cpu.memoryBandwidthBytesPerSec !== null && (
           <div className="fact">
             <dt>RAM b/w</dt>
-            <dd>{(hw.cpu.memoryBandwidthBytesPerSec / 1e9).toFixed(1)} GB/s</dd>
+            <dd data-testid="ram-bandwidth">
+              {(hw.cpu.memoryBandwidthBytesPerSec / 1e9).toFixed(1)} GB/s <span className="muted">one core</span>
+              {report.calibration && (
+                <span title={report.calibration.source.detail}>
+                  {' '}
+                  · {(report.calibration.tgMemoryBytesPerSec / 1e9).toFixed(1)} GB/s{' '}
+                  <span className="muted">llama.cpp on {report.calibration.threads.tg} thread(s), the probe's: what CPU speeds use</span>
+                </span>
+              )}
+            </dd>
             <dd className="src" title={describeSource(hw.cpu.bandwidthSource)}>
               {shortSource(hw.cpu.bandwidthSource)}
             </dd>
