@@ -84,7 +84,7 @@ export const HostApiSchemas = {
   listPresets: { input: NoInputSchema, output: PresetListSchema },
   /** Full fine-tuning, LoRA or QLoRA of one model: memory, fit, GPUs of a preset, time, energy, cost. */
   sizeFinetune: { input: FinetuneRequestSchema, output: FinetuneResultSchema },
-  /** How to run it: llama-server, llama-cli, Ollama, LM Studio and node-llama-cpp commands for one model, placed as estimate sizes it. */
+  /** How to run it: llama-server, llama-cli, Ollama, LM Studio and node-llama-cpp commands for one model, placed as estimate sizes it, and the llama-bench line that checks the estimate. */
   runCommands: { input: RunCommandsRequestSchema, output: RunCommandsResultSchema },
 } as const;
 

@@ -301,7 +301,7 @@ describe('web mode in Chromium', () => {
     await server.waitFor({ timeout: 20_000 });
     const command = (await server.locator('code').textContent()) ?? '';
     expect(command).toMatch(/^llama-server .*-c \d+ .*-ngl \d+/);
-    for (const tool of ['llama-cli', 'ollama', 'lmstudio', 'node-llama-cpp'])
+    for (const tool of ['llama-cli', 'ollama', 'lmstudio', 'node-llama-cpp', 'llama-bench'])
       expect(await page.locator(`[data-testid^="run-command-${tool}"]`).count(), tool).toBeGreaterThan(0);
     await page.keyboard.press('Escape');
     await expect.poll(async () => details.count()).toBe(0);

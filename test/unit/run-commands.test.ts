@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  llamaBenchCommandArgs,
   llamaCppArgs,
   lmStudioGpu,
   nodeLlamaCppBuildFor,
@@ -14,7 +15,7 @@ import {
 } from '../../src/core/run-commands';
 import { RunCommandsRequestSchema, RunCommandsResultSchema } from '../../src/shared/schema';
 import { HostApiSchemas } from '../../src/shared/api';
-import { flagsOf, helpFlags, readmeFlags } from '../fixtures/llama/record-flags';
+import { benchUsageFlags, flagsOf, helpFlags, readmeFlags } from '../fixtures/llama/record-flags';
 
 const FIXTURE = new URL('../fixtures/llama/flags.json', import.meta.url);
 const BUNDLE = new URL('../../node_modules/node-llama-cpp/llama/gitRelease.bundle', import.meta.url);
@@ -25,7 +26,7 @@ const SOURCE = new URL('../../.cache/llama.cpp-src/', import.meta.url);
 interface FlagsFixture {
   llamaCppCommit: string;
   nodeLlamaCpp: string;
-  flags: Record<'llama-server' | 'llama-cli' | 'llama-fit-params', string[]>;
+  flags: Record<'llama-server' | 'llama-cli' | 'llama-fit-params' | 'llama-bench', string[]>;
 }
 const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as FlagsFixture;
 
@@ -207,6 +208,39 @@ describe('the flags are those of the llama.cpp node-llama-cpp ships', () => {
       expect(fixture.flags['llama-fit-params'], flag).toContain(flag);
   });
 
+  it("every flag written for llama-bench is in llama-bench's own usage, which differs from llama-server's", () => {
+    const used = new Set<string>();
+    for (const model of models)
+      for (const settings of settingsMatrix) {
+        const flags = llamaBenchCommandArgs(model, settings).map(([flag]) => flag);
+        flags.forEach((f) => used.add(f));
+        for (const flag of flags) expect(fixture.flags['llama-bench'], `llama-bench ${flag}`).toContain(flag);
+        const printed = runCommands(model, settings, 'llama-bench')[0]!
+          .command.split(' ')
+          .filter((w) => /^-{1,2}[a-z]/.test(w));
+        expect(printed, `llama-bench ${model.id}`).toEqual(flags);
+      }
+    expect([...used].sort()).toEqual([
+      '--n-cpu-moe',
+      '-ctk',
+      '-ctv',
+      '-fa',
+      '-hf',
+      '-m',
+      '-mg',
+      '-n',
+      '-ngl',
+      '-p',
+      '-r',
+      '-sm',
+      '-t',
+      '-ts',
+    ]);
+    // llama-bench has no -c (each test's context is its own tokens) and no -mu (a URL).
+    expect(fixture.flags['llama-bench']).not.toContain('-c');
+    expect(fixture.flags['llama-bench']).not.toContain('-mu');
+  });
+
   it('the fixture names the node-llama-cpp it was recorded from', () => {
     expect(fixture.llamaCppCommit).toMatch(/^[0-9a-f]{40}$/);
     expect(fixture.nodeLlamaCpp).toBe((JSON.parse(readFileSync(NODE_LLAMA_CPP, 'utf8')) as { version: string }).version);
@@ -229,6 +263,9 @@ describe('the flag recorder', () => {
     expect(flagsOf('-ngl,  --gpu-layers, --n-gpu-layers N   max. number of layers')).toEqual(['-ngl', '--gpu-layers', '--n-gpu-layers']);
     expect(readmeFlags('| `-ts, --tensor-split N0,N1,N2,...` | fraction |\n| Argument | Explanation |')).toEqual(['--tensor-split', '-ts']);
     expect(helpFlags('usage:\n-t,    --threads N   threads\n        (default: -1)\n')).toEqual(['--threads', '-t']);
+    const usage =
+      'static void print_usage(int, char ** argv) {\n    printf("  -ncmoe, --n-cpu-moe <n>   (default: %s)\\n", x);\n    printf("\\n");\n}\nint other() { printf("  -zz\\n"); }\n';
+    expect(benchUsageFlags(usage)).toEqual(['--n-cpu-moe', '-ncmoe']);
   });
 
   const noSource = existsSync(new URL('tools/server/README.md', SOURCE))
@@ -237,6 +274,9 @@ describe('the flag recorder', () => {
   it.skipIf(noSource !== '')(`the fixture lists what the cloned source's READMEs say${noSource}`, () => {
     expect(readmeFlags(readFileSync(new URL('tools/server/README.md', SOURCE), 'utf8'))).toEqual(fixture.flags['llama-server']);
     expect(readmeFlags(readFileSync(new URL('tools/cli/README.md', SOURCE), 'utf8'))).toEqual(fixture.flags['llama-cli']);
+    expect(benchUsageFlags(readFileSync(new URL('tools/llama-bench/llama-bench.cpp', SOURCE), 'utf8'))).toEqual(
+      fixture.flags['llama-bench'],
+    );
   });
 });
 
@@ -309,8 +349,31 @@ describe('Ollama, LM Studio and node-llama-cpp', () => {
       'Ollama: API options',
       'LM Studio: lms load',
       'node-llama-cpp (Node.js)',
+      'llama.cpp: llama-bench (check the estimate)',
     ]);
     expect(runCommands(catalogModel, fullGpu, 'lmstudio').map((c) => c.tool)).toEqual(['lmstudio']);
+  });
+});
+
+describe('llama-bench: the line that checks the estimate', () => {
+  it('the same placement as llama-server, in the tests the estimate states (pp512, tg128), with the expected figures to compare', () => {
+    const expected = { generationTokPerSec: 52.3, promptTokPerSec: 2150 };
+    const [bench] = runCommands(withSources, { ...twoGpus, kvType: 'q8_0', expected }, 'llama-bench');
+    expect(bench!.command).toBe(
+      'llama-bench -hf bartowski/Meta-Llama-3.1-8B-Instruct-GGUF:Q4_K_M -ngl 81 -ctk q8_0 -ctv q8_0 -fa on -t 8 -ts 3/1 -p 512 -n 128 -r 5',
+    );
+    expect(bench!.notes.join('\n')).toMatch(/tg128 ~52 tok\/s, pp512 ~2,?150 tok\/s/);
+    expect(bench!.notes.join('\n')).toContain('-d 8192');
+  });
+
+  it('experts in RAM as llama-server keeps them; a URL or a catalog model without a repository is a local file to fill in', () => {
+    const [moe] = runCommands(moeModel, { ...partial, nCpuMoe: 6 }, 'llama-bench');
+    expect(moe!.command).toBe('llama-bench -m MODEL.gguf -ngl 20 --n-cpu-moe 6 -t 8 -p 512 -n 128 -r 5');
+    const [url] = runCommands({ ...catalogModel, url: 'https://example.org/m.gguf' }, cpuOnly, 'llama-bench');
+    expect(url!.command).toBe('llama-bench -m MODEL.gguf -ngl 0 -t 8 -p 512 -n 128 -r 5');
+    expect(url!.notes[0]).toContain('download https://example.org/m.gguf first');
+    // Without expected figures it still says what to compare: the tests, not invented numbers.
+    expect(url!.notes.join(' ')).not.toMatch(/Compare its rows/);
   });
 });
 

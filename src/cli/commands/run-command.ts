@@ -1,5 +1,5 @@
 // `rightsize command`: the commands that run one model with the placement rightsize sized
-// (llama-server, llama-cli, Ollama, LM Studio, node-llama-cpp), ready to copy.
+// (llama-server, llama-cli, Ollama, LM Studio, node-llama-cpp) and the llama-bench line that checks it, ready to copy.
 import { DEFAULT_PRECISION } from '../../shared/defaults';
 import { PRECISIONS } from '../../shared/precision';
 import { RUN_TOOLS, type RunTool } from '../../shared/schema';
@@ -30,7 +30,7 @@ function parseTool(text: string | undefined): RunTool | undefined {
 
 export const runCommandCommand = defineCommand({
   name: 'command',
-  summary: 'How to run it: llama-server, llama-cli, Ollama, LM Studio and node-llama-cpp commands for one model.',
+  summary: 'How to run it: llama-server, llama-cli, Ollama, LM Studio and node-llama-cpp commands, and llama-bench to check the estimate.',
   args: '<file.gguf | catalog-id | model name>',
   description: `Sizes the model as \`estimate\` does and writes each tool's command with that placement: the -ngl that\nfits, context, KV cache type, threads and, with several GPUs, -ts. A catalog id at --quant (default ${DEFAULT_PRECISION}).`,
   options: {

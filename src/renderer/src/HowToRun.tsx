@@ -1,4 +1,4 @@
-// "How to run it": the llama-server, llama-cli, Ollama, LM Studio and node-llama-cpp commands for one
+// "How to run it": the llama-server, llama-cli, Ollama, LM Studio, node-llama-cpp and llama-bench commands for one
 // model at one precision and context, placed as rightsize sized it, each with a Copy button.
 import { useEffect, useId, useState } from 'react';
 import { CopyButton } from './CopyButton';

@@ -1,11 +1,12 @@
 // "How to run it": the exact commands that run one model with the placement rightsize sized
-// (llama-server, llama-cli, Ollama, LM Studio, node-llama-cpp).
+// (llama-server, llama-cli, Ollama, LM Studio, node-llama-cpp), and the llama-bench line that checks
+// the estimate on the machine it was sized for.
 import { z } from 'zod';
 import { FitLevelSchema, KvTypeSchema, MAX_CONTEXT_TOKENS, ReportRequestSchema, TensorSplitSchema, WhatIfSchema } from './report';
 import { ModelRefSchema } from './requests';
 
 /** The tools a command is written for, in the order they are shown. */
-export const RUN_TOOLS = ['llama-server', 'llama-cli', 'ollama', 'lmstudio', 'node-llama-cpp'] as const;
+export const RUN_TOOLS = ['llama-server', 'llama-cli', 'ollama', 'lmstudio', 'node-llama-cpp', 'llama-bench'] as const;
 const RunToolSchema = z.enum(RUN_TOOLS);
 export type RunTool = z.infer<typeof RunToolSchema>;
 
