@@ -36,7 +36,15 @@ describe('runCommands in the service', () => {
     expect(serverCommand(result)).toBe(
       'llama-server -hf bartowski/Meta-Llama-3.1-8B-Instruct-GGUF:Q4_K_M -c 8192 -ngl 33 -ctk f16 -ctv f16 -t 8',
     );
-    expect(result.commands.map((c) => c.tool)).toEqual(['llama-server', 'llama-cli', 'ollama', 'ollama', 'lmstudio', 'node-llama-cpp']);
+    expect(result.commands.map((c) => c.tool)).toEqual([
+      'llama-server',
+      'llama-cli',
+      'ollama',
+      'ollama',
+      'lmstudio',
+      'node-llama-cpp',
+      'llama-bench',
+    ]);
   });
 
   it("a planned machine's commands use its CPU: its cores where the preset names them, llama.cpp's default where not", async () => {
