@@ -1,9 +1,10 @@
 // Prompt speed on the GPU. A GPU reads a prompt in batches, bound by its compute, not by its memory: a run of one
 // model all on this GPU gives the rate it sustains, in FLOPs per second (pp512 x FLOPs per prompt token), and every
 // other row all on the GPU reads its prompts at that rate. Without a run, a GPU with a published llama-bench run
-// (resources/hardware/gpu-prompt-rates.json) reads at that run's rate; other GPUs have no prompt speed: peak TFLOPS and
-// llama.cpp's kernels (MMQ, Metal's simdgroup products, Vulkan's coopmat) are too far apart to estimate it from a
-// datasheet.
+// (resources/hardware/gpu-prompt-rates.json) reads at that run's rate, and one without reads at the rate its
+// architecture's siblings reached per byte of bandwidth on the same backend (gpu-prompt-siblings.ts); other GPUs have no
+// prompt speed: peak TFLOPS and llama.cpp's kernels (MMQ, Metal's simdgroup products, Vulkan's coopmat) are too far
+// apart to estimate it from a datasheet.
 import type { BenchRecord, Gpu, HardwareSnapshot, ReportRow } from '../shared/schema';
 import { formatTokPerSec } from '../shared/units';
 import { PROMPT_TOKENS } from '../shared/defaults';
@@ -148,14 +149,20 @@ function gpuPromptRate(
 }
 
 /** The rate published runs give the GPUs a model uses: the slowest of them, where every one has a catalogued rate. */
-function cataloguedRate(gpus: readonly Gpu[]): { flopsPerSec: number; detail: string } | null {
+function cataloguedRate(gpus: readonly Gpu[]): { flopsPerSec: number; detail: string; fromSiblings: boolean } | null {
   if (gpus.length === 0) return null;
   let slowest: NonNullable<Gpu['promptRate']> | null = null;
   for (const g of gpus) {
     if (!g.promptRate) return null;
     if (!slowest || g.promptRate.flopsPerSec < slowest.flopsPerSec) slowest = g.promptRate;
   }
-  return slowest ? { flopsPerSec: slowest.flopsPerSec, detail: slowest.source.detail ?? slowest.source.by } : null;
+  return slowest
+    ? {
+        flopsPerSec: slowest.flopsPerSec,
+        detail: slowest.source.detail ?? slowest.source.by,
+        fromSiblings: slowest.source.kind === 'estimated',
+      }
+    : null;
 }
 
 /** Rows, each row's prompt work, the user's runs, and the hardware and GPUs the rows were sized for. */
@@ -192,7 +199,7 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
       }
     : {
         kind: 'estimated',
-        by: 'speed.prompt-catalogued',
+        by: catalogued?.fromSiblings ? 'speed.prompt-siblings' : 'speed.prompt-catalogued',
         detail: `A ${PROMPT_TOKENS}-token prompt at ${catalogued?.detail ?? ''}: ${how}. Builds and settings move such rates (an RTX 3090 on CUDA read an 8B's prompts about 25% faster in a March 2025 build than in May 2024); your own run of a model all on this GPU replaces it.`,
       };
   const backend = gpus[0]?.backend ?? hardware.gpus[0]?.backend ?? '';

@@ -39,11 +39,23 @@ describe('the catalogued rates', () => {
   it("gives a GPU its own backend's rate and never borrows another backend's", () => {
     expect(presetPromptRate(preset('nvidia-rtx-4090'), 'cuda')?.source.detail).toContain('on cuda');
     expect(presetPromptRate(preset('nvidia-rtx-4090'), 'vulkan')?.source.detail).toContain('on vulkan');
-    // The RTX 3060 was published on Vulkan only: a CUDA one gets nothing.
-    expect(presetPromptRate(preset('nvidia-rtx-3060'), 'vulkan')).not.toBeNull();
-    expect(presetPromptRate(preset('nvidia-rtx-3060'), 'cuda')).toBeNull();
-    // A GPU nobody published a run of has none.
-    expect(presetPromptRate(preset('nvidia-rtx-4060'), 'cuda')).toBeNull();
+    // The RTX 3060 was published on Vulkan only: on CUDA its rate is estimated from CUDA runs of its siblings
+    // (other Ampere cards), never carried from its own Vulkan run.
+    const vulkan = presetPromptRate(preset('nvidia-rtx-3060'), 'vulkan');
+    expect(vulkan?.source.kind).toBe('catalogued');
+    const cuda = presetPromptRate(preset('nvidia-rtx-3060'), 'cuda');
+    expect(cuda?.source).toMatchObject({ kind: 'estimated', by: 'gpu-prompt.siblings' });
+    expect(cuda?.source.detail).toMatch(
+      /on cuda\b.*\(ampere\) reached in published runs on cuda \(A40, RTX 3070, RTX 3080, RTX 3080 Ti, RTX 3090, RTX A6000\)/,
+    );
+    expect(cuda?.flopsPerSec).toBeGreaterThan(20e12);
+    expect(cuda?.flopsPerSec).toBeLessThan(40e12);
+    // A card with fewer than two published siblings on the backend has none: one H100 PCIe run says too little about an H200.
+    expect(presetPromptRate(preset('nvidia-h200'), 'cuda')).toBeNull();
+    expect(presetPromptRate(preset('nvidia-rtx-4060'), 'sycl')).toBeNull();
+    // ROCm carries between RDNA3 cards; Vulkan does not.
+    expect(presetPromptRate(preset('amd-rx-7800-xt'), 'rocm')?.source.by).toBe('gpu-prompt.siblings');
+    expect(presetPromptRate(preset('amd-rx-7800-xt'), 'vulkan')).toBeNull();
   });
 
   it('reproduces the run it was read from: the 8B row of a planned RTX 4090 reads the published pp512', () => {

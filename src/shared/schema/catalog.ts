@@ -237,6 +237,15 @@ const GpuPresetSchema = z.object({
   id: z.string(),
   name: z.string(),
   vendor: GpuVendorSchema,
+  /**
+   * The GPU's chip architecture, lower case ("ampere", "ada", "rdna3", "apple-m2"): cards of one architecture reach
+   * about the same prompt FLOPs per byte of bandwidth, which estimates the prompt rate of a card with no published run
+   * from its siblings' (src/core/gpu-prompt-siblings.ts). Every catalogued preset has one.
+   */
+  architecture: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/)
+    .optional(),
   /** Case-insensitive regular expression matched against a detected GPU name. */
   match: z.string(),
   vramBytes: z.number().nonnegative().nullable(),
@@ -288,6 +297,7 @@ export const GpuPromptRatesSchema = z.object({
   ),
 });
 export type GpuPromptRates = z.infer<typeof GpuPromptRatesSchema>;
+export type GpuPromptRateEntry = GpuPromptRates['rates'][number];
 
 /** A whole machine people plan for (a laptop or desktop configuration), built from GPU presets by id. */
 const MachinePresetSchema = z.object({

@@ -3,7 +3,8 @@
 import type { Gpu, GpuPreset, GpuVendor, HardwareSnapshot, MachinePreset, Source } from '../../../shared/schema';
 import { defaultBackendForVendor } from '../../../core/backend';
 import { formatBytes } from '../../../shared/units';
-import { loadGpuPromptRates } from '../../resources';
+import { loadGpuPresets, loadGpuPromptRates } from '../../resources';
+import { siblingCheck, siblingCheckSummary, siblingPromptRate } from '../../../core/gpu-prompt-siblings';
 import { unifiedGpuShare, workingSetShareLabel } from './apple-working-set';
 import { bareDeviceId } from '../parsers/common';
 
@@ -126,14 +127,36 @@ export function presetSource(preset: GpuPreset, what: string): Source {
   return { kind: 'catalogued', by: PRESETS_FILE, detail: `${what} of ${preset.name} (${preset.source})` };
 }
 
+let siblingCheckCache: string | null = null;
+/** How the sibling estimate came out leave-one-out over today's catalogued rates (computed once). */
+function siblingCheckNow(): string {
+  siblingCheckCache ??= siblingCheckSummary(siblingCheck(loadGpuPresets(), loadGpuPromptRates()));
+  return siblingCheckCache;
+}
+
 /**
- * The catalogued prompt rate of a preset on a backend (resources/hardware/gpu-prompt-rates.json): a published run of
- * this GPU on this backend, or null. Another backend's run is not borrowed: CUDA, ROCm, Vulkan and SYCL kernels reach
- * very different rates on the same card.
+ * The prompt rate of a preset on a backend: a published run of this GPU on this backend
+ * (resources/hardware/gpu-prompt-rates.json); else an estimate from the published runs of its siblings, the cards of
+ * its architecture on that backend (src/core/gpu-prompt-siblings.ts); else null. Another backend's run is not
+ * borrowed: CUDA, ROCm, Vulkan and SYCL kernels reach very different rates on the same card.
  */
 export function presetPromptRate(preset: GpuPreset, backend: string): Gpu['promptRate'] {
-  const rate = loadGpuPromptRates().find((r) => r.presetId === preset.id && r.backend === backend);
-  if (!rate) return null;
+  const rates = loadGpuPromptRates();
+  const rate = rates.find((r) => r.presetId === preset.id && r.backend === backend);
+  if (!rate) {
+    const sibling = siblingPromptRate(preset, backend, loadGpuPresets(), rates);
+    if (!sibling) return null;
+    const names = sibling.siblings.map((s) => s.name.replace(/^(NVIDIA|AMD|Intel) (GeForce |Radeon )?/, ''));
+    const shown = names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more` : names.join(', ');
+    return {
+      flopsPerSec: sibling.flopsPerSec,
+      source: {
+        kind: 'estimated',
+        by: 'gpu-prompt.siblings',
+        detail: `~${(sibling.flopsPerSec / 1e12).toFixed(1)} TFLOP/s estimated for ${preset.name} on ${backend}, which has no published llama-bench run there: its ${preset.memoryBandwidthGBps} GB/s times the median ${sibling.flopsPerByte.toFixed(0)} FLOP per byte of bandwidth that ${sibling.siblings.length} other cards of its architecture (${preset.architecture}) reached in published runs on ${backend} (${shown}). Each catalogued rate predicted this way from its siblings alone: ${siblingCheckNow()}. A card that shares its memory bus with a bigger sibling but has fewer cores (an entry or laptop part) may read slower`,
+      },
+    };
+  }
   return {
     flopsPerSec: rate.flopsPerSec,
     source: {
