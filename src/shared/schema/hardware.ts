@@ -29,7 +29,8 @@ const GpuSchema = z.object({
   tdpWatts: z.number().positive().nullable(),
   /**
    * The rate this GPU reads prompts at, in dense FLOPs per second (src/core/gpu-prompt.ts), catalogued from a published
-   * llama-bench run of the matching preset (resources/hardware/gpu-prompt-rates.json); absent where none is known.
+   * llama-bench run of the matching preset on its backend (resources/hardware/gpu-prompt-rates.json), or estimated from
+   * the runs of its architecture's siblings there (src/core/gpu-prompt-siblings.ts); absent where neither is known.
    */
   promptRate: z.object({ flopsPerSec: z.number().positive(), source: SourceSchema }).nullable().optional(),
   /**
