@@ -10,6 +10,23 @@ import type { ResolvedModel } from './models/resolve';
 import { contextFor } from './models/refs';
 import { asUserError } from './user-error';
 import { plannedThreadsUnknown, withWhatIf } from './hardware/what-if';
+import { matchGpuPreset } from './hardware/merge/presets';
+import { loadGpuPresets } from './resources';
+
+/**
+ * A Jetson runs at its power mode's clocks: rightsize's speeds for one assume the fastest mode. Measured on an Orin
+ * Nano Super 8 GB with llama.cpp (smolhub.com, "Tiny LLM Benchmark: Jetson Orin Nano Super 8GB", 2026-06): 25 W
+ * generated 36-47% more tokens per second than 15 W, and MAXN_SUPER more again.
+ */
+function jetsonPowerNote(machine: HardwareSnapshot): string | null {
+  const presets = loadGpuPresets();
+  const jetson = machine.gpus.some(
+    (g) => matchGpuPreset({ names: [g.name], vendor: g.vendor }, presets)?.preset.architecture === 'ampere-orin',
+  );
+  return jetson
+    ? "On a Jetson, these speeds assume its fastest power mode (MAXN, or MAXN_SUPER on an Orin Nano Super): at 15 W an Orin Nano Super generated about 30% slower than at 25 W (smolhub.com's llama.cpp runs, 2026-06). `sudo nvpmodel -q` shows the mode and `sudo nvpmodel -m N` sets it (the numbers are the board's, in /etc/nvpmodel.conf); `sudo jetson_clocks` then holds the clocks at that mode's maximum."
+    : null;
+}
 
 type Request = z.output<(typeof HostApiSchemas)['runCommands']['input']>;
 
@@ -135,6 +152,8 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
         if (estimate.fit === 'none')
           notes.push(`This does not fit the sized machine (${estimate.why}); the commands are likely to fail to load.`);
         if (sized.profileName !== null) notes.push(`Sized for the profile "${sized.profileName}": run these on that machine.`);
+        const powerNote = jetsonPowerNote(withWhatIf(sized.snapshot, request.whatIf));
+        if (powerNote) notes.push(powerNote);
         // llama.cpp refuses it at load ("K cache type q8_0 with block size 32 does not divide n_embd_head_k"): checked on stories260K.
         const kvBlockElements = ggmlType(request.kvType.toUpperCase()).blockSize;
         if (sizable.shape.headDim % kvBlockElements !== 0)

@@ -47,6 +47,22 @@ describe('runCommands in the service', () => {
     ]);
   });
 
+  it('a Jetson (planned here, or detected as CUDA\'s bare "Orin") is told to run in its fastest power mode; other GPUs are not', async () => {
+    const request = { model: 'qwen2.5-3b', quant: 'Q4_K_M', contextTokens: 4096 };
+    const planned = await serviceOn(makeSnapshot({ gpus: [rtx4090()] })).call('runCommands', {
+      ...request,
+      whatIf: { machine: 'jetson-orin-nano-super-8gb' },
+    });
+    expect(planned.notes.join(' ')).toMatch(/fastest power mode .*nvpmodel -m N.*jetson_clocks/);
+    const detected = makeSnapshot({
+      ramBytes: 8 * GiB,
+      gpus: [makeGpu({ name: 'Orin', vendor: 'nvidia', backend: 'cuda', unifiedMemory: true, vramBytes: 7607 * 2 ** 20 })],
+    });
+    expect((await serviceOn(detected).call('runCommands', request)).notes.join(' ')).toContain('nvpmodel');
+    const desktop = await serviceOn(makeSnapshot({ gpus: [rtx4090()] })).call('runCommands', request);
+    expect(desktop.notes.join(' ')).not.toContain('nvpmodel');
+  });
+
   it("a planned machine's commands use its CPU: its cores where the preset names them, llama.cpp's default where not", async () => {
     // This machine has 2 cores: a plan for another machine must not take them.
     const twoCores = makeSnapshot({ gpus: [rtx4090()] });
