@@ -68,7 +68,6 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
   const ramHeadroom = ramHeadroomBytes(ramTotal);
   const gpus = usableGpus(hardware);
   const cpuBandwidth = hardware.cpu.memoryBandwidthBytesPerSec;
-  const repackTypes = repackTypesFor(hardware.os.arch, hardware.cpu.simd);
   if (gpus.length === 0) {
     return {
       budget: {
@@ -88,7 +87,7 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
       gpuBandwidthEfficiency: GPU_BANDWIDTH_EFFICIENCY,
       gpuBandwidthEfficiencySource: null,
       cpuBandwidthBytesPerSec: cpuBandwidth,
-      repackTypes,
+      repackTypes: repackTypesFor(hardware.os.arch, hardware.cpu.simd),
     };
   }
   const first = gpus[0] as Gpu;
@@ -133,7 +132,12 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
           },
         }
       : {}),
-    repackTypes: unified ? new Set<string>() : repackTypes,
+    // No repacked copy beside a GPU: llama.cpp lists the GPU's host buffer type (CUDA_Host, ROCm's, Vulkan's pinned
+    // memory) before CPU_REPACK for every weight left in RAM, layers not offloaded and experts kept in RAM alike
+    // (make_cpu_buft_list), and with mmap loads it in the mapped file instead ("tensor ... cannot be used with
+    // preferred buffer type CUDA_Host, using CPU instead"): CPU_Mapped, never repacked. Only a CPU-only machine (and
+    // an RPC device, which has no host buffer type: bench/fit-params-compare.ts) repacks. A unified GPU holds it all.
+    repackTypes: new Set<string>(),
   };
 }
 

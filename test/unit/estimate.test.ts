@@ -4,6 +4,8 @@ import { placeModel } from '../../src/core/placement';
 import { assignTensorTypes } from '../../src/core/quantize';
 import { countParameters, listTensors, type ModelShape } from '../../src/core/tensors';
 import { GiB, MiB } from '../../src/shared/units';
+import { computeTarget } from '../../src/core/budget';
+import { makeGpu, makeSnapshot, rtx4090 } from '../helpers/hardware';
 
 // Llama 3.1 8B's config.json (meta-llama/Llama-3.1-8B).
 const llama31_8b: ModelShape = {
@@ -116,6 +118,22 @@ describe('placement', () => {
       expect(p.totalBytes).toBeCloseTo(p.weightsBytes + p.kvBytes + p.computeBytes + p.overheadBytes, 0);
       expect(p.totalBytes).toBeCloseTo(p.gpuBytes + p.cpuBytes, 0);
     }
+  });
+});
+
+describe('the repacked copy (CPU_REPACK)', () => {
+  it('is made on a CPU-only x86 machine, never beside a GPU: llama.cpp keeps weights left in RAM in CPU_Mapped there', () => {
+    expect([...computeTarget(makeSnapshot()).repackTypes]).toEqual(expect.arrayContaining(['Q4_K', 'Q4_0']));
+    // Layers not offloaded and experts kept in RAM prefer the GPU's host buffer type; with mmap, the mapped file.
+    expect(computeTarget(makeSnapshot({ gpus: [rtx4090()] })).repackTypes.size).toBe(0);
+    const vulkan = makeGpu({ name: 'AMD Radeon RX 7900 XTX', vendor: 'amd', backend: 'vulkan', vramBytes: 24 * GiB });
+    expect(computeTarget(makeSnapshot({ gpus: [vulkan] })).repackTypes.size).toBe(0);
+    // Partial offload: the CPU side holds its share of the weights and no second copy of them.
+    const model = buildMemoryModel(llama31_8b, 'Q4_K_M', 8192, 'f16');
+    const target = computeTarget(makeSnapshot({ gpus: [rtx4090()] }));
+    const half = placeModel(model, 16, 'cuda', { repackTypes: target.repackTypes });
+    expect(half.cpu.repackBytes).toBe(0);
+    expect(half.peakLoadBytes).toBeLessThan(placeModel(model, 16, 'cuda', { repackTypes: new Set(['Q4_K']) }).peakLoadBytes);
   });
 });
 
