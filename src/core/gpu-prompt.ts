@@ -6,11 +6,12 @@
 // prompt speed: peak TFLOPS and llama.cpp's kernels (MMQ, Metal's simdgroup products, Vulkan's coopmat) are too far
 // apart to estimate it from a datasheet.
 import type { BenchRecord, Gpu, HardwareSnapshot, ReportRow } from '../shared/schema';
-import { formatTokPerSec } from '../shared/units';
+import { formatBytes, formatTokPerSec } from '../shared/units';
 import { PROMPT_TOKENS } from '../shared/defaults';
 import { median, recordedHere } from './bench-records';
 import { promptAttentionWidth, type AttentionShape } from './prompt-attention';
 import { elementCount, listTensors, type ModelShape } from './tensors';
+import { DEFAULT_UBATCH_TOKENS } from './estimate';
 
 /** What a row's prompt FLOPs depend on: its active parameters, its attention's shape, and its routed experts. */
 export interface PromptWork {
@@ -19,6 +20,34 @@ export interface PromptWork {
   shape: AttentionShape;
   /** An MoE's routed experts: the parameters of the ones a token uses (billions), how many there are, and how many it uses. */
   routed?: { paramsB: number; count: number; active: number } | null;
+  /**
+   * A row split between the GPU and RAM: the weights in RAM each prompt micro-batch copies to the GPU
+   * (Placement.promptUploadBytes). Absent: the row is all on the GPU, or not a row at all (a record's kept work).
+   */
+  hostUploadBytes?: number;
+}
+
+/**
+ * How fast a prompt's micro-batch copies weights kept in RAM to the GPU. llama.cpp computes a product of 32 tokens or
+ * more on the GPU even for a layer left in RAM (ggml-cuda's offload_op; Vulkan's and SYCL's alike), copying the weights
+ * for every micro-batch, one after the other with the products: a row split between GPU and RAM reads its prompt at the
+ * GPU's rate plus this copy. Measured as the slope of published pp runs over -ngl: 13.6 GiB/s on an RTX 4080 (PCIe 4.0
+ * x16) from mmap'd weights, the default (ik_llama.cpp issue 255: Qwen2.5 32B Q4_K_M, pp2048 703 t/s at -ngl 0 to 1,031
+ * at -ngl 45); 21 GiB/s on an RTX 4090 with --no-mmap (pinned memory, same issue); about 7.5 GiB/s on an RTX 5050
+ * Laptop GPU (Mistral 7B Q4_K_M pp512, 670 t/s at -ngl 0 to 1,986 all on the GPU). bench/partial-offload-prompt.ts
+ * holds the runs and the check.
+ */
+export const HOST_UPLOAD_BYTES_PER_SEC = 13.6 * 2 ** 30;
+export const LAPTOP_HOST_UPLOAD_BYTES_PER_SEC = 7.5 * 2 ** 30;
+
+/** A laptop GPU, by the name the driver or the catalogue gives it: fewer PCIe lanes, and copies at about half the rate. */
+const isLaptopGpu = (name: string): boolean => /laptop|mobile|max-q/i.test(name);
+
+/** Seconds a prompt of `tokens` spends copying a split row's weights to the GPU: one copy per micro-batch. */
+function promptUploadSeconds(work: PromptWork, tokens: number, laptop: boolean): number {
+  if (!work.hostUploadBytes) return 0;
+  const batches = Math.ceil(tokens / DEFAULT_UBATCH_TOKENS);
+  return (batches * work.hostUploadBytes) / (laptop ? LAPTOP_HOST_UPLOAD_BYTES_PER_SEC : HOST_UPLOAD_BYTES_PER_SEC);
 }
 
 /**
@@ -203,11 +232,17 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
         detail: `A ${PROMPT_TOKENS}-token prompt at ${catalogued?.detail ?? ''}: ${how}. Builds and settings move such rates (an RTX 3090 on CUDA read an 8B's prompts about 25% faster in a March 2025 build than in May 2024); your own run of a model all on this GPU replaces it.`,
       };
   const backend = gpus[0]?.backend ?? hardware.gpus[0]?.backend ?? '';
+  const laptop = isLaptopGpu(gpus[0]?.name ?? hardware.gpus[0]?.name ?? '');
+  // Metal has no offload_op: a Mac's layers left in RAM compute their prompt there, which this does not estimate.
+  const offloadsProducts = backend === 'cuda' || backend === 'rocm' || backend === 'vulkan';
   return rows.map((row) => {
     const w = work.get(row);
-    if (!w || row.fit !== 'gpu') return row;
+    const split = row.fit === 'partial' && offloadsProducts && (w?.hostUploadBytes ?? 0) > 0;
+    if (!w || (row.fit !== 'gpu' && !split)) return row;
     const rowRate = rate * floatPromptFactor(row.quant, backend);
-    const fullPromptSeconds = (row.contextTokens * promptFlopsPerToken(w, row.contextTokens)) / rowRate;
+    const secondsFor = (tokens: number): number =>
+      (tokens * promptFlopsPerToken(w, tokens)) / rowRate + (split ? promptUploadSeconds(w, tokens, laptop) : 0);
+    const fullPromptSeconds = secondsFor(row.contextTokens);
     const record = row.filePath ? found?.newest.get(row.filePath) : undefined;
     if (record && record.settings.promptTokens === PROMPT_TOKENS)
       return {
@@ -227,6 +262,13 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
             detail: `${estimated.detail ?? ''} ${row.quant} weights at ${rowRate > rate ? `${FLOAT_PROMPT_SPEEDUP}x` : `1/${(rate / rowRate).toFixed(2)} of`} the quantized rate (float kernels on ${backend}).`,
           }
         : estimated;
-    return { ...row, promptTokPerSec: rowRate / promptFlopsPerToken(w, PROMPT_TOKENS), promptSource: floatNote, fullPromptSeconds };
+    const source = split
+      ? {
+          ...floatNote,
+          by: 'speed.prompt-split',
+          detail: `${floatNote.detail ?? ''} Split between the GPU and RAM: llama.cpp still runs a prompt's products on the GPU, so each ${DEFAULT_UBATCH_TOKENS}-token micro-batch first copies the ${formatBytes(w.hostUploadBytes ?? 0)} of weights kept in RAM to it, at an assumed ${((laptop ? LAPTOP_HOST_UPLOAD_BYTES_PER_SEC : HOST_UPLOAD_BYTES_PER_SEC) / 2 ** 30).toFixed(1)} GiB/s (${laptop ? 'an RTX 5050 Laptop GPU' : 'an RTX 4080 on PCIe 4.0 x16'} measured so from mmap'd weights; a card on 8 lanes copies at about half that, --no-mmap's pinned memory about half again faster): ${promptUploadSeconds(w, PROMPT_TOKENS, laptop).toFixed(2)} s per micro-batch.`,
+        }
+      : floatNote;
+    return { ...row, promptTokPerSec: PROMPT_TOKENS / secondsFor(PROMPT_TOKENS), promptSource: source, fullPromptSeconds };
   });
 }

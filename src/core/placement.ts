@@ -64,6 +64,13 @@ export interface Placement {
   expertsInRamReadBytesPerToken: number;
   /** Routed-expert products a generated token runs on the GPUs: active experts x MoE blocks whose experts are there. */
   gpuExpertProductsPerToken: number;
+  /**
+   * Weights left in RAM that a prompt's matrix products read: blocks not offloaded, experts kept in RAM, and the
+   * output layer when it is on the CPU (the token embedding is a row lookup, not a product). Beside a GPU, llama.cpp
+   * offloads a product of 32 or more tokens to the GPU weights and all (offload_op), so each micro-batch of a prompt
+   * copies these bytes over the bus once.
+   */
+  promptUploadBytes: number;
   /** Matrix rows the CPU computes per generated token. */
   cpuRowsPerToken: number;
   /** The same by ggml type, and for the repeating blocks only (a prompt's output layer runs for one token). */
@@ -296,6 +303,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     cpuReadBytesByType: cpuReadByType,
     cpuLayerReadBytesByType: cpuLayerByType,
     cpuLayerExpertReadBytesByType: cpuLayerExpertByType,
+    promptUploadBytes: cpuWeights - weights.tokenEmbdBytes + (outputOnGpu ? 0 : weights.tiedOutputBytes),
     cpuRowsPerToken: cpuRows,
     cpuRowsByType,
     cpuLayerRowsByType,

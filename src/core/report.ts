@@ -311,6 +311,12 @@ function forcedFit(memModel: MemoryModel, gpuLayers: number, target: ComputeTarg
   };
 }
 
+/** A sized row's prompt work: its model's, and for a row split between GPU and RAM the weights each micro-batch copies. */
+export function rowPromptWork(sized: SizedRow, model: Pick<SizableModel, 'shape'>): PromptWork {
+  const work = promptWorkOf(sized.row.activeParamsB, model.shape);
+  return sized.row.fit === 'partial' ? { ...work, hostUploadBytes: sized.fit.placement.promptUploadBytes } : work;
+}
+
 /** A catalog entry at one precision, sized from llama.cpp's per-tensor quant rules. */
 export function catalogModelAt(model: CatalogModel, quant: Precision): SizableModel {
   return {
@@ -338,21 +344,21 @@ function buildRows(
   const rows: ReportRow[] = [];
   // Each row's prompt FLOPs, for the prompt speed a benchmark run on the GPU gives (src/core/gpu-prompt.ts).
   const work = new Map<ReportRow, PromptWork>();
-  const add = (row: ReportRow, model: SizableModel): void => {
+  const add = (sized: SizedRow, model: SizableModel, row: ReportRow = sized.row): void => {
     rows.push(row);
-    work.set(row, promptWorkOf(row.activeParamsB, model.shape));
+    work.set(row, rowPromptWork(sized, model));
   };
   for (const model of catalog) {
     for (const quant of PRECISIONS) {
       const sizable = catalogModelAt(model, quant);
-      add(sizeModel(sizable, hardware, target, settings).row, sizable);
+      add(sizeModel(sizable, hardware, target, settings), sizable);
     }
   }
   for (const model of extra) {
-    const row = sizeModel(model, hardware, target, settings).row;
+    const sized = sizeModel(model, hardware, target, settings);
     const catalogId =
       model.origin === 'file' ? catalogIdOf(model.shape, catalog, { maxContext: model.maxContext, name: model.name }) : null;
-    add(catalogId ? { ...row, catalogId } : row, model);
+    add(sized, model, catalogId ? { ...sized.row, catalogId } : sized.row);
   }
   return { rows, target, work };
 }

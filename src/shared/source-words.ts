@@ -22,6 +22,8 @@ export function promptWord(source: Source | null): string {
   if (source.by === 'speed.prompt-calibrated') return 'calibrated';
   if (source.by === 'speed.prompt-from-runs') return 'from your runs on this GPU';
   if (source.by === 'speed.prompt-catalogued') return 'from a published run of this GPU';
+  if (source.by === 'speed.prompt-siblings') return 'estimated from published runs of cards of its architecture';
+  if (source.by === 'speed.prompt-split') return 'estimated: the GPU reads it, copying the layers kept in RAM for each batch';
   return 'estimated';
 }
 
@@ -37,5 +39,5 @@ export function promptUnknownPredicate(row: Pick<ReportRow, 'fit' | 'cpuMoeLayer
   if (row.fit === 'gpu')
     return "is not estimated until you benchmark a model with every layer on this GPU (Benchmark it, or `rightsize bench FILE`): the run's prompt speed carries to every model all on the GPU";
   if (row.fit === 'cpu') return 'is estimated once the quick probe has calibrated this machine (Calibrate, or `rightsize probe`)';
-  return 'split between the GPU and the CPU is not estimated: benchmark it (Benchmark it, or `rightsize bench FILE -ngl K`) to see its prompt speed';
+  return 'split between the GPU and the CPU is not estimated without a prompt rate for this GPU: benchmark it (Benchmark it, or `rightsize bench FILE -ngl K`) to see its prompt speed';
 }

@@ -190,3 +190,45 @@ describe('rows on a GPU with a catalogued rate', () => {
     expect(row?.promptTokPerSec).toBeCloseTo(2000, 6);
   });
 });
+
+describe('rows split between the GPU and RAM', () => {
+  const build = (gpuName: string) =>
+    buildReport(
+      applyWhatIf(makeSnapshot({ ramBytes: 64 * GiB }), { gpuName }, presets),
+      catalog,
+      { contextTokens: 8192, kvType: 'f16' },
+      { detectMs: 0 },
+    );
+  const row70b = (gpuName: string) => build(gpuName).rows.find((r) => r.modelId === 'llama-3.1-70b' && r.quant === 'Q4_K_M');
+  const row8b = (gpuName: string) => build(gpuName).rows.find((r) => r.modelId === 'llama-3.1-8b' && r.quant === 'Q4_K_M');
+
+  it('read a prompt at the GPU rate plus one copy of the weights kept in RAM per 512-token micro-batch', () => {
+    const split = row70b('RTX 4090');
+    expect(split?.fit).toBe('partial');
+    expect(split?.promptSource?.by).toBe('speed.prompt-split');
+    expect(split?.promptSource?.detail).toMatch(/copies the [\d.]+ GiB of weights kept in RAM to it, at an assumed 13\.6 GiB\/s/);
+    // All on the GPU, the 70B would read prompts at the rate's FLOPs: the copy makes it several times slower.
+    const flopsPerToken = promptFlopsPerToken(
+      promptWorkOf(
+        70.6,
+        catalog.find((m) => m.id === 'llama-3.1-70b')!,
+      ),
+      512,
+    );
+    const rate = presetPromptRate(preset('nvidia-rtx-4090'), 'cuda')!.flopsPerSec;
+    const gpuOnly = rate / flopsPerToken;
+    expect(split?.promptTokPerSec ?? 0).toBeLessThan(gpuOnly / 2);
+    expect(split?.promptTokPerSec ?? 0).toBeGreaterThan(100); // users report a few hundred tok/s for a 70B on one 24 GB card
+    expect(split?.fullPromptSeconds ?? 0).toBeGreaterThan(8192 / (split?.promptTokPerSec ?? 1) - 1);
+    // A model all on the card is unchanged.
+    expect(row8b('RTX 4090')?.promptSource?.by).toBe('speed.prompt-catalogued');
+  });
+
+  it('copy at about half the rate on a laptop GPU', () => {
+    const desktop = row70b('RTX 4090');
+    const laptop = row70b('RTX 4090 Laptop');
+    expect(laptop?.fit).toBe('partial');
+    expect(laptop?.promptSource?.detail).toMatch(/at an assumed 7\.5 GiB\/s \(an RTX 5050 Laptop GPU/);
+    expect(laptop?.promptTokPerSec ?? Infinity).toBeLessThan(desktop?.promptTokPerSec ?? 0);
+  });
+});

@@ -11,8 +11,7 @@ import { layoutWeightsWithTypes, type ContextRuntime } from '../../core/estimate
 import type { SplitMode } from '../../core/fit';
 import { modelFromGguf } from '../../core/gguf-model';
 import { GgufError, type GgufHeader } from '../../core/gguf-types';
-import { promptWorkOf } from '../../core/gpu-prompt';
-import { applyBenchRuns, catalogModelAt, sizeModel, type SizableModel } from '../../core/report';
+import { applyBenchRuns, catalogModelAt, rowPromptWork, sizeModel, type SizableModel } from '../../core/report';
 import { countActiveParameters } from '../../core/tensors';
 import { readGgufHeader } from './gguf-file';
 import { loadCatalog } from '../resources';
@@ -314,7 +313,7 @@ export function estimateResolved(
   const { sizable } = resolved;
   const sized = sizeModel(sizable, hardware, target, settings, settings.gpuLayers === 'auto' ? undefined : settings.gpuLayers);
   const { fit } = sized;
-  const work = new Map([[sized.row, promptWorkOf(sized.row.activeParamsB, sizable.shape)]]);
+  const work = new Map([[sized.row, rowPromptWork(sized, sizable)]]);
   const [row = sized.row] = applyBenchRuns({ rows: [sized.row], work, records: settings.benchRecords ?? [], hardware, gpus: target.gpus });
   const p = fit.placement;
   return {
