@@ -2,97 +2,31 @@
 // llama.cpp flag written here is checked against the flag list of the llama.cpp that
 // node-llama-cpp ships (test/fixtures/llama/flags.json); the other tools' options against their
 // documentation (LM Studio's `lms load`, Ollama's Modelfile PARAMETERs, node-llama-cpp's .d.ts).
-import type { FitLevel, KvType } from '../shared/precision';
 import { RUN_TOOLS, type RunCommand, type RunTool } from '../shared/schema/commands';
 import { formatTokPerSec } from '../shared/units';
+import {
+  flashAttentionFor,
+  formatSplit,
+  joinArgs,
+  MODEL_FILE_PLACEHOLDER,
+  modelSource,
+  placeholderNote,
+  shellQuote,
+  splitsLayers,
+  type RunModel,
+  type RunSettings,
+} from './run-command-parts';
+import { llamaBench } from './run-commands-bench';
 
-/** The model as the commands name it. */
-export interface RunModel {
-  id: string;
-  name: string;
-  quant: string;
-  /** Absolute path of a GGUF file; null for a catalog model (no file yet). */
-  path: string | null;
-  moe: boolean;
-  /** A Hugging Face repository of GGUF files of this model, for llama.cpp's `-hf REPO:QUANT`. */
-  ggufRepo: string | null;
-  /** A GGUF's http(s) URL (sized from its header, not downloaded), for llama.cpp's `-mu URL`. */
-  url?: string | null;
-  /** Ollama's library tag of this model at this precision. */
-  ollamaTag: string | null;
-}
-
-/** The placement the commands write out: what `estimate` found fits, or what the user forced. */
-export interface RunSettings {
-  fit: FitLevel;
-  /** As llama.cpp's -ngl: blocks + output layer. */
-  gpuLayers: number;
-  totalLayers: number;
-  contextTokens: number;
-  kvType: KvType;
-  /** CPU threads; null on a planned machine whose CPU is unknown: llama.cpp's default (its physical cores) then applies. */
-  threads: number | null;
-  /** GPUs the sized machine has. */
-  gpuCount: number;
-  /** -ts proportions, one per GPU; null: one GPU, or none. */
-  tensorSplit: readonly number[] | null;
-  splitMode: 'none' | 'layer' | 'row' | null;
-  mainGpu: number | null;
-  /** --n-cpu-moe N (MoE models only). */
-  nCpuMoe: number | null;
-  /**
-   * With experts in RAM (nCpuMoe > 0): the placement sized without them, for the tools that offload whole
-   * layers only (Ollama, LM Studio, node-llama-cpp). Absent: not sized, and those tools' notes say so.
-   */
-  layersOnly?: { gpuLayers: number; fits: boolean; tokPerSec: number | null; withExpertsTokPerSec: number | null } | null;
-  /**
-   * The GPU backend node-llama-cpp has no prebuilt binary for on the sized machine (CUDA on Linux on Arm: a DGX
-   * Spark, a Jetson), which it must build from source; absent or null: its prebuilt binaries cover it.
-   */
-  nodeLlamaCppBuild?: 'cuda' | null;
-  /** What rightsize expects at this placement, for llama-bench's rows to be compared with; absent: not sized. */
-  expected?: { generationTokPerSec: number | null; promptTokPerSec: number | null } | null;
-}
-
-/** node-llama-cpp's prebuilt binaries for Linux on Arm are CPU-only: CUDA there (DGX Spark, Jetson) is built from source. */
-export function nodeLlamaCppBuildFor(backend: string, arch: string): 'cuda' | null {
-  return backend === 'cuda' && arch === 'arm64' ? 'cuda' : null;
-}
-
-/** Stands for the file the user downloads when a catalog model has no known source. */
-const MODEL_FILE_PLACEHOLDER = 'MODEL.gguf';
-
-/** llama.cpp needs flash attention for a quantized V cache; otherwise its default (auto) is left alone. */
-export function flashAttentionFor(kvType: KvType): 'on' | 'auto' {
-  return kvType === 'f16' ? 'auto' : 'on';
-}
-
-/** One argument for a POSIX shell: as it is when that is safe, else in single quotes. */
-export function shellQuote(arg: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
+export { flashAttentionFor, shellQuote, type RunModel, type RunSettings } from './run-command-parts';
+export { llamaBenchCommandArgs } from './run-commands-bench';
 
 /** A JavaScript string literal in single quotes. */
 const jsString = (text: string): string => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
-/** Where the llama.cpp tools and node-llama-cpp get the weights from. */
-function modelSource(model: RunModel): { kind: 'file' | 'hf' | 'url' | 'placeholder'; value: string } {
-  if (model.path) return { kind: 'file', value: model.path };
-  if (model.ggufRepo) return { kind: 'hf', value: `${model.ggufRepo}:${model.quant}` };
-  if (model.url) return { kind: 'url', value: model.url };
-  return { kind: 'placeholder', value: MODEL_FILE_PLACEHOLDER };
-}
-
-const placeholderNote = (model: RunModel): string =>
-  `${MODEL_FILE_PLACEHOLDER} stands for a ${model.quant} GGUF file of ${model.name}: download one (e.g. from Hugging Face) and put its path here.`;
-
-/** Several GPUs share the offloaded layers (layer split). */
-const splitsLayers = (s: RunSettings): boolean => s.gpuCount > 1 && s.gpuLayers > 0 && s.splitMode !== 'none';
-
-/** -ts as written: the proportions, without trailing zeros. */
-function formatSplit(split: readonly number[]): string {
-  return split.map((x) => String(Number(x.toFixed(2)))).join(',');
+/** node-llama-cpp's prebuilt binaries for Linux on Arm are CPU-only: CUDA there (DGX Spark, Jetson) is built from source. */
+export function nodeLlamaCppBuildFor(backend: string, arch: string): 'cuda' | null {
+  return backend === 'cuda' && arch === 'arm64' ? 'cuda' : null;
 }
 
 /**
@@ -113,9 +47,6 @@ export function llamaCppArgs(model: RunModel, s: RunSettings): Array<[flag: stri
   }
   return args;
 }
-
-const joinArgs = (program: string, args: Array<[string, string?]>): string =>
-  [program, ...args.flatMap(([flag, value]) => (value === undefined ? [flag] : [flag, shellQuote(value)]))].join(' ');
 
 /** What every llama.cpp command should say about its placement. */
 function llamaCppNotes(model: RunModel, s: RunSettings): string[] {
@@ -140,6 +71,11 @@ function llamaCppNotes(model: RunModel, s: RunSettings): string[] {
     notes.push(`-ts ${formatSplit(s.tensorSplit)}: the share of the offloaded layers each GPU takes, in order.`);
   if (s.threads === null)
     notes.push('No -t: the planned machine names no CPU, so llama.cpp picks its own thread count there (its physical cores).');
+  const split = s.gpuLayers > 0 && (s.gpuLayers < s.totalLayers || (model.moe && (s.nCpuMoe ?? 0) > 0));
+  if (split && (s.backend === 'cuda' || s.backend === 'rocm' || s.backend === 'vulkan'))
+    notes.push(
+      'Long prompts: the GPU reads them, copying the weights kept in RAM for each 512-token batch. --load-mode none keeps those weights in pinned memory instead of the mapped file, which copies about 1.5x faster (21 GiB/s on an RTX 4090 against 13.6 on an RTX 4080 in published runs); loading takes longer.',
+    );
   return notes;
 }
 
@@ -158,71 +94,6 @@ function llamaCli(model: RunModel, s: RunSettings): RunCommand {
     title: 'llama.cpp: llama-cli (chat in the terminal)',
     command: joinArgs('llama-cli', llamaCppArgs(model, s)),
     notes: llamaCppNotes(model, s),
-  };
-}
-
-/** llama-bench's -p and -n: the tests rightsize's two speeds are stated in (pp512, tg128). */
-const BENCH_PROMPT_TOKENS = 512;
-const BENCH_GEN_TOKENS = 128;
-
-/**
- * llama-bench's flags for the same placement. It differs from llama-server: no -c (a test's context is
- * its own tokens), no -mu, -ts proportions separated by "/" (a comma separates values to sweep), and
- * -fa only where a quantized V cache needs it, as for the other tools.
- */
-export function llamaBenchCommandArgs(model: RunModel, s: RunSettings): Array<[flag: string, value?: string]> {
-  const source = modelSource(model);
-  const args: Array<[string, string?]> = [
-    source.kind === 'hf' ? ['-hf', source.value] : ['-m', source.kind === 'file' ? source.value : MODEL_FILE_PLACEHOLDER],
-  ];
-  args.push(['-ngl', String(s.gpuLayers)]);
-  if (model.moe && s.nCpuMoe !== null && s.nCpuMoe > 0) args.push(['--n-cpu-moe', String(s.nCpuMoe)]);
-  if (s.kvType !== 'f16') args.push(['-ctk', s.kvType], ['-ctv', s.kvType]);
-  if (flashAttentionFor(s.kvType) === 'on') args.push(['-fa', 'on']);
-  if (s.threads !== null) args.push(['-t', String(s.threads)]);
-  if (s.gpuCount > 1 && s.gpuLayers > 0) {
-    if (s.splitMode === 'none') args.push(['-sm', 'none'], ['-mg', String(s.mainGpu ?? 0)]);
-    else if (s.tensorSplit) args.push(['-ts', formatSplit(s.tensorSplit).replaceAll(',', '/')]);
-  }
-  args.push(['-p', String(BENCH_PROMPT_TOKENS)], ['-n', String(BENCH_GEN_TOKENS)], ['-r', '5']);
-  return args;
-}
-
-function llamaBench(model: RunModel, s: RunSettings): RunCommand {
-  const source = modelSource(model);
-  const notes: string[] = [];
-  if (source.kind === 'placeholder' || source.kind === 'url')
-    notes.push(
-      source.kind === 'url'
-        ? `llama-bench reads a local file only: download ${model.url ?? 'the file'} first and put its path in place of ${MODEL_FILE_PLACEHOLDER}.`
-        : placeholderNote(model),
-    );
-  if (source.kind === 'hf') notes.push(`-hf downloads ${source.value} from Hugging Face on first run and caches it.`);
-  const tps = (x: number | null | undefined): string | null => (x === null || x === undefined ? null : `~${formatTokPerSec(x)} tok/s`);
-  const tg = tps(s.expected?.generationTokPerSec);
-  const pp = tps(s.expected?.promptTokPerSec);
-  if (tg || pp)
-    notes.push(
-      `Compare its rows with rightsize's estimate for this placement: ${[
-        tg ? `tg${BENCH_GEN_TOKENS} ${tg}` : null,
-        pp ? `pp${BENCH_PROMPT_TOKENS} ${pp}` : null,
-      ]
-        .filter(Boolean)
-        .join(', ')}. Run it on the machine this was sized for, with nothing else busy.`,
-    );
-  notes.push(
-    `It measures the speeds the estimate states: a ${BENCH_PROMPT_TOKENS}-token prompt and ${BENCH_GEN_TOKENS} generated tokens, 5 times each, as mean ± sd. Add -d ${s.contextTokens} to measure with ${s.contextTokens} tokens already in the context (generation slows as the context fills).`,
-  );
-  if (s.gpuLayers > 0 && s.gpuLayers < s.totalLayers)
-    notes.push(`-ngl ${s.gpuLayers}: the same ${s.gpuLayers} of ${s.totalLayers} layers on the GPU as the commands above.`);
-  if (model.moe && s.nCpuMoe !== null && s.nCpuMoe > 0)
-    notes.push(`--n-cpu-moe ${s.nCpuMoe}: the experts of the first ${s.nCpuMoe} layers in RAM, as in llama-server's command.`);
-  if (splitsLayers(s) && s.tensorSplit) notes.push('-ts takes the same proportions as llama-server, separated by "/" here.');
-  return {
-    tool: 'llama-bench',
-    title: 'llama.cpp: llama-bench (check the estimate)',
-    command: joinArgs('llama-bench', llamaBenchCommandArgs(model, s)),
-    notes,
   };
 }
 

@@ -136,6 +136,7 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           mainGpu: request.mainGpu ?? null,
           nCpuMoe: moe ? (request.nCpuMoe ?? estimate.cpuMoeLayers ?? null) : null,
           nodeLlamaCppBuild: nodeLlamaCppBuildFor(estimate.backend, withWhatIf(sized.snapshot, request.whatIf).os.arch),
+          backend: estimate.backend,
           expected: { generationTokPerSec: estimate.tokPerSec, promptTokPerSec: estimate.promptTokPerSec },
         };
         // Ollama, LM Studio and node-llama-cpp offload whole layers only: they get the most that fit without experts in RAM.

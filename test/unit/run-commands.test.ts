@@ -355,6 +355,23 @@ describe('Ollama, LM Studio and node-llama-cpp', () => {
   });
 });
 
+describe('a placement split between the GPU and RAM', () => {
+  it('says long prompts copy the weights in RAM, and that --load-mode none copies them faster (CUDA, ROCm, Vulkan)', () => {
+    const notes = (s: RunSettings) => runCommands(catalogModel, s, 'llama-server')[0]!.notes.join(' ');
+    expect(notes({ ...partial, backend: 'cuda' })).toMatch(/--load-mode none keeps those weights in pinned memory/);
+    expect(notes({ ...partial, backend: 'vulkan' })).toContain('--load-mode none');
+    expect(notes({ ...fullGpu, backend: 'cuda' })).not.toContain('--load-mode');
+    expect(notes({ ...partial, backend: 'metal' })).not.toContain('--load-mode');
+    expect(notes({ ...cpuOnly, backend: 'cpu' })).not.toContain('--load-mode');
+    // Experts kept in RAM are a split too, with every layer on the GPU.
+    expect(runCommands(moeModel, { ...fullGpu, nCpuMoe: 4, backend: 'cuda' }, 'llama-server')[0]!.notes.join(' ')).toContain(
+      '--load-mode none',
+    );
+    // The flag is this llama.cpp's (its --mmap/--no-mmap are deprecated for it).
+    for (const tool of ['llama-server', 'llama-cli'] as const) expect(fixture.flags[tool]).toContain('--load-mode');
+  });
+});
+
 describe('llama-bench: the line that checks the estimate', () => {
   it('the same placement as llama-server, in the tests the estimate states (pp512, tg128), with the expected figures to compare', () => {
     const expected = { generationTokPerSec: 52.3, promptTokPerSec: 2150 };
