@@ -74,7 +74,7 @@ function llamaCppNotes(model: RunModel, s: RunSettings): string[] {
   const split = s.gpuLayers > 0 && (s.gpuLayers < s.totalLayers || (model.moe && (s.nCpuMoe ?? 0) > 0));
   if (split && (s.backend === 'cuda' || s.backend === 'rocm' || s.backend === 'vulkan'))
     notes.push(
-      'Long prompts: the GPU reads them, copying the weights kept in RAM for each 512-token batch. --load-mode none keeps those weights in pinned memory instead of the mapped file, which copies about 1.5x faster (21 GiB/s on an RTX 4090 against 13.6 on an RTX 4080 in published runs); loading takes longer.',
+      'Long prompts: the GPU reads them, copying the weights kept in RAM for each 512-token batch. --load-mode none keeps those weights in pinned memory instead of the mapped file, which copies about 1.5x faster (21 GiB/s on an RTX 4090 against 13.6 on an RTX 4080 in published runs); loading takes longer. -ub 2048 -b 2048 copies them a quarter as often, for larger compute buffers on the GPU (lower -ngl if it then fails to load).',
     );
   return notes;
 }

@@ -360,6 +360,7 @@ describe('a placement split between the GPU and RAM', () => {
     const notes = (s: RunSettings) => runCommands(catalogModel, s, 'llama-server')[0]!.notes.join(' ');
     expect(notes({ ...partial, backend: 'cuda' })).toMatch(/--load-mode none keeps those weights in pinned memory/);
     expect(notes({ ...partial, backend: 'vulkan' })).toContain('--load-mode none');
+    expect(notes({ ...partial, backend: 'cuda' })).toContain('-ub 2048 -b 2048 copies them a quarter as often');
     expect(notes({ ...fullGpu, backend: 'cuda' })).not.toContain('--load-mode');
     expect(notes({ ...partial, backend: 'metal' })).not.toContain('--load-mode');
     expect(notes({ ...cpuOnly, backend: 'cpu' })).not.toContain('--load-mode');
@@ -368,7 +369,8 @@ describe('a placement split between the GPU and RAM', () => {
       '--load-mode none',
     );
     // The flag is this llama.cpp's (its --mmap/--no-mmap are deprecated for it).
-    for (const tool of ['llama-server', 'llama-cli'] as const) expect(fixture.flags[tool]).toContain('--load-mode');
+    for (const tool of ['llama-server', 'llama-cli'] as const)
+      for (const flag of ['--load-mode', '-ub', '-b']) expect(fixture.flags[tool], `${tool} ${flag}`).toContain(flag);
   });
 });
 
