@@ -24,8 +24,10 @@ interface Series {
   ubatch: number;
   url: string;
   date: string;
+  inSample: boolean;
+  /** -ngl of the anchor row, or its --n-cpu-moe where the rows sweep that (every layer on the GPU). */
   anchor: number;
-  rows: Array<{ ngl: number; pp: number }>;
+  rows: Array<{ ngl?: number; nCpuMoe?: number; pp: number }>;
 }
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
@@ -38,17 +40,21 @@ lines.push(
   '',
 );
 const ratios: number[] = [];
+const outOfSample: number[] = [];
 for (const s of data.series) {
   const model = catalog.find((m) => m.id === s.catalogId);
   if (!model) throw new Error(`${s.catalogId} is not in the catalog`);
   const mem = buildMemoryModelFromLayout(model, layoutFor(model, s.quant), 4096, 'f16');
-  const upload = (ngl: number): number => placeModel(mem, ngl, 'cuda', { repackTypes: new Set() }).promptUploadBytes;
+  const all = model.layers + 1;
+  const keyOf = (r: Series['rows'][number]): number => r.ngl ?? r.nCpuMoe ?? 0;
+  const upload = (r: Series['rows'][number]): number =>
+    placeModel(mem, r.ngl ?? all, 'cuda', { repackTypes: new Set(), ...(r.nCpuMoe ? { cpuMoeLayers: r.nCpuMoe } : {}) }).promptUploadBytes;
   const perToken = (pp: number): number => 1 / pp;
-  const anchor = s.rows.find((r) => r.ngl === s.anchor);
+  const anchor = s.rows.find((r) => keyOf(r) === s.anchor);
   if (!anchor) throw new Error(`${s.gpu}: no anchor row`);
   const rate = s.laptop ? LAPTOP_HOST_UPLOAD_BYTES_PER_SEC : HOST_UPLOAD_BYTES_PER_SEC;
   // The run's own copy rate: least squares of seconds per token on bytes per token.
-  const xs = s.rows.map((r) => upload(r.ngl) / s.ubatch);
+  const xs = s.rows.map((r) => upload(r) / s.ubatch);
   const ys = s.rows.map((r) => perToken(r.pp));
   const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
   const my = ys.reduce((a, b) => a + b, 0) / ys.length;
@@ -58,23 +64,30 @@ for (const s of data.series) {
     '',
   );
   if (!s.url.startsWith('http')) lines.push(`Source: ${s.url}.`, '');
-  lines.push('| -ngl | weights in RAM | pp measured | pp predicted | predicted / measured |', '|---|---|---|---|---|');
+  lines.push(
+    s.inSample ? "The app's copy rate was read from this run." : "Out of sample: the app's copy rates were read from the other runs.",
+    '',
+  );
+  const sweep = s.rows[0]?.nCpuMoe !== undefined ? '--n-cpu-moe (-ngl all)' : '-ngl';
+  lines.push(`| ${sweep} | weights in RAM | pp measured | pp predicted | predicted / measured |`, '|---|---|---|---|---|');
   for (const r of s.rows) {
-    const t = perToken(anchor.pp) + (upload(r.ngl) - upload(anchor.ngl)) / (rate * s.ubatch);
+    const t = perToken(anchor.pp) + (upload(r) - upload(anchor)) / (rate * s.ubatch);
     const predicted = 1 / t;
     const ratio = predicted / r.pp;
-    if (r.ngl !== anchor.ngl) ratios.push(ratio);
+    const isAnchor = r === anchor;
+    if (!isAnchor) (s.inSample ? ratios : outOfSample).push(ratio);
     lines.push(
-      `| ${r.ngl}${r.ngl === anchor.ngl ? ' (anchor)' : ''} | ${(upload(r.ngl) / GiB).toFixed(2)} GiB | ${r.pp} | ${predicted.toFixed(0)} | ${r.ngl === anchor.ngl ? '' : ratio.toFixed(2)} |`,
+      `| ${keyOf(r)}${isAnchor ? ' (anchor)' : ''} | ${(upload(r) / GiB).toFixed(2)} GiB | ${r.pp} | ${predicted.toFixed(0)} | ${isAnchor ? '' : ratio.toFixed(2)} |`,
     );
   }
   lines.push('', `The run's own copy rate (slope over its rows): ${(1 / slope / GiB).toFixed(1)} GiB/s.`, '');
 }
-const sorted = [...ratios].sort((a, b) => a - b);
-const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
-lines.push(
-  `All predicted rows: ${ratios.length}, median ${median.toFixed(2)}, range ${sorted[0]?.toFixed(2)}-${sorted.at(-1)?.toFixed(2)}, within 25%: ${ratios.filter((r) => r >= 0.75 && r <= 1.25).length}.`,
-);
+const summary = (label: string, xs: number[]): string => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  return `${label}: ${xs.length} rows, median ${median.toFixed(2)}, range ${sorted[0]?.toFixed(2)}-${sorted.at(-1)?.toFixed(2)}, within 25%: ${xs.filter((r) => r >= 0.75 && r <= 1.25).length}.`;
+};
+lines.push(summary('The runs the rates were read from', ratios), '', summary('Out of sample', outOfSample));
 const text = `${lines.join('\n')}\n`;
 process.stdout.write(text);
 if (values.out) writeFileSync(values.out, text);
