@@ -605,6 +605,10 @@ describe('web mode in Chromium', () => {
     await expect.poll(async () => title.textContent(), { timeout: 10_000 }).toContain('Profile "Two 3090"');
     expect(await title.textContent()).toContain('what-if');
     await expect.poll(async () => page.getByTestId('gpu').count(), { timeout: 10_000 }).toBe(2);
+    // Each card says the rate it reads prompts at, and where that comes from (a published RTX 3090 run).
+    expect(await page.getByTestId('gpu-prompt-rate').count()).toBe(2);
+    for (const text of await page.getByTestId('gpu-prompt-rate').allTextContents())
+      expect(text).toMatch(/prompts at [\d.]+ TFLOP\/s \(a published run\)/);
 
     // A 70B model at Q4_K_M is split over both cards: each shows its share against its own budget.
     await cell('llama-3.1-70b', 'Q4_K_M').locator('button').click();

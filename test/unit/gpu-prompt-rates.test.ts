@@ -12,6 +12,7 @@ import type { BenchRecord, Gpu, HardwareSnapshot } from '../../src/shared/schema
 import { GiB } from '../../src/shared/units';
 import { makeBenchRecord } from '../helpers/bench-record';
 import { makeGpu, makeSnapshot } from '../helpers/hardware';
+import { formatHardware } from '../../src/cli/format/report';
 
 const presets = loadGpuPresets();
 const catalog = loadCatalog();
@@ -188,6 +189,15 @@ describe('rows on a GPU with a catalogued rate', () => {
     expect(row?.promptSource?.by).toBe('speed.prompt-from-runs');
     // The same shape run at 2,000 tok/s: this row reads at that, not at the catalogued rate.
     expect(row?.promptTokPerSec).toBeCloseTo(2000, 6);
+  });
+});
+
+describe('the hardware card', () => {
+  it("names each GPU's prompt rate and whether a published run of it or its architecture's cards gave it", () => {
+    const card = (gpuName: string) => formatHardware(applyWhatIf(makeSnapshot(), { gpuName }, presets), false).join('\n');
+    expect(card('RTX 4090')).toMatch(/prompts at 109\.1 TFLOP\/s \(a published llama-bench run of this card\)/);
+    expect(card('RTX 3060')).toMatch(/prompts at 28\.5 TFLOP\/s \(estimated from published runs of cards of its architecture\)/);
+    expect(card('H200')).not.toContain('prompts at');
   });
 });
 

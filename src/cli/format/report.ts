@@ -63,6 +63,12 @@ export function formatHardware(hw: HardwareSnapshot, useColor: boolean, profile?
         ? 'integrated (shares RAM)'
         : `${formatBytes(g.vramBytes)} VRAM${g.vramFreeBytes !== null ? `, ${formatBytes(g.vramFreeBytes)} free` : ''}`;
     lines.push(`  GPU   ${g.name}, ${mem}, ${g.backend}   ${c.dim(sourceLabel(g.vramSource))}`);
+    if (g.promptRate)
+      lines.push(
+        c.dim(
+          `        prompts at ${(g.promptRate.flopsPerSec / 1e12).toFixed(1)} TFLOP/s (${g.promptRate.source.kind === 'estimated' ? 'estimated from published runs of cards of its architecture' : 'a published llama-bench run of this card'})`,
+        ),
+      );
     for (const alt of g.alternatives) lines.push(c.dim(`        (${alt.source.by} said ${alt.field} = ${alt.value}: ${alt.why})`));
   }
   lines.push(

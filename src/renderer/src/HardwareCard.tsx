@@ -36,6 +36,13 @@ export function HardwareCard({ report, children }: { report: Report; children?: 
                     : `${formatBytes(g.vramBytes)} VRAM`}{' '}
                 · {g.backend}
               </span>
+              {g.promptRate && (
+                <span className="muted" data-testid="gpu-prompt-rate" title={g.promptRate.source.detail}>
+                  {' '}
+                  · prompts at {(g.promptRate.flopsPerSec / 1e12).toFixed(1)} TFLOP/s (
+                  {g.promptRate.source.kind === 'estimated' ? 'from cards of its architecture' : 'a published run'})
+                </span>
+              )}
             </dd>
             <dd className="src" title={describeSource(g.vramSource)}>
               {shortSource(g.vramSource)}
