@@ -233,8 +233,10 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
       };
   const backend = gpus[0]?.backend ?? hardware.gpus[0]?.backend ?? '';
   const laptop = isLaptopGpu(gpus[0]?.name ?? hardware.gpus[0]?.name ?? '');
-  // Metal has no offload_op: a Mac's layers left in RAM compute their prompt there, which this does not estimate.
-  const offloadsProducts = backend === 'cuda' || backend === 'rocm' || backend === 'vulkan';
+  // Metal has no offload_op: a Mac's layers left in RAM compute their prompt there, which this does not estimate. On a
+  // unified-memory GPU (Jetson, DGX Spark, Strix Halo) there is no bus to copy over, and no run to say what it costs.
+  const unified = (gpus[0] ?? hardware.gpus[0])?.unifiedMemory ?? false;
+  const offloadsProducts = !unified && (backend === 'cuda' || backend === 'rocm' || backend === 'vulkan');
   return rows.map((row) => {
     const w = work.get(row);
     const split = row.fit === 'partial' && offloadsProducts && (w?.hostUploadBytes ?? 0) > 0;

@@ -15,6 +15,13 @@ export function speedMark(source: Source): string {
   return word === 'measured' ? ' ✓' : word === 'corrected by your runs' ? ' *' : '';
 }
 
+/** Where a GPU's prompt rate comes from: a published run of the card, or of cards of its architecture. */
+export function promptRateOrigin(source: Source): string {
+  return source.kind === 'estimated'
+    ? 'estimated from published runs of cards of its architecture'
+    : 'a published llama-bench run of this card';
+}
+
 /** How a row's prompt speed was arrived at, in a word or two. */
 export function promptWord(source: Source | null): string {
   if (!source) return 'estimated';

@@ -608,7 +608,7 @@ describe('web mode in Chromium', () => {
     // Each card says the rate it reads prompts at, and where that comes from (a published RTX 3090 run).
     expect(await page.getByTestId('gpu-prompt-rate').count()).toBe(2);
     for (const text of await page.getByTestId('gpu-prompt-rate').allTextContents())
-      expect(text).toMatch(/prompts at [\d.]+ TFLOP\/s \(a published run\)/);
+      expect(text).toMatch(/prompts at [\d.]+ TFLOP\/s \(a published llama-bench run of this card\)/);
 
     // A 70B model at Q4_K_M is split over both cards: each shows its share against its own budget.
     await cell('llama-3.1-70b', 'Q4_K_M').locator('button').click();

@@ -2,7 +2,7 @@
 // preset, a backend and its source; a detected or planned GPU of that preset gets the rate of its own backend only, and
 // the report's rows all on that GPU read prompts at it until the user's own run replaces it.
 import { describe, expect, it } from 'vitest';
-import { promptFlopsPerToken, promptWorkOf } from '../../src/core/gpu-prompt';
+import { applyGpuPromptRuns, promptFlopsPerToken, promptWorkOf } from '../../src/core/gpu-prompt';
 import { buildReport } from '../../src/core/report';
 import { presetPromptRate, withCatalogueUpdates } from '../../src/node/hardware/merge/presets';
 import { applyWhatIf, plannedCpuOfItsOwn } from '../../src/node/hardware/what-if';
@@ -232,6 +232,28 @@ describe('rows split between the GPU and RAM', () => {
     expect(split?.fullPromptSeconds ?? 0).toBeGreaterThan(8192 / (split?.promptTokPerSec ?? 1) - 1);
     // A model all on the card is unchanged.
     expect(row8b('RTX 4090')?.promptSource?.by).toBe('speed.prompt-catalogued');
+  });
+
+  it('are not estimated on a unified-memory GPU, which has no bus to copy over (and no run to say what that costs)', () => {
+    const hardware = applyWhatIf(makeSnapshot({ ramBytes: 64 * GiB }), { gpuName: 'RTX 4090' }, presets);
+    const { promptTokPerSec: _p, promptSource: _s, fullPromptSeconds: _f, ...bare } = row70b('RTX 4090')!;
+    const row = { ...bare, promptTokPerSec: null, promptSource: null };
+    const work = new Map([
+      [
+        row,
+        {
+          ...promptWorkOf(
+            70.6,
+            catalog.find((m) => m.id === 'llama-3.1-70b')!,
+          ),
+          hostUploadBytes: 18 * GiB,
+        },
+      ],
+    ]);
+    const onCard = applyGpuPromptRuns({ rows: [row], work, records: [], hardware, gpus: hardware.gpus })[0];
+    expect(onCard?.promptSource?.by).toBe('speed.prompt-split');
+    const unified = hardware.gpus.map((g) => ({ ...g, unifiedMemory: true }));
+    expect(applyGpuPromptRuns({ rows: [row], work, records: [], hardware, gpus: unified })[0]?.promptTokPerSec).toBeNull();
   });
 
   it('copy at about half the rate on a laptop GPU', () => {

@@ -4,6 +4,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import { FIT_LEGEND, fitShortLabel } from '../../shared/fit-words';
 import { LADDER_STEPS } from '../../shared/ladder';
+import { promptRateOrigin } from '../../shared/source-words';
 import { PRECISIONS, type FitLevel } from '../../shared/precision';
 import type { HardwareSnapshot, Report, ReportRow, Source, SpeedCalibration } from '../../shared/schema';
 import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
@@ -65,9 +66,7 @@ export function formatHardware(hw: HardwareSnapshot, useColor: boolean, profile?
     lines.push(`  GPU   ${g.name}, ${mem}, ${g.backend}   ${c.dim(sourceLabel(g.vramSource))}`);
     if (g.promptRate)
       lines.push(
-        c.dim(
-          `        prompts at ${(g.promptRate.flopsPerSec / 1e12).toFixed(1)} TFLOP/s (${g.promptRate.source.kind === 'estimated' ? 'estimated from published runs of cards of its architecture' : 'a published llama-bench run of this card'})`,
-        ),
+        c.dim(`        prompts at ${(g.promptRate.flopsPerSec / 1e12).toFixed(1)} TFLOP/s (${promptRateOrigin(g.promptRate.source)})`),
       );
     for (const alt of g.alternatives) lines.push(c.dim(`        (${alt.source.by} said ${alt.field} = ${alt.value}: ${alt.why})`));
   }

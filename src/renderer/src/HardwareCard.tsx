@@ -1,6 +1,7 @@
 import type { Report } from '../../shared/schema';
 import { formatBytes } from '../../shared/units';
 import { describeSource, shortSource } from './format';
+import { promptRateOrigin } from '../../shared/source-words';
 
 export function HardwareCard({ report, children }: { report: Report; children?: React.ReactNode }): React.JSX.Element {
   const hw = report.hardware;
@@ -39,8 +40,7 @@ export function HardwareCard({ report, children }: { report: Report; children?: 
               {g.promptRate && (
                 <span className="muted" data-testid="gpu-prompt-rate" title={g.promptRate.source.detail}>
                   {' '}
-                  · prompts at {(g.promptRate.flopsPerSec / 1e12).toFixed(1)} TFLOP/s (
-                  {g.promptRate.source.kind === 'estimated' ? 'from cards of its architecture' : 'a published run'})
+                  · prompts at {(g.promptRate.flopsPerSec / 1e12).toFixed(1)} TFLOP/s ({promptRateOrigin(g.promptRate.source)})
                 </span>
               )}
             </dd>
