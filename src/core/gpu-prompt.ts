@@ -207,8 +207,9 @@ export interface BenchRunsInput {
 /**
  * Rows all on the GPU get a prompt speed (pp512) and the time to read a prompt that fills their context: from the
  * newest run per file of this hardware with every layer on the GPU, else from the rate published runs of the GPUs
- * `gpus` (the ones a model uses) catalogue. `work` gives each row's prompt FLOPs; rows without one, and every row when
- * neither rate exists, are returned as they were.
+ * `gpus` (the ones a model uses) catalogue. Rows with weights in RAM beside a discrete CUDA, ROCm or Vulkan GPU (split,
+ * or none on it) get the same rate plus the copy of those weights per micro-batch. `work` gives each row's prompt
+ * FLOPs; rows without one, and every row when neither rate exists, are returned as they were.
  */
 export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }: BenchRunsInput): ReportRow[] {
   const workOfPath = (path: string): PromptWork | undefined => {
@@ -239,7 +240,8 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
   const offloadsProducts = !unified && (backend === 'cuda' || backend === 'rocm' || backend === 'vulkan');
   return rows.map((row) => {
     const w = work.get(row);
-    const split = row.fit === 'partial' && offloadsProducts && (w?.hostUploadBytes ?? 0) > 0;
+    // A row all in RAM beside such a GPU (-ngl 0, or no layer fits) copies every weight: llama.cpp still offloads.
+    const split = (row.fit === 'partial' || row.fit === 'cpu') && offloadsProducts && (w?.hostUploadBytes ?? 0) > 0;
     if (!w || (row.fit !== 'gpu' && !split)) return row;
     const rowRate = rate * floatPromptFactor(row.quant, backend);
     const secondsFor = (tokens: number): number =>
@@ -268,7 +270,7 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
       ? {
           ...floatNote,
           by: 'speed.prompt-split',
-          detail: `${floatNote.detail ?? ''} Split between the GPU and RAM: llama.cpp still runs a prompt's products on the GPU, so each ${DEFAULT_UBATCH_TOKENS}-token micro-batch first copies the ${formatBytes(w.hostUploadBytes ?? 0)} of weights kept in RAM to it, at an assumed ${((laptop ? LAPTOP_HOST_UPLOAD_BYTES_PER_SEC : HOST_UPLOAD_BYTES_PER_SEC) / 2 ** 30).toFixed(1)} GiB/s (${laptop ? 'an RTX 5050 Laptop GPU' : 'an RTX 4080 on PCIe 4.0 x16'} measured so from mmap'd weights; a card on 8 lanes copies at about half that, --no-mmap's pinned memory about half again faster): ${promptUploadSeconds(w, PROMPT_TOKENS, laptop).toFixed(2)} s per micro-batch.`,
+          detail: `${floatNote.detail ?? ''} ${row.fit === 'cpu' ? 'No layer on the GPU' : 'Split between the GPU and RAM'}: llama.cpp still runs a prompt's products on the GPU, so each ${DEFAULT_UBATCH_TOKENS}-token micro-batch first copies the ${formatBytes(w.hostUploadBytes ?? 0)} of weights kept in RAM to it, at an assumed ${((laptop ? LAPTOP_HOST_UPLOAD_BYTES_PER_SEC : HOST_UPLOAD_BYTES_PER_SEC) / 2 ** 30).toFixed(1)} GiB/s (${laptop ? 'an RTX 5050 Laptop GPU' : 'an RTX 4080 on PCIe 4.0 x16'} measured so from mmap'd weights; a card on 8 lanes copies at about half that, --no-mmap's pinned memory about half again faster): ${promptUploadSeconds(w, PROMPT_TOKENS, laptop).toFixed(2)} s per micro-batch.`,
         }
       : floatNote;
     return { ...row, promptTokPerSec: PROMPT_TOKENS / secondsFor(PROMPT_TOKENS), promptSource: source, fullPromptSeconds };

@@ -311,10 +311,15 @@ function forcedFit(memModel: MemoryModel, gpuLayers: number, target: ComputeTarg
   };
 }
 
-/** A sized row's prompt work: its model's, and for a row split between GPU and RAM the weights each micro-batch copies. */
+/**
+ * A sized row's prompt work: its model's, and for a row with weights in RAM (split, or all there) the weights each
+ * micro-batch would copy to a GPU. Whether one does is the GPU's backend's to say (src/core/gpu-prompt.ts).
+ */
 export function rowPromptWork(sized: SizedRow, model: Pick<SizableModel, 'shape'>): PromptWork {
   const work = promptWorkOf(sized.row.activeParamsB, model.shape);
-  return sized.row.fit === 'partial' ? { ...work, hostUploadBytes: sized.fit.placement.promptUploadBytes } : work;
+  return sized.row.fit === 'partial' || sized.row.fit === 'cpu'
+    ? { ...work, hostUploadBytes: sized.fit.placement.promptUploadBytes }
+    : work;
 }
 
 /** A catalog entry at one precision, sized from llama.cpp's per-tensor quant rules. */

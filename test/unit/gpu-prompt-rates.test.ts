@@ -3,7 +3,7 @@
 // the report's rows all on that GPU read prompts at it until the user's own run replaces it.
 import { describe, expect, it } from 'vitest';
 import { applyGpuPromptRuns, promptFlopsPerToken, promptWorkOf } from '../../src/core/gpu-prompt';
-import { buildReport } from '../../src/core/report';
+import { buildReport, catalogModelAt, rowPromptWork, sizeModel } from '../../src/core/report';
 import { presetPromptRate, withCatalogueUpdates } from '../../src/node/hardware/merge/presets';
 import { applyWhatIf, plannedCpuOfItsOwn } from '../../src/node/hardware/what-if';
 import { loadCatalog, loadGpuPresets, loadGpuPromptRates, loadMachinePresets } from '../../src/node/resources';
@@ -254,6 +254,38 @@ describe('rows split between the GPU and RAM', () => {
     expect(onCard?.promptSource?.by).toBe('speed.prompt-split');
     const unified = hardware.gpus.map((g) => ({ ...g, unifiedMemory: true }));
     expect(applyGpuPromptRuns({ rows: [row], work, records: [], hardware, gpus: unified })[0]?.promptTokPerSec).toBeNull();
+  });
+
+  it('with no layer on the GPU (-ngl 0) still read a prompt on the GPU, copying every weight per micro-batch', () => {
+    // ik_llama.cpp issue 255: Qwen2.5 32B Q4_K_M on an RTX 4080 read pp2048 at 703 t/s with -ngl 0, some 100x what a
+    // CPU reads it at. llama.cpp offloads any product of 32 tokens or more whose weights sit in RAM.
+    const hardware = applyWhatIf(makeSnapshot({ ramBytes: 64 * GiB }), { gpuName: 'RTX 4080' }, presets);
+    const model = catalog.find((m) => m.id === 'qwen2.5-32b')!;
+    const settings = { contextTokens: 8192, kvType: 'f16' as const };
+    const target = computeTarget(hardware);
+    const sized = sizeModel(catalogModelAt(model, 'Q4_K_M'), hardware, target, settings, 0);
+    expect(sized.row.fit).toBe('cpu');
+    const work = rowPromptWork(sized, catalogModelAt(model, 'Q4_K_M'));
+    // Every weight but the input embeddings, which a lookup reads a row at a time.
+    expect(work.hostUploadBytes ?? 0).toBeGreaterThan(17 * GiB);
+    const [row] = applyGpuPromptRuns({ rows: [sized.row], work: new Map([[sized.row, work]]), records: [], hardware, gpus: target.gpus });
+    expect(row?.promptSource?.by).toBe('speed.prompt-split');
+    expect(row?.promptSource?.detail).toMatch(/^.*No layer on the GPU: llama\.cpp still runs a prompt's products on the GPU/);
+    // One 512-token micro-batch copies ~18 GiB at 13.6 GiB/s: about 1.3 s, so a few hundred tok/s, not a CPU's few.
+    expect(row?.promptTokPerSec ?? 0).toBeGreaterThan(200);
+    expect(row?.promptTokPerSec ?? Infinity).toBeLessThan(400);
+    // A CPU-only machine has no GPU to offload to: the row keeps what it had.
+    const cpuOnly = makeSnapshot({ ramBytes: 64 * GiB });
+    const cpuTarget = computeTarget(cpuOnly);
+    const onCpu = sizeModel(catalogModelAt(model, 'Q4_K_M'), cpuOnly, cpuTarget, settings);
+    const [kept] = applyGpuPromptRuns({
+      rows: [onCpu.row],
+      work: new Map([[onCpu.row, rowPromptWork(onCpu, catalogModelAt(model, 'Q4_K_M'))]]),
+      records: [],
+      hardware: cpuOnly,
+      gpus: cpuTarget.gpus,
+    });
+    expect(kept).toBe(onCpu.row);
   });
 
   it('copy at about half the rate on a laptop GPU', () => {
