@@ -137,7 +137,9 @@ function fitParams(path: string, cs: Case): DeviceMiB[] {
 async function ours(path: string, cs: Case): Promise<Map<string, DeviceMiB>> {
   const { sizable } = await modelFromFile(path);
   const model = buildMemoryModelFromLayout(sizable.shape, sizable.weights, cs.ctx, cs.kv);
+  // An rpc-server device has no offload_op: the CPU computes its own layers' products.
   const p = placeModel(model, cs.ngl, 'cuda', {
+    opOffload: false,
     repackTypes: REPACK_TYPES,
     ...(cs.ts ? { splitProportions: cs.ts } : {}),
     ...(cs.ncmoe !== undefined ? { cpuMoeLayers: cs.ncmoe } : {}),

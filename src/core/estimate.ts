@@ -51,6 +51,12 @@ export interface WeightsLayout {
   layerExpertMatrixBytesByType: Array<Record<string, number>>;
   layerExpertActiveRows: number[];
   layerExpertActiveRowsByType: Array<Record<string, number>>;
+  /**
+   * Of each block, its largest matrix and its largest routed-expert tensor (0 for none): a GPU that computes a prompt's
+   * products for weights kept in RAM copies them there one at a time (src/core/placement.ts, op offload).
+   */
+  layerLargestMatrixBytes: number[];
+  layerLargestExpertMatrixBytes: number[];
   /** Rows of the output matrix (the vocabulary). */
   outputRows: number;
   outputRowsByType: Record<string, number>;
@@ -84,6 +90,8 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
   const layerExpertMatrixBytesByType: Array<Record<string, number>> = Array.from({ length: shape.layers }, () => ({}));
   const layerExpertActiveRows = new Array<number>(shape.layers).fill(0);
   const layerExpertActiveRowsByType: Array<Record<string, number>> = Array.from({ length: shape.layers }, () => ({}));
+  const layerLargestMatrixBytes = new Array<number>(shape.layers).fill(0);
+  const layerLargestExpertMatrixBytes = new Array<number>(shape.layers).fill(0);
   let tokenEmbdBytes = 0;
   let outputBytes = 0;
   const typeCounts: Record<string, number> = {};
@@ -117,6 +125,7 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
       layerActiveBytes[t.layer] = (layerActiveBytes[t.layer] ?? 0) + bytes * activeShare;
       layerActiveRows[t.layer] = (layerActiveRows[t.layer] ?? 0) + rows * activeShare;
       if (t.dims.length >= 2) {
+        layerLargestMatrixBytes[t.layer] = Math.max(layerLargestMatrixBytes[t.layer] ?? 0, bytes);
         const byType = layerMatrixBytesByType[t.layer] as Record<string, number>;
         byType[type] = (byType[type] ?? 0) + bytes;
         const rowsByType = layerActiveRowsByType[t.layer] as Record<string, number>;
@@ -129,6 +138,7 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
         if (t.experts > 1 && shape.experts) layerExpertsActive[t.layer] = shape.experts.active;
         layerExpertActiveBytes[t.layer] = (layerExpertActiveBytes[t.layer] ?? 0) + bytes * share;
         if (t.dims.length >= 3 || t.experts > 1) {
+          layerLargestExpertMatrixBytes[t.layer] = Math.max(layerLargestExpertMatrixBytes[t.layer] ?? 0, bytes);
           const byType = layerExpertMatrixBytesByType[t.layer] as Record<string, number>;
           byType[type] = (byType[type] ?? 0) + bytes;
           const rowsByType = layerExpertActiveRowsByType[t.layer] as Record<string, number>;
@@ -157,6 +167,8 @@ export function layoutWeightsWithTypes(shape: ModelShape, tensors: readonly Tens
     layerExpertMatrixBytesByType,
     layerExpertActiveRows,
     layerExpertActiveRowsByType,
+    layerLargestMatrixBytes,
+    layerLargestExpertMatrixBytes,
     outputRows,
     outputRowsByType,
     totalBytes,

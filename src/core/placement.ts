@@ -94,7 +94,15 @@ export interface PlacementOptions {
    * matrices (llama-model-loader.cpp picks the CPU's extra buffer types for a CPU override).
    */
   cpuMoeLayers?: number;
+  /**
+   * Whether the GPU backend computes a prompt's products whose weights are in RAM (ggml's offload_op, for 32 tokens
+   * or more): CUDA, ROCm and Vulkan do, Metal and an RPC device do not. Absent: by the backend.
+   */
+  opOffload?: boolean;
 }
+
+/** The backends with an offload_op (ggml-cuda.cu, which HIP builds too, and ggml-vulkan.cpp). */
+const OFFLOADS_PRODUCTS: ReadonlySet<ComputeBackend> = new Set(['cuda', 'rocm', 'vulkan']);
 
 /**
  * The device of each layer (index = block, index `blocks` = the output layer) as llama-model.cpp
@@ -185,6 +193,8 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     values[index] = (values[index] ?? 0) + by;
   };
   let cpuBlocks = 0;
+  /** The largest matrix a prompt's products read from RAM in a block: what an offloading GPU copies at one time. */
+  let largestInRam = 0;
   for (let i = 0; i < n; i++) {
     const w = weights.layerWeightBytes[i] ?? 0;
     const kv = kvPerLayerBytes[i] ?? 0;
@@ -200,6 +210,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
       bump(gpuKv, d, kv);
       bump(gpuRead, d, read - expertRead);
       bump(gpuBlocks, d, 1);
+      largestInRam = Math.max(largestInRam, weights.layerLargestExpertMatrixBytes[i] ?? 0);
       expertsInRamGpuBlocks++;
       expertsInRamRead += expertRead;
       cpuWeights += expertBytes;
@@ -221,6 +232,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
       bump(gpuFfnBlocks, d, 1);
     } else {
       cpuBlocks++;
+      largestInRam = Math.max(largestInRam, weights.layerLargestMatrixBytes[i] ?? 0);
       cpuWeights += w;
       cpuKv += kv;
       cpuRead += read;
@@ -275,12 +287,35 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
       : expertsInRamGpuBlocks > 0
         ? Math.max(compute.hostStagingBytes, compute.expertHostPhaseBytes)
         : compute.hostStagingBytes;
+  // Op offload: with weights in RAM, a prompt's products run on the first GPU all the same (ggml-backend.cpp gives a
+  // product whose weight sits in a host buffer to the first backend whose offload_op takes it). Each starts a split of
+  // its own whose weight is copied into that GPU's compute buffer and freed after it, so the buffer holds one block's
+  // activations plus the largest such matrix, or, with the output layer in RAM (-ngl 0), a micro-batch's logits plus
+  // the output matrix. The host then only stages inputs. Checked against llama.cpp's own lines on a Vulkan device
+  // (test/fixtures/llama/vulkan-op-offload.json).
+  const outputMatrixBytes = Object.values(weights.outputMatrixBytesByType).reduce((a, b) => a + b, 0) + weights.tiedOutputBytes;
+  const offloading =
+    backend !== 'cpu' && gpuCount > 0 && (options.opOffload ?? OFFLOADS_PRODUCTS.has(backend)) && (largestInRam > 0 || !outputOnGpu);
+  const offloadCompute = offloading
+    ? Math.max(
+        largestInRam > 0 ? blockPhase + largestInRam : 0,
+        outputOnGpu ? 0 : compute.outputPhaseBytes - compute.inputActivationBytes + outputMatrixBytes,
+      )
+    : 0;
+  // The first device llama.cpp uses (with --split-mode none, the main GPU alone).
+  const offloadDevice = Math.max(
+    0,
+    proportions.findIndex((share) => share > 0),
+  );
   const gpus = gpuWeights.map((weightsBytes, d) => {
-    const used = d === outputDevice || (gpuBlocks[d] ?? 0) > 0;
-    return device(weightsBytes, 0, gpuKv[d] ?? 0, gpuComputeOf(d), 0, used ? BACKEND_OVERHEAD_BYTES[backend] : 0);
+    const offloadsHere = offloading && d === offloadDevice;
+    const used = d === outputDevice || (gpuBlocks[d] ?? 0) > 0 || offloadsHere;
+    const computeBytes = offloadsHere ? Math.max(gpuComputeOf(d), offloadCompute) : gpuComputeOf(d);
+    return device(weightsBytes, 0, gpuKv[d] ?? 0, computeBytes, 0, used ? BACKEND_OVERHEAD_BYTES[backend] : 0);
   });
   const gpu = gpus.length === 1 ? (gpus[0] as DeviceMemory) : sumDevices(gpus);
-  const cpu = device(cpuWeights, cpuRepack, cpuKv, cpuCompute, compute.outputBufferBytes, HOST_OVERHEAD_BYTES);
+  const hostCompute = offloading ? compute.hostStagingBytes : cpuCompute;
+  const cpu = device(cpuWeights, cpuRepack, cpuKv, hostCompute, compute.outputBufferBytes, HOST_OVERHEAD_BYTES);
   return {
     weightsBytes: gpu.weightsBytes + cpu.weightsBytes,
     kvBytes: gpu.kvBytes + cpu.kvBytes,

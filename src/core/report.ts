@@ -307,7 +307,7 @@ function forcedFit(memModel: MemoryModel, gpuLayers: number, target: ComputeTarg
     totalLayers: n,
     cpuMoeLayers: moved ? placement.cpuMoeLayers : 0,
     placement,
-    why: `${k} of ${n} layers on ${where} as asked (-ngl ${k}; llama.cpp offloads the output layer first)${experts}: ${fitsGpu ? '' : 'the GPU part does not fit its VRAM; '}${fitsRam ? '' : 'the rest does not fit in RAM; '}${fitsGpu && fitsRam ? 'fits.' : ''}`.trim(),
+    why: `${k} of ${n} layers on ${where} as asked (-ngl ${k}; llama.cpp offloads the output layer first)${experts}: ${fitsGpu ? '' : 'the GPU part does not fit its VRAM; '}${fitsRam ? '' : 'the rest does not fit in RAM; '}${fitsGpu && fitsRam ? 'fits.' : ''}${k === 0 && placement.gpuBytes > 0 ? ` The GPU still takes ${formatBytes(placement.gpuBytes)}: llama.cpp computes a prompt's products there, copying the weights from RAM one matrix at a time (--no-op-offload keeps it off the GPU, and prompts then run at the CPU's speed).` : ''}`.trim(),
   };
 }
 

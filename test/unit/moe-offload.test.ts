@@ -90,8 +90,8 @@ describe('placeModel with --n-cpu-moe', () => {
     expect(p.gpuReadBytesPerToken).toBe(full.gpuReadBytesPerToken - 2 * EXPERTS_READ);
   });
 
-  it('compute: the CPU runs the experts (max(3 x 256, 2 x 2 x 256) + 2 x 256 floats per token, and the mask); the GPU keeps its block phase', () => {
-    const p = placeModel(model, 5, 'cuda', { repackTypes: none, cpuMoeLayers: 2 });
+  it('compute without offload_op (an RPC device, Metal): the CPU runs the experts (max(3 x 256, 2 x 2 x 256) + 2 x 256 floats per token, and the mask); the GPU keeps its block phase', () => {
+    const p = placeModel(model, 5, 'cuda', { repackTypes: none, cpuMoeLayers: 2, opOffload: false });
     expect(full.cpu.computeBytes).toBe(2 * H + MASK); // staging only
     expect(p.cpu.computeBytes).toBe(512 * 4 * (1024 + 512) + MASK);
     // Output device with blocks that still run their FFN: the whole block phase (1,024 + 4 x 256 floats) less the input.
@@ -99,12 +99,22 @@ describe('placeModel with --n-cpu-moe', () => {
     expect(p.gpu.computeBytes).toBe(full.gpu.computeBytes);
   });
 
-  it('--n-cpu-moe of every block: the GPU needs attention phase only (6 hidden-size activations and the mask)', () => {
-    const p = placeModel(model, 5, 'cuda', { repackTypes: none, cpuMoeLayers: 4 });
+  it("compute on CUDA: the GPU computes a prompt's expert products too, one 1 MiB expert tensor copied beside a block's activations; the host only stages", () => {
+    const p = placeModel(model, 5, 'cuda', { repackTypes: none, cpuMoeLayers: 2 });
+    expect(p.cpu.computeBytes).toBe(2 * H + MASK);
+    expect(p.gpu.computeBytes).toBe(512 * 4 * (1024 + 1024) + MASK + 256 * 128 * 8 * 4);
+    // Nothing in RAM that a product reads: nothing changes.
+    expect(full.gpu.computeBytes).toBe(placeModel(model, 5, 'cuda', { repackTypes: none, opOffload: false }).gpu.computeBytes);
+    // Metal has no offload_op.
+    expect(placeModel(model, 5, 'metal', { repackTypes: none, cpuMoeLayers: 2 }).gpu.computeBytes).toBe(full.gpu.computeBytes);
+  });
+
+  it('--n-cpu-moe of every block without offload_op: the GPU needs attention phase only (6 hidden-size activations and the mask)', () => {
+    const p = placeModel(model, 5, 'cuda', { repackTypes: none, cpuMoeLayers: 4, opOffload: false });
     expect(p.gpu.weightsBytes).toBe(4 * DENSE + OUTPUT);
     expect(p.gpu.computeBytes).toBe(Math.max(512 * 4 * (1000 + 512), 6 * H + MASK) - H);
     // A larger N than there are blocks is all of them, as llama.cpp's per-block overrides are.
-    expect(placeModel(model, 5, 'cuda', { repackTypes: none, cpuMoeLayers: 99 })).toEqual(p);
+    expect(placeModel(model, 5, 'cuda', { repackTypes: none, cpuMoeLayers: 99, opOffload: false })).toEqual(p);
   });
 
   it('blocks already on the CPU are unchanged: -ngl 3 --n-cpu-moe 3 moves the experts of block 2 only', () => {
@@ -276,9 +286,11 @@ describe('routed experts by kernel, in prompts and in generation', () => {
 
 describe('fitModel: layer offload or experts in RAM', () => {
   const full = placeModel(model, 5, 'cuda', { repackTypes: none });
-  // 5 MiB short of full offload: 2 blocks' experts (6 MiB) must leave, or 2 whole blocks (about 8 MiB).
+  // 4 MiB short of full offload: 2 blocks' experts (6 MiB) must leave, or 2 whole blocks (about 8 MiB). Either way the
+  // GPU then computes their prompt products too (CUDA's offload_op), holding one 1 MiB expert tensor beside a block's
+  // activations: 1.5 MiB more compute buffer, so one block's experts (3 MiB) or one block are not enough.
   const budget: Budget = {
-    gpuBytes: full.gpuBytes - 5 * MiB,
+    gpuBytes: full.gpuBytes - 4 * MiB,
     gpuHeadroomBytes: 0,
     ramBytes: 8 * GiB,
     ramHeadroomBytes: 0,
@@ -397,7 +409,9 @@ describe("against llama.cpp's own figures (llama-fit-params -ngl 13 -ncmoe N -fi
     experts: { count: 16, active: 4, shared: 0, denseLayers: 0 },
   };
   const m = buildMemoryModel(tiny, 'Q8_0', 4096, 'f16');
-  const at = (n: number): ReturnType<typeof placeModel> => placeModel(m, 13, 'cuda', { repackTypes: none, cpuMoeLayers: n });
+  // An rpc-server device has no offload_op.
+  const at = (n: number): ReturnType<typeof placeModel> =>
+    placeModel(m, 13, 'cuda', { repackTypes: none, cpuMoeLayers: n, opOffload: false });
   /** llama.cpp prints whole MiB, truncated. */
   const mib = (bytes: number): number => Math.floor(bytes / MiB);
 

@@ -18,7 +18,7 @@ const memoryModel = (id: string, precision: Precision, ctx: number, kv: KvType):
   if (!shape) throw new Error(`no catalog model ${id}`);
   return buildMemoryModel(shape, precision, ctx, kv);
 };
-const place = (model: MemoryModel, ngl: number): Placement => placeModel(model, ngl, 'cuda', { repackTypes: new Set() });
+const place = (model: MemoryModel, ngl: number): Placement => placeModel(model, ngl, 'cuda', { repackTypes: new Set(), opOffload: false });
 /** Within `pct` percent of llama.cpp's figure (which it prints truncated to whole MiB). */
 const near = (bytes: number, llamaMiB: number, pct: number): void => {
   expect(Math.abs(bytes / MiB - (llamaMiB + 0.5))).toBeLessThanOrEqual(Math.max(1, (llamaMiB * pct) / 100));

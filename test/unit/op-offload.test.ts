@@ -1,0 +1,110 @@
+// With weights in RAM beside a CUDA, ROCm or Vulkan GPU, llama.cpp computes a prompt's products on the GPU all the
+// same (ggml's offload_op), copying each weight into the GPU's compute buffer: that buffer grows, the host's shrinks to
+// staging. Checked against llama.cpp's own lines on a Vulkan device (lavapipe, bench/op-offload-vulkan.ts) and a CUDA
+// log from llama.cpp's CI.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildMemoryModelFromLayout, layoutFor, layoutWeightsWithTypes } from '../../src/core/estimate';
+import { placeModel } from '../../src/core/placement';
+import { listTensors, type ModelShape } from '../../src/core/tensors';
+import { loadCatalog } from '../../src/node/resources';
+import type { KvType, Precision } from '../../src/shared/precision';
+import { MiB } from '../../src/shared/units';
+
+interface RecordedCase {
+  id: string;
+  precision: Precision;
+  ctx: number;
+  kv: KvType;
+  ngl: number;
+  lines: string[];
+}
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/llama/vulkan-op-offload.json', import.meta.url), 'utf8')) as {
+  source: string;
+  cases: RecordedCase[];
+};
+const catalog = loadCatalog();
+const mib = (lines: readonly string[], pattern: RegExp): number => {
+  for (const line of lines) {
+    const m = pattern.exec(line);
+    if (m) return Number(m[1]);
+  }
+  return 0;
+};
+const ours = (c: RecordedCase) => {
+  const shape = catalog.find((m) => m.id === c.id) as ModelShape;
+  return placeModel(buildMemoryModelFromLayout(shape, layoutFor(shape, c.precision), c.ctx, c.kv), c.ngl, 'vulkan', {
+    repackTypes: new Set(),
+  });
+};
+const label = (c: RecordedCase): string => `${c.id} ${c.precision}, ${c.ctx} ctx, ${c.kv} KV, -ngl ${c.ngl}`;
+
+describe("llama.cpp's own buffers on a Vulkan device (lavapipe)", () => {
+  it('are recorded for -ngl 0, partial and full loads, and name where they came from', () => {
+    expect(fixture.source).toMatch(/lavapipe/);
+    expect(new Set(fixture.cases.map((c) => Math.sign(c.ngl)))).toEqual(new Set([0, 1]));
+    expect(fixture.cases.some((c) => c.ngl === 23)).toBe(true);
+  });
+
+  it.each(fixture.cases.map((c) => [label(c), c] as const))('%s: weights exactly, the host only stages inputs', (_, c) => {
+    const p = ours(c);
+    expect(p.gpus[0]?.weightsBytes ?? 0).toBeCloseTo(mib(c.lines, /Vulkan0 model buffer size =\s+([\d.]+)/) * MiB, -5);
+    // The CPU computes nothing of a prompt: its buffer holds the inputs (embeddings, mask) it hands over.
+    expect(Math.abs(p.cpu.computeBytes / MiB - mib(c.lines, /Vulkan_Host compute buffer size =\s+([\d.]+)/))).toBeLessThan(0.1);
+  });
+
+  it.each(fixture.cases.filter((c) => c.ngl > 0).map((c) => [label(c), c] as const))(
+    "%s: the GPU's compute buffer within 7%: a block's activations and the largest matrix copied from RAM",
+    (_, c) => {
+      const theirs = mib(c.lines, /Vulkan0 compute buffer size =\s+([\d.]+)/);
+      expect((ours(c).gpus[0]?.computeBytes ?? 0) / MiB / theirs).toBeGreaterThan(0.97);
+      expect((ours(c).gpus[0]?.computeBytes ?? 0) / MiB / theirs).toBeLessThan(1.07);
+    },
+  );
+
+  it.each(fixture.cases.filter((c) => c.ngl === 0).map((c) => [label(c), c] as const))(
+    '%s: no layer on the GPU still takes a compute buffer there, a micro-batch of logits and the output matrix; up to a fifth more in llama.cpp (its allocator leaves gaps)',
+    (_, c) => {
+      const theirs = mib(c.lines, /Vulkan0 compute buffer size =\s+([\d.]+)/);
+      const p = ours(c);
+      expect(p.gpus[0]?.weightsBytes).toBe(0);
+      expect(p.gpus[0]?.overheadBytes ?? 0).toBeGreaterThan(0); // the backend is set up all the same
+      const ratio = (p.gpus[0]?.computeBytes ?? 0) / MiB / theirs;
+      expect(ratio).toBeGreaterThan(0.8);
+      expect(ratio).toBeLessThanOrEqual(1.001);
+    },
+  );
+});
+
+describe("a CUDA log from llama.cpp's CI (Tesla V100, Pythia 2.8B Q4_0, 2,048 ctx, 512-token micro-batch)", () => {
+  // https://github.com/ggml-org/ci/blob/results/llama.cpp/08/a43d05b6ba74de97610ae519450ad9996475e0/ggml-4-x86-cuda-v100/README.md:
+  // with the output layer in RAM (that build kept it there at -ngl 10), "CUDA0 compute buffer size = 203.99 MiB", flash
+  // attention on or off; all on the GPU with flash attention, 103.25 MiB. Pythia's shape as a llama-style stand-in:
+  // what differs (its ungated FFN, its biases) is not in the output layer.
+  const pythia: ModelShape = {
+    arch: 'llama',
+    layers: 32,
+    hiddenSize: 2560,
+    ffnSize: 10240,
+    ffnType: 'gated',
+    heads: 32,
+    kvHeads: 32,
+    headDim: 80,
+    vocabSize: 50304,
+    tiedEmbeddings: false,
+  };
+  // A Q4_0 file: every matrix Q4_0 but the output's, Q6_K; norms F32.
+  const tensors = listTensors(pythia);
+  const types = tensors.map((t) => (t.name === 'output.weight' ? 'Q6_K' : t.dims.length >= 2 ? 'Q4_0' : 'F32'));
+  const memory = buildMemoryModelFromLayout(pythia, layoutWeightsWithTypes(pythia, tensors, types), 2048, 'f16');
+
+  it('the output layer in RAM: its 100.7 MiB Q6_K matrix copied beside a micro-batch of logits, 204 MiB', () => {
+    const p = placeModel(memory, 0, 'cuda', { repackTypes: new Set() });
+    expect((p.gpus[0]?.computeBytes ?? 0) / MiB).toBeCloseTo(203.99, 0);
+  });
+
+  it('all on the GPU: the logits phase alone, 103.25 MiB', () => {
+    const p = placeModel(memory, 33, 'cuda', { repackTypes: new Set() });
+    expect((p.gpus[0]?.computeBytes ?? 0) / MiB).toBeCloseTo(103.25, 1);
+  });
+});
