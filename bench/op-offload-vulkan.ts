@@ -18,7 +18,7 @@ import { placeModel } from '../src/core/placement';
 import { writeGgufModel } from '../src/node/gguf-writer';
 import { modelFromFile } from '../src/node/models/resolve';
 import type { KvType, Precision } from '../src/shared/precision';
-import { CatalogSchema } from '../src/shared/schema';
+import { CatalogSchema, type CatalogModel } from '../src/shared/schema';
 import { MiB } from '../src/shared/units';
 
 const { values } = parseArgs({ options: { write: { type: 'string' }, out: { type: 'string' }, child: { type: 'string' } } });
@@ -29,7 +29,28 @@ interface Case {
   ctx: number;
   kv: KvType;
   ngl: number;
+  /** A generated shape (not a catalog model), kept in the fixture so the test rebuilds it. */
+  shape?: CatalogModel;
 }
+/**
+ * A qwen3moe-layout MoE whose expert tensors (64 experts, 1,024 x 1,536: 54-79 MiB each) outweigh its small
+ * vocabulary's logits, so the copy of an expert tensor sets the GPU's compute buffer; it fits lavapipe's buffers.
+ */
+const MOE_SHAPE = (base: CatalogModel): CatalogModel => ({
+  ...base,
+  id: 'generated-moe-64x',
+  name: 'Generated MoE, 8 blocks x 64 experts (top-4), vocabulary 8,000',
+  layers: 8,
+  hiddenSize: 1024,
+  ffnSize: 1536,
+  heads: 16,
+  kvHeads: 4,
+  headDim: 64,
+  vocabSize: 8000,
+  tiedEmbeddings: false,
+  maxContext: 8192,
+  experts: { count: 64, active: 4, shared: 0, denseLayers: 0 },
+});
 const CASES: Case[] = [
   { id: 'tinyllama-1.1b', precision: 'Q4_K_M', ctx: 2048, kv: 'f16', ngl: 0 },
   { id: 'tinyllama-1.1b', precision: 'Q4_K_M', ctx: 2048, kv: 'f16', ngl: 10 },
@@ -83,6 +104,8 @@ async function main(): Promise<void> {
   const catalog = CatalogSchema.parse(JSON.parse(readFileSync('resources/catalog/models.json', 'utf8'))).models;
   const dir = mkdtempSync(join(tmpdir(), 'rightsize-op-offload-'));
   const recorded: unknown[] = [];
+  const moe = MOE_SHAPE(catalog.find((x) => x.id === 'qwen3-30b-a3b') as CatalogModel);
+  for (const ngl of [0, 3, 9]) CASES.push({ id: moe.id, precision: 'Q4_K_M', ctx: 4096, kv: 'f16', ngl, shape: moe });
   const out: string[] = [
     '| case | device weights llama.cpp / rightsize | device compute llama.cpp / rightsize | host compute llama.cpp / rightsize | graph splits |',
     '|---|---:|---:|---:|---|',
@@ -90,7 +113,7 @@ async function main(): Promise<void> {
   let device: string | null = null;
   try {
     for (const cs of CASES) {
-      const m = catalog.find((x) => x.id === cs.id);
+      const m = cs.shape ?? catalog.find((x) => x.id === cs.id);
       if (!m) throw new Error(`no catalog model ${cs.id}`);
       const path = join(dir, `${cs.id}-${cs.precision}.gguf`);
       if (!existsSync(path)) {
