@@ -317,9 +317,10 @@ function forcedFit(memModel: MemoryModel, gpuLayers: number, target: ComputeTarg
  */
 export function rowPromptWork(sized: SizedRow, model: Pick<SizableModel, 'shape'>): PromptWork {
   const work = promptWorkOf(sized.row.activeParamsB, model.shape);
-  return sized.row.fit === 'partial' || sized.row.fit === 'cpu'
-    ? { ...work, hostUploadBytes: sized.fit.placement.promptUploadBytes }
-    : work;
+  // A row all in RAM copies its weights only where the GPU takes part (-ngl 0 beside it), not on a CPU-only machine or
+  // where the GPU cannot hold the buffer for it (--no-op-offload).
+  const copies = sized.row.fit === 'partial' || (sized.row.fit === 'cpu' && sized.fit.placement.gpuBytes > 0);
+  return copies ? { ...work, hostUploadBytes: sized.fit.placement.promptUploadBytes } : work;
 }
 
 /** A catalog entry at one precision, sized from llama.cpp's per-tensor quant rules. */

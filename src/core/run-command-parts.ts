@@ -48,6 +48,11 @@ export interface RunSettings {
   nodeLlamaCppBuild?: 'cuda' | null;
   /** The sized machine's GPU backend (cuda, rocm, vulkan, metal, or cpu); absent: not said. */
   backend?: string;
+  /**
+   * All in RAM beside a CUDA, ROCm or Vulkan GPU that cannot hold the compute buffer llama.cpp would use to read prompts
+   * there (op offload): the load needs --no-op-offload. Absent: not needed.
+   */
+  noOpOffload?: boolean;
   /** What rightsize expects at this placement, for llama-bench's rows to be compared with; absent: not sized. */
   expected?: { generationTokPerSec: number | null; promptTokPerSec: number | null } | null;
 }

@@ -41,6 +41,7 @@ export function llamaCppArgs(model: RunModel, s: RunSettings): Array<[flag: stri
   if (flashAttentionFor(s.kvType) === 'on') args.push(['-fa', 'on']);
   if (s.threads !== null) args.push(['-t', String(s.threads)]);
   if (model.moe && s.nCpuMoe !== null && s.nCpuMoe > 0) args.push(['--n-cpu-moe', String(s.nCpuMoe)]);
+  if (s.noOpOffload) args.push(['--no-op-offload']);
   if (s.gpuCount > 1 && s.gpuLayers > 0) {
     if (s.splitMode === 'none') args.push(['-sm', 'none'], ['-mg', String(s.mainGpu ?? 0)]);
     else if (s.tensorSplit) args.push(['-ts', formatSplit(s.tensorSplit)]);
@@ -65,6 +66,10 @@ function llamaCppNotes(model: RunModel, s: RunSettings): string[] {
         : `-ngl ${s.gpuLayers}: ${s.gpuLayers} of ${s.totalLayers} layers (blocks + output) on the GPU, the rest in RAM; this llama.cpp's default (-ngl auto) would fit its own number.`,
   );
   if (flashAttentionFor(s.kvType) === 'on') notes.push(`-fa on: llama.cpp needs flash attention for a ${s.kvType} V cache.`);
+  if (s.noOpOffload)
+    notes.push(
+      "--no-op-offload: without it llama.cpp reads prompts on the GPU even with no layer there, and the GPU cannot hold the compute buffer that takes; prompts are then read at the CPU's speed.",
+    );
   if (model.moe && s.nCpuMoe !== null && s.nCpuMoe > 0)
     notes.push(`--n-cpu-moe ${s.nCpuMoe}: the experts of the first ${s.nCpuMoe} layers stay in RAM, the rest of those layers on the GPU.`);
   if (splitsLayers(s) && s.tensorSplit)

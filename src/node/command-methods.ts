@@ -138,6 +138,13 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           nodeLlamaCppBuild: nodeLlamaCppBuildFor(estimate.backend, withWhatIf(sized.snapshot, request.whatIf).os.arch),
           backend: estimate.backend,
           expected: { generationTokPerSec: estimate.tokPerSec, promptTokPerSec: estimate.promptTokPerSec },
+          // All in RAM beside a GPU that takes nothing, not even the buffer to read prompts on (src/core/fit.ts).
+          noOpOffload:
+            estimate.fit === 'cpu' &&
+            gpuCount > 0 &&
+            ['cuda', 'rocm', 'vulkan'].includes(estimate.backend) &&
+            estimate.devices.gpu.totalBytes === 0 &&
+            estimate.gpuLayers === 0,
         };
         // Ollama, LM Studio and node-llama-cpp offload whole layers only: they get the most that fit without experts in RAM.
         if (settings.nCpuMoe !== null && settings.nCpuMoe > 0) {

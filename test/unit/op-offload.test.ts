@@ -7,9 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { buildMemoryModelFromLayout, layoutFor, layoutWeightsWithTypes } from '../../src/core/estimate';
 import { placeModel } from '../../src/core/placement';
 import { listTensors, type ModelShape } from '../../src/core/tensors';
-import { loadCatalog } from '../../src/node/resources';
+import { computeTarget } from '../../src/core/budget';
+import { catalogModelAt, rowPromptWork, sizeModel } from '../../src/core/report';
+import { applyWhatIf } from '../../src/node/hardware/what-if';
+import { loadCatalog, loadGpuPresets } from '../../src/node/resources';
+import type { CatalogModel } from '../../src/shared/schema';
+import { makeSnapshot } from '../helpers/hardware';
 import type { KvType, Precision } from '../../src/shared/precision';
-import { MiB } from '../../src/shared/units';
+import { GiB, MiB } from '../../src/shared/units';
 
 interface RecordedCase {
   id: string;
@@ -121,5 +126,25 @@ describe("a CUDA log from llama.cpp's CI (Tesla V100, Pythia 2.8B Q4_0, 2,048 ct
   it('all on the GPU: the logits phase alone, 103.25 MiB', () => {
     const p = placeModel(memory, 33, 'cuda', { repackTypes: new Set() });
     expect((p.gpus[0]?.computeBytes ?? 0) / MiB).toBeCloseTo(103.25, 1);
+  });
+});
+
+describe('a GPU too small for even one layer', () => {
+  // Llama 3.1 8B Q4_K_M at 8k beside a card with 400 MiB usable: -ngl 1 needs the 411 MiB output matrix and its
+  // logits; -ngl 0 would copy that matrix beside the logits to read prompts on the GPU, the same 989 MiB.
+  const hardware = applyWhatIf(makeSnapshot({ ramBytes: 32 * GiB }), { gpuName: 'RTX 4090', vramBytes: 0.9 * GiB }, loadGpuPresets());
+  const model = catalog.find((m) => m.id === 'llama-3.1-8b') as CatalogModel;
+  const sized = sizeModel(catalogModelAt(model, 'Q4_K_M'), hardware, computeTarget(hardware), { contextTokens: 8192, kvType: 'f16' });
+
+  it('runs on the CPU with nothing on the GPU, and says the load needs --no-op-offload', () => {
+    expect(sized.row.fit).toBe('cpu');
+    expect(sized.fit.placement.gpuBytes).toBe(0);
+    expect(sized.row.why).toMatch(
+      /Nor does the 989 MiB llama\.cpp would take on the GPU to read prompts there fit: run it with --no-op-offload/,
+    );
+  });
+
+  it('so its prompts are not read on the GPU: no weights copied per micro-batch', () => {
+    expect(rowPromptWork(sized, catalogModelAt(model, 'Q4_K_M')).hostUploadBytes).toBeUndefined();
   });
 });

@@ -183,6 +183,7 @@ describe('the flags are those of the llama.cpp node-llama-cpp ships', () => {
     { ...twoGpus, splitMode: 'none', mainGpu: 1 },
     { ...partial, kvType: 'q8_0', nCpuMoe: 4 },
     { ...fullGpu, kvType: 'q4_0' },
+    { ...fullGpu, fit: 'cpu', gpuLayers: 0, noOpOffload: true },
   ];
   const models = [catalogModel, withSources, moeModel, fileModel];
 
@@ -202,9 +203,23 @@ describe('the flags are those of the llama.cpp node-llama-cpp ships', () => {
         }
       }
     // The matrix reaches every flag the generator can write.
-    expect([...used].sort()).toEqual(['--n-cpu-moe', '-c', '-ctk', '-ctv', '-fa', '-hf', '-m', '-mg', '-ngl', '-sm', '-t', '-ts']);
+    expect([...used].sort()).toEqual([
+      '--n-cpu-moe',
+      '--no-op-offload',
+      '-c',
+      '-ctk',
+      '-ctv',
+      '-fa',
+      '-hf',
+      '-m',
+      '-mg',
+      '-ngl',
+      '-sm',
+      '-t',
+      '-ts',
+    ]);
     // The common ones are in the --help of the built tools too.
-    for (const flag of ['-c', '-ngl', '-ctk', '-ctv', '-fa', '-t', '--n-cpu-moe', '-ts', '-sm', '-mg', '-m', '-hf'])
+    for (const flag of ['-c', '-ngl', '-ctk', '-ctv', '-fa', '-t', '--n-cpu-moe', '--no-op-offload', '-ts', '-sm', '-mg', '-m', '-hf'])
       expect(fixture.flags['llama-fit-params'], flag).toContain(flag);
   });
 
