@@ -44,11 +44,18 @@ export const LAPTOP_HOST_UPLOAD_BYTES_PER_SEC = 7.5 * 2 ** 30;
 const isLaptopGpu = (name: string): boolean => /laptop|mobile|max-q/i.test(name);
 
 /** Seconds a prompt of `tokens` spends copying a split row's weights to the GPU: one copy per micro-batch. */
-function promptUploadSeconds(work: PromptWork, tokens: number, laptop: boolean): number {
+function promptUploadSeconds(work: PromptWork, tokens: number, bytesPerSec: number): number {
   if (!work.hostUploadBytes) return 0;
   const batches = Math.ceil(tokens / DEFAULT_UBATCH_TOKENS);
-  return (batches * work.hostUploadBytes) / (laptop ? LAPTOP_HOST_UPLOAD_BYTES_PER_SEC : HOST_UPLOAD_BYTES_PER_SEC);
+  return (batches * work.hostUploadBytes) / bytesPerSec;
 }
+
+/**
+ * A unified-memory GPU (Apple Silicon, Strix Halo, a Jetson or DGX Spark) copies weights kept in RAM into its own
+ * buffer within the same memory: an assumed half its memory bandwidth, a copy reading and writing each byte. No
+ * published run measures it; at that rate the copy is a small part of a split row's prompt time.
+ */
+const UNIFIED_COPY_SHARE_OF_BANDWIDTH = 0.5;
 
 /**
  * The rate attention over the prompt runs at on a GPU, as a share of the weights' products' rate: half, as measured on
@@ -234,10 +241,16 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
       };
   const backend = gpus[0]?.backend ?? hardware.gpus[0]?.backend ?? '';
   const laptop = isLaptopGpu(gpus[0]?.name ?? hardware.gpus[0]?.name ?? '');
-  // Metal has no offload_op: a Mac's layers left in RAM compute their prompt there, which this does not estimate. On a
-  // unified-memory GPU (Jetson, DGX Spark, Strix Halo) there is no bus to copy over, and no run to say what it costs.
-  const unified = (gpus[0] ?? hardware.gpus[0])?.unifiedMemory ?? false;
-  const offloadsProducts = !unified && (backend === 'cuda' || backend === 'rocm' || backend === 'vulkan');
+  // CUDA, ROCm, Vulkan and Metal (this llama.cpp's ggml-metal.cpp has an offload_op for products) compute a prompt's
+  // products for weights in RAM on the GPU. A unified-memory GPU copies them within its memory, where its bandwidth is
+  // known; a discrete one over the bus.
+  const first = gpus[0] ?? hardware.gpus[0];
+  const unified = first?.unifiedMemory ?? false;
+  const unifiedCopy =
+    unified && first?.memoryBandwidthBytesPerSec ? first.memoryBandwidthBytesPerSec * UNIFIED_COPY_SHARE_OF_BANDWIDTH : null;
+  const copyBytesPerSec = unified ? unifiedCopy : laptop ? LAPTOP_HOST_UPLOAD_BYTES_PER_SEC : HOST_UPLOAD_BYTES_PER_SEC;
+  const offloadsProducts =
+    copyBytesPerSec !== null && (backend === 'cuda' || backend === 'rocm' || backend === 'vulkan' || backend === 'metal');
   return rows.map((row) => {
     const w = work.get(row);
     // A row all in RAM beside such a GPU (-ngl 0, or no layer fits) copies every weight: llama.cpp still offloads.
@@ -245,7 +258,8 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
     if (!w || (row.fit !== 'gpu' && !split)) return row;
     const rowRate = rate * floatPromptFactor(row.quant, backend);
     const secondsFor = (tokens: number): number =>
-      (tokens * promptFlopsPerToken(w, tokens)) / rowRate + (split ? promptUploadSeconds(w, tokens, laptop) : 0);
+      (tokens * promptFlopsPerToken(w, tokens)) / rowRate +
+      (split && copyBytesPerSec ? promptUploadSeconds(w, tokens, copyBytesPerSec) : 0);
     const fullPromptSeconds = secondsFor(row.contextTokens);
     const record = row.filePath ? found?.newest.get(row.filePath) : undefined;
     if (record && record.settings.promptTokens === PROMPT_TOKENS)
@@ -270,7 +284,7 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
       ? {
           ...floatNote,
           by: 'speed.prompt-split',
-          detail: `${floatNote.detail ?? ''} ${row.fit === 'cpu' ? 'No layer on the GPU' : 'Split between the GPU and RAM'}: llama.cpp still runs a prompt's products on the GPU, so each ${DEFAULT_UBATCH_TOKENS}-token micro-batch first copies the ${formatBytes(w.hostUploadBytes ?? 0)} of weights kept in RAM to it, at an assumed ${((laptop ? LAPTOP_HOST_UPLOAD_BYTES_PER_SEC : HOST_UPLOAD_BYTES_PER_SEC) / 2 ** 30).toFixed(1)} GiB/s (${laptop ? 'an RTX 5050 Laptop GPU' : 'an RTX 4080 on PCIe 4.0 x16'} measured so from mmap'd weights; a card on 8 lanes copies at about half that, --no-mmap's pinned memory about half again faster): ${promptUploadSeconds(w, PROMPT_TOKENS, laptop).toFixed(2)} s per micro-batch.`,
+          detail: `${floatNote.detail ?? ''} ${row.fit === 'cpu' ? 'No layer on the GPU' : 'Split between the GPU and RAM'}: llama.cpp still runs a prompt's products on the GPU, so each ${DEFAULT_UBATCH_TOKENS}-token micro-batch first copies the ${formatBytes(w.hostUploadBytes ?? 0)} of weights kept in RAM to it, at an assumed ${((copyBytesPerSec ?? 1) / 2 ** 30).toFixed(1)} GiB/s (${unified ? `half this unified-memory GPU's bandwidth, a copy reading and writing each byte within the same memory; no published run measures it` : `${laptop ? 'an RTX 5050 Laptop GPU' : 'an RTX 4080 on PCIe 4.0 x16'} measured so from mmap'd weights; a card on 8 lanes copies at about half that, --no-mmap's pinned memory about half again faster`}): ${promptUploadSeconds(w, PROMPT_TOKENS, copyBytesPerSec ?? 1).toFixed(2)} s per micro-batch.`,
         }
       : floatNote;
     return { ...row, promptTokPerSec: PROMPT_TOKENS / secondsFor(PROMPT_TOKENS), promptSource: source, fullPromptSeconds };

@@ -96,13 +96,13 @@ export interface PlacementOptions {
   cpuMoeLayers?: number;
   /**
    * Whether the GPU backend computes a prompt's products whose weights are in RAM (ggml's offload_op, for 32 tokens
-   * or more): CUDA, ROCm and Vulkan do, Metal and an RPC device do not. Absent: by the backend.
+   * or more): CUDA, ROCm, Vulkan and Metal do, an RPC device does not. Absent: by the backend.
    */
   opOffload?: boolean;
 }
 
-/** The backends with an offload_op (ggml-cuda.cu, which HIP builds too, and ggml-vulkan.cpp). */
-const OFFLOADS_PRODUCTS: ReadonlySet<ComputeBackend> = new Set(['cuda', 'rocm', 'vulkan']);
+/** The backends with an offload_op (ggml-cuda.cu, which HIP builds too, ggml-vulkan.cpp, and ggml-metal.cpp for products). */
+const OFFLOADS_PRODUCTS: ReadonlySet<ComputeBackend> = new Set(['cuda', 'rocm', 'vulkan', 'metal']);
 
 /**
  * The device of each layer (index = block, index `blocks` = the output layer) as llama-model.cpp

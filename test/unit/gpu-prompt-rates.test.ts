@@ -234,7 +234,7 @@ describe('rows split between the GPU and RAM', () => {
     expect(row8b('RTX 4090')?.promptSource?.by).toBe('speed.prompt-catalogued');
   });
 
-  it('are not estimated on a unified-memory GPU, which has no bus to copy over (and no run to say what that costs)', () => {
+  it('on a unified-memory GPU copy within its memory, at an assumed half its bandwidth; not estimated where that is unknown', () => {
     const hardware = applyWhatIf(makeSnapshot({ ramBytes: 64 * GiB }), { gpuName: 'RTX 4090' }, presets);
     const { promptTokPerSec: _p, promptSource: _s, fullPromptSeconds: _f, ...bare } = row70b('RTX 4090')!;
     const row = { ...bare, promptTokPerSec: null, promptSource: null };
@@ -253,7 +253,12 @@ describe('rows split between the GPU and RAM', () => {
     const onCard = applyGpuPromptRuns({ rows: [row], work, records: [], hardware, gpus: hardware.gpus })[0];
     expect(onCard?.promptSource?.by).toBe('speed.prompt-split');
     const unified = hardware.gpus.map((g) => ({ ...g, unifiedMemory: true }));
-    expect(applyGpuPromptRuns({ rows: [row], work, records: [], hardware, gpus: unified })[0]?.promptTokPerSec).toBeNull();
+    const inMemory = applyGpuPromptRuns({ rows: [row], work, records: [], hardware, gpus: unified })[0];
+    expect(inMemory?.promptSource?.detail).toMatch(/at an assumed 469\.4 GiB\/s \(half this unified-memory GPU's bandwidth/);
+    // 18 GiB per micro-batch over the bus at 13.6 GiB/s is most of the time; within the memory, a small part.
+    expect(inMemory?.promptTokPerSec ?? 0).toBeGreaterThan(2 * (onCard?.promptTokPerSec ?? Infinity));
+    const unknown = unified.map((g) => ({ ...g, memoryBandwidthBytesPerSec: null }));
+    expect(applyGpuPromptRuns({ rows: [row], work, records: [], hardware, gpus: unknown })[0]?.promptTokPerSec).toBeNull();
   });
 
   it('with no layer on the GPU (-ngl 0) still read a prompt on the GPU, copying every weight per micro-batch', () => {

@@ -90,7 +90,7 @@ describe('placeModel with --n-cpu-moe', () => {
     expect(p.gpuReadBytesPerToken).toBe(full.gpuReadBytesPerToken - 2 * EXPERTS_READ);
   });
 
-  it('compute without offload_op (an RPC device, Metal): the CPU runs the experts (max(3 x 256, 2 x 2 x 256) + 2 x 256 floats per token, and the mask); the GPU keeps its block phase', () => {
+  it('compute without offload_op (an RPC device): the CPU runs the experts (max(3 x 256, 2 x 2 x 256) + 2 x 256 floats per token, and the mask); the GPU keeps its block phase', () => {
     const p = placeModel(model, 5, 'cuda', { repackTypes: none, cpuMoeLayers: 2, opOffload: false });
     expect(full.cpu.computeBytes).toBe(2 * H + MASK); // staging only
     expect(p.cpu.computeBytes).toBe(512 * 4 * (1024 + 512) + MASK);
@@ -105,8 +105,11 @@ describe('placeModel with --n-cpu-moe', () => {
     expect(p.gpu.computeBytes).toBe(512 * 4 * (1024 + 1024) + MASK + 256 * 128 * 8 * 4);
     // Nothing in RAM that a product reads: nothing changes.
     expect(full.gpu.computeBytes).toBe(placeModel(model, 5, 'cuda', { repackTypes: none, opOffload: false }).gpu.computeBytes);
-    // Metal has no offload_op.
-    expect(placeModel(model, 5, 'metal', { repackTypes: none, cpuMoeLayers: 2 }).gpu.computeBytes).toBe(full.gpu.computeBytes);
+    // Metal offloads products too (ggml-metal.cpp's offload_op); an RPC device does not.
+    expect(placeModel(model, 5, 'metal', { repackTypes: none, cpuMoeLayers: 2 }).gpu.computeBytes).toBe(p.gpu.computeBytes);
+    expect(placeModel(model, 5, 'cuda', { repackTypes: none, cpuMoeLayers: 2, opOffload: false }).gpu.computeBytes).toBe(
+      full.gpu.computeBytes,
+    );
   });
 
   it('--n-cpu-moe of every block without offload_op: the GPU needs attention phase only (6 hidden-size activations and the mask)', () => {
