@@ -31,6 +31,8 @@ export function llamaBenchCommandArgs(model: RunModel, s: RunSettings): Array<[f
   ];
   args.push(['-ngl', String(s.gpuLayers)]);
   if (model.moe && s.nCpuMoe !== null && s.nCpuMoe > 0) args.push(['--n-cpu-moe', String(s.nCpuMoe)]);
+  // llama-bench takes a value list here (-nopo 0,1), where llama-server takes a bare switch.
+  if (s.noOpOffload) args.push(['-nopo', '1']);
   if (s.kvType !== 'f16') args.push(['-ctk', s.kvType], ['-ctv', s.kvType]);
   if (flashAttentionFor(s.kvType) === 'on') args.push(['-fa', 'on']);
   if (s.threads !== null) args.push(['-t', String(s.threads)]);

@@ -245,6 +245,7 @@ describe('the flags are those of the llama.cpp node-llama-cpp ships', () => {
       '-mg',
       '-n',
       '-ngl',
+      '-nopo',
       '-p',
       '-r',
       '-sm',
