@@ -135,5 +135,12 @@ export function formatMeasurement(m: Measurement, e: EstimateResult | null, useC
         '  Estimate totals leave out the fixed overhead (not a llama.cpp buffer); the repacked copy is counted as llama.cpp allocates it.',
       ),
     );
+  // llama.cpp used a device the hardware detection does not count as a GPU: the estimate cannot be for the same placement.
+  if (e && m.gpuLayers > 0 && m.devices.gpu.totalBytes > 0 && e.devices.gpu.totalBytes === 0)
+    lines.push(
+      c.yellow(
+        `  llama.cpp put ${m.gpuLayers} layers on a ${m.backend} device that rightsize's hardware detection does not count as a GPU (a CPU-type Vulkan device such as Mesa's llvmpipe, named with GGML_VK_VISIBLE_DEVICES, or a GPU the detection missed): the estimate is for the machine as detected, with everything on the CPU. \`rightsize hardware\` shows what was detected.`,
+      ),
+    );
   return lines.join('\n');
 }
