@@ -40,6 +40,20 @@ export interface PromptWork {
 export const HOST_UPLOAD_BYTES_PER_SEC = 13.6 * 2 ** 30;
 export const LAPTOP_HOST_UPLOAD_BYTES_PER_SEC = 7.5 * 2 ** 30;
 
+/** PCIe bandwidth a lane carries by generation (index), GB/s after line encoding. */
+const PCIE_LANE_GBPS = [0, 0.25, 0.5, 0.985, 1.969, 3.938, 7.877];
+
+/**
+ * The share of the link the copy rates were measured over (PCIe 4.0 x16) that a detected link carries, at most 1: a card
+ * on 8 lanes, in a PCIe 3.0 slot or behind a Thunderbolt enclosure (4 lanes) copies slower, while a faster link does not
+ * make a copy from mmap'd memory faster (an RX 9070 XT on PCIe 5.0 x16 copied at 9.7 GiB/s, an RTX 5050 Laptop GPU on
+ * 5.0 x8 at 7.6).
+ */
+function linkShare(link: { gen: number; width: number } | null | undefined): number {
+  if (!link) return 1;
+  return Math.min(1, ((PCIE_LANE_GBPS[link.gen] ?? 0) * link.width) / ((PCIE_LANE_GBPS[4] as number) * 16)) || 1;
+}
+
 /** A laptop GPU, by the name the driver or the catalogue gives it: fewer PCIe lanes, and copies at about half the rate. */
 const isLaptopGpu = (name: string): boolean => /laptop|mobile|max-q/i.test(name);
 
@@ -248,7 +262,15 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
   const unified = first?.unifiedMemory ?? false;
   const unifiedCopy =
     unified && first?.memoryBandwidthBytesPerSec ? first.memoryBandwidthBytesPerSec * UNIFIED_COPY_SHARE_OF_BANDWIDTH : null;
-  const copyBytesPerSec = unified ? unifiedCopy : laptop ? LAPTOP_HOST_UPLOAD_BYTES_PER_SEC : HOST_UPLOAD_BYTES_PER_SEC;
+  // The slowest of the GPUs a model uses sets the pace; a detected link narrower than PCIe 4.0 x16 slows the copy.
+  const link = (gpus.length > 0 ? gpus : hardware.gpus)
+    .map((g) => g.pcieLink)
+    .reduce<Gpu['pcieLink']>((slowest, l) => (l && (!slowest || linkShare(l) < linkShare(slowest)) ? l : slowest), null);
+  const busCopy = Math.min(
+    laptop ? LAPTOP_HOST_UPLOAD_BYTES_PER_SEC : HOST_UPLOAD_BYTES_PER_SEC,
+    HOST_UPLOAD_BYTES_PER_SEC * linkShare(link),
+  );
+  const copyBytesPerSec = unified ? unifiedCopy : busCopy;
   const offloadsProducts =
     copyBytesPerSec !== null && (backend === 'cuda' || backend === 'rocm' || backend === 'vulkan' || backend === 'metal');
   return rows.map((row) => {
@@ -284,7 +306,7 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
       ? {
           ...floatNote,
           by: 'speed.prompt-split',
-          detail: `${floatNote.detail ?? ''} ${row.fit === 'cpu' ? 'No layer on the GPU' : 'Split between the GPU and RAM'}: llama.cpp still runs a prompt's products on the GPU, so each ${DEFAULT_UBATCH_TOKENS}-token micro-batch first copies the ${formatBytes(w.hostUploadBytes ?? 0)} of weights kept in RAM to it, at an assumed ${((copyBytesPerSec ?? 1) / 2 ** 30).toFixed(1)} GiB/s (${unified ? `half this unified-memory GPU's bandwidth, a copy reading and writing each byte within the same memory; no published run measures it` : `${laptop ? 'an RTX 5050 Laptop GPU' : 'an RTX 4080 on PCIe 4.0 x16'} measured so from mmap'd weights; a card on 8 lanes copies at about half that, --no-mmap's pinned memory about half again faster`}): ${promptUploadSeconds(w, PROMPT_TOKENS, copyBytesPerSec ?? 1).toFixed(2)} s per micro-batch.`,
+          detail: `${floatNote.detail ?? ''} ${row.fit === 'cpu' ? 'No layer on the GPU' : 'Split between the GPU and RAM'}: llama.cpp still runs a prompt's products on the GPU, so each ${DEFAULT_UBATCH_TOKENS}-token micro-batch first copies the ${formatBytes(w.hostUploadBytes ?? 0)} of weights kept in RAM to it, at an assumed ${((copyBytesPerSec ?? 1) / 2 ** 30).toFixed(1)} GiB/s (${unified ? `half this unified-memory GPU's bandwidth, a copy reading and writing each byte within the same memory; no published run measures it` : `${link && linkShare(link) < 1 ? `an RTX 4080 copied 13.6 GiB/s from mmap'd weights over PCIe 4.0 x16; this card's detected link, PCIe ${link.gen}.0 x${link.width}, carries ${(linkShare(link) * 100).toFixed(0)}% of that` : `${laptop ? 'an RTX 5050 Laptop GPU' : 'an RTX 4080 on PCIe 4.0 x16'} measured so from mmap'd weights; a card on 8 lanes copies at about half that, --no-mmap's pinned memory about half again faster`}`}): ${promptUploadSeconds(w, PROMPT_TOKENS, copyBytesPerSec ?? 1).toFixed(2)} s per micro-batch.`,
         }
       : floatNote;
     return { ...row, promptTokPerSec: PROMPT_TOKENS / secondsFor(PROMPT_TOKENS), promptSource: source, fullPromptSeconds };

@@ -297,6 +297,7 @@ describe('hardware fixtures: known wrong figures are never reported', () => {
       backend: 'cuda',
       driver: '595.71.05',
       tdpWatts: 320,
+      pcieLink: { gen: 4, width: 16, source: { kind: 'detected', by: 'nvidia-smi' } },
     });
     expect(merged('nvidia-rtxa6000-node-llama-cpp-cuda.json').gpus[0]?.backend).toBe('cuda');
     expect(merged('nvidia-rtxa6000-node-llama-cpp-vulkan.json').gpus[0]?.backend).toBe('vulkan');

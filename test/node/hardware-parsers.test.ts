@@ -15,7 +15,7 @@ import {
 } from '../../src/node/hardware/parsers/node-llama-cpp';
 import { parseNvidiaSmiCsv } from '../../src/node/hardware/parsers/nvidia-smi';
 import { parseRocmSmiCsv, parseRocmSmiJson } from '../../src/node/hardware/parsers/rocm-smi';
-import { parseLspci } from '../../src/node/hardware/parsers/sysfs';
+import { parseLspci, parseSysfsDrmCards } from '../../src/node/hardware/parsers/sysfs';
 import { parseSystemProfilerDisplays, parseSystemProfilerMemory } from '../../src/node/hardware/parsers/system-profiler';
 import { parseCpuFlags, parseSiCpu } from '../../src/node/hardware/parsers/systeminformation';
 import { parseRegQuery, parseWindowsRegistryGpus, parseWmicVideoControllers } from '../../src/node/hardware/parsers/windows';
@@ -40,7 +40,16 @@ describe('nvidia-smi', () => {
       vramField: 'memory.total',
       driver: '595.71.05',
       powerLimitWatts: 320,
+      // The capture's pcie.link.gen.current is 1 (the card idles); .max is what the card and slot reach.
+      pcieLink: { gen: 4, width: 16 },
     });
+  });
+
+  it('reads the PCIe link from the .max columns, and nothing from [N/A] or a missing column', () => {
+    const header = 'name, memory.total [MiB], pcie.link.gen.max, pcie.link.width.max';
+    expect(parseNvidiaSmiCsv(`${header}\nNVIDIA GeForce RTX 3060, 12288, 3, 8\n`)[0]?.pcieLink).toEqual({ gen: 3, width: 8 });
+    expect(parseNvidiaSmiCsv(`${header}\nNVIDIA GeForce RTX 3060, 12288, [N/A], [N/A]\n`)[0]?.pcieLink).toBeNull();
+    expect(parseNvidiaSmiCsv('NVIDIA GeForce RTX 3060, 12288, 11000, 560.1, 170\n')[0]?.pcieLink).toBeNull();
   });
 
   it('reads --format=csv,noheader,nounits in the default column order (the same card, re-printed that way)', () => {
@@ -269,5 +278,30 @@ describe('GPU catalogue (resources/hardware/gpus.json)', () => {
     const ambiguous = matchGpuPreset({ names: ['Device 744c'], pciId: '1002:744c' }, presets);
     expect(ambiguous?.preset.id).toBe('amd-rx-7900-xt');
     expect(ambiguous?.ambiguousWith.map((p) => p.id)).toEqual(['amd-rx-7900-xtx']);
+  });
+});
+
+describe('sysfs PCIe link', () => {
+  const card = {
+    card: 'card1',
+    busAddress: '0000:03:00.0',
+    vendorId: '0x1002',
+    deviceId: '0x744c',
+    revision: '0xc8',
+    driver: 'amdgpu',
+    vramTotalBytes: 25753026560,
+    vramUsedBytes: 0,
+  };
+  it("reads max_link_speed and max_link_width as Linux prints them ('16.0 GT/s PCIe', '16')", () => {
+    expect(parseSysfsDrmCards([{ ...card, maxLinkSpeed: '16.0 GT/s PCIe', maxLinkWidth: '16' }])[0]?.pcieLink).toEqual({
+      gen: 4,
+      width: 16,
+    });
+    expect(parseSysfsDrmCards([{ ...card, maxLinkSpeed: '8.0 GT/s PCIe', maxLinkWidth: '8' }])[0]?.pcieLink).toEqual({ gen: 3, width: 8 });
+    expect(parseSysfsDrmCards([{ ...card, maxLinkSpeed: '2.5 GT/s PCIe', maxLinkWidth: '1' }])[0]?.pcieLink).toEqual({ gen: 1, width: 1 });
+  });
+  it('keeps none where the files are missing or say Unknown', () => {
+    expect(parseSysfsDrmCards([card])[0]?.pcieLink).toBeNull();
+    expect(parseSysfsDrmCards([{ ...card, maxLinkSpeed: 'Unknown', maxLinkWidth: '255' }])[0]?.pcieLink).toBeNull();
   });
 });

@@ -293,6 +293,23 @@ describe('rows split between the GPU and RAM', () => {
     expect(kept).toBe(onCpu.row);
   });
 
+  it('copy slower over a detected link narrower than PCIe 4.0 x16 (3.0 x8: a quarter), never faster over a wider one', () => {
+    const base = applyWhatIf(makeSnapshot({ ramBytes: 64 * GiB }), { gpuName: 'RTX 4090' }, presets);
+    const withLink = (gen: number, width: number): HardwareSnapshot => ({
+      ...base,
+      gpus: base.gpus.map((g) => ({ ...g, pcieLink: { gen, width, source: { kind: 'detected', by: 'nvidia-smi' } } })),
+    });
+    const row = (hardware: HardwareSnapshot) =>
+      buildReport(hardware, catalog, { contextTokens: 8192, kvType: 'f16' }, { detectMs: 0 }).rows.find(
+        (r) => r.modelId === 'llama-3.1-70b' && r.quant === 'Q4_K_M',
+      );
+    const narrow = row(withLink(3, 8));
+    expect(narrow?.promptSource?.detail).toMatch(/at an assumed 3\.4 GiB\/s .*detected link, PCIe 3\.0 x8, carries 25% of that/);
+    expect(narrow?.promptTokPerSec ?? Infinity).toBeLessThan((row(base)?.promptTokPerSec ?? 0) / 2);
+    // PCIe 5.0 x16 does not copy from mmap'd memory faster than 4.0 x16 did.
+    expect(row(withLink(5, 16))?.promptTokPerSec).toBeCloseTo(row(base)?.promptTokPerSec ?? 0, 6);
+  });
+
   it('copy at about half the rate on a laptop GPU', () => {
     const desktop = row70b('RTX 4090');
     const laptop = row70b('RTX 4090 Laptop');

@@ -63,7 +63,8 @@ export function formatHardware(hw: HardwareSnapshot, useColor: boolean, profile?
       : g.integrated
         ? 'integrated (shares RAM)'
         : `${formatBytes(g.vramBytes)} VRAM${g.vramFreeBytes !== null ? `, ${formatBytes(g.vramFreeBytes)} free` : ''}`;
-    lines.push(`  GPU   ${g.name}, ${mem}, ${g.backend}   ${c.dim(sourceLabel(g.vramSource))}`);
+    const link = g.pcieLink ? `, PCIe ${g.pcieLink.gen}.0 x${g.pcieLink.width}` : '';
+    lines.push(`  GPU   ${g.name}, ${mem}, ${g.backend}${link}   ${c.dim(sourceLabel(g.vramSource))}`);
     if (g.promptRate)
       lines.push(
         c.dim(`        prompts at ${(g.promptRate.flopsPerSec / 1e12).toFixed(1)} TFLOP/s (${promptRateOrigin(g.promptRate.source)})`),

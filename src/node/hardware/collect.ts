@@ -60,7 +60,8 @@ function runTool(file: string, args: string[], timeoutMs: number): Promise<Colle
   });
 }
 
-const NVIDIA_SMI_QUERY = 'index,name,memory.total,memory.free,driver_version,power.limit,power.default_limit,pci.bus_id,pci.device_id';
+const NVIDIA_SMI_QUERY =
+  'index,name,memory.total,memory.free,driver_version,power.limit,power.default_limit,pci.bus_id,pci.device_id,pcie.link.gen.max,pcie.link.width.max';
 
 async function collectNvidiaSmi(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Collected<string>> {
   return runTool('nvidia-smi', [`--query-gpu=${NVIDIA_SMI_QUERY}`, '--format=csv,nounits'], timeoutMs);
@@ -128,6 +129,8 @@ async function collectSysfsDrm(root = '/sys/class/drm'): Promise<Collected<Sysfs
       driver: /DRIVER=(\S+)/.exec(uevent)?.[1] ?? null,
       vramTotalBytes: total !== null && /^\d+$/.test(total) ? Number(total) : null,
       vramUsedBytes: used !== null && /^\d+$/.test(used) ? Number(used) : null,
+      maxLinkSpeed: await readText(path.join(dir, 'max_link_speed')),
+      maxLinkWidth: await readText(path.join(dir, 'max_link_width')),
     });
   }
   return cards;

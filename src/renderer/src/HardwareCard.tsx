@@ -36,6 +36,14 @@ export function HardwareCard({ report, children }: { report: Report; children?: 
                     ? 'integrated, shares RAM'
                     : `${formatBytes(g.vramBytes)} VRAM`}{' '}
                 · {g.backend}
+                {g.pcieLink && (
+                  <span
+                    title={`detected by ${g.pcieLink.source.by} (${g.pcieLink.source.detail ?? ''}): weights kept in RAM cross this link`}
+                  >
+                    {' '}
+                    · PCIe {g.pcieLink.gen}.0 x{g.pcieLink.width}
+                  </span>
+                )}
               </span>
               {g.promptRate && (
                 <span className="muted" data-testid="gpu-prompt-rate" title={g.promptRate.source.detail}>

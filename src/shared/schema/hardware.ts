@@ -26,6 +26,14 @@ const GpuSchema = z.object({
    */
   reservedRamBytes: z.number().nonnegative().nullable().optional(),
   memoryBandwidthBytesPerSec: z.number().positive().nullable(),
+  /**
+   * The PCIe link the card reaches in this machine (generation, lanes), as detected: what weights kept in RAM cross to
+   * it over (src/core/gpu-prompt.ts). Absent or null: not detected (a planned card, macOS, a unified-memory GPU).
+   */
+  pcieLink: z
+    .object({ gen: z.number().int().min(1).max(6), width: z.number().int().min(1).max(32), source: SourceSchema })
+    .nullable()
+    .optional(),
   tdpWatts: z.number().positive().nullable(),
   /**
    * The rate this GPU reads prompts at, in dense FLOPs per second (src/core/gpu-prompt.ts), catalogued from a published

@@ -203,6 +203,7 @@ export function buildGpu(gpu: ObservedGpu, ctx: GpuContext): Gpu {
       "node-llama-cpp's prebuilt binary for Linux on Arm runs on the CPU only, so this app's probe and benchmarks run there; the report sizes llama.cpp on CUDA. Build node-llama-cpp's CUDA binary (npx --no node-llama-cpp source download --gpu cuda) to benchmark on the GPU.",
     );
   const tdpFromSmi = obs.find((o) => o.powerLimitWatts !== null)?.powerLimitWatts ?? null;
+  const linked = obs.find((o) => o.pcieLink !== null);
   const tools = [...new Set(obs.filter((o) => o.by !== 'lspci').map(toolLabel))];
   return {
     name,
@@ -216,6 +217,18 @@ export function buildGpu(gpu: ObservedGpu, ctx: GpuContext): Gpu {
     unifiedShareOfRam: vram.unifiedShareOfRam,
     ...(vram.reservedRamBytes ? { reservedRamBytes: vram.reservedRamBytes } : {}),
     memoryBandwidthBytesPerSec: preset ? preset.memoryBandwidthGBps * 1e9 : null,
+    ...(linked?.pcieLink && !unifiedMemory
+      ? {
+          pcieLink: {
+            ...linked.pcieLink,
+            source: {
+              kind: 'detected' as const,
+              by: toolLabel(linked),
+              detail: linked.by === 'nvidia-smi' ? 'pcie.link.gen.max, pcie.link.width.max' : 'max_link_speed, max_link_width',
+            },
+          },
+        }
+      : {}),
     tdpWatts: preset?.tdpWatts ?? tdpFromSmi,
     promptRate: preset ? presetPromptRate(preset, backend) : null,
     generationEfficiency: preset ? presetGenerationEfficiency(preset) : null,

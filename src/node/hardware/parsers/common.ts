@@ -19,6 +19,33 @@ export type GpuObservationTool =
   | 'lspci';
 
 /** One GPU as one tool saw it. Figures are the tool's own; merge/ judges them. */
+export interface PcieLink {
+  /** PCIe generation (1 to 6). */
+  gen: number;
+  /** Lanes (1 to 32). */
+  width: number;
+}
+
+/** A link from its generation and lanes as read, or null where either is missing or out of range. */
+export function pcieLinkOf(gen: number | null, width: number | null): PcieLink | null {
+  if (gen === null || width === null || !Number.isInteger(gen) || !Number.isInteger(width)) return null;
+  return gen >= 1 && gen <= 6 && width >= 1 && width <= 32 ? { gen, width } : null;
+}
+
+/** The generation of a Linux link speed ("16.0 GT/s PCIe", "8 GT/s"): 2.5, 5, 8, 16, 32 and 64 GT/s are 1 to 6. */
+export function pcieGenOfSpeed(text: string | null): number | null {
+  const gts = Number(/([\d.]+)\s*GT\/s/i.exec(text ?? '')?.[1] ?? NaN);
+  const gens: Array<[number, number]> = [
+    [2.5, 1],
+    [5, 2],
+    [8, 3],
+    [16, 4],
+    [32, 5],
+    [64, 6],
+  ];
+  return gens.find(([rate]) => Math.abs(rate - gts) < 0.01)?.[1] ?? null;
+}
+
 export interface GpuObservation {
   by: GpuObservationTool;
   /** The name as printed ("NVIDIA GeForce RTX 4090", "Device 744c", "Navi 21 [Radeon RX 6800/6800 XT / 6900 XT]"). */
@@ -36,6 +63,11 @@ export interface GpuObservation {
   vramField: string | null;
   driver: string | null;
   powerLimitWatts: number | null;
+  /**
+   * The PCIe link the card can reach in this machine (generation and lanes, the slot's limit included): nvidia-smi's
+   * pcie.link.gen.max and pcie.link.width.max, or Linux's max_link_speed and max_link_width. Null where not read.
+   */
+  pcieLink: PcieLink | null;
   /** Tool-specific hints merge/ uses to recognise known wrong values. */
   hints: GpuObservationHints;
 }
@@ -188,6 +220,7 @@ export function observation(partial: Partial<GpuObservation> & Pick<GpuObservati
     vramField: null,
     driver: null,
     powerLimitWatts: null,
+    pcieLink: null,
     hints: {},
     ...partial,
   };

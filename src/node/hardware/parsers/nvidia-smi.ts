@@ -1,6 +1,6 @@
 // nvidia-smi --query-gpu output: NVIDIA's own VRAM, driver and power figures.
 import { MiB } from '../../../shared/units';
-import { normalizeBusAddress, num, observation, positive, splitCsvLine, stripAnsi, type GpuObservation } from './common';
+import { normalizeBusAddress, num, observation, pcieLinkOf, positive, splitCsvLine, stripAnsi, type GpuObservation } from './common';
 
 /** The columns of `--format=csv,noheader,nounits` when no header says otherwise. */
 const NVIDIA_SMI_DEFAULT_COLUMNS = ['name', 'memory.total', 'memory.free', 'driver_version', 'power.limit'] as const;
@@ -65,6 +65,8 @@ export function parseNvidiaSmiCsv(text: string, columns: readonly string[] = NVI
         vramField: totalMiB !== null ? 'memory.total' : null,
         driver: col(cells, 'driver_version'),
         powerLimitWatts: positive(num(col(cells, 'power.default_limit'))) ?? positive(num(col(cells, 'power.limit'))),
+        // The most the card and this machine's slot allow; the .current pair drops while the card idles.
+        pcieLink: pcieLinkOf(num(col(cells, 'pcie.link.gen.max')), num(col(cells, 'pcie.link.width.max'))),
       }),
     );
   }

@@ -7,6 +7,8 @@ import {
   normalizeBusAddress,
   num,
   observation,
+  pcieGenOfSpeed,
+  pcieLinkOf,
   pciVendorIdOf,
   positive,
   str,
@@ -27,6 +29,9 @@ export interface SysfsDrmCard {
   /** amdgpu's mem_info_vram_total (bytes); absent for drivers without it. */
   vramTotalBytes: number | null;
   vramUsedBytes: number | null;
+  /** max_link_speed ("16.0 GT/s PCIe") and max_link_width ("16"); absent on older captures. */
+  maxLinkSpeed?: string | null;
+  maxLinkWidth?: string | null;
 }
 
 export function parseSysfsDrmCards(cards: unknown): GpuObservation[] {
@@ -51,6 +56,7 @@ export function parseSysfsDrmCards(cards: unknown): GpuObservation[] {
         vramFreeBytes: total !== null && used !== null ? Math.max(0, total - used) : null,
         vramField: total !== null ? 'mem_info_vram_total' : null,
         driver: str(card.driver),
+        pcieLink: pcieLinkOf(pcieGenOfSpeed(str(card.maxLinkSpeed)), num(card.maxLinkWidth)),
       }),
     );
   }
