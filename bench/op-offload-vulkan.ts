@@ -31,6 +31,8 @@ interface Case {
   ngl: number;
   /** A generated shape (not a catalog model), kept in the fixture so the test rebuilds it. */
   shape?: CatalogModel;
+  /** Two Vulkan devices on the same lavapipe (GGML_VK_VISIBLE_DEVICES=0,0): layer split, pipeline parallelism. */
+  devices?: 2;
 }
 /**
  * A qwen3moe-layout MoE whose expert tensors (64 experts, 1,024 x 1,536: 54-79 MiB each) outweigh its small
@@ -74,7 +76,8 @@ async function child(spec: string): Promise<void> {
     build: 'never',
     logLevel: LlamaLogLevel.info,
     logger: (_level, message) => {
-      for (const line of message.split('\n')) if (/buffer size|offloaded|graph splits|using device/.test(line)) lines.push(line.trim());
+      for (const line of message.split('\n'))
+        if (/buffer size|offloaded|graph splits|using device|pipeline parallelism|sched copies/.test(line)) lines.push(line.trim());
     },
   });
   const model = await llama.loadModel({ modelPath: path, gpuLayers: ngl });
@@ -106,6 +109,8 @@ async function main(): Promise<void> {
   const recorded: unknown[] = [];
   const moe = MOE_SHAPE(catalog.find((x) => x.id === 'qwen3-30b-a3b') as CatalogModel);
   for (const ngl of [0, 3, 9]) CASES.push({ id: moe.id, precision: 'Q4_K_M', ctx: 4096, kv: 'f16', ngl, shape: moe });
+  for (const ctx of [2048, 16384]) CASES.push({ id: 'tinyllama-1.1b', precision: 'Q4_K_M', ctx, kv: 'f16', ngl: 23, devices: 2 });
+  CASES.push({ id: 'tinyllama-1.1b', precision: 'Q4_K_M', ctx: 4096, kv: 'f16', ngl: 12, devices: 2 });
   const out: string[] = [
     '| case | device weights llama.cpp / rightsize | device compute llama.cpp / rightsize | host compute llama.cpp / rightsize | graph splits |',
     '|---|---:|---:|---:|---|',
@@ -124,7 +129,7 @@ async function main(): Promise<void> {
         ['tsx', 'bench/op-offload-vulkan.ts', '--child', JSON.stringify({ path, ngl: cs.ngl, ctx: cs.ctx, kv: cs.kv })],
         {
           encoding: 'utf8',
-          env: { ...process.env, GGML_VK_VISIBLE_DEVICES: process.env.GGML_VK_VISIBLE_DEVICES ?? '0' },
+          env: { ...process.env, GGML_VK_VISIBLE_DEVICES: cs.devices === 2 ? '0,0' : (process.env.GGML_VK_VISIBLE_DEVICES ?? '0') },
           timeout: 300_000,
         },
       );
@@ -134,21 +139,24 @@ async function main(): Promise<void> {
       const { lines, device: name } = JSON.parse(json) as { lines: string[]; device: string | null };
       device = name;
       const { sizable } = await modelFromFile(path);
+      // Two devices with the same free memory: llama.cpp splits the layers 1:1.
       const p = placeModel(buildMemoryModelFromLayout(sizable.shape, sizable.weights, cs.ctx, cs.kv), cs.ngl, 'vulkan', {
         repackTypes: new Set(),
+        ...(cs.devices === 2 ? { splitProportions: [1, 1] } : {}),
       });
-      const gpu = p.gpus[0];
-      const theirs = {
-        weights: mibOf(lines, /Vulkan0 model buffer size =\s+([\d.]+) MiB/) ?? 0,
-        compute: mibOf(lines, /Vulkan0 compute buffer size =\s+([\d.]+) MiB/) ?? 0,
-        host: mibOf(lines, /Vulkan_Host compute buffer size =\s+([\d.]+) MiB/) ?? 0,
-      };
       const splits = lines.find((l) => l.includes('graph splits'))?.replace(/^.*graph splits = /, '') ?? '?';
       const f = (x: number): string => x.toFixed(1);
-      out.push(
-        `| ${m.name} ${cs.precision}, ${cs.ctx} ctx, ${cs.kv} KV, -ngl ${cs.ngl} of ${m.layers + 1} | ${f(theirs.weights)} / ${f((gpu?.weightsBytes ?? 0) / MiB)} | ${f(theirs.compute)} / ${f((gpu?.computeBytes ?? 0) / MiB)} | ${f(theirs.host)} / ${f(p.cpu.computeBytes / MiB)} | ${splits} |`,
-      );
-      console.log(out[out.length - 1]);
+      const host = mibOf(lines, /Vulkan_Host compute buffer size =\s+([\d.]+) MiB/) ?? 0;
+      for (const [d, gpu] of p.gpus.entries()) {
+        const weights = mibOf(lines, new RegExp(`Vulkan${d} model buffer size =\\s+([\\d.]+) MiB`)) ?? 0;
+        const computed = mibOf(lines, new RegExp(`Vulkan${d} compute buffer size =\\s+([\\d.]+) MiB`)) ?? 0;
+        const device = p.gpus.length > 1 ? ` (Vulkan${d})` : '';
+        const hostCell = d === 0 ? `${f(host)} / ${f(p.cpu.computeBytes / MiB)}` : '';
+        out.push(
+          `| ${m.name} ${cs.precision}, ${cs.ctx} ctx, ${cs.kv} KV, -ngl ${cs.ngl} of ${m.layers + 1}${device} | ${f(weights)} / ${f(gpu.weightsBytes / MiB)} | ${f(computed)} / ${f(gpu.computeBytes / MiB)} | ${hostCell} | ${splits} |`,
+        );
+        console.log(out[out.length - 1]);
+      }
       recorded.push({ ...cs, lines });
     }
   } finally {

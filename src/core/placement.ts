@@ -307,14 +307,27 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     0,
     proportions.findIndex((share) => share > 0),
   );
+  // Pipeline parallelism (llama-context.cpp): over several devices with every layer offloaded, in layer split and with
+  // no tensor override (--n-cpu-moe is one), the scheduler keeps GGML_SCHED_MAX_COPIES = 4 copies of each split's
+  // inputs so micro-batches overlap. Each device and the host then hold 4 attention masks; each device after the first
+  // 4 copies of the activations it receives, the first 2 of the input embeddings. Measured on two Vulkan devices
+  // (lavapipe: test/fixtures/llama/vulkan-op-offload.json) and two rpc-servers (bench/results/fit-params-*.md).
+  const pipeline = backend !== 'cpu' && proportions.filter((share) => share > 0).length > 1 && k >= n + 1 && cpuMoe === 0;
+  const maskBytes = compute.hostStagingBytes - 2 * compute.inputActivationBytes;
+  const pipelineCopies = (d: number): number => {
+    if (!pipeline || gpuComputeOf(d) === 0) return 0;
+    // The compute buffer counted so far holds one mask where a block's phase sets it, none where the logits do.
+    const blockSets = d !== outputDevice || gpuBlockPhase(d) > compute.outputPhaseBytes;
+    return (blockSets ? 3 : 4) * maskBytes + (d === offloadDevice ? 2 : 4) * compute.inputActivationBytes;
+  };
   const gpus = gpuWeights.map((weightsBytes, d) => {
     const offloadsHere = offloading && d === offloadDevice;
     const used = d === outputDevice || (gpuBlocks[d] ?? 0) > 0 || offloadsHere;
-    const computeBytes = offloadsHere ? Math.max(gpuComputeOf(d), offloadCompute) : gpuComputeOf(d);
+    const computeBytes = (offloadsHere ? Math.max(gpuComputeOf(d), offloadCompute) : gpuComputeOf(d)) + pipelineCopies(d);
     return device(weightsBytes, 0, gpuKv[d] ?? 0, computeBytes, 0, used ? BACKEND_OVERHEAD_BYTES[backend] : 0);
   });
   const gpu = gpus.length === 1 ? (gpus[0] as DeviceMemory) : sumDevices(gpus);
-  const hostCompute = offloading ? compute.hostStagingBytes : cpuCompute;
+  const hostCompute = (offloading ? compute.hostStagingBytes : cpuCompute) + (pipeline ? 3 * maskBytes : 0);
   const cpu = device(cpuWeights, cpuRepack, cpuKv, hostCompute, compute.outputBufferBytes, HOST_OVERHEAD_BYTES);
   return {
     weightsBytes: gpu.weightsBytes + cpu.weightsBytes,

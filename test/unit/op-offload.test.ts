@@ -20,6 +20,8 @@ interface RecordedCase {
   id: string;
   /** A generated shape, not a catalog model. */
   shape?: ModelShape;
+  /** Two Vulkan devices on the same lavapipe: layers split 1:1. */
+  devices?: 2;
   precision: Precision;
   ctx: number;
   kv: KvType;
@@ -42,9 +44,11 @@ const ours = (c: RecordedCase) => {
   const shape = c.shape ?? (catalog.find((m) => m.id === c.id) as ModelShape);
   return placeModel(buildMemoryModelFromLayout(shape, layoutFor(shape, c.precision), c.ctx, c.kv), c.ngl, 'vulkan', {
     repackTypes: new Set(),
+    ...(c.devices === 2 ? { splitProportions: [1, 1] } : {}),
   });
 };
-const label = (c: RecordedCase): string => `${c.id} ${c.precision}, ${c.ctx} ctx, ${c.kv} KV, -ngl ${c.ngl}`;
+const label = (c: RecordedCase): string =>
+  `${c.id} ${c.precision}, ${c.ctx} ctx, ${c.kv} KV, -ngl ${c.ngl}${c.devices === 2 ? ' over two devices' : ''}`;
 
 describe("llama.cpp's own buffers on a Vulkan device (lavapipe)", () => {
   it('are recorded for -ngl 0, partial and full loads, and name where they came from', () => {
@@ -60,7 +64,7 @@ describe("llama.cpp's own buffers on a Vulkan device (lavapipe)", () => {
     expect(Math.abs(p.cpu.computeBytes / MiB - mib(c.lines, /Vulkan_Host compute buffer size =\s+([\d.]+)/))).toBeLessThan(0.1);
   });
 
-  const dense = fixture.cases.filter((c) => !c.shape);
+  const dense = fixture.cases.filter((c) => !c.shape && !c.devices);
   const theirCompute = (c: RecordedCase): number => mib(c.lines, /Vulkan0 compute buffer size =\s+([\d.]+)/);
   const ratio = (c: RecordedCase): number => (ours(c).gpus[0]?.computeBytes ?? 0) / MiB / theirCompute(c);
 
@@ -93,6 +97,35 @@ describe("llama.cpp's own buffers on a Vulkan device (lavapipe)", () => {
       expect(ratio(c)).toBeGreaterThanOrEqual(1);
       expect(ratio(c)).toBeLessThan(1.15);
     }
+  });
+});
+
+describe('over two devices (lavapipe twice: GGML_VK_VISIBLE_DEVICES=0,0)', () => {
+  const two = fixture.cases.filter((c) => c.devices === 2);
+  const theirs = (c: RecordedCase, what: string): number => mib(c.lines, new RegExp(`${what} buffer size =\\s+([\\d.]+)`));
+
+  it('are recorded with every layer offloaded (pipeline parallelism) and with part of them', () => {
+    expect(two.map((c) => c.ngl).sort((a, b) => a - b)).toEqual([12, 23, 23]);
+    expect(two.filter((c) => c.lines.some((l) => l.includes('sched copies = 4'))).map((c) => c.ngl)).toEqual([23, 23]);
+  });
+
+  it.each(two.map((c) => [label(c), c] as const))('%s: weights per device exactly, each compute buffer within 5%', (_, c) => {
+    const p = ours(c);
+    for (const d of [0, 1]) {
+      expect((p.gpus[d]?.weightsBytes ?? 0) / MiB).toBeCloseTo(theirs(c, `Vulkan${d} model`), 1);
+      const ratio = (p.gpus[d]?.computeBytes ?? 0) / MiB / theirs(c, `Vulkan${d} compute`);
+      expect(ratio).toBeGreaterThan(0.99);
+      expect(ratio).toBeLessThan(1.05);
+    }
+    expect(Math.abs(p.cpu.computeBytes / MiB - theirs(c, 'Vulkan_Host compute'))).toBeLessThan(0.1);
+  });
+
+  it('every layer offloaded: 4 copies of the mask on each device and the host, and of the activations a device receives', () => {
+    const [short, long] = two.filter((c) => c.ngl === 23).sort((a, b) => a.ctx - b.ctx) as [RecordedCase, RecordedCase];
+    // 2,048 to 16,384 tokens: the mask (512 x context x 2 bytes) grows by 14 MiB; each buffer by 4 x that.
+    for (const what of ['Vulkan0 compute', 'Vulkan1 compute', 'Vulkan_Host compute'])
+      expect(theirs(long, what) - theirs(short, what)).toBeCloseTo(56, 0);
+    expect((ours(long).cpu.computeBytes - ours(short).cpu.computeBytes) / MiB).toBeCloseTo(56, 0);
   });
 });
 
