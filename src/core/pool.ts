@@ -172,13 +172,26 @@ export function planPool(
   // The input embedding table stays in the head's RAM (llama.cpp never offloads it).
   const headRamShare = headOnCpu ? shares[0] : undefined;
   if (headRamShare) headRamShare.weightsBytes += mem.weights.tokenEmbdBytes;
+  // Every layer on the devices (no CPU layer on the head) over more than one: llama.cpp's pipeline keeps 4 copies of
+  // each split's inputs (src/core/placement.ts): 4 masks a device, and 4 copies of the activations each device after
+  // the first receives (2 of the input embeddings on the first).
+  const used = shares.filter((s) => s.layers > 0).length;
+  const pipeline = !headOnCpu && used > 1;
+  const mask = mem.compute.hostStagingBytes - 2 * mem.compute.inputActivationBytes;
+  const firstUsed = shares.findIndex((s) => s.layers > 0);
   const deviceShares: PoolDeviceShare[] = shares.map((s, d) => {
+    const pipelineCopies =
+      pipeline && s.layers > 0
+        ? d === firstUsed
+          ? 3 * mask + 2 * mem.compute.inputActivationBytes
+          : 4 * mask + 4 * mem.compute.inputActivationBytes
+        : 0;
     const computeBytes =
-      d === outputDevice
+      (d === outputDevice
         ? Math.max(mem.compute.outputPhaseBytes, mem.compute.layerPhaseBytes)
         : s.layers > 0
           ? mem.compute.layerPhaseBytes
-          : 0;
+          : 0) + pipelineCopies;
     const totalBytes = s.weightsBytes + s.kvBytes + computeBytes;
     return {
       machine: s.machine,

@@ -79,6 +79,21 @@ describe('planPool', () => {
     expect(plan.logitsReturnSecondsPerToken).toBe(0);
   });
 
+  it("two GPU nodes with every layer on them run as llama.cpp's pipeline: 4 copies of the mask and of received activations", () => {
+    const gpu = (name: string): PoolMachine => gpuNode(name, { name: 'NVIDIA GeForce RTX 4090', vramBytes: 24 * GiB });
+    const plan = planPool([gpu('H'), gpu('W')], llama8b(), 4096, 'f16', LINK_PRESETS['10GbE']);
+    const [worker, head] = plan.devices as [(typeof plan.devices)[number], (typeof plan.devices)[number]];
+    expect(worker.layers).toBeGreaterThan(0);
+    expect(head.layers).toBeGreaterThan(0);
+    // 512-token micro-batch: the mask is 512 x 4,096 x 2 bytes (4 MiB), an activation 512 x 4,096 x 4 (8 MiB).
+    const mask = 4 * 2 ** 20;
+    const activation = 8 * 2 ** 20;
+    // The worker's blocks: 3 x 14,336 + 4 x 4,096 floats a token and a mask (120 MiB), plus 3 masks and 2 activations.
+    expect(worker.computeBytes).toBe(120 * 2 ** 20 + 3 * mask + 2 * activation);
+    // The head's logits (512 x (128,256 + 2 x 4,096) floats, 266.5 MiB), plus 4 masks and 4 activations it receives.
+    expect(head.computeBytes).toBe(266.5 * 2 ** 20 + 4 * mask + 4 * activation);
+  });
+
   it("reads each GPU at the share of its bandwidth its own report uses: an AMD card's 0.55, a DGX Spark's 0.85", () => {
     const amd = gpuNode('R', { name: 'AMD Radeon RX 7900 XTX', vendor: 'amd', vramBytes: 24 * GiB, memoryBandwidthBytesPerSec: 960e9 });
     // The AMD card as the worker: it reads its blocks and the output layer, nothing else.
