@@ -251,12 +251,21 @@ function nodeLlamaCpp(model: RunModel, s: RunSettings): RunCommand {
   return { tool: 'node-llama-cpp', title: 'node-llama-cpp (Node.js)', command: lines.join('\n'), notes };
 }
 
-/** A writer for a tool without --n-cpu-moe: the placement without experts in RAM, and why. */
+/** What a tool without --no-op-offload does with a GPU too small for the buffer it reads prompts in. */
+function opOffloadNote(tool: string, s: RunSettings): string[] {
+  return s.noOpOffload
+    ? [
+        `${tool} has no --no-op-offload: beside this GPU llama.cpp still reads prompts there and the load may fail for want of VRAM; hide the GPU (CUDA_VISIBLE_DEVICES= or a CPU-only build), or use llama-server or llama-cli with --no-op-offload.`,
+      ]
+    : [];
+}
+
+/** A writer for a tool without --n-cpu-moe or --no-op-offload: the placement without experts in RAM, and why. */
 const layersOnlyTool =
   (tool: string, write: (model: RunModel, s: RunSettings) => RunCommand, noteIt = true) =>
   (model: RunModel, s: RunSettings): RunCommand => {
     const c = write(model, wholeLayers(model, s));
-    return noteIt ? { ...c, notes: [...c.notes, ...expertsNote(tool, model, s)] } : c;
+    return noteIt ? { ...c, notes: [...c.notes, ...expertsNote(tool, model, s), ...opOffloadNote(tool, s)] } : c;
   };
 
 const WRITERS: Record<RunTool, Array<(model: RunModel, s: RunSettings) => RunCommand>> = {

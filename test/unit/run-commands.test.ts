@@ -174,6 +174,23 @@ describe('an MoE with experts in RAM, for the tools that offload whole layers on
   });
 });
 
+describe('a GPU too small for the buffer llama.cpp reads prompts in', () => {
+  const tooSmall: RunSettings = { ...fullGpu, fit: 'cpu', gpuLayers: 0, noOpOffload: true };
+  it('llama-server and llama-cli add --no-op-offload; the tools without it say what to do instead', () => {
+    expect(runCommands(catalogModel, tooSmall, 'llama-server')[0]?.command).toContain(' --no-op-offload');
+    for (const tool of ['ollama', 'lmstudio', 'node-llama-cpp'] as const) {
+      const notes = runCommands(catalogModel, tooSmall, tool).flatMap((c) => c.notes);
+      expect(notes.join(' '), tool).toMatch(/has no --no-op-offload: .*use llama-server or llama-cli with --no-op-offload/);
+    }
+    // Where the GPU holds it, nothing is said.
+    expect(
+      runCommands(catalogModel, cpuOnly, 'ollama')
+        .flatMap((c) => c.notes)
+        .join(' '),
+    ).not.toContain('op-offload');
+  });
+});
+
 describe('the flags are those of the llama.cpp node-llama-cpp ships', () => {
   const settingsMatrix: RunSettings[] = [
     fullGpu,
