@@ -202,13 +202,27 @@ export function sizeModel(
     memorySource: {
       kind: 'estimated',
       by: 'estimate.per-tensor',
-      detail: `Weights from ${model.weightsFrom}; ${cacheDetail(model.shape, ctx, settings.kvType)}; compute buffers with flash attention (logits of a ${DEFAULT_UBATCH_TOKENS}-token micro-batch); backend and process overhead.`,
+      detail: `Weights from ${model.weightsFrom}; ${cacheDetail(model.shape, ctx, settings.kvType)}; compute buffers with flash attention (logits of a ${DEFAULT_UBATCH_TOKENS}-token micro-batch${computeNote(fit, target)}); backend and process overhead.`,
     },
     why: fit.why + kvCaveat(model.shape, settings.kvType),
     origin: model.origin,
     ...(model.filePath ? { filePath: model.filePath } : {}),
   };
   return { row, fit };
+}
+
+/** What the compute buffers of a placement hold beyond a micro-batch's activations, in words. */
+function computeNote(fit: SizedRow['fit'], target: ComputeTarget): string {
+  const p = fit.placement;
+  const notes: string[] = [];
+  // Weights in RAM beside a GPU that reads prompts: it copies them there one matrix at a time (src/core/placement.ts).
+  if (p.gpuBytes > 0 && (fit.fit === 'partial' || fit.fit === 'cpu'))
+    notes.push(`the GPU's also holds the largest matrix kept in RAM, copied there for a prompt's products`);
+  if (target.gpus.length > 1 && fit.fit === 'gpu' && p.gpus.filter((d) => d.computeBytes > 0).length > 1)
+    notes.push(
+      `each device's and the host's also 4 copies of the attention mask and of the activations a card receives (llama.cpp's pipeline over several GPUs)`,
+    );
+  return notes.length ? `; ${notes.join('; ')}` : '';
 }
 
 /**

@@ -8,7 +8,7 @@ import { buildMemoryModelFromLayout, layoutFor, layoutWeightsWithTypes } from '.
 import { placeModel } from '../../src/core/placement';
 import { listTensors, type ModelShape } from '../../src/core/tensors';
 import { computeTarget } from '../../src/core/budget';
-import { catalogModelAt, rowPromptWork, sizeModel } from '../../src/core/report';
+import { buildReport, catalogModelAt, rowPromptWork, sizeModel } from '../../src/core/report';
 import { applyWhatIf } from '../../src/node/hardware/what-if';
 import { loadCatalog, loadGpuPresets } from '../../src/node/resources';
 import type { CatalogModel } from '../../src/shared/schema';
@@ -179,5 +179,28 @@ describe('a GPU too small for even one layer', () => {
 
   it('so its prompts are not read on the GPU: no weights copied per micro-batch', () => {
     expect(rowPromptWork(sized, catalogModelAt(model, 'Q4_K_M')).hostUploadBytes).toBeUndefined();
+  });
+});
+
+describe('the memory source says what the compute buffers hold', () => {
+  const report = (whatIf: Parameters<typeof applyWhatIf>[1]) =>
+    buildReport(
+      applyWhatIf(makeSnapshot({ ramBytes: 64 * GiB }), whatIf, loadGpuPresets()),
+      catalog,
+      { contextTokens: 8192, kvType: 'f16' },
+      { detectMs: 0 },
+    );
+  const row = (r: ReturnType<typeof report>, id: string) => r.rows.find((x) => x.modelId === id && x.quant === 'Q4_K_M');
+
+  it('a split row: the largest matrix kept in RAM, copied to the GPU for a prompt', () => {
+    const r = report({ gpuName: 'RTX 4090' });
+    expect(row(r, 'llama-3.1-70b')?.memorySource.detail).toMatch(/largest matrix kept in RAM, copied there for a prompt's products/);
+    expect(row(r, 'llama-3.1-8b')?.memorySource.detail).not.toMatch(/largest matrix/);
+  });
+
+  it("a row all on two GPUs: the pipeline's copies", () => {
+    const r = report({ gpus: [{ name: 'RTX 3090', count: 2 }] });
+    expect(row(r, 'llama-3.1-70b')?.fit).toBe('gpu');
+    expect(row(r, 'llama-3.1-70b')?.memorySource.detail).toMatch(/4 copies of the attention mask .*pipeline over several GPUs/);
   });
 });
