@@ -286,29 +286,27 @@ export function fitModel(
     if (mixed) return mixed;
   }
   const cpu = place(0, 'cpu');
-  // Beside a discrete GPU, llama.cpp at -ngl 0 still computes a prompt's products there (op offload): the GPU needs the
-  // compute buffer for it, or the load needs --no-op-offload.
+  // Beside a discrete GPU, llama.cpp at -ngl 0 still computes a prompt's products there (op offload), in a buffer the
+  // size of -ngl 1's (the output matrix beside a micro-batch's logits) or larger: where not one layer fits, neither does
+  // that, and the load needs --no-op-offload.
   const offloaded = backend !== 'cpu' && gpuBytes > 0 && !budget.unifiedMemory ? place(0, backend) : null;
   const promptsOnGpu = offloaded && offloaded.gpuBytes > 0 ? offloaded : null;
   if (cpu.cpuBytes <= budget.ramBytes) {
-    const viaGpu = promptsOnGpu && fitsGpus(promptsOnGpu) ? promptsOnGpu : null;
     const inRam = `Not even one layer fits the GPU next to its buffers; runs on the CPU from RAM (${formatBytes(cpu.cpuBytes)})`;
     return {
       fit: 'cpu',
       gpuLayers: 0,
       totalLayers: n,
       cpuMoeLayers: 0,
-      placement: viaGpu ?? cpu,
+      placement: cpu,
       why:
         backend === 'cpu' || gpuBytes === 0
           ? `Runs on the CPU: ${formatBytes(cpu.cpuBytes)} of ${formatBytes(budget.ramBytes)} usable RAM.`
           : budget.unifiedMemory
             ? `On the GPU it needs ${formatBytes(ramNeedOf(place(n, backend), budget))} of the shared memory with the GPU's buffers, over the ${formatBytes(budget.ramBytes)} usable; without them it runs on the CPU (${formatBytes(cpu.cpuBytes)}).`
-            : viaGpu
-              ? `${inRam}, while llama.cpp reads prompts on the GPU (${formatBytes(viaGpu.gpuBytes)} there: a micro-batch's logits and each weight copied from RAM in turn).`
-              : promptsOnGpu
-                ? `${inRam}. Nor does the ${formatBytes(promptsOnGpu.gpuBytes)} llama.cpp would take on the GPU to read prompts there fit: run it with --no-op-offload, and prompts are read at the CPU's speed.`
-                : `${inRam}.`,
+            : promptsOnGpu
+              ? `${inRam}. Nor does the ${formatBytes(promptsOnGpu.gpuBytes)} llama.cpp would take on the GPU to read prompts there fit: run it with --no-op-offload, and prompts are read at the CPU's speed.`
+              : `${inRam}.`,
     };
   }
   return {

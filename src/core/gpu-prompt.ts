@@ -54,6 +54,15 @@ function linkShare(link: { gen: number; width: number } | null | undefined): num
   return Math.min(1, ((PCIE_LANE_GBPS[link.gen] ?? 0) * link.width) / ((PCIE_LANE_GBPS[4] as number) * 16)) || 1;
 }
 
+/** Where an assumed copy rate comes from, in words for a row's source. */
+function copyRateWords(unified: boolean, laptop: boolean, link: { gen: number; width: number } | null | undefined): string {
+  if (unified)
+    return "half this unified-memory GPU's bandwidth, a copy reading and writing each byte within the same memory; no published run measures it";
+  if (link && linkShare(link) < 1)
+    return `an RTX 4080 copied 13.6 GiB/s from mmap'd weights over PCIe 4.0 x16; this card's detected link, PCIe ${link.gen}.0 x${link.width}, carries ${(linkShare(link) * 100).toFixed(0)}% of that`;
+  return `${laptop ? 'an RTX 5050 Laptop GPU' : 'an RTX 4080 on PCIe 4.0 x16'} measured so from mmap'd weights; a card on 8 lanes copies at about half that, --no-mmap's pinned memory about half again faster`;
+}
+
 /** A laptop GPU, by the name the driver or the catalogue gives it: fewer PCIe lanes, and copies at about half the rate. */
 const isLaptopGpu = (name: string): boolean => /laptop|mobile|max-q/i.test(name);
 
@@ -306,7 +315,7 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
       ? {
           ...floatNote,
           by: 'speed.prompt-split',
-          detail: `${floatNote.detail ?? ''} ${row.fit === 'cpu' ? 'No layer on the GPU' : 'Split between the GPU and RAM'}: llama.cpp still runs a prompt's products on the GPU, so each ${DEFAULT_UBATCH_TOKENS}-token micro-batch first copies the ${formatBytes(w.hostUploadBytes ?? 0)} of weights kept in RAM to it, at an assumed ${((copyBytesPerSec ?? 1) / 2 ** 30).toFixed(1)} GiB/s (${unified ? `half this unified-memory GPU's bandwidth, a copy reading and writing each byte within the same memory; no published run measures it` : `${link && linkShare(link) < 1 ? `an RTX 4080 copied 13.6 GiB/s from mmap'd weights over PCIe 4.0 x16; this card's detected link, PCIe ${link.gen}.0 x${link.width}, carries ${(linkShare(link) * 100).toFixed(0)}% of that` : `${laptop ? 'an RTX 5050 Laptop GPU' : 'an RTX 4080 on PCIe 4.0 x16'} measured so from mmap'd weights; a card on 8 lanes copies at about half that, --no-mmap's pinned memory about half again faster`}`}): ${promptUploadSeconds(w, PROMPT_TOKENS, copyBytesPerSec ?? 1).toFixed(2)} s per micro-batch.`,
+          detail: `${floatNote.detail ?? ''} ${row.fit === 'cpu' ? 'No layer on the GPU' : 'Split between the GPU and RAM'}: llama.cpp still runs a prompt's products on the GPU, so each ${DEFAULT_UBATCH_TOKENS}-token micro-batch first copies the ${formatBytes(w.hostUploadBytes ?? 0)} of weights kept in RAM to it, at an assumed ${((copyBytesPerSec ?? 1) / 2 ** 30).toFixed(1)} GiB/s (${copyRateWords(unified, laptop, link)}): ${promptUploadSeconds(w, PROMPT_TOKENS, copyBytesPerSec ?? 1).toFixed(2)} s per micro-batch.`,
         }
       : floatNote;
     return { ...row, promptTokPerSec: PROMPT_TOKENS / secondsFor(PROMPT_TOKENS), promptSource: source, fullPromptSeconds };

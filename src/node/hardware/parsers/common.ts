@@ -18,7 +18,7 @@ export type GpuObservationTool =
   | 'systeminformation'
   | 'lspci';
 
-/** One GPU as one tool saw it. Figures are the tool's own; merge/ judges them. */
+/** A PCIe link: generation and lanes. */
 export interface PcieLink {
   /** PCIe generation (1 to 6). */
   gen: number;
@@ -46,6 +46,7 @@ export function pcieGenOfSpeed(text: string | null): number | null {
   return gens.find(([rate]) => Math.abs(rate - gts) < 0.01)?.[1] ?? null;
 }
 
+/** One GPU as one tool saw it. Figures are the tool's own; merge/ judges them. */
 export interface GpuObservation {
   by: GpuObservationTool;
   /** The name as printed ("NVIDIA GeForce RTX 4090", "Device 744c", "Navi 21 [Radeon RX 6800/6800 XT / 6900 XT]"). */
