@@ -23,7 +23,7 @@ const forbid = (layers, extra = []) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', '.cache/**', 'test/fixtures/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', '.cache/**', '.devcarry/**', 'test/fixtures/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -89,6 +89,8 @@ function rawDetectionOf(fixture: Fixture): RawDetection {
     sources: [],
   };
   const tool = fixture.tool;
+  // Recorded by the project with its own collectors: the RawDetection as they gathered it.
+  if (tool === 'rightsize collectFast') return { ...(fixture.raw as RawDetection), detectedAt: raw.detectedAt };
   if (tool === 'nvidia-smi') raw.nvidiaSmi = fixture.raw as string;
   else if (tool === 'rocm-smi') raw.rocmSmi = { csv: fixture.raw as string };
   else if (tool.startsWith('systeminformation.graphics'))
@@ -351,5 +353,19 @@ describe('hardware fixtures: known wrong figures are never reported', () => {
     expect(snapshot.ram.source.by).toBe('systeminformation');
     expect(snapshot.cpu.logicalCores).toBeGreaterThan(0);
     expect(snapshot.cpu.simd).toContain('AVX2');
+  });
+
+  it('the recorded H200 VM: one CUDA GPU with the VRAM the driver reports, its PCIe 5.0 x16 link and the catalogued bandwidth', () => {
+    const snapshot = merged('recorded-linux-h200-vm.json');
+    expect(snapshot.gpus).toHaveLength(1);
+    const gpu = snapshot.gpus[0] as Gpu;
+    expect(gpu).toMatchObject({ name: 'NVIDIA H200', vramBytes: 143771 * MiB, backend: 'cuda', integrated: false });
+    expect(gpu.vramSource.by).toBe('nvidia-smi');
+    expect(gpu.pcieLink).toMatchObject({ gen: 5, width: 16 });
+    expect(gpu.memoryBandwidthBytesPerSec).toBe(4.8e12);
+    expect(gpu.bandwidthSource?.kind).toBe('catalogued');
+    expect(snapshot.cpu.logicalCores).toBe(16);
+    expect(snapshot.cpu.simd).toContain('AVX512F');
+    expect(snapshot.ram.source.by).toBe('systeminformation');
   });
 });

@@ -43,11 +43,23 @@ export function detectedSource(o: GpuObservation, detail?: string): Source {
 const NON_COMPUTE_ADAPTER =
   /aspeed|matrox|basic (display|render)|vmware svga|virtio|bochs|llvmpipe|softpipe|cirrus|hyper-v|\bqxl\b|parsec|virtual (display|monitor|desktop)|mirage|citrix|remote display|displaylink|spacedesk|\bidd\b|iddsampledriver|idd ?sample ?driver|oculus/i;
 
+/**
+ * The address systeminformation gives an NVIDIA GPU it learnt of from `clinfo --raw` (no lspci): it reads
+ * CL_DEVICE_PCI_SLOT_ID_NV, the device number, as if it were device and function packed together, so the GPU at
+ * 00:06.0 becomes 00:00.6 (seen on an H200 in a VM, test/fixtures/hardware/recorded-linux-h200-vm.json).
+ */
+function clinfoNvidiaAddress(bus: string): string | null {
+  const m = /^([0-9a-f]{2}):([0-9a-f]{2})\.0$/.exec(bus);
+  if (!m) return null;
+  const device = parseInt(m[2] as string, 16);
+  return `${m[1] as string}:${(device >> 3).toString(16).padStart(2, '0')}.${device & 7}`;
+}
+
 function compatible(gpu: ObservedGpu, o: GpuObservation, presets: GpuPreset[]): boolean {
   const vendor = vendorOf(gpu);
   if (vendor !== 'other' && o.vendor !== 'other' && vendor !== o.vendor) return false;
   const bus = gpu.observations.find((x) => x.busAddress)?.busAddress ?? null;
-  if (bus && o.busAddress) return bus === o.busAddress;
+  if (bus && o.busAddress) return bus === o.busAddress || (o.by === 'systeminformation' && clinfoNvidiaAddress(bus) === o.busAddress);
   const pci = gpu.observations.find((x) => x.pciId)?.pciId ?? null;
   if (pci && o.pciId) return pci === o.pciId;
   if (gpu.observations.some((x) => sameNameTokens(x.name, o.name))) return true;
