@@ -4,7 +4,7 @@
 // generated GGUF files. The machine's hardware comes from the run's hardware.json (rightsize's own collectors,
 // merged here as the app merges them), saved as a profile in a scratch data folder, and `rightsize estimate
 // --profile` sizes each case; so this is the estimate a user of that machine would see, uncalibrated.
-// Usage: npx tsx bench/cuda-device.ts DIR... [--out bench/results/cuda-DATE.md] [--write-fixture FILE] [--write-hardware FILE]
+// Usage: npx tsx bench/cuda-device.ts DIR... [--out bench/results/cuda-DATE.md] [--write-fixture FILE] [--all-threads-gbps N]
 //   DIR: folders of the run's $OUT files (hardware.json, fit.log, bench.jsonl; a later call's bench.jsonl adds cases)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,13 @@ import type { EstimateResult } from '../src/shared/schema';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { out: { type: 'string' }, 'write-fixture': { type: 'string' }, 'write-hardware': { type: 'string' } },
+  options: {
+    out: { type: 'string' },
+    'write-fixture': { type: 'string' },
+    /** Every core's read bandwidth measured there by bench/device/threads-probe.mjs, for a run recorded before the probe took it. */
+    'all-threads-gbps': { type: 'string' },
+    'all-threads': { type: 'string' },
+  },
 });
 if (positionals.length === 0) throw new Error('usage: npx tsx bench/cuda-device.ts DIR... [--out FILE]');
 const dirs = positionals;
@@ -37,6 +43,11 @@ const FILES: Record<string, { id: string; precision: Precision; data: string }> 
 
 // ---------------------------------------------------------------- the machine
 const hw = JSON.parse(readFileSync(join(first, 'hardware.json'), 'utf8')) as { raw: RawDetection; si: unknown; recordedAt: string };
+if (values['all-threads-gbps'] && hw.raw.memoryBandwidth && !hw.raw.memoryBandwidth.allThreads)
+  hw.raw.memoryBandwidth.allThreads = {
+    bytesPerSec: Number(values['all-threads-gbps']) * 1e9,
+    threads: Number(values['all-threads'] ?? 16),
+  };
 const snapshot = mergeHardware(hw.raw, loadGpuPresets());
 const gpu = snapshot.gpus[0];
 if (!gpu) throw new Error('the run detected no GPU');
@@ -137,6 +148,7 @@ const n0 = (x: number): string => x.toLocaleString('en-US', { maximumFractionDig
 interface FixtureCase {
   file: string;
   catalogId: string;
+  precision: Precision;
   ctx: number;
   ngl: number;
   ncmoe: number;
@@ -162,6 +174,7 @@ for (const f of fits) {
   fixtureCases.push({
     file: f.file,
     catalogId: (FILES[f.file] as { id: string }).id,
+    precision: (FILES[f.file] as { precision: Precision }).precision,
     ctx: f.ctx,
     ngl: f.ngl,
     ncmoe: f.ncmoe,
@@ -192,7 +205,7 @@ const speedLines = [
   '| case | prompt measured (best; mean +- sd) | prompt rightsize | ratio | generation measured (best; mean +- sd) | generation rightsize | ratio |',
   '|---|---:|---:|---:|---:|---:|---:|',
 ];
-const fixtureSpeeds: Array<Omit<SpeedCase, 'name'> & { case: string; catalogId: string }> = [];
+const fixtureSpeeds: Array<Omit<SpeedCase, 'name'> & { case: string; catalogId: string; precision: Precision }> = [];
 for (const c of speedCases.values()) {
   const path = await fileFor(c.file);
   const e = estimate(path, 1024, c.ngl === 99 ? 1000 : c.ngl, c.ncmoe);
@@ -200,11 +213,19 @@ for (const c of speedCases.values()) {
   const tg = e.tokPerSec;
   const cell = (m?: { best: number; mean: number; sd: number }): string => (m ? `${n0(m.best)} (${n0(m.mean)} +- ${n0(m.sd)})` : '');
   const ratio = (ours: number | null, m?: { best: number }): string => (m && ours ? (ours / m.best).toFixed(2) : '');
+  // llama.cpp copies only the experts a micro-batch routes to (ggml-backend.cpp), and generated router weights route
+  // a prompt to a few experts (zeros: always the first ones); real routing reaches nearly all of them in 512 tokens.
+  const routed = c.ncmoe > 0 && c.pp ? ' (not comparable: generated routing)' : '';
   speedLines.push(
-    `| ${c.name} (-ngl ${c.ngl}${c.ncmoe ? ` -ncmoe ${c.ncmoe}` : ''}${c.ubatch !== 512 ? ` -ub ${c.ubatch}` : ''}) | ${cell(c.pp)} | ${pp ? n0(pp) : 'none'} | ${ratio(pp, c.pp)} | ${cell(c.tg)} | ${tg ? n0(tg) : ''} | ${ratio(tg, c.tg)} |`,
+    `| ${c.name} (-ngl ${c.ngl}${c.ncmoe ? ` -ncmoe ${c.ncmoe}` : ''}${c.ubatch !== 512 ? ` -ub ${c.ubatch}` : ''}) | ${cell(c.pp)} | ${pp ? n0(pp) : 'none'} | ${ratio(pp, c.pp)}${routed} | ${cell(c.tg)} | ${tg ? n0(tg) : ''} | ${ratio(tg, c.tg)} |`,
   );
   const { name, ...rest } = c;
-  fixtureSpeeds.push({ case: name, catalogId: (FILES[c.file] as { id: string }).id, ...rest });
+  fixtureSpeeds.push({
+    case: name,
+    catalogId: (FILES[c.file] as { id: string }).id,
+    precision: (FILES[c.file] as { precision: Precision }).precision,
+    ...rest,
+  });
 }
 
 // ---------------------------------------------------------------- out

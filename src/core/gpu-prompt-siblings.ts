@@ -20,13 +20,21 @@ export const MIN_SIBLINGS = 2;
  */
 export const UNSTEADY_BACKENDS: readonly string[] = ['vulkan'];
 
+/**
+ * Architectures whose cards are one chip with different memories: every Hopper part (H100 PCIe, SXM and NVL, H200 and
+ * H200 NVL, GH200) is a GH100 with 114-132 SMs, and the memory goes from 2 TB/s of HBM2e to 4.9 of HBM3e. Bandwidth
+ * says nothing of their compute, so an unmeasured one gets the median of its measured siblings' rates: by FLOPs per
+ * byte, the H100 PCIe (66) and the H200 measured here (32) would give an H200 NVL 235 TFLOP/s against the H200's 151.
+ */
+export const ONE_CHIP_ARCHITECTURES: readonly string[] = ['hopper'];
+
 type PresetFacts = Pick<GpuPreset, 'id' | 'name' | 'architecture' | 'memoryBandwidthGBps'>;
 
 export interface SiblingRate {
   flopsPerSec: number;
   /** The median FLOPs per byte of bandwidth of the siblings. */
   flopsPerByte: number;
-  siblings: Array<{ name: string; flopsPerByte: number }>;
+  siblings: Array<{ name: string; flopsPerByte: number; flopsPerSec: number }>;
 }
 
 /** The rate `preset` would read prompts at on `backend`, from its siblings' published runs; null without one. */
@@ -45,12 +53,20 @@ export function siblingPromptRate(
     if (rate.backend !== backend || rate.presetId === preset.id) continue;
     const sibling = byId.get(rate.presetId);
     if (sibling?.architecture !== preset.architecture) continue;
-    siblings.push({ name: sibling.name, flopsPerByte: rate.flopsPerSec / (sibling.memoryBandwidthGBps * 1e9) });
+    siblings.push({
+      name: sibling.name,
+      flopsPerByte: rate.flopsPerSec / (sibling.memoryBandwidthGBps * 1e9),
+      flopsPerSec: rate.flopsPerSec,
+    });
   }
   if (siblings.length < MIN_SIBLINGS) return null;
   const flopsPerByte = median(siblings.map((s) => s.flopsPerByte));
   siblings.sort((a, b) => a.name.localeCompare(b.name));
-  return { flopsPerSec: flopsPerByte * preset.memoryBandwidthGBps * 1e9, flopsPerByte, siblings };
+  // One chip under many memories: the siblings' own rates, not their rate per byte of bandwidth.
+  const flopsPerSec = ONE_CHIP_ARCHITECTURES.includes(preset.architecture)
+    ? median(siblings.map((s) => s.flopsPerSec))
+    : flopsPerByte * preset.memoryBandwidthGBps * 1e9;
+  return { flopsPerSec, flopsPerByte, siblings };
 }
 
 export interface SiblingCheckPoint {

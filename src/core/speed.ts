@@ -27,6 +27,14 @@ export const gpuBandwidthEfficiency = (vendor: GpuVendor | undefined, unifiedMem
   (vendor && !unifiedMemory && GPU_BANDWIDTH_EFFICIENCY_BY_VENDOR[vendor]) || GPU_BANDWIDTH_EFFICIENCY;
 /** Against a measured single-thread read bandwidth, llama.cpp's CPU generation reads at about 0.9 of it (measured here). */
 export const CPU_BANDWIDTH_EFFICIENCY = 0.9;
+/**
+ * Against every core reading RAM at once, llama.cpp's CPU generation (all physical cores) reads 0.29 to 0.48 of it:
+ * about 71 GB/s of 149 on a 16-core Xeon VM (bench/results/cuda-2026-12-04.md, the split rows' generation), about 26
+ * of 78-98 on this project's 2-core VM. 0.35 is the low side, so that a machine where one core's figure was checked
+ * (this VM) keeps it: the share sets the CPU's rate only where it is more than one core's figure times
+ * CPU_BANDWIDTH_EFFICIENCY, which is a many-core machine's case (0.35 x 149 = 52 GB/s against 0.9 x 11).
+ */
+export const CPU_ALL_THREADS_SHARE = 0.35;
 /** When nothing is known about the RAM: dual-channel DDR4-3200's 51 GB/s at the same efficiency as a measurement. */
 export const ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC = 40 * GB;
 /** A layer split between devices pays a synchronisation per token per boundary. */

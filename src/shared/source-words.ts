@@ -17,8 +17,9 @@ export function speedMark(source: Source): string {
 
 /** Where a GPU's prompt rate comes from: a published run of the card, or of cards of its architecture. */
 export function promptRateOrigin(source: Source): string {
-  return source.kind === 'estimated'
-    ? 'estimated from published runs of cards of its architecture'
+  if (source.kind === 'estimated') return 'estimated from published runs of cards of its architecture';
+  return /this project measured/.test(source.detail ?? '')
+    ? 'a llama-bench run of this card this project measured'
     : 'a published llama-bench run of this card';
 }
 

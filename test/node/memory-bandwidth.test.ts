@@ -1,7 +1,8 @@
 // The uncalibrated RAM bandwidth has to read the same from launch to launch on a noisy machine:
 // many short reads, the fastest kept, within a time budget. Checked here with a fake reader and clock.
 import { describe, expect, it } from 'vitest';
-import { bestOfReads, measureMemoryBandwidth, type TimedRead } from '../../src/node/hardware/memory-bandwidth';
+import { bestOfReads, measureAllThreadsBandwidth, measureMemoryBandwidth, type TimedRead } from '../../src/node/hardware/memory-bandwidth';
+import { effectiveCpuBandwidth } from '../../src/node/hardware/merge/host';
 import { MiB } from '../../src/shared/units';
 
 /** A reader whose reads take the given times, on a fake clock that each read and each gap advances. */
@@ -88,6 +89,35 @@ describe('measureMemoryBandwidth', () => {
     expect(m.runs).toBeGreaterThanOrEqual(4);
     expect(m.runs).toBeLessThanOrEqual(12);
     expect(m.bytesPerSec).toBeGreaterThan(1e9);
+    // Then every core at once, each thread its own buffer.
+    expect(m.allThreads?.threads).toBeGreaterThanOrEqual(1);
+    expect(m.allThreads?.bytesPerSec).toBeGreaterThan(1e9);
+  });
+});
+
+describe('every core reading at once', () => {
+  it('adds up the threads, each over its own buffer of at least 32 MiB, 128 MiB in all at the least', async () => {
+    const one = await measureAllThreadsBandwidth({ threads: 1, rounds: 1, windowMs: 20 });
+    expect(one).toMatchObject({ threads: 1, bufferBytes: 128 * MiB, rounds: 1, windowMs: 20 });
+    const two = await measureAllThreadsBandwidth({ threads: 2, rounds: 2, windowMs: 20 });
+    expect(two).toMatchObject({ threads: 2, bufferBytes: 64 * MiB });
+    expect(two.bytesPerSec).toBeGreaterThan(1e9);
+    expect((await measureAllThreadsBandwidth({ threads: 16, rounds: 1, windowMs: 5 })).bufferBytes).toBe(32 * MiB);
+  });
+
+  it("sets the CPU's rate where the cores together give llama.cpp more than one core: a 16-core server, not a 2-core VM", () => {
+    // The H200 machine: one core 11 GB/s, 16 together 149 (bench/results/cuda-2026-12-04.md).
+    const server = effectiveCpuBandwidth({ bytesPerSec: 11e9, detail: 'one core', allThreads: { bytesPerSec: 149e9, threads: 16 } });
+    expect(server.bytesPerSec / 1e9).toBeCloseTo((149 * 0.35) / 0.9, 5);
+    expect(server.detail).toMatch(
+      /^one core\. With 16 cores, llama\.cpp's generation reads about 0\.35 of what all of them read at once \(52\.1 GB\/s\)/,
+    );
+    // This project's VM: one core 38, two 90; 0.35 x 90 is less than 0.9 x 38, so one core's figure stands.
+    expect(effectiveCpuBandwidth({ bytesPerSec: 38e9, detail: 'one core', allThreads: { bytesPerSec: 90e9, threads: 2 } })).toEqual({
+      bytesPerSec: 38e9,
+      detail: 'one core',
+    });
+    expect(effectiveCpuBandwidth({ bytesPerSec: 38e9 }).bytesPerSec).toBe(38e9);
   });
 });
 

@@ -1,6 +1,7 @@
 // GPU prompt rates catalogued from published llama-bench runs (resources/hardware/gpu-prompt-rates.json): each names a
 // preset, a backend and its source; a detected or planned GPU of that preset gets the rate of its own backend only, and
 // the report's rows all on that GPU read prompts at it until the user's own run replaces it.
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { applyGpuPromptRuns, promptFlopsPerToken, promptWorkOf } from '../../src/core/gpu-prompt';
 import { buildReport, catalogModelAt, rowPromptWork, sizeModel } from '../../src/core/report';
@@ -28,7 +29,9 @@ describe('the catalogued rates', () => {
         r.presetId,
       ).toBe(true);
       expect(['cuda', 'rocm', 'vulkan', 'metal', 'sycl']).toContain(r.backend);
-      expect(r.url).toMatch(/^https:\/\//);
+      // A published page, or the results file of a run this project measured on a lent machine.
+      expect(r.url).toMatch(/^https:\/\/|^bench\/results\/[\w.-]+\.md$/);
+      if (!r.url.startsWith('https://')) expect(existsSync(r.url), r.url).toBe(true);
       expect(r.date).toMatch(/^20\d\d(-\d\d)?$/);
       expect(r.run).toMatch(/pp512 [\d.]+/);
       // Between a Tesla P40's 5 TFLOP/s class and a data-centre card's few hundred.
@@ -51,8 +54,15 @@ describe('the catalogued rates', () => {
     );
     expect(cuda?.flopsPerSec).toBeGreaterThan(20e12);
     expect(cuda?.flopsPerSec).toBeLessThan(40e12);
-    // A card with fewer than two published siblings on the backend has none: one H100 PCIe run says too little about an H200.
-    expect(presetPromptRate(preset('nvidia-h200'), 'cuda')).toBeNull();
+    // A card with fewer than two siblings on the backend has none: no Blackwell data-centre card was run.
+    expect(presetPromptRate(preset('nvidia-b200'), 'cuda')).toBeNull();
+    // Hopper cards are one chip with different memories: an unmeasured one gets its siblings' median rate, not a rate
+    // per byte of bandwidth (which would give an H200 NVL 235 TFLOP/s against the 151 measured on an H200).
+    const nvl = presetPromptRate(preset('nvidia-h200-nvl'), 'cuda');
+    expect(nvl?.source.by).toBe('gpu-prompt.siblings');
+    expect(nvl?.flopsPerSec).toBeGreaterThan(130e12);
+    expect(nvl?.flopsPerSec).toBeLessThan(152e12);
+    expect(nvl?.source.detail).toMatch(/one chip with different memories/);
     expect(presetPromptRate(preset('nvidia-rtx-4060'), 'sycl')).toBeNull();
     // ROCm carries between RDNA3 cards; Vulkan does not.
     expect(presetPromptRate(preset('amd-rx-7800-xt'), 'rocm')?.source.by).toBe('gpu-prompt.siblings');
@@ -197,7 +207,8 @@ describe('the hardware card', () => {
     const card = (gpuName: string) => formatHardware(applyWhatIf(makeSnapshot(), { gpuName }, presets), false).join('\n');
     expect(card('RTX 4090')).toMatch(/prompts at 109\.1 TFLOP\/s \(a published llama-bench run of this card\)/);
     expect(card('RTX 3060')).toMatch(/prompts at 28\.5 TFLOP\/s \(estimated from published runs of cards of its architecture\)/);
-    expect(card('H200')).not.toContain('prompts at');
+    expect(card('H200')).toMatch(/prompts at 151\.5 TFLOP\/s \(a llama-bench run of this card this project measured\)/);
+    expect(card('B200')).not.toContain('prompts at');
   });
 });
 

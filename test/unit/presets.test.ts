@@ -1,7 +1,7 @@
 // The GPU and chip presets (resources/hardware/gpus.json) and the whole-machine presets
 // (resources/hardware/machines.json): sources, the corrected figures, what each new regex
 // matches, and what a corrected figure changes in a report.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/core/report';
 import { matchGpuPreset } from '../../src/node/hardware/merge/presets';
@@ -27,7 +27,11 @@ describe('GPU presets: sources', () => {
   it('every preset and every per-figure source is a web address', () => {
     for (const p of presets) {
       expect(p.source, p.id).toMatch(/^https?:\/\/\S+$/);
-      for (const f of p.figureSources ?? []) expect(f.url, `${p.id} ${f.field}`).toMatch(/^https?:\/\/\S+$/);
+      // A per-figure source may be the results file of a run this project measured (bench/results/...).
+      for (const f of p.figureSources ?? []) {
+        expect(f.url, `${p.id} ${f.field}`).toMatch(/^https?:\/\/\S+$|^bench\/results\/[\w.-]+\.md$/);
+        if (!/^https?:/.test(f.url)) expect(existsSync(f.url), f.url).toBe(true);
+      }
     }
   });
 

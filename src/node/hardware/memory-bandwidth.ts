@@ -3,7 +3,9 @@
 // the same on the same machine: one read is at the mercy of whatever else the cores do that
 // moment (12.9 GB/s one launch, 33.3 the next on a shared VM), so it takes many short reads spread
 // over a short window and keeps the best, the one nothing else got in the way of.
+import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import type { SourceStatus } from '../../shared/schema';
 import { MiB } from '../../shared/units';
 import { hashKey, readCache, writeCache } from './cache';
@@ -11,7 +13,7 @@ import { withTimeout } from './time-limit';
 
 const MEMORY_BANDWIDTH_CACHE = 'memory-bandwidth';
 /** In the cache key: a value measured by an older method (a single read) is measured again. */
-const METHOD_VERSION = 2;
+const METHOD_VERSION = 3;
 
 export interface MemoryBandwidthMeasurement {
   bytesPerSec: number;
@@ -24,6 +26,17 @@ export interface MemoryBandwidthMeasurement {
   totalMs: number;
   /** Filling the buffer alone: the page faults of a fresh allocation, often most of the time. */
   fillMs?: number;
+  /** Every core reading at once (measureAllThreadsBandwidth); absent where it could not be measured. */
+  allThreads?: AllThreadsBandwidth;
+}
+
+interface AllThreadsBandwidth {
+  bytesPerSec: number;
+  threads: number;
+  /** Each thread's own buffer. */
+  bufferBytes: number;
+  rounds: number;
+  windowMs: number;
 }
 
 /** One timed read: how many bytes it read and how long it took. */
@@ -107,6 +120,8 @@ export interface MeasureMemoryBandwidthOptions {
   budgetMs?: number;
   gapMs?: number;
   readsPerBurst?: number;
+  /** Also measure every core reading at once (default true). */
+  allThreads?: boolean;
 }
 
 /** Defaults: bursts of four reads over about a fifth of a second, in parallel with the other detection sources. */
@@ -118,6 +133,7 @@ const MEMORY_BANDWIDTH_DEFAULTS = {
   budgetMs: 200,
   gapMs: 4,
   readsPerBurst: 4,
+  allThreads: true,
 } as const;
 
 /**
@@ -151,6 +167,8 @@ export async function measureMemoryBandwidth(options: MeasureMemoryBandwidthOpti
     gapMs: o.gapMs,
     readsPerBurst: o.readsPerBurst,
   });
+  // The buffer is freed first; every core's reads come after the single core's, never beside them.
+  const allThreads = o.allThreads ? await measureAllThreadsBandwidth().catch(() => undefined) : undefined;
   return {
     bytesPerSec: result.bestBytesPerSec,
     bufferBytes,
@@ -159,7 +177,65 @@ export async function measureMemoryBandwidth(options: MeasureMemoryBandwidthOpti
     bestRunMs: result.bestMs,
     totalMs: performance.now() - started,
     fillMs,
+    ...(allThreads ? { allThreads } : {}),
   };
+}
+
+/**
+ * One worker of measureAllThreadsBandwidth, as source (run with eval, so that bundling cannot separate it from this
+ * file): fills its own buffer, then on each "go" reads it whole over and over for the window and reports the bytes.
+ */
+const ALL_THREADS_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const buf = Buffer.allocUnsafe(workerData.bytes).fill(1);
+parentPort.on('message', (windowMs) => {
+  const t0 = performance.now();
+  let read = 0;
+  while (performance.now() - t0 < windowMs) {
+    if (buf.indexOf(0) !== -1) throw new Error('buffer not filled');
+    read += buf.length;
+  }
+  parentPort.postMessage({ read, ms: performance.now() - t0 });
+});
+parentPort.postMessage('ready');
+`;
+
+/**
+ * RAM read bandwidth with every logical core reading its own buffer at once, best of a few short rounds. One core
+ * of a many-core machine reads a small share of what all of them do (11-13 GB/s of 149 on a 16-core Xeon server,
+ * bench/results/cuda-2026-12-04.md), and llama.cpp's CPU generation uses every core, so the single-thread figure
+ * alone undersells such a machine several times. Each thread reads its own buffer of at least 32 MiB, 128 MiB in all
+ * at the least (past most caches); at most 32 threads.
+ */
+export async function measureAllThreadsBandwidth(
+  options: { threads?: number; rounds?: number; windowMs?: number } = {},
+): Promise<AllThreadsBandwidth> {
+  const threads = Math.max(1, Math.min(32, options.threads ?? os.availableParallelism?.() ?? os.cpus().length));
+  const rounds = options.rounds ?? 2;
+  const windowMs = options.windowMs ?? 40;
+  const bufferBytes = Math.max(32, Math.ceil(128 / threads)) * MiB;
+  const workers = Array.from({ length: threads }, () => new Worker(ALL_THREADS_WORKER, { eval: true, workerData: { bytes: bufferBytes } }));
+  const next = (w: Worker): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+  try {
+    await Promise.all(workers.map(next));
+    let best = 0;
+    for (let r = 0; r < rounds; r++) {
+      const done = workers.map(next);
+      for (const w of workers) w.postMessage(windowMs);
+      const results = (await Promise.all(done)) as Array<{ read: number; ms: number }>;
+      best = Math.max(
+        best,
+        results.reduce((sum, x) => sum + x.read / (x.ms / 1000), 0),
+      );
+    }
+    return { bytesPerSec: best, threads, bufferBytes, rounds, windowMs };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 function isBandwidth(value: unknown): value is MemoryBandwidthMeasurement {
@@ -177,9 +253,28 @@ export function memoryBandwidthCacheKey(cpuModel: string, ramBytes: number, arch
 
 function describeBandwidth(m: MemoryBandwidthMeasurement): string {
   const buffer = `${Math.round(m.bufferBytes / MiB)} MiB buffer`;
-  if (m.readBytes === undefined || m.readBytes >= m.bufferBytes)
-    return `single-thread read bandwidth: memchr over a ${buffer}, best of ${m.runs} runs (${m.bestRunMs.toFixed(1)} ms)`;
-  return `single-thread read bandwidth: memchr over ${Math.round(m.readBytes / MiB)} MiB slices of a ${buffer}, best of ${m.runs} reads in ${Math.round(m.totalMs)} ms (best ${m.bestRunMs.toFixed(2)} ms)`;
+  const single =
+    m.readBytes === undefined || m.readBytes >= m.bufferBytes
+      ? `single-thread read bandwidth: memchr over a ${buffer}, best of ${m.runs} runs (${m.bestRunMs.toFixed(1)} ms)`
+      : `single-thread read bandwidth: memchr over ${Math.round(m.readBytes / MiB)} MiB slices of a ${buffer}, best of ${m.runs} reads in ${Math.round(m.totalMs)} ms (best ${m.bestRunMs.toFixed(2)} ms)`;
+  const all = m.allThreads;
+  return all
+    ? `${single}; ${all.threads} threads at once read ${(all.bytesPerSec / 1e9).toFixed(1)} GB/s (each its own ${Math.round(all.bufferBytes / MiB)} MiB, best of ${all.rounds} rounds of ${all.windowMs} ms)`
+    : single;
+}
+
+/** What the detection keeps of a measurement. */
+function keptOf(
+  m: MemoryBandwidthMeasurement,
+  detail: string,
+): { bytesPerSec: number; detail: string; allThreads?: { bytesPerSec: number; threads: number } } {
+  return {
+    bytesPerSec: m.bytesPerSec,
+    detail,
+    ...(m.allThreads && m.allThreads.bytesPerSec > 0
+      ? { allThreads: { bytesPerSec: m.allThreads.bytesPerSec, threads: m.allThreads.threads } }
+      : {}),
+  };
 }
 
 /** The cached measurement for this CPU and RAM, or a new one (a few hundred ms) that is then cached. */
@@ -189,12 +284,12 @@ export async function getMemoryBandwidth(options: {
   refresh?: boolean;
   timeoutMs: number;
   measure?: () => MemoryBandwidthMeasurement | Promise<MemoryBandwidthMeasurement>;
-}): Promise<{ value?: { bytesPerSec: number; detail: string }; status: SourceStatus }> {
+}): Promise<{ value?: ReturnType<typeof keptOf>; status: SourceStatus }> {
   if (!options.refresh) {
     const cached = await readCache(options.cacheDir, MEMORY_BANDWIDTH_CACHE, options.key, isBandwidth);
     if (cached) {
       return {
-        value: { bytesPerSec: cached.value.bytesPerSec, detail: `${describeBandwidth(cached.value)}; measured ${cached.savedAt}` },
+        value: keptOf(cached.value, `${describeBandwidth(cached.value)}; measured ${cached.savedAt}`),
         status: { id: 'memory-bandwidth-probe', status: 'cached', detail: `measured at ${cached.savedAt}` },
       };
     }
@@ -206,7 +301,7 @@ export async function getMemoryBandwidth(options: {
     return { status: { id: 'memory-bandwidth-probe', status: 'failed', detail: 'no measurement', durationMs: outcome.durationMs } };
   await writeCache(options.cacheDir, MEMORY_BANDWIDTH_CACHE, options.key, outcome.value);
   return {
-    value: { bytesPerSec: outcome.value.bytesPerSec, detail: describeBandwidth(outcome.value) },
+    value: keptOf(outcome.value, describeBandwidth(outcome.value)),
     status: { id: 'memory-bandwidth-probe', status: 'ok', durationMs: outcome.durationMs },
   };
 }

@@ -28,6 +28,7 @@ export interface RawDetection {
   nodeLlamaCppText?: string;
   /** llama.cpp's ggml_metal_init log lines. */
   metalLog?: string;
-  memoryBandwidth?: { bytesPerSec: number; detail?: string };
+  /** The memory-bandwidth probe: one core's read bandwidth and, where measured, every core's at once. */
+  memoryBandwidth?: { bytesPerSec: number; detail?: string; allThreads?: { bytesPerSec: number; threads: number } };
   sources: SourceStatus[];
 }

@@ -290,7 +290,8 @@ export const GpuPromptRatesSchema = z.object({
       backend: z.string(),
       flopsPerSec: z.number().positive(),
       date: z.string(),
-      url: z.string().url(),
+      /** Where the run was published, or the results file of a run this project measured (bench/results/...). */
+      url: z.union([z.string().url(), z.string().regex(/^bench\/results\/[\w.-]+\.md$/)]),
       /** The run's rows: which models it read at which pp512. */
       run: z.string(),
     }),

@@ -1,6 +1,7 @@
 // RAM, CPU and OS: the figure from the most direct source that gave one, with Node's own view
 // (or an assumption, said so) when none did.
 import type { HardwareSnapshot } from '../../../shared/schema';
+import { CPU_ALL_THREADS_SHARE, CPU_BANDWIDTH_EFFICIENCY } from '../../../core/speed';
 import { GiB } from '../../../shared/units';
 import type { NodeLlamaCppFacts } from '../parsers/node-llama-cpp';
 import { parseSystemProfilerMemory } from '../parsers/system-profiler';
@@ -74,20 +75,15 @@ export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): Ha
   const physical = Math.min(facts?.physicalCores ?? logical, logical) || 1;
   const model = facts?.model ?? raw.os?.cpuModel?.trim() ?? llama?.cpuModel ?? 'Unknown CPU';
   const bandwidth = raw.memoryBandwidth && raw.memoryBandwidth.bytesPerSec > 0 ? raw.memoryBandwidth : null;
+  const effective = bandwidth ? effectiveCpuBandwidth(bandwidth) : null;
   return {
     model,
     vendor: facts?.vendor ?? null,
     physicalCores: Math.max(1, Math.round(physical)),
     logicalCores: Math.max(1, Math.round(logical)),
     simd: facts?.simd.length ? facts.simd : parseCpuFlags('', raw.arch),
-    memoryBandwidthBytesPerSec: bandwidth?.bytesPerSec ?? null,
-    bandwidthSource: bandwidth
-      ? {
-          kind: 'measured',
-          by: 'memory-bandwidth-probe',
-          detail: bandwidth.detail ?? 'single-thread read bandwidth (memchr over a 128 MiB buffer)',
-        }
-      : null,
+    memoryBandwidthBytesPerSec: effective?.bytesPerSec ?? null,
+    bandwidthSource: effective ? { kind: 'measured', by: 'memory-bandwidth-probe', detail: effective.detail } : null,
     source: facts?.model
       ? { kind: 'detected', by: 'systeminformation', detail: 'cpu(), cpuFlags()' }
       : { kind: 'detected', by: 'node:os', detail: 'os.cpus()' },
@@ -105,5 +101,20 @@ export function mergeOs(raw: RawDetection): HardwareSnapshot['os'] {
     source: fromSi
       ? { kind: 'detected', by: 'systeminformation', detail: 'osInfo()' }
       : { kind: 'detected', by: 'node:os', detail: 'process.platform, process.arch' },
+  };
+}
+
+/**
+ * The CPU's read bandwidth as the speed estimates take it (times CPU_BANDWIDTH_EFFICIENCY): one core's, or, where
+ * every core reading at once gives llama.cpp more (CPU_ALL_THREADS_SHARE of it), that share in the same terms.
+ */
+export function effectiveCpuBandwidth(m: NonNullable<RawDetection['memoryBandwidth']>): { bytesPerSec: number; detail: string } {
+  const detail = m.detail ?? 'single-thread read bandwidth (memchr over a 128 MiB buffer)';
+  const all = m.allThreads;
+  const fromAll = all && all.bytesPerSec > 0 ? (all.bytesPerSec * CPU_ALL_THREADS_SHARE) / CPU_BANDWIDTH_EFFICIENCY : 0;
+  if (!all || fromAll <= m.bytesPerSec) return { bytesPerSec: m.bytesPerSec, detail };
+  return {
+    bytesPerSec: fromAll,
+    detail: `${detail}. With ${all.threads} cores, llama.cpp's generation reads about ${CPU_ALL_THREADS_SHARE} of what all of them read at once (${((all.bytesPerSec * CPU_ALL_THREADS_SHARE) / 1e9).toFixed(1)} GB/s), more than one core gives; shown as ${(fromAll / 1e9).toFixed(1)} GB/s, which the estimates take at ${CPU_BANDWIDTH_EFFICIENCY}`,
   };
 }

@@ -4,7 +4,7 @@ import type { Gpu, GpuPreset, GpuVendor, HardwareSnapshot, MachinePreset, Source
 import { defaultBackendForVendor } from '../../../core/backend';
 import { formatBytes } from '../../../shared/units';
 import { loadGpuPresets, loadGpuPromptRates } from '../../resources';
-import { siblingCheck, siblingCheckSummary, siblingPromptRate } from '../../../core/gpu-prompt-siblings';
+import { ONE_CHIP_ARCHITECTURES, siblingCheck, siblingCheckSummary, siblingPromptRate } from '../../../core/gpu-prompt-siblings';
 import { unifiedGpuShare, workingSetShareLabel } from './apple-working-set';
 import { bareDeviceId } from '../parsers/common';
 
@@ -153,7 +153,9 @@ export function presetPromptRate(preset: GpuPreset, backend: string): Gpu['promp
       source: {
         kind: 'estimated',
         by: 'gpu-prompt.siblings',
-        detail: `~${(sibling.flopsPerSec / 1e12).toFixed(1)} TFLOP/s estimated for ${preset.name} on ${backend}, which has no published llama-bench run there: its ${preset.memoryBandwidthGBps} GB/s times the median ${sibling.flopsPerByte.toFixed(0)} FLOP per byte of bandwidth that ${sibling.siblings.length} other cards of its architecture (${preset.architecture}) reached in published runs on ${backend} (${shown}). Each catalogued rate predicted this way from its siblings alone: ${siblingCheckNow()}. A card that shares its memory bus with a bigger sibling but has fewer cores (an entry or laptop part) may read slower`,
+        detail: ONE_CHIP_ARCHITECTURES.includes(preset.architecture ?? '')
+          ? `~${(sibling.flopsPerSec / 1e12).toFixed(1)} TFLOP/s estimated for ${preset.name} on ${backend}, which has no llama-bench run there: the median rate of ${sibling.siblings.length} other cards of its architecture (${preset.architecture}: ${shown}), which are one chip with different memories, so their bandwidth says nothing of their compute`
+          : `~${(sibling.flopsPerSec / 1e12).toFixed(1)} TFLOP/s estimated for ${preset.name} on ${backend}, which has no published llama-bench run there: its ${preset.memoryBandwidthGBps} GB/s times the median ${sibling.flopsPerByte.toFixed(0)} FLOP per byte of bandwidth that ${sibling.siblings.length} other cards of its architecture (${preset.architecture}) reached in published runs on ${backend} (${shown}). Each catalogued rate predicted this way from its siblings alone: ${siblingCheckNow()}. A card that shares its memory bus with a bigger sibling but has fewer cores (an entry or laptop part) may read slower`,
       },
     };
   }
@@ -162,7 +164,7 @@ export function presetPromptRate(preset: GpuPreset, backend: string): Gpu['promp
     source: {
       kind: 'catalogued',
       by: 'resources/hardware/gpu-prompt-rates.json',
-      detail: `${(rate.flopsPerSec / 1e12).toFixed(1)} TFLOP/s from a published llama-bench run of ${preset.name} on ${rate.backend} (${rate.date}: ${rate.run}; ${rate.url})`,
+      detail: `${(rate.flopsPerSec / 1e12).toFixed(1)} TFLOP/s from ${/^https?:/.test(rate.url) ? 'a published llama-bench run' : 'a llama-bench run this project measured'} of ${preset.name} on ${rate.backend} (${rate.date}: ${rate.run}; ${rate.url})`,
     },
   };
 }

@@ -1,0 +1,164 @@
+// What a real CUDA GPU did, against what rightsize says: llama.cpp built with CUDA on a lent H200 (bench/device/cuda-run.sh,
+// bench/results/cuda-2026-12-04.md). Memory per device is llama.cpp's own (llama-fit-params -fitp on); speeds are
+// llama-bench's best repetition, for generated files of catalog shapes. The estimates use the machine as rightsize's
+// collectors detected it there (test/fixtures/hardware/recorded-linux-h200-vm.json).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { computeTarget } from '../../src/core/budget';
+import { buildMemoryModelFromLayout, layoutFor } from '../../src/core/estimate';
+import { placeModel } from '../../src/core/placement';
+import { applyBenchRuns, catalogModelAt, rowPromptWork, sizeModel } from '../../src/core/report';
+import { mergeHardware } from '../../src/node/hardware/merge/index';
+import type { RawDetection } from '../../src/node/hardware/raw-detection';
+import { loadCatalog, loadGpuPresets } from '../../src/node/resources';
+import type { Precision } from '../../src/shared/precision';
+import type { CatalogModel } from '../../src/shared/schema';
+import { MiB } from '../../src/shared/units';
+
+interface DeviceMiB {
+  weights: number;
+  context: number;
+  compute: number;
+}
+interface MemoryCase {
+  catalogId: string;
+  precision: Precision;
+  ctx: number;
+  ngl: number;
+  ncmoe: number;
+  llamaCpp: { gpu: DeviceMiB; host: DeviceMiB };
+}
+interface Figure {
+  best: number;
+}
+interface SpeedCase {
+  case: string;
+  catalogId: string;
+  precision: Precision;
+  ngl: number;
+  ncmoe: number;
+  ubatch: number;
+  pp?: Figure;
+  tg?: Figure;
+}
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/llama/cuda-h200.json', import.meta.url), 'utf8')) as {
+  source: string;
+  memory: MemoryCase[];
+  speed: SpeedCase[];
+};
+const hardwareFixture = JSON.parse(readFileSync(new URL('../fixtures/hardware/recorded-linux-h200-vm.json', import.meta.url), 'utf8')) as {
+  raw: RawDetection;
+};
+const catalog = loadCatalog();
+const modelOf = (id: string): CatalogModel => {
+  const m = catalog.find((x) => x.id === id);
+  if (!m) throw new Error(`no catalog model ${id}`);
+  return m;
+};
+const hardware = mergeHardware(hardwareFixture.raw, loadGpuPresets());
+const target = computeTarget(hardware);
+/** llama.cpp's -ngl 99 means every layer; the placement takes the count (blocks + output). */
+const nglOf = (id: string, ngl: number): number => Math.min(ngl, modelOf(id).layers + 1);
+
+describe("llama.cpp's memory per device on a real CUDA GPU (an H200)", () => {
+  const placed = (c: MemoryCase) => {
+    const shape = modelOf(c.catalogId);
+    return placeModel(buildMemoryModelFromLayout(shape, layoutFor(shape, c.precision), c.ctx, 'f16'), nglOf(c.catalogId, c.ngl), 'cuda', {
+      repackTypes: target.repackTypes,
+      ...(c.ncmoe ? { cpuMoeLayers: c.ncmoe } : {}),
+    });
+  };
+  const label = (c: MemoryCase): string =>
+    `${c.catalogId} ${c.precision}, -c ${c.ctx}, -ngl ${c.ngl}${c.ncmoe ? ` -ncmoe ${c.ncmoe}` : ''}`;
+
+  it('covers full, partial and -ngl 0 loads, and MoE experts in RAM', () => {
+    expect(fixture.source).toMatch(/H200/);
+    expect(fixture.memory.some((c) => c.ngl === 0)).toBe(true);
+    expect(fixture.memory.some((c) => c.ngl > 0 && c.ngl < 99)).toBe(true);
+    expect(fixture.memory.some((c) => c.ncmoe > 0)).toBe(true);
+  });
+
+  it.each(fixture.memory.map((c) => [label(c), c] as const))('%s: weights, KV cache and host buffers to the MiB', (_, c) => {
+    const p = placed(c);
+    const gpu = p.gpus[0];
+    // llama.cpp prints whole MiB, truncated.
+    expect(Math.abs((gpu?.weightsBytes ?? 0) / MiB - c.llamaCpp.gpu.weights)).toBeLessThan(1.5);
+    expect(Math.abs((gpu?.kvBytes ?? 0) / MiB - c.llamaCpp.gpu.context)).toBeLessThan(1);
+    // The CPU's repacked matrices are counted apart from llama.cpp's Host line.
+    expect(Math.abs((p.cpu.weightsBytes - p.cpu.repackBytes) / MiB - c.llamaCpp.host.weights)).toBeLessThan(1.5);
+    expect(Math.abs(p.cpu.computeBytes / MiB - c.llamaCpp.host.compute)).toBeLessThan(1.5);
+  });
+
+  const ratio = (c: MemoryCase): number => (placed(c).gpus[0]?.computeBytes ?? 0) / MiB / c.llamaCpp.gpu.compute;
+  const partialDense = (c: MemoryCase): boolean => c.ngl > 0 && c.ngl < 99 && c.ncmoe === 0;
+  it.each(fixture.memory.filter((c) => !partialDense(c)).map((c) => [label(c), c] as const))(
+    "%s: the GPU's compute buffer within 5%",
+    (_, c) => {
+      expect(ratio(c)).toBeGreaterThan(0.95);
+      expect(ratio(c)).toBeLessThan(1.05);
+    },
+  );
+  it.each(fixture.memory.filter(partialDense).map((c) => [label(c), c] as const))(
+    "%s: the GPU's compute buffer never under, at most 40% over (a block's activations beside the largest matrix copied from RAM; llama.cpp reuses more)",
+    (_, c) => {
+      expect(ratio(c)).toBeGreaterThan(0.99);
+      expect(ratio(c)).toBeLessThan(1.4);
+    },
+  );
+});
+
+describe('speeds on the H200 machine, as its own detection saw it (uncalibrated)', () => {
+  // As `rightsize estimate` sizes one model: the row, then the prompt speeds the GPU's catalogued rate gives it.
+  const sized = (c: SpeedCase) => {
+    const model = catalogModelAt(modelOf(c.catalogId), c.precision);
+    const s = sizeModel(
+      model,
+      hardware,
+      target,
+      { contextTokens: 1024, kvType: 'f16', ...(c.ncmoe ? { nCpuMoe: c.ncmoe } : {}) },
+      nglOf(c.catalogId, c.ngl),
+    );
+    const [row = s.row] = applyBenchRuns({
+      rows: [s.row],
+      work: new Map([[s.row, rowPromptWork(s, model)]]),
+      records: [],
+      hardware,
+      gpus: target.gpus,
+    });
+    return row;
+  };
+  const at512 = fixture.speed.filter((c) => c.ubatch === 512);
+  const fullDense = at512.filter((c) => c.ngl === 99 && c.ncmoe === 0 && !/qwen3|gpt-oss/.test(c.catalogId));
+  const split = at512.filter((c) => c.tg && (c.ngl < 99 || c.ncmoe > 0));
+
+  it('has the machine: one H200 (catalogued prompt rate and generation efficiency) beside 16 cores', () => {
+    expect(hardware.gpus.map((g) => g.name)).toEqual(['NVIDIA H200']);
+    expect(hardware.gpus[0]?.generationEfficiency?.value).toBe(0.37);
+    expect(fullDense.length).toBeGreaterThanOrEqual(3);
+    expect(split.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each(fullDense.map((c) => [c.case, c] as const))('%s, every layer on the GPU: generation and prompt within 15%', (_, c) => {
+    const row = sized(c);
+    expect((row.tokPerSec ?? 0) / (c.tg as Figure).best).toBeGreaterThan(0.85);
+    expect((row.tokPerSec ?? 0) / (c.tg as Figure).best).toBeLessThan(1.15);
+    expect((row.promptTokPerSec ?? 0) / (c.pp as Figure).best).toBeGreaterThan(0.85);
+    expect((row.promptTokPerSec ?? 0) / (c.pp as Figure).best).toBeLessThan(1.15);
+  });
+
+  it('gpt-oss-120b all on the GPU: generation within 15% (its efficiency was fitted on the dense runs only)', () => {
+    const c = at512.find((x) => x.catalogId === 'gpt-oss-120b' && x.ngl === 99 && x.ncmoe === 0) as SpeedCase;
+    const r = (sized(c).tokPerSec ?? 0) / (c.tg as Figure).best;
+    expect(r).toBeGreaterThan(0.85);
+    expect(r).toBeLessThan(1.15);
+  });
+
+  it.each(split.map((c) => [c.case, c] as const))(
+    '%s, weights in RAM: generation at 0.6 to 1.25 of measured, the 16 cores reading RAM together (one core alone gave 0.13-0.17)',
+    (_, c) => {
+      const r = (sized(c).tokPerSec ?? 0) / (c.tg as Figure).best;
+      expect(r).toBeGreaterThan(0.6);
+      expect(r).toBeLessThan(1.25);
+    },
+  );
+});
