@@ -1,6 +1,12 @@
 // Where a speed came from, in a word: the same words in the app and the CLI.
 import type { ReportRow, Source } from './schema';
 
+/** What the RAM bandwidth shown for a CPU is: one core's read, or the share of every core's that llama.cpp reaches. */
+export function ramBandwidthScope(cpu: { allCoresBandwidth?: { bytesPerSec: number; threads: number } | null }): string {
+  const all = cpu.allCoresBandwidth;
+  return all ? `for generation: ${all.threads} cores read ${(all.bytesPerSec / 1e9).toFixed(1)} GB/s together` : 'one core';
+}
+
 /** How a row's speed was arrived at, in a word: measured by a run, corrected by runs, calibrated by the probe, or estimated. */
 export function speedWord(source: Source): 'measured' | 'corrected by your runs' | 'calibrated' | 'estimated' {
   if (source.kind === 'measured') return 'measured';

@@ -350,6 +350,7 @@ describe('hardware fixtures: known wrong figures are never reported', () => {
   it('the recorded machine without a GPU reports none, with RAM, cores and SIMD from systeminformation', () => {
     const snapshot = merged('recorded-linux-nogpu-si.json');
     expect(snapshot.gpus).toEqual([]);
+    expect(snapshot.cpu.allCoresBandwidth ?? null).toBeNull();
     expect(snapshot.ram.source.by).toBe('systeminformation');
     expect(snapshot.cpu.logicalCores).toBeGreaterThan(0);
     expect(snapshot.cpu.simd).toContain('AVX2');

@@ -13,6 +13,7 @@ import type { RawDetection } from '../../src/node/hardware/raw-detection';
 import { loadCatalog, loadGpuPresets } from '../../src/node/resources';
 import type { Precision } from '../../src/shared/precision';
 import type { CatalogModel } from '../../src/shared/schema';
+import { ramBandwidthScope } from '../../src/shared/source-words';
 import { MiB } from '../../src/shared/units';
 
 interface DeviceMiB {
@@ -134,6 +135,9 @@ describe('speeds on the H200 machine, as its own detection saw it (uncalibrated)
   it('has the machine: one H200 (catalogued prompt rate and generation efficiency) beside 16 cores', () => {
     expect(hardware.gpus.map((g) => g.name)).toEqual(['NVIDIA H200']);
     expect(hardware.gpus[0]?.generationEfficiency?.value).toBe(0.37);
+    // Every core's read sets the CPU's figure there, and the hardware card says so.
+    expect(hardware.cpu.allCoresBandwidth).toEqual({ bytesPerSec: 149.1e9, threads: 16 });
+    expect(ramBandwidthScope(hardware.cpu)).toBe('for generation: 16 cores read 149.1 GB/s together');
     expect(fullDense.length).toBeGreaterThanOrEqual(3);
     expect(split.length).toBeGreaterThanOrEqual(4);
   });

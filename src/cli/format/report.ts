@@ -4,7 +4,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import { FIT_LEGEND, fitShortLabel } from '../../shared/fit-words';
 import { LADDER_STEPS } from '../../shared/ladder';
-import { promptRateOrigin } from '../../shared/source-words';
+import { promptRateOrigin, ramBandwidthScope } from '../../shared/source-words';
 import { PRECISIONS, type FitLevel } from '../../shared/precision';
 import type { HardwareSnapshot, Report, ReportRow, Source, SpeedCalibration } from '../../shared/schema';
 import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
@@ -79,7 +79,7 @@ export function formatHardware(hw: HardwareSnapshot, useColor: boolean, profile?
   );
   if (hw.cpu.memoryBandwidthBytesPerSec) {
     lines.push(
-      `  RAM bandwidth ${(hw.cpu.memoryBandwidthBytesPerSec / 1e9).toFixed(1)} GB/s one core   ${c.dim(sourceLabel(hw.cpu.bandwidthSource))}`,
+      `  RAM bandwidth ${(hw.cpu.memoryBandwidthBytesPerSec / 1e9).toFixed(1)} GB/s ${ramBandwidthScope(hw.cpu)}   ${c.dim(sourceLabel(hw.cpu.bandwidthSource))}`,
     );
     if (calibration)
       lines.push(

@@ -1,7 +1,7 @@
 import type { Report } from '../../shared/schema';
 import { formatBytes } from '../../shared/units';
 import { describeSource, shortSource } from './format';
-import { promptRateOrigin } from '../../shared/source-words';
+import { promptRateOrigin, ramBandwidthScope } from '../../shared/source-words';
 
 export function HardwareCard({ report, children }: { report: Report; children?: React.ReactNode }): React.JSX.Element {
   const hw = report.hardware;
@@ -89,7 +89,7 @@ export function HardwareCard({ report, children }: { report: Report; children?: 
           <div className="fact">
             <dt>RAM b/w</dt>
             <dd data-testid="ram-bandwidth">
-              {(hw.cpu.memoryBandwidthBytesPerSec / 1e9).toFixed(1)} GB/s <span className="muted">one core</span>
+              {(hw.cpu.memoryBandwidthBytesPerSec / 1e9).toFixed(1)} GB/s <span className="muted">{ramBandwidthScope(hw.cpu)}</span>
               {report.calibration && (
                 <span title={report.calibration.source.detail}>
                   {' '}

@@ -143,6 +143,8 @@ export const HardwareSnapshotSchema = z.object({
     /** Effective read bandwidth of RAM, for CPU speed estimates. */
     memoryBandwidthBytesPerSec: z.number().positive().nullable(),
     bandwidthSource: SourceSchema.nullable(),
+    /** Every core reading RAM at once, where that set the bandwidth above (a many-core machine); absent: one core's read. */
+    allCoresBandwidth: z.object({ bytesPerSec: z.number().positive(), threads: z.number().int().positive() }).nullable().optional(),
     source: SourceSchema,
   }),
   ram: z.object({

@@ -84,6 +84,7 @@ export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): Ha
     simd: facts?.simd.length ? facts.simd : parseCpuFlags('', raw.arch),
     memoryBandwidthBytesPerSec: effective?.bytesPerSec ?? null,
     bandwidthSource: effective ? { kind: 'measured', by: 'memory-bandwidth-probe', detail: effective.detail } : null,
+    allCoresBandwidth: effective?.allCores ?? null,
     source: facts?.model
       ? { kind: 'detected', by: 'systeminformation', detail: 'cpu(), cpuFlags()' }
       : { kind: 'detected', by: 'node:os', detail: 'os.cpus()' },
@@ -108,13 +109,19 @@ export function mergeOs(raw: RawDetection): HardwareSnapshot['os'] {
  * The CPU's read bandwidth as the speed estimates take it (times CPU_BANDWIDTH_EFFICIENCY): one core's, or, where
  * every core reading at once gives llama.cpp more (CPU_ALL_THREADS_SHARE of it), that share in the same terms.
  */
-export function effectiveCpuBandwidth(m: NonNullable<RawDetection['memoryBandwidth']>): { bytesPerSec: number; detail: string } {
+export function effectiveCpuBandwidth(m: NonNullable<RawDetection['memoryBandwidth']>): {
+  bytesPerSec: number;
+  detail: string;
+  /** Every core's read, where it set the figure. */
+  allCores?: { bytesPerSec: number; threads: number };
+} {
   const detail = m.detail ?? 'single-thread read bandwidth (memchr over a 128 MiB buffer)';
   const all = m.allThreads;
   const fromAll = all && all.bytesPerSec > 0 ? (all.bytesPerSec * CPU_ALL_THREADS_SHARE) / CPU_BANDWIDTH_EFFICIENCY : 0;
   if (!all || fromAll <= m.bytesPerSec) return { bytesPerSec: m.bytesPerSec, detail };
   return {
     bytesPerSec: fromAll,
+    allCores: { bytesPerSec: all.bytesPerSec, threads: all.threads },
     detail: `${detail}. With ${all.threads} cores, llama.cpp's generation reads about ${CPU_ALL_THREADS_SHARE} of what all of them read at once (${((all.bytesPerSec * CPU_ALL_THREADS_SHARE) / 1e9).toFixed(1)} GB/s), more than one core gives; shown as ${(fromAll / 1e9).toFixed(1)} GB/s, which the estimates take at ${CPU_BANDWIDTH_EFFICIENCY}`,
   };
 }
