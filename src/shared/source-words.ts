@@ -2,9 +2,14 @@
 import type { ReportRow, Source } from './schema';
 
 /** What the RAM bandwidth shown for a CPU is: one core's read, or the share of every core's that llama.cpp reaches. */
-export function ramBandwidthScope(cpu: { allCoresBandwidth?: { bytesPerSec: number; threads: number } | null }): string {
+export function ramBandwidthScope(cpu: {
+  allCoresBandwidth?: { bytesPerSec: number; threads: number } | null;
+  bandwidthSource: Source | null;
+}): string {
   const all = cpu.allCoresBandwidth;
-  return all ? `for generation: ${all.threads} cores read ${(all.bytesPerSec / 1e9).toFixed(1)} GB/s together` : 'one core';
+  if (all) return `for generation: ${all.threads} cores read ${(all.bytesPerSec / 1e9).toFixed(1)} GB/s together`;
+  // A catalogued or assumed figure (a planned machine's) is no core's read.
+  return cpu.bandwidthSource?.by === 'memory-bandwidth-probe' ? 'one core' : '';
 }
 
 /** How a row's speed was arrived at, in a word: measured by a run, corrected by runs, calibrated by the probe, or estimated. */

@@ -12,6 +12,13 @@ import { presetList } from '../../src/node/presets';
 import { makeBenchRecord } from '../helpers/bench-record';
 import { makeCalibration, makeSnapshot } from '../helpers/hardware';
 
+/** A snapshot whose RAM bandwidth the probe read on one core, as on a machine detected for real. */
+function probedSnapshot(): ReturnType<typeof makeSnapshot> {
+  const s = makeSnapshot();
+  s.cpu.bandwidthSource = { kind: 'measured', by: 'memory-bandwidth-probe', detail: 'single-thread read bandwidth' };
+  return s;
+}
+
 interface Recorded {
   method: HostApiMethod;
   input: unknown;
@@ -61,8 +68,8 @@ function fakeService(runEnd: Partial<RunState> = {}): {
     return started;
   };
   const answers: { [M in HostApiMethod]?: (input: never) => unknown } = {
-    getReport: () => buildReport(makeSnapshot(), loadCatalog(), { contextTokens: 8192, kvType: 'f16', calibration }, { detectMs: 1 }),
-    getHardware: () => makeSnapshot(),
+    getReport: () => buildReport(probedSnapshot(), loadCatalog(), { contextTokens: 8192, kvType: 'f16', calibration }, { detectMs: 1 }),
+    getHardware: () => probedSnapshot(),
     listModels: () => ({ models: [], searched: [{ source: 'ollama', path: '/x/.ollama/models', status: 'missing' }] }),
     listBenchHistory: () => ({ records: [record], problem: null }),
     getVersion: () => ({ app: '9.9.9', node: '20', face: 'cli', llamaBench: { path: null, problem: null } }),

@@ -1,7 +1,17 @@
 // The uncalibrated RAM bandwidth has to read the same from launch to launch on a noisy machine:
 // many short reads, the fastest kept, within a time budget. Checked here with a fake reader and clock.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bestOfReads, measureAllThreadsBandwidth, measureMemoryBandwidth, type TimedRead } from '../../src/node/hardware/memory-bandwidth';
+import {
+  allThreadsBufferBytes,
+  bestOfReads,
+  getMemoryBandwidth,
+  measureAllThreadsBandwidth,
+  measureMemoryBandwidth,
+  type TimedRead,
+} from '../../src/node/hardware/memory-bandwidth';
 import { effectiveCpuBandwidth } from '../../src/node/hardware/merge/host';
 import { MiB } from '../../src/shared/units';
 
@@ -96,13 +106,26 @@ describe('measureMemoryBandwidth', () => {
 });
 
 describe('every core reading at once', () => {
-  it('adds up the threads, each over its own buffer of at least 32 MiB, 128 MiB in all at the least', async () => {
+  it('adds up the threads, each over its own buffer: 32 MiB, at least 128 MiB in all, at most 512', async () => {
     const one = await measureAllThreadsBandwidth({ threads: 1, rounds: 1, windowMs: 20 });
     expect(one).toMatchObject({ threads: 1, bufferBytes: 128 * MiB, rounds: 1, windowMs: 20 });
     const two = await measureAllThreadsBandwidth({ threads: 2, rounds: 2, windowMs: 20 });
     expect(two).toMatchObject({ threads: 2, bufferBytes: 64 * MiB });
     expect(two.bytesPerSec).toBeGreaterThan(1e9);
-    expect((await measureAllThreadsBandwidth({ threads: 16, rounds: 1, windowMs: 5 })).bufferBytes).toBe(32 * MiB);
+    expect([4, 16, 32].map((n) => allThreadsBufferBytes(n) / MiB)).toEqual([32, 32, 16]);
+  });
+
+  it('leaves out an every-core figure that is not a rate from a whole number of threads (a corrupt cache file)', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'rightsize-bw-'));
+    const base = { bytesPerSec: 30e9, bufferBytes: 128 * MiB, runs: 4, bestRunMs: 1, totalMs: 10 };
+    const bad = { bytesPerSec: 90e9, threads: -3, bufferBytes: 64 * MiB, rounds: 2, windowMs: 40 };
+    const fresh = await getMemoryBandwidth({ cacheDir, key: 'k', timeoutMs: 1000, measure: () => ({ ...base, allThreads: bad }) });
+    expect(fresh.value).toMatchObject({ bytesPerSec: 30e9 });
+    expect(fresh.value?.allThreads).toBeUndefined();
+    const cached = await getMemoryBandwidth({ cacheDir, key: 'k', timeoutMs: 1000 });
+    expect(cached.status.status).toBe('cached');
+    expect(cached.value?.allThreads).toBeUndefined();
+    rmSync(cacheDir, { recursive: true, force: true });
   });
 
   it("sets the CPU's rate where the cores together give llama.cpp more than one core: a 16-core server, not a 2-core VM", () => {

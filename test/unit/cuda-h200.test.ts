@@ -10,7 +10,8 @@ import { placeModel } from '../../src/core/placement';
 import { applyBenchRuns, catalogModelAt, rowPromptWork, sizeModel } from '../../src/core/report';
 import { mergeHardware } from '../../src/node/hardware/merge/index';
 import type { RawDetection } from '../../src/node/hardware/raw-detection';
-import { loadCatalog, loadGpuPresets } from '../../src/node/resources';
+import { applyWhatIf } from '../../src/node/hardware/what-if';
+import { loadCatalog, loadGpuPresets, loadMachinePresets } from '../../src/node/resources';
 import type { Precision } from '../../src/shared/precision';
 import type { CatalogModel } from '../../src/shared/schema';
 import { ramBandwidthScope } from '../../src/shared/source-words';
@@ -138,6 +139,11 @@ describe('speeds on the H200 machine, as its own detection saw it (uncalibrated)
     // Every core's read sets the CPU's figure there, and the hardware card says so.
     expect(hardware.cpu.allCoresBandwidth).toEqual({ bytesPerSec: 149.1e9, threads: 16 });
     expect(ramBandwidthScope(hardware.cpu)).toBe('for generation: 16 cores read 149.1 GB/s together');
+    // A planned Mac takes its shared memory's catalogued figure: no core of this machine read it.
+    const mac = applyWhatIf(hardware, { machine: 'macbook-air-m3-16gb' }, loadGpuPresets(), loadMachinePresets());
+    expect(mac.cpu.allCoresBandwidth).toBeNull();
+    expect(mac.cpu.bandwidthSource?.by).not.toBe('memory-bandwidth-probe');
+    expect(ramBandwidthScope(mac.cpu)).toBe('');
     expect(fullDense.length).toBeGreaterThanOrEqual(3);
     expect(split.length).toBeGreaterThanOrEqual(4);
   });

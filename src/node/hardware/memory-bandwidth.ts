@@ -200,12 +200,15 @@ parentPort.on('message', (windowMs) => {
 parentPort.postMessage('ready');
 `;
 
+/** Each thread's buffer: 32 MiB, at least 128 MiB in all (past most caches), at most 512 MiB (less each beyond 16 threads). */
+export const allThreadsBufferBytes = (threads: number): number =>
+  Math.max(Math.ceil(128 / threads), Math.min(32, Math.floor(512 / threads))) * MiB;
+
 /**
  * RAM read bandwidth with every logical core reading its own buffer at once, best of a few short rounds. One core
  * of a many-core machine reads a small share of what all of them do (11-13 GB/s of 149 on a 16-core Xeon server,
  * bench/results/cuda-2026-12-04.md), and llama.cpp's CPU generation uses every core, so the single-thread figure
- * alone undersells such a machine several times. Each thread reads its own buffer of at least 32 MiB, 128 MiB in all
- * at the least (past most caches); at most 32 threads.
+ * alone undersells such a machine several times. Each thread reads its own buffer; at most 32 threads.
  */
 export async function measureAllThreadsBandwidth(
   options: { threads?: number; rounds?: number; windowMs?: number } = {},
@@ -213,7 +216,7 @@ export async function measureAllThreadsBandwidth(
   const threads = Math.max(1, Math.min(32, options.threads ?? os.availableParallelism?.() ?? os.cpus().length));
   const rounds = options.rounds ?? 2;
   const windowMs = options.windowMs ?? 40;
-  const bufferBytes = Math.max(32, Math.ceil(128 / threads)) * MiB;
+  const bufferBytes = allThreadsBufferBytes(threads);
   const workers = Array.from({ length: threads }, () => new Worker(ALL_THREADS_WORKER, { eval: true, workerData: { bytes: bufferBytes } }));
   const next = (w: Worker): Promise<unknown> =>
     new Promise((resolve, reject) => {
@@ -271,7 +274,12 @@ function keptOf(
   return {
     bytesPerSec: m.bytesPerSec,
     detail,
-    ...(m.allThreads && m.allThreads.bytesPerSec > 0
+    // A cache file is read back as it is: a figure that is not a positive rate from a whole number of threads is left out.
+    ...(m.allThreads &&
+    Number.isFinite(m.allThreads.bytesPerSec) &&
+    m.allThreads.bytesPerSec > 0 &&
+    Number.isInteger(m.allThreads.threads) &&
+    m.allThreads.threads > 0
       ? { allThreads: { bytesPerSec: m.allThreads.bytesPerSec, threads: m.allThreads.threads } }
       : {}),
   };

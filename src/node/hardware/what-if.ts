@@ -168,6 +168,8 @@ export function machineHardware(base: HardwareSnapshot, machine: MachinePreset, 
     bandwidthSource: shared
       ? shared.bandwidthSource
       : { kind: 'assumed', by: WHAT_IF_SOURCE, detail: "this machine's RAM bandwidth: the preset names no RAM speed" },
+    // The figure is the preset's where it names one: this machine's cores did not read it.
+    allCoresBandwidth: shared ? null : (next.cpu.allCoresBandwidth ?? null),
   };
   return next;
 }
