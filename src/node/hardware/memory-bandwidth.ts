@@ -167,8 +167,11 @@ export async function measureMemoryBandwidth(options: MeasureMemoryBandwidthOpti
     gapMs: o.gapMs,
     readsPerBurst: o.readsPerBurst,
   });
-  // The buffer is freed first; every core's reads come after the single core's, never beside them.
-  const allThreads = o.allThreads ? await measureAllThreadsBandwidth().catch(() => undefined) : undefined;
+  // The buffer is freed first; every core's reads come after the single core's, never beside them. With one or two
+  // threads they cannot read more than 2.6 times one core (0.9 / CPU_ALL_THREADS_SHARE), the point where they would
+  // set the CPU's rate, so a small machine is spared the time (half a second on this project's 2-core VM).
+  const allThreads =
+    o.allThreads && availableThreads() >= MIN_THREADS_FOR_ALL ? await measureAllThreadsBandwidth().catch(() => undefined) : undefined;
   return {
     bytesPerSec: result.bestBytesPerSec,
     bufferBytes,
@@ -200,6 +203,10 @@ parentPort.on('message', (windowMs) => {
 parentPort.postMessage('ready');
 `;
 
+const availableThreads = (): number => os.availableParallelism?.() ?? os.cpus().length;
+/** Fewer threads than this: every core's read is not taken (see measureMemoryBandwidth). */
+export const MIN_THREADS_FOR_ALL = 3;
+
 /** Each thread's buffer: 32 MiB, at least 128 MiB in all (past most caches), at most 512 MiB (less each beyond 16 threads). */
 export const allThreadsBufferBytes = (threads: number): number =>
   Math.max(Math.ceil(128 / threads), Math.min(32, Math.floor(512 / threads))) * MiB;
@@ -213,7 +220,7 @@ export const allThreadsBufferBytes = (threads: number): number =>
 export async function measureAllThreadsBandwidth(
   options: { threads?: number; rounds?: number; windowMs?: number } = {},
 ): Promise<AllThreadsBandwidth> {
-  const threads = Math.max(1, Math.min(32, options.threads ?? os.availableParallelism?.() ?? os.cpus().length));
+  const threads = Math.max(1, Math.min(32, options.threads ?? availableThreads()));
   const rounds = options.rounds ?? 2;
   const windowMs = options.windowMs ?? 40;
   const bufferBytes = allThreadsBufferBytes(threads);
