@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PAGEABLE_COPY_SHARE_OF_ONE_CORE } from '../src/core/gpu-prompt';
 import { writeGgufModel } from '../src/node/gguf-writer';
 import { mergeHardware } from '../src/node/hardware/merge/index';
 import type { RawDetection } from '../src/node/hardware/raw-detection';
@@ -228,6 +229,28 @@ for (const c of speedCases.values()) {
   });
 }
 
+// ---------------------------------------------------------------- the copy of weights in RAM
+// A dense row with weights in RAM reads its prompt on the GPU, copying those weights per micro-batch: the time over the
+// same file's full-GPU row at the same micro-batch, against the bytes llama.cpp kept in RAM beyond its full-GPU load.
+const oneCore = snapshot.cpu.oneCoreBandwidthBytesPerSec ?? null;
+const copyLines = [
+  "| case | weights copied per micro-batch (MiB, llama-fit-params) | seconds per micro-batch over the full-GPU row | copy rate | share of one core's read |",
+  '|---|---:|---:|---:|---:|',
+];
+for (const c of speedCases.values()) {
+  if (c.ncmoe > 0 || c.ngl >= 99 || !c.pp) continue;
+  const full = [...speedCases.values()].find((x) => x.file === c.file && x.ngl >= 99 && x.ncmoe === 0 && x.ubatch === c.ubatch && x.pp);
+  const hostOf = (ngl: number): number | undefined =>
+    fits.find((f) => f.file === c.file && f.ngl === ngl && f.ncmoe === 0)?.rows.find((r) => r.device === 'Host')?.weights;
+  const [kept, always] = [hostOf(c.ngl), hostOf(99)];
+  if (!full?.pp || kept === undefined || always === undefined) continue;
+  const seconds = c.ubatch / c.pp.best - c.ubatch / full.pp.best;
+  const rate = ((kept - always) * MiBf) / seconds;
+  copyLines.push(
+    `| ${c.name} (-ngl ${c.ngl}${c.ubatch !== 512 ? ` -ub ${c.ubatch}` : ''}) | ${n0(kept - always)} | ${seconds.toFixed(3)} | ${(rate / 1e9).toFixed(2)} GB/s | ${oneCore ? (rate / oneCore).toFixed(2) : 'n/a'} |`,
+  );
+}
+
 // ---------------------------------------------------------------- out
 const date = new Date().toISOString().slice(0, 10);
 const gpuLine = `${gpu.name}, ${n0((gpu.vramBytes ?? 0) / MiBf)} MiB (${gpu.vramSource.by}), ${gpu.pcieLink ? `PCIe ${gpu.pcieLink.gen}.0 x${gpu.pcieLink.width}` : 'link unknown'}`;
@@ -247,6 +270,12 @@ const report = [
   '## Speed, tokens per second (llama-bench, -fa 1, pp512 / tg128 unless the case says otherwise)',
   '',
   ...speedLines,
+  '',
+  '## The copy of weights kept in RAM (dense rows, best runs)',
+  '',
+  `One core read ${oneCore ? `${(oneCore / 1e9).toFixed(1)} GB/s` : 'an unknown rate'} there (memory-bandwidth-probe). The app takes ${PAGEABLE_COPY_SHARE_OF_ONE_CORE} of it as the copy rate where that is below the desktop rate (src/core/gpu-prompt.ts).`,
+  '',
+  ...copyLines,
   '',
 ];
 const out = values.out ?? join('bench/results', `cuda-${date}.md`);

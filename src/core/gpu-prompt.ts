@@ -40,6 +40,16 @@ export interface PromptWork {
 export const HOST_UPLOAD_BYTES_PER_SEC = 13.6 * 2 ** 30;
 export const LAPTOP_HOST_UPLOAD_BYTES_PER_SEC = 7.5 * 2 ** 30;
 
+/**
+ * A copy from mmap'd (pageable) memory runs through the driver, which first copies the bytes into pinned memory on one
+ * CPU core: a core that reads RAM slowly caps it. On the lent H200 (bench/results/cuda-2026-12-04.md), whose Xeon core
+ * read 11.0 GB/s, five dense rows with weights in RAM (-ngl 0, 16 and 40 of an 8B and a 70B; -ub 512 and 2048) copied
+ * at 6.0-7.9 GB/s, 0.55-0.72 of the core's read. At 0.66 the four -ub 512 rows' prompts read 0.92-1.17 of measured
+ * (median 1.01; fitted on them, no other run to check it against), where the desktop rate read 1.6-2.0x too fast. A
+ * desktop core reads 20-35 GB/s (this project's VM 32), above the cap, so the published desktop runs stay as they were.
+ */
+export const PAGEABLE_COPY_SHARE_OF_ONE_CORE = 0.66;
+
 /** PCIe bandwidth a lane carries by generation (index), GB/s after line encoding. */
 const PCIE_LANE_GBPS = [0, 0.25, 0.5, 0.985, 1.969, 3.938, 7.877];
 
@@ -55,7 +65,14 @@ function linkShare(link: { gen: number; width: number } | null | undefined): num
 }
 
 /** Where an assumed copy rate comes from, in words for a row's source. */
-function copyRateWords(unified: boolean, laptop: boolean, link: { gen: number; width: number } | null | undefined): string {
+function copyRateWords(
+  unified: boolean,
+  laptop: boolean,
+  link: { gen: number; width: number } | null | undefined,
+  oneCore: number | null,
+): string {
+  if (oneCore !== null)
+    return `the driver stages mapped weights through pinned memory on one core: ${PAGEABLE_COPY_SHARE_OF_ONE_CORE} of this CPU's one-core RAM read of ${(oneCore / 1e9).toFixed(1)} GB/s (memory-bandwidth-probe), as an H200 server's Xeon copied, below the ${laptop ? '7.5' : '13.6'} GiB/s a desktop copies at`;
   if (unified)
     return "half this unified-memory GPU's bandwidth, a copy reading and writing each byte within the same memory; no published run measures it";
   if (link && linkShare(link) < 1)
@@ -275,10 +292,15 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
   const link = (gpus.length > 0 ? gpus : hardware.gpus)
     .map((g) => g.pcieLink)
     .reduce<Gpu['pcieLink']>((slowest, l) => (l && (!slowest || linkShare(l) < linkShare(slowest)) ? l : slowest), null);
-  const busCopy = Math.min(
+  const linkCopy = Math.min(
     laptop ? LAPTOP_HOST_UPLOAD_BYTES_PER_SEC : HOST_UPLOAD_BYTES_PER_SEC,
     HOST_UPLOAD_BYTES_PER_SEC * linkShare(link),
   );
+  // The core staging the copy caps it where it reads RAM slowly (a server's core); a link or laptop rate lower still stands.
+  const oneCoreRead = hardware.cpu.oneCoreBandwidthBytesPerSec ?? null;
+  const coreCopy = oneCoreRead ? oneCoreRead * PAGEABLE_COPY_SHARE_OF_ONE_CORE : Infinity;
+  const coreBound = !unified && coreCopy < linkCopy;
+  const busCopy = Math.min(linkCopy, coreCopy);
   const copyBytesPerSec = unified ? unifiedCopy : busCopy;
   const offloadsProducts =
     copyBytesPerSec !== null && (backend === 'cuda' || backend === 'rocm' || backend === 'vulkan' || backend === 'metal');
@@ -315,7 +337,7 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
       ? {
           ...floatNote,
           by: 'speed.prompt-split',
-          detail: `${floatNote.detail ?? ''} ${row.fit === 'cpu' ? 'No layer on the GPU' : 'Split between the GPU and RAM'}: llama.cpp still runs a prompt's products on the GPU, so each ${DEFAULT_UBATCH_TOKENS}-token micro-batch first copies the ${formatBytes(w.hostUploadBytes ?? 0)} of weights kept in RAM to it, at an assumed ${((copyBytesPerSec ?? 1) / 2 ** 30).toFixed(1)} GiB/s (${copyRateWords(unified, laptop, link)}): ${promptUploadSeconds(w, PROMPT_TOKENS, copyBytesPerSec ?? 1).toFixed(2)} s per micro-batch.`,
+          detail: `${floatNote.detail ?? ''} ${row.fit === 'cpu' ? 'No layer on the GPU' : 'Split between the GPU and RAM'}: llama.cpp still runs a prompt's products on the GPU, so each ${DEFAULT_UBATCH_TOKENS}-token micro-batch first copies the ${formatBytes(w.hostUploadBytes ?? 0)} of weights kept in RAM to it, at an assumed ${((copyBytesPerSec ?? 1) / 2 ** 30).toFixed(1)} GiB/s (${copyRateWords(unified, laptop, link, coreBound ? oneCoreRead : null)}): ${promptUploadSeconds(w, PROMPT_TOKENS, copyBytesPerSec ?? 1).toFixed(2)} s per micro-batch.`,
         }
       : floatNote;
     return { ...row, promptTokPerSec: PROMPT_TOKENS / secondsFor(PROMPT_TOKENS), promptSource: source, fullPromptSeconds };

@@ -146,6 +146,15 @@ describe('speeds on the H200 machine, as its own detection saw it (uncalibrated)
     expect(ramBandwidthScope(mac.cpu)).toBe('');
     expect(fullDense.length).toBeGreaterThanOrEqual(3);
     expect(split.length).toBeGreaterThanOrEqual(4);
+    expect(denseInRam.length).toBeGreaterThanOrEqual(4);
+    // The copy to a GPU is staged on one of this machine's cores: its read stays known to a GPU planned into this
+    // machine, not to a planned machine (a Mac, or a desktop whose CPU is not this one).
+    expect(hardware.cpu.oneCoreBandwidthBytesPerSec).toBeCloseTo(11.02e9, -7);
+    expect(mac.cpu.oneCoreBandwidthBytesPerSec).toBeNull();
+    const desktop = applyWhatIf(hardware, { machine: 'desktop-rtx-4090-64gb' }, loadGpuPresets(), loadMachinePresets());
+    expect(desktop.cpu.oneCoreBandwidthBytesPerSec).toBeNull();
+    const planned = applyWhatIf(hardware, { gpus: [{ name: 'RTX 4090', count: 1 }] }, loadGpuPresets(), loadMachinePresets());
+    expect(planned.cpu.oneCoreBandwidthBytesPerSec).toBe(hardware.cpu.oneCoreBandwidthBytesPerSec);
   });
 
   it.each(fullDense.map((c) => [c.case, c] as const))('%s, every layer on the GPU: generation and prompt within 15%', (_, c) => {
@@ -162,6 +171,19 @@ describe('speeds on the H200 machine, as its own detection saw it (uncalibrated)
     expect(r).toBeGreaterThan(0.85);
     expect(r).toBeLessThan(1.15);
   });
+
+  // Dense rows with weights in RAM, -ub 512: the GPU reads the prompt, copying those weights per micro-batch.
+  const denseInRam = at512.filter((c) => c.ngl < 99 && c.ncmoe === 0);
+  it.each(denseInRam.map((c) => [c.case, c] as const))(
+    '%s, weights in RAM: prompt within 25%, the copy capped by the core that stages it (the desktop rate gave 1.6-2.0x)',
+    (_, c) => {
+      const row = sized(c);
+      expect(row.promptSource?.detail).toContain('one-core RAM read of 11.0 GB/s');
+      const r = (row.promptTokPerSec ?? 0) / (c.pp as Figure).best;
+      expect(r).toBeGreaterThan(0.8);
+      expect(r).toBeLessThan(1.25);
+    },
+  );
 
   it.each(split.map((c) => [c.case, c] as const))(
     '%s, weights in RAM: generation at 0.6 to 1.25 of measured, the 16 cores reading RAM together (one core alone gave 0.13-0.17)',

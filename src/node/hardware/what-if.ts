@@ -170,6 +170,8 @@ export function machineHardware(base: HardwareSnapshot, machine: MachinePreset, 
       : { kind: 'assumed', by: WHAT_IF_SOURCE, detail: "this machine's RAM bandwidth: the preset names no RAM speed" },
     // The figure is the preset's where it names one: this machine's cores did not read it.
     allCoresBandwidth: shared ? null : (next.cpu.allCoresBandwidth ?? null),
+    // No core of this machine stages the copies of a planned machine (a GPU planned into this one keeps it: withHardware).
+    oneCoreBandwidthBytesPerSec: null,
   };
   return next;
 }

@@ -145,6 +145,11 @@ export const HardwareSnapshotSchema = z.object({
     bandwidthSource: SourceSchema.nullable(),
     /** Every core reading RAM at once, where that set the bandwidth above (a many-core machine); absent: one core's read. */
     allCoresBandwidth: z.object({ bytesPerSec: z.number().positive(), threads: z.number().int().positive() }).nullable().optional(),
+    /**
+     * One core's read of RAM, as this machine's probe measured it: the pace at which the driver copies weights from the
+     * mapped file into pinned memory for a GPU (gpu-prompt.ts). Absent: no probe read this CPU (a preset, an old profile).
+     */
+    oneCoreBandwidthBytesPerSec: z.number().positive().nullable().optional(),
     source: SourceSchema,
   }),
   ram: z.object({

@@ -85,6 +85,7 @@ export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): Ha
     memoryBandwidthBytesPerSec: effective?.bytesPerSec ?? null,
     bandwidthSource: effective ? { kind: 'measured', by: 'memory-bandwidth-probe', detail: effective.detail } : null,
     allCoresBandwidth: effective?.allCores ?? null,
+    oneCoreBandwidthBytesPerSec: bandwidth?.bytesPerSec ?? null,
     source: facts?.model
       ? { kind: 'detected', by: 'systeminformation', detail: 'cpu(), cpuFlags()' }
       : { kind: 'detected', by: 'node:os', detail: 'os.cpus()' },
