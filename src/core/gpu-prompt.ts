@@ -84,11 +84,18 @@ function copyRateWords(
 const isLaptopGpu = (name: string): boolean => /laptop|mobile|max-q/i.test(name);
 
 /** Seconds a prompt of `tokens` spends copying a split row's weights to the GPU: one copy per micro-batch. */
-function promptUploadSeconds(work: PromptWork, tokens: number, bytesPerSec: number): number {
+function promptUploadSeconds(work: PromptWork, tokens: number, bytesPerSec: number, ubatch = DEFAULT_UBATCH_TOKENS): number {
   if (!work.hostUploadBytes) return 0;
-  const batches = Math.ceil(tokens / DEFAULT_UBATCH_TOKENS);
+  const batches = Math.ceil(tokens / ubatch);
   return (batches * work.hostUploadBytes) / bytesPerSec;
 }
+
+/**
+ * The larger micro-batch a split row's note offers (`-ub 2048 -b 2048`): a quarter of the copies for a prompt this long
+ * or longer. On the lent H200 an 8B at -ngl 0 read a 2,048-token prompt at 2,603 tok/s this way against 800 at -ub 512
+ * (bench/results/cuda-2026-12-04.md); the products' rate barely moved all on the GPU (10,079 against 9,847).
+ */
+const LARGE_UBATCH_TOKENS = 2048;
 
 /**
  * A unified-memory GPU (Apple Silicon, Strix Halo, a Jetson or DGX Spark) copies weights kept in RAM into its own
@@ -310,9 +317,9 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
     const split = (row.fit === 'partial' || row.fit === 'cpu') && offloadsProducts && (w?.hostUploadBytes ?? 0) > 0;
     if (!w || (row.fit !== 'gpu' && !split)) return row;
     const rowRate = rate * floatPromptFactor(row.quant, backend);
-    const secondsFor = (tokens: number): number =>
+    const secondsFor = (tokens: number, ubatch = DEFAULT_UBATCH_TOKENS): number =>
       (tokens * promptFlopsPerToken(w, tokens)) / rowRate +
-      (split && copyBytesPerSec ? promptUploadSeconds(w, tokens, copyBytesPerSec) : 0);
+      (split && copyBytesPerSec ? promptUploadSeconds(w, tokens, copyBytesPerSec, ubatch) : 0);
     const fullPromptSeconds = secondsFor(row.contextTokens);
     const record = row.filePath ? found?.newest.get(row.filePath) : undefined;
     if (record && record.settings.promptTokens === PROMPT_TOKENS)
@@ -333,13 +340,22 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
             detail: `${estimated.detail ?? ''} ${row.quant} weights at ${rowRate > rate ? `${FLOAT_PROMPT_SPEEDUP}x` : `1/${(rate / rowRate).toFixed(2)} of`} the quantized rate (float kernels on ${backend}).`,
           }
         : estimated;
+    const largeUbatchTokPerSec = LARGE_UBATCH_TOKENS / secondsFor(LARGE_UBATCH_TOKENS, LARGE_UBATCH_TOKENS);
     const source = split
       ? {
           ...floatNote,
           by: 'speed.prompt-split',
-          detail: `${floatNote.detail ?? ''} ${row.fit === 'cpu' ? 'No layer on the GPU' : 'Split between the GPU and RAM'}: llama.cpp still runs a prompt's products on the GPU, so each ${DEFAULT_UBATCH_TOKENS}-token micro-batch first copies the ${formatBytes(w.hostUploadBytes ?? 0)} of weights kept in RAM to it, at an assumed ${((copyBytesPerSec ?? 1) / 2 ** 30).toFixed(1)} GiB/s (${copyRateWords(unified, laptop, link, coreBound ? oneCoreRead : null)}): ${promptUploadSeconds(w, PROMPT_TOKENS, copyBytesPerSec ?? 1).toFixed(2)} s per micro-batch.`,
+          detail: `${floatNote.detail ?? ''} ${row.fit === 'cpu' ? 'No layer on the GPU' : 'Split between the GPU and RAM'}: llama.cpp still runs a prompt's products on the GPU, so each ${DEFAULT_UBATCH_TOKENS}-token micro-batch first copies the ${formatBytes(w.hostUploadBytes ?? 0)} of weights kept in RAM to it, at an assumed ${((copyBytesPerSec ?? 1) / 2 ** 30).toFixed(1)} GiB/s (${copyRateWords(unified, laptop, link, coreBound ? oneCoreRead : null)}): ${promptUploadSeconds(w, PROMPT_TOKENS, copyBytesPerSec ?? 1).toFixed(2)} s per micro-batch. With -ub ${LARGE_UBATCH_TOKENS} -b ${LARGE_UBATCH_TOKENS} it copies once per ${LARGE_UBATCH_TOKENS.toLocaleString('en-US')} tokens: about ${formatTokPerSec(largeUbatchTokPerSec)} tok/s for a ${LARGE_UBATCH_TOKENS.toLocaleString('en-US')}-token prompt, for compute buffers about ${LARGE_UBATCH_TOKENS / DEFAULT_UBATCH_TOKENS}x as large (each part of them grows with the micro-batch).`,
         }
       : floatNote;
-    return { ...row, promptTokPerSec: PROMPT_TOKENS / secondsFor(PROMPT_TOKENS), promptSource: source, fullPromptSeconds };
+    return {
+      ...row,
+      promptTokPerSec: PROMPT_TOKENS / secondsFor(PROMPT_TOKENS),
+      promptSource: source,
+      fullPromptSeconds,
+      ...(split && row.contextTokens >= LARGE_UBATCH_TOKENS
+        ? { largeUbatchPrompt: { ubatchTokens: LARGE_UBATCH_TOKENS, tokPerSec: largeUbatchTokPerSec } }
+        : {}),
+    };
   });
 }

@@ -1,5 +1,6 @@
 // Where a speed came from, in a word: the same words in the app and the CLI.
 import type { ReportRow, Source } from './schema';
+import { formatTokPerSec } from './units';
 
 /** What the RAM bandwidth shown for a CPU is: one core's read, or the share of every core's that llama.cpp reaches. */
 export function ramBandwidthScope(cpu: {
@@ -32,6 +33,12 @@ export function promptRateOrigin(source: Source): string {
   return /this project measured/.test(source.detail ?? '')
     ? 'a llama-bench run of this card this project measured'
     : 'a published llama-bench run of this card';
+}
+
+/** A split row's prompt speed with a larger micro-batch, in one sentence for the app and the CLI. */
+export function largeUbatchText(lu: { ubatchTokens: number; tokPerSec: number }): string {
+  const n = lu.ubatchTokens.toLocaleString('en-US');
+  return `With -ub ${lu.ubatchTokens} -b ${lu.ubatchTokens}: ~${formatTokPerSec(lu.tokPerSec)} tok/s for a ${n}-token prompt (estimated: the weights kept in RAM are copied once per ${n} tokens instead of 512; the compute buffers on the GPU grow about ${lu.ubatchTokens / 512}x).`;
 }
 
 /** How a row's prompt speed was arrived at, in a word or two. */

@@ -14,8 +14,8 @@ import { applyWhatIf } from '../../src/node/hardware/what-if';
 import { loadCatalog, loadGpuPresets, loadMachinePresets } from '../../src/node/resources';
 import type { Precision } from '../../src/shared/precision';
 import type { CatalogModel } from '../../src/shared/schema';
-import { ramBandwidthScope } from '../../src/shared/source-words';
-import { MiB } from '../../src/shared/units';
+import { largeUbatchText, ramBandwidthScope } from '../../src/shared/source-words';
+import { formatTokPerSec, MiB } from '../../src/shared/units';
 
 interface DeviceMiB {
   weights: number;
@@ -111,13 +111,13 @@ describe("llama.cpp's memory per device on a real CUDA GPU (an H200)", () => {
 
 describe('speeds on the H200 machine, as its own detection saw it (uncalibrated)', () => {
   // As `rightsize estimate` sizes one model: the row, then the prompt speeds the GPU's catalogued rate gives it.
-  const sized = (c: SpeedCase) => {
+  const sized = (c: SpeedCase, contextTokens = 1024) => {
     const model = catalogModelAt(modelOf(c.catalogId), c.precision);
     const s = sizeModel(
       model,
       hardware,
       target,
-      { contextTokens: 1024, kvType: 'f16', ...(c.ncmoe ? { nCpuMoe: c.ncmoe } : {}) },
+      { contextTokens, kvType: 'f16', ...(c.ncmoe ? { nCpuMoe: c.ncmoe } : {}) },
       nglOf(c.catalogId, c.ngl),
     );
     const [row = s.row] = applyBenchRuns({
@@ -184,6 +184,28 @@ describe('speeds on the H200 machine, as its own detection saw it (uncalibrated)
       expect(r).toBeLessThan(1.25);
     },
   );
+
+  it("an 8B at -ngl 0: the source's -ub 2048 figure is within 25% of llama-bench's -ub 2048 run (3x the -ub 512 speed)", () => {
+    const large = fixture.speed.find((c) => c.ubatch === 2048 && c.ngl === 0) as SpeedCase;
+    const small = at512.find((c) => c.catalogId === large.catalogId && c.ngl === 0) as SpeedCase;
+    // A context of 1,024 tokens holds no 2,048-token micro-batch: no figure.
+    expect(sized(small).largeUbatchPrompt).toBeUndefined();
+    const row = sized(small, 8192);
+    expect(row.largeUbatchPrompt?.ubatchTokens).toBe(2048);
+    expect(row.promptSource?.detail).toContain(
+      `about ${formatTokPerSec(row.largeUbatchPrompt?.tokPerSec ?? 0)} tok/s for a 2,048-token prompt`,
+    );
+    const r = (row.largeUbatchPrompt?.tokPerSec ?? 0) / (large.pp as Figure).best;
+    expect(r).toBeGreaterThan(0.8);
+    expect(r).toBeLessThan(1.25);
+    // The app's and the CLI's sentence.
+    expect(largeUbatchText(row.largeUbatchPrompt as { ubatchTokens: number; tokPerSec: number })).toMatch(
+      /^With -ub 2048 -b 2048: ~\d+ tok\/s for a 2,048-token prompt \(estimated: the weights kept in RAM are copied once per 2,048 tokens instead of 512/,
+    );
+    // All on the GPU there is nothing to copy, and no such figure.
+    const full = sized(at512.find((c) => c.catalogId === large.catalogId && c.ngl === 99) as SpeedCase, 8192);
+    expect(full.largeUbatchPrompt).toBeUndefined();
+  });
 
   it.each(split.map((c) => [c.case, c] as const))(
     '%s, weights in RAM: generation at 0.6 to 1.25 of measured, the 16 cores reading RAM together (one core alone gave 0.13-0.17)',

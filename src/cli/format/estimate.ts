@@ -6,7 +6,7 @@ import { PROMPT_TOKENS } from '../../shared/defaults';
 import { contextLimitsText, fitLabel, loadPeakNote } from '../../shared/fit-words';
 import { scoresSummary } from '../../shared/ladder';
 import type { DeviceMemory, EstimateResult, Measurement } from '../../shared/schema';
-import { promptWord, speedWord } from '../../shared/source-words';
+import { largeUbatchText, promptWord, speedWord } from '../../shared/source-words';
 import { formatBytes, formatTokPerSec, formatWait } from '../../shared/units';
 
 type DeviceRows = Array<[string, keyof DeviceMemory]>;
@@ -52,6 +52,7 @@ export function formatEstimate(e: EstimateResult, useColor: boolean): string {
     lines.push(
       `  Prompt processing ${e.promptSource?.kind === 'measured' ? '' : '~'}${formatTokPerSec(e.promptTokPerSec)} tok/s: a ${PROMPT_TOKENS}-token prompt takes ~${(PROMPT_TOKENS / e.promptTokPerSec).toFixed(1)} s before the first token${e.fullPromptSeconds ? `, one that fills the context ~${formatWait(e.fullPromptSeconds)}` : ''} (${promptWord(e.promptSource)})`,
     );
+  if (e.promptTokPerSec !== null && e.largeUbatchPrompt) lines.push(`  ${largeUbatchText(e.largeUbatchPrompt)}`);
   if (e.contextLimits) lines.push(`  ${contextLimitsText(e.contextLimits)}`);
   if (e.model.scores.length > 0)
     lines.push(

@@ -367,6 +367,7 @@ export function estimateResolved(
     tokPerSec: row.tokPerSec,
     promptTokPerSec: row.promptTokPerSec,
     ...(row.fullPromptSeconds ? { fullPromptSeconds: row.fullPromptSeconds } : {}),
+    ...(row.largeUbatchPrompt ? { largeUbatchPrompt: row.largeUbatchPrompt } : {}),
     why: fit.why,
     budget: target.budget,
     memorySource: row.memorySource,

@@ -6,7 +6,7 @@ import type { HostApi } from '../../shared/api';
 import type { Report, ReportRow, WhatIf } from '../../shared/schema';
 import { formatBytes, formatTokPerSec, formatWait } from '../../shared/units';
 import { describeSource } from './format';
-import { promptUnknownPredicate, promptWord } from '../../shared/source-words';
+import { largeUbatchText, promptUnknownPredicate, promptWord } from '../../shared/source-words';
 import { HowToRun } from './HowToRun';
 import { PerGpu } from './PerGpu';
 import { PublishedScores } from './PublishedScores';
@@ -132,6 +132,14 @@ export function Details({
                 {row.fullPromptSeconds
                   ? `, one that fills the ${row.contextTokens}-token context ~${formatWait(row.fullPromptSeconds)}`
                   : ''}
+              </td>
+            </tr>
+          )}
+          {row.promptTokPerSec !== null && row.largeUbatchPrompt && (
+            <tr>
+              <th scope="row">Larger batches</th>
+              <td className="muted" style={{ textAlign: 'left' }} data-testid="large-ubatch" title={describeSource(row.promptSource)}>
+                <Prose text={largeUbatchText(row.largeUbatchPrompt)} />
               </td>
             </tr>
           )}

@@ -98,6 +98,11 @@ export const EstimateResultSchema = z.object({
   promptTokPerSec: z.number().nullable().default(null),
   /** Seconds to read a prompt that fills the context (attention over it included), where promptTokPerSec is known. */
   fullPromptSeconds: z.number().positive().optional(),
+  /**
+   * A placement with weights in RAM beside a GPU: its prompt speed with a larger micro-batch (-ub N -b N), which copies those
+   * weights a quarter as often, for a prompt of that many tokens; estimated like promptTokPerSec (promptSource says how).
+   */
+  largeUbatchPrompt: z.object({ ubatchTokens: z.number().int().positive(), tokPerSec: z.number().positive() }).optional(),
   why: z.string(),
   budget: BudgetSchema,
   memorySource: SourceSchema,

@@ -48,6 +48,11 @@ const ReportRowSchema = z.object({
   promptSource: SourceSchema.nullable().default(null),
   /** Seconds to read a prompt that fills the row's context, attention over it included (where promptTokPerSec is known). */
   fullPromptSeconds: z.number().positive().nullable().optional(),
+  /**
+   * A row with weights in RAM beside a GPU: its prompt speed with a larger micro-batch (-ub N -b N), which copies those
+   * weights a quarter as often, for a prompt of that many tokens; estimated like promptTokPerSec (promptSource says how).
+   */
+  largeUbatchPrompt: z.object({ ubatchTokens: z.number().int().positive(), tokPerSec: z.number().positive() }).optional(),
   memorySource: SourceSchema,
   /** A short sentence on why this fit (which budget ran out). */
   why: z.string(),
