@@ -76,7 +76,9 @@ function llamaCppNotes(model: RunModel, s: RunSettings): string[] {
     notes.push(`-ts ${formatSplit(s.tensorSplit)}: the share of the offloaded layers each GPU takes, in order.`);
   if (s.threads === null)
     notes.push('No -t: the planned machine names no CPU, so llama.cpp picks its own thread count there (its physical cores).');
-  const split = s.gpuLayers > 0 && (s.gpuLayers < s.totalLayers || (model.moe && (s.nCpuMoe ?? 0) > 0));
+  // -ngl 0 beside such a GPU copies every layer too, unless --no-op-offload keeps prompts on the CPU.
+  const split =
+    (s.gpuLayers > 0 && (s.gpuLayers < s.totalLayers || (model.moe && (s.nCpuMoe ?? 0) > 0))) || (s.gpuLayers === 0 && !s.noOpOffload);
   if (split && (s.backend === 'cuda' || s.backend === 'rocm' || s.backend === 'vulkan'))
     notes.push(
       'Long prompts: the GPU reads them, copying the weights kept in RAM for each 512-token batch. --load-mode none keeps those weights in pinned memory instead of the mapped file, which copies about 1.5x faster (21 GiB/s on an RTX 4090 against 13.6 on an RTX 4080 in published runs); loading takes longer. -ub 2048 -b 2048 copies them a quarter as often, for larger compute buffers on the GPU (lower -ngl if it then fails to load).',

@@ -367,6 +367,9 @@ describe('a placement split between the GPU and RAM', () => {
     expect(notes({ ...fullGpu, backend: 'cuda' })).not.toContain('--load-mode');
     expect(notes({ ...partial, backend: 'metal' })).not.toContain('--load-mode');
     expect(notes({ ...cpuOnly, backend: 'cpu' })).not.toContain('--load-mode');
+    // No layer on a CUDA GPU: llama.cpp still reads prompts there, copying every layer; with --no-op-offload it does not.
+    expect(notes({ ...cpuOnly, backend: 'cuda' })).toContain('-ub 2048 -b 2048 copies them a quarter as often');
+    expect(notes({ ...cpuOnly, backend: 'cuda', noOpOffload: true })).not.toContain('--load-mode');
     // Experts kept in RAM are a split too, with every layer on the GPU.
     expect(runCommands(moeModel, { ...fullGpu, nCpuMoe: 4, backend: 'cuda' }, 'llama-server')[0]!.notes.join(' ')).toContain(
       '--load-mode none',
