@@ -216,7 +216,13 @@ for (const c of speedCases.values()) {
   const ratio = (ours: number | null, m?: { best: number }): string => (m && ours ? (ours / m.best).toFixed(2) : '');
   // llama.cpp copies only the experts a micro-batch routes to (ggml-backend.cpp), and generated router weights route
   // a prompt to a few experts (zeros: always the first ones); real routing reaches nearly all of them in 512 tokens.
-  const routed = c.ncmoe > 0 && c.pp ? ' (not comparable: generated routing)' : '';
+  // A zeros router (a sparse file) sends every token to the same first experts, each getting all 512 rows of a batch:
+  // such an MoE's prompt runs as if dense, all on the GPU too.
+  const moe = Boolean(catalog.find((m) => m.id === FILES[c.file]?.id)?.experts);
+  const routed =
+    c.pp && (c.ncmoe > 0 || (moe && FILES[c.file]?.data === 'sparse'))
+      ? ` (not comparable: ${c.ncmoe > 0 ? 'generated routing' : 'a zeros router sends every token to the same experts'})`
+      : '';
   speedLines.push(
     `| ${c.name} (-ngl ${c.ngl}${c.ncmoe ? ` -ncmoe ${c.ncmoe}` : ''}${c.ubatch !== 512 ? ` -ub ${c.ubatch}` : ''}) | ${cell(c.pp)} | ${pp ? n0(pp) : 'none'} | ${ratio(pp, c.pp)}${routed} | ${cell(c.tg)} | ${tg ? n0(tg) : ''} | ${ratio(tg, c.tg)} |`,
   );
