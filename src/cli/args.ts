@@ -178,7 +178,10 @@ export function envWithHfToken(env: NodeJS.ProcessEnv, token: string | undefined
 }
 
 export const REFRESH_OPTION = {
-  refresh: { type: 'boolean', help: 'Ask node-llama-cpp again instead of using its cached answer (about a second).' },
+  refresh: {
+    type: 'boolean',
+    help: 'Ask node-llama-cpp again and measure RAM bandwidth again, instead of using their cached answers (about a second).',
+  },
 } as const satisfies Record<string, OptionSpec>;
 export const GPU_LAYERS_OPTION = {
   'gpu-layers': {

@@ -173,6 +173,13 @@ describe('the CLI over a fake service', () => {
     expect(r.stdout).toMatch(/Q4_K\s+generation reads 20\.0 GB\/s/);
   });
 
+  it("the background child that caches node-llama-cpp's answer keeps the cached RAM bandwidth (no refresh)", async () => {
+    const r = await cli(['__refresh-cache']);
+    expect(r.code).toBe(0);
+    expect(r.calls).toEqual([{ method: 'getHardware', input: { refresh: false } }]);
+    expect(r.options.at(-1)).toMatchObject({ waitForLlama: true, backgroundRefresh: false });
+  });
+
   it('models, history, hardware and version each make one call', async () => {
     for (const [args, method] of [
       [['models', '--folder', '/tmp/x'], 'listModels'],

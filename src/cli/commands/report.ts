@@ -90,7 +90,9 @@ export const refreshCacheCommand = defineCommand({
   hidden: true,
   options: {},
   async run({ service }) {
-    await service({ waitForLlama: true, backgroundRefresh: false }).call('getHardware', { refresh: true });
+    // Only node-llama-cpp's answer is missing. A refresh would also measure the RAM bandwidth again behind the user's
+    // back, so the next run could show another figure (and another ladder) than this one did.
+    await service({ waitForLlama: true, backgroundRefresh: false }).call('getHardware', { refresh: false });
     return 0;
   },
 });
