@@ -115,6 +115,36 @@ const placement = (row: ReportRow): string =>
 
 const scoreText = (s: QualityScore): string => `${s.benchmark} ${s.score}`;
 
+/**
+ * A model estimated within this share of the minimum speed is not told apart from one at it: speed estimates move more
+ * than that (within 25% is the goal; a noisy machine's RAM bandwidth moves 5-10% between launches).
+ */
+const NEAR_MISS_SHARE = 0.9;
+
+/**
+ * Models just under the minimum speed that would raise the bar if they reached it: one of them crossing the line
+ * would give another start, so the ladder says which, how close, and what the bar would become.
+ */
+function nearMissNote(
+  rated: Candidate[],
+  near: Candidate[],
+  minTps: number,
+  barFor: (score: number) => number,
+  benchmark: string,
+): string | null {
+  const direct = rated.filter((c) => !c.score.thinking);
+  const current = Math.max(-Infinity, ...(direct.length > 0 ? direct : rated).map((c) => barFor(c.score.score)));
+  // A model scored while reasoning has its own line (THINKING_SPEED_FACTOR times the minimum) and its own note.
+  const under = near.filter((c) => !c.score.thinking && !rated.some((r) => r.model === c.model) && barFor(c.score.score) > current + 0.05);
+  if (under.length === 0) return null;
+  const raised = Math.max(...under.map((c) => barFor(c.score.score)));
+  const shown = under
+    .slice(-3)
+    .map((c) => `${c.model.name} (${scoreText(c.score)}, ~${formatTokPerSec(c.row.tokPerSec)} tok/s at ${c.row.quant})`);
+  const one = under.length === 1;
+  return `Just under the minimum: ${shown.join(', ')} ${one ? 'runs' : 'run'} here within ${Math.round((1 - NEAR_MISS_SHARE) * 100)}% of ${minTps} tok/s, closer than the speed estimates can tell. Counted, ${one ? 'it' : 'they'} would set the bar at ${benchmark} ${round1(raised)}${Number.isFinite(current) ? ` instead of ${round1(current)}` : ''}, and the ladder would change: a minimum a little lower counts ${one ? 'it' : 'them'}.`;
+}
+
 export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], options: LadderOptions = {}): Recommendation {
   const task = options.task ?? DEFAULT_TASK;
   const priority = options.priority ?? DEFAULT_PRIORITY;
@@ -153,6 +183,9 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
   if (rated.length === 0 && !anythingAtQ3) rated = candidatesAt([LAST_RESORT_PRECISION], minTps);
 
   if (task === 'long-docs') rated = quickReaders(rated, options.contextTokens, notes);
+  const barFor = (score: number): number => Math.min(score, Math.max(bench.bar[priority], score - START_GAP_POINTS[priority]));
+  const nearMiss = nearMissNote(rated, candidatesAt(PRECISION_ORDER[priority], minTps * NEAR_MISS_SHARE), minTps, barFor, bench.benchmark);
+  if (nearMiss) notes.push(nearMiss);
 
   const unrated = models.filter((m) => !scoreOf(m) && holdsContext(m) && bestRow(byModel.get(m.id) ?? [], LADDER_PRECISIONS, minTps));
   if (unrated.length > 0) {
@@ -208,7 +241,7 @@ export function recommendLadder(rows: ReportRow[], catalog: CatalogModel[], opti
   const best = (direct.length > 0 ? direct : rated).reduce((a, b) => (b.score.score > a.score.score ? b : a));
   const taskBar = bench.bar[priority];
   const gap = START_GAP_POINTS[priority];
-  const bar = Math.min(best.score.score, Math.max(taskBar, best.score.score - gap));
+  const bar = barFor(best.score.score);
   // A machine that runs a 7B-14B at three times the minimum speed does not start below 7B: small models
   // saturate some benchmarks (GSM8K) and that hardware has room for the size class people rely on.
   // Dense models only: a 7B MoE with 1B active runs fast anywhere and says nothing of the room for a dense 7B.

@@ -291,3 +291,23 @@ describe('long documents and the wait before the first token', () => {
     expect(recommendLadder(base.rows, catalog, { task: 'chat', contextTokens: 8192 }).notes.join(' ')).not.toContain('How long');
   });
 });
+
+describe('a model just under the minimum speed', () => {
+  const cpuBox = (bandwidth: number): Report => report(makeSnapshot({ ramBytes: 32 * GiB, cpuBandwidth: bandwidth }));
+
+  it('is named, with how close it is and the bar it would set, where counting it would change the ladder', () => {
+    // 24 GB/s: Qwen3 30B-A3B at ~9.9 tok/s misses the 10 tok/s minimum by 1%, so the bar is chat's own 65 and a 1.2B starts.
+    const under = cpuBox(24e9).recommendation;
+    expect(under.start?.modelId).toBe('exaone-4.0-1.2b');
+    expect(under.bar?.score).toBe(65);
+    const note = under.notes.find((n) => n.startsWith('Just under the minimum')) ?? '';
+    expect(note).toMatch(/Qwen3 30B-A3B \(MMLU 81\.38, ~9\.9 tok\/s at Q4_K_M\)/);
+    expect(note).toContain('would set the bar at MMLU 73.4 instead of 65.0');
+    // 25 GB/s: it reaches 10 tok/s, sets the bar and starts; nothing is just under any more.
+    const over = cpuBox(25e9).recommendation;
+    expect(over.start?.modelId).toBe('qwen3-30b-a3b');
+    expect(over.notes.some((n) => n.startsWith('Just under'))).toBe(false);
+    // Far under (12 GB/s: ~5 tok/s), it is no near miss.
+    expect(cpuBox(12e9).recommendation.notes.some((n) => n.startsWith('Just under'))).toBe(false);
+  });
+});
