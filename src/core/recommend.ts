@@ -390,6 +390,13 @@ function otherScales(
  * The largest model that runs usably (2+ tok/s) at Q4_K_M or Q3_K_M (Q2_K only when nothing else fits):
  * the largest rated one that scores at least the start where there is one, else the largest of all.
  */
+/**
+ * The speed a ceiling must run at: a score measured while reasoning takes answers many tokens long, so such a model
+ * needs THINKING_SPEED_FACTOR times the ceiling's minimum to be usable (as the start and the step up need it of theirs).
+ */
+const THINKING_CEILING_MIN_TOK_PER_SEC = CEILING_MIN_TOK_PER_SEC * THINKING_SPEED_FACTOR;
+const ceilingSpeed = (score: QualityScore | null): number => (score?.thinking ? THINKING_CEILING_MIN_TOK_PER_SEC : CEILING_MIN_TOK_PER_SEC);
+
 function pickCeiling(
   models: CatalogModel[],
   byModel: Map<string, ReportRow[]>,
@@ -410,7 +417,7 @@ function pickCeiling(
     const runs: Candidate[] = [];
     for (const model of models) {
       const score = scoreOf(model);
-      const row = score ? bestRow(byModel.get(model.id) ?? [], precisions, CEILING_MIN_TOK_PER_SEC) : null;
+      const row = score ? bestRow(byModel.get(model.id) ?? [], precisions, ceilingSpeed(score)) : null;
       if (score && row) runs.push({ model, row, score });
     }
     // A bigger model that another one here beats on both the score (by a step's worth of points, more than
@@ -437,10 +444,10 @@ function pickCeiling(
                 score.score <= start.score.score))))
       ) {
         if (score && start !== null && model.publishedParamsB > start.model.publishedParamsB)
-          below ??= bestRow(byModel.get(model.id) ?? [], precisions, CEILING_MIN_TOK_PER_SEC) ? { model, score } : undefined;
+          below ??= bestRow(byModel.get(model.id) ?? [], precisions, ceilingSpeed(score)) ? { model, score } : undefined;
         continue;
       }
-      const row = bestRow(byModel.get(model.id) ?? [], precisions, CEILING_MIN_TOK_PER_SEC);
+      const row = bestRow(byModel.get(model.id) ?? [], precisions, ceilingSpeed(score));
       if (!row) continue;
       const by = rated && score ? beaterOf({ model, row, score }) : undefined;
       if (by) {
@@ -475,7 +482,7 @@ function pickCeiling(
     row,
     `${start?.model.id === model.id ? 'The start is also the ceiling. ' : ''}Largest ${score ? `rated ${benchmark === 'MMLU' ? '' : `${benchmark} `}` : ''}model that runs here: ${model.publishedParamsB}B at ${row.quant}, ${placement(row)}, ~${formatTokPerSec(row.tokPerSec)} tok/s, ${formatBytes(row.memory.totalBytes)}. ${
       score ? `${scoreText(score)}.` : `No published ${benchmark} score: not rated for this task.`
-    } ${describeQuantCost(row.quant)}${lastResort ? ': only because nothing fits at Q3_K_M or better' : ''}. Bigger ones ${found.below ? `score below the start (${found.below.model.name}, ${scoreText(found.below.score)}), or ` : ''}do not fit or run under ${CEILING_MIN_TOK_PER_SEC} tok/s${over ? ', or are beaten on both score and speed' : ''}.${overText}`,
+    } ${describeQuantCost(row.quant)}${lastResort ? ': only because nothing fits at Q3_K_M or better' : ''}. Bigger ones ${found.below ? `score below the start (${found.below.model.name}, ${scoreText(found.below.score)}), or ` : ''}do not fit or run under ${CEILING_MIN_TOK_PER_SEC} tok/s (${THINKING_CEILING_MIN_TOK_PER_SEC} for a score measured while reasoning)${over ? ', or are beaten on both score and speed' : ''}.${overText}`,
     score,
   );
 }

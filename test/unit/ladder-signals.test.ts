@@ -68,6 +68,19 @@ describe('scores measured while reasoning', () => {
     for (const s of [fast.start, fast.scaleUp]) expect(s?.score?.thinking ?? false).toBe(false);
   });
 
+  it('make a ceiling only at three times its 2 tok/s: a 32B that thinks for hundreds of tokens at ~3 tok/s is no usable top', () => {
+    // 24 GB, 50 GB/s, no GPU: DeepSeek-R1-Distill-Qwen 32B (MMLU-Redux 88.2 while reasoning) and Qwen3 32B both run at
+    // ~2.9 tok/s at Q3_K_M; the ceiling is the one that answers directly.
+    const box = report(makeSnapshot({ ramBytes: 24 * GiB, cpuBandwidth: 50e9 }));
+    const distill = box.rows.find((x) => x.modelId === 'deepseek-r1-distill-qwen-32b' && x.quant === 'Q3_K_M');
+    expect(distill?.tokPerSec ?? 0).toBeGreaterThan(2);
+    expect(distill?.tokPerSec ?? 0).toBeLessThan(2 * THINKING_SPEED_FACTOR);
+    const ceiling = box.recommendation.ceiling;
+    expect(ceiling?.modelId).toBe('qwen3-32b');
+    expect(ceiling?.score?.thinking ?? false).toBe(false);
+    expect(ceiling?.reason).toContain('run under 2 tok/s (6 for a score measured while reasoning)');
+  });
+
   it('do not set the bar: it comes from the best direct-answer score that runs at the minimum speed', () => {
     // RTX 3060: gpt-oss-20b (85.3 at high effort) runs at 30+ tok/s and is rated, but the bar is Phi-4's 84.8 less 8.
     const r = report(whatIf({ gpuName: 'RTX 3060', ramBytes: 32 * GiB }));
