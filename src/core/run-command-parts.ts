@@ -54,7 +54,12 @@ export interface RunSettings {
    */
   noOpOffload?: boolean;
   /** What rightsize expects at this placement, for llama-bench's rows to be compared with; absent: not sized. */
-  expected?: { generationTokPerSec: number | null; promptTokPerSec: number | null } | null;
+  expected?: {
+    generationTokPerSec: number | null;
+    promptTokPerSec: number | null;
+    /** A placement with weights in RAM beside a GPU: its prompt speed with a larger micro-batch (EstimateResult.largeUbatchPrompt). */
+    largeUbatchPrompt?: { ubatchTokens: number; tokPerSec: number };
+  } | null;
 }
 
 /** Stands for the file the user downloads when a catalog model has no known source. */

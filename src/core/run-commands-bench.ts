@@ -69,6 +69,11 @@ export function llamaBench(model: RunModel, s: RunSettings): RunCommand {
   notes.push(
     `It measures the speeds the estimate states: a ${BENCH_PROMPT_TOKENS}-token prompt and ${BENCH_GEN_TOKENS} generated tokens, 5 times each, as mean ± sd. Add -d ${s.contextTokens} to measure with ${s.contextTokens} tokens already in the context (generation slows as the context fills).`,
   );
+  const large = s.expected?.largeUbatchPrompt;
+  if (large)
+    notes.push(
+      `Weights stay in RAM, and each micro-batch of a prompt copies them to the GPU: add -p ${large.ubatchTokens} -ub ${large.ubatchTokens} -b ${large.ubatchTokens} to a second run to see the larger micro-batch's pp${large.ubatchTokens} (estimated ~${formatTokPerSec(large.tokPerSec)} tok/s, a quarter of the copies).`,
+    );
   if (s.gpuLayers > 0 && s.gpuLayers < s.totalLayers)
     notes.push(`-ngl ${s.gpuLayers}: the same ${s.gpuLayers} of ${s.totalLayers} layers on the GPU as the commands above.`);
   if (model.moe && s.nCpuMoe !== null && s.nCpuMoe > 0)

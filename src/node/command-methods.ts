@@ -59,12 +59,17 @@ const KNOWN_SOURCES: Record<
 };
 
 /**
- * Threads for llama.cpp on the sized machine: its physical cores (more oversubscribes), at most 8 (generation
- * gains little beyond); none on a planned machine whose CPU is unknown (this machine's cores would be wrong).
+ * Threads for llama.cpp on the sized machine: its physical cores (more oversubscribes), at most 8 (generation gains
+ * little beyond on a desktop's two memory channels); none on a planned machine whose CPU is unknown (this machine's
+ * cores would be wrong). Where every core reading RAM together set the CPU's rate (a many-core machine: a server's
+ * 16 cores read 107 GB/s with 8 threads and 149 with 16), the speed estimates assume all of them, and so does -t,
+ * unless the CPU has efficiency cores, which slow llama.cpp's threads down (its own default leaves them out too).
  */
-function threadsFor(snapshot: HardwareSnapshot): number | null {
+export function threadsFor(snapshot: HardwareSnapshot): number | null {
   if (plannedThreadsUnknown(snapshot)) return null;
-  return Math.max(1, Math.min(snapshot.cpu.physicalCores, 8));
+  const { physicalCores, allCoresBandwidth, efficiencyCores } = snapshot.cpu;
+  if (allCoresBandwidth && efficiencyCores === 0) return Math.max(1, physicalCores);
+  return Math.max(1, Math.min(physicalCores, 8));
 }
 
 /** -ts in GiB of each GPU's usable memory, the proportions rightsize sized with when none were given. */
@@ -137,7 +142,11 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           nCpuMoe: moe ? (request.nCpuMoe ?? estimate.cpuMoeLayers ?? null) : null,
           nodeLlamaCppBuild: nodeLlamaCppBuildFor(estimate.backend, withWhatIf(sized.snapshot, request.whatIf).os.arch),
           backend: estimate.backend,
-          expected: { generationTokPerSec: estimate.tokPerSec, promptTokPerSec: estimate.promptTokPerSec },
+          expected: {
+            generationTokPerSec: estimate.tokPerSec,
+            promptTokPerSec: estimate.promptTokPerSec,
+            ...(estimate.largeUbatchPrompt ? { largeUbatchPrompt: estimate.largeUbatchPrompt } : {}),
+          },
           // All in RAM beside a GPU that takes nothing, not even the buffer to read prompts on (src/core/fit.ts).
           noOpOffload:
             estimate.fit === 'cpu' &&

@@ -11,6 +11,7 @@ import { applyBenchRuns, catalogModelAt, rowPromptWork, sizeModel } from '../../
 import { mergeHardware } from '../../src/node/hardware/merge/index';
 import type { RawDetection } from '../../src/node/hardware/raw-detection';
 import { applyWhatIf } from '../../src/node/hardware/what-if';
+import { threadsFor } from '../../src/node/command-methods';
 import { loadCatalog, loadGpuPresets, loadMachinePresets } from '../../src/node/resources';
 import type { Precision } from '../../src/shared/precision';
 import type { CatalogModel } from '../../src/shared/schema';
@@ -155,6 +156,14 @@ describe('speeds on the H200 machine, as its own detection saw it (uncalibrated)
     expect(desktop.cpu.oneCoreBandwidthBytesPerSec).toBeNull();
     const planned = applyWhatIf(hardware, { gpus: [{ name: 'RTX 4090', count: 1 }] }, loadGpuPresets(), loadMachinePresets());
     expect(planned.cpu.oneCoreBandwidthBytesPerSec).toBe(hardware.cpu.oneCoreBandwidthBytesPerSec);
+    // The commands' -t: every one of the 16 cores, whose read together the estimates assume (8 read 107 GB/s there,
+    // 16 149); 8 where one core's read stands, or where some cores may be efficiency cores (not known, or hybrid).
+    expect(hardware.cpu.efficiencyCores).toBe(0);
+    expect(threadsFor(hardware)).toBe(16);
+    expect(threadsFor({ ...hardware, cpu: { ...hardware.cpu, efficiencyCores: null } })).toBe(8);
+    expect(threadsFor({ ...hardware, cpu: { ...hardware.cpu, efficiencyCores: 8 } })).toBe(8);
+    expect(threadsFor({ ...hardware, cpu: { ...hardware.cpu, allCoresBandwidth: null } })).toBe(8);
+    expect(mergeHardware({ ...hardwareFixture.raw, platform: 'win32' }, loadGpuPresets()).cpu.efficiencyCores).toBeNull();
   });
 
   it.each(fullDense.map((c) => [c.case, c] as const))('%s, every layer on the GPU: generation and prompt within 15%', (_, c) => {

@@ -39,7 +39,11 @@ export const runCommandCommand = defineCommand({
     ...CONTEXT_OPTIONS,
     for: { type: 'string', value: 'TOOL', help: `One tool only: ${RUN_TOOLS.join(', ')}.` },
     ...GPU_LAYERS_OPTION,
-    threads: { type: 'string', value: 'N', help: "CPU threads (llama.cpp's -t; default: the physical cores, at most 8)." },
+    threads: {
+      type: 'string',
+      value: 'N',
+      help: "CPU threads (llama.cpp's -t; default: the physical cores, at most 8 unless all of them read RAM faster together).",
+    },
     'n-cpu-moe': {
       type: 'string',
       value: 'N',

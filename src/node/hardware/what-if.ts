@@ -152,7 +152,7 @@ export function machineHardware(base: HardwareSnapshot, machine: MachinePreset, 
   next.cpu = {
     ...next.cpu,
     model: machine.cpu ?? machine.name,
-    ...(cores ? { physicalCores: cores.physical, logicalCores: cores.logical, simd: [] } : {}),
+    ...(cores ? { physicalCores: cores.physical, logicalCores: cores.logical, efficiencyCores: null, simd: [] } : {}),
     source: cores
       ? {
           kind: 'catalogued',

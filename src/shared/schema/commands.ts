@@ -21,7 +21,7 @@ export const RunCommandsRequestSchema = z
     kvType: KvTypeSchema.default('f16'),
     /** As llama.cpp's -ngl (blocks + output layer); auto: the most that fit, as `estimate` finds them. */
     gpuLayers: z.union([z.number().int().min(0).max(100_000), z.literal('auto')]).default('auto'),
-    /** llama.cpp's -t; default: the sized machine's physical cores (at most 8). */
+    /** llama.cpp's -t; default: the sized machine's physical cores (at most 8, unless they read RAM faster together: threadsFor). */
     threads: z.number().int().min(1).max(512).optional(),
     /** llama.cpp's -ts, as for estimate. */
     tensorSplit: TensorSplitSchema.optional(),

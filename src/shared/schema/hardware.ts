@@ -138,6 +138,8 @@ export const HardwareSnapshotSchema = z.object({
     vendor: z.string().nullable(),
     physicalCores: z.number().int().positive(),
     logicalCores: z.number().int().positive(),
+    /** Of the physical cores, the efficiency cores of a hybrid CPU, where systeminformation counts them; absent: not known. */
+    efficiencyCores: z.number().int().nonnegative().nullable().optional(),
     /** Upper-case SIMD flags that matter to llama.cpp: AVX, AVX2, AVX512F, AVX512_VNNI, F16C, FMA, NEON, SVE... */
     simd: z.array(z.string()),
     /** Effective read bandwidth of RAM, for CPU speed estimates. */

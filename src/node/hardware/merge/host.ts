@@ -81,6 +81,9 @@ export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): Ha
     vendor: facts?.vendor ?? null,
     physicalCores: Math.max(1, Math.round(physical)),
     logicalCores: Math.max(1, Math.round(logical)),
+    // systeminformation counts them from lscpu's threads per core (Linux) and the core clusters (macOS); on Windows
+    // it always says 0, which is no answer.
+    efficiencyCores: raw.platform === 'win32' ? null : (facts?.efficiencyCores ?? null),
     simd: facts?.simd.length ? facts.simd : parseCpuFlags('', raw.arch),
     memoryBandwidthBytesPerSec: effective?.bytesPerSec ?? null,
     bandwidthSource: effective ? { kind: 'measured', by: 'memory-bandwidth-probe', detail: effective.detail } : null,

@@ -22,6 +22,8 @@ export interface CpuFacts {
   vendor: string | null;
   physicalCores: number | null;
   logicalCores: number | null;
+  /** Efficiency cores of a hybrid CPU (Intel's E-cores, Apple's E cluster), where systeminformation counts them. */
+  efficiencyCores: number | null;
   simd: string[];
 }
 
@@ -143,7 +145,8 @@ function cleanCpuText(text: string | null): string | null {
 
 /** systeminformation cpu() (+ cpuFlags()). */
 export function parseSiCpu(cpu: unknown, flags?: string | null, arch?: string | null): CpuFacts {
-  if (!isDict(cpu)) return { model: null, vendor: null, physicalCores: null, logicalCores: null, simd: parseCpuFlags(flags, arch) };
+  if (!isDict(cpu))
+    return { model: null, vendor: null, physicalCores: null, logicalCores: null, efficiencyCores: null, simd: parseCpuFlags(flags, arch) };
   const manufacturer = cleanCpuText(str(cpu.manufacturer));
   const brand = cleanCpuText(str(cpu.brand));
   let model = brand;
@@ -151,11 +154,13 @@ export function parseSiCpu(cpu: unknown, flags?: string | null, arch?: string | 
   else if (!brand) model = manufacturer;
   const physical = positive(num(cpu.physicalCores));
   const logical = positive(num(cpu.cores));
+  const efficiency = num(cpu.efficiencyCores);
   return {
     model,
     vendor: manufacturer ?? cleanCpuText(str(cpu.vendor)),
     physicalCores: physical !== null ? Math.round(physical) : null,
     logicalCores: logical !== null ? Math.round(logical) : null,
+    efficiencyCores: efficiency !== null && efficiency >= 0 ? Math.round(efficiency) : null,
     simd: parseCpuFlags(flags ?? str(cpu.flags), arch),
   };
 }
