@@ -225,3 +225,28 @@ describe('speeds on the H200 machine, as its own detection saw it (uncalibrated)
     },
   );
 });
+
+describe('the other Hopper cards: one chip (GH100) under other memories', () => {
+  const presets = loadGpuPresets();
+  const tg = (gpuName: string, id: string, precision: Precision): number => {
+    const hw = applyWhatIf(hardware, { gpuName, ramBytes: 256 * 2 ** 30 }, presets, loadMachinePresets());
+    const model = catalogModelAt(modelOf(id), precision);
+    return sizeModel(model, hw, computeTarget(hw), { contextTokens: 1024, kvType: 'f16' }, modelOf(id).layers + 1).row.tokPerSec ?? 0;
+  };
+
+  it("the H100 PCIe's published run (May 2024): the 70B and the 8B F16 within 10%, the 8B Q4_K_M at most 1.4x (that build's cost per token)", () => {
+    expect(tg('H100 PCIe', 'llama-3.1-70b', 'Q4_K_M') / 25.03).toBeGreaterThan(0.9);
+    expect(tg('H100 PCIe', 'llama-3.1-70b', 'Q4_K_M') / 25.03).toBeLessThan(1.1);
+    expect(tg('H100 PCIe', 'llama-3.1-8b', 'F16') / 68.03).toBeGreaterThan(0.9);
+    expect(tg('H100 PCIe', 'llama-3.1-8b', 'F16') / 68.03).toBeLessThan(1.1);
+    expect(tg('H100 PCIe', 'llama-3.1-8b', 'Q4_K_M') / 145.55).toBeLessThan(1.4);
+  });
+
+  it('generate faster with more bandwidth, never past the measured H200 (an H100 SXM read 51 tok/s for a 70B before, the H200 42)', () => {
+    const order = ['H100 PCIe', 'H100 SXM', 'H100 NVL', 'H200'].map((g) => tg(g, 'llama-3.1-70b', 'Q4_K_M'));
+    for (let i = 1; i < order.length; i += 1) expect(order[i] as number).toBeGreaterThan(order[i - 1] as number);
+    for (const g of ['H100 SXM', 'H100 NVL', 'GH200'])
+      expect(tg(g, 'llama-3.1-70b', 'Q4_K_M')).toBeLessThan(tg('H200', 'llama-3.1-70b', 'Q4_K_M'));
+    for (const p of presets.filter((x) => x.architecture === 'hopper')) expect(p.generationEfficiency, p.id).toBeGreaterThan(0);
+  });
+});
