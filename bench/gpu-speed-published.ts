@@ -24,7 +24,7 @@ const PointSchema = z.object({
   count: z.number().int().positive().default(1),
   backend: z.string(),
   model: z.string(),
-  modelFamily: z.enum(['llama2-7b', 'mistral-7b', 'llama3.1-8b', 'qwen2.5-7b']),
+  modelFamily: z.enum(['llama2-7b', 'mistral-7b', 'llama3.1-8b', 'qwen2.5-7b', 'llama3.1-70b']),
   quant: z.string(),
   sizeGiB: z.number().nullable().optional(),
   tg128: z.number().positive(),
@@ -49,6 +49,7 @@ const CATALOG_ID: Record<z.infer<typeof PointSchema>['modelFamily'], string> = {
   'mistral-7b': 'mistral-7b-v0.3',
   'llama3.1-8b': 'llama-3.1-8b',
   'qwen2.5-7b': 'qwen2.5-7b',
+  'llama3.1-70b': 'llama-3.1-70b',
 };
 
 /** llama.cpp's plain Q4_0 / Q8_0 / F16 files: every matrix in the type, the output matrix Q6_K (F16 and Q8_0 keep their own). */

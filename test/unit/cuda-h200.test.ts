@@ -226,7 +226,7 @@ describe('speeds on the H200 machine, as its own detection saw it (uncalibrated)
   );
 });
 
-describe('the other Hopper cards: one chip (GH100) under other memories', () => {
+describe('the other HBM datacenter cards: Hopper (one chip, GH100, under other memories) and the A100s', () => {
   const presets = loadGpuPresets();
   const tg = (gpuName: string, id: string, precision: Precision): number => {
     const hw = applyWhatIf(hardware, { gpuName, ramBytes: 256 * 2 ** 30 }, presets, loadMachinePresets());
@@ -240,6 +240,16 @@ describe('the other Hopper cards: one chip (GH100) under other memories', () => 
     expect(tg('H100 PCIe', 'llama-3.1-8b', 'F16') / 68.03).toBeGreaterThan(0.9);
     expect(tg('H100 PCIe', 'llama-3.1-8b', 'F16') / 68.03).toBeLessThan(1.1);
     expect(tg('H100 PCIe', 'llama-3.1-8b', 'Q4_K_M') / 145.55).toBeLessThan(1.4);
+  });
+
+  it("the A100s' published runs (same table, May 2024): the 70B within 10%, where the default 0.7 of their HBM read 1.30-1.36x", () => {
+    expect(tg('A100 80GB SXM', 'llama-3.1-70b', 'Q4_K_M') / 24.61).toBeGreaterThan(0.9);
+    expect(tg('A100 80GB SXM', 'llama-3.1-70b', 'Q4_K_M') / 24.61).toBeLessThan(1.1);
+    expect(tg('A100 80GB PCIe', 'llama-3.1-70b', 'Q4_K_M') / 22.31).toBeGreaterThan(0.9);
+    expect(tg('A100 80GB PCIe', 'llama-3.1-70b', 'Q4_K_M') / 22.31).toBeLessThan(1.1);
+    // A GDDR card of the same table stays at the default and reads close: an RTX 6000 Ada's 70B tg512 was 18.52.
+    expect(tg('RTX 6000 Ada', 'llama-3.1-70b', 'Q4_K_M') / 18.52).toBeGreaterThan(0.75);
+    expect(tg('RTX 6000 Ada', 'llama-3.1-70b', 'Q4_K_M') / 18.52).toBeLessThan(1.1);
   });
 
   it('generate faster with more bandwidth, never past the measured H200 (an H100 SXM read 51 tok/s for a 70B before, the H200 42)', () => {
