@@ -234,22 +234,22 @@ describe('the other HBM datacenter cards: Hopper (one chip, GH100, under other m
     return sizeModel(model, hw, computeTarget(hw), { contextTokens: 1024, kvType: 'f16' }, modelOf(id).layers + 1).row.tokPerSec ?? 0;
   };
 
-  it("the H100 PCIe's published run (May 2024): the 70B and the 8B F16 within 10%, the 8B Q4_K_M at most 1.4x (that build's cost per token)", () => {
-    expect(tg('H100 PCIe', 'llama-3.1-70b', 'Q4_K_M') / 25.03).toBeGreaterThan(0.9);
-    expect(tg('H100 PCIe', 'llama-3.1-70b', 'Q4_K_M') / 25.03).toBeLessThan(1.1);
-    expect(tg('H100 PCIe', 'llama-3.1-8b', 'F16') / 68.03).toBeGreaterThan(0.9);
-    expect(tg('H100 PCIe', 'llama-3.1-8b', 'F16') / 68.03).toBeLessThan(1.1);
-    expect(tg('H100 PCIe', 'llama-3.1-8b', 'Q4_K_M') / 145.55).toBeLessThan(1.4);
-  });
-
-  it("the A100s' published runs (same table, May 2024): the 70B within 10%, where the default 0.7 of their HBM read 1.30-1.36x", () => {
-    expect(tg('A100 80GB SXM', 'llama-3.1-70b', 'Q4_K_M') / 24.61).toBeGreaterThan(0.9);
-    expect(tg('A100 80GB SXM', 'llama-3.1-70b', 'Q4_K_M') / 24.61).toBeLessThan(1.1);
-    expect(tg('A100 80GB PCIe', 'llama-3.1-70b', 'Q4_K_M') / 22.31).toBeGreaterThan(0.9);
-    expect(tg('A100 80GB PCIe', 'llama-3.1-70b', 'Q4_K_M') / 22.31).toBeLessThan(1.1);
-    // A GDDR card of the same table stays at the default and reads close: an RTX 6000 Ada's 70B tg512 was 18.52.
-    expect(tg('RTX 6000 Ada', 'llama-3.1-70b', 'Q4_K_M') / 18.52).toBeGreaterThan(0.75);
-    expect(tg('RTX 6000 Ada', 'llama-3.1-70b', 'Q4_K_M') / 18.52).toBeLessThan(1.1);
+  // One author's published table (XiongjieDai/GPU-Benchmarks-on-LLM-Inference, May 2024, tg512): [GPU, model, precision,
+  // tg, lowest and highest ratio allowed]. The 70B rows set the HBM cards' efficiencies; at the default 0.7 they read
+  // 1.24-1.36x. The H100 PCIe's 8B Q4_K_M reads up to 1.4x (that setup's cost per token); a GDDR card of the same table
+  // (RTX 6000 Ada) keeps the default and reads close.
+  const published: Array<[string, string, Precision, number, number, number]> = [
+    ['H100 PCIe', 'llama-3.1-70b', 'Q4_K_M', 25.03, 0.9, 1.1],
+    ['H100 PCIe', 'llama-3.1-8b', 'F16', 68.03, 0.9, 1.1],
+    ['H100 PCIe', 'llama-3.1-8b', 'Q4_K_M', 145.55, 0.9, 1.4],
+    ['A100 80GB SXM', 'llama-3.1-70b', 'Q4_K_M', 24.61, 0.9, 1.1],
+    ['A100 80GB PCIe', 'llama-3.1-70b', 'Q4_K_M', 22.31, 0.9, 1.1],
+    ['RTX 6000 Ada', 'llama-3.1-70b', 'Q4_K_M', 18.52, 0.75, 1.1],
+  ];
+  it.each(published)('%s, %s %s: published %d tok/s, read within its bounds', (gpu, id, precision, measured, low, high) => {
+    const ratio = tg(gpu, id, precision) / measured;
+    expect(ratio).toBeGreaterThan(low);
+    expect(ratio).toBeLessThan(high);
   });
 
   it('generate faster with more bandwidth, never past the measured H200 (an H100 SXM read 51 tok/s for a 70B before, the H200 42)', () => {
