@@ -15,6 +15,8 @@ const BACKEND_OVERHEAD_BYTES: Record<ComputeBackend, number> = {
   metal: 64 * MiB,
   cpu: 0,
 };
+/** Float matrix types, whose GPU kernels read nearer the bandwidth than quantized ones (speed.ts). */
+const FLOAT_TYPES: ReadonlySet<string> = new Set(['F16', 'BF16']);
 /** The process itself (runtime, llama.cpp, tokenizer, mmap bookkeeping) on the host side. */
 const HOST_OVERHEAD_BYTES = 150 * MiB;
 
@@ -49,6 +51,8 @@ export interface Placement {
   gpuReadBytesPerToken: number;
   /** The same for each GPU: a token crosses the cards in turn. */
   gpuReadBytesPerTokenByDevice: number[];
+  /** Of gpuReadBytesPerToken, the bytes of F16 and BF16 matrices (their kernels read nearer the bandwidth). */
+  gpuFloatReadBytesPerToken: number;
   cpuReadBytesPerToken: number;
   /** The CPU side's matrix bytes read per token, by ggml type (for per-type calibration). */
   cpuReadBytesByType: Record<string, number>;
@@ -193,6 +197,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     values[index] = (values[index] ?? 0) + by;
   };
   let cpuBlocks = 0;
+  let gpuFloatRead = 0;
   /** The largest matrix a prompt's products read from RAM in a block: what an offloading GPU copies at one time. */
   let largestInRam = 0;
   for (let i = 0; i < n; i++) {
@@ -209,6 +214,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
       bump(gpuWeights, d, w - expertBytes);
       bump(gpuKv, d, kv);
       bump(gpuRead, d, read - expertRead);
+      gpuFloatRead += sumTypes(weights.layerMatrixBytesByType[i] ?? {}, FLOAT_TYPES) - sumTypes(expertMatrices, FLOAT_TYPES);
       bump(gpuBlocks, d, 1);
       largestInRam = Math.max(largestInRam, weights.layerLargestExpertMatrixBytes[i] ?? 0);
       expertsInRamGpuBlocks++;
@@ -225,6 +231,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
       addTo(cpuLayerExpertByType, expertMatrices, readShare);
     } else if (d >= 0) {
       gpuExpertProducts += weights.layerExpertsActive[i] ?? 0;
+      gpuFloatRead += sumTypes(weights.layerMatrixBytesByType[i] ?? {}, FLOAT_TYPES) * (w > 0 ? read / w : 1);
       bump(gpuWeights, d, w);
       bump(gpuKv, d, kv);
       bump(gpuRead, d, read);
@@ -252,6 +259,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
   if (outputOnGpu) {
     bump(gpuWeights, outputDevice, weights.outputBytes + weights.tiedOutputBytes);
     bump(gpuRead, outputDevice, outputRead);
+    gpuFloatRead += sumTypes(weights.outputMatrixBytesByType, FLOAT_TYPES) + sumTypes(weights.tiedOutputBytesByType, FLOAT_TYPES);
   } else {
     cpuWeights += weights.outputBytes;
     cpuRead += outputRead;
@@ -342,6 +350,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     cpu,
     gpus,
     gpuReadBytesPerToken: gpuRead.reduce((a, b) => a + b, 0),
+    gpuFloatReadBytesPerToken: gpuFloatRead,
     gpuReadBytesPerTokenByDevice: gpuRead,
     cpuReadBytesPerToken: cpuRead,
     cpuMoeLayers: cpuMoe,

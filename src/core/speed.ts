@@ -25,6 +25,34 @@ const GPU_BANDWIDTH_EFFICIENCY_BY_VENDOR: Readonly<Partial<Record<GpuVendor, num
  */
 export const gpuBandwidthEfficiency = (vendor: GpuVendor | undefined, unifiedMemory = false): number =>
   (vendor && !unifiedMemory && GPU_BANDWIDTH_EFFICIENCY_BY_VENDOR[vendor]) || GPU_BANDWIDTH_EFFICIENCY;
+/**
+ * Float weights read nearer a GPU's bandwidth than quantized ones, which take work to unpack: at the default share, 141
+ * published tg rows of GDDR NVIDIA, Apple and AMD GPUs (bench/gpu-speed-published.ts) read F16 at a median 0.83 of
+ * measured (41 rows, 0.74-1.02), Q8_0 at 0.86 (20, all within 25%) and the 4-bit types at 0.94 (80). F16 and BF16 bytes
+ * count at 1.13x the share, which brings those rows to 0.93 (0.82-1.15); Q8_0 at 1.09x would put two Apple rows past
+ * 25%, so it stays. A GPU with its own share (fitted on its own rows: the HBM cards read F16 no nearer their bandwidth
+ * than Q4_K_M) keeps it as it is.
+ */
+const GPU_FLOAT_EFFICIENCY_FACTOR = 1.13;
+
+/**
+ * The default GPU share for a placement's bytes: raised for the share of them in F16/BF16 matrices (a file labelled
+ * F16 whose experts are MXFP4, gpt-oss's, is mostly not). A GPU with its own share keeps it.
+ */
+export function gpuShareFor(
+  placement: Pick<Placement, 'gpuReadBytesPerToken' | 'gpuFloatReadBytesPerToken'>,
+  share: number,
+  own: Source | null | undefined,
+): { share: number; why: string | null } {
+  const floatShare = placement.gpuReadBytesPerToken > 0 ? placement.gpuFloatReadBytesPerToken / placement.gpuReadBytesPerToken : 0;
+  if (own || floatShare < 0.01) return { share, why: null };
+  const factor = 1 / (1 - floatShare + floatShare / GPU_FLOAT_EFFICIENCY_FACTOR);
+  return {
+    share: Math.round(share * factor * 100) / 100,
+    why: `${share} x ${factor.toFixed(2)}: the ${Math.round(floatShare * 100)}% of these bytes in F16/BF16 matrices read nearer the bandwidth than quantized ones (${GPU_FLOAT_EFFICIENCY_FACTOR}x in published runs)`,
+  };
+}
+
 /** Against a measured single-thread read bandwidth, llama.cpp's CPU generation reads at about 0.9 of it (measured here). */
 export const CPU_BANDWIDTH_EFFICIENCY = 0.9;
 /**
@@ -252,10 +280,13 @@ export interface SpeedEstimate {
 export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInputs, layers: { gpu: number; total: number }): SpeedEstimate {
   const cpuBw = inputs.cpuBandwidthBytesPerSec ?? ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC;
   const gpuBw = inputs.gpuBandwidthBytesPerSec;
-  const gpuEff = inputs.gpuEfficiency ?? GPU_BANDWIDTH_EFFICIENCY;
+  const raised = gpuShareFor(placement, inputs.gpuEfficiency ?? GPU_BANDWIDTH_EFFICIENCY, inputs.gpuEfficiencySource);
+  const gpuEff = raised.share;
   const effWhy = inputs.gpuEfficiencySource
     ? ` (this GPU's own share, ${inputs.gpuEfficiencySource.kind} by ${inputs.gpuEfficiencySource.by})`
-    : '';
+    : raised.why
+      ? ` (${raised.why})`
+      : '';
   // With -ngl 1 only the output layer is on the GPU: no block there, yet every token runs on it.
   // Experts in RAM: the GPU part and the active experts read from RAM add up (cpuReadBytesPerToken holds
   // them), plus a round trip per such block.

@@ -8,6 +8,7 @@ import { computeTarget } from '../../src/core/budget';
 import { buildMemoryModelFromLayout, layoutFor } from '../../src/core/estimate';
 import { placeModel } from '../../src/core/placement';
 import { applyBenchRuns, catalogModelAt, rowPromptWork, sizeModel } from '../../src/core/report';
+import { gpuShareFor } from '../../src/core/speed';
 import { mergeHardware } from '../../src/node/hardware/merge/index';
 import type { RawDetection } from '../../src/node/hardware/raw-detection';
 import { applyWhatIf } from '../../src/node/hardware/what-if';
@@ -245,11 +246,32 @@ describe('the other HBM datacenter cards: Hopper (one chip, GH100, under other m
     ['A100 80GB SXM', 'llama-3.1-70b', 'Q4_K_M', 24.61, 0.9, 1.1],
     ['A100 80GB PCIe', 'llama-3.1-70b', 'Q4_K_M', 22.31, 0.9, 1.1],
     ['RTX 6000 Ada', 'llama-3.1-70b', 'Q4_K_M', 18.52, 0.75, 1.1],
+    // F16 weights read nearer a GDDR card's bandwidth (1.13x the default share; 0.82 and 0.82 without it).
+    ['RTX 6000 Ada', 'llama-3.1-8b', 'F16', 52.32, 0.88, 1.1],
+    ['RTX 4090', 'llama-3.1-8b', 'F16', 54.84, 0.88, 1.1],
   ];
   it.each(published)('%s, %s %s: published %d tok/s, read within its bounds', (gpu, id, precision, measured, low, high) => {
     const ratio = tg(gpu, id, precision) / measured;
     expect(ratio).toBeGreaterThan(low);
     expect(ratio).toBeLessThan(high);
+  });
+
+  it('F16 bytes raise the default share only, by their part of what is read: a card with its own share keeps it', () => {
+    const all = { gpuReadBytesPerToken: 1e9, gpuFloatReadBytesPerToken: 1e9 };
+    expect(gpuShareFor(all, 0.7, null)).toEqual({
+      share: 0.79,
+      why: '0.7 x 1.13: the 100% of these bytes in F16/BF16 matrices read nearer the bandwidth than quantized ones (1.13x in published runs)',
+    });
+    expect(gpuShareFor({ gpuReadBytesPerToken: 1e9, gpuFloatReadBytesPerToken: 0 }, 0.7, null)).toEqual({ share: 0.7, why: null });
+    // gpt-oss-120b "F16": its MXFP4 experts are most of what a token reads, so the share barely moves.
+    const gptOss = placeModel(
+      buildMemoryModelFromLayout(modelOf('gpt-oss-120b'), layoutFor(modelOf('gpt-oss-120b'), 'F16'), 4096, 'f16'),
+      modelOf('gpt-oss-120b').layers + 1,
+      'cuda',
+      { repackTypes: new Set() },
+    );
+    expect(gpuShareFor(gptOss, 0.7, null).share).toBeLessThan(0.74);
+    expect(gpuShareFor(all, 0.55, { kind: 'catalogued', by: 'resources/hardware/gpus.json' })).toEqual({ share: 0.55, why: null });
   });
 
   it('generate faster with more bandwidth, never past the measured H200 (an H100 SXM read 51 tok/s for a 70B before, the H200 42)', () => {
