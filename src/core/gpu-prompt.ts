@@ -340,12 +340,17 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
             detail: `${estimated.detail ?? ''} ${row.quant} weights at ${rowRate > rate ? `${FLOAT_PROMPT_SPEEDUP}x` : `1/${(rate / rowRate).toFixed(2)} of`} the quantized rate (float kernels on ${backend}).`,
           }
         : estimated;
+    // A context shorter than the larger micro-batch holds no prompt that long (llama.cpp caps -ub at the context).
+    const largeUbatch = split && row.contextTokens >= LARGE_UBATCH_TOKENS;
     const largeUbatchTokPerSec = LARGE_UBATCH_TOKENS / secondsFor(LARGE_UBATCH_TOKENS, LARGE_UBATCH_TOKENS);
+    const largeUbatchWords = largeUbatch
+      ? ` With -ub ${LARGE_UBATCH_TOKENS} -b ${LARGE_UBATCH_TOKENS} it copies once per ${LARGE_UBATCH_TOKENS.toLocaleString('en-US')} tokens: about ${formatTokPerSec(largeUbatchTokPerSec)} tok/s for a ${LARGE_UBATCH_TOKENS.toLocaleString('en-US')}-token prompt, for compute buffers about ${LARGE_UBATCH_TOKENS / DEFAULT_UBATCH_TOKENS}x as large (each part of them grows with the micro-batch).`
+      : '';
     const source = split
       ? {
           ...floatNote,
           by: 'speed.prompt-split',
-          detail: `${floatNote.detail ?? ''} ${row.fit === 'cpu' ? 'No layer on the GPU' : 'Split between the GPU and RAM'}: llama.cpp still runs a prompt's products on the GPU, so each ${DEFAULT_UBATCH_TOKENS}-token micro-batch first copies the ${formatBytes(w.hostUploadBytes ?? 0)} of weights kept in RAM to it, at an assumed ${((copyBytesPerSec ?? 1) / 2 ** 30).toFixed(1)} GiB/s (${copyRateWords(unified, laptop, link, coreBound ? oneCoreRead : null)}): ${promptUploadSeconds(w, PROMPT_TOKENS, copyBytesPerSec ?? 1).toFixed(2)} s per micro-batch. With -ub ${LARGE_UBATCH_TOKENS} -b ${LARGE_UBATCH_TOKENS} it copies once per ${LARGE_UBATCH_TOKENS.toLocaleString('en-US')} tokens: about ${formatTokPerSec(largeUbatchTokPerSec)} tok/s for a ${LARGE_UBATCH_TOKENS.toLocaleString('en-US')}-token prompt, for compute buffers about ${LARGE_UBATCH_TOKENS / DEFAULT_UBATCH_TOKENS}x as large (each part of them grows with the micro-batch).`,
+          detail: `${floatNote.detail ?? ''} ${row.fit === 'cpu' ? 'No layer on the GPU' : 'Split between the GPU and RAM'}: llama.cpp still runs a prompt's products on the GPU, so each ${DEFAULT_UBATCH_TOKENS}-token micro-batch first copies the ${formatBytes(w.hostUploadBytes ?? 0)} of weights kept in RAM to it, at an assumed ${((copyBytesPerSec ?? 1) / 2 ** 30).toFixed(1)} GiB/s (${copyRateWords(unified, laptop, link, coreBound ? oneCoreRead : null)}): ${promptUploadSeconds(w, PROMPT_TOKENS, copyBytesPerSec ?? 1).toFixed(2)} s per micro-batch.${largeUbatchWords}`,
         }
       : floatNote;
     return {
@@ -353,9 +358,7 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
       promptTokPerSec: PROMPT_TOKENS / secondsFor(PROMPT_TOKENS),
       promptSource: source,
       fullPromptSeconds,
-      ...(split && row.contextTokens >= LARGE_UBATCH_TOKENS
-        ? { largeUbatchPrompt: { ubatchTokens: LARGE_UBATCH_TOKENS, tokPerSec: largeUbatchTokPerSec } }
-        : {}),
+      ...(largeUbatch ? { largeUbatchPrompt: { ubatchTokens: LARGE_UBATCH_TOKENS, tokPerSec: largeUbatchTokPerSec } } : {}),
     };
   });
 }

@@ -198,8 +198,9 @@ describe('speeds on the H200 machine, as its own detection saw it (uncalibrated)
   it("an 8B at -ngl 0: the source's -ub 2048 figure is within 25% of llama-bench's -ub 2048 run (3x the -ub 512 speed)", () => {
     const large = fixture.speed.find((c) => c.ubatch === 2048 && c.ngl === 0) as SpeedCase;
     const small = at512.find((c) => c.catalogId === large.catalogId && c.ngl === 0) as SpeedCase;
-    // A context of 1,024 tokens holds no 2,048-token micro-batch: no figure.
+    // A context of 1,024 tokens holds no 2,048-token micro-batch: no figure, nor a word of it in the source.
     expect(sized(small).largeUbatchPrompt).toBeUndefined();
+    expect(sized(small).promptSource?.detail).not.toContain('-ub 2048');
     const row = sized(small, 8192);
     expect(row.largeUbatchPrompt?.ubatchTokens).toBe(2048);
     expect(row.promptSource?.detail).toContain(
