@@ -184,6 +184,9 @@ describe('profiles: CLI, web host and report share one store', () => {
     expect(JSON.parse(imported.stdout)).toMatchObject({ name: 'Workstation', origin: 'imported' });
     const list = JSON.parse((await cli(['profiles', 'list', '--json'])).stdout) as { profiles: Array<{ name: string }> };
     expect(list.profiles.map((p) => p.name)).toEqual(['Small box', 'Workstation']);
+    // With no action it lists them too; an unknown one says what there is.
+    expect((await cli(['profiles', '--json'])).stdout).toBe((await cli(['profiles', 'list', '--json'])).stdout);
+    expect((await cli(['profiles', 'frob'])).stderr).toContain('Use: rightsize profiles list | save NAME');
     expect((await cli(['profiles', 'import', file])).stderr).toContain('exists');
   });
 });

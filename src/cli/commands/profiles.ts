@@ -46,9 +46,9 @@ async function save(service: Service, name: string, whatIf: WhatIf | undefined, 
 export const profilesCommand = defineCommand({
   name: 'profiles',
   summary: 'Saved hardware profiles: this machine, what-if machines, imported ones. --profile NAME sizes for one.',
-  args: '<list | save NAME | show NAME | rename OLD NEW | delete NAME | export NAME FILE | import FILE>',
+  args: '[list | save NAME | show NAME | rename OLD NEW | delete NAME | export NAME FILE | import FILE]',
   description:
-    'save NAME keeps this machine (its hardware, calibration and benchmarks); with --vram/--ram/--gpu it keeps a what-if\nmachine instead. report and estimate take --profile NAME. Profiles are shared with the app and the web mode.',
+    'With no action it lists them. save NAME keeps this machine (its hardware, calibration and benchmarks); with --vram/--ram/--gpu it keeps a what-if\nmachine instead. report and estimate take --profile NAME. Profiles are shared with the app and the web mode.',
   options: {
     ...JSON_OPTION,
     force: { type: 'boolean', help: 'save, import: replace a profile of the same name; export: replace FILE.' },
@@ -57,8 +57,9 @@ export const profilesCommand = defineCommand({
     ...COLOR_OPTIONS,
   },
   async run({ values, positionals, io, service: makeService }) {
-    const [action, ...args] = positionals;
-    if (action === undefined || !Object.hasOwn(ARITY, action)) throw new UsageError(`Use: rightsize ${USAGE}.`);
+    // `rightsize profiles` alone lists them, as `git branch` or `docker ps` would.
+    const [action = 'list', ...args] = positionals;
+    if (!Object.hasOwn(ARITY, action)) throw new UsageError(`Use: rightsize ${USAGE}.`);
     if (args.length !== ARITY[action]) throw new UsageError(`Use: rightsize ${USAGE}.`);
     const whatIf = parseWhatIf(values);
     if (whatIf && action !== 'save') throw new UsageError('--vram, --ram and --gpu go with `profiles save NAME` only.');
