@@ -65,8 +65,14 @@ export const CPU_BANDWIDTH_EFFICIENCY = 0.9;
 export const CPU_ALL_THREADS_SHARE = 0.35;
 /** When nothing is known about the RAM: dual-channel DDR4-3200's 51 GB/s at the same efficiency as a measurement. */
 export const ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC = 40 * GB;
-/** A layer split between devices pays a synchronisation per token per boundary. */
+/** A layer split between the GPU and the CPU pays a synchronisation per token at the boundary. */
 const SPLIT_SYNC_SECONDS = 0.0005;
+/**
+ * Between two GPUs, per token per boundary: the 8B Q4_K_M rows of one published table (May 2024, 11 cards, each alone
+ * and in 2 to 8, layer split) lost 0.12-0.42 ms per extra card against the same card alone, median 0.25 (one outlier:
+ * 4 x A100 SXM, 0.87). At 0.5 ms those setups read 0.74-0.94 of measured.
+ */
+const GPU_SPLIT_SYNC_SECONDS = 0.00025;
 /**
  * A block whose experts stay in RAM (--n-cpu-moe) hands its activations to the CPU and back every token:
  * two graph splits, a copy each way and a wait for the CPU's threads. Assumed, not yet measured here
@@ -332,7 +338,7 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
         `${(bytes / GB).toFixed(2)} GB on GPU ${d} at ${(bw / GB).toFixed(0)} GB/s x ${gpuEff}${effWhy}${known == null ? ' (GPU bandwidth unknown: CPU figure used)' : ''}`,
       );
     });
-    seconds += (cardsUsed - 1) * SPLIT_SYNC_SECONDS;
+    seconds += (cardsUsed - 1) * GPU_SPLIT_SYNC_SECONDS;
     if (placement.cpuReadBytesPerToken > 0) seconds += SPLIT_SYNC_SECONDS;
   } else if (placement.gpuReadBytesPerToken > 0) {
     const bw = gpuBw ?? cpuBw;

@@ -230,8 +230,13 @@ describe('speeds on the H200 machine, as its own detection saw it (uncalibrated)
 
 describe('the other HBM datacenter cards: Hopper (one chip, GH100, under other memories) and the A100s', () => {
   const presets = loadGpuPresets();
-  const tg = (gpuName: string, id: string, precision: Precision): number => {
-    const hw = applyWhatIf(hardware, { gpuName, ramBytes: 256 * 2 ** 30 }, presets, loadMachinePresets());
+  const tg = (gpuName: string, id: string, precision: Precision, count = 1): number => {
+    const hw = applyWhatIf(
+      hardware,
+      count > 1 ? { gpus: [{ name: gpuName, count }], ramBytes: 256 * 2 ** 30 } : { gpuName, ramBytes: 256 * 2 ** 30 },
+      presets,
+      loadMachinePresets(),
+    );
     const model = catalogModelAt(modelOf(id), precision);
     return sizeModel(model, hw, computeTarget(hw), { contextTokens: 1024, kvType: 'f16' }, modelOf(id).layers + 1).row.tokPerSec ?? 0;
   };
@@ -273,6 +278,18 @@ describe('the other HBM datacenter cards: Hopper (one chip, GH100, under other m
     );
     expect(gpuShareFor(gptOss, 0.7, null).share).toBeLessThan(0.74);
     expect(gpuShareFor(all, 0.55, { kind: 'catalogued', by: 'resources/hardware/gpus.json' })).toEqual({ share: 0.55, why: null });
+  });
+
+  it('a layer split over GDDR cards pays about 0.25 ms per card boundary (at 0.5, eight RTX 4090 read 0.77 of the published 8B)', () => {
+    for (const [count, measured] of [
+      [2, 124.65],
+      [4, 120.32],
+      [8, 118.09],
+    ] as const) {
+      const ratio = tg('RTX 4090', 'llama-3.1-8b', 'Q4_K_M', count) / measured;
+      expect(ratio, `${count} x RTX 4090`).toBeGreaterThan(0.88);
+      expect(ratio, `${count} x RTX 4090`).toBeLessThan(1.12);
+    }
   });
 
   it('generate faster with more bandwidth, never past the measured H200 (an H100 SXM read 51 tok/s for a 70B before, the H200 42)', () => {
