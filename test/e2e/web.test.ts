@@ -351,6 +351,17 @@ describe('web mode in Chromium', () => {
     await expect.poll(async () => cell('llama-3.1-8b', 'Q4_K_M').getAttribute('data-fit'), { timeout: 10_000 }).toBe('gpu');
     await expect(page.getByTestId('hardware').textContent()).resolves.toContain('what-if');
     await page.screenshot({ path: join(ROOT, 'test-results/web-whatif.png') });
+    // A named card has a catalogued prompt rate: the 70B split over it and RAM shows its speed with -ub 2048 too.
+    await page.getByTestId('whatif-vram').fill('');
+    await page.getByTestId('whatif-gpu').fill('RTX 4090');
+    await page.getByTestId('whatif-apply').click();
+    await expect.poll(async () => cell('llama-3.1-70b', 'Q4_K_M').getAttribute('data-fit'), { timeout: 10_000 }).toBe('partial');
+    await cell('llama-3.1-70b', 'Q4_K_M').locator('button').click();
+    const larger = page.getByTestId('details').getByTestId('large-ubatch');
+    await larger.waitFor();
+    expect(await larger.textContent()).toMatch(/With -ub 2048 -b 2048: ~\d+ tok\/s for a 2,048-token prompt/);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('whatif-gpu').fill('');
   });
 
   it('sizes a GGUF file given by path, and explains a file that is not one', async () => {
