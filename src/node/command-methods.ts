@@ -62,14 +62,16 @@ const KNOWN_SOURCES: Record<
  * Threads for llama.cpp on the sized machine: its physical cores (more oversubscribes), at most 8 (generation gains
  * little beyond on a desktop's two memory channels); none on a planned machine whose CPU is unknown (this machine's
  * cores would be wrong). Where every core reading RAM together set the CPU's rate (a many-core machine: a server's
- * 16 cores read 107 GB/s with 8 threads and 149 with 16), the speed estimates assume all of them, and so does -t,
- * unless the CPU has efficiency cores, which slow llama.cpp's threads down (its own default leaves them out too).
+ * 16 cores read 107 GB/s with 8 threads and 149 with 16), the speed estimates assume all of them, and so does -t.
+ * A CPU with efficiency cores gets its performance cores only: a thread on a slow core holds the others back at every
+ * step, and llama.cpp's own default leaves them out too (Intel on Linux, Apple's perflevel0).
  */
 export function threadsFor(snapshot: HardwareSnapshot): number | null {
   if (plannedThreadsUnknown(snapshot)) return null;
   const { physicalCores, allCoresBandwidth, efficiencyCores } = snapshot.cpu;
-  if (allCoresBandwidth && efficiencyCores === 0) return Math.max(1, physicalCores);
-  return Math.max(1, Math.min(physicalCores, 8));
+  const cores = efficiencyCores && efficiencyCores < physicalCores ? physicalCores - efficiencyCores : physicalCores;
+  if (allCoresBandwidth && efficiencyCores === 0) return Math.max(1, cores);
+  return Math.max(1, Math.min(cores, 8));
 }
 
 /** -ts in GiB of each GPU's usable memory, the proportions rightsize sized with when none were given. */

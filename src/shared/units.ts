@@ -80,3 +80,10 @@ export function formatWait(seconds: number): string {
   if (minutes < 60) return `${minutes} min`;
   return `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
 }
+
+/** A CPU's cores for a one-line view: "16c/24t", with a hybrid CPU's split where known ("20c/20t, 8P+12E"). */
+export function formatCores(cpu: { physicalCores: number; logicalCores: number; efficiencyCores?: number | null }): string {
+  const base = `${cpu.physicalCores}c/${cpu.logicalCores}t`;
+  const e = cpu.efficiencyCores;
+  return e && e < cpu.physicalCores ? `${base}, ${cpu.physicalCores - e}P+${e}E` : base;
+}

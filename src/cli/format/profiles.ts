@@ -2,7 +2,7 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { Profile, ProfileSummary } from '../../shared/schema';
-import { formatBytes } from '../../shared/units';
+import { formatBytes, formatCores } from '../../shared/units';
 
 const gpusText = (gpus: ProfileSummary['gpus']): string =>
   gpus.length ? gpus.map((g) => `${g.name} ${formatBytes(g.vramBytes)} (${g.backend})`).join('\n') : 'none';
@@ -45,7 +45,7 @@ export function formatProfile(profile: Profile, color: boolean): string {
     },
     { RAM: formatBytes(hardware.ram.totalBytes) },
     {
-      CPU: `${hardware.cpu.model}, ${hardware.cpu.physicalCores}c/${hardware.cpu.logicalCores}t`,
+      CPU: `${hardware.cpu.model}, ${formatCores(hardware.cpu)}`,
     },
     { Calibration: profile.calibration ? `probe of ${profile.calibration.measuredAt.slice(0, 10)}` : 'none (speeds from bandwidth)' },
     { Benchmarks: String(profile.benchRecords.length) },

@@ -7,7 +7,7 @@ import { LADDER_STEPS } from '../../shared/ladder';
 import { promptRateOrigin, ramBandwidthScope } from '../../shared/source-words';
 import { PRECISIONS, type FitLevel } from '../../shared/precision';
 import type { HardwareSnapshot, Report, ReportRow, Source, SpeedCalibration } from '../../shared/schema';
-import { formatBytes, formatContext, formatTokPerSec } from '../../shared/units';
+import { formatBytes, formatContext, formatCores, formatTokPerSec } from '../../shared/units';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
@@ -75,7 +75,7 @@ export function formatHardware(hw: HardwareSnapshot, useColor: boolean, profile?
     `  RAM   ${formatBytes(hw.ram.totalBytes)} total${hw.ram.availableBytes !== null ? `, ${formatBytes(hw.ram.availableBytes)} available` : ''}   ${c.dim(sourceLabel(hw.ram.source))}`,
   );
   lines.push(
-    `  CPU   ${hw.cpu.model}, ${hw.cpu.physicalCores}c/${hw.cpu.logicalCores}t${hw.cpu.simd.length ? `, ${hw.cpu.simd.join(' ')}` : ''}   ${c.dim(sourceLabel(hw.cpu.source))}`,
+    `  CPU   ${hw.cpu.model}, ${formatCores(hw.cpu)}${hw.cpu.simd.length ? `, ${hw.cpu.simd.join(' ')}` : ''}   ${c.dim(sourceLabel(hw.cpu.source))}`,
   );
   if (hw.cpu.memoryBandwidthBytesPerSec) {
     lines.push(

@@ -12,7 +12,7 @@ import { nodeLlamaCppVersion } from '../llama/version';
 import { isNodeLlamaCppGpuBackend, type NodeLlamaCppState } from './parsers/node-llama-cpp';
 import { parseNvidiaSmiCsv } from './parsers/nvidia-smi';
 import { parseRocmSmiJson } from './parsers/rocm-smi';
-import type { SysfsDrmCard } from './parsers/sysfs';
+import type { SysfsCpuTopology, SysfsDrmCard } from './parsers/sysfs';
 import { parseSiGraphics } from './parsers/systeminformation';
 import type { RawDetection } from './raw-detection';
 import { hashKey, readCache, writeCache } from './cache';
@@ -102,6 +102,27 @@ async function readText(file: string): Promise<string | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * Linux's view of a hybrid CPU: the kernel's perf PMUs per core type (Intel: /sys/devices/cpu_core and cpu_atom, each
+ * with the list of its CPUs) and, where the kernel sets them, each CPU's relative capacity (Arm big.LITTLE).
+ */
+export async function collectSysfsCpu(root = '/sys'): Promise<Collected<SysfsCpuTopology>> {
+  const coreCpus = await readText(path.join(root, 'devices/cpu_core/cpus'));
+  const atomCpus = await readText(path.join(root, 'devices/cpu_atom/cpus'));
+  const cpuDir = path.join(root, 'devices/system/cpu');
+  let capacities: Record<string, number> | null = null;
+  if ((await readText(path.join(cpuDir, 'cpu0/cpu_capacity'))) !== null) {
+    capacities = {};
+    const names = (await readdir(cpuDir).catch(() => [] as string[])).filter((n) => /^cpu\d+$/.test(n));
+    for (const name of names) {
+      const text = await readText(path.join(cpuDir, name, 'cpu_capacity'));
+      if (text !== null && /^\d+$/.test(text)) capacities[name.slice(3)] = Number(text);
+    }
+  }
+  if (coreCpus === null && atomCpus === null && capacities === null) return UNAVAILABLE;
+  return { coreCpus, atomCpus, capacities };
 }
 
 /** Linux DRM devices: PCI ids, revision and amdgpu's own VRAM size (mem_info_vram_total). */
@@ -263,6 +284,7 @@ export interface Collectors {
   nvidiaSmi: () => Promise<Collected<string>>;
   rocmSmi: () => Promise<Collected<{ json: unknown }>>;
   sysfsDrm: () => Promise<Collected<SysfsDrmCard[]>>;
+  sysfsCpu: () => Promise<Collected<SysfsCpuTopology>>;
   windowsRegistry: () => Promise<Collected<string>>;
   systemProfiler: () => Promise<Collected<{ memory: unknown; displays: unknown }>>;
   nodeLlamaCpp: () => Promise<NodeLlamaCppState>;
@@ -275,6 +297,7 @@ export function defaultCollectors(timeoutMs = DEFAULT_TIMEOUT_MS): Collectors {
     nvidiaSmi: () => collectNvidiaSmi(timeoutMs),
     rocmSmi: () => collectRocmSmi(timeoutMs),
     sysfsDrm: () => collectSysfsDrm(),
+    sysfsCpu: () => collectSysfsCpu(),
     windowsRegistry: () => collectWindowsRegistry(timeoutMs),
     systemProfiler: () => collectSystemProfiler(timeoutMs),
     nodeLlamaCpp: queryNodeLlamaCpp,
@@ -315,11 +338,12 @@ export async function collectFast(options: {
   const bandwidthKey = memoryBandwidthCacheKey(os.cpus()[0]?.model ?? 'unknown', os.totalmem(), arch);
 
   const siRun = withTimeout(collectors.systeminformation, timeoutMs + 500);
-  const [siOutcome, nvidia, rocm, sysfs, registry, profiler, bandwidth] = await Promise.all([
+  const [siOutcome, nvidia, rocm, sysfs, sysfsCpu, registry, profiler, bandwidth] = await Promise.all([
     siRun,
     runCollector('nvidia-smi', collectors.nvidiaSmi, timeoutMs),
     platform === 'linux' || platform === 'win32' ? runCollector('rocm-smi', collectors.rocmSmi, timeoutMs) : Promise.resolve(null),
     platform === 'linux' ? withTimeout(collectors.sysfsDrm, timeoutMs) : Promise.resolve(null),
+    platform === 'linux' ? withTimeout(collectors.sysfsCpu, timeoutMs) : Promise.resolve(null),
     platform === 'win32' ? runCollector('windows-registry', collectors.windowsRegistry, timeoutMs) : Promise.resolve(null),
     platform === 'darwin' ? runCollector('system_profiler', collectors.systemProfiler, timeoutMs) : Promise.resolve(null),
     getMemoryBandwidth({
@@ -353,6 +377,7 @@ export async function collectFast(options: {
   } else sources.push(skipped('rocm-smi', 'Linux and Windows only'));
 
   if (sysfs && sysfs.ok && sysfs.value !== UNAVAILABLE) raw.sysfsDrm = sysfs.value;
+  if (sysfsCpu && sysfsCpu.ok && sysfsCpu.value !== UNAVAILABLE) raw.sysfsCpu = sysfsCpu.value;
 
   if (registry) {
     sources.push(registry.status);

@@ -1,7 +1,7 @@
 // What collect.ts gathers and merge/ turns into a HardwareSnapshot: every tool's output, raw.
 import type { SourceStatus } from '../../shared/schema';
 import type { NodeLlamaCppState } from './parsers/node-llama-cpp';
-import type { SysfsDrmCard } from './parsers/sysfs';
+import type { SysfsCpuTopology, SysfsDrmCard } from './parsers/sysfs';
 
 /** Everything the collectors (or a recorded fixture) gathered. Every source is optional. */
 export interface RawDetection {
@@ -18,6 +18,8 @@ export interface RawDetection {
   rocmSmi?: { json?: unknown; csv?: string };
   /** Linux /sys/class/drm/cardN/device facts (amdgpu's mem_info_vram_total). */
   sysfsDrm?: SysfsDrmCard[];
+  /** Linux's CPU types: Intel's cpu_core/cpu_atom lists and Arm's cpu_capacity per CPU (collect.ts). */
+  sysfsCpu?: SysfsCpuTopology;
   /** lspci text, when captured: adds PCI ids and revisions to GPUs others named. */
   lspci?: string;
   /** HardwareInformation.qwMemorySize per adapter: parsed adapters or `reg query` text. */

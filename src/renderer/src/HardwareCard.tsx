@@ -1,5 +1,5 @@
 import type { Report } from '../../shared/schema';
-import { formatBytes } from '../../shared/units';
+import { formatBytes, formatCores } from '../../shared/units';
 import { describeSource, shortSource } from './format';
 import { promptRateOrigin, ramBandwidthScope } from '../../shared/source-words';
 
@@ -78,7 +78,8 @@ export function HardwareCard({ report, children }: { report: Report; children?: 
           <dd>
             {hw.cpu.model}{' '}
             <span className="muted">
-              {hw.cpu.physicalCores}c/{hw.cpu.logicalCores}t{hw.cpu.simd.length > 0 && `, ${hw.cpu.simd.join(' ')}`}
+              {formatCores(hw.cpu)}
+              {hw.cpu.simd.length > 0 && `, ${hw.cpu.simd.join(' ')}`}
             </span>
           </dd>
           <dd className="src" title={describeSource(hw.cpu.source)}>

@@ -4,6 +4,7 @@ import type { HardwareSnapshot } from '../../../shared/schema';
 import { CPU_ALL_THREADS_SHARE, CPU_BANDWIDTH_EFFICIENCY } from '../../../core/speed';
 import { GiB } from '../../../shared/units';
 import type { NodeLlamaCppFacts } from '../parsers/node-llama-cpp';
+import { parseSysfsCpuTopology } from '../parsers/sysfs';
 import { parseSystemProfilerMemory } from '../parsers/system-profiler';
 import { parseCpuFlags, parseSiCpu, parseSiMem, parseSiOsInfo } from '../parsers/systeminformation';
 import type { RawDetection } from '../raw-detection';
@@ -76,22 +77,24 @@ export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): Ha
   const model = facts?.model ?? raw.os?.cpuModel?.trim() ?? llama?.cpuModel ?? 'Unknown CPU';
   const bandwidth = raw.memoryBandwidth && raw.memoryBandwidth.bytesPerSec > 0 ? raw.memoryBandwidth : null;
   const effective = bandwidth ? effectiveCpuBandwidth(bandwidth) : null;
+  const types = raw.platform === 'linux' ? safe(() => parseSysfsCpuTopology(raw.sysfsCpu, raw.arch), null) : null;
+  const siSource = facts?.model
+    ? ({ kind: 'detected', by: 'systeminformation', detail: 'cpu(), cpuFlags()' } as const)
+    : ({ kind: 'detected', by: 'node:os', detail: 'os.cpus()' } as const);
   return {
     model,
     vendor: facts?.vendor ?? null,
     physicalCores: Math.max(1, Math.round(physical)),
     logicalCores: Math.max(1, Math.round(logical)),
-    // systeminformation counts them from lscpu's threads per core (Linux) and the core clusters (macOS); on Windows
-    // it always says 0, which is no answer.
-    efficiencyCores: raw.platform === 'win32' ? null : (facts?.efficiencyCores ?? null),
+    // Linux's own lists of core types first; systeminformation counts them from lscpu's threads per core (Linux: 0 on a
+    // hybrid CPU without SMT) and the core clusters (macOS); on Windows it always says 0, which is no answer.
+    efficiencyCores: types ? types.efficiencyCores : raw.platform === 'win32' ? null : (facts?.efficiencyCores ?? null),
     simd: facts?.simd.length ? facts.simd : parseCpuFlags('', raw.arch),
     memoryBandwidthBytesPerSec: effective?.bytesPerSec ?? null,
     bandwidthSource: effective ? { kind: 'measured', by: 'memory-bandwidth-probe', detail: effective.detail } : null,
     allCoresBandwidth: effective?.allCores ?? null,
     oneCoreBandwidthBytesPerSec: bandwidth?.bytesPerSec ?? null,
-    source: facts?.model
-      ? { kind: 'detected', by: 'systeminformation', detail: 'cpu(), cpuFlags()' }
-      : { kind: 'detected', by: 'node:os', detail: 'os.cpus()' },
+    source: types ? { ...siSource, detail: `${siSource.detail}; core types: ${types.detail}` } : siSource,
   };
 }
 

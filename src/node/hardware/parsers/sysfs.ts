@@ -104,3 +104,55 @@ export function parseLspci(text: string): GpuObservation[] {
   }
   return gpus;
 }
+
+/** What collect.ts reads of Linux's CPU types; every field absent where the kernel does not publish it. */
+export interface SysfsCpuTopology {
+  /** /sys/devices/cpu_core/cpus: Intel's performance cores (their hyperthreads included), a cpulist such as "0-15". */
+  coreCpus: string | null;
+  /** /sys/devices/cpu_atom/cpus: Intel's efficiency cores, one thread each ("16-23"). */
+  atomCpus: string | null;
+  /** /sys/devices/system/cpu/cpuN/cpu_capacity by N: each CPU's capacity relative to the fastest (1024). */
+  capacities: Record<string, number> | null;
+}
+
+/** The kernel's cpulist format ("0-3,8,10-11") as CPU numbers; null when it is not one. */
+export function parseCpuList(text: string | null | undefined): number[] | null {
+  const trimmed = text?.trim();
+  if (!trimmed) return null;
+  const cpus: number[] = [];
+  for (const part of trimmed.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) return null;
+    const first = Number(m[1]);
+    const last = m[2] !== undefined ? Number(m[2]) : first;
+    if (last < first || last - first > 4096) return null;
+    for (let cpu = first; cpu <= last; cpu += 1) cpus.push(cpu);
+  }
+  return cpus;
+}
+
+/** An Arm core under this share of the fastest one's capacity is a little core (RK3588's Cortex-A55s: 530 of 1024). */
+const LITTLE_CORE_CAPACITY_SHARE = 0.75;
+
+/**
+ * The efficiency cores of this CPU as Linux lists them: Intel's cpu_atom CPUs (the kernel's perf PMU per core type,
+ * which lscpu's one "threads per core" cannot tell apart on a hybrid CPU without SMT, such as a Core Ultra 7 265K),
+ * else, on Arm, the CPUs well under the fastest one's capacity. Null where the kernel says nothing of core types.
+ * Capacities are read on Arm only: on x86 they can mark AMD's compact cores (Zen 5c), which llama.cpp runs as any other.
+ */
+export function parseSysfsCpuTopology(raw: unknown, arch: string | null | undefined): { efficiencyCores: number; detail: string } | null {
+  if (!isDict(raw)) return null;
+  const atom = parseCpuList(str(raw.atomCpus));
+  const core = parseCpuList(str(raw.coreCpus));
+  if (atom) return { efficiencyCores: atom.length, detail: `/sys/devices/cpu_atom/cpus: ${atom.length} efficiency cores` };
+  if (core) return { efficiencyCores: 0, detail: '/sys/devices/cpu_core/cpus only: no efficiency cores' };
+  if (arch !== 'arm64' || !isDict(raw.capacities)) return null;
+  const capacities = Object.values(raw.capacities).filter((c): c is number => typeof c === 'number' && c > 0);
+  if (capacities.length < 2) return null;
+  const fastest = Math.max(...capacities);
+  const little = capacities.filter((c) => c < fastest * LITTLE_CORE_CAPACITY_SHARE).length;
+  return {
+    efficiencyCores: little,
+    detail: `cpu_capacity: ${little} of ${capacities.length} cores under ${LITTLE_CORE_CAPACITY_SHARE} of the fastest`,
+  };
+}
