@@ -120,6 +120,13 @@ function cacheDetail(shape: ModelShape, ctx: number, kvType: KvType): string {
   return `KV cache 2 x ${shape.layers} layers x ${shape.kvHeads} KV heads x ${shape.headDim} x ${ctx} tokens at ${kvType}${windows}`;
 }
 
+/** How many blocks of a gated-delta-net hybrid (Qwen3-Next, Qwen3.5/3.6) run the recurrent mixer: the rest attend. */
+function gatedDeltaNetBlocks(shape: SizableModel['shape']): number {
+  const rec = shape.recurrent;
+  if (rec?.kind !== 'gated-delta-net') return 0;
+  return Math.max(0, shape.layers - rec.attentionLayers.length - (rec.mlpLayers?.length ?? 0));
+}
+
 export function sizeModel(
   model: SizableModel,
   hardware: HardwareSnapshot,
@@ -138,9 +145,11 @@ export function sizeModel(
     cpuBandwidthBytesPerSec: target.cpuBandwidthBytesPerSec,
     cpuBandwidthSource: target.cpuBandwidthSource ?? hardware.cpu.bandwidthSource,
     calibration: settings.calibration ?? null,
+    gpuBackend: target.backend,
   };
+  const gatedDeltaNet = gatedDeltaNetBlocks(model.shape);
   const speedOf = (placement: Placement, k: number): SpeedEstimate =>
-    estimateGenerationSpeed(placement, speedInputs, { gpu: Math.max(0, k - 1), total: model.shape.layers });
+    estimateGenerationSpeed(placement, speedInputs, { gpu: Math.max(0, k - 1), total: model.shape.layers, gatedDeltaNet });
   const fit =
     gpuLayers === undefined
       ? fitModel(memModel, target.budget, target.backend, target.repackTypes, gpuSplitOf(target, settings), {

@@ -74,12 +74,6 @@ const SPLIT_SYNC_SECONDS = 0.0005;
  */
 const GPU_SPLIT_SYNC_SECONDS = 0.00025;
 /**
- * A block whose experts stay in RAM (--n-cpu-moe) hands its activations to the CPU and back every token:
- * two graph splits, a copy each way and a wait for the CPU's threads. Assumed, not yet measured here
- * (no GPU): about a tenth of a millisecond per block.
- */
-const EXPERTS_IN_RAM_SECONDS_PER_BLOCK = 0.0001;
-/**
  * Work per token that does not scale with bytes: kernel launches and graph bookkeeping per layer,
  * sampling and the host round trip. It caps tiny models (a 135M model does not reach thousands
  * of tok/s on a big GPU); the probe of a later version calibrates it per machine.
@@ -94,6 +88,20 @@ const GPU_SECONDS_PER_LAYER = 0.00002;
  * the 27 runs read median 1.08 (0.67-1.37), 21 within 25%, in sample.
  */
 export const GPU_SECONDS_PER_EXPERT_PRODUCT = 0.00001;
+/**
+ * CUDA's routed-expert products cost far less: 2.5-3 µs each, from the same-shape rows where little else is unknown
+ * (a generated Qwen3-30B-A3B all on this project's lent H200: 303 tok/s, 162 at 10 µs; the three MoE runs of the DGX
+ * Spark table; the intercept of the Quadro RTX 5000's --n-cpu-moe sweep). The other backends keep 10 µs (Vulkan on
+ * Strix Halo read 3.6 µs, ROCm and Metal 15-18).
+ */
+const CUDA_SECONDS_PER_EXPERT_PRODUCT = 0.000003;
+/**
+ * A gated-delta-net block (Qwen3-Next, Qwen3.5/3.6) on the GPU costs more than its bytes: the recurrent update and its
+ * small ops. Fitted on two CUDA machines' runs of Qwen3.6-35B-A3B (30 such blocks): a Quadro RTX 5000's --n-cpu-moe
+ * sweep, 2.3-2.5 ms a token over Qwen3-30B-A3B's rate (about 80 µs a block), and an RTX PRO 4000 SFF's runs all on the
+ * GPU (about 105 µs). A Jetson AGX Orin paid about 600 µs; not modelled (bench/results/gpu-moe-speed-2026-12-04.md).
+ */
+export const GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK = 0.00009;
 const CPU_SECONDS_PER_TOKEN = 0.00015;
 const CPU_SECONDS_PER_LAYER = 0.000015;
 
@@ -109,6 +117,13 @@ export interface SpeedInputs {
   gpuEfficiencySource?: Source | null;
   /** A probe's measurements on this machine: when present, the CPU side uses them. */
   calibration?: SpeedCalibration | null;
+  /** The GPUs' backend: CUDA's routed-expert products cost less (CUDA_SECONDS_PER_EXPERT_PRODUCT). */
+  gpuBackend?: string;
+}
+
+/** Seconds per routed-expert product on the GPU for a backend. */
+function gpuSecondsPerExpertProduct(backend: string | undefined): number {
+  return backend === 'cuda' ? CUDA_SECONDS_PER_EXPERT_PRODUCT : GPU_SECONDS_PER_EXPERT_PRODUCT;
 }
 
 /** Types the probe did not measure borrow the nearest measured one (same kernel family). */
@@ -282,8 +297,15 @@ export interface SpeedEstimate {
   source: Source;
 }
 
-/** `layers` counts repeating blocks (not -ngl's output layer): on the GPU, and in all. */
-export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInputs, layers: { gpu: number; total: number }): SpeedEstimate {
+/**
+ * `layers` counts repeating blocks (not -ngl's output layer): on the GPU, and in all; gatedDeltaNet: how many of all
+ * are gated-delta-net blocks (those on the GPU taken in proportion).
+ */
+export function estimateGenerationSpeed(
+  placement: Placement,
+  inputs: SpeedInputs,
+  layers: { gpu: number; total: number; gatedDeltaNet?: number },
+): SpeedEstimate {
   const cpuBw = inputs.cpuBandwidthBytesPerSec ?? ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC;
   const gpuBw = inputs.gpuBandwidthBytesPerSec;
   const raised = gpuShareFor(placement, inputs.gpuEfficiency ?? GPU_BANDWIDTH_EFFICIENCY, inputs.gpuEfficiencySource);
@@ -297,13 +319,22 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
   // Experts in RAM: the GPU part and the active experts read from RAM add up (cpuReadBytesPerToken holds
   // them), plus a round trip per such block.
   const expertBlocks = placement.expertsInRamGpuBlocks;
+  const expertProductSeconds = gpuSecondsPerExpertProduct(inputs.gpuBackend);
+  const recurrentGpuBlocks = layers.total > 0 ? ((layers.gatedDeltaNet ?? 0) * layers.gpu) / layers.total : 0;
   const fixedSeconds =
     placement.gpuReadBytesPerToken > 0
       ? GPU_SECONDS_PER_TOKEN +
         layers.gpu * GPU_SECONDS_PER_LAYER +
-        placement.gpuExpertProductsPerToken * GPU_SECONDS_PER_EXPERT_PRODUCT +
-        (layers.total - layers.gpu + expertBlocks) * CPU_SECONDS_PER_LAYER +
-        expertBlocks * EXPERTS_IN_RAM_SECONDS_PER_BLOCK
+        recurrentGpuBlocks * GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK +
+        placement.gpuExpertProductsPerToken * expertProductSeconds +
+        // A block whose experts stay in RAM (--n-cpu-moe) hands its activations to the CPU and back every token (two
+        // graph splits, a copy each way, a wait for the CPU's threads): nothing measurable beyond the CPU's own
+        // per-layer cost. One machine (a Quadro RTX 5000, 6 threads) ran Qwen3-30B-A3B at three --n-cpu-moe counts with
+        // its RAM at DDR5-4000 and at 4800: each extra block's time moved with the memory clock alone (1.23x for 1.20x;
+        // a fixed cost would have moved it less), and the 0.1 ms per block assumed before needed a RAM read faster than
+        // DDR5-4000 allows to reproduce its runs (bench/results/moe-experts-in-ram-2026-12-04.md). A 48-thread server
+        // is reported paying more (ik_llama.cpp discussion 357: its split ran slower than CPU-only).
+        (layers.total - layers.gpu + expertBlocks) * CPU_SECONDS_PER_LAYER
       : CPU_SECONDS_PER_TOKEN + layers.total * CPU_SECONDS_PER_LAYER;
   const calibration = inputs.calibration ?? null;
   const calibratedCpu = calibration && placement.gpuReadBytesPerToken === 0 ? calibratedCpuSeconds(placement, calibration) : null;
@@ -355,7 +386,7 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
         : '';
     const experts =
       expertBlocks > 0
-        ? ` (${(placement.expertsInRamReadBytesPerToken / GB).toFixed(2)} GB of it the active experts of ${expertBlocks} blocks kept in RAM, each block an assumed GPU-CPU round trip of ${(EXPERTS_IN_RAM_SECONDS_PER_BLOCK * 1000).toFixed(1)} ms, not yet measured)`
+        ? ` (${(placement.expertsInRamReadBytesPerToken / GB).toFixed(2)} GB of it the active experts of ${expertBlocks} blocks kept in RAM, each block's round trip to the CPU counted as a CPU layer)`
         : '';
     parts.push(
       `${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB on the CPU${experts}${scattered} at ${(cpuBw / GB).toFixed(1)} GB/s x ${CPU_BANDWIDTH_EFFICIENCY}${inputs.cpuBandwidthBytesPerSec === null ? ' (RAM bandwidth assumed)' : ` (${inputs.cpuBandwidthSource?.kind ?? 'measured'} by ${inputs.cpuBandwidthSource?.by ?? 'probe'})`}`,
@@ -367,7 +398,7 @@ export function estimateGenerationSpeed(placement: Placement, inputs: SpeedInput
     source: {
       kind: 'estimated',
       by: 'speed.memory-bound',
-      detail: `Generation at short context (like llama-bench tg128) is bound by memory reads per token: ${parts.join(' + ')}, plus ${(fixedSeconds * 1000).toFixed(2)} ms per token of kernel launches and sampling${placement.gpuExpertProductsPerToken > 0 ? ` (${placement.gpuExpertProductsPerToken} routed-expert products on the GPU at ${GPU_SECONDS_PER_EXPERT_PRODUCT * 1e6} µs each among them)` : ''}. Not calibrated by a probe yet.`,
+      detail: `Generation at short context (like llama-bench tg128) is bound by memory reads per token: ${parts.join(' + ')}, plus ${(fixedSeconds * 1000).toFixed(2)} ms per token of kernel launches and sampling${placement.gpuExpertProductsPerToken > 0 ? ` (${placement.gpuExpertProductsPerToken} routed-expert products on the GPU at ${expertProductSeconds * 1e6} µs each among them${inputs.gpuBackend === 'cuda' ? ', as on CUDA' : ''})` : ''}${recurrentGpuBlocks > 0 ? ` (${Math.round(recurrentGpuBlocks)} gated-delta-net blocks on the GPU at ${GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK * 1e6} µs each among them)` : ''}. Not calibrated by a probe yet.`,
     },
   };
 }

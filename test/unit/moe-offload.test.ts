@@ -10,6 +10,7 @@ import { ggmlType } from '../../src/core/ggml';
 import { placeModel, type Placement } from '../../src/core/placement';
 import {
   GPU_SECONDS_PER_EXPERT_PRODUCT,
+  GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK,
   CPU_EXPERT_READ_EFFICIENCY,
   CPU_PROMPT_EXPERT_EFFICIENCY,
   cpuPromptExpertEfficiency,
@@ -149,15 +150,15 @@ describe('placeModel with --n-cpu-moe', () => {
 });
 
 describe('generation speed with experts in RAM', () => {
-  it('adds the active experts read from RAM and a round trip per block to the GPU part', () => {
+  it("adds the active experts read from RAM and the CPU's per-layer cost of each such block to the GPU part", () => {
     const inputs = { gpuBandwidthBytesPerSec: 1000 * GB, cpuBandwidthBytesPerSec: 50 * GB, cpuBandwidthSource: null };
     const full = placeModel(model, 5, 'cuda', { repackTypes: none });
     const p = placeModel(model, 5, 'cuda', { repackTypes: none, cpuMoeLayers: 2 });
     const t = (x: typeof p): number => 1 / estimateGenerationSpeed(x, inputs, { gpu: 4, total: 4 }).tokPerSec;
     // GPU bytes shrink by 2 x 768 KiB at 700 GB/s, and the GPU runs 2 x 2 fewer expert products (2 of 8 experts in
     // each of 4 blocks: 8 products a token, 4 with two blocks' experts in RAM); the CPU reads them at 45 GB/s, scattered
-    // experts at CPU_EXPERT_READ_EFFICIENCY of that; plus a 0.5 ms split sync, 2 x 0.1 ms round trips and 2 x 15 µs of
-    // CPU per-layer work.
+    // experts at CPU_EXPERT_READ_EFFICIENCY of that; plus a 0.5 ms split sync and 2 x 15 µs of CPU per-layer work (the
+    // round trip itself measured as nothing more: bench/results/moe-experts-in-ram-2026-12-04.md).
     expect(full.gpuExpertProductsPerToken).toBe(8);
     expect(p.gpuExpertProductsPerToken).toBe(4);
     const expected =
@@ -166,9 +167,20 @@ describe('generation speed with experts in RAM', () => {
       4 * GPU_SECONDS_PER_EXPERT_PRODUCT +
       (2 * EXPERTS_READ) / (50 * GB * 0.9 * CPU_EXPERT_READ_EFFICIENCY) +
       0.0005 +
-      2 * 0.0001 +
       2 * 0.000015;
     expect(t(p)).toBeCloseTo(expected, 9);
+    // On CUDA each of the 4 expert products the GPU no longer runs saved 3 µs, not 10.
+    const cuda = (x: typeof p): number => 1 / estimateGenerationSpeed(x, { ...inputs, gpuBackend: 'cuda' }, { gpu: 4, total: 4 }).tokPerSec;
+    expect(cuda(full) - cuda(p) - (t(full) - t(p))).toBeCloseTo(4 * (0.000003 - GPU_SECONDS_PER_EXPERT_PRODUCT), 9);
+  });
+
+  it('a gated-delta-net block on the GPU costs GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK, those on the CPU nothing extra', () => {
+    const inputs = { gpuBandwidthBytesPerSec: 1000 * GB, cpuBandwidthBytesPerSec: 50 * GB, cpuBandwidthSource: null };
+    const full = placeModel(model, 5, 'cuda', { repackTypes: none });
+    const t = (layers: { gpu: number; total: number; gatedDeltaNet?: number }): number =>
+      1 / estimateGenerationSpeed(full, inputs, layers).tokPerSec;
+    expect(t({ gpu: 4, total: 4, gatedDeltaNet: 3 }) - t({ gpu: 4, total: 4 })).toBeCloseTo(3 * GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK, 9);
+    expect(t({ gpu: 2, total: 4, gatedDeltaNet: 2 }) - t({ gpu: 2, total: 4 })).toBeCloseTo(GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK, 9);
   });
 });
 
