@@ -354,8 +354,15 @@ export function estimateGenerationSpeed(
     };
   }
   const cpuExpertBytes = sumOf(placement.cpuLayerExpertReadBytesByType);
+  // The CPU's part of a split (layers or experts kept in RAM) is the same kernels the probe timed on this machine: where
+  // a calibration is at hand its rates time that part too, as they time a row all on the CPU. Only the GPU's part, and
+  // the fixed costs of the split, stay uncalibrated.
+  const splitCpu = calibration && placement.cpuReadBytesPerToken > 0 ? calibratedCpuSeconds(placement, calibration) : null;
   let seconds =
-    fixedSeconds + (placement.cpuReadBytesPerToken + sumOf(expertExtraBytesByType(placement))) / (cpuBw * CPU_BANDWIDTH_EFFICIENCY);
+    fixedSeconds +
+    (splitCpu
+      ? splitCpu.seconds
+      : (placement.cpuReadBytesPerToken + sumOf(expertExtraBytesByType(placement))) / (cpuBw * CPU_BANDWIDTH_EFFICIENCY));
   const parts: string[] = [];
   const cardsUsed = placement.gpuReadBytesPerTokenByDevice.filter((b) => b > 0).length;
   if (cardsUsed > 1) {
@@ -389,16 +396,21 @@ export function estimateGenerationSpeed(
         ? ` (${(placement.expertsInRamReadBytesPerToken / GB).toFixed(2)} GB of it the active experts of ${expertBlocks} blocks kept in RAM, each block's round trip to the CPU counted as a CPU layer)`
         : '';
     parts.push(
-      `${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB on the CPU${experts}${scattered} at ${(cpuBw / GB).toFixed(1)} GB/s x ${CPU_BANDWIDTH_EFFICIENCY}${inputs.cpuBandwidthBytesPerSec === null ? ' (RAM bandwidth assumed)' : ` (${inputs.cpuBandwidthSource?.kind ?? 'measured'} by ${inputs.cpuBandwidthSource?.by ?? 'probe'})`}`,
+      splitCpu && calibration
+        ? `${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB on the CPU${experts}${scattered}, timed at this machine's calibrated rates (${(splitCpu.seconds * 1000).toFixed(2)} ms: ${splitCpu.memorySeconds > splitCpu.computeSeconds ? `RAM at the measured ${(calibration.tgMemoryBytesPerSec / GB).toFixed(1)} GB/s` : "each tensor type's measured speed"}, ${calibration.threads.tg} thread(s))`
+        : `${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB on the CPU${experts}${scattered} at ${(cpuBw / GB).toFixed(1)} GB/s x ${CPU_BANDWIDTH_EFFICIENCY}${inputs.cpuBandwidthBytesPerSec === null ? ' (RAM bandwidth assumed)' : ` (${inputs.cpuBandwidthSource?.kind ?? 'measured'} by ${inputs.cpuBandwidthSource?.by ?? 'probe'})`}`,
     );
   }
+  const calibratedWords = splitCpu
+    ? ` The CPU's part calibrated by the probe of ${calibration?.measuredAt.slice(0, 16).replace('T', ' ')}; the GPU's is not (no probe times a GPU yet).`
+    : ' Not calibrated by a probe yet.';
   const tokPerSec = seconds > 0 ? 1 / seconds : 0;
   return {
     tokPerSec,
     source: {
       kind: 'estimated',
       by: 'speed.memory-bound',
-      detail: `Generation at short context (like llama-bench tg128) is bound by memory reads per token: ${parts.join(' + ')}, plus ${(fixedSeconds * 1000).toFixed(2)} ms per token of kernel launches and sampling${placement.gpuExpertProductsPerToken > 0 ? ` (${placement.gpuExpertProductsPerToken} routed-expert products on the GPU at ${expertProductSeconds * 1e6} µs each among them${inputs.gpuBackend === 'cuda' ? ', as on CUDA' : ''})` : ''}${recurrentGpuBlocks > 0 ? ` (${Math.round(recurrentGpuBlocks)} gated-delta-net blocks on the GPU at ${GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK * 1e6} µs each among them)` : ''}. Not calibrated by a probe yet.`,
+      detail: `Generation at short context (like llama-bench tg128) is bound by memory reads per token: ${parts.join(' + ')}, plus ${(fixedSeconds * 1000).toFixed(2)} ms per token of kernel launches and sampling${placement.gpuExpertProductsPerToken > 0 ? ` (${placement.gpuExpertProductsPerToken} routed-expert products on the GPU at ${expertProductSeconds * 1e6} µs each among them${inputs.gpuBackend === 'cuda' ? ', as on CUDA' : ''})` : ''}${recurrentGpuBlocks > 0 ? ` (${Math.round(recurrentGpuBlocks)} gated-delta-net blocks on the GPU at ${GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK * 1e6} µs each among them)` : ''}.${calibratedWords}`,
     },
   };
 }

@@ -212,6 +212,48 @@ describe('speed calibration', () => {
     expect(cacheHeld.source.detail).toMatch(/bound by compute/);
   });
 
+  it("times the CPU's part of a split (layers kept in RAM) at the probe's rates, the GPU's part as before", async () => {
+    const { estimateGenerationSpeed } = await import('../../src/core/speed');
+    const model = buildMemoryModel(llama31_8b, 'Q4_K_M', 4096, 'f16');
+    const half = placeModel(model, 17, 'cuda', { repackTypes: new Set() });
+    expect(half.cpuReadBytesPerToken).toBeGreaterThan(0);
+    const inputs = { gpuBandwidthBytesPerSec: 1000e9, cpuBandwidthBytesPerSec: 25e9, cpuBandwidthSource: null };
+    const layers = { gpu: 16, total: 32 };
+    const calibration = {
+      model: 2 as const,
+      tgBytesPerSecByType: { Q8_0: 60e9, Q4_K: 60e9, Q6_K: 60e9, F32: 60e9 },
+      tgSecondsPerRowByType: {},
+      ppFlopsByType: { Q8_0: 1e11 },
+      ppSecondsPerRowByType: {},
+      tgMemoryBytesPerSec: 50e9,
+      ppRamReadsPerToken: 0,
+      lastLevelCacheBytes: 32 * MiB,
+      tgSecondsPerToken: 0.001,
+      tgSecondsPerLayer: 0.0001,
+      threads: { pp: 8, tg: 8 },
+      measuredAt: '2026-12-04T00:00:00.000Z',
+      durationMs: 9000,
+      runs: [],
+      source: { kind: 'measured' as const, by: 'rightsize probe' },
+    };
+    const plain = estimateGenerationSpeed(half, inputs, layers);
+    const calibrated = estimateGenerationSpeed(half, { ...inputs, calibration }, layers);
+    // Only the CPU's bytes change clock: from 25 GB/s x 0.9 to the measured RAM rate (50 GB/s bounds them, past the cache).
+    expect(1 / plain.tokPerSec - 1 / calibrated.tokPerSec).toBeCloseTo(
+      half.cpuReadBytesPerToken / (25e9 * 0.9) - half.cpuReadBytesPerToken / 50e9,
+      9,
+    );
+    expect(calibrated.source.detail).toContain("timed at this machine's calibrated rates");
+    expect(calibrated.source.detail).toContain('RAM at the measured 50.0 GB/s, 8 thread(s)');
+    expect(calibrated.source.detail).toContain("The CPU's part calibrated by the probe of 2026-12-04 00:00; the GPU's is not");
+    expect(plain.source.detail).toContain('Not calibrated by a probe yet.');
+    // All on the GPU, a calibration changes nothing.
+    const full = placeModel(model, 33, 'cuda', { repackTypes: new Set() });
+    expect(estimateGenerationSpeed(full, { ...inputs, calibration }, { gpu: 32, total: 32 }).tokPerSec).toBe(
+      estimateGenerationSpeed(full, inputs, { gpu: 32, total: 32 }).tokPerSec,
+    );
+  });
+
   it("solves a type's read speed and cost per row from two shapes, and ignores a negative row cost", async () => {
     const { solveTwoShapes } = await import('../../src/core/calibration');
     const seconds = (amount: number, rows: number): number => amount / 40e9 + rows * 50e-9;
