@@ -56,13 +56,16 @@ export function gpuShareFor(
 /** Against a measured single-thread read bandwidth, llama.cpp's CPU generation reads at about 0.9 of it (measured here). */
 export const CPU_BANDWIDTH_EFFICIENCY = 0.9;
 /**
- * Against every core reading RAM at once, llama.cpp's CPU generation (all physical cores) reads 0.29 to 0.48 of it:
- * about 71 GB/s of 149 on a 16-core Xeon VM (bench/results/cuda-2026-12-04.md, the split rows' generation), about 26
- * of 78-98 on this project's 2-core VM. 0.35 is the low side, so that a machine where one core's figure was checked
- * (this VM) keeps it: the share sets the CPU's rate only where it is more than one core's figure times
- * CPU_BANDWIDTH_EFFICIENCY, which is a many-core machine's case (0.35 x 149 = 52 GB/s against 0.9 x 11).
+ * Against every core reading RAM at once, llama.cpp's CPU generation (all physical cores) reads about 0.48 of it: 71 GB/s
+ * of 149 on a 16-core Xeon VM (bench/results/cuda-2026-12-04.md, the split rows' generation). With it, that machine's
+ * split rows read 0.93-1.07 of measured (0.69-0.80 at the 0.35 used before), and an RTX 2080 beside a 10-core i9-10900X
+ * whose cores read ~102 GB/s together ran Qwen3-30B-A3B at --n-cpu-moe 36 at 1.03 of predicted (0.80 at 0.35;
+ * bench/results/moe-experts-in-ram-2026-12-04.md). With two threads llama.cpp is held back by each thread's kernels
+ * instead (this project's 2-core VM: 26 of 78-98), so the probe takes every core's read only from three threads up
+ * (MIN_THREADS_FOR_ALL), and the share sets the CPU's rate only where it is more than one core's figure times
+ * CPU_BANDWIDTH_EFFICIENCY, a many-core machine's case (0.48 x 149 = 72 GB/s against 0.9 x 11).
  */
-export const CPU_ALL_THREADS_SHARE = 0.35;
+export const CPU_ALL_THREADS_SHARE = 0.48;
 /** When nothing is known about the RAM: dual-channel DDR4-3200's 51 GB/s at the same efficiency as a measurement. */
 export const ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC = 40 * GB;
 /** A layer split between the GPU and the CPU pays a synchronisation per token at the boundary. */

@@ -184,13 +184,13 @@ describe('speeds on the H200 machine, as its own detection saw it (uncalibrated)
     expect(r).toBeLessThan(1.15);
   });
 
-  it('its experts of 24 and 48 blocks in RAM: generation within 25% from the probe alone (a 0.1 ms round trip per block read 0.62-0.68)', () => {
+  it('its experts of 24 and 48 blocks in RAM: generation within 15% from the probe alone (a 0.1 ms round trip per block read 0.62-0.68)', () => {
     const cases = at512.filter((x) => x.catalogId === 'qwen3-30b-a3b' && x.ncmoe > 0 && x.tg);
     expect(cases.map((c) => c.ncmoe).sort((a, b) => a - b)).toEqual([24, 48]);
     for (const c of cases) {
       const r = (sized(c).tokPerSec ?? 0) / (c.tg as Figure).best;
-      expect(r).toBeGreaterThan(0.75);
-      expect(r).toBeLessThan(1.0);
+      expect(r).toBeGreaterThan(0.85);
+      expect(r).toBeLessThan(1.15);
     }
   });
 
@@ -239,12 +239,14 @@ describe('speeds on the H200 machine, as its own detection saw it (uncalibrated)
     expect(full.largeUbatchPrompt).toBeUndefined();
   });
 
+  // gpt-oss-120b's generated file runs its GPU part 1.34x too fast all on the GPU (above); with 36 blocks' experts in
+  // RAM that carries into 1.26. Every other split row is within 15%.
   it.each(split.map((c) => [c.case, c] as const))(
-    '%s, weights in RAM: generation at 0.6 to 1.25 of measured, the 16 cores reading RAM together (one core alone gave 0.13-0.17)',
+    '%s, weights in RAM: generation within 15% of measured (gpt-oss 30%), the 16 cores reading RAM together at 0.48 of their read (0.35 gave 0.69-0.80; one core alone 0.13-0.17)',
     (_, c) => {
       const r = (sized(c).tokPerSec ?? 0) / (c.tg as Figure).best;
-      expect(r).toBeGreaterThan(0.6);
-      expect(r).toBeLessThan(1.25);
+      expect(r).toBeGreaterThan(0.85);
+      expect(r).toBeLessThan(c.catalogId === 'gpt-oss-120b' ? 1.3 : 1.15);
     },
   );
 });

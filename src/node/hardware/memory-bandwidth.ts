@@ -168,8 +168,8 @@ export async function measureMemoryBandwidth(options: MeasureMemoryBandwidthOpti
     readsPerBurst: o.readsPerBurst,
   });
   // The buffer is freed first; every core's reads come after the single core's, never beside them. With one or two
-  // threads they cannot read more than 2.6 times one core (0.9 / CPU_ALL_THREADS_SHARE), the point where they would
-  // set the CPU's rate, so a small machine is spared the time (half a second on this project's 2-core VM).
+  // threads llama.cpp is held back by its threads' kernels, not by what they read together (this project's 2-core VM:
+  // 26 GB/s against 78-98 read at once), so a small machine is spared the time (half a second on that VM).
   const allThreads =
     o.allThreads && availableThreads() >= MIN_THREADS_FOR_ALL ? await measureAllThreadsBandwidth().catch(() => undefined) : undefined;
   return {

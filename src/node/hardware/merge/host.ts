@@ -3,6 +3,7 @@
 import type { HardwareSnapshot } from '../../../shared/schema';
 import { CPU_ALL_THREADS_SHARE, CPU_BANDWIDTH_EFFICIENCY } from '../../../core/speed';
 import { GiB } from '../../../shared/units';
+import { MIN_THREADS_FOR_ALL } from '../memory-bandwidth';
 import type { NodeLlamaCppFacts } from '../parsers/node-llama-cpp';
 import { parseSysfsCpuTopology } from '../parsers/sysfs';
 import { parseSystemProfilerMemory } from '../parsers/system-profiler';
@@ -123,7 +124,9 @@ export function effectiveCpuBandwidth(m: NonNullable<RawDetection['memoryBandwid
   allCores?: { bytesPerSec: number; threads: number };
 } {
   const detail = m.detail ?? 'single-thread read bandwidth (memchr over a 128 MiB buffer)';
-  const all = m.allThreads;
+  // Below MIN_THREADS_FOR_ALL threads llama.cpp is held back by its threads, not by RAM: such a read (an old cache's) is
+  // not used.
+  const all = m.allThreads && m.allThreads.threads >= MIN_THREADS_FOR_ALL ? m.allThreads : undefined;
   const fromAll = all && all.bytesPerSec > 0 ? (all.bytesPerSec * CPU_ALL_THREADS_SHARE) / CPU_BANDWIDTH_EFFICIENCY : 0;
   if (!all || fromAll <= m.bytesPerSec) return { bytesPerSec: m.bytesPerSec, detail };
   return {
