@@ -91,6 +91,32 @@ describe('efficiency cores from sysfs', () => {
   });
 });
 
+describe('efficiency cores on Windows, from the core counts', () => {
+  const windows = (brand: string, physicalCores: number, cores: number): RawDetection => ({
+    platform: 'win32',
+    arch: 'x64',
+    // systeminformation on Windows: the counts right, efficiencyCores always 0.
+    si: { cpu: { manufacturer: 'Intel', brand, physicalCores, cores, efficiencyCores: 0 } },
+    sources: [],
+  });
+
+  it('Hyper-Threaded P-cores and single-thread E-cores: E = 2 x cores - threads (Intel ARK core and thread counts)', () => {
+    expect(mergeCpu(windows('Core™ i7-12700H', 14, 20), null).efficiencyCores).toBe(8); // 6P + 8E
+    expect(mergeCpu(windows('Core™ i9-13900K', 24, 32), null).efficiencyCores).toBe(16); // 8P + 16E
+    expect(mergeCpu(windows('Core™ Ultra 7 155H', 16, 22), null).efficiencyCores).toBe(10); // 6P + 8E + 2 LP E
+    expect(mergeCpu(windows('Core™ i5-12400', 6, 12), null).efficiencyCores).toBe(0); // 6P, no E-cores
+    expect(mergeCpu(windows('Ryzen 9 7950X', 16, 32), null).efficiencyCores).toBe(0);
+    // No SMT: the counts cannot tell (a Core Ultra 7 265K is 8P + 12E, a Snapdragon X Elite 12 equal cores).
+    expect(mergeCpu(windows('Core™ Ultra 7 265K', 20, 20), null).efficiencyCores).toBeNull();
+    expect(mergeCpu(windows('Snapdragon X Elite', 12, 12), null).efficiencyCores).toBeNull();
+  });
+
+  it('-t is the performance cores there: 6 on an i7-12700H (was 8, two of them E-cores)', () => {
+    expect(threadsFor(snapshotWith(mergeCpu(windows('Core™ i7-12700H', 14, 20), null)))).toBe(6);
+    expect(threadsFor(snapshotWith(mergeCpu(windows('Core™ Ultra 7 265K', 20, 20), null)))).toBe(8);
+  });
+});
+
 describe('-t on a hybrid CPU', () => {
   const base = mergeCpu(ultra265k({ coreCpus: '0-7', atomCpus: '8-19', capacities: null }), null);
 

@@ -71,6 +71,18 @@ export function mergeRam(raw: RawDetection, llama: NodeLlamaCppFacts | null, met
   };
 }
 
+/**
+ * Efficiency cores from the core counts alone, as systeminformation counts them on Linux from lscpu: where the
+ * performance cores run two threads and the efficiency cores one (every Intel hybrid with Hyper-Threading on: 12th to
+ * 14th gen Core, Core Ultra series 1), threads = 2P + E and cores = P + E, so E = 2 x cores - threads (an i7-12700H:
+ * 14 cores, 20 threads, 8 E-cores); a CPU whose every core runs two threads has none. Without SMT (a Core Ultra 200
+ * series, or Hyper-Threading off) the counts cannot tell: not known.
+ */
+function windowsEfficiencyCores(physical: number, logical: number): number | null {
+  if (!(logical > physical && logical <= 2 * physical)) return null;
+  return 2 * physical - logical;
+}
+
 export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): HardwareSnapshot['cpu'] {
   const facts = safe(() => parseSiCpu(raw.si?.cpu, raw.si?.cpuFlags ?? null, raw.arch), null);
   const logical = facts?.logicalCores ?? (raw.os?.logicalCores && raw.os.logicalCores > 0 ? Math.round(raw.os.logicalCores) : null) ?? 1;
@@ -88,8 +100,13 @@ export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): Ha
     physicalCores: Math.max(1, Math.round(physical)),
     logicalCores: Math.max(1, Math.round(logical)),
     // Linux's own lists of core types first; systeminformation counts them from lscpu's threads per core (Linux: 0 on a
-    // hybrid CPU without SMT) and the core clusters (macOS); on Windows it always says 0, which is no answer.
-    efficiencyCores: types ? types.efficiencyCores : raw.platform === 'win32' ? null : (facts?.efficiencyCores ?? null),
+    // hybrid CPU without SMT) and the core clusters (macOS); on Windows it always says 0, which is no answer, so there the
+    // same rule runs on its core counts (windowsEfficiencyCores).
+    efficiencyCores: types
+      ? types.efficiencyCores
+      : raw.platform === 'win32'
+        ? windowsEfficiencyCores(physical, logical)
+        : (facts?.efficiencyCores ?? null),
     simd: facts?.simd.length ? facts.simd : parseCpuFlags('', raw.arch),
     memoryBandwidthBytesPerSec: effective?.bytesPerSec ?? null,
     bandwidthSource: effective ? { kind: 'measured', by: 'memory-bandwidth-probe', detail: effective.detail } : null,
