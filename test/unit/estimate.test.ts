@@ -5,7 +5,7 @@ import { assignTensorTypes } from '../../src/core/quantize';
 import { countParameters, listTensors, type ModelShape } from '../../src/core/tensors';
 import { GiB, MiB } from '../../src/shared/units';
 import { computeTarget } from '../../src/core/budget';
-import { makeGpu, makeSnapshot, rtx4090 } from '../helpers/hardware';
+import { makeCalibration, makeGpu, makeSnapshot, rtx4090 } from '../helpers/hardware';
 
 // Llama 3.1 8B's config.json (meta-llama/Llama-3.1-8B).
 const llama31_8b: ModelShape = {
@@ -219,23 +219,12 @@ describe('speed calibration', () => {
     expect(half.cpuReadBytesPerToken).toBeGreaterThan(0);
     const inputs = { gpuBandwidthBytesPerSec: 1000e9, cpuBandwidthBytesPerSec: 25e9, cpuBandwidthSource: null };
     const layers = { gpu: 16, total: 32 };
-    const calibration = {
-      model: 2 as const,
+    const calibration = makeCalibration({
       tgBytesPerSecByType: { Q8_0: 60e9, Q4_K: 60e9, Q6_K: 60e9, F32: 60e9 },
-      tgSecondsPerRowByType: {},
-      ppFlopsByType: { Q8_0: 1e11 },
-      ppSecondsPerRowByType: {},
       tgMemoryBytesPerSec: 50e9,
-      ppRamReadsPerToken: 0,
-      lastLevelCacheBytes: 32 * MiB,
-      tgSecondsPerToken: 0.001,
-      tgSecondsPerLayer: 0.0001,
       threads: { pp: 8, tg: 8 },
       measuredAt: '2026-12-04T00:00:00.000Z',
-      durationMs: 9000,
-      runs: [],
-      source: { kind: 'measured' as const, by: 'rightsize probe' },
-    };
+    });
     const plain = estimateGenerationSpeed(half, inputs, layers);
     const calibrated = estimateGenerationSpeed(half, { ...inputs, calibration }, layers);
     // Only the CPU's bytes change clock: from 25 GB/s x 0.9 to the measured RAM rate (50 GB/s bounds them, past the cache).
