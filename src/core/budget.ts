@@ -4,7 +4,7 @@ import type { Budget, Gpu, HardwareSnapshot, Source } from '../shared/schema';
 import { GiB, MiB, formatBytes } from '../shared/units';
 import { defaultBackendForVendor } from './backend';
 import { repackTypesFor, type ComputeBackend } from './estimate';
-import { CPU_BANDWIDTH_EFFICIENCY, GPU_BANDWIDTH_EFFICIENCY, gpuBandwidthEfficiency } from './speed';
+import { APPLE_GPU_GENERATION_EFFICIENCY, CPU_BANDWIDTH_EFFICIENCY, GPU_BANDWIDTH_EFFICIENCY, gpuBandwidthEfficiency } from './speed';
 
 /** VRAM kept free for the display, the driver and other GPU users. */
 function gpuHeadroomBytes(vramBytes: number): number {
@@ -98,10 +98,25 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
   const gpuHeadroom = unified ? 0 : gpus.reduce((s, g) => s + gpuHeadroomBytes(g.vramBytes ?? 0), 0);
   const name = gpusLabel(gpus);
   const bandwidths = gpus.map((g) => g.memoryBandwidthBytesPerSec).filter((b): b is number => b !== null);
-  const gpuEff = first.generationEfficiency?.value ?? gpuBandwidthEfficiency(first.vendor, unified);
+  const listedEff = first.generationEfficiency?.value ?? gpuBandwidthEfficiency(first.vendor, unified);
+  // An Apple GPU without a figure of its own takes Metal's (fitted on llama.cpp's Apple scoreboard, src/core/speed.ts).
+  const appleEff =
+    !first.generationEfficiency && first.vendor === 'apple'
+      ? {
+          value: APPLE_GPU_GENERATION_EFFICIENCY,
+          source: {
+            kind: 'catalogued' as const,
+            by: "llama.cpp's Apple Silicon scoreboard",
+            detail:
+              'fitted on 53 runs of LLaMA 7B (F16, Q8_0, Q4_0) on 19 chips, M1 to M4 Max and M3 Ultra, with 150 µs per block (https://github.com/ggml-org/llama.cpp/discussions/4167)',
+          },
+        }
+      : null;
+  const gpuEff = appleEff?.value ?? listedEff;
   // On one shared memory the CPU's cores read no faster than the GPU does: a planned machine's CPU is given the
-  // memory's full catalogued bandwidth, which would make a model left on the CPU run faster than on the GPU.
-  const sharedCap = unified && bandwidths.length ? (Math.min(...bandwidths) * gpuEff) / CPU_BANDWIDTH_EFFICIENCY : null;
+  // memory's full catalogued bandwidth, which would make a model left on the CPU run faster than on the GPU. (The cap
+  // keeps the general share: an Apple CPU reads far less of the memory than its GPU does.)
+  const sharedCap = unified && bandwidths.length ? (Math.min(...bandwidths) * listedEff) / CPU_BANDWIDTH_EFFICIENCY : null;
   const cpuCapped = sharedCap !== null && cpuBandwidth !== null && cpuBandwidth > sharedCap;
   return {
     budget: {
@@ -121,7 +136,7 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
     gpuBandwidthsBytesPerSec: gpus.map((g) => g.memoryBandwidthBytesPerSec),
     gpuBandwidthBytesPerSec: bandwidths.length ? Math.min(...bandwidths) : null,
     gpuBandwidthEfficiency: gpuEff,
-    gpuBandwidthEfficiencySource: first.generationEfficiency?.source ?? null,
+    gpuBandwidthEfficiencySource: first.generationEfficiency?.source ?? appleEff?.source ?? null,
     cpuBandwidthBytesPerSec: cpuCapped ? sharedCap : cpuBandwidth,
     ...(cpuCapped
       ? {

@@ -84,6 +84,16 @@ const GPU_SPLIT_SYNC_SECONDS = 0.00025;
 const GPU_SECONDS_PER_TOKEN = 0.0003;
 const GPU_SECONDS_PER_LAYER = 0.00002;
 /**
+ * Apple GPUs under Metal: each block costs about 150 µs a token on top of its bytes (the command encoding of its
+ * kernels), and the bytes read at 0.92 of the memory's bandwidth, F16 or quantized alike. Fitted on llama.cpp's Apple
+ * Silicon scoreboard (discussion 4167: LLaMA 7B at F16, Q8_0 and Q4_0 on 19 chips from M1 to M4 Max and M3 Ultra, 53
+ * rows): each chip's rows lie on one line, 3.3-8.3 ms a token of fixed cost and 0.84-0.98 of the bandwidth; with these
+ * two figures all 53 read 0.93-1.10 of measured (median 0.99), where 0.7 of the bandwidth and 20 µs a block put the
+ * Ultras' Q4_0 at 1.42-1.48 (bench/results/gpu-speed-published-2026-12-04.md).
+ */
+const METAL_SECONDS_PER_LAYER = 0.00015;
+export const APPLE_GPU_GENERATION_EFFICIENCY = 0.92;
+/**
  * Each routed expert a token runs on the GPU costs a fixed time on top of its bytes: small products at scattered
  * offsets, through mul_mat_id. Fitted on 27 published llama-bench runs of MoE models all on one GPU
  * (bench/results/gpu-moe-speed-2026-12-03.md): without it the Qwen MoE family (8-10 of 128-512 small experts in 40-94
@@ -94,8 +104,10 @@ export const GPU_SECONDS_PER_EXPERT_PRODUCT = 0.00001;
 /**
  * CUDA's routed-expert products cost far less: 2.5-3 µs each, from the same-shape rows where little else is unknown
  * (a generated Qwen3-30B-A3B all on this project's lent H200: 303 tok/s, 162 at 10 µs; the three MoE runs of the DGX
- * Spark table; the intercept of the Quadro RTX 5000's --n-cpu-moe sweep). The other backends keep 10 µs (Vulkan on
- * Strix Halo read 3.6 µs, ROCm and Metal 15-18).
+ * Spark table; the intercept of the Quadro RTX 5000's --n-cpu-moe sweep). Metal too, once its blocks carry their own
+ * cost (METAL_SECONDS_PER_LAYER): one run, an M2 Ultra's Qwen3-30B-A3B at Q8_0, reads 1.00 at 3 µs and 0.83 at 10.
+ * AMD keeps 10 µs: its ROCm runs of Qwen3-30B-A3B on Strix Halo want 15-18 and its Vulkan runs about 4, and a
+ * planned AMD GPU could be run either way (3 µs would put the ROCm rows at 1.28-1.35).
  */
 const CUDA_SECONDS_PER_EXPERT_PRODUCT = 0.000003;
 /**
@@ -120,13 +132,13 @@ export interface SpeedInputs {
   gpuEfficiencySource?: Source | null;
   /** A probe's measurements on this machine: when present, the CPU side uses them. */
   calibration?: SpeedCalibration | null;
-  /** The GPUs' backend: CUDA's routed-expert products cost less (CUDA_SECONDS_PER_EXPERT_PRODUCT). */
+  /** The GPUs' backend: CUDA's and Metal's routed-expert products cost less, and Metal's blocks more. */
   gpuBackend?: string;
 }
 
 /** Seconds per routed-expert product on the GPU for a backend. */
 function gpuSecondsPerExpertProduct(backend: string | undefined): number {
-  return backend === 'cuda' ? CUDA_SECONDS_PER_EXPERT_PRODUCT : GPU_SECONDS_PER_EXPERT_PRODUCT;
+  return backend === 'cuda' || backend === 'metal' ? CUDA_SECONDS_PER_EXPERT_PRODUCT : GPU_SECONDS_PER_EXPERT_PRODUCT;
 }
 
 /** Types the probe did not measure borrow the nearest measured one (same kernel family). */
@@ -327,7 +339,7 @@ export function estimateGenerationSpeed(
   const fixedSeconds =
     placement.gpuReadBytesPerToken > 0
       ? GPU_SECONDS_PER_TOKEN +
-        layers.gpu * GPU_SECONDS_PER_LAYER +
+        layers.gpu * (inputs.gpuBackend === 'metal' ? METAL_SECONDS_PER_LAYER : GPU_SECONDS_PER_LAYER) +
         recurrentGpuBlocks * GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK +
         placement.gpuExpertProductsPerToken * expertProductSeconds +
         // A block whose experts stay in RAM (--n-cpu-moe) hands its activations to the CPU and back every token (two

@@ -119,11 +119,12 @@ describe('the ceiling', () => {
 
 describe('mixtures of experts on the ladder', () => {
   it('a 7B MoE with 1B active running fast does not lift the start to 7B on a machine where dense 7Bs are slow', () => {
-    const m2 = report(whatIf({ gpuName: 'Apple M2', ramBytes: 16 * GiB }));
-    const tiny = m2.rows.find((r) => r.modelId === 'granite-4.0-h-tiny' && r.quant === 'Q6_K');
+    // A 16 GB M1 (68 GB/s): Granite 4.0 H Tiny reads ~38 tok/s, a dense 7B ~10.
+    const m1 = report(whatIf({ gpuName: 'Apple M1', ramBytes: 16 * GiB }));
+    const tiny = m1.rows.find((r) => r.modelId === 'granite-4.0-h-tiny' && r.quant === 'Q6_K');
     expect(tiny?.tokPerSec ?? 0).toBeGreaterThan(30);
-    expect(m2.rows.find((r) => r.modelId === 'qwen2.5-7b' && r.quant === 'Q6_K')?.tokPerSec ?? 99).toBeLessThan(30);
-    expect(modelOf(m2.recommendation.start?.modelId)?.publishedParamsB ?? 99).toBeLessThan(7);
+    expect(m1.rows.find((r) => r.modelId === 'qwen2.5-7b' && r.quant === 'Q6_K')?.tokPerSec ?? 99).toBeLessThan(30);
+    expect(modelOf(m1.recommendation.start?.modelId)?.publishedParamsB ?? 99).toBeLessThan(7);
   });
 
   it('a rung with the experts in RAM carries --n-cpu-moe in its reason, its step and the terminal', () => {
