@@ -480,7 +480,7 @@ function pickCeiling(
     : '';
   return step(
     row,
-    `${start?.model.id === model.id ? 'The start is also the ceiling. ' : ''}Largest ${score ? `rated ${benchmark === 'MMLU' ? '' : `${benchmark} `}` : ''}model that runs here: ${model.publishedParamsB}B at ${row.quant}, ${placement(row)}, ~${formatTokPerSec(row.tokPerSec)} tok/s, ${formatBytes(row.memory.totalBytes)}. ${
+    `${start?.model.id === model.id ? 'The start is also the ceiling. ' : scaleUpRow?.modelId === model.id ? 'The step up is also the ceiling. ' : ''}Largest ${score ? `rated ${benchmark === 'MMLU' ? '' : `${benchmark} `}` : ''}model that runs here: ${model.publishedParamsB}B at ${row.quant}, ${placement(row)}, ~${formatTokPerSec(row.tokPerSec)} tok/s, ${formatBytes(row.memory.totalBytes)}. ${
       score ? `${scoreText(score)}.` : `No published ${benchmark} score: not rated for this task.`
     } ${describeQuantCost(row.quant)}${lastResort ? ': only because nothing fits at Q3_K_M or better' : ''}. Bigger ones ${found.below ? `score below the start (${found.below.model.name}, ${scoreText(found.below.score)}), or ` : ''}do not fit or run under ${CEILING_MIN_TOK_PER_SEC} tok/s (${THINKING_CEILING_MIN_TOK_PER_SEC} for a score measured while reasoning)${over ? ', or are beaten on both score and speed' : ''}.${overText}`,
     score,

@@ -248,6 +248,12 @@ describe('the ladder on eleven machines', () => {
           expect(ceiling.quant, where).toBe(start.quant);
           expect(ceiling.reason, where).toMatch(/^The start is also the ceiling/);
         }
+        // So does the ceiling that is the step up (a 64 GB M3 Max: Qwen3-Next 80B-A3B is both).
+        const up = r.scaleUp;
+        if (up && ceiling?.modelId === up.modelId) {
+          expect(ceiling.quant, where).toBe(up.quant);
+          expect(ceiling.reason, where).toMatch(/^The step up is also the ceiling\. Largest/);
+        }
       }
     }
   });
@@ -259,6 +265,9 @@ describe('the ladder on eleven machines', () => {
     expect(r.scaleUp?.reason).toMatch(
       /EXAONE 4\.0 32B would gain more per GiB \(MMLU-Redux 89\.8\), but this one scores as high and runs \d+\.\dx faster/,
     );
+    // Qwen3-Next is the ceiling too, and its card says so instead of reading like a second model.
+    expect(r.ceiling?.modelId).toBe(r.scaleUp?.modelId);
+    expect(r.ceiling?.reason).toMatch(/^The step up is also the ceiling\. /);
   });
 
   it('of two models the same size that both reach the bar, the one that scores higher starts', () => {
