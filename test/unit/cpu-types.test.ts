@@ -154,7 +154,9 @@ describe('collectSysfsCpu', () => {
       'devices/system/cpu/cpu16/cpu_capacity': '530',
       'devices/system/cpu/cpufreq/policy0': 'x',
     });
-    expect(await collectSysfsCpu(root)).toEqual({ coreCpus: '0-15', atomCpus: '16-23', capacities: { 0: 1024, 16: 530 } });
-    expect(await collectSysfsCpu(tree({ 'devices/system/cpu/online': '0-1' }))).toBe(UNAVAILABLE);
+    expect(await collectSysfsCpu(root, 'arm64')).toEqual({ coreCpus: '0-15', atomCpus: '16-23', capacities: { 0: 1024, 16: 530 } });
+    // On x86 the capacities are not read (they do not count there).
+    expect(await collectSysfsCpu(root, 'x64')).toEqual({ coreCpus: '0-15', atomCpus: '16-23', capacities: null });
+    expect(await collectSysfsCpu(tree({ 'devices/system/cpu/online': '0-1' }), 'arm64')).toBe(UNAVAILABLE);
   });
 });

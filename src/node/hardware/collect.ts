@@ -108,12 +108,13 @@ async function readText(file: string): Promise<string | null> {
  * Linux's view of a hybrid CPU: the kernel's perf PMUs per core type (Intel: /sys/devices/cpu_core and cpu_atom, each
  * with the list of its CPUs) and, where the kernel sets them, each CPU's relative capacity (Arm big.LITTLE).
  */
-export async function collectSysfsCpu(root = '/sys'): Promise<Collected<SysfsCpuTopology>> {
+export async function collectSysfsCpu(root = '/sys', arch: string = process.arch): Promise<Collected<SysfsCpuTopology>> {
   const coreCpus = await readText(path.join(root, 'devices/cpu_core/cpus'));
   const atomCpus = await readText(path.join(root, 'devices/cpu_atom/cpus'));
   const cpuDir = path.join(root, 'devices/system/cpu');
   let capacities: Record<string, number> | null = null;
-  if ((await readText(path.join(cpuDir, 'cpu0/cpu_capacity'))) !== null) {
+  // Capacities count on Arm only (parseSysfsCpuTopology): elsewhere a many-core server is spared a file per CPU.
+  if (arch === 'arm64' && (await readText(path.join(cpuDir, 'cpu0/cpu_capacity'))) !== null) {
     capacities = {};
     const names = (await readdir(cpuDir).catch(() => [] as string[])).filter((n) => /^cpu\d+$/.test(n));
     for (const name of names) {
