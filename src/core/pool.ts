@@ -9,7 +9,7 @@ import { computeTarget } from './budget';
 import { buildMemoryModelFromLayout } from './estimate';
 import { layerDevices } from './placement';
 import type { SizableModel } from './report';
-import { ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC, CPU_BANDWIDTH_EFFICIENCY } from './speed';
+import { ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC, CPU_BANDWIDTH_EFFICIENCY, secondsPerBlock, secondsPerTokenOn } from './speed';
 
 export interface PoolLink {
   bytesPerSec: number;
@@ -45,6 +45,8 @@ export interface PoolMachine {
 interface PoolDevice {
   machine: number;
   cpu: boolean;
+  /** llama.cpp's backend on this device: what a block's fixed cost per token is (secondsPerBlock). */
+  backend: string;
   label: string;
   usableBytes: number;
   bandwidthBytesPerSec: number;
@@ -63,6 +65,8 @@ interface PoolDeviceShare {
   usableBytes: number;
   fits: boolean;
   readSecondsPerToken: number;
+  /** Its blocks' fixed cost per token (kernel launches): layers x secondsPerBlock of its backend. */
+  blockSecondsPerToken: number;
   /** Why the read time rests on a stand-in bandwidth (unknown GPU, RAM not measured); null when it does not. */
   bandwidthNote: string | null;
 }
@@ -77,6 +81,8 @@ export interface PoolPlan {
   /** Part of hopSecondsPerToken: the logits coming back to the head when a worker runs the output layer. */
   logitsReturnSecondsPerToken: number;
   readSecondsPerToken: number;
+  /** Fixed work per token: the devices' blocks (kernel launches; 150 µs a block under Metal) and the head's sampling. */
+  fixedSecondsPerToken: number;
   tokPerSec: number;
   /** Seconds the link adds to each 512-token prompt batch, and the prompt speed that alone caps. */
   hopSecondsPerPromptBatch: number;
@@ -95,6 +101,7 @@ function devicesOf(machines: readonly PoolMachine[]): PoolDevice[] {
         {
           machine,
           cpu: true,
+          backend: 'cpu',
           label: `${m.name} CPU`,
           usableBytes: target.budget.ramBytes,
           bandwidthBytesPerSec: cpuBw * CPU_BANDWIDTH_EFFICIENCY,
@@ -108,6 +115,7 @@ function devicesOf(machines: readonly PoolMachine[]): PoolDevice[] {
     return target.gpuBudgetsBytes.map((usableBytes, i) => ({
       machine,
       cpu: false,
+      backend: target.backend,
       label: `${m.name} ${target.gpus[i]?.name ?? `GPU ${i}`}`,
       usableBytes,
       // The share of its bandwidth this machine's GPU reaches, as its own report reads it (by vendor, or the GPU's own).
@@ -204,6 +212,7 @@ export function planPool(
       usableBytes: s.usableBytes,
       fits: totalBytes <= s.usableBytes,
       readSecondsPerToken: s.readBytes / s.bandwidthBytesPerSec,
+      blockSecondsPerToken: s.layers * secondsPerBlock(s.backend),
       bandwidthNote: s.layers > 0 ? (devices[d]?.bandwidthNote ?? null) : null,
     };
   });
@@ -224,6 +233,8 @@ export function planPool(
     outputMachine === 0 ? 0 : link.latencySeconds * 2 + (model.shape.vocabSize * ACTIVATION_BYTES_PER_VALUE) / link.bytesPerSec;
   const hopSecondsPerToken = hops * hopSeconds(link, hidden, 1) + logitsReturnSecondsPerToken;
   const readSecondsPerToken = deviceShares.reduce((sum, d) => sum + d.readSecondsPerToken, 0);
+  const fixedSecondsPerToken =
+    secondsPerTokenOn(devices[outputDevice]?.backend ?? 'cpu') + deviceShares.reduce((sum, d) => sum + d.blockSecondsPerToken, 0);
   const hopSecondsPerPromptBatch = hops * hopSeconds(link, hidden, PROMPT_BATCH_TOKENS) + logitsReturnSecondsPerToken;
   const machineSummaries = machines.map((m, i) => {
     const mine = deviceShares.filter((d) => d.machine === i);
@@ -243,7 +254,8 @@ export function planPool(
     hopSecondsPerToken,
     logitsReturnSecondsPerToken,
     readSecondsPerToken,
-    tokPerSec: 1 / (readSecondsPerToken + hopSecondsPerToken),
+    fixedSecondsPerToken,
+    tokPerSec: 1 / (readSecondsPerToken + fixedSecondsPerToken + hopSecondsPerToken),
     hopSecondsPerPromptBatch,
     promptTokPerSecNetworkCap: hops > 0 ? PROMPT_BATCH_TOKENS / hopSecondsPerPromptBatch : null,
     tensorSplit: splitOver.map((p) => (total > 0 ? Math.round((p / total) * 100) / 100 : 0)),

@@ -136,6 +136,16 @@ export interface SpeedInputs {
   gpuBackend?: string;
 }
 
+/**
+ * The fixed work a token costs per block on a device (kernel launches, graph bookkeeping): 15 µs on the CPU, 20 µs on a
+ * GPU, 150 µs under Metal. A pool plan (src/core/pool.ts) adds it per device, as estimateGenerationSpeed does.
+ */
+export function secondsPerBlock(backend: string): number {
+  return backend === 'cpu' ? CPU_SECONDS_PER_LAYER : backend === 'metal' ? METAL_SECONDS_PER_LAYER : GPU_SECONDS_PER_LAYER;
+}
+/** The fixed work a token costs once (sampling, the host round trip), as estimateGenerationSpeed counts it. */
+export const secondsPerTokenOn = (backend: string): number => (backend === 'cpu' ? CPU_SECONDS_PER_TOKEN : GPU_SECONDS_PER_TOKEN);
+
 /** Seconds per routed-expert product on the GPU for a backend. */
 function gpuSecondsPerExpertProduct(backend: string | undefined): number {
   return backend === 'cuda' || backend === 'metal' ? CUDA_SECONDS_PER_EXPERT_PRODUCT : GPU_SECONDS_PER_EXPERT_PRODUCT;

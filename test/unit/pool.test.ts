@@ -25,6 +25,23 @@ const gpuNode = (name: string, gpu: Parameters<typeof makeGpu>[0]): PoolMachine 
 });
 
 describe('planPool', () => {
+  it("pays each device's blocks at its backend's cost: two Macs' Metal blocks at 150 µs a token each", () => {
+    const mac = (name: string): PoolMachine => ({
+      name,
+      host: name,
+      hardware: applyWhatIf(
+        makeSnapshot({ ramBytes: 64 * GiB }),
+        { machine: 'mac-studio-m3-ultra-96gb' },
+        loadGpuPresets(),
+        loadMachinePresets(),
+      ),
+    });
+    const plan = planPool([mac('A'), mac('B')], llama8b(), 4096, 'f16', LINK_PRESETS['1GbE']);
+    expect(plan.devices.map((d) => d.blockSecondsPerToken)).toEqual(plan.devices.map((d) => d.layers * 0.00015));
+    expect(plan.fixedSecondsPerToken).toBeCloseTo(0.0003 + 33 * 0.00015, 12);
+    expect(plan.tokPerSec).toBeCloseTo(1 / (plan.readSecondsPerToken + plan.fixedSecondsPerToken + plan.hopSecondsPerToken), 9);
+  });
+
   it('splits Llama 3.1 8B Q4_K_M 1:1 over two CPU-only 16 GB nodes on 1GbE', () => {
     const model = llama8b();
     const plan = planPool([cpuNode('A'), cpuNode('B')], model, 4096, 'f16', LINK_PRESETS['1GbE']);
@@ -48,8 +65,11 @@ describe('planPool', () => {
     expect(plan.hops).toBe(1);
     expect(plan.logitsReturnSecondsPerToken).toBeCloseTo(0.004504192, 12);
     expect(plan.hopSecondsPerToken).toBeCloseTo(0.000531072 + 0.004504192, 12);
-    // 1 / (61.554 + 66.707 + 5.035 ms) = 1 / 133.296 ms = 7.50 tok/s.
-    expect(plan.tokPerSec).toBeCloseTo(7.5021, 3);
+    // Kernel launches: 17 + 16 layers (B's with the output layer) x 15 µs on the CPUs and 0.15 ms for the token = 0.645 ms.
+    expect(plan.devices.map((d) => d.blockSecondsPerToken)).toEqual([17 * 0.000015, 16 * 0.000015]);
+    expect(plan.fixedSecondsPerToken).toBeCloseTo(0.00015 + 33 * 0.000015, 12);
+    // 1 / (61.554 + 66.707 + 0.645 + 5.035 ms) = 1 / 133.941 ms = 7.466 tok/s.
+    expect(plan.tokPerSec).toBeCloseTo(7.466, 3);
     // Prompt: 2 x 0.2 ms + 4096 x 512 x 4 B / 125e6 = 0.4 + 67.109 ms = 67.509 ms per 512-token batch, plus one
     // row of logits (4.504 ms) = 72.013 ms, so the link alone caps prompt processing at 512 / 0.072013 = 7,110 tok/s.
     expect(plan.hopSecondsPerPromptBatch).toBeCloseTo(0.072013056, 9);

@@ -33,7 +33,7 @@ export function formatPoolPlan(result: PoolResult, useColor: boolean): string {
   lines.push(table.toString());
   lines.push(
     plan.fits ? c.green('Fits the pool.') : c.red('Does not fit: a node is over its usable memory.'),
-    `Generation: ~${formatTokPerSec(plan.tokPerSec)} tok/s (weights ${ms(plan.readSecondsPerToken)} + ${plan.hops} hop(s) ${ms(plan.hopSecondsPerToken)} per token${plan.logitsReturnSecondsPerToken > 0 ? `, of which ${ms(plan.logitsReturnSecondsPerToken)} bring the logits back to the head` : ''}).`,
+    `Generation: ~${formatTokPerSec(plan.tokPerSec)} tok/s (weights ${ms(plan.readSecondsPerToken)} + kernel launches ${ms(plan.fixedSecondsPerToken)} + ${plan.hops} hop(s) ${ms(plan.hopSecondsPerToken)} per token${plan.logitsReturnSecondsPerToken > 0 ? `, of which ${ms(plan.logitsReturnSecondsPerToken)} bring the logits back to the head` : ''}).`,
     `Prompt: the link adds ${ms(plan.hopSecondsPerPromptBatch)} per 512-token batch${plan.promptTokPerSecNetworkCap !== null ? `, capping it at ~${formatTokPerSec(plan.promptTokPerSecNetworkCap)} tok/s` : ''}.`,
   );
   for (const note of new Set(plan.devices.flatMap((d) => (d.bandwidthNote ? [d.bandwidthNote] : []))))

@@ -23,7 +23,8 @@ export function PoolResultView({ result }: { result: PoolResult }): React.JSX.El
         {formatContext(result.settings.contextTokens)} context, {result.settings.kvType} KV, link {link.name ?? 'custom'} (
         {(link.bytesPerSec / 1e6).toFixed(0)} MB/s, {(link.latencySeconds * 1000).toFixed(2)} ms one way). {plan.hops}{' '}
         {plan.hops === 1 ? 'hop' : 'hops'} between machines cost {(plan.hopSecondsPerToken * 1000).toFixed(2)} ms per token; reading the
-        weights {(plan.readSecondsPerToken * 1000).toFixed(1)} ms.
+        weights {(plan.readSecondsPerToken * 1000).toFixed(1)} ms, and the kernel launches of every block{' '}
+        {(plan.fixedSecondsPerToken * 1000).toFixed(1)} ms.
         {plan.promptTokPerSecNetworkCap !== null &&
           ` The link alone caps prompt processing at ~${formatTokPerSec(plan.promptTokPerSecNetworkCap)} tok/s.`}
       </p>

@@ -51,6 +51,8 @@ const PoolDeviceSchema = z.object({
   usableBytes: z.number().nonnegative(),
   fits: z.boolean(),
   readSecondsPerToken: z.number().nonnegative(),
+  /** Its blocks' fixed cost per token (kernel launches; 150 µs a block under Metal, 20 on other GPUs, 15 on a CPU). */
+  blockSecondsPerToken: z.number().nonnegative(),
   /** Why this device's read time rests on a stand-in bandwidth (an unknown GPU, RAM not measured); null when it does not. */
   bandwidthNote: z.string().nullable().default(null),
 });
@@ -64,6 +66,8 @@ const PoolPlanSchema = z.object({
   /** Part of hopSecondsPerToken: the logits returning to the head when a worker runs the output layer. */
   logitsReturnSecondsPerToken: z.number().nonnegative(),
   readSecondsPerToken: z.number().nonnegative(),
+  /** Fixed work per token: the devices' blocks and the head's sampling. */
+  fixedSecondsPerToken: z.number().nonnegative(),
   tokPerSec: z.number().nonnegative(),
   hopSecondsPerPromptBatch: z.number().nonnegative(),
   /** The prompt speed the link alone allows (null with no hop). */
