@@ -349,7 +349,7 @@ export function estimateGenerationSpeed(
   const fixedSeconds =
     placement.gpuReadBytesPerToken > 0
       ? GPU_SECONDS_PER_TOKEN +
-        layers.gpu * (inputs.gpuBackend === 'metal' ? METAL_SECONDS_PER_LAYER : GPU_SECONDS_PER_LAYER) +
+        layers.gpu * secondsPerBlock(inputs.gpuBackend ?? 'gpu') +
         recurrentGpuBlocks * GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK +
         placement.gpuExpertProductsPerToken * expertProductSeconds +
         // A block whose experts stay in RAM (--n-cpu-moe) hands its activations to the CPU and back every token (two
