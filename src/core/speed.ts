@@ -109,7 +109,7 @@ export const GPU_SECONDS_PER_EXPERT_PRODUCT = 0.00001;
  * AMD keeps 10 µs: its ROCm runs of Qwen3-30B-A3B on Strix Halo want 15-18 and its Vulkan runs about 4, and a
  * planned AMD GPU could be run either way (3 µs would put the ROCm rows at 1.28-1.35).
  */
-const CUDA_SECONDS_PER_EXPERT_PRODUCT = 0.000003;
+const CUDA_AND_METAL_SECONDS_PER_EXPERT_PRODUCT = 0.000003;
 /**
  * A gated-delta-net block (Qwen3-Next, Qwen3.5/3.6) on the GPU costs more than its bytes: the recurrent update and its
  * small ops. Fitted on two CUDA machines' runs of Qwen3.6-35B-A3B (30 such blocks): a Quadro RTX 5000's --n-cpu-moe
@@ -148,7 +148,7 @@ export const secondsPerTokenOn = (backend: string): number => (backend === 'cpu'
 
 /** Seconds per routed-expert product on the GPU for a backend. */
 function gpuSecondsPerExpertProduct(backend: string | undefined): number {
-  return backend === 'cuda' || backend === 'metal' ? CUDA_SECONDS_PER_EXPERT_PRODUCT : GPU_SECONDS_PER_EXPERT_PRODUCT;
+  return backend === 'cuda' || backend === 'metal' ? CUDA_AND_METAL_SECONDS_PER_EXPERT_PRODUCT : GPU_SECONDS_PER_EXPERT_PRODUCT;
 }
 
 /** Types the probe did not measure borrow the nearest measured one (same kernel family). */
@@ -341,8 +341,7 @@ export function estimateGenerationSpeed(
       ? ` (${raised.why})`
       : '';
   // With -ngl 1 only the output layer is on the GPU: no block there, yet every token runs on it.
-  // Experts in RAM: the GPU part and the active experts read from RAM add up (cpuReadBytesPerToken holds
-  // them), plus a round trip per such block.
+  // Experts in RAM: the GPU part and the active experts read from RAM add up (cpuReadBytesPerToken holds them).
   const expertBlocks = placement.expertsInRamGpuBlocks;
   const expertProductSeconds = gpuSecondsPerExpertProduct(inputs.gpuBackend);
   const recurrentGpuBlocks = layers.total > 0 ? ((layers.gatedDeltaNet ?? 0) * layers.gpu) / layers.total : 0;
