@@ -11,6 +11,8 @@ import { z } from 'zod';
 import {
   floatPromptFactor,
   GPU_PROMPT_EXPERT_OVERHEAD_ROWS,
+  GPU_PROMPT_SECONDS_PER_EXPERT_PRODUCT,
+  promptExpertProductSeconds,
   promptFlopsPerToken,
   promptWorkOf,
   type PromptWork,
@@ -65,18 +67,31 @@ for (const group of groups)
     rows.push({ group, row, kind, work });
   }
 
-/** Each row's pp512 predicted from the quantized rows of its table but itself (their median FLOP rate). */
-function predict(overheadRows: number, floatFactor = false): Array<{ r: Row; ratio: number }> {
+/**
+ * Each row's pp512 predicted from the quantized rows of its table but itself (their median FLOP rate). Each MoE token
+ * also pays its micro-batch's expert products at a fixed time each (promptExpertProductSeconds, times `productScale`:
+ * 0 leaves it out), taken out of a reference row's time before its rate is read, and added back to the predicted row's.
+ */
+function predict(overheadRows: number, floatFactor = false, productScale = 0): Array<{ r: Row; ratio: number }> {
   const out: Array<{ r: Row; ratio: number }> = [];
+  const fixed = (w: PromptWork): number => promptExpertProductSeconds(w, 512) * productScale;
   for (const r of rows) {
     if (!r.work) continue;
     const refs = rows.filter((o) => o !== r && o.group === r.group && o.work && (o.kind === 'dense' || o.kind === 'moe'));
     if (refs.length === 0) continue;
-    const rates = refs.map((o) => o.row.pp512 * promptFlopsPerToken(o.work as PromptWork, 512, overheadRows)).sort((a, b) => a - b);
+    const rates = refs
+      .map((o) => {
+        const w = o.work as PromptWork;
+        const seconds = 1 / o.row.pp512;
+        const flopSeconds = seconds - fixed(w);
+        return promptFlopsPerToken(w, 512, overheadRows) / (flopSeconds > seconds * 0.2 ? flopSeconds : seconds);
+      })
+      .sort((a, b) => a - b);
     const m = rates.length >> 1;
     const rate = rates.length % 2 ? (rates[m] as number) : ((rates[m - 1] as number) + (rates[m] as number)) / 2;
     const factor = floatFactor ? floatPromptFactor(r.row.type ?? '', r.group.backend) : 1;
-    out.push({ r, ratio: (rate * factor) / promptFlopsPerToken(r.work, 512, overheadRows) / r.row.pp512 });
+    const seconds = promptFlopsPerToken(r.work, 512, overheadRows) / (rate * factor) + fixed(r.work);
+    out.push({ r, ratio: 1 / seconds / r.row.pp512 });
   }
   return out;
 }
@@ -118,12 +133,19 @@ for (const f of fit)
   lines.push(`| ${f.rowsOverhead}${f.rowsOverhead === best.rowsOverhead ? ' (best)' : ''} | ${Math.exp(f.error).toFixed(2)}x |`);
 lines.push('', `The app uses ${GPU_PROMPT_EXPERT_OVERHEAD_ROWS} (src/core/gpu-prompt.ts).`, '');
 
-for (const [title, overhead, floatFactor] of [
-  ['Without an MoE term (every active FLOP at the dense rate)', 0, false],
-  [`With the app's MoE term (${GPU_PROMPT_EXPERT_OVERHEAD_ROWS} rows)`, GPU_PROMPT_EXPERT_OVERHEAD_ROWS, false],
-  [`With the MoE term and the app's float factor (F16/BF16 weights, floatPromptFactor)`, GPU_PROMPT_EXPERT_OVERHEAD_ROWS, true],
+const tauUs = GPU_PROMPT_SECONDS_PER_EXPERT_PRODUCT * 1e6;
+for (const [title, overhead, floatFactor, products] of [
+  ['Without an MoE term (every active FLOP at the dense rate)', 0, false, 0],
+  [`With the row overhead alone (${GPU_PROMPT_EXPERT_OVERHEAD_ROWS} rows)`, GPU_PROMPT_EXPERT_OVERHEAD_ROWS, false, 0],
+  [
+    `With the app's MoE term (${GPU_PROMPT_EXPERT_OVERHEAD_ROWS} rows and ${tauUs} µs per expert product)`,
+    GPU_PROMPT_EXPERT_OVERHEAD_ROWS,
+    false,
+    1,
+  ],
+  [`With the MoE term and the app's float factor (F16/BF16 weights, floatPromptFactor)`, GPU_PROMPT_EXPERT_OVERHEAD_ROWS, true, 1],
 ] as const) {
-  const p = predict(overhead, floatFactor);
+  const p = predict(overhead, floatFactor, products);
   lines.push(`## ${title}`, '');
   for (const kind of ['dense', 'float', 'moe', 'moe-float'] as const)
     lines.push(
@@ -132,7 +154,21 @@ for (const [title, overhead, floatFactor] of [
   lines.push('');
 }
 
-const final = predict(GPU_PROMPT_EXPERT_OVERHEAD_ROWS, true);
+// The fixed time per expert product, at the app's row overhead.
+const TAUS = [0, 0.5, 1, 1.5, 2, 2.5, 3, 4, 6];
+lines.push(`## Fit of the fixed time per expert product (at ${GPU_PROMPT_EXPERT_OVERHEAD_ROWS} rows)`, '');
+lines.push('| µs per product | median error of MoE rows | within 25% |', '|---:|---:|---:|');
+for (const tau of TAUS) {
+  const moe = predict(GPU_PROMPT_EXPERT_OVERHEAD_ROWS, false, tau / tauUs)
+    .filter((p) => p.r.kind === 'moe')
+    .map((p) => p.ratio);
+  lines.push(
+    `| ${tau}${tau === tauUs ? ' (the app)' : ''} | ${Math.exp(logError(moe)).toFixed(2)}x | ${moe.filter((x) => x >= 0.8 && x <= 1.25).length} of ${moe.length} |`,
+  );
+}
+lines.push('');
+
+const final = predict(GPU_PROMPT_EXPERT_OVERHEAD_ROWS, true, 1);
 const plain = new Map(predict(0).map((p) => [p.r, p.ratio]));
 lines.push('## Every row', '');
 lines.push(

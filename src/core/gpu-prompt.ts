@@ -18,8 +18,11 @@ export interface PromptWork {
   activeParamsB: number;
   /** Its attention (src/core/prompt-attention.ts); a record's kept work has layers, heads and head size only. */
   shape: AttentionShape;
-  /** An MoE's routed experts: the parameters of the ones a token uses (billions), how many there are, and how many it uses. */
-  routed?: { paramsB: number; count: number; active: number } | null;
+  /**
+   * An MoE's routed experts: the parameters of the ones a token uses (billions), how many there are, how many it uses,
+   * and how many expert tensors the model has (absent: 3 per layer).
+   */
+  routed?: { paramsB: number; count: number; active: number; matrices?: number } | null;
   /**
    * A row split between the GPU and RAM: the weights in RAM each prompt micro-batch copies to the GPU
    * (Placement.promptUploadBytes). Absent: the row is all on the GPU, or not a row at all (a record's kept work).
@@ -122,6 +125,27 @@ export const GPU_PROMPT_ATTENTION_EFFICIENCY = 0.5;
  * dense kernels run further ahead of its MoE ones (Qwen3 30B-A3B still 2.2x too fast on an RTX PRO 6000).
  */
 export const GPU_PROMPT_EXPERT_OVERHEAD_ROWS = 64;
+/**
+ * And each of those products costs a fixed time besides, whatever its size: a micro-batch runs one per expert tensor
+ * per expert its tokens chose (up to every expert: 512 tokens x 8 of 128 reach all of them). 2 µs, fitted on the same
+ * carry runs (bench/results/gpu-prompt-carry-2026-12-04.md): the fast CUDA cards' Qwen MoE prompts, carried from their
+ * dense rows, read 1.7-2.2x too fast with the row overhead alone (an RTX PRO 6000's Qwen3-30B-A3B 2.21, an RTX 5070
+ * Ti's Qwen3.6-35B-A3B 1.69-1.92) and 0.98-1.14 with it; 14 of 20 quantized MoE rows within 25%, from 11 (median error
+ * 1.12x from 1.21x), in sample. The DGX Spark's MoE prompts stay off (0.75-2.11).
+ */
+export const GPU_PROMPT_SECONDS_PER_EXPERT_PRODUCT = 0.000002;
+
+/**
+ * Seconds a prompt token pays for its micro-batch's routed-expert products beyond their FLOPs (see above): a batch of
+ * `batch` tokens runs expert tensors x min(experts, batch x top-k) products.
+ */
+export function promptExpertProductSeconds(work: PromptWork, batch = UBATCH_TOKENS_FOR_EXPERTS): number {
+  const r = work.routed;
+  if (!r || batch <= 0) return 0;
+  const matrices = r.matrices ?? 3 * work.shape.layers;
+  return (matrices * Math.min(r.count, batch * r.active) * GPU_PROMPT_SECONDS_PER_EXPERT_PRODUCT) / batch;
+}
+const UBATCH_TOKENS_FOR_EXPERTS = 512;
 
 /**
  * F16 and BF16 weights read a prompt at another rate than quantized ones: their products go to cuBLAS, Metal's or
@@ -183,8 +207,13 @@ export function promptWorkOf(activeParamsB: number, shape: ModelShape): PromptWo
     routed = null;
     if (shape.experts && shape.experts.count > 1) {
       let params = 0;
-      for (const t of listTensors(shape)) if (t.experts > 1) params += (elementCount(t) / t.experts) * shape.experts.active;
-      routed = { paramsB: params / 1e9, count: shape.experts.count, active: shape.experts.active };
+      let matrices = 0;
+      for (const t of listTensors(shape))
+        if (t.experts > 1) {
+          params += (elementCount(t) / t.experts) * shape.experts.active;
+          if (t.dims.length >= 2) matrices++;
+        }
+      routed = { paramsB: params / 1e9, count: shape.experts.count, active: shape.experts.active, matrices };
     }
     routedCache.set(shape, routed);
   }
@@ -221,12 +250,15 @@ function gpuPromptRate(
   for (const [path, record] of newest) {
     const kept = record.promptWork;
     const work = kept ? { activeParamsB: kept.activeParamsB, shape: kept, routed: kept.routed ?? null } : workOfPath(path);
-    // The rate of quantized weights: a run of an F16 file is brought back to it.
-    if (work)
-      rates.push(
-        (record.pp.mean * promptFlopsPerToken(work, record.settings.promptTokens)) / floatPromptFactor(record.model.quant, record.backend),
-      );
-    else newest.delete(path);
+    // The rate of quantized weights: a run of an F16 file is brought back to it. An MoE's fixed cost per expert product
+    // is taken out of the run's time first: what is left ran at the FLOP rate.
+    if (work) {
+      const tokens = record.settings.promptTokens;
+      const seconds = 1 / record.pp.mean;
+      const flopSeconds = seconds - promptExpertProductSeconds(work, Math.min(tokens, UBATCH_TOKENS_FOR_EXPERTS));
+      const usable = flopSeconds > seconds * 0.2 ? flopSeconds : seconds;
+      rates.push(promptFlopsPerToken(work, tokens) / usable / floatPromptFactor(record.model.quant, record.backend));
+    } else newest.delete(path);
   }
   return rates.length === 0 ? null : { flopsPerSecond: median(rates), runs: rates.length, newest };
 }
@@ -319,6 +351,7 @@ export function applyGpuPromptRuns({ rows, work, records, hardware, gpus = [] }:
     const rowRate = rate * floatPromptFactor(row.quant, backend);
     const secondsFor = (tokens: number, ubatch = DEFAULT_UBATCH_TOKENS): number =>
       (tokens * promptFlopsPerToken(w, tokens)) / rowRate +
+      tokens * promptExpertProductSeconds(w, Math.min(tokens, ubatch)) +
       (split && copyBytesPerSec ? promptUploadSeconds(w, tokens, copyBytesPerSec, ubatch) : 0);
     const fullPromptSeconds = secondsFor(row.contextTokens);
     const record = row.filePath ? found?.newest.get(row.filePath) : undefined;

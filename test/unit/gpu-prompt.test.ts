@@ -6,6 +6,7 @@ import {
   floatPromptFactor,
   GPU_PROMPT_EXPERT_OVERHEAD_ROWS,
   gpuPromptExpertEfficiency,
+  promptExpertProductSeconds,
   promptFlopsPerToken,
   promptWorkOf,
 } from '../../src/core/gpu-prompt';
@@ -145,10 +146,33 @@ describe('an MoE on the GPU reads prompts below the dense rate', () => {
     const rate = 3000 * promptFlopsPerToken(promptWorkOf(row(r, 'llama-3.1-8b', 'Q4_K_M').activeParamsB, model('llama-3.1-8b')), 512);
     const qwen = model('qwen3-30b-a3b');
     const w = promptWorkOf(moe.activeParamsB, qwen);
-    expect(moe.promptTokPerSec).toBeCloseTo(rate / promptFlopsPerToken(w, 512), 6);
+    // Its FLOPs at the rate, plus each token's share of its micro-batch's expert products at 2 µs each: 144 expert
+    // tensors (3 x 48 blocks) x 128 experts (512 tokens x 8 reach them all) x 2 µs / 512 tokens = 72 µs a token.
+    expect(promptExpertProductSeconds(w, 512)).toBeCloseTo((144 * 128 * 0.000002) / 512, 12);
+    expect(moe.promptTokPerSec).toBeCloseTo(1 / (promptFlopsPerToken(w, 512) / rate + promptExpertProductSeconds(w, 512)), 6);
     // Slower than its active FLOPs alone would read: the published runs put MoE prompts 1.7x slower at the median.
     const asDense = rate / promptFlopsPerToken({ activeParamsB: w.activeParamsB, shape: qwen }, 512);
     expect(moe.promptTokPerSec ?? Infinity).toBeLessThan(asDense / 1.5);
+  });
+});
+
+describe("an MoE run's rate", () => {
+  it('is read from its time less its expert products, and carries to a dense row at that rate', () => {
+    const qwen = model('qwen3-30b-a3b');
+    const w = promptWorkOf(row(reportWith([]), 'qwen3-30b-a3b', 'Q4_K_M').activeParamsB, qwen);
+    const moeRun = record({
+      model: { path: '/m/qwen.gguf', name: 'qwen', quant: 'Q4_K_M', paramsB: 30.5, fileBytes: 18.5e9 },
+      gpuLayers: 49,
+      totalLayers: 49,
+      pp: { samples: [2000], mean: 2000, sd: 10 },
+      promptWork: { activeParamsB: w.activeParamsB, layers: 48, heads: 32, headDim: 128, routed: w.routed ?? null },
+    });
+    const rate = promptFlopsPerToken(w, 512) / (1 / 2000 - promptExpertProductSeconds(w, 512));
+    const dense = row(reportWith([moeRun]), 'llama-3.1-8b', 'Q4_K_M');
+    const llamaWork = promptWorkOf(dense.activeParamsB, model('llama-3.1-8b'));
+    expect(dense.promptTokPerSec).toBeCloseTo(rate / promptFlopsPerToken(llamaWork, 512), 6);
+    // A record written before the expert tensors were counted takes 3 per layer: Qwen3's count, the same rate.
+    expect(w.routed?.matrices).toBe(144);
   });
 });
 

@@ -65,9 +65,17 @@ export const BenchRecordSchema = z.object({
       layers: z.number().int().positive(),
       heads: z.number().int().positive(),
       headDim: z.number().int().positive(),
-      /** An MoE's routed experts: the parameters a token uses (billions), how many there are, how many it uses. */
+      /**
+       * An MoE's routed experts: the parameters a token uses (billions), how many there are, how many it uses, and how
+       * many expert tensors the model has (gate, up and down of each MoE block; absent in older records: 3 per layer).
+       */
       routed: z
-        .object({ paramsB: z.number().nonnegative(), count: z.number().int().positive(), active: z.number().int().positive() })
+        .object({
+          paramsB: z.number().nonnegative(),
+          count: z.number().int().positive(),
+          active: z.number().int().positive(),
+          matrices: z.number().int().positive().optional(),
+        })
         .nullable()
         .default(null),
     })
