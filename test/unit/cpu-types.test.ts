@@ -106,9 +106,13 @@ describe('efficiency cores on Windows, from the core counts', () => {
     expect(mergeCpu(windows('Core™ Ultra 7 155H', 16, 22), null).efficiencyCores).toBe(10); // 6P + 8E + 2 LP E
     expect(mergeCpu(windows('Core™ i5-12400', 6, 12), null).efficiencyCores).toBe(0); // 6P, no E-cores
     expect(mergeCpu(windows('Ryzen 9 7950X', 16, 32), null).efficiencyCores).toBe(0);
-    // No SMT: the counts cannot tell (a Core Ultra 7 265K is 8P + 12E, a Snapdragon X Elite 12 equal cores).
+    // No SMT: the counts cannot tell (a Core Ultra 7 265K is 8P + 12E, a Snapdragon X Elite 12 equal cores)...
     expect(mergeCpu(windows('Core™ Ultra 7 265K', 20, 20), null).efficiencyCores).toBeNull();
     expect(mergeCpu(windows('Snapdragon X Elite', 12, 12), null).efficiencyCores).toBeNull();
+    // ...but for Lunar Lake, 4P + 4E on every Core Ultra 200V.
+    expect(mergeCpu(windows('Core™ Ultra 7 258V', 8, 8), null).efficiencyCores).toBe(4);
+    expect(threadsFor(snapshotWith(mergeCpu(windows('Core™ Ultra 5 226V', 8, 8), null)))).toBe(4);
+    expect(mergeCpu(windows('Core™ Ultra 7 155H', 16, 22), null).efficiencyCores).toBe(10);
   });
 
   it('-t is the performance cores there: 6 on an i7-12700H (was 8, two of them E-cores)', () => {

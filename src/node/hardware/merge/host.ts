@@ -75,10 +75,14 @@ export function mergeRam(raw: RawDetection, llama: NodeLlamaCppFacts | null, met
  * Efficiency cores from the core counts alone, as systeminformation counts them on Linux from lscpu: where the
  * performance cores run two threads and the efficiency cores one (every Intel hybrid with Hyper-Threading on: 12th to
  * 14th gen Core, Core Ultra series 1), threads = 2P + E and cores = P + E, so E = 2 x cores - threads (an i7-12700H:
- * 14 cores, 20 threads, 8 E-cores); a CPU whose every core runs two threads has none. Without SMT (a Core Ultra 200
- * series, or Hyper-Threading off) the counts cannot tell: not known.
+ * 14 cores, 20 threads, 8 E-cores); a CPU whose every core runs two threads has none. Without SMT the counts cannot
+ * tell: not known, but for Lunar Lake, whose split is the same on every SKU (an Arrow Lake Core Ultra 200S/H/HX, or
+ * Hyper-Threading off, stays unknown).
  */
-function windowsEfficiencyCores(physical: number, logical: number): number | null {
+function windowsEfficiencyCores(physical: number, logical: number, model: string): number | null {
+  // Lunar Lake (Core Ultra 200V) has no SMT, and every one of its nine SKUs is 4 P-cores and 4 LP E-cores (Intel's
+  // launch, 2024-09: https://beebom.com/intel-announces-core-ultra-200v-lunar-lake/).
+  if (/\bultra\s+[579]\s+2\d\dv\b/i.test(model) && physical === 8 && logical === 8) return 4;
   if (!(logical > physical && logical <= 2 * physical)) return null;
   return 2 * physical - logical;
 }
@@ -105,7 +109,7 @@ export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): Ha
     efficiencyCores: types
       ? types.efficiencyCores
       : raw.platform === 'win32'
-        ? windowsEfficiencyCores(physical, logical)
+        ? windowsEfficiencyCores(physical, logical, model)
         : (facts?.efficiencyCores ?? null),
     simd: facts?.simd.length ? facts.simd : parseCpuFlags('', raw.arch),
     memoryBandwidthBytesPerSec: effective?.bytesPerSec ?? null,
