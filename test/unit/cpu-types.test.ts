@@ -84,10 +84,10 @@ describe('efficiency cores from sysfs', () => {
     const siOnly = mergeCpu(ultra265k(), null);
     expect(siOnly.efficiencyCores).toBe(0); // systeminformation's answer: wrong, and all there is without sysfs
     expect(formatCores(siOnly)).toBe('20c/20t');
-    // A Windows capture never reads sysfs: systeminformation's 0 there is no answer.
-    expect(
-      mergeCpu({ ...ultra265k({ coreCpus: '0-7', atomCpus: '8-19', capacities: null }), platform: 'win32' }, null).efficiencyCores,
-    ).toBeNull();
+    // A Windows capture never reads sysfs, and systeminformation's 0 there is no answer: the 265K is known by name.
+    const onWindows = mergeCpu({ ...ultra265k({ coreCpus: '0-7', atomCpus: '8-19', capacities: null }), platform: 'win32' }, null);
+    expect(onWindows.efficiencyCores).toBe(12);
+    expect(onWindows.source.detail).not.toMatch(/cpu_atom/);
   });
 });
 
@@ -102,15 +102,23 @@ describe('efficiency cores on Windows, from the core counts', () => {
 
   it('Hyper-Threaded P-cores and single-thread E-cores: E = 2 x cores - threads (Intel ARK core and thread counts)', () => {
     expect(mergeCpu(windows('Core™ i7-12700H', 14, 20), null).efficiencyCores).toBe(8); // 6P + 8E
+    expect(mergeCpu(windows('Core™ i7-12700H', 14, 20), null).source.detail).toMatch(/core types: 8 E-cores from 14 cores and 20 threads/);
+    expect(mergeCpu(windows('Core™ Ultra 5 245K', 14, 14), null).source.detail).toMatch(/6 P-cores and 8 E-cores, the published split/);
     expect(mergeCpu(windows('Core™ i9-13900K', 24, 32), null).efficiencyCores).toBe(16); // 8P + 16E
     expect(mergeCpu(windows('Core™ Ultra 7 155H', 16, 22), null).efficiencyCores).toBe(10); // 6P + 8E + 2 LP E
     expect(mergeCpu(windows('Core™ i5-12400', 6, 12), null).efficiencyCores).toBe(0); // 6P, no E-cores
     expect(mergeCpu(windows('Ryzen 9 7950X', 16, 32), null).efficiencyCores).toBe(0);
-    // No SMT: the counts cannot tell (a Core Ultra 7 265K is 8P + 12E, a Snapdragon X Elite 12 equal cores)...
-    expect(mergeCpu(windows('Core™ Ultra 7 265K', 20, 20), null).efficiencyCores).toBeNull();
+    // No SMT: the counts cannot tell (a Snapdragon X Elite is 12 equal cores, an unknown part stays unknown)...
     expect(mergeCpu(windows('Snapdragon X Elite', 12, 12), null).efficiencyCores).toBeNull();
-    // ...but for Lunar Lake, 4P + 4E on every Core Ultra 200V.
+    expect(mergeCpu(windows('Core™ Ultra 5 225', 10, 10), null).efficiencyCores).toBeNull();
+    // ...but the Core Ultra 200 parts whose split is published are known by name and count.
     expect(mergeCpu(windows('Core™ Ultra 7 258V', 8, 8), null).efficiencyCores).toBe(4);
+    expect(mergeCpu(windows('Core™ Ultra 9 285K', 24, 24), null).efficiencyCores).toBe(16);
+    expect(mergeCpu(windows('Core™ Ultra 7 265KF', 20, 20), null).efficiencyCores).toBe(12);
+    expect(mergeCpu(windows('Core™ Ultra 5 245K', 14, 14), null).efficiencyCores).toBe(8);
+    expect(mergeCpu(windows('Core™ Ultra 7 255H', 16, 16), null).efficiencyCores).toBe(10);
+    // A name with another count (a VM given some of the cores) is not trusted.
+    expect(mergeCpu(windows('Core™ Ultra 7 265K', 8, 8), null).efficiencyCores).toBeNull();
     expect(threadsFor(snapshotWith(mergeCpu(windows('Core™ Ultra 5 226V', 8, 8), null)))).toBe(4);
     expect(mergeCpu(windows('Core™ Ultra 7 155H', 16, 22), null).efficiencyCores).toBe(10);
   });
@@ -118,6 +126,7 @@ describe('efficiency cores on Windows, from the core counts', () => {
   it('-t is the performance cores there: 6 on an i7-12700H (was 8, two of them E-cores)', () => {
     expect(threadsFor(snapshotWith(mergeCpu(windows('Core™ i7-12700H', 14, 20), null)))).toBe(6);
     expect(threadsFor(snapshotWith(mergeCpu(windows('Core™ Ultra 7 265K', 20, 20), null)))).toBe(8);
+    expect(threadsFor(snapshotWith(mergeCpu(windows('Core™ Ultra 5 245K', 14, 14), null)))).toBe(6);
   });
 });
 

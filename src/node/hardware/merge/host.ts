@@ -76,16 +76,40 @@ export function mergeRam(raw: RawDetection, llama: NodeLlamaCppFacts | null, met
  * performance cores run two threads and the efficiency cores one (every Intel hybrid with Hyper-Threading on: 12th to
  * 14th gen Core, Core Ultra series 1), threads = 2P + E and cores = P + E, so E = 2 x cores - threads (an i7-12700H:
  * 14 cores, 20 threads, 8 E-cores); a CPU whose every core runs two threads has none. Without SMT the counts cannot
- * tell: not known, but for Lunar Lake, whose split is the same on every SKU (an Arrow Lake Core Ultra 200S/H/HX, or
- * Hyper-Threading off, stays unknown).
+ * tell: the Core Ultra 200 parts whose split is published are known by name and core count (NO_SMT_HYBRIDS); any
+ * other, or Hyper-Threading off, stays unknown.
  */
-function windowsEfficiencyCores(physical: number, logical: number, model: string): number | null {
-  // Lunar Lake (Core Ultra 200V) has no SMT, and every one of its nine SKUs is 4 P-cores and 4 LP E-cores (Intel's
-  // launch, 2024-09: https://beebom.com/intel-announces-core-ultra-200v-lunar-lake/).
-  if (/\bultra\s+[579]\s+2\d\dv\b/i.test(model) && physical === 8 && logical === 8) return 4;
+function windowsEfficiencyCores(physical: number, logical: number, model: string): { efficiencyCores: number; detail: string } | null {
+  if (logical === physical) {
+    const known = NO_SMT_HYBRIDS.find((h) => h.name.test(model) && h.cores === physical);
+    return known
+      ? {
+          efficiencyCores: physical - known.performance,
+          detail: `${known.performance} P-cores and ${physical - known.performance} E-cores, the published split of this part`,
+        }
+      : null;
+  }
   if (!(logical > physical && logical <= 2 * physical)) return null;
-  return 2 * physical - logical;
+  return {
+    efficiencyCores: 2 * physical - logical,
+    detail: `${2 * physical - logical} E-cores from ${physical} cores and ${logical} threads (P-cores run two threads, E-cores one)`,
+  };
 }
+
+/** Intel hybrids without SMT whose split the counts cannot give: by name and core count, each with its source. */
+const NO_SMT_HYBRIDS: ReadonlyArray<{ name: RegExp; cores: number; performance: number }> = [
+  // Lunar Lake (Core Ultra 200V): every one of its nine SKUs is 4 P-cores and 4 LP E-cores (Intel's launch, 2024-09:
+  // https://beebom.com/intel-announces-core-ultra-200v-lunar-lake/).
+  { name: /\bultra\s+[579]\s+2\d\dv\b/i, cores: 8, performance: 4 },
+  // Arrow Lake-S (Core Ultra 200S): 285K 8P+16E, 265K 8P+12E, 245K 6P+8E
+  // (https://techpowerup.com/322252/core-configurations-of-intel-core-ultra-200-arrow-lake-s-desktop-processors-surface).
+  { name: /\bultra\s+9\s+285(k|kf|f|t)?\b/i, cores: 24, performance: 8 },
+  { name: /\bultra\s+7\s+265(k|kf|f|t)?\b/i, cores: 20, performance: 8 },
+  { name: /\bultra\s+5\s+245(k|kf|f|t)?\b/i, cores: 14, performance: 6 },
+  // Arrow Lake-H's 16-core die: 6 P-cores, 8 E-cores and 2 low-power E-cores
+  // (https://tweakpc.de/news/50403/intel-enthuellt-core-ultra-200h-serie-was-steckt-hinter-den-neuen-lp-island-cores).
+  { name: /\bultra\s+[579]\s+2\d\dh\b/i, cores: 16, performance: 6 },
+];
 
 export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): HardwareSnapshot['cpu'] {
   const facts = safe(() => parseSiCpu(raw.si?.cpu, raw.si?.cpuFlags ?? null, raw.arch), null);
@@ -94,7 +118,12 @@ export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): Ha
   const model = facts?.model ?? raw.os?.cpuModel?.trim() ?? llama?.cpuModel ?? 'Unknown CPU';
   const bandwidth = raw.memoryBandwidth && raw.memoryBandwidth.bytesPerSec > 0 ? raw.memoryBandwidth : null;
   const effective = bandwidth ? effectiveCpuBandwidth(bandwidth) : null;
-  const types = raw.platform === 'linux' ? safe(() => parseSysfsCpuTopology(raw.sysfsCpu, raw.arch), null) : null;
+  const types =
+    raw.platform === 'linux'
+      ? safe(() => parseSysfsCpuTopology(raw.sysfsCpu, raw.arch), null)
+      : raw.platform === 'win32'
+        ? windowsEfficiencyCores(physical, logical, model)
+        : null;
   const siSource = facts?.model
     ? ({ kind: 'detected', by: 'systeminformation', detail: 'cpu(), cpuFlags()' } as const)
     : ({ kind: 'detected', by: 'node:os', detail: 'os.cpus()' } as const);
@@ -103,14 +132,10 @@ export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): Ha
     vendor: facts?.vendor ?? null,
     physicalCores: Math.max(1, Math.round(physical)),
     logicalCores: Math.max(1, Math.round(logical)),
-    // Linux's own lists of core types first; systeminformation counts them from lscpu's threads per core (Linux: 0 on a
-    // hybrid CPU without SMT) and the core clusters (macOS); on Windows it always says 0, which is no answer, so there the
-    // same rule runs on its core counts (windowsEfficiencyCores).
-    efficiencyCores: types
-      ? types.efficiencyCores
-      : raw.platform === 'win32'
-        ? windowsEfficiencyCores(physical, logical, model)
-        : (facts?.efficiencyCores ?? null),
+    // Linux's own lists of core types, or on Windows the core counts and the parts known by name (windowsEfficiencyCores:
+    // systeminformation always says 0 there, which is no answer); else systeminformation's, from lscpu's threads per
+    // core (Linux: 0 on a hybrid CPU without SMT) and the core clusters (macOS).
+    efficiencyCores: types ? types.efficiencyCores : raw.platform === 'win32' ? null : (facts?.efficiencyCores ?? null),
     simd: facts?.simd.length ? facts.simd : parseCpuFlags('', raw.arch),
     memoryBandwidthBytesPerSec: effective?.bytesPerSec ?? null,
     bandwidthSource: effective ? { kind: 'measured', by: 'memory-bandwidth-probe', detail: effective.detail } : null,
