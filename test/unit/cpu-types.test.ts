@@ -103,22 +103,34 @@ describe('efficiency cores on Windows, from the core counts', () => {
   it('Hyper-Threaded P-cores and single-thread E-cores: E = 2 x cores - threads (Intel ARK core and thread counts)', () => {
     expect(mergeCpu(windows('Core™ i7-12700H', 14, 20), null).efficiencyCores).toBe(8); // 6P + 8E
     expect(mergeCpu(windows('Core™ i7-12700H', 14, 20), null).source.detail).toMatch(/core types: 8 E-cores from 14 cores and 20 threads/);
-    expect(mergeCpu(windows('Core™ Ultra 5 245K', 14, 14), null).source.detail).toMatch(/6 P-cores and 8 E-cores, the published split/);
+    expect(mergeCpu(windows('Core™ Ultra 5 245K', 14, 14), null).source.detail).toMatch(
+      /6 P-cores and 8 E-cores, the published split of Arrow Lake-S\/HX's 14-core parts/,
+    );
     expect(mergeCpu(windows('Core™ i9-13900K', 24, 32), null).efficiencyCores).toBe(16); // 8P + 16E
     expect(mergeCpu(windows('Core™ Ultra 7 155H', 16, 22), null).efficiencyCores).toBe(10); // 6P + 8E + 2 LP E
     expect(mergeCpu(windows('Core™ i5-12400', 6, 12), null).efficiencyCores).toBe(0); // 6P, no E-cores
     expect(mergeCpu(windows('Ryzen 9 7950X', 16, 32), null).efficiencyCores).toBe(0);
     // No SMT: the counts cannot tell (a Snapdragon X Elite is 12 equal cores, an unknown part stays unknown)...
     expect(mergeCpu(windows('Snapdragon X Elite', 12, 12), null).efficiencyCores).toBeNull();
-    expect(mergeCpu(windows('Core™ Ultra 5 225', 10, 10), null).efficiencyCores).toBeNull();
-    // ...but the Core Ultra 200 parts whose split is published are known by name and count.
+    expect(mergeCpu(windows('Core™ Ultra 3 205', 8, 8), null).efficiencyCores).toBeNull();
+    // ...but the Core Ultra 200 and 300 families whose splits are published are known by name and count.
     expect(mergeCpu(windows('Core™ Ultra 7 258V', 8, 8), null).efficiencyCores).toBe(4);
     expect(mergeCpu(windows('Core™ Ultra 9 285K', 24, 24), null).efficiencyCores).toBe(16);
     expect(mergeCpu(windows('Core™ Ultra 7 265KF', 20, 20), null).efficiencyCores).toBe(12);
     expect(mergeCpu(windows('Core™ Ultra 5 245K', 14, 14), null).efficiencyCores).toBe(8);
     expect(mergeCpu(windows('Core™ Ultra 7 255H', 16, 16), null).efficiencyCores).toBe(10);
+    expect(mergeCpu(windows('Core™ Ultra 5 225H', 14, 14), null).efficiencyCores).toBe(10); // 4P + 8E + 2 LP E
+    expect(mergeCpu(windows('Core™ Ultra 5 225', 10, 10), null).efficiencyCores).toBe(4); // 6P + 4E
+    expect(mergeCpu(windows('Core™ Ultra 5 235', 14, 14), null).efficiencyCores).toBe(8); // 6P + 8E
+    expect(mergeCpu(windows('Core™ Ultra 9 275HX', 24, 24), null).efficiencyCores).toBe(16); // 8P + 16E
+    expect(mergeCpu(windows('Core™ Ultra 7 255HX', 20, 20), null).efficiencyCores).toBe(12); // 8P + 12E
+    expect(mergeCpu(windows('Core™ Ultra X9 388H', 16, 16), null).efficiencyCores).toBe(12); // 4P + 8E + 4 LP E
+    expect(mergeCpu(windows('Core™ Ultra 5 338H', 12, 12), null).efficiencyCores).toBe(8); // 4P + 4E + 4 LP E
+    // Core Ultra 200U parts run two threads on their P-cores: the counts give them (2P + 8E + 2 LP E, 14 threads).
+    expect(mergeCpu(windows('Core™ Ultra 7 265U', 12, 14), null).efficiencyCores).toBe(10);
     // A name with another count (a VM given some of the cores) is not trusted.
     expect(mergeCpu(windows('Core™ Ultra 7 265K', 8, 8), null).efficiencyCores).toBeNull();
+    expect(mergeCpu(windows('Core™ Ultra 7 255H', 12, 12), null).efficiencyCores).toBeNull();
     expect(threadsFor(snapshotWith(mergeCpu(windows('Core™ Ultra 5 226V', 8, 8), null)))).toBe(4);
     expect(mergeCpu(windows('Core™ Ultra 7 155H', 16, 22), null).efficiencyCores).toBe(10);
   });
@@ -127,6 +139,8 @@ describe('efficiency cores on Windows, from the core counts', () => {
     expect(threadsFor(snapshotWith(mergeCpu(windows('Core™ i7-12700H', 14, 20), null)))).toBe(6);
     expect(threadsFor(snapshotWith(mergeCpu(windows('Core™ Ultra 7 265K', 20, 20), null)))).toBe(8);
     expect(threadsFor(snapshotWith(mergeCpu(windows('Core™ Ultra 5 245K', 14, 14), null)))).toBe(6);
+    expect(threadsFor(snapshotWith(mergeCpu(windows('Core™ Ultra 5 225H', 14, 14), null)))).toBe(4);
+    expect(threadsFor(snapshotWith(mergeCpu(windows('Core™ Ultra X7 358H', 16, 16), null)))).toBe(4);
   });
 });
 

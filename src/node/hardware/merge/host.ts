@@ -76,18 +76,20 @@ export function mergeRam(raw: RawDetection, llama: NodeLlamaCppFacts | null, met
  * performance cores run two threads and the efficiency cores one (every Intel hybrid with Hyper-Threading on: 12th to
  * 14th gen Core, Core Ultra series 1), threads = 2P + E and cores = P + E, so E = 2 x cores - threads (an i7-12700H:
  * 14 cores, 20 threads, 8 E-cores); a CPU whose every core runs two threads has none. Without SMT the counts cannot
- * tell: the Core Ultra 200 parts whose split is published are known by name and core count (NO_SMT_HYBRIDS); any
- * other, or Hyper-Threading off, stays unknown.
+ * tell: the Core Ultra 200 and 300 families whose splits are published are known by name and core count
+ * (NO_SMT_HYBRIDS); any other, or Hyper-Threading off, stays unknown.
  */
 function windowsEfficiencyCores(physical: number, logical: number, model: string): { efficiencyCores: number; detail: string } | null {
   if (logical === physical) {
-    const known = NO_SMT_HYBRIDS.find((h) => h.name.test(model) && h.cores === physical);
-    return known
-      ? {
-          efficiencyCores: physical - known.performance,
-          detail: `${known.performance} P-cores and ${physical - known.performance} E-cores, the published split of this part`,
-        }
-      : null;
+    for (const family of NO_SMT_HYBRIDS) {
+      const performance = family.name.test(model) ? family.performanceByCores[physical] : undefined;
+      if (performance !== undefined)
+        return {
+          efficiencyCores: physical - performance,
+          detail: `${performance} P-cores and ${physical - performance} E-cores, the published split of ${family.family}'s ${physical}-core parts`,
+        };
+    }
+    return null;
   }
   if (!(logical > physical && logical <= 2 * physical)) return null;
   return {
@@ -96,19 +98,30 @@ function windowsEfficiencyCores(physical: number, logical: number, model: string
   };
 }
 
-/** Intel hybrids without SMT whose split the counts cannot give: by name and core count, each with its source. */
-const NO_SMT_HYBRIDS: ReadonlyArray<{ name: RegExp; cores: number; performance: number }> = [
+/**
+ * Intel hybrids without SMT whose split the counts cannot give: a family by name, and within it the P-cores for each
+ * core count its parts are sold with (a count not listed, e.g. a VM given some of the cores, stays unknown). Each
+ * family cites where its splits are published.
+ */
+const NO_SMT_HYBRIDS: ReadonlyArray<{ family: string; name: RegExp; performanceByCores: Readonly<Record<number, number>> }> = [
   // Lunar Lake (Core Ultra 200V): every one of its nine SKUs is 4 P-cores and 4 LP E-cores (Intel's launch, 2024-09:
   // https://beebom.com/intel-announces-core-ultra-200v-lunar-lake/).
-  { name: /\bultra\s+[579]\s+2\d\dv\b/i, cores: 8, performance: 4 },
-  // Arrow Lake-S (Core Ultra 200S): 285K 8P+16E, 265K 8P+12E, 245K 6P+8E
-  // (https://techpowerup.com/322252/core-configurations-of-intel-core-ultra-200-arrow-lake-s-desktop-processors-surface).
-  { name: /\bultra\s+9\s+285(k|kf|f|t)?\b/i, cores: 24, performance: 8 },
-  { name: /\bultra\s+7\s+265(k|kf|f|t)?\b/i, cores: 20, performance: 8 },
-  { name: /\bultra\s+5\s+245(k|kf|f|t)?\b/i, cores: 14, performance: 6 },
-  // Arrow Lake-H's 16-core die: 6 P-cores, 8 E-cores and 2 low-power E-cores
-  // (https://tweakpc.de/news/50403/intel-enthuellt-core-ultra-200h-serie-was-steckt-hinter-den-neuen-lp-island-cores).
-  { name: /\bultra\s+[579]\s+2\d\dh\b/i, cores: 16, performance: 6 },
+  { family: 'Lunar Lake', name: /\bultra\s+[579]\s+2\d\dv\b/i, performanceByCores: { 8: 4 } },
+  // Arrow Lake-S desktop parts (K, KF, F, T or none) and the -HX laptop parts, cut from the same two dies, 8P+16E and
+  // 6P+8E: 285K 8P+16E, 265K 8P+12E, 245K 6P+8E
+  // (https://techpowerup.com/322252/core-configurations-of-intel-core-ultra-200-arrow-lake-s-desktop-processors-surface);
+  // 235 6P+8E and 225 6P+4E
+  // (https://fresh.yiaap.com/intel-core-ultra-5-225-vs-core-ultra-5-235-which-is-the-best-budget-gaming-cpu-10440893.html);
+  // 275HX 8P+16E (https://tomsguide.com/computing/cpus/intel-core-ultra-9-275hx-cpu-is-the-best-performing-laptop-processor-according-to-new-benchmarks-but-apple-still-beats-it-in-this-key-area).
+  { family: 'Arrow Lake-S/HX', name: /\bultra\s+[579]\s+2\d\d(k|kf|f|t|hx)?\b/i, performanceByCores: { 24: 8, 20: 8, 14: 6, 10: 6 } },
+  // Arrow Lake-H: the 16-core parts (285H, 265H, 255H) 6P+8E+2 LP E
+  // (https://tweakpc.de/news/50403/intel-enthuellt-core-ultra-200h-serie-was-steckt-hinter-den-neuen-lp-island-cores),
+  // the 14-core parts (235H, 225H) 4P+8E+2 LP E (https://www.notebookcheck.net/Ultra-5-225H-vs-i5-13420H_18910_14729.247596.0.html).
+  { family: 'Arrow Lake-H', name: /\bultra\s+[579]\s+2\d\dh\b/i, performanceByCores: { 16: 6, 14: 4 } },
+  // Panther Lake (Core Ultra series 3, X9/X7 or 9/7/5): 4 P-cores on every die, with 8, 4 or no E-cores and 4 LP E-cores
+  // (16, 12 or 8 cores; https://www.tomshardware.com/pc-components/cpus/intels-upcoming-panther-lake-family-will-reportedly-feature-new-core-ultra-x-branding-for-fully-specd-igpu-configs-core-ultra-7-and-9-processors-tipped-to-feature-12-xe3-gpu-cores,
+  // https://hothardware.com/news/intel-panther-lake-diagram-leak).
+  { family: 'Panther Lake', name: /\bultra\s+x?[3579]\s+3\d\d[a-z]*\b/i, performanceByCores: { 16: 4, 12: 4, 8: 4 } },
 ];
 
 export function mergeCpu(raw: RawDetection, llama: NodeLlamaCppFacts | null): HardwareSnapshot['cpu'] {
