@@ -55,7 +55,12 @@ const ratios: Array<{ moe: boolean; vendor: string; ratio: number }> = [];
 for (const g of groups) {
   const preset = matchGpuPreset({ names: [g.gpu] }, presets)?.preset;
   for (const r of g.rows) {
-    if (r.exclude) continue;
+    if (r.exclude) {
+      lines.push(
+        `| ${g.gpu} (${g.backend}) | ${r.model} | ${r.tg128} | left out: ${r.exclude} | | | ${g.url ? `[link](${g.url})` : 'no URL'} |`,
+      );
+      continue;
+    }
     const id = r.catalogId ?? NAMES.find(([re]) => re.test(r.model))?.[1];
     const entry = id ? catalog.find((m) => m.id === id) : undefined;
     if (!entry || !preset) {

@@ -169,6 +169,10 @@ describe('GPU presets: matching the names the tools report', () => {
     ['Intel(R) Arc(TM) Pro B50 Graphics', 'intel-arc-pro-b50'],
     ['Qualcomm(R) Adreno(TM) X1-85 GPU', 'qualcomm-adreno-x1'],
     ['Snapdragon X Elite - X1E78100 - Qualcomm Adreno GPU', 'qualcomm-adreno-x1'],
+    // Metal's GPU names: the M5 Pro and Max are their own parts (307 and 614 GB/s), not the base M5's 153.
+    ['Apple M5 Max', 'apple-m5-max'],
+    ['Apple M5 Pro', 'apple-m5-pro'],
+    ['Apple M5', 'apple-m5'],
   ];
   it.each(reported)('"%s" is %s', (name, id) => {
     expect(matchId(name)).toBe(id);
