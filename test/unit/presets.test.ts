@@ -174,6 +174,11 @@ describe('GPU presets: matching the names the tools report', () => {
     ['Apple M5 Pro', 'apple-m5-pro'],
     ['Apple M5', 'apple-m5'],
   ];
+  it('a base Apple chip does not take a bigger variant the catalogue lacks (an M5 Ultra is not an M5)', () => {
+    expect(matchId('Apple M5 Ultra')).toBeUndefined();
+    expect(matchId('Apple M4 Ultra')).toBeUndefined();
+    expect(matchId('Apple M4 Max')).toBe('apple-m4-max');
+  });
   it.each(reported)('"%s" is %s', (name, id) => {
     expect(matchId(name)).toBe(id);
   });

@@ -20,6 +20,17 @@ const model = (id: string, quant: 'Q4_K_M' | 'Q8_0') => {
 const settings = { contextTokens: 8192, kvType: 'f16' as const, gpuLayers: 'auto' as const };
 
 describe('what-if GPUs', () => {
+  it('an Apple chip the catalogue does not know yet shares the Mac memory, its bandwidth assumed and said so', () => {
+    const hw = HardwareSnapshotSchema.parse(
+      applyWhatIf(makeSnapshot({ ramBytes: 256 * GiB }), { gpuName: 'Apple M5 Ultra' }, presets, machines),
+    );
+    const gpu = hw.gpus[0];
+    expect(gpu?.unifiedMemory).toBe(true);
+    expect(gpu?.vramBytes).toBe(192 * GiB); // macOS's working set on 256 GB: 3/4
+    expect(gpu?.bandwidthSource.kind).toBe('assumed');
+    expect(gpu?.notes.join(' ')).toMatch(/No catalogue entry matches "Apple M5 Ultra"/);
+  });
+
   it('builds several catalogued cards in the order given, each with its own VRAM and source', () => {
     const hw = HardwareSnapshotSchema.parse(
       applyWhatIf(

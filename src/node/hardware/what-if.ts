@@ -33,7 +33,8 @@ export function gpuFromPreset(preset: GpuPreset, ramBytes: number): Gpu {
 
 function whatIfGpu(gpuName: string, preset: GpuPreset | null, vramBytes: number | undefined, ramBytes: number): Gpu {
   const vendor = preset?.vendor ?? vendorFromText(gpuName);
-  const unified = preset?.unifiedMemory ?? false;
+  // Every Apple Silicon GPU shares the Mac's memory, a chip the catalogue does not know yet (a new Ultra) too.
+  const unified = preset?.unifiedMemory ?? vendor === 'apple';
   const notes: string[] = [];
   let vram: number | null;
   let vramSource: Gpu['vramSource'];
