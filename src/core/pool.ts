@@ -9,7 +9,7 @@ import { computeTarget } from './budget';
 import { buildMemoryModelFromLayout } from './estimate';
 import { layerDevices } from './placement';
 import type { SizableModel } from './report';
-import { ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC, CPU_BANDWIDTH_EFFICIENCY, secondsPerBlock, secondsPerTokenOn } from './speed';
+import { ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC, CPU_BANDWIDTH_EFFICIENCY, deviceBlockSeconds, secondsPerTokenOn } from './speed';
 
 export interface PoolLink {
   bytesPerSec: number;
@@ -65,7 +65,7 @@ interface PoolDeviceShare {
   usableBytes: number;
   fits: boolean;
   readSecondsPerToken: number;
-  /** Its blocks' fixed cost per token (kernel launches): layers x secondsPerBlock of its backend. */
+  /** Its blocks' fixed cost per token (kernel launches, and on a GPU routed-expert products and gated-delta-net blocks): deviceBlockSeconds. */
   blockSecondsPerToken: number;
   /** Why the read time rests on a stand-in bandwidth (unknown GPU, RAM not measured); null when it does not. */
   bandwidthNote: string | null;
@@ -162,11 +162,26 @@ export function planPool(
     deviceOf = layerDevices(blocks, gpuLayers, splitOver).map((d) => d + 1);
   }
   const outputDevice = deviceOf[blocks] ?? devices.length - 1;
-  const shares = devices.map((d) => ({ ...d, layers: 0, weightsBytes: 0, kvBytes: 0, readBytes: 0 }));
+  const shares = devices.map((d) => ({
+    ...d,
+    layers: 0,
+    blocks: 0,
+    expertProducts: 0,
+    gatedDeltaNetBlocks: 0,
+    weightsBytes: 0,
+    kvBytes: 0,
+    readBytes: 0,
+  }));
+  // A gated-delta-net hybrid's recurrent blocks: every block without attention and not MLP-only.
+  const recurrent = model.shape.recurrent?.kind === 'gated-delta-net' ? model.shape.recurrent : null;
+  const notRecurrent = new Set([...(recurrent?.attentionLayers ?? []), ...(recurrent?.mlpLayers ?? [])]);
   for (let i = 0; i < blocks; i++) {
     const share = shares[deviceOf[i] ?? 0];
     if (!share) continue;
     share.layers++;
+    share.blocks++;
+    share.expertProducts += mem.weights.layerExpertsActive[i] ?? 0;
+    if (recurrent && !notRecurrent.has(i)) share.gatedDeltaNetBlocks++;
     share.weightsBytes += mem.weights.layerWeightBytes[i] ?? 0;
     share.kvBytes += mem.kvPerLayerBytes[i] ?? 0;
     share.readBytes += mem.weights.layerActiveBytes[i] ?? 0;
@@ -212,7 +227,13 @@ export function planPool(
       usableBytes: s.usableBytes,
       fits: totalBytes <= s.usableBytes,
       readSecondsPerToken: s.readBytes / s.bandwidthBytesPerSec,
-      blockSecondsPerToken: s.layers * secondsPerBlock(s.backend),
+      // The same fixed costs as a single machine's row: each block's launches, and on a GPU each routed-expert product
+      // and gated-delta-net block (the output layer is not a block: estimateGenerationSpeed counts it in the sampling).
+      blockSecondsPerToken: deviceBlockSeconds(s.backend, {
+        blocks: s.blocks,
+        expertProducts: s.expertProducts,
+        gatedDeltaNetBlocks: s.gatedDeltaNetBlocks,
+      }),
       bandwidthNote: s.layers > 0 ? (devices[d]?.bandwidthNote ?? null) : null,
     };
   });

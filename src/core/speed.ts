@@ -151,6 +151,20 @@ function gpuSecondsPerExpertProduct(backend: string | undefined): number {
   return backend === 'cuda' || backend === 'metal' ? CUDA_AND_METAL_SECONDS_PER_EXPERT_PRODUCT : GPU_SECONDS_PER_EXPERT_PRODUCT;
 }
 
+/**
+ * The fixed work per token of the blocks one device runs, beyond their bytes: each block's launches (secondsPerBlock)
+ * and, on a GPU, each routed-expert product and each gated-delta-net block. A single machine's GPU part and each
+ * device of a pool plan pay the same (src/core/pool.ts); a CPU pays its per-block cost only, as a CPU-only row does.
+ */
+export function deviceBlockSeconds(backend: string, work: { blocks: number; expertProducts: number; gatedDeltaNetBlocks: number }): number {
+  if (backend === 'cpu') return work.blocks * CPU_SECONDS_PER_LAYER;
+  return (
+    work.blocks * secondsPerBlock(backend) +
+    work.expertProducts * gpuSecondsPerExpertProduct(backend) +
+    work.gatedDeltaNetBlocks * GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK
+  );
+}
+
 /** Types the probe did not measure borrow the nearest measured one (same kernel family). */
 const TYPE_FAMILY: Record<string, string[]> = {
   Q4_K: ['Q4_K', 'Q5_K', 'Q6_K', 'Q3_K', 'Q2_K', 'Q8_0'],
@@ -348,9 +362,11 @@ export function estimateGenerationSpeed(
   const fixedSeconds =
     placement.gpuReadBytesPerToken > 0
       ? GPU_SECONDS_PER_TOKEN +
-        layers.gpu * secondsPerBlock(inputs.gpuBackend ?? 'gpu') +
-        recurrentGpuBlocks * GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK +
-        placement.gpuExpertProductsPerToken * expertProductSeconds +
+        deviceBlockSeconds(inputs.gpuBackend ?? 'gpu', {
+          blocks: layers.gpu,
+          expertProducts: placement.gpuExpertProductsPerToken,
+          gatedDeltaNetBlocks: recurrentGpuBlocks,
+        }) +
         // A block whose experts stay in RAM (--n-cpu-moe) hands its activations to the CPU and back every token (two
         // graph splits, a copy each way, a wait for the CPU's threads): nothing measurable beyond the CPU's own
         // per-layer cost. One machine (a Quadro RTX 5000, 6 threads) ran Qwen3-30B-A3B at three --n-cpu-moe counts with

@@ -25,6 +25,33 @@ const gpuNode = (name: string, gpu: Parameters<typeof makeGpu>[0]): PoolMachine 
 });
 
 describe('planPool', () => {
+  it('a MoE with gated-delta-net blocks pays their costs on each GPU, so one Mac alone reads as its own report does', () => {
+    const entry = loadCatalog().find((m) => m.id === 'qwen3.5-35b-a3b');
+    if (!entry) throw new Error('qwen3.5-35b-a3b is in the catalog');
+    const model = catalogModelAt(entry, 'Q4_K_M');
+    const mac = (name: string): PoolMachine => ({
+      name,
+      host: name,
+      hardware: applyWhatIf(
+        makeSnapshot({ ramBytes: 128 * GiB }),
+        { gpuName: 'Apple M5 Max', ramBytes: 128 * GiB },
+        loadGpuPresets(),
+        loadMachinePresets(),
+      ),
+    });
+    const alone = planPool([mac('A')], model, 4096, 'f16', LINK_PRESETS['1GbE']);
+    // 40 blocks at 150 µs, 30 of them gated-delta-net at 90 µs more, and the 8 routed experts of each block at 3 µs.
+    expect(alone.devices[0]?.blockSecondsPerToken).toBeCloseTo(40 * 0.00015 + 30 * 0.00009 + 40 * 8 * 0.000003, 9);
+    const hardware = mac('A').hardware;
+    const row = sizeModel(model, hardware, computeTarget(hardware), { contextTokens: 4096, kvType: 'f16' }).row;
+    expect(row.fit).toBe('gpu');
+    expect(alone.tokPerSec / (row.tokPerSec ?? 0)).toBeGreaterThan(0.97);
+    expect(alone.tokPerSec / (row.tokPerSec ?? 0)).toBeLessThan(1.03);
+    // Split over two, the blocks' costs add up to the same (each device pays for the blocks it runs).
+    const two = planPool([mac('A'), mac('B')], model, 4096, 'f16', LINK_PRESETS['10GbE']);
+    expect(two.devices.reduce((sum, d) => sum + d.blockSecondsPerToken, 0)).toBeCloseTo(alone.devices[0]?.blockSecondsPerToken ?? 0, 9);
+  });
+
   it("pays each device's blocks at its backend's cost: two Macs' Metal blocks at 150 µs a token each", () => {
     const mac = (name: string): PoolMachine => ({
       name,
@@ -37,8 +64,10 @@ describe('planPool', () => {
       ),
     });
     const plan = planPool([mac('A'), mac('B')], llama8b(), 4096, 'f16', LINK_PRESETS['1GbE']);
-    expect(plan.devices.map((d) => d.blockSecondsPerToken)).toEqual(plan.devices.map((d) => d.layers * 0.00015));
-    expect(plan.fixedSecondsPerToken).toBeCloseTo(0.0003 + 33 * 0.00015, 12);
+    // Each device's repeating blocks (the output layer is not one: the token's own cost covers it), as a single Mac's row.
+    const blocksOf = (d: { layers: number }, i: number) => d.layers - (i === plan.devices.length - 1 ? 1 : 0);
+    expect(plan.devices.map((d) => d.blockSecondsPerToken)).toEqual(plan.devices.map((d, i) => blocksOf(d, i) * 0.00015));
+    expect(plan.fixedSecondsPerToken).toBeCloseTo(0.0003 + 32 * 0.00015, 12);
     expect(plan.tokPerSec).toBeCloseTo(1 / (plan.readSecondsPerToken + plan.fixedSecondsPerToken + plan.hopSecondsPerToken), 9);
   });
 
@@ -65,11 +94,12 @@ describe('planPool', () => {
     expect(plan.hops).toBe(1);
     expect(plan.logitsReturnSecondsPerToken).toBeCloseTo(0.004504192, 12);
     expect(plan.hopSecondsPerToken).toBeCloseTo(0.000531072 + 0.004504192, 12);
-    // Kernel launches: 17 + 16 layers (B's with the output layer) x 15 µs on the CPUs and 0.15 ms for the token = 0.645 ms.
-    expect(plan.devices.map((d) => d.blockSecondsPerToken)).toEqual([17 * 0.000015, 16 * 0.000015]);
-    expect(plan.fixedSecondsPerToken).toBeCloseTo(0.00015 + 33 * 0.000015, 12);
-    // 1 / (61.554 + 66.707 + 0.645 + 5.035 ms) = 1 / 133.941 ms = 7.466 tok/s.
-    expect(plan.tokPerSec).toBeCloseTo(7.466, 3);
+    // Kernel launches: 17 + 15 blocks (B's output layer is not one) x 15 µs on the CPUs and 0.15 ms for the token = 0.63 ms,
+    // as the same model on one CPU pays.
+    expect(plan.devices.map((d) => d.blockSecondsPerToken)).toEqual([17 * 0.000015, 15 * 0.000015]);
+    expect(plan.fixedSecondsPerToken).toBeCloseTo(0.00015 + 32 * 0.000015, 12);
+    // 1 / (61.554 + 66.707 + 0.63 + 5.035 ms) = 1 / 133.926 ms = 7.467 tok/s.
+    expect(plan.tokPerSec).toBeCloseTo(7.467, 3);
     // Prompt: 2 x 0.2 ms + 4096 x 512 x 4 B / 125e6 = 0.4 + 67.109 ms = 67.509 ms per 512-token batch, plus one
     // row of logits (4.504 ms) = 72.013 ms, so the link alone caps prompt processing at 512 / 0.072013 = 7,110 tok/s.
     expect(plan.hopSecondsPerPromptBatch).toBeCloseTo(0.072013056, 9);

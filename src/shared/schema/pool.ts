@@ -51,7 +51,7 @@ const PoolDeviceSchema = z.object({
   usableBytes: z.number().nonnegative(),
   fits: z.boolean(),
   readSecondsPerToken: z.number().nonnegative(),
-  /** Its blocks' fixed cost per token (kernel launches; 150 µs a block under Metal, 20 on other GPUs, 15 on a CPU). */
+  /** Its blocks' fixed cost per token (kernel launches: 150 µs a block under Metal, 20 on other GPUs, 15 on a CPU; on a GPU also each routed-expert product and gated-delta-net block). */
   blockSecondsPerToken: z.number().nonnegative(),
   /** Why this device's read time rests on a stand-in bandwidth (an unknown GPU, RAM not measured); null when it does not. */
   bandwidthNote: z.string().nullable().default(null),
