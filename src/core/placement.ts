@@ -17,6 +17,7 @@ const BACKEND_OVERHEAD_BYTES: Record<ComputeBackend, number> = {
 };
 /** Float matrix types, whose GPU kernels read nearer the bandwidth than quantized ones (speed.ts). */
 const FLOAT_TYPES: ReadonlySet<string> = new Set(['F16', 'BF16']);
+const MXFP4_TYPES: ReadonlySet<string> = new Set(['MXFP4']);
 /** The process itself (runtime, llama.cpp, tokenizer, mmap bookkeeping) on the host side. */
 const HOST_OVERHEAD_BYTES = 150 * MiB;
 
@@ -53,6 +54,8 @@ export interface Placement {
   gpuReadBytesPerTokenByDevice: number[];
   /** Of gpuReadBytesPerToken, the bytes of F16 and BF16 matrices (their kernels read nearer the bandwidth). */
   gpuFloatReadBytesPerToken: number;
+  /** Of gpuReadBytesPerToken, the bytes of MXFP4 matrices (gpt-oss's experts: a GPU may read them slower, speed.ts). */
+  gpuMxfp4ReadBytesPerToken: number;
   cpuReadBytesPerToken: number;
   /** The CPU side's matrix bytes read per token, by ggml type (for per-type calibration). */
   cpuReadBytesByType: Record<string, number>;
@@ -198,6 +201,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
   };
   let cpuBlocks = 0;
   let gpuFloatRead = 0;
+  let gpuMxfp4Read = 0;
   /** The largest matrix a prompt's products read from RAM in a block: what an offloading GPU copies at one time. */
   let largestInRam = 0;
   for (let i = 0; i < n; i++) {
@@ -232,6 +236,12 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     } else if (d >= 0) {
       gpuExpertProducts += weights.layerExpertsActive[i] ?? 0;
       gpuFloatRead += sumTypes(weights.layerMatrixBytesByType[i] ?? {}, FLOAT_TYPES) * (w > 0 ? read / w : 1);
+      // MXFP4 bytes read: the routed experts' at their active share, any other matrix's whole.
+      const expertMxfp4 = sumTypes(weights.layerExpertMatrixBytesByType[i] ?? {}, MXFP4_TYPES);
+      gpuMxfp4Read +=
+        sumTypes(weights.layerMatrixBytesByType[i] ?? {}, MXFP4_TYPES) -
+        expertMxfp4 +
+        (expertBytes > 0 ? (expertMxfp4 * (weights.layerExpertActiveBytes[i] ?? 0)) / expertBytes : 0);
       bump(gpuWeights, d, w);
       bump(gpuKv, d, kv);
       bump(gpuRead, d, read);
@@ -351,6 +361,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     gpus,
     gpuReadBytesPerToken: gpuRead.reduce((a, b) => a + b, 0),
     gpuFloatReadBytesPerToken: gpuFloatRead,
+    gpuMxfp4ReadBytesPerToken: gpuMxfp4Read,
     gpuReadBytesPerTokenByDevice: gpuRead,
     cpuReadBytesPerToken: cpuRead,
     cpuMoeLayers: cpuMoe,

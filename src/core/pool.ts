@@ -4,12 +4,18 @@
 // pays each device's weight reads plus, at each boundary between machines, the link's round trips and
 // the activations that cross it.
 import type { KvType } from '../shared/precision';
-import type { HardwareSnapshot } from '../shared/schema';
+import type { GpuVendor, HardwareSnapshot } from '../shared/schema';
 import { computeTarget } from './budget';
 import { buildMemoryModelFromLayout } from './estimate';
 import { layerDevices } from './placement';
 import type { SizableModel } from './report';
-import { ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC, CPU_BANDWIDTH_EFFICIENCY, deviceBlockSeconds, secondsPerTokenOn } from './speed';
+import {
+  ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC,
+  CPU_BANDWIDTH_EFFICIENCY,
+  deviceBlockSeconds,
+  mxfp4ExtraReadFactor,
+  secondsPerTokenOn,
+} from './speed';
 
 export interface PoolLink {
   bytesPerSec: number;
@@ -47,6 +53,8 @@ interface PoolDevice {
   cpu: boolean;
   /** llama.cpp's backend on this device: what a block's fixed cost per token is (secondsPerBlock). */
   backend: string;
+  /** The GPU's vendor (undefined on a CPU): some read MXFP4 slower (speed.ts, mxfp4ExtraReadFactor). */
+  vendor?: GpuVendor;
   label: string;
   usableBytes: number;
   bandwidthBytesPerSec: number;
@@ -116,6 +124,7 @@ function devicesOf(machines: readonly PoolMachine[]): PoolDevice[] {
       machine,
       cpu: false,
       backend: target.backend,
+      vendor: target.gpus[i]?.vendor,
       label: `${m.name} ${target.gpus[i]?.name ?? `GPU ${i}`}`,
       usableBytes,
       // The share of its bandwidth this machine's GPU reaches, as its own report reads it (by vendor, or the GPU's own).
@@ -168,6 +177,7 @@ export function planPool(
     blocks: 0,
     expertProducts: 0,
     gatedDeltaNetBlocks: 0,
+    mxfp4ReadBytes: 0,
     weightsBytes: 0,
     kvBytes: 0,
     readBytes: 0,
@@ -182,6 +192,12 @@ export function planPool(
     share.blocks++;
     share.expertProducts += mem.weights.layerExpertsActive[i] ?? 0;
     if (recurrent && !notRecurrent.has(i)) share.gatedDeltaNetBlocks++;
+    const expertBytes = mem.weights.layerExpertBytes[i] ?? 0;
+    const expertMxfp4 = mem.weights.layerExpertMatrixBytesByType[i]?.MXFP4 ?? 0;
+    share.mxfp4ReadBytes +=
+      (mem.weights.layerMatrixBytesByType[i]?.MXFP4 ?? 0) -
+      expertMxfp4 +
+      (expertBytes > 0 ? (expertMxfp4 * (mem.weights.layerExpertActiveBytes[i] ?? 0)) / expertBytes : 0);
     share.weightsBytes += mem.weights.layerWeightBytes[i] ?? 0;
     share.kvBytes += mem.kvPerLayerBytes[i] ?? 0;
     share.readBytes += mem.weights.layerActiveBytes[i] ?? 0;
@@ -226,7 +242,7 @@ export function planPool(
       totalBytes,
       usableBytes: s.usableBytes,
       fits: totalBytes <= s.usableBytes,
-      readSecondsPerToken: s.readBytes / s.bandwidthBytesPerSec,
+      readSecondsPerToken: (s.readBytes + s.mxfp4ReadBytes * (s.cpu ? 0 : mxfp4ExtraReadFactor(s.vendor))) / s.bandwidthBytesPerSec,
       // The same fixed costs as a single machine's row: each block's launches, and on a GPU each routed-expert product
       // and gated-delta-net block (the output layer is not a block: estimateGenerationSpeed counts it in the sampling).
       blockSecondsPerToken: deviceBlockSeconds(s.backend, {

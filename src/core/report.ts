@@ -146,6 +146,7 @@ export function sizeModel(
     cpuBandwidthSource: target.cpuBandwidthSource ?? hardware.cpu.bandwidthSource,
     calibration: settings.calibration ?? null,
     gpuBackend: target.backend,
+    gpuVendor: target.gpus[0]?.vendor,
   };
   const gatedDeltaNet = gatedDeltaNetBlocks(model.shape);
   const speedOf = (placement: Placement, k: number): SpeedEstimate =>

@@ -134,13 +134,32 @@ export interface SpeedInputs {
   calibration?: SpeedCalibration | null;
   /** The GPUs' backend: CUDA's and Metal's routed-expert products cost less, and Metal's blocks more. */
   gpuBackend?: string;
+  /** The GPUs' vendor: some read a weight type well below their bandwidth (MXFP4_SHARE_BY_VENDOR). */
+  gpuVendor?: GpuVendor;
+}
+
+/**
+ * The share of the GPU's generation rate at which a vendor's kernels read MXFP4 matrices (gpt-oss's experts), where it
+ * is well below the other types'. Intel's Battlemage cards read them at about 0.2 of it, on SYCL and on Vulkan alike:
+ * fitted on an Arc Pro B70's gpt-oss-20b (50.4 tok/s on SYCL; 2.55x slower than its bandwidth gave, while the same
+ * table's Llama 3.1 8B and Qwen3-30B-A3B rows read 0.91-1.12), it puts an Arc Pro B50's runs of the same file, 21.9 tok/s
+ * on SYCL and 19.9 on Vulkan, at 0.90 and 0.99 (were 2.52 and 2.77; bench/data/gpu-moe-tg.json). Other vendors read
+ * MXFP4 like the other 4-bit types (gpt-oss on Strix Halo, a DGX Spark, an RTX PRO 6000:
+ * bench/results/gpu-moe-speed-2026-12-04.md).
+ */
+const MXFP4_SHARE_BY_VENDOR: Partial<Record<GpuVendor, number>> = { intel: 0.2 };
+
+/** The extra read time of MXFP4 bytes on a vendor's GPU, as a multiple of their time at the GPU's rate (0: none). */
+export function mxfp4ExtraReadFactor(vendor: GpuVendor | undefined): number {
+  const share = vendor ? MXFP4_SHARE_BY_VENDOR[vendor] : undefined;
+  return share === undefined ? 0 : 1 / share - 1;
 }
 
 /**
  * The fixed work a token costs per block on a device (kernel launches, graph bookkeeping): 15 µs on the CPU, 20 µs on a
  * GPU, 150 µs under Metal. A pool plan (src/core/pool.ts) adds it per device, as estimateGenerationSpeed does.
  */
-export function secondsPerBlock(backend: string): number {
+function secondsPerBlock(backend: string): number {
   return backend === 'cpu' ? CPU_SECONDS_PER_LAYER : backend === 'metal' ? METAL_SECONDS_PER_LAYER : GPU_SECONDS_PER_LAYER;
 }
 /** The fixed work a token costs once (sampling, the host round trip), as estimateGenerationSpeed counts it. */
@@ -439,6 +458,14 @@ export function estimateGenerationSpeed(
       splitCpu && calibration
         ? `${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB on the CPU${experts}${scattered}, timed at this machine's calibrated rates (${(splitCpu.seconds * 1000).toFixed(2)} ms: ${splitCpu.memorySeconds > splitCpu.computeSeconds ? `RAM at the measured ${(calibration.tgMemoryBytesPerSec / GB).toFixed(1)} GB/s` : "each tensor type's measured speed"}, ${calibration.threads.tg} thread(s))`
         : `${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB on the CPU${experts}${scattered} at ${(cpuBw / GB).toFixed(1)} GB/s x ${CPU_BANDWIDTH_EFFICIENCY}${inputs.cpuBandwidthBytesPerSec === null ? ' (RAM bandwidth assumed)' : ` (${inputs.cpuBandwidthSource?.kind ?? 'measured'} by ${inputs.cpuBandwidthSource?.by ?? 'probe'})`}`,
+    );
+  }
+  const mxfp4Share = inputs.gpuVendor ? MXFP4_SHARE_BY_VENDOR[inputs.gpuVendor] : undefined;
+  if (mxfp4Share !== undefined && placement.gpuMxfp4ReadBytesPerToken > 0) {
+    const bw = gpuBw ?? cpuBw;
+    seconds += (placement.gpuMxfp4ReadBytesPerToken * mxfp4ExtraReadFactor(inputs.gpuVendor)) / (bw * gpuEff);
+    parts.push(
+      `${(placement.gpuMxfp4ReadBytesPerToken / GB).toFixed(2)} GB of it MXFP4, which ${inputs.gpuVendor === 'intel' ? "Intel's" : 'these'} GPU kernels read at ${mxfp4Share} of that rate`,
     );
   }
   const calibratedWords = splitCpu

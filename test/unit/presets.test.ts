@@ -167,6 +167,7 @@ describe('GPU presets: matching the names the tools report', () => {
     ['AMD Radeon 8060S Graphics (RADV GFX1151)', 'amd-radeon-8060s'],
     ['Intel(R) Arc(TM) Pro B60 Graphics', 'intel-arc-pro-b60'],
     ['Intel(R) Arc(TM) Pro B50 Graphics', 'intel-arc-pro-b50'],
+    ['Intel(R) Arc(TM) Pro B70 Graphics', 'intel-arc-pro-b70'],
     ['Qualcomm(R) Adreno(TM) X1-85 GPU', 'qualcomm-adreno-x1'],
     ['Snapdragon X Elite - X1E78100 - Qualcomm Adreno GPU', 'qualcomm-adreno-x1'],
     // Metal's GPU names: the M5 Pro and Max are their own parts (307 and 614 GB/s), not the base M5's 153.
