@@ -27,7 +27,7 @@ describe('what-if GPUs', () => {
     const gpu = hw.gpus[0];
     expect(gpu?.unifiedMemory).toBe(true);
     expect(gpu?.vramBytes).toBe(192 * GiB); // macOS's working set on 256 GB: 3/4
-    expect(gpu?.bandwidthSource.kind).toBe('assumed');
+    expect(gpu?.bandwidthSource?.kind).toBe('assumed');
     expect(gpu?.notes.join(' ')).toMatch(/No catalogue entry matches "Apple M5 Ultra"/);
   });
 
