@@ -41,6 +41,8 @@ const NAMES: Array<[RegExp, string]> = [
   [/^gpt-oss 120B/i, 'gpt-oss-120b'],
   [/^llama 8x7B/i, 'mixtral-8x7b'],
   [/^qwen35moe 35B/i, 'qwen3.6-35b-a3b'],
+  // Qwen3.5 27B and Qwen3.6 27B share one layout (the catalog has the 3.6).
+  [/^qwen35 27B/i, 'qwen3.6-27b'],
   [/^gemma4 26B/i, 'gemma-4-26b-a4b'],
   [/^glm4moe 106B/i, 'glm-4.5-air'],
   [/^llama4 17Bx16E/i, 'llama-4-scout'],
