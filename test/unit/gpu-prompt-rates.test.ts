@@ -210,6 +210,12 @@ describe('the hardware card', () => {
     expect(card('H200')).toMatch(/prompts at 151\.5 TFLOP\/s \(a llama-bench run of this card this project measured\)/);
     expect(card('B200')).not.toContain('prompts at');
   });
+
+  it("names each GPU's memory bandwidth and its source, and says when it is assumed", () => {
+    const card = (gpuName: string) => formatHardware(applyWhatIf(makeSnapshot(), { gpuName }, presets), false).join('\n');
+    expect(card('RTX 4090')).toMatch(/memory bandwidth 1008 GB\/s \(catalogued: resources\/hardware\/gpus\.json\)/);
+    expect(card('Foo 9000')).toMatch(/memory bandwidth: 448 GB\/s assumed .*name a catalogued GPU for its real figure/);
+  });
 });
 
 describe('rows split between the GPU and RAM', () => {

@@ -65,6 +65,15 @@ export function formatHardware(hw: HardwareSnapshot, useColor: boolean, profile?
         : `${formatBytes(g.vramBytes)} VRAM${g.vramFreeBytes !== null ? `, ${formatBytes(g.vramFreeBytes)} free` : ''}`;
     const link = g.pcieLink ? `, PCIe ${g.pcieLink.gen}.0 x${g.pcieLink.width}` : '';
     lines.push(`  GPU   ${g.name}, ${mem}, ${g.backend}${link}   ${c.dim(sourceLabel(g.vramSource))}`);
+    // The figure every GPU speed rests on, with where it came from; an assumed one says so and why.
+    if (g.memoryBandwidthBytesPerSec)
+      lines.push(
+        c.dim(
+          g.bandwidthSource?.kind === 'assumed' && g.bandwidthSource.detail
+            ? `        memory bandwidth: ${g.bandwidthSource.detail}`
+            : `        memory bandwidth ${(g.memoryBandwidthBytesPerSec / 1e9).toFixed(0)} GB/s (${sourceLabel(g.bandwidthSource)})`,
+        ),
+      );
     if (g.promptRate)
       lines.push(
         c.dim(`        prompts at ${(g.promptRate.flopsPerSec / 1e12).toFixed(1)} TFLOP/s (${promptRateOrigin(g.promptRate.source)})`),
