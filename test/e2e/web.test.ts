@@ -350,12 +350,16 @@ describe('web mode in Chromium', () => {
     await page.getByTestId('whatif-apply').click();
     await expect.poll(async () => cell('llama-3.1-8b', 'Q4_K_M').getAttribute('data-fit'), { timeout: 10_000 }).toBe('gpu');
     await expect(page.getByTestId('hardware').textContent()).resolves.toContain('what-if');
+    expect(await page.getByTestId('gpu-bandwidth').first().textContent()).toContain('448 GB/s (assumed: not in the catalogue)');
     await page.screenshot({ path: join(ROOT, 'test-results/web-whatif.png') });
     // A named card has a catalogued prompt rate: the 70B split over it and RAM shows its speed with -ub 2048 too.
     await page.getByTestId('whatif-vram').fill('');
     await page.getByTestId('whatif-gpu').fill('RTX 4090');
     await page.getByTestId('whatif-apply').click();
     await expect.poll(async () => cell('llama-3.1-70b', 'Q4_K_M').getAttribute('data-fit'), { timeout: 10_000 }).toBe('partial');
+    // The card's bandwidth, which every GPU speed rests on, is on the hardware card with its source (the plain
+    // 24 GiB what-if before it said its 448 GB/s was assumed).
+    await expect.poll(async () => page.getByTestId('gpu-bandwidth').first().textContent(), { timeout: 10_000 }).toContain('1008 GB/s');
     await cell('llama-3.1-70b', 'Q4_K_M').locator('button').click();
     const larger = page.getByTestId('details').getByTestId('large-ubatch');
     await larger.waitFor();

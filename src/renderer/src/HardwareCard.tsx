@@ -45,6 +45,13 @@ export function HardwareCard({ report, children }: { report: Report; children?: 
                   </span>
                 )}
               </span>
+              {g.memoryBandwidthBytesPerSec !== null && (
+                <span className="muted" data-testid="gpu-bandwidth" title={describeSource(g.bandwidthSource)}>
+                  {' '}
+                  · {(g.memoryBandwidthBytesPerSec / 1e9).toFixed(0)} GB/s
+                  {g.bandwidthSource?.kind === 'assumed' ? ' (assumed: not in the catalogue)' : ''}
+                </span>
+              )}
               {g.promptRate && (
                 <span className="muted" data-testid="gpu-prompt-rate" title={g.promptRate.source.detail}>
                   {' '}
