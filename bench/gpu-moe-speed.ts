@@ -43,6 +43,7 @@ const NAMES: Array<[RegExp, string]> = [
   [/^qwen35moe 35B/i, 'qwen3.6-35b-a3b'],
   // Qwen3.5 27B and Qwen3.6 27B share one layout (the catalog has the 3.6).
   [/^qwen35 27B/i, 'qwen3.6-27b'],
+  [/^qwen35 9B/i, 'qwen3.5-9b'],
   [/^gemma4 26B/i, 'gemma-4-26b-a4b'],
   [/^glm4moe 106B/i, 'glm-4.5-air'],
   [/^llama4 17Bx16E/i, 'llama-4-scout'],
