@@ -5,20 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { computeTarget } from '../../src/core/budget';
 import { catalogModelAt, sizeModel } from '../../src/core/report';
 import { APPLE_GPU_GENERATION_EFFICIENCY } from '../../src/core/speed';
-import { applyWhatIf } from '../../src/node/hardware/what-if';
-import { loadCatalog, loadGpuPresets, loadMachinePresets } from '../../src/node/resources';
+import { loadCatalog } from '../../src/node/resources';
 import type { Precision } from '../../src/shared/precision';
-import { GiB } from '../../src/shared/units';
-import { makeSnapshot } from '../helpers/hardware';
+import { planGpu } from '../helpers/what-if';
 
 const llama2 = loadCatalog().find((m) => m.id === 'llama-2-7b');
-const plan = (gpuName: string) =>
-  applyWhatIf(
-    makeSnapshot({ ramBytes: 192 * GiB, cpuBandwidth: 60e9 }),
-    { gpuName, ramBytes: 192 * GiB },
-    loadGpuPresets(),
-    loadMachinePresets(),
-  );
+const plan = (gpuName: string) => planGpu(gpuName, 192);
 const tg = (gpuName: string, precision: Precision) => {
   const hw = plan(gpuName);
   const model = catalogModelAt(llama2 as NonNullable<typeof llama2>, precision);

@@ -5,19 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { computeTarget } from '../../src/core/budget';
 import { LINK_PRESETS, planPool } from '../../src/core/pool';
 import { catalogModelAt, sizeModel } from '../../src/core/report';
-import { applyWhatIf } from '../../src/node/hardware/what-if';
-import { loadCatalog, loadGpuPresets, loadMachinePresets } from '../../src/node/resources';
+import { loadCatalog } from '../../src/node/resources';
 import type { Precision } from '../../src/shared/precision';
-import { GiB } from '../../src/shared/units';
-import { makeSnapshot } from '../helpers/hardware';
+import { planGpu } from '../helpers/what-if';
 
-const plan = (gpuName: string) =>
-  applyWhatIf(
-    makeSnapshot({ ramBytes: 64 * GiB, cpuBandwidth: 60e9 }),
-    { gpuName, ramBytes: 64 * GiB },
-    loadGpuPresets(),
-    loadMachinePresets(),
-  );
+const plan = (gpuName: string) => planGpu(gpuName, 64);
 const model = (id: string, precision: Precision) => {
   const entry = loadCatalog().find((m) => m.id === id);
   if (!entry) throw new Error(`${id} is in the catalog`);
