@@ -72,6 +72,9 @@ describe('rightsize estimate and measure', () => {
     expect(e.model.scores.find((x) => x.benchmark === 'MMLU-Pro')).toMatchObject({ task: 'chat', score: 48.3 });
     const words = await runCli(['estimate', 'llama-3.1-8b', '--vram', '0', '--no-color']);
     expect(words.stdout).toMatch(/Published scores: chat MMLU 66\.7, MMLU-Pro 48\.3 · coding HumanEval 72\.6 · reasoning GSM8K 84\.5/);
+    // A planned GPU without a prompt rate: the words say what would give one, as the app's details do.
+    const planned = await runCli(['estimate', 'llama-3.1-8b', '--gpu', 'Arc Pro B70', '--no-color']);
+    expect(planned.stdout).toMatch(/The wait before the first token is not estimated on a planned machine: it takes a benchmark run/);
   });
 
   it('estimate --gpu-layers auto offloads as much as a what-if GPU holds', async () => {

@@ -74,7 +74,7 @@ export const estimateCommand = defineCommand({
     io.stdout(
       values.json
         ? `${JSON.stringify(result, null, 2)}\n`
-        : `${(await import('../format/estimate')).formatEstimate(result, useColor(values, io))}\n`,
+        : `${(await import('../format/estimate')).formatEstimate(result, useColor(values, io), Boolean(whatIf))}\n`,
     );
     return 0;
   },

@@ -6,7 +6,7 @@ import { PROMPT_TOKENS } from '../../shared/defaults';
 import { contextLimitsText, fitLabel, loadPeakNote } from '../../shared/fit-words';
 import { scoresSummary } from '../../shared/ladder';
 import type { DeviceMemory, EstimateResult, Measurement } from '../../shared/schema';
-import { largeUbatchText, promptWord, speedWord } from '../../shared/source-words';
+import { largeUbatchText, promptUnknownPredicate, promptWord, speedWord } from '../../shared/source-words';
 import { formatBytes, formatTokPerSec, formatWait } from '../../shared/units';
 
 type DeviceRows = Array<[string, keyof DeviceMemory]>;
@@ -20,7 +20,8 @@ const DEVICE_ROWS: DeviceRows = [
   ['Total', 'totalBytes'],
 ];
 
-export function formatEstimate(e: EstimateResult, useColor: boolean): string {
+/** `planned`: the hardware is a what-if, where a missing prompt speed takes a run on the real machine. */
+export function formatEstimate(e: EstimateResult, useColor: boolean, planned = false): string {
   const c = pc.createColors(useColor);
   const lines: string[] = [];
   lines.push(
@@ -52,6 +53,11 @@ export function formatEstimate(e: EstimateResult, useColor: boolean): string {
     lines.push(
       `  Prompt processing ${e.promptSource?.kind === 'measured' ? '' : '~'}${formatTokPerSec(e.promptTokPerSec)} tok/s: a ${PROMPT_TOKENS}-token prompt takes ~${(PROMPT_TOKENS / e.promptTokPerSec).toFixed(1)} s before the first token${e.fullPromptSeconds ? `, one that fills the context ~${formatWait(e.fullPromptSeconds)}` : ''} (${promptWord(e.promptSource)})`,
     );
+  if (e.promptTokPerSec === null) {
+    // No prompt speed: say what would give one, as the app's details do.
+    const unknown = promptUnknownPredicate({ fit: e.fit, cpuMoeLayers: e.cpuMoeLayers }, planned);
+    if (unknown) lines.push(c.dim(`  The wait before the first token ${unknown}.`));
+  }
   if (e.promptTokPerSec !== null && e.largeUbatchPrompt) lines.push(`  ${largeUbatchText(e.largeUbatchPrompt)}`);
   if (e.contextLimits) lines.push(`  ${contextLimitsText(e.contextLimits)}`);
   if (e.model.scores.length > 0)
