@@ -6,6 +6,7 @@
 import type { DeviceMemory } from '../shared/schema';
 import { MiB } from '../shared/units';
 import type { ComputeBackend, MemoryModel } from './estimate';
+import type { ModelShape } from './tensors';
 
 /** Fixed memory a backend takes before any model buffer: driver context, kernels, library workspaces. */
 const BACKEND_OVERHEAD_BYTES: Record<ComputeBackend, number> = {
@@ -20,6 +21,28 @@ const FLOAT_TYPES: ReadonlySet<string> = new Set(['F16', 'BF16']);
 const MXFP4_TYPES: ReadonlySet<string> = new Set(['MXFP4']);
 /** The process itself (runtime, llama.cpp, tokenizer, mmap bookkeeping) on the host side. */
 const HOST_OVERHEAD_BYTES = 150 * MiB;
+
+/**
+ * The MXFP4 bytes block `i` reads per token (gpt-oss's experts: some GPUs read them slower, speed.ts): its routed
+ * experts' at their active share, any other MXFP4 matrix whole. A single machine's placement and a pool plan count them
+ * alike.
+ */
+export function layerMxfp4ReadBytes(weights: MemoryModel['weights'], i: number): number {
+  const expertBytes = weights.layerExpertBytes[i] ?? 0;
+  const expertMxfp4 = sumTypes(weights.layerExpertMatrixBytesByType[i] ?? {}, MXFP4_TYPES);
+  const active = expertBytes > 0 ? (expertMxfp4 * (weights.layerExpertActiveBytes[i] ?? 0)) / expertBytes : 0;
+  return sumTypes(weights.layerMatrixBytesByType[i] ?? {}, MXFP4_TYPES) - expertMxfp4 + active;
+}
+
+/** The blocks of a gated-delta-net hybrid (Qwen3-Next, Qwen3.5/3.6) that run the recurrent mixer: the rest attend (or hold only an MLP). */
+export function gatedDeltaNetBlocks(shape: Pick<ModelShape, 'layers' | 'recurrent'>): Set<number> {
+  const rec = shape.recurrent;
+  if (rec?.kind !== 'gated-delta-net') return new Set();
+  const other = new Set([...rec.attentionLayers, ...(rec.mlpLayers ?? [])]);
+  const blocks = new Set<number>();
+  for (let i = 0; i < shape.layers; i++) if (!other.has(i)) blocks.add(i);
+  return blocks;
+}
 
 /** Layers as `-ngl` counts them: the repeating blocks plus the output layer. */
 export function offloadableLayers(model: MemoryModel): number {
@@ -236,12 +259,7 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     } else if (d >= 0) {
       gpuExpertProducts += weights.layerExpertsActive[i] ?? 0;
       gpuFloatRead += sumTypes(weights.layerMatrixBytesByType[i] ?? {}, FLOAT_TYPES) * (w > 0 ? read / w : 1);
-      // MXFP4 bytes read: the routed experts' at their active share, any other matrix's whole.
-      const expertMxfp4 = sumTypes(weights.layerExpertMatrixBytesByType[i] ?? {}, MXFP4_TYPES);
-      gpuMxfp4Read +=
-        sumTypes(weights.layerMatrixBytesByType[i] ?? {}, MXFP4_TYPES) -
-        expertMxfp4 +
-        (expertBytes > 0 ? (expertMxfp4 * (weights.layerExpertActiveBytes[i] ?? 0)) / expertBytes : 0);
+      gpuMxfp4Read += layerMxfp4ReadBytes(weights, i);
       bump(gpuWeights, d, w);
       bump(gpuKv, d, kv);
       bump(gpuRead, d, read);

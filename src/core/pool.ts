@@ -7,7 +7,7 @@ import type { KvType } from '../shared/precision';
 import type { GpuVendor, HardwareSnapshot } from '../shared/schema';
 import { computeTarget } from './budget';
 import { buildMemoryModelFromLayout } from './estimate';
-import { layerDevices } from './placement';
+import { gatedDeltaNetBlocks, layerDevices, layerMxfp4ReadBytes } from './placement';
 import type { SizableModel } from './report';
 import {
   ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC,
@@ -51,7 +51,7 @@ export interface PoolMachine {
 interface PoolDevice {
   machine: number;
   cpu: boolean;
-  /** llama.cpp's backend on this device: what a block's fixed cost per token is (secondsPerBlock). */
+  /** llama.cpp's backend on this device: what its blocks' fixed cost per token is (deviceBlockSeconds). */
   backend: string;
   /** The GPU's vendor (undefined on a CPU): some read MXFP4 slower (speed.ts, mxfp4ExtraReadFactor). */
   vendor?: GpuVendor;
@@ -182,22 +182,15 @@ export function planPool(
     kvBytes: 0,
     readBytes: 0,
   }));
-  // A gated-delta-net hybrid's recurrent blocks: every block without attention and not MLP-only.
-  const recurrent = model.shape.recurrent?.kind === 'gated-delta-net' ? model.shape.recurrent : null;
-  const notRecurrent = new Set([...(recurrent?.attentionLayers ?? []), ...(recurrent?.mlpLayers ?? [])]);
+  const recurrent = gatedDeltaNetBlocks(model.shape);
   for (let i = 0; i < blocks; i++) {
     const share = shares[deviceOf[i] ?? 0];
     if (!share) continue;
     share.layers++;
     share.blocks++;
     share.expertProducts += mem.weights.layerExpertsActive[i] ?? 0;
-    if (recurrent && !notRecurrent.has(i)) share.gatedDeltaNetBlocks++;
-    const expertBytes = mem.weights.layerExpertBytes[i] ?? 0;
-    const expertMxfp4 = mem.weights.layerExpertMatrixBytesByType[i]?.MXFP4 ?? 0;
-    share.mxfp4ReadBytes +=
-      (mem.weights.layerMatrixBytesByType[i]?.MXFP4 ?? 0) -
-      expertMxfp4 +
-      (expertBytes > 0 ? (expertMxfp4 * (mem.weights.layerExpertActiveBytes[i] ?? 0)) / expertBytes : 0);
+    if (recurrent.has(i)) share.gatedDeltaNetBlocks++;
+    share.mxfp4ReadBytes += layerMxfp4ReadBytes(mem.weights, i);
     share.weightsBytes += mem.weights.layerWeightBytes[i] ?? 0;
     share.kvBytes += mem.kvPerLayerBytes[i] ?? 0;
     share.readBytes += mem.weights.layerActiveBytes[i] ?? 0;

@@ -12,7 +12,7 @@ import {
   type MemoryModel,
   type WeightsLayout,
 } from './estimate';
-import { offloadableLayers, placeModel, type Placement } from './placement';
+import { gatedDeltaNetBlocks, offloadableLayers, placeModel, type Placement } from './placement';
 import { computeTarget, type ComputeTarget } from './budget';
 import { fitModel, fitsEveryGpu, movesExperts, splitProportionsOf, type FitResult, type GpuSplit, type SplitMode } from './fit';
 import { applyGpuPromptRuns, promptWorkOf, type BenchRunsInput, type PromptWork } from './gpu-prompt';
@@ -120,13 +120,6 @@ function cacheDetail(shape: ModelShape, ctx: number, kvType: KvType): string {
   return `KV cache 2 x ${shape.layers} layers x ${shape.kvHeads} KV heads x ${shape.headDim} x ${ctx} tokens at ${kvType}${windows}`;
 }
 
-/** How many blocks of a gated-delta-net hybrid (Qwen3-Next, Qwen3.5/3.6) run the recurrent mixer: the rest attend. */
-function gatedDeltaNetBlocks(shape: SizableModel['shape']): number {
-  const rec = shape.recurrent;
-  if (rec?.kind !== 'gated-delta-net') return 0;
-  return Math.max(0, shape.layers - rec.attentionLayers.length - (rec.mlpLayers?.length ?? 0));
-}
-
 export function sizeModel(
   model: SizableModel,
   hardware: HardwareSnapshot,
@@ -148,7 +141,7 @@ export function sizeModel(
     gpuBackend: target.backend,
     gpuVendor: target.gpus[0]?.vendor,
   };
-  const gatedDeltaNet = gatedDeltaNetBlocks(model.shape);
+  const gatedDeltaNet = gatedDeltaNetBlocks(model.shape).size;
   const speedOf = (placement: Placement, k: number): SpeedEstimate =>
     estimateGenerationSpeed(placement, speedInputs, { gpu: Math.max(0, k - 1), total: model.shape.layers, gatedDeltaNet });
   const fit =

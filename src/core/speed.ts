@@ -157,7 +157,7 @@ export function mxfp4ExtraReadFactor(vendor: GpuVendor | undefined): number {
 
 /**
  * The fixed work a token costs per block on a device (kernel launches, graph bookkeeping): 15 µs on the CPU, 20 µs on a
- * GPU, 150 µs under Metal. A pool plan (src/core/pool.ts) adds it per device, as estimateGenerationSpeed does.
+ * GPU, 150 µs under Metal; deviceBlockSeconds charges it per device, for a single machine and a pool plan alike.
  */
 function secondsPerBlock(backend: string): number {
   return backend === 'cpu' ? CPU_SECONDS_PER_LAYER : backend === 'metal' ? METAL_SECONDS_PER_LAYER : GPU_SECONDS_PER_LAYER;
