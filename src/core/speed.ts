@@ -477,7 +477,7 @@ export function estimateGenerationSpeed(
     source: {
       kind: 'estimated',
       by: 'speed.memory-bound',
-      detail: `Generation at short context (like llama-bench tg128) is bound by memory reads per token: ${parts.join(' + ')}, plus ${(fixedSeconds * 1000).toFixed(2)} ms per token of kernel launches and sampling${placement.gpuExpertProductsPerToken > 0 ? ` (${placement.gpuExpertProductsPerToken} routed-expert products on the GPU at ${expertProductSeconds * 1e6} µs each among them${inputs.gpuBackend === 'cuda' ? ', as on CUDA' : ''})` : ''}${recurrentGpuBlocks > 0 ? ` (${Math.round(recurrentGpuBlocks)} gated-delta-net blocks on the GPU at ${GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK * 1e6} µs each among them)` : ''}.${calibratedWords}`,
+      detail: `Generation at short context (like llama-bench tg128) is bound by memory reads per token: ${parts.join(' + ')}, plus ${(fixedSeconds * 1000).toFixed(2)} ms per token of kernel launches and sampling${placement.gpuExpertProductsPerToken > 0 ? ` (${placement.gpuExpertProductsPerToken} routed-expert products on the GPU at ${expertProductSeconds * 1e6} µs each among them${inputs.gpuBackend === 'cuda' ? ', as on CUDA' : inputs.gpuBackend === 'metal' ? ', as on Metal' : ''})` : ''}${recurrentGpuBlocks > 0 ? ` (${Math.round(recurrentGpuBlocks)} gated-delta-net blocks on the GPU at ${GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK * 1e6} µs each among them)` : ''}.${calibratedWords}`,
     },
   };
 }

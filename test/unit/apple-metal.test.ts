@@ -43,4 +43,17 @@ describe('generation on Apple GPUs (Metal)', () => {
     expect(fixed(tg('Apple M3 Ultra', 'Q8_0').speedSource?.detail)).toBeCloseTo(0.3 + 32 * 0.15, 2);
     expect(fixed(tg('RTX 4090', 'Q8_0').speedSource?.detail)).toBeCloseTo(0.3 + 32 * 0.02, 2);
   });
+
+  it("says a MoE's routed-expert products cost 3 µs each as on Metal, where another vendor's pay 10", () => {
+    const qwen = loadCatalog().find((m) => m.id === 'qwen3-30b-a3b');
+    const moe = (gpuName: string) => {
+      const hw = plan(gpuName);
+      return sizeModel(catalogModelAt(qwen as NonNullable<typeof qwen>, 'Q4_K_M'), hw, computeTarget(hw), {
+        contextTokens: 4096,
+        kvType: 'f16',
+      }).row;
+    };
+    expect(moe('Apple M3 Ultra').speedSource?.detail).toContain('routed-expert products on the GPU at 3 µs each among them, as on Metal');
+    expect(moe('Radeon RX 7900 XTX').speedSource?.detail).toMatch(/routed-expert products on the GPU at 10 µs each among them\)/);
+  });
 });
