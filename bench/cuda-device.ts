@@ -33,14 +33,22 @@ if (positionals.length === 0) throw new Error('usage: npx tsx bench/cuda-device.
 const dirs = positionals;
 const first = dirs[0] as string;
 
-/** The files the run wrote (bench/device/cuda-run.sh's models.json), regenerated here as sparse files. */
-const FILES: Record<string, { id: string; precision: Precision; data: string }> = {
-  'm8.gguf': { id: 'llama-3.1-8b', precision: 'Q4_K_M', data: 'noise' },
-  'm8z.gguf': { id: 'llama-3.1-8b', precision: 'Q4_K_M', data: 'sparse' },
-  'm70z.gguf': { id: 'llama-3.1-70b', precision: 'Q4_K_M', data: 'sparse' },
-  'm120z.gguf': { id: 'gpt-oss-120b', precision: 'Q4_K_M', data: 'sparse' },
-  'm30.gguf': { id: 'qwen3-30b-a3b', precision: 'Q4_K_M', data: 'noise' },
-};
+/** The files the runs wrote (each folder's models.json, the plan's MODELS_JSON), regenerated here as sparse files. */
+const FILES: Record<string, { id: string; precision: Precision; data: string }> = {};
+for (const d of dirs) {
+  if (!existsSync(join(d, 'models.json'))) continue;
+  for (const m of JSON.parse(readFileSync(join(d, 'models.json'), 'utf8')) as Array<{
+    file: string;
+    id: string;
+    precision: Precision;
+    data: string;
+  }>) {
+    const seen = FILES[m.file];
+    if (seen && (seen.id !== m.id || seen.precision !== m.precision))
+      throw new Error(`${m.file} names two models in the runs' models.json files`);
+    FILES[m.file] = { id: m.id, precision: m.precision, data: m.data };
+  }
+}
 
 // ---------------------------------------------------------------- the machine
 const hw = JSON.parse(readFileSync(join(first, 'hardware.json'), 'utf8')) as { raw: RawDetection; si: unknown; recordedAt: string };
@@ -109,6 +117,8 @@ interface BenchRow {
   n_prompt: number;
   n_gen: number;
   n_ubatch: number;
+  /** Tokens already in the context when the timed ones run (llama-bench -d); absent before it was recorded. */
+  n_depth?: number;
   n_threads: number;
   avg_ts: number;
   stddev_ts: number;
@@ -189,6 +199,7 @@ interface SpeedCase {
   ngl: number;
   ncmoe: number;
   ubatch: number;
+  depth: number;
   pp?: { tokens: number; best: number; mean: number; sd: number };
   tg?: { tokens: number; best: number; mean: number; sd: number };
 }
@@ -196,7 +207,14 @@ const speedCases = new Map<string, SpeedCase>();
 for (const b of benches) {
   const file = b.model_filename.split('/').pop() as string;
   const key = `${b.case}`;
-  const c = speedCases.get(key) ?? { name: b.case, file, ngl: b.n_gpu_layers, ncmoe: b.n_cpu_moe, ubatch: b.n_ubatch };
+  const c = speedCases.get(key) ?? {
+    name: b.case,
+    file,
+    ngl: b.n_gpu_layers,
+    ncmoe: b.n_cpu_moe,
+    ubatch: b.n_ubatch,
+    depth: b.n_depth ?? 0,
+  };
   const figure = { tokens: b.n_prompt || b.n_gen, best: Math.max(...b.samples_ts), mean: b.avg_ts, sd: b.stddev_ts };
   if (b.n_prompt > 0) c.pp = figure;
   else c.tg = figure;
@@ -223,8 +241,10 @@ for (const c of speedCases.values()) {
     c.pp && (c.ncmoe > 0 || (moe && FILES[c.file]?.data === 'sparse'))
       ? ` (not comparable: ${c.ncmoe > 0 ? 'generated routing' : 'a zeros router sends every token to the same experts'})`
       : '';
+  // The app's speeds are at short context (tg128 after an empty one); a row at depth shows how far the context moves them.
+  const deep = c.depth ? ' (at depth; the app is at short context)' : '';
   speedLines.push(
-    `| ${c.name} (-ngl ${c.ngl}${c.ncmoe ? ` -ncmoe ${c.ncmoe}` : ''}${c.ubatch !== 512 ? ` -ub ${c.ubatch}` : ''}) | ${cell(c.pp)} | ${pp ? n0(pp) : 'none'} | ${ratio(pp, c.pp)}${routed} | ${cell(c.tg)} | ${tg ? n0(tg) : ''} | ${ratio(tg, c.tg)} |`,
+    `| ${c.name} (-ngl ${c.ngl}${c.ncmoe ? ` -ncmoe ${c.ncmoe}` : ''}${c.ubatch !== 512 ? ` -ub ${c.ubatch}` : ''}${c.depth ? ` -d ${c.depth}` : ''}) | ${cell(c.pp)} | ${pp ? n0(pp) : 'none'} | ${ratio(pp, c.pp)}${routed}${deep} | ${cell(c.tg)} | ${tg ? n0(tg) : ''} | ${ratio(tg, c.tg)}${deep} |`,
   );
   const { name, ...rest } = c;
   fixtureSpeeds.push({
@@ -244,8 +264,10 @@ const copyLines = [
   '|---|---:|---:|---:|---:|',
 ];
 for (const c of speedCases.values()) {
-  if (c.ncmoe > 0 || c.ngl >= 99 || !c.pp) continue;
-  const full = [...speedCases.values()].find((x) => x.file === c.file && x.ngl >= 99 && x.ncmoe === 0 && x.ubatch === c.ubatch && x.pp);
+  if (c.ncmoe > 0 || c.ngl >= 99 || c.depth > 0 || !c.pp) continue;
+  const full = [...speedCases.values()].find(
+    (x) => x.file === c.file && x.ngl >= 99 && x.ncmoe === 0 && x.depth === 0 && x.ubatch === c.ubatch && x.pp,
+  );
   const hostOf = (ngl: number): number | undefined =>
     fits.find((f) => f.file === c.file && f.ngl === ngl && f.ncmoe === 0)?.rows.find((r) => r.device === 'Host')?.weights;
   const [kept, always] = [hostOf(c.ngl), hostOf(99)];

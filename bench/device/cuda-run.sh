@@ -9,8 +9,13 @@
 #   node.xz           a Node 20 x64 binary, xz-compressed (the lent machines have none)
 #   capture.mjs       bench/device/capture.ts bundled with esbuild
 #   llama-src.tar.xz  the llama.cpp source node-llama-cpp ships (.cache/llama.cpp-src), CUDA and CPU backends only
-# Usage (on the lent machine, from the repository root): DEADLINE_S=500 bash bench/device/cuda-run.sh
+# What it writes and runs comes from a plan (bench/device/plans/*.sh): MODELS_JSON (the files, as capture.ts's
+# models job reads them) and the functions run_fits and run_benches (calls of fit and bench below).
+# Usage (on the lent machine, from the repository root): PLAN=bench/device/plans/NAME.sh DEADLINE_S=500 bash bench/device/cuda-run.sh
 set -u
+PLAN=${PLAN:?PLAN=bench/device/plans/NAME.sh: which files to write and which cases to run}
+# shellcheck source=/dev/null
+. "$PLAN"
 T0=$(date +%s)
 OUT=${OUT:-/tmp/rightsize-device-out}
 DEADLINE_S=${DEADLINE_S:-500}
@@ -21,7 +26,7 @@ elapsed() { echo $(($(date +%s) - T0)); }
 log() { echo "[$(elapsed)s $(date +%s%3N)] $*" | tee -a "$OUT/steps.log"; }
 left() { echo $((DEADLINE_S - $(elapsed))); }
 
-log "start: $(nproc) cores, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo), $(uname -r)"
+log "start ($PLAN): $(nproc) cores, disk $(df -h --output=avail /tmp | tail -1 | tr -d ' ') free in /tmp, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo), $(uname -r)"
 
 # ---- 1. detection sources, raw (before the build loads the CPUs: the RAM bandwidth probe runs here)
 {
@@ -50,13 +55,8 @@ NODE="$W/node"
 log "hardware.json written ($(wc -c < "$OUT/hardware.json" 2>/dev/null) bytes)"
 
 # ---- 2. build (16 cores) while the model files are written (disk)
-cat > "$W/models.json" << 'EOF'
-[{"file":"m8.gguf","id":"llama-3.1-8b","precision":"Q4_K_M","data":"noise"},
- {"file":"m8z.gguf","id":"llama-3.1-8b","precision":"Q4_K_M","data":"sparse"},
- {"file":"m70z.gguf","id":"llama-3.1-70b","precision":"Q4_K_M","data":"sparse"},
- {"file":"m120z.gguf","id":"gpt-oss-120b","precision":"Q4_K_M","data":"sparse"},
- {"file":"m30.gguf","id":"qwen3-30b-a3b","precision":"Q4_K_M","data":"noise"}]
-EOF
+printf '%s\n' "$MODELS_JSON" > "$W/models.json"
+cp "$W/models.json" "$OUT/models.json"
 ("$NODE" .devcarry/capture.mjs models "$W/models.json" "$W/models" > "$W/models.log" 2>&1; echo "models done rc=$?" >> "$W/models.log") &
 MODELS_PID=$!
 
@@ -105,17 +105,7 @@ fit() { # name, args...
     tail -5 "$W/fit-err.log" >> "$OUT/fit.log"
   }
 }
-fit m8-ngl99 -m $M/m8.gguf -c 8192 -ngl 99
-fit m8-ngl16 -m $M/m8.gguf -c 8192 -ngl 16
-fit m8-ngl0 -m $M/m8.gguf -c 8192 -ngl 0
-fit m30-ncmoe0 -m $M/m30.gguf -c 8192 -ngl 99
-fit m30-ncmoe24 -m $M/m30.gguf -c 8192 -ngl 99 -ncmoe 24
-fit m30-ncmoe48 -m $M/m30.gguf -c 8192 -ngl 99 -ncmoe 48
-fit m70-ngl99 -m $M/m70z.gguf -c 8192 -ngl 99
-fit m70-ngl40 -m $M/m70z.gguf -c 8192 -ngl 40
-fit m70-ngl0 -m $M/m70z.gguf -c 8192 -ngl 0
-fit m120-ncmoe0 -m $M/m120z.gguf -c 8192 -ngl 99
-fit m120-ncmoe36 -m $M/m120z.gguf -c 8192 -ngl 99 -ncmoe 36
+run_fits
 log "fit-params done"
 
 bench() { # name, limit_s, args...
@@ -132,17 +122,6 @@ bench() { # name, limit_s, args...
   grep -E 'buffer size|offloaded|graph splits|pipeline parallelism|using device|CUDA0|error|failed' "$W/bench-err.log" | grep -v 'ggml_backend_cuda_graph' | head -80 >> "$OUT/bench-v.log"
   log "bench $name end rc=$rc"
 }
-bench m8-full 60 -m $M/m8.gguf -ngl 99 -p 512 -n 128 -r 3
-bench m8-ngl0 60 -m $M/m8.gguf -ngl 0 -p 512 -n 0 -r 3
-bench m8-ngl0-ub2048 60 -m $M/m8.gguf -ngl 0 -p 2048 -n 0 -b 2048 -ub 2048 -r 2
-bench m8-v 60 -m $M/m8.gguf -ngl 0,16 -p 512 -n 0 -r 1 -v
-bench m30-full 60 -m $M/m30.gguf -ngl 99 -p 512 -n 128 -r 3
-bench m30-ncmoe48 90 -m $M/m30.gguf -ngl 99 -ncmoe 48 -p 512 -n 128 -r 2
-bench m8z-full 60 -m $M/m8z.gguf -ngl 99 -p 512 -n 128 -r 3
-bench m70z-full 90 -m $M/m70z.gguf -ngl 99 -p 512 -n 128 -r 2
-bench m120z-full 90 -m $M/m120z.gguf -ngl 99 -p 512 -n 128 -r 2
-bench m8-ngl16 60 -m $M/m8.gguf -ngl 16 -p 512 -n 128 -r 2
-bench m120z-ncmoe36 90 -m $M/m120z.gguf -ngl 99 -ncmoe 36 -p 512 -n 64 -r 1
-bench m70z-ngl40 90 -m $M/m70z.gguf -ngl 40 -p 512 -n 32 -r 1
+run_benches
 kill $SAMPLER 2> /dev/null
 log "done"
