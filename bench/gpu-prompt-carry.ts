@@ -77,7 +77,10 @@ function predict(overheadRows: number, floatFactor = false, productScale = 0): A
   const fixed = (w: PromptWork): number => promptExpertProductSeconds(w, 512) * productScale;
   for (const r of rows) {
     if (!r.work) continue;
-    const refs = rows.filter((o) => o !== r && o.group === r.group && o.work && (o.kind === 'dense' || o.kind === 'moe'));
+    // The table's other quantized dense rows set the rate, as a catalogued rate is read from dense runs; a table of
+    // MoE rows alone reads it from them.
+    const others = rows.filter((o) => o !== r && o.group === r.group && o.work && (o.kind === 'dense' || o.kind === 'moe'));
+    const refs = others.some((o) => o.kind === 'dense') ? others.filter((o) => o.kind === 'dense') : others;
     if (refs.length === 0) continue;
     const rates = refs
       .map((o) => {

@@ -130,8 +130,9 @@ export const GPU_PROMPT_EXPERT_OVERHEAD_ROWS = 64;
  * per expert its tokens chose (up to every expert: 512 tokens x 8 of 128 reach all of them). 2 µs, fitted on the same
  * carry runs (bench/results/gpu-prompt-carry-2026-12-04.md): the fast CUDA cards' Qwen MoE prompts, carried from their
  * dense rows, read 1.7-2.2x too fast with the row overhead alone (an RTX PRO 6000's Qwen3-30B-A3B 2.21, an RTX 5070
- * Ti's Qwen3.6-35B-A3B 1.69-1.92) and 0.98-1.14 with it; 14 of 20 quantized MoE rows within 25%, from 11 (median error
- * 1.12x from 1.21x), in sample. The DGX Spark's MoE prompts stay off (0.75-2.11).
+ * Ti's Qwen3.6-35B-A3B 1.69-1.92) and 0.98-1.14 with it; 15 of 21 quantized MoE rows within 25%, from 12 (median error
+ * 1.12x from 1.15x), in sample. The DGX Spark's MoE prompts stay off (1.03-2.25), and so does the one run this project
+ * measured: the lent H200's generated Qwen3-30B-A3B read 0.61 (0.98 without it; bench/results/cuda-2026-12-04.md).
  */
 export const GPU_PROMPT_SECONDS_PER_EXPERT_PRODUCT = 0.000002;
 
