@@ -18,6 +18,21 @@ export const GPU_BANDWIDTH_EFFICIENCY = 0.7;
  */
 const GPU_BANDWIDTH_EFFICIENCY_BY_VENDOR: Readonly<Partial<Record<GpuVendor, number>>> = { amd: 0.55 };
 /**
+ * Architectures whose cards read more of their bandwidth than their vendor's share says, for a card without a
+ * catalogued figure of its own. Ada Lovelace (RTX 40 series, the RTX Ada workstation cards, L40S, L4): at NVIDIA's 0.7
+ * the 40 published runs of 10 Ada cards in a May 2024 table (bench/data/gpu-published.json) read a median 0.91 of
+ * measured, and a 2026 build's Qwen3.5 runs on an RTX 4090 0.73-0.85 (bench/data/gpu-moe-tg.json; its 9B at Q8_0 read
+ * 0.86 of the card's bandwidth). At 0.85 those read 1.02 (0.93-1.22, all 40 within 25%) and 0.85-0.92. Ampere's runs
+ * of the same table read 0.97 at 0.7 and keep it; Blackwell's disagree (an RTX PRO 4000 SFF reads 1.04-1.12 at 0.7, a
+ * 5090's 27B 0.71) and keep it too (bench/results/gpu-speed-published-2026-12-04.md).
+ */
+export const GENERATION_EFFICIENCY_BY_ARCHITECTURE: Readonly<Record<string, { value: number; why: string }>> = {
+  ada: {
+    value: 0.85,
+    why: 'Ada Lovelace cards read 0.85 of their bandwidth in generation: fitted on 45 published llama-bench tg128 runs of 10 Ada cards (a May 2024 table read a median 0.91 of measured at the 0.7 NVIDIA cards share, a 2026 build on an RTX 4090 0.73-0.85; at 0.85, 1.02 and 0.85-0.92)',
+  },
+};
+/**
  * The share of its memory bandwidth a GPU reaches in generation. The vendor figure rests on discrete
  * cards only, so a GPU sharing the system's RAM keeps the general one (Strix Halo, Apple) unless its
  * catalogue entry has its own from published runs (GpuPreset.generationEfficiency: GB10, Jetson Orin),

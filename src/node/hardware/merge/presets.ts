@@ -2,6 +2,7 @@
 // id, and the name clean-up both the matching and the grouping of observations rely on.
 import type { Gpu, GpuPreset, GpuVendor, HardwareSnapshot, MachinePreset, Source } from '../../../shared/schema';
 import { defaultBackendForVendor } from '../../../core/backend';
+import { GENERATION_EFFICIENCY_BY_ARCHITECTURE } from '../../../core/speed';
 import { formatBytes } from '../../../shared/units';
 import { loadGpuPresets, loadGpuPromptRates } from '../../resources';
 import { ONE_CHIP_ARCHITECTURES, siblingCheck, siblingCheckSummary, siblingPromptRate } from '../../../core/gpu-prompt-siblings';
@@ -171,10 +172,19 @@ export function presetPromptRate(preset: GpuPreset, backend: string): Gpu['promp
 
 /**
  * The catalogued share of its bandwidth a preset reaches in generation (GpuPreset.generationEfficiency), with the
- * published runs it was read from; null where the catalogue has none and the vendor's figure applies.
+ * published runs it was read from; else its architecture's (GENERATION_EFFICIENCY_BY_ARCHITECTURE); null where
+ * neither is known and the vendor's figure applies.
  */
 export function presetGenerationEfficiency(preset: GpuPreset): Gpu['generationEfficiency'] {
-  if (preset.generationEfficiency === undefined) return null;
+  if (preset.generationEfficiency === undefined) {
+    // A card of an architecture that reads more of its bandwidth than its vendor's share (speed.ts).
+    const byArchitecture = preset.architecture ? GENERATION_EFFICIENCY_BY_ARCHITECTURE[preset.architecture] : undefined;
+    if (!byArchitecture) return null;
+    return {
+      value: byArchitecture.value,
+      source: { kind: 'estimated', by: 'speed.architecture-share', detail: `${preset.name}: ${byArchitecture.why}.` },
+    };
+  }
   const evidence = preset.figureSources?.find((f) => f.field === 'generationEfficiency');
   return {
     value: preset.generationEfficiency,
