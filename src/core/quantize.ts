@@ -62,6 +62,26 @@ function withFallback(type: string, rowLength: number): string {
   return rowLength % ggmlType(fallback).blockSize === 0 ? fallback : 'F16';
 }
 
+/**
+ * The attention-V-like tensors (category_is_attn_v): attn_v, and the fused attn_qkv of Phi-3, Falcon and the
+ * gated-delta-net blocks of Qwen3-Next and Qwen3.5/3.6. They share one counter for Q4_K_M's every-third-layer rule, in
+ * file order. (Older llama.cpp gave a fused attn_qkv Q5_K at Q4_K_M; checked against llama-quantize --dry-run of the
+ * source node-llama-cpp ships, bench/quantize-dry-run.ts.)
+ */
+function isAttnVLike(t: TensorSpec): boolean {
+  return t.role === 'attn_v' || t.role === 'attn_qkv';
+}
+
+/**
+ * llama.cpp's LLM_TYPE_70B, which gives attn_v one more step (Q3_K/Q4_K to Q5_K): each architecture's loader sets it by
+ * block count (src/models/*.cpp): Llama's 80 blocks with grouped-query attention (65B without) and Qwen2's 80 (Qwen2.5
+ * 72B) among the architectures sized here (DeciLM, OLMo and Jais 2 have their own, not sized).
+ */
+function isLlamaCpp70B(shape: ModelShape): boolean {
+  if (shape.arch === 'llama') return shape.layers === 80 && shape.heads !== shape.kvHeads;
+  return shape.arch === 'qwen2' && shape.layers === 80;
+}
+
 /** Assigns a ggml type to every tensor of a model for one precision, by tensor name. */
 export function assignTensorTypes(shape: ModelShape, tensors: readonly TensorSpec[], precision: Precision): Map<string, string> {
   const types = assignTensorTypeList(shape, tensors, precision);
@@ -75,12 +95,18 @@ export function assignTensorTypeList(shape: ModelShape, tensors: readonly Tensor
   const quantized = precision !== 'F32' && precision !== 'F16' && precision !== 'BF16';
   const nLayers = shape.layers;
   const nExpert = shape.experts?.count ?? 0;
-  const gqa = shape.heads / shape.kvHeads;
-  const is70B = shape.arch === 'llama' && shape.layers === 80 && !shape.experts;
+  // hparams.n_gqa() is layer 0's: 0 where a Mamba-2 hybrid's first block is recurrent (its converter writes a per-layer
+  // head_count_kv with 0 there); the gated-delta-net hybrids write one count for every block.
+  const firstRecurrent =
+    shape.recurrent !== undefined && shape.recurrent.kind !== 'gated-delta-net' && !shape.recurrent.attentionLayers.includes(0);
+  const gqa = firstRecurrent ? 0 : shape.heads / shape.kvHeads;
+  const is70B = isLlamaCpp70B(shape);
   const isFalcon = shape.arch === 'falcon';
   const tied = !tensors.some((t) => t.role === 'output');
+  // ffn_down's position counts against hparams.n_layer_all, the block count with any MTP (NextN) blocks.
+  const nLayersAll = nLayers + (shape.nextnLayers ?? 0);
   let nAttnV = 0;
-  for (const t of tensors) if (t.role === 'attn_v') nAttnV++;
+  for (const t of tensors) if (isAttnVLike(t)) nAttnV++;
   let iAttnV = 0;
   let iFfnDown = 0;
 
@@ -109,7 +135,7 @@ export function assignTensorTypeList(shape: ModelShape, tensors: readonly Tensor
       else if (type !== 'Q8_0') type = 'Q6_K';
     } else if (t.role === 'token_embd') {
       // default type for Q2_K..Q8_0 file types
-    } else if (t.role === 'attn_v') {
+    } else if (isAttnVLike(t)) {
       if (precision === 'Q2_K') type = gqa >= 4 ? 'Q4_K' : 'Q3_K';
       else if (precision === 'Q3_K_M') type = iAttnV < 2 ? 'Q5_K' : 'Q4_K';
       else if ((precision === 'Q4_K_M' || precision === 'Q5_K_M') && useMoreBits(iAttnV, nAttnV)) type = 'Q6_K';
@@ -120,7 +146,7 @@ export function assignTensorTypeList(shape: ModelShape, tensors: readonly Tensor
       if (nExpert === 8) type = 'Q8_0';
     } else if (t.role === 'ffn_down') {
       const iLayer = nExpert > 1 ? (t.layer ?? 0) : iFfnDown;
-      const n = nLayers;
+      const n = nLayersAll;
       if (precision === 'Q2_K') type = 'Q3_K';
       else if (precision === 'Q3_K_M') type = iLayer < Math.floor(n / 16) ? 'Q5_K' : !isFalcon || useMoreBits(iLayer, n) ? 'Q4_K' : 'Q3_K';
       else if (precision === 'Q4_K_M') {
@@ -135,10 +161,6 @@ export function assignTensorTypeList(shape: ModelShape, tensors: readonly Tensor
         } else if (precision === 'Q2_K') type = 'Q3_K';
         else if (precision === 'Q3_K_M') type = 'Q4_K';
       }
-    } else if (t.role === 'attn_qkv') {
-      if (precision === 'Q3_K_M') type = 'Q4_K';
-      else if (precision === 'Q4_K_M') type = 'Q5_K';
-      else if (precision === 'Q5_K_M') type = 'Q6_K';
     }
     result.push(withFallback(type, rowLength));
   }
