@@ -4,7 +4,7 @@
 // .cache/), starts one or two rpc-servers (stopped at the end and on error), writes sparse GGUF files
 // of real shapes (no disk cost), and compares llama.cpp's weights / context (KV) / compute per device
 // with rightsize's placement for the same -ngl (and, over two devices, the same -ts split).
-// Usage: npx tsx bench/fit-params-compare.ts [--quick] [--out bench/results/fit-params-DATE.md]
+// Usage: npx tsx bench/fit-params-compare.ts [--quick] [--only id,id] [--out bench/results/fit-params-DATE.md]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { writeGgufModel } from '../src/node/gguf-writer';
 import { modelFromFile } from '../src/node/models/resolve';
 import { ensureBuilt, ROOT, startRpcServer, stopServers, toolPath } from './lib/llama-rpc';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } } });
 const FIT_PARAMS = toolPath('llama-fit-params');
 const PORTS = [50152, 50153];
 /** What this CPU repacks while loading, from its flags (Linux). */
@@ -107,6 +107,20 @@ const CASES: Case[] = [
   moe('qwen3-30b-a3b', 'Q4_K_M', 4096, 'f16', 30, 10),
   moe('mixtral-8x7b', 'Q4_K_M', 4096, 'f16', 33, 16),
   moe('mixtral-8x7b', 'Q4_K_M', 4096, 'f16', 33, 32),
+  // Recurrent hybrids: gated-delta-net (Qwen3.5/3.6, Qwen3-Next) and Mamba-2 (Nemotron-H, Granite 4.0 H) blocks hold a
+  // state per sequence instead of KV cells, beside their attention blocks' KV.
+  c('qwen3.6-27b', 'Q4_K_M', 8192, 'f16', 65),
+  c('qwen3.6-27b', 'Q4_K_M', 8192, 'q8_0', 33),
+  moe('qwen3.6-35b-a3b', 'Q4_K_M', 8192, 'f16', 41, 0),
+  moe('qwen3.6-35b-a3b', 'Q4_K_M', 8192, 'f16', 41, 20),
+  moe('qwen3.6-35b-a3b', 'Q4_K_M', 16384, 'q8_0', 41, 0),
+  moe('qwen3.6-35b-a3b', 'Q4_K_M', 16384, 'q8_0', 41, 40),
+  moe('qwen3.6-35b-a3b', 'Q4_K_M', 8192, 'f16', 24, 10),
+  moe('qwen3-next-80b-a3b', 'Q4_K_M', 8192, 'f16', 49, 0),
+  moe('qwen3-next-80b-a3b', 'Q4_K_M', 8192, 'f16', 49, 48),
+  c('nemotron-h-8b', 'Q4_K_M', 8192, 'f16', 53),
+  c('nemotron-h-8b', 'Q4_K_M', 8192, 'f16', 20),
+  moe('granite-4.0-h-small', 'Q4_K_M', 8192, 'f16', 41, 20),
 ];
 
 interface DeviceMiB {
@@ -165,7 +179,8 @@ function err(oursMiB: number, theirs: number): string {
 
 async function main(): Promise<void> {
   ensureBuilt(['ggml-rpc-server', 'llama-fit-params']);
-  const cases = values.quick ? CASES.filter((_, i) => i % 3 === 2) : CASES;
+  const only = values.only ? new Set(values.only.split(',')) : null;
+  const cases = (values.quick ? CASES.filter((_, i) => i % 3 === 2) : CASES).filter((x) => !only || only.has(x.id));
   const dir = mkdtempSync(join(tmpdir(), 'rightsize-fit-params-'));
   const lines: string[] = [];
   const errors = { weights: [] as number[], kv: [] as number[], compute: [] as number[] };
