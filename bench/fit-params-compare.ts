@@ -19,7 +19,9 @@ import { writeGgufModel } from '../src/node/gguf-writer';
 import { modelFromFile } from '../src/node/models/resolve';
 import { ensureBuilt, ROOT, startRpcServer, stopServers, toolPath } from './lib/llama-rpc';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } },
+});
 const FIT_PARAMS = toolPath('llama-fit-params');
 const PORTS = [50152, 50153];
 /** What this CPU repacks while loading, from its flags (Linux). */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { tensorBytes } from '../src/core/ggml';
-import { assignTensorTypes } from '../src/core/quantize';
+import { assignTensorTypes, DEFAULT_TYPE } from '../src/core/quantize';
 import { listTensors } from '../src/core/tensors';
 import { writeGgufModel } from '../src/node/gguf-writer';
 import { loadCatalog } from '../src/node/resources';
@@ -59,15 +59,6 @@ function dryRun(file: string, precision: Precision): { tensors: DryTensor[]; tot
 }
 
 const MiB = 2 ** 20;
-/** Most tensors' type at each precision (llama.cpp's default_type for the ftype). */
-const DEFAULT_TYPE_NAME: Partial<Record<Precision, string>> = {
-  Q8_0: 'Q8_0',
-  Q6_K: 'Q6_K',
-  Q5_K_M: 'Q5_K',
-  Q4_K_M: 'Q4_K',
-  Q3_K_M: 'Q3_K',
-  Q2_K: 'Q2_K',
-};
 const scratch = mkdtempSync(join(tmpdir(), 'rightsize-quantize-dry-run-'));
 const rows: string[] = [];
 const ratios: Array<{ id: string; precision: Precision; ratio: number; mismatched: number }> = [];
@@ -121,7 +112,7 @@ try {
       }
       if (values.fixture) {
         const byName = new Map(tensors.map((t) => [t.name, t]));
-        const usual = DEFAULT_TYPE_NAME[precision];
+        const usual = DEFAULT_TYPE[precision];
         const notDefault: Record<string, string> = {};
         for (const t of dry.tensors) if ((byName.get(t.name)?.dims.length ?? 0) >= 2 && t.type !== usual) notDefault[t.name] = t.type;
         fixtureCases.push({ id: m.id, precision, quantMiB: dry.totalMiB, tensors: dry.tensors.length, notDefault });

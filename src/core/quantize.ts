@@ -6,7 +6,7 @@ import { ggmlType } from './ggml';
 import type { ModelShape, TensorSpec } from './tensors';
 
 /** The type most tensors get for each precision (llama.cpp's default_type for the ftype). */
-const DEFAULT_TYPE: Record<Precision, string> = {
+export const DEFAULT_TYPE: Readonly<Record<Precision, string>> = {
   F32: 'F32',
   F16: 'F16',
   BF16: 'BF16',

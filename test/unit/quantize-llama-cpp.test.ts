@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tensorBytes } from '../../src/core/ggml';
-import { assignTensorTypes } from '../../src/core/quantize';
+import { assignTensorTypes, DEFAULT_TYPE } from '../../src/core/quantize';
 import { elementCount, listTensors } from '../../src/core/tensors';
 import { loadCatalog } from '../../src/node/resources';
 import type { Precision } from '../../src/shared/precision';
@@ -20,7 +20,6 @@ interface Case {
 }
 const fixture = JSON.parse(readFileSync('test/fixtures/llama/quantize-dry-run.json', 'utf8')) as { source: string; cases: Case[] };
 const catalog = loadCatalog();
-const DEFAULT: Partial<Record<Precision, string>> = { Q5_K_M: 'Q5_K', Q4_K_M: 'Q4_K', Q3_K_M: 'Q3_K', Q2_K: 'Q2_K' };
 
 describe('quant types as llama-quantize gives them (the source node-llama-cpp ships)', () => {
   it('covers the rules that once differed', () => {
@@ -36,7 +35,7 @@ describe('quant types as llama-quantize gives them (the source node-llama-cpp sh
     const tensors = listTensors(model);
     expect(tensors.length).toBe(c.tensors);
     const ours = assignTensorTypes(model, tensors, c.precision);
-    const usual = DEFAULT[c.precision] as string;
+    const usual = DEFAULT_TYPE[c.precision];
     const differing: string[] = [];
     let bytes = 0;
     for (const t of tensors) {
