@@ -44,6 +44,15 @@ export function gatedDeltaNetBlocks(shape: Pick<ModelShape, 'layers' | 'recurren
   return blocks;
 }
 
+/**
+ * The recurrent state one gated-delta-net block updates every token, in elements: a state_size x state_size matrix per
+ * value head (ggml's GATED_DELTA_NET: S_v x S_v per head); 0 for other models.
+ */
+export function gatedDeltaNetStateElementsOf(shape: Pick<ModelShape, 'recurrent'>): number {
+  const rec = shape.recurrent;
+  return rec?.kind === 'gated-delta-net' ? rec.heads * rec.stateSize * rec.stateSize : 0;
+}
+
 /** Layers as `-ngl` counts them: the repeating blocks plus the output layer. */
 export function offloadableLayers(model: MemoryModel): number {
   return model.weights.layerWeightBytes.length + 1;

@@ -12,7 +12,7 @@ import {
   type MemoryModel,
   type WeightsLayout,
 } from './estimate';
-import { gatedDeltaNetBlocks, offloadableLayers, placeModel, type Placement } from './placement';
+import { gatedDeltaNetBlocks, gatedDeltaNetStateElementsOf, offloadableLayers, placeModel, type Placement } from './placement';
 import { computeTarget, type ComputeTarget } from './budget';
 import { fitModel, fitsEveryGpu, movesExperts, splitProportionsOf, type FitResult, type GpuSplit, type SplitMode } from './fit';
 import { applyGpuPromptRuns, promptWorkOf, type BenchRunsInput, type PromptWork } from './gpu-prompt';
@@ -140,10 +140,17 @@ export function sizeModel(
     calibration: settings.calibration ?? null,
     gpuBackend: target.backend,
     gpuVendor: target.gpus[0]?.vendor,
+    cpuThreads: hardware.cpu.physicalCores,
   };
   const gatedDeltaNet = gatedDeltaNetBlocks(model.shape).size;
+  const gatedDeltaNetStateElements = gatedDeltaNetStateElementsOf(model.shape);
   const speedOf = (placement: Placement, k: number): SpeedEstimate =>
-    estimateGenerationSpeed(placement, speedInputs, { gpu: Math.max(0, k - 1), total: model.shape.layers, gatedDeltaNet });
+    estimateGenerationSpeed(placement, speedInputs, {
+      gpu: Math.max(0, k - 1),
+      total: model.shape.layers,
+      gatedDeltaNet,
+      gatedDeltaNetStateElements,
+    });
   const fit =
     gpuLayers === undefined
       ? fitModel(memModel, target.budget, target.backend, target.repackTypes, gpuSplitOf(target, settings), {

@@ -134,6 +134,20 @@ const CUDA_AND_METAL_SECONDS_PER_EXPERT_PRODUCT = 0.000003;
 export const GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK = 0.00009;
 const CPU_SECONDS_PER_TOKEN = 0.00015;
 const CPU_SECONDS_PER_LAYER = 0.000015;
+/**
+ * A gated-delta-net block on the CPU updates its recurrent state every token (ggml's GATED_DELTA_NET op, split over the
+ * threads by head): about 3 ns per state element per thread beyond the block's bytes, measured on this project's
+ * 2-thread VM (llama-bench tg32, best of 6-9, generated noise files at Q4_K_M) against the calibrated model, which read
+ * a Llama 3.1 8B there at 0.99-1.06 and Qwen3-30B-A3B at 1.08 but Qwen3.5 9B at 1.14-1.18, Qwen3.6 27B at 1.15 and
+ * Qwen3.6 35B-A3B at 1.47. Their gaps, 0.78 ms a block for the 9B's and 35B-A3B's 32 heads of 128 x 128 and 1.29 for
+ * the 27B's 48, grow with the state, not by block: 3.0, 2.8 and 3.3 ns per element-thread. In sample; one machine.
+ */
+const CPU_SECONDS_PER_GATED_DELTA_NET_STATE_ELEMENT = 3e-9;
+
+/** The CPU time per token of `blocks` gated-delta-net blocks of `stateElements` each, on `threads` threads. */
+export function cpuGatedDeltaNetSeconds(blocks: number, stateElements: number, threads: number): number {
+  return (blocks * stateElements * CPU_SECONDS_PER_GATED_DELTA_NET_STATE_ELEMENT) / Math.max(1, threads);
+}
 
 export interface SpeedInputs {
   gpuBandwidthBytesPerSec: number | null;
@@ -151,6 +165,8 @@ export interface SpeedInputs {
   gpuBackend?: string;
   /** The GPUs' vendor: some read a weight type well below their bandwidth (MXFP4_SHARE_BY_VENDOR). */
   gpuVendor?: GpuVendor;
+  /** Threads the CPU's part runs on without a probe (llama.cpp's default: the physical cores); a probe's count wins. */
+  cpuThreads?: number;
 }
 
 /**
@@ -372,12 +388,12 @@ export interface SpeedEstimate {
 
 /**
  * `layers` counts repeating blocks (not -ngl's output layer): on the GPU, and in all; gatedDeltaNet: how many of all
- * are gated-delta-net blocks (those on the GPU taken in proportion).
+ * are gated-delta-net blocks (those on the GPU taken in proportion), each holding a state of gatedDeltaNetStateElements.
  */
 export function estimateGenerationSpeed(
   placement: Placement,
   inputs: SpeedInputs,
-  layers: { gpu: number; total: number; gatedDeltaNet?: number },
+  layers: { gpu: number; total: number; gatedDeltaNet?: number; gatedDeltaNetStateElements?: number },
 ): SpeedEstimate {
   const cpuBw = inputs.cpuBandwidthBytesPerSec ?? ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC;
   const gpuBw = inputs.gpuBandwidthBytesPerSec;
@@ -393,6 +409,14 @@ export function estimateGenerationSpeed(
   const expertBlocks = placement.expertsInRamGpuBlocks;
   const expertProductSeconds = gpuSecondsPerExpertProduct(inputs.gpuBackend);
   const recurrentGpuBlocks = layers.total > 0 ? ((layers.gatedDeltaNet ?? 0) * layers.gpu) / layers.total : 0;
+  const recurrentCpuBlocks = (layers.gatedDeltaNet ?? 0) - recurrentGpuBlocks;
+  const cpuThreads = inputs.calibration?.threads.tg ?? inputs.cpuThreads ?? 1;
+  const recurrentCpuSeconds =
+    recurrentCpuBlocks > 0 ? cpuGatedDeltaNetSeconds(recurrentCpuBlocks, layers.gatedDeltaNetStateElements ?? 0, cpuThreads) : 0;
+  const recurrentCpuWords =
+    recurrentCpuSeconds > 0
+      ? ` (${Math.round(recurrentCpuBlocks)} gated-delta-net blocks on the CPU, ${((recurrentCpuSeconds / recurrentCpuBlocks) * 1000).toFixed(2)} ms each on ${cpuThreads} thread(s) for the state they update, among them)`
+      : '';
   const fixedSeconds =
     placement.gpuReadBytesPerToken > 0
       ? GPU_SECONDS_PER_TOKEN +
@@ -408,12 +432,14 @@ export function estimateGenerationSpeed(
         // a fixed cost would have moved it less), and the 0.1 ms per block assumed before needed a RAM read faster than
         // DDR5-4000 allows to reproduce its runs (bench/results/moe-experts-in-ram-2026-12-04.md). A 48-thread server
         // is reported paying more (ik_llama.cpp discussion 357: its split ran slower than CPU-only).
-        (layers.total - layers.gpu + expertBlocks) * CPU_SECONDS_PER_LAYER
-      : CPU_SECONDS_PER_TOKEN + layers.total * CPU_SECONDS_PER_LAYER;
+        (layers.total - layers.gpu + expertBlocks) * CPU_SECONDS_PER_LAYER +
+        recurrentCpuSeconds
+      : CPU_SECONDS_PER_TOKEN + layers.total * CPU_SECONDS_PER_LAYER + recurrentCpuSeconds;
   const calibration = inputs.calibration ?? null;
   const calibratedCpu = calibration && placement.gpuReadBytesPerToken === 0 ? calibratedCpuSeconds(placement, calibration) : null;
   if (calibration && calibratedCpu !== null) {
-    const seconds = calibration.tgSecondsPerToken + calibration.tgSecondsPerLayer * layers.total + calibratedCpu.seconds;
+    const seconds =
+      calibration.tgSecondsPerToken + calibration.tgSecondsPerLayer * layers.total + calibratedCpu.seconds + recurrentCpuSeconds;
     const bound =
       calibratedCpu.memorySeconds > calibratedCpu.computeSeconds
         ? `bound by RAM: ${(placement.cpuReadBytesPerToken / GB).toFixed(2)} GB per token, more than ${cacheLabel(calibration.lastLevelCacheBytes)}, at the measured ${(calibration.tgMemoryBytesPerSec / GB).toFixed(1)} GB/s`
@@ -423,7 +449,7 @@ export function estimateGenerationSpeed(
       source: {
         kind: 'estimated',
         by: 'speed.calibrated',
-        detail: `Calibrated by the probe of ${calibration.measuredAt.slice(0, 16).replace('T', ' ')} (${calibration.source.detail ?? calibration.source.by}): ${bound}; plus the probe's fixed costs (${(calibration.tgSecondsPerToken * 1000).toFixed(2)} ms per token, ${(calibration.tgSecondsPerLayer * 1e6).toFixed(1)} µs per layer), ${calibration.threads.tg} thread(s).`,
+        detail: `Calibrated by the probe of ${calibration.measuredAt.slice(0, 16).replace('T', ' ')} (${calibration.source.detail ?? calibration.source.by}): ${bound}; plus the probe's fixed costs (${(calibration.tgSecondsPerToken * 1000).toFixed(2)} ms per token, ${(calibration.tgSecondsPerLayer * 1e6).toFixed(1)} µs per layer), ${calibration.threads.tg} thread(s)${recurrentCpuSeconds > 0 ? `, and ${(recurrentCpuSeconds * 1000).toFixed(1)} ms for the recurrent state of ${Math.round(recurrentCpuBlocks)} gated-delta-net blocks` : ''}.`,
       },
     };
   }
@@ -492,7 +518,7 @@ export function estimateGenerationSpeed(
     source: {
       kind: 'estimated',
       by: 'speed.memory-bound',
-      detail: `Generation at short context (like llama-bench tg128) is bound by memory reads per token: ${parts.join(' + ')}, plus ${(fixedSeconds * 1000).toFixed(2)} ms per token of kernel launches and sampling${placement.gpuExpertProductsPerToken > 0 ? ` (${placement.gpuExpertProductsPerToken} routed-expert products on the GPU at ${expertProductSeconds * 1e6} µs each among them${inputs.gpuBackend === 'cuda' ? ', as on CUDA' : inputs.gpuBackend === 'metal' ? ', as on Metal' : ''})` : ''}${recurrentGpuBlocks > 0 ? ` (${Math.round(recurrentGpuBlocks)} gated-delta-net blocks on the GPU at ${GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK * 1e6} µs each among them)` : ''}.${calibratedWords}`,
+      detail: `Generation at short context (like llama-bench tg128) is bound by memory reads per token: ${parts.join(' + ')}, plus ${(fixedSeconds * 1000).toFixed(2)} ms per token of kernel launches and sampling${placement.gpuExpertProductsPerToken > 0 ? ` (${placement.gpuExpertProductsPerToken} routed-expert products on the GPU at ${expertProductSeconds * 1e6} µs each among them${inputs.gpuBackend === 'cuda' ? ', as on CUDA' : inputs.gpuBackend === 'metal' ? ', as on Metal' : ''})` : ''}${recurrentGpuBlocks > 0 ? ` (${Math.round(recurrentGpuBlocks)} gated-delta-net blocks on the GPU at ${GPU_SECONDS_PER_GATED_DELTA_NET_BLOCK * 1e6} µs each among them)` : ''}${recurrentCpuWords}.${calibratedWords}`,
     },
   };
 }
