@@ -7,7 +7,7 @@ import type { KvType } from '../shared/precision';
 import type { GpuVendor, HardwareSnapshot } from '../shared/schema';
 import { computeTarget } from './budget';
 import { buildMemoryModelFromLayout } from './estimate';
-import { gatedDeltaNetBlocks, layerDevices, layerMxfp4ReadBytes } from './placement';
+import { gatedDeltaNetBlocks, gatedDeltaNetStateElementsOf, layerDevices, layerMxfp4ReadBytes } from './placement';
 import type { SizableModel } from './report';
 import {
   ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC,
@@ -60,6 +60,8 @@ interface PoolDevice {
   bandwidthBytesPerSec: number;
   /** Set when the bandwidth is not this device's own known figure. */
   bandwidthNote: string | null;
+  /** A CPU device's threads (its machine's physical cores, llama.cpp's default): its gated-delta-net blocks' state updates. */
+  cpuThreads?: number;
 }
 
 interface PoolDeviceShare {
@@ -113,6 +115,7 @@ function devicesOf(machines: readonly PoolMachine[]): PoolDevice[] {
           label: `${m.name} CPU`,
           usableBytes: target.budget.ramBytes,
           bandwidthBytesPerSec: cpuBw * CPU_BANDWIDTH_EFFICIENCY,
+          cpuThreads: m.hardware.cpu.physicalCores,
           bandwidthNote:
             target.cpuBandwidthBytesPerSec === null
               ? `RAM bandwidth not measured on ${m.name}: ${(ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC / 1e9).toFixed(0)} GB/s assumed`
@@ -183,6 +186,7 @@ export function planPool(
     readBytes: 0,
   }));
   const recurrent = gatedDeltaNetBlocks(model.shape);
+  const stateElements = gatedDeltaNetStateElementsOf(model.shape);
   for (let i = 0; i < blocks; i++) {
     const share = shares[deviceOf[i] ?? 0];
     if (!share) continue;
@@ -242,6 +246,8 @@ export function planPool(
         blocks: s.blocks,
         expertProducts: s.expertProducts,
         gatedDeltaNetBlocks: s.gatedDeltaNetBlocks,
+        gatedDeltaNetStateElements: stateElements,
+        ...(s.cpuThreads !== undefined ? { cpuThreads: s.cpuThreads } : {}),
       }),
       bandwidthNote: s.layers > 0 ? (devices[d]?.bandwidthNote ?? null) : null,
     };

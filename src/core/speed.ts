@@ -204,10 +204,25 @@ function gpuSecondsPerExpertProduct(backend: string | undefined): number {
 /**
  * The fixed work per token of the blocks one device runs, beyond their bytes: each block's launches (secondsPerBlock)
  * and, on a GPU, each routed-expert product and each gated-delta-net block. A single machine's GPU part and each
- * device of a pool plan pay the same (src/core/pool.ts); a CPU pays its per-block cost only, as a CPU-only row does.
+ * device of a pool plan pay the same (src/core/pool.ts); a CPU pays its per-block cost and its gated-delta-net blocks'
+ * state updates, as a CPU-only row does.
  */
-export function deviceBlockSeconds(backend: string, work: { blocks: number; expertProducts: number; gatedDeltaNetBlocks: number }): number {
-  if (backend === 'cpu') return work.blocks * CPU_SECONDS_PER_LAYER;
+export function deviceBlockSeconds(
+  backend: string,
+  work: {
+    blocks: number;
+    expertProducts: number;
+    gatedDeltaNetBlocks: number;
+    /** A CPU's gated-delta-net blocks: each one's state (elements) and the threads that update it (cpuGatedDeltaNetSeconds). */
+    gatedDeltaNetStateElements?: number;
+    cpuThreads?: number;
+  },
+): number {
+  if (backend === 'cpu')
+    return (
+      work.blocks * CPU_SECONDS_PER_LAYER +
+      cpuGatedDeltaNetSeconds(work.gatedDeltaNetBlocks, work.gatedDeltaNetStateElements ?? 0, work.cpuThreads ?? 1)
+    );
   return (
     work.blocks * secondsPerBlock(backend) +
     work.expertProducts * gpuSecondsPerExpertProduct(backend) +

@@ -52,6 +52,21 @@ describe('planPool', () => {
     expect(two.devices.reduce((sum, d) => sum + d.blockSecondsPerToken, 0)).toBeCloseTo(alone.devices[0]?.blockSecondsPerToken ?? 0, 9);
   });
 
+  it("a CPU device pays its gated-delta-net blocks' state updates over its machine's cores, as a CPU-only row does", () => {
+    const entry = loadCatalog().find((m) => m.id === 'qwen3.5-9b');
+    if (!entry) throw new Error('qwen3.5-9b is in the catalog');
+    const model = catalogModelAt(entry, 'Q4_K_M');
+    const node = cpuNode('A');
+    const cores = node.hardware.cpu.physicalCores;
+    const alone = planPool([node], model, 4096, 'f16', LINK_PRESETS['1GbE']);
+    // 32 blocks at 15 µs, and 24 gated-delta-net blocks of 32 heads of a 128 x 128 state at 3 ns an element-thread.
+    expect(alone.devices[0]?.blockSecondsPerToken).toBeCloseTo(32 * 0.000015 + (24 * 32 * 128 * 128 * 3e-9) / cores, 9);
+    const row = sizeModel(model, node.hardware, computeTarget(node.hardware), { contextTokens: 4096, kvType: 'f16' }).row;
+    expect(row.speedSource?.detail).toContain(`24 gated-delta-net blocks on the CPU`);
+    expect(alone.tokPerSec / (row.tokPerSec ?? 0)).toBeGreaterThan(0.97);
+    expect(alone.tokPerSec / (row.tokPerSec ?? 0)).toBeLessThan(1.03);
+  });
+
   it("pays each device's blocks at its backend's cost: two Macs' Metal blocks at 150 µs a token each", () => {
     const mac = (name: string): PoolMachine => ({
       name,
