@@ -14,6 +14,7 @@ import {
   CPU_BANDWIDTH_EFFICIENCY,
   deviceBlockSeconds,
   mxfp4ExtraReadFactor,
+  performanceCores,
   secondsPerTokenOn,
 } from './speed';
 
@@ -60,7 +61,7 @@ interface PoolDevice {
   bandwidthBytesPerSec: number;
   /** Set when the bandwidth is not this device's own known figure. */
   bandwidthNote: string | null;
-  /** A CPU device's threads (its machine's physical cores, llama.cpp's default): its gated-delta-net blocks' state updates. */
+  /** A CPU device's threads (its machine's performance cores, llama.cpp's default): its gated-delta-net blocks' state updates. */
   cpuThreads?: number;
 }
 
@@ -115,7 +116,7 @@ function devicesOf(machines: readonly PoolMachine[]): PoolDevice[] {
           label: `${m.name} CPU`,
           usableBytes: target.budget.ramBytes,
           bandwidthBytesPerSec: cpuBw * CPU_BANDWIDTH_EFFICIENCY,
-          cpuThreads: m.hardware.cpu.physicalCores,
+          cpuThreads: performanceCores(m.hardware.cpu),
           bandwidthNote:
             target.cpuBandwidthBytesPerSec === null
               ? `RAM bandwidth not measured on ${m.name}: ${(ASSUMED_CPU_BANDWIDTH_BYTES_PER_SEC / 1e9).toFixed(0)} GB/s assumed`

@@ -19,7 +19,7 @@ import { applyGpuPromptRuns, promptWorkOf, type BenchRunsInput, type PromptWork 
 import { applyMeasuredSpeeds } from './measured-speeds';
 import { recommendLadder } from './recommend';
 import { promptAttentionWidth } from './prompt-attention';
-import { estimateGenerationSpeed, estimatePromptSpeedCpu, type SpeedEstimate } from './speed';
+import { estimateGenerationSpeed, estimatePromptSpeedCpu, performanceCores, type SpeedEstimate } from './speed';
 import { catalogIdOf } from './catalog-match';
 import { cacheLabel } from './calibration';
 import { hybridCacheDetail } from './arch/recurrent-state';
@@ -140,7 +140,7 @@ export function sizeModel(
     calibration: settings.calibration ?? null,
     gpuBackend: target.backend,
     gpuVendor: target.gpus[0]?.vendor,
-    cpuThreads: hardware.cpu.physicalCores,
+    cpuThreads: performanceCores(hardware.cpu),
   };
   const gatedDeltaNet = gatedDeltaNetBlocks(model.shape).size;
   const gatedDeltaNetStateElements = gatedDeltaNetStateElementsOf(model.shape);

@@ -144,6 +144,15 @@ const CPU_SECONDS_PER_LAYER = 0.000015;
  */
 const CPU_SECONDS_PER_GATED_DELTA_NET_STATE_ELEMENT = 3e-9;
 
+/**
+ * The cores llama.cpp's CPU threads run on by default: the physical cores, less any efficiency cores known (llama.cpp
+ * keeps its math threads off them). The commands' -t starts from the same count (src/node/command-methods.ts, threadsFor).
+ */
+export function performanceCores(cpu: { physicalCores: number; efficiencyCores?: number | null | undefined }): number {
+  const e = cpu.efficiencyCores ?? 0;
+  return Math.max(1, e > 0 && e < cpu.physicalCores ? cpu.physicalCores - e : cpu.physicalCores);
+}
+
 /** The CPU time per token of `blocks` gated-delta-net blocks of `stateElements` each, on `threads` threads. */
 export function cpuGatedDeltaNetSeconds(blocks: number, stateElements: number, threads: number): number {
   return (blocks * stateElements * CPU_SECONDS_PER_GATED_DELTA_NET_STATE_ELEMENT) / Math.max(1, threads);

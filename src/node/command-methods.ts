@@ -5,6 +5,7 @@ import { DEFAULT_CONTEXT_TOKENS } from '../shared/defaults';
 import type { HostApiInput, HostApiSchemas } from '../shared/api';
 import type { EstimateResult, HardwareSnapshot, RunCommandsResult, SpeedCalibration } from '../shared/schema';
 import { ggmlType } from '../core/ggml';
+import { performanceCores } from '../core/speed';
 import { flashAttentionFor, nodeLlamaCppBuildFor, runCommands, type RunModel, type RunSettings } from '../core/run-commands';
 import type { ResolvedModel } from './models/resolve';
 import { contextFor } from './models/refs';
@@ -68,10 +69,10 @@ const KNOWN_SOURCES: Record<
  */
 export function threadsFor(snapshot: HardwareSnapshot): number | null {
   if (plannedThreadsUnknown(snapshot)) return null;
-  const { physicalCores, allCoresBandwidth, efficiencyCores } = snapshot.cpu;
-  const cores = efficiencyCores && efficiencyCores < physicalCores ? physicalCores - efficiencyCores : physicalCores;
-  if (allCoresBandwidth && efficiencyCores === 0) return Math.max(1, cores);
-  return Math.max(1, Math.min(cores, 8));
+  const { allCoresBandwidth, efficiencyCores } = snapshot.cpu;
+  const cores = performanceCores(snapshot.cpu);
+  if (allCoresBandwidth && efficiencyCores === 0) return cores;
+  return Math.min(cores, 8);
 }
 
 /** -ts in GiB of each GPU's usable memory, the proportions rightsize sized with when none were given. */

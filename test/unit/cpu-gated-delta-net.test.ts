@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { computeTarget } from '../../src/core/budget';
 import { gatedDeltaNetStateElementsOf } from '../../src/core/placement';
 import { catalogModelAt, sizeModel } from '../../src/core/report';
-import { cpuGatedDeltaNetSeconds } from '../../src/core/speed';
+import { cpuGatedDeltaNetSeconds, performanceCores } from '../../src/core/speed';
 import { loadCatalog } from '../../src/node/resources';
 import type { Precision } from '../../src/shared/precision';
 import type { SpeedCalibration } from '../../src/shared/schema';
@@ -48,6 +48,10 @@ describe('gated-delta-net blocks on the CPU', () => {
     expect(cpuGatedDeltaNetSeconds(24, qwen35, 2)).toBeCloseTo(0.0189, 4);
     expect(cpuGatedDeltaNetSeconds(24, qwen35, 8)).toBeCloseTo(cpuGatedDeltaNetSeconds(24, qwen35, 2) / 4, 9);
     expect(cpuGatedDeltaNetSeconds(1, qwen36, 2) / cpuGatedDeltaNetSeconds(1, qwen35, 2)).toBeCloseTo(1.5, 6);
+    // Without a probe, the threads are llama.cpp's default: the performance cores of a hybrid CPU.
+    expect(performanceCores({ physicalCores: 14, efficiencyCores: 8 })).toBe(6);
+    expect(performanceCores({ physicalCores: 8, efficiencyCores: null })).toBe(8);
+    expect(performanceCores({ physicalCores: 4, efficiencyCores: 4 })).toBe(4);
   });
 
   it('the recorded runs: the probe with 2 threads, five models, several samples each', () => {

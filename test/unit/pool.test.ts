@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { hopSeconds, LINK_PRESETS, planPool, poolCommands, slowerThanSmaller, type PoolMachine } from '../../src/core/pool';
 import { computeTarget } from '../../src/core/budget';
+import { performanceCores } from '../../src/core/speed';
 import { catalogModelAt, sizeModel } from '../../src/core/report';
 import { parseLink } from '../../src/cli/commands/plan';
 import { applyWhatIf } from '../../src/node/hardware/what-if';
@@ -57,7 +58,7 @@ describe('planPool', () => {
     if (!entry) throw new Error('qwen3.5-9b is in the catalog');
     const model = catalogModelAt(entry, 'Q4_K_M');
     const node = cpuNode('A');
-    const cores = node.hardware.cpu.physicalCores;
+    const cores = performanceCores(node.hardware.cpu);
     const alone = planPool([node], model, 4096, 'f16', LINK_PRESETS['1GbE']);
     // 32 blocks at 15 µs, and 24 gated-delta-net blocks of 32 heads of a 128 x 128 state at 3 ns an element-thread.
     expect(alone.devices[0]?.blockSecondsPerToken).toBeCloseTo(32 * 0.000015 + (24 * 32 * 128 * 128 * 3e-9) / cores, 9);
