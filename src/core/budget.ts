@@ -4,6 +4,7 @@ import type { Budget, Gpu, HardwareSnapshot, Source } from '../shared/schema';
 import { GiB, MiB, formatBytes } from '../shared/units';
 import { defaultBackendForVendor } from './backend';
 import { repackTypesFor, type ComputeBackend } from './estimate';
+import { backendOverheadBytes } from './placement';
 import { APPLE_GPU_GENERATION_EFFICIENCY, CPU_BANDWIDTH_EFFICIENCY, GPU_BANDWIDTH_EFFICIENCY, gpuBandwidthEfficiency } from './speed';
 
 /** VRAM kept free for the display, the driver and other GPU users. */
@@ -35,6 +36,10 @@ export interface ComputeTarget {
   cpuBandwidthSource?: Source;
   /** Matrix types the CPU repacks while loading (x86 AVX2: Q4_0, Q4_K...). */
   repackTypes: ReadonlySet<string>;
+  /** Each GPU's backend overhead (driver context, libraries), in device order: for CUDA by the card's SMs where known. */
+  gpuOverheadBytes: number[];
+  /** How gpuOverheadBytes was reckoned, in words (the report's memory source). */
+  gpuOverheadDetail: string;
 }
 
 /** The GPUs a model can use: dedicated ones with known VRAM, or Apple's unified-memory GPU. */
@@ -88,6 +93,8 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
       gpuBandwidthEfficiencySource: null,
       cpuBandwidthBytesPerSec: cpuBandwidth,
       repackTypes: repackTypesFor(hardware.os.arch, hardware.cpu.simd),
+      gpuOverheadBytes: [],
+      gpuOverheadDetail: '',
     };
   }
   const first = gpus[0] as Gpu;
@@ -153,7 +160,26 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
     // preferred buffer type CUDA_Host, using CPU instead"): CPU_Mapped, never repacked. Only a CPU-only machine (and
     // an RPC device, which has no host buffer type: bench/fit-params-compare.ts) repacks. A unified GPU holds it all.
     repackTypes: new Set<string>(),
+    ...gpuOverheads(gpus, backendOf(first)),
   };
+}
+
+/** Each GPU's backend overhead and how it was reckoned: CUDA's context by the card's catalogued SMs, else the backend's flat figure. */
+function gpuOverheads(gpus: readonly Gpu[], backend: ComputeBackend): Pick<ComputeTarget, 'gpuOverheadBytes' | 'gpuOverheadDetail'> {
+  // The fit is of discrete cards' breakdowns; a unified GPU's context lives in RAM beside the CUDA libraries (a flat figure).
+  const smsOf = (g: Gpu): number | undefined => (backend === 'cuda' && !g.unifiedMemory ? g.multiprocessors?.count : undefined);
+  const bytes = gpus.map((g) => backendOverheadBytes(backend, smsOf(g)));
+  const seen = new Set<string>();
+  const parts = gpus.flatMap((g, i) => {
+    const sms = smsOf(g);
+    const words = sms
+      ? `${formatBytes(bytes[i] ?? 0)} on ${g.name}: the CUDA context of its ${sms} SMs (32 MiB + 2.79 MiB per SM, fitted on llama.cpp's memory breakdowns of 8 cards) and 100 MiB for cuBLAS, kernels and buffer pools`
+      : `${formatBytes(bytes[i] ?? 0)} for ${backend.toUpperCase()}'s context and libraries on ${g.name}${backend === 'cuda' ? (g.unifiedMemory ? ' (a flat figure: it shares RAM)' : ' (its SM count is not catalogued: a flat figure)') : ''}`;
+    if (seen.has(words)) return [];
+    seen.add(words);
+    return [words];
+  });
+  return { gpuOverheadBytes: bytes, gpuOverheadDetail: `backend overhead ${parts.join('; ')}` };
 }
 
 /**

@@ -37,6 +37,8 @@ export interface GpuSplit {
   splitMode?: SplitMode;
   /** The one device of `none` (llama.cpp's -mg, default 0). */
   mainGpu?: number;
+  /** Each device's backend overhead (ComputeTarget.gpuOverheadBytes); absent: the backend's flat figure. */
+  deviceOverheadBytes?: readonly number[];
 }
 
 /** The proportions llama.cpp splits layers by: -ts when given, else each device's free memory; `none`: all on mainGpu. */
@@ -84,9 +86,11 @@ export function fitModel(
   const deviceBudgets = split && split.deviceBudgetsBytes.length > 0 ? split.deviceBudgetsBytes : [budget.gpuBytes];
   const splitProportions = split && split.deviceBudgetsBytes.length > 1 ? splitProportionsOf(split) : undefined;
   const fixedMoe = moe.nCpuMoe !== undefined && moe.nCpuMoe > 0 ? moe.nCpuMoe : 0;
+  const overheads = split?.deviceOverheadBytes?.length ? { gpuOverheadBytes: split.deviceOverheadBytes } : {};
   const place = (k: number, b: ComputeBackend, cpuMoeLayers = fixedMoe): Placement =>
     placeModel(model, k, b, {
       repackTypes,
+      ...overheads,
       ...(splitProportions ? { splitProportions } : {}),
       ...(cpuMoeLayers > 0 ? { cpuMoeLayers } : {}),
     });
@@ -149,6 +153,7 @@ export function fitModel(
     const withCounts = (head: number[], rest: number): Placement =>
       placeModel(model, n, backend, {
         repackTypes,
+        ...overheads,
         splitProportions: [...head, rest, ...new Array<number>(Math.max(0, deviceBudgets.length - head.length - 1)).fill(0)],
         ...(m > 0 ? { cpuMoeLayers: m } : {}),
       });

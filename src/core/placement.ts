@@ -16,6 +16,30 @@ const BACKEND_OVERHEAD_BYTES: Record<ComputeBackend, number> = {
   metal: 64 * MiB,
   cpu: 0,
 };
+
+/**
+ * The CUDA context grows with the card's streaming multiprocessors (llama.cpp PR #23604's measurements: 555 MiB on an
+ * RTX PRO 6000 of 188 SMs, 107 on an RTX 4060 Ti of 34). Fitted on what llama.cpp's own memory breakdown leaves
+ * unaccounted (total - free) before a model loads, on 8 cards of 28 to 188 SMs (test/fixtures/llama/cuda-context.json,
+ * least squares): 32 MiB + 2.79 MiB per SM.
+ */
+const CUDA_CONTEXT_BASE_BYTES = 32 * MiB;
+const CUDA_CONTEXT_BYTES_PER_SM = 2.79 * MiB;
+/**
+ * What the process adds on the card once it runs: cuBLAS's handle and workspace, the kernels it loads, the pool of
+ * temporary buffers. Breakdowns printed at exit on headless machines leave about 60 MiB more than the context line on
+ * an RTX 4090, 140 on an RTX PRO 6000 Max-Q (against its own pre-load figure), and 210-360 on the H200 this project
+ * measured (its prompts' temporary buffers among them): 100 MiB, between the first two.
+ */
+const CUDA_RUNTIME_EXTRA_BYTES = 100 * MiB;
+
+/** The memory a GPU's backend takes before any model buffer: for CUDA by the card's SMs where the catalogue knows them. */
+export function backendOverheadBytes(backend: ComputeBackend, multiprocessors?: number | null): number {
+  if (backend === 'cuda' && multiprocessors && multiprocessors > 0)
+    return Math.round(CUDA_CONTEXT_BASE_BYTES + CUDA_CONTEXT_BYTES_PER_SM * multiprocessors + CUDA_RUNTIME_EXTRA_BYTES);
+  return BACKEND_OVERHEAD_BYTES[backend];
+}
+
 /** Float matrix types, whose GPU kernels read nearer the bandwidth than quantized ones (speed.ts). */
 const FLOAT_TYPES: ReadonlySet<string> = new Set(['F16', 'BF16']);
 const MXFP4_TYPES: ReadonlySet<string> = new Set(['MXFP4']);
@@ -125,6 +149,8 @@ export interface PlacementOptions {
    * memory), one proportion per GPU. Absent: one GPU.
    */
   splitProportions?: readonly number[];
+  /** Each GPU's backend overhead, in device order (backendOverheadBytes); absent or missing: the backend's flat figure. */
+  gpuOverheadBytes?: readonly number[];
   /**
    * llama.cpp's --n-cpu-moe N: the routed-expert tensors (ffn_*_exps, weights and biases) of blocks
    * 0..N-1 stay in a CPU buffer, whatever -ngl says (common/arg.cpp adds one `blk\.i\.ffn_..._exps` = CPU
@@ -369,7 +395,14 @@ export function placeModel(model: MemoryModel, gpuLayers: number, backend: Compu
     const offloadsHere = offloading && d === offloadDevice;
     const used = d === outputDevice || (gpuBlocks[d] ?? 0) > 0 || offloadsHere;
     const computeBytes = (offloadsHere ? Math.max(gpuComputeOf(d), offloadCompute) : gpuComputeOf(d)) + pipelineCopies(d);
-    return device(weightsBytes, 0, gpuKv[d] ?? 0, computeBytes, 0, used ? BACKEND_OVERHEAD_BYTES[backend] : 0);
+    return device(
+      weightsBytes,
+      0,
+      gpuKv[d] ?? 0,
+      computeBytes,
+      0,
+      used ? (options.gpuOverheadBytes?.[d] ?? BACKEND_OVERHEAD_BYTES[backend]) : 0,
+    );
   });
   const gpu = gpus.length === 1 ? (gpus[0] as DeviceMemory) : sumDevices(gpus);
   const hostCompute = (offloading ? compute.hostStagingBytes : cpuCompute) + (pipeline ? 3 * maskBytes : 0);

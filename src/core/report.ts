@@ -212,7 +212,7 @@ export function sizeModel(
     memorySource: {
       kind: 'estimated',
       by: 'estimate.per-tensor',
-      detail: `Weights from ${model.weightsFrom}; ${cacheDetail(model.shape, ctx, settings.kvType)}; compute buffers with flash attention (logits of a ${DEFAULT_UBATCH_TOKENS}-token micro-batch${computeNote(fit, target)}); backend and process overhead.`,
+      detail: `Weights from ${model.weightsFrom}; ${cacheDetail(model.shape, ctx, settings.kvType)}; compute buffers with flash attention (logits of a ${DEFAULT_UBATCH_TOKENS}-token micro-batch${computeNote(fit, target)}); ${p.gpuBytes > 0 && target.gpuOverheadDetail ? `${target.gpuOverheadDetail}; ` : ''}process overhead.`,
     },
     why: fit.why + kvCaveat(model.shape, settings.kvType),
     origin: model.origin,
@@ -287,7 +287,10 @@ function gpuSplitOf(target: ComputeTarget, settings: Pick<ReportSettings, 'tenso
       `--split-mode row cannot load here: the llama.cpp this sizes for (80fb11a) splits rows only on SYCL, and its ${target.backend.toUpperCase()} backend has no split buffer, so loading fails with "device ... does not support split buffers". Use --split-mode layer (the default) or none.`,
     );
   }
-  const mode = splitMode === 'none' ? { splitMode, mainGpu: mainGpu ?? 0 } : {};
+  const mode = {
+    ...(splitMode === 'none' ? { splitMode, mainGpu: mainGpu ?? 0 } : {}),
+    ...(target.gpuOverheadBytes.length ? { deviceOverheadBytes: target.gpuOverheadBytes } : {}),
+  };
   if (!tensorSplit) return { deviceBudgetsBytes, ...mode };
   if (n < 2) {
     throw new ReportInputError(
@@ -311,6 +314,7 @@ function forcedFit(memModel: MemoryModel, gpuLayers: number, target: ComputeTarg
   const splitProportions = split.deviceBudgetsBytes.length > 1 ? splitProportionsOf(split) : undefined;
   const placement = placeModel(memModel, k, target.backend, {
     repackTypes: target.repackTypes,
+    ...(target.gpuOverheadBytes.length ? { gpuOverheadBytes: target.gpuOverheadBytes } : {}),
     ...(splitProportions ? { splitProportions } : {}),
     ...(settings.nCpuMoe ? { cpuMoeLayers: settings.nCpuMoe } : {}),
   });

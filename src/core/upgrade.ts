@@ -111,7 +111,11 @@ function shortfalls(model: SizableModel, hardware: HardwareSnapshot, fit: Upgrad
   const ctx = Math.min(settings.contextTokens, model.maxContext);
   const memory = buildMemoryModelFromLayout(model.shape, model.weights, ctx, settings.kvType);
   const n = offloadableLayers(memory);
-  const place = (k: number): ReturnType<typeof placeModel> => placeModel(memory, k, target.backend, { repackTypes: target.repackTypes });
+  const place = (k: number): ReturnType<typeof placeModel> =>
+    placeModel(memory, k, target.backend, {
+      repackTypes: target.repackTypes,
+      ...(target.gpuOverheadBytes.length ? { gpuOverheadBytes: target.gpuOverheadBytes } : {}),
+    });
   const lacks: string[] = [];
   if (target.backend === 'cpu') lacks.push('has no GPU llama.cpp can offload to');
   else {

@@ -87,18 +87,21 @@ const MACHINES: Machine[] = [
   {
     // 24 GB at 1 TB/s with 64 GB RAM: Qwen3-Next 80B-A3B (MMLU-Redux 90.9, non-thinking) runs at 10+ tok/s with
     // its experts partly in RAM, so the bar is 82.9: Phi-4 (84.8, ~57 tok/s at Q6_K on the GPU) starts, never the
-    // laptop's 1-3B. QwQ-32B (90, scored while reasoning, ~34 tok/s: over the 30 such a model needs) is +5.2.
-    // gpt-oss-120b (90, 60 GiB with its MXFP4 experts) reaches ~26 tok/s with 14 of 37 layers on the GPU: the
-    // ceiling, where a dense 72B would crawl at 2 tok/s.
+    // laptop's 1-3B. EXAONE 4.0 32B (MMLU-Redux 89.8, non-reasoning) at Q4_K_M, ~42 tok/s, is +5.0 for 6.6 GiB;
+    // QwQ-32B (90, scored while reasoning, ~41 tok/s) is +5.2 for 7.8 GiB, less per GiB. (EXAONE's Q5_K_M no
+    // longer fits whole beside the card's CUDA context, 489 MiB for 128 SMs.) gpt-oss-120b (90, 60 GiB with its MXFP4
+    // experts) reaches ~14 tok/s with the experts of its first 24 blocks in RAM: the ceiling, where a dense 72B would
+    // crawl at 2 tok/s.
     name: 'RTX 4090 24 GB, 64 GB RAM',
     hardware: whatIf({ machine: 'desktop-rtx-4090-64gb' }),
     memoryBytes: 88 * GiB,
-    chat: ['phi-4', 'qwq-32b', 'gpt-oss-120b'],
+    chat: ['phi-4', 'exaone-4.0-32b', 'gpt-oss-120b'],
   },
   {
-    // 2 x 24 GB and 128 GB RAM: the same bar (82.9), start (Phi-4) and step (QwQ-32B, ~32 tok/s) as the 4090.
-    // Qwen3 235B-A22B 2507 runs (87.81, ~5 tok/s) but Qwen3-Next 80B-A3B beats it on both score (90.9) and
-    // speed; the ceiling is gpt-oss-120b at Q4_K_M, 26 of 37 layers on the GPUs, ~44 tok/s.
+    // 2 x 24 GB and 128 GB RAM: the same bar (82.9) and start (Phi-4) as the 4090; the step is QwQ-32B (~32 tok/s,
+    // over the 30 a model scored while reasoning needs). Qwen3 235B-A22B 2507 runs (87.81, ~5 tok/s) but Qwen3-Next
+    // 80B-A3B beats it on both score (90.9) and speed; the ceiling is gpt-oss-120b at Q4_K_M, every layer on the GPUs
+    // with the experts of the first 10 blocks in RAM, ~24 tok/s.
     name: '2 x RTX 3090, 128 GB RAM',
     hardware: whatIf({ machine: 'desktop-2x-rtx-3090-128gb' }),
     memoryBytes: 176 * GiB,

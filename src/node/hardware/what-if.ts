@@ -6,7 +6,14 @@ import { formatBytes } from '../../shared/units';
 import { loadGpuPresets, loadMachinePresets } from '../resources';
 import { UserFacingError, clip } from '../user-error';
 import { unifiedGpuShare, workingSetShareLabel } from './merge/apple-working-set';
-import { MACHINES_FILE, matchGpuPreset, presetGenerationEfficiency, presetPromptRate, presetSource } from './merge/presets';
+import {
+  MACHINES_FILE,
+  matchGpuPreset,
+  presetGenerationEfficiency,
+  presetMultiprocessors,
+  presetPromptRate,
+  presetSource,
+} from './merge/presets';
 import { vendorFromText } from './parsers/common';
 
 /** Bandwidth assumed for a what-if GPU that is not in the catalogue: a mid-range desktop card. */
@@ -78,6 +85,7 @@ function whatIfGpu(gpuName: string, preset: GpuPreset | null, vramBytes: number 
     tdpWatts: preset?.tdpWatts ?? null,
     promptRate: preset ? presetPromptRate(preset, defaultBackendForVendor(vendor)) : null,
     generationEfficiency: preset ? presetGenerationEfficiency(preset) : null,
+    multiprocessors: preset ? presetMultiprocessors(preset) : null,
     source: { kind: 'what-if', by: WHAT_IF_SOURCE, detail: preset ? `"${gpuName}" = catalogue entry ${preset.name}` : `"${gpuName}"` },
     vramSource,
     bandwidthSource: preset ? presetSource(preset, 'memory bandwidth') : assumedBandwidth(),

@@ -264,6 +264,12 @@ const GpuPresetSchema = z.object({
    * from it). Its evidence is a figureSources entry for this field; absent: the vendor's figure (src/core/speed.ts).
    */
   generationEfficiency: z.number().gt(0).max(1).optional(),
+  /**
+   * NVIDIA cards: streaming multiprocessors (SMs), the CUDA core count on the card's spec page (`source`) over the
+   * cores per SM of its architecture (128 from Pascal's consumer chips, Ampere's GA10x, Ada, Hopper and Blackwell; 64
+   * for Volta, Turing and the A100). The CUDA context llama.cpp's process holds grows with it (src/core/placement.ts).
+   */
+  multiprocessors: z.number().int().positive().optional(),
   source: z.string(),
   /** PCI ids "vvvv:dddd" (or "vvvv:dddd:rr" with the revision where one device id covers several cards), lower-case hex. */
   pciIds: z.array(z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{4}(:[0-9a-f]{2})?$/)).optional(),

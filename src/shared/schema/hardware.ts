@@ -49,6 +49,11 @@ const GpuSchema = z.object({
     .object({ value: z.number().gt(0).max(1), source: SourceSchema })
     .nullable()
     .optional(),
+  /**
+   * An NVIDIA card's streaming multiprocessors, catalogued for its preset (GpuPreset.multiprocessors): the CUDA context
+   * llama.cpp's process holds grows with them (src/core/placement.ts). Absent or null: not known, a flat figure applies.
+   */
+  multiprocessors: z.object({ count: z.number().int().positive(), source: SourceSchema }).nullable().optional(),
   source: SourceSchema,
   vramSource: SourceSchema,
   bandwidthSource: SourceSchema.nullable(),

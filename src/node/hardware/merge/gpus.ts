@@ -11,6 +11,7 @@ import {
   matchGpuPreset,
   normalizeGpuName,
   presetGenerationEfficiency,
+  presetMultiprocessors,
   presetPromptRate,
   presetSource,
   type PresetMatch,
@@ -232,6 +233,7 @@ export function buildGpu(gpu: ObservedGpu, ctx: GpuContext): Gpu {
     tdpWatts: preset?.tdpWatts ?? tdpFromSmi,
     promptRate: preset ? presetPromptRate(preset, backend) : null,
     generationEfficiency: preset ? presetGenerationEfficiency(preset) : null,
+    multiprocessors: preset ? presetMultiprocessors(preset) : null,
     source: {
       kind: 'detected',
       by: tools.join(', ') || 'unknown',

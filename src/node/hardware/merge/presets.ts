@@ -170,6 +170,15 @@ export function presetPromptRate(preset: GpuPreset, backend: string): Gpu['promp
   };
 }
 
+/** An NVIDIA preset's streaming multiprocessors (GpuPreset.multiprocessors), with where the count comes from; null where not catalogued. */
+export function presetMultiprocessors(preset: GpuPreset): Gpu['multiprocessors'] {
+  if (preset.multiprocessors === undefined) return null;
+  return {
+    count: preset.multiprocessors,
+    source: presetSource(preset, 'streaming multiprocessors (CUDA cores per SM of its architecture)'),
+  };
+}
+
 /**
  * The catalogued share of its bandwidth a preset reaches in generation (GpuPreset.generationEfficiency), with the
  * published runs it was read from; else its architecture's (GENERATION_EFFICIENCY_BY_ARCHITECTURE); null where
@@ -228,6 +237,10 @@ export function withCatalogueUpdates(
     const efficiency = preset ? presetGenerationEfficiency(preset) : null;
     if (g.generationEfficiency?.value !== efficiency?.value || g.generationEfficiency?.source.detail !== efficiency?.source.detail)
       next = { ...next, generationEfficiency: efficiency };
+    // A profile saved before the catalogue counted its card's SMs (or since corrected): today's count.
+    const multiprocessors = preset ? presetMultiprocessors(preset) : null;
+    if (g.multiprocessors?.count !== multiprocessors?.count || (g.multiprocessors === undefined && multiprocessors === null))
+      next = { ...next, multiprocessors };
     if (preset?.unifiedMemory && preset.vendor !== 'apple' && !g.unifiedMemory && g.vramBytes === null) {
       const ramBytes = snapshot.ram.totalBytes;
       const { share, why } = unifiedGpuShare(preset, ramBytes);
