@@ -58,6 +58,8 @@ interface PoolDevice {
   vendor?: GpuVendor;
   label: string;
   usableBytes: number;
+  /** The backend's context on a GPU (the CUDA context by its SMs: ComputeTarget.gpuOverheadBytes); 0 on a CPU. */
+  overheadBytes: number;
   bandwidthBytesPerSec: number;
   /** Set when the bandwidth is not this device's own known figure. */
   bandwidthNote: string | null;
@@ -72,6 +74,8 @@ interface PoolDeviceShare {
   weightsBytes: number;
   kvBytes: number;
   computeBytes: number;
+  /** The backend's context, where the device holds a layer. */
+  overheadBytes: number;
   totalBytes: number;
   usableBytes: number;
   fits: boolean;
@@ -115,6 +119,7 @@ function devicesOf(machines: readonly PoolMachine[]): PoolDevice[] {
           backend: 'cpu',
           label: `${m.name} CPU`,
           usableBytes: target.budget.ramBytes,
+          overheadBytes: 0,
           bandwidthBytesPerSec: cpuBw * CPU_BANDWIDTH_EFFICIENCY,
           cpuThreads: performanceCores(m.hardware.cpu),
           bandwidthNote:
@@ -131,6 +136,7 @@ function devicesOf(machines: readonly PoolMachine[]): PoolDevice[] {
       vendor: target.gpus[i]?.vendor,
       label: `${m.name} ${target.gpus[i]?.name ?? `GPU ${i}`}`,
       usableBytes,
+      overheadBytes: target.gpuOverheadBytes[i] ?? 0,
       // The share of its bandwidth this machine's GPU reaches, as its own report reads it (by vendor, or the GPU's own).
       bandwidthBytesPerSec: (target.gpuBandwidthsBytesPerSec[i] ?? cpuBw) * target.gpuBandwidthEfficiency,
       bandwidthNote:
@@ -229,7 +235,9 @@ export function planPool(
         : s.layers > 0
           ? mem.compute.layerPhaseBytes
           : 0) + pipelineCopies;
-    const totalBytes = s.weightsBytes + s.kvBytes + computeBytes;
+    // A GPU that holds a layer sets up its backend (an rpc-server's CUDA context as much as the head's).
+    const overheadBytes = s.layers > 0 ? s.overheadBytes : 0;
+    const totalBytes = s.weightsBytes + s.kvBytes + computeBytes + overheadBytes;
     return {
       machine: s.machine,
       label: s.label,
@@ -237,6 +245,7 @@ export function planPool(
       weightsBytes: s.weightsBytes,
       kvBytes: s.kvBytes,
       computeBytes,
+      overheadBytes,
       totalBytes,
       usableBytes: s.usableBytes,
       fits: totalBytes <= s.usableBytes,

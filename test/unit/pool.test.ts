@@ -26,6 +26,27 @@ const gpuNode = (name: string, gpu: Parameters<typeof makeGpu>[0]): PoolMachine 
 });
 
 describe('planPool', () => {
+  it("counts each GPU's backend context as its own report does: the CUDA context by the card's SMs, on a worker too", () => {
+    const planned = (name: string, gpuName: string): PoolMachine => ({
+      name,
+      host: name,
+      hardware: applyWhatIf(makeSnapshot({ ramBytes: 64 * GiB }), { gpuName, ramBytes: 64 * GiB }, loadGpuPresets(), loadMachinePresets()),
+    });
+    const head = planned('A', 'RTX 4090');
+    const worker = planned('B', 'RTX 3060');
+    const plan = planPool([head, worker], llama8b(), 8192, 'f16', LINK_PRESETS['10GbE']);
+    const byMachine = (m: number) => plan.devices.find((d) => d.machine === m);
+    // 32 MiB + 2.79 MiB x SMs + 100 MiB: 128 SMs on the 4090, 28 on the 3060.
+    expect((byMachine(0)?.overheadBytes ?? 0) / 2 ** 20).toBeCloseTo(489.12, 1);
+    expect((byMachine(1)?.overheadBytes ?? 0) / 2 ** 20).toBeCloseTo(210.12, 1);
+    for (const d of plan.devices) expect(d.totalBytes).toBe(d.weightsBytes + d.kvBytes + d.computeBytes + d.overheadBytes);
+    // The head alone holds what its own report's GPU column holds, context included.
+    const alone = planPool([head], llama8b(), 8192, 'f16', LINK_PRESETS['1GbE']);
+    const row = sizeModel(llama8b(), head.hardware, computeTarget(head.hardware), { contextTokens: 8192, kvType: 'f16' }).row;
+    expect(row.fit).toBe('gpu');
+    expect(Math.abs((alone.devices[0]?.totalBytes ?? 0) - row.memory.gpuBytes) / row.memory.gpuBytes).toBeLessThan(0.02);
+  });
+
   it('a MoE with gated-delta-net blocks pays their costs on each GPU, so one Mac alone reads as its own report does', () => {
     const entry = loadCatalog().find((m) => m.id === 'qwen3.5-35b-a3b');
     if (!entry) throw new Error('qwen3.5-35b-a3b is in the catalog');

@@ -15,7 +15,7 @@ export function formatPoolPlan(result: PoolResult, useColor: boolean): string {
     c.bold(`${result.model.name} ${result.model.quant}, ${result.settings.contextTokens} tokens of context, over ${linkText}`),
   ];
   const table = new Table({
-    head: ['Device', 'Layers', 'Weights', 'KV', 'Compute', 'Total', 'Usable', 'Fits'].map((h) => c.bold(h)),
+    head: ['Device', 'Layers', 'Weights', 'KV', 'Compute', 'Overhead', 'Total', 'Usable', 'Fits'].map((h) => c.bold(h)),
     style: { head: [], border: useColor ? ['grey'] : [] },
   });
   for (const d of plan.devices) {
@@ -25,6 +25,7 @@ export function formatPoolPlan(result: PoolResult, useColor: boolean): string {
       formatBytes(d.weightsBytes),
       formatBytes(d.kvBytes),
       formatBytes(d.computeBytes),
+      formatBytes(d.overheadBytes),
       formatBytes(d.totalBytes),
       formatBytes(d.usableBytes),
       d.fits ? c.green('yes') : c.red('no'),

@@ -47,6 +47,7 @@ export function PoolResultView({ result }: { result: PoolResult }): React.JSX.El
               <th scope="col">Weights</th>
               <th scope="col">KV</th>
               <th scope="col">Compute</th>
+              <th scope="col">Overhead</th>
               <th scope="col">Total / usable</th>
             </tr>
           </thead>
@@ -71,6 +72,7 @@ export function PoolResultView({ result }: { result: PoolResult }): React.JSX.El
                     <td>{formatBytes(device.weightsBytes)}</td>
                     <td>{formatBytes(device.kvBytes)}</td>
                     <td>{formatBytes(device.computeBytes)}</td>
+                    <td>{formatBytes(device.overheadBytes)}</td>
                     <td className={device.fits ? undefined : 'warn'}>
                       {formatBytes(device.totalBytes)} / {formatBytes(device.usableBytes)}
                       {!device.fits && ' (over)'}

@@ -47,6 +47,8 @@ const PoolDeviceSchema = z.object({
   weightsBytes: z.number().nonnegative(),
   kvBytes: z.number().nonnegative(),
   computeBytes: z.number().nonnegative(),
+  /** The backend's context on a GPU that holds a layer (CUDA's by the card's SMs); 0 on a CPU. */
+  overheadBytes: z.number().nonnegative().default(0),
   totalBytes: z.number().nonnegative(),
   usableBytes: z.number().nonnegative(),
   fits: z.boolean(),
