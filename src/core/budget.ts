@@ -4,7 +4,7 @@ import type { Budget, Gpu, HardwareSnapshot, Source } from '../shared/schema';
 import { GiB, MiB, formatBytes } from '../shared/units';
 import { defaultBackendForVendor } from './backend';
 import { repackTypesFor, type ComputeBackend } from './estimate';
-import { backendOverheadBytes } from './placement';
+import { backendOverheadBytes, type Multiprocessors } from './placement';
 import { APPLE_GPU_GENERATION_EFFICIENCY, CPU_BANDWIDTH_EFFICIENCY, GPU_BANDWIDTH_EFFICIENCY, gpuBandwidthEfficiency } from './speed';
 
 /** VRAM kept free for the display, the driver and other GPU users. */
@@ -167,13 +167,16 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
 /** Each GPU's backend overhead and how it was reckoned: CUDA's context by the card's catalogued SMs, else the backend's flat figure. */
 function gpuOverheads(gpus: readonly Gpu[], backend: ComputeBackend): Pick<ComputeTarget, 'gpuOverheadBytes' | 'gpuOverheadDetail'> {
   // The fit is of discrete cards' breakdowns; a unified GPU's context lives in RAM beside the CUDA libraries (a flat figure).
-  const smsOf = (g: Gpu): number | undefined => (backend === 'cuda' && !g.unifiedMemory ? g.multiprocessors?.count : undefined);
+  const smsOf = (g: Gpu): Multiprocessors | undefined => {
+    const m = g.multiprocessors;
+    return backend === 'cuda' && !g.unifiedMemory && m?.threadsPerSm ? { count: m.count, threadsPerSm: m.threadsPerSm } : undefined;
+  };
   const bytes = gpus.map((g) => backendOverheadBytes(backend, smsOf(g)));
   const seen = new Set<string>();
   const parts = gpus.flatMap((g, i) => {
     const sms = smsOf(g);
     const words = sms
-      ? `${formatBytes(bytes[i] ?? 0)} on ${g.name}: the CUDA context of its ${sms} SMs (32 MiB + 2.79 MiB per SM, fitted on llama.cpp's memory breakdowns of 8 cards) and 100 MiB for cuBLAS, kernels and buffer pools`
+      ? `${formatBytes(bytes[i] ?? 0)} on ${g.name}: the CUDA context of its ${sms.count} SMs of ${sms.threadsPerSm} resident threads (32 MiB + 1.85 KiB per thread, fitted on llama.cpp's memory breakdowns of 12 cards) and 100 MiB for cuBLAS, kernels and buffer pools`
       : `${formatBytes(bytes[i] ?? 0)} for ${backend.toUpperCase()}'s context and libraries on ${g.name}${backend === 'cuda' ? (g.unifiedMemory ? ' (a flat figure: it shares RAM)' : ' (its SM count is not catalogued: a flat figure)') : ''}`;
     if (seen.has(words)) return [];
     seen.add(words);

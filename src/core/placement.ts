@@ -18,25 +18,55 @@ const BACKEND_OVERHEAD_BYTES: Record<ComputeBackend, number> = {
 };
 
 /**
- * The CUDA context grows with the card's streaming multiprocessors (llama.cpp PR #23604's measurements: 555 MiB on an
- * RTX PRO 6000 of 188 SMs, 107 on an RTX 4060 Ti of 34). Fitted on what llama.cpp's own memory breakdown leaves
- * unaccounted (total - free) before a model loads, on 8 cards of 28 to 188 SMs (test/fixtures/llama/cuda-context.json,
- * least squares): 32 MiB + 2.79 MiB per SM.
+ * The CUDA context grows with the threads the card can keep resident: each SM's share of them (the driver reserves
+ * local memory for every resident thread) times its SMs. llama.cpp PR #23604 measured 555 MiB on an RTX PRO 6000 (188
+ * SMs) and 107 on an RTX 4060 Ti (34). Fitted (least squares) on what llama.cpp's own memory breakdown leaves
+ * unaccounted (total - free) before a model loads, on 12 Linux cards from a GTX 1080 to an H100
+ * (test/fixtures/llama/cuda-context.json): 32 MiB + 1.85 KiB per resident thread, which is 2.77 MiB per SM of 1,536
+ * threads (Ampere's GA10x, Ada, Blackwell's GeForce and RTX PRO), 3.7 per SM of 2,048 (Pascal, Volta, the A100,
+ * Hopper, B200) and 1.85 per SM of 1,024 (Turing). A per-SM line alone read the V100 and H100 20-30% under and the T4
+ * 27% over; this one has every card within 18% (the RTX 4060 Ti, 107 read 127) and 10 of 12 within 7%.
  */
 const CUDA_CONTEXT_BASE_BYTES = 32 * MiB;
-const CUDA_CONTEXT_BYTES_PER_SM = 2.79 * MiB;
+const CUDA_CONTEXT_BYTES_PER_RESIDENT_THREAD = 1894;
 /**
  * What the process adds on the card once it runs: cuBLAS's handle and workspace, the kernels it loads, the pool of
  * temporary buffers. Breakdowns printed at exit on headless machines leave about 60 MiB more than the context line on
- * an RTX 4090, 140 on an RTX PRO 6000 Max-Q (against its own pre-load figure), and 210-360 on the H200 this project
- * measured (its prompts' temporary buffers among them): 100 MiB, between the first two.
+ * an RTX 4090, 140 on an RTX PRO 6000 Max-Q (against its own pre-load figure), and on the H200 this project measured
+ * 580-730 MiB in all against a context line of 520: 100 MiB, between the first two.
  */
 const CUDA_RUNTIME_EXTRA_BYTES = 100 * MiB;
 
-/** The memory a GPU's backend takes before any model buffer: for CUDA by the card's SMs where the catalogue knows them. */
-export function backendOverheadBytes(backend: ComputeBackend, multiprocessors?: number | null): number {
-  if (backend === 'cuda' && multiprocessors && multiprocessors > 0)
-    return Math.round(CUDA_CONTEXT_BASE_BYTES + CUDA_CONTEXT_BYTES_PER_SM * multiprocessors + CUDA_RUNTIME_EXTRA_BYTES);
+/**
+ * The most threads one SM keeps resident, by the architecture names of resources/hardware/gpus.json (NVIDIA's CUDA
+ * programming guide, compute capabilities 6.x to 12.0). The unified-memory Jetsons and GB10 are left out: their
+ * context lives in RAM and keeps the flat figure (src/core/budget.ts).
+ */
+export const MAX_THREADS_PER_SM_BY_ARCHITECTURE: Readonly<Record<string, number>> = {
+  pascal: 2048,
+  volta: 2048,
+  turing: 1024,
+  'turing-gtx16': 1024,
+  ampere: 1536,
+  'ampere-ga100': 2048,
+  ada: 1536,
+  hopper: 2048,
+  blackwell: 1536,
+  'blackwell-dc': 2048,
+};
+
+/** A card's SMs and the threads each keeps resident (Gpu.multiprocessors). */
+export interface Multiprocessors {
+  count: number;
+  threadsPerSm: number;
+}
+
+/** The memory a GPU's backend takes before any model buffer: for CUDA by the card's resident threads where known. */
+export function backendOverheadBytes(backend: ComputeBackend, sms?: Multiprocessors | null): number {
+  if (backend === 'cuda' && sms && sms.count > 0 && sms.threadsPerSm > 0)
+    return Math.round(
+      CUDA_CONTEXT_BASE_BYTES + CUDA_CONTEXT_BYTES_PER_RESIDENT_THREAD * sms.count * sms.threadsPerSm + CUDA_RUNTIME_EXTRA_BYTES,
+    );
   return BACKEND_OVERHEAD_BYTES[backend];
 }
 

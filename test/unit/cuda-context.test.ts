@@ -1,12 +1,13 @@
-// The memory CUDA holds on an NVIDIA card before any model buffer grows with the card's streaming multiprocessors
-// (llama.cpp PR #23604: 555 MiB on an RTX PRO 6000, 107 on an RTX 4060 Ti). The placement counts 32 MiB + 2.79 MiB per
-// SM for the context, fitted here on published before-load figures, and 100 MiB more for what the running process
-// adds (cuBLAS, kernels, pools), checked against figures printed at exit (test/fixtures/llama/cuda-context.json).
+// The memory CUDA holds on an NVIDIA card before any model buffer grows with the threads its SMs keep resident
+// (llama.cpp PR #23604: 555 MiB on an RTX PRO 6000, 107 on an RTX 4060 Ti). The placement counts 32 MiB + 1.85 KiB per
+// resident thread for the context, fitted here on published before-load figures of 12 cards, and 100 MiB more for what
+// the running process adds (cuBLAS, kernels, pools), checked against figures printed at exit
+// (test/fixtures/llama/cuda-context.json).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { computeTarget } from '../../src/core/budget';
 import { catalogModelAt, sizeModel } from '../../src/core/report';
-import { backendOverheadBytes } from '../../src/core/placement';
+import { backendOverheadBytes, MAX_THREADS_PER_SM_BY_ARCHITECTURE } from '../../src/core/placement';
 import { withCatalogueUpdates } from '../../src/node/hardware/merge/presets';
 import { loadCatalog, loadGpuPresets } from '../../src/node/resources';
 import { MiB } from '../../src/shared/units';
@@ -16,6 +17,7 @@ interface Row {
   gpu: string;
   preset: string;
   sms: number;
+  threadsPerSm: number;
   stage: 'before-load' | 'exit';
   mib: number;
   source: string;
@@ -24,42 +26,58 @@ const rows = (JSON.parse(readFileSync(new URL('../fixtures/llama/cuda-context.js
 const presets = loadGpuPresets();
 const RUNTIME_EXTRA_MIB = 100;
 const FLAT_MIB = 320;
-const overheadMib = (sms: number): number => backendOverheadBytes('cuda', sms) / MiB;
+const overheadMib = (count: number, threadsPerSm = 1536): number => backendOverheadBytes('cuda', { count, threadsPerSm }) / MiB;
 
 describe('CUDA context by streaming multiprocessors', () => {
-  it('every row names a source, and the SM counts are the catalogue’s', () => {
-    expect(rows.length).toBeGreaterThanOrEqual(12);
+  it('every row names a source, and the SM counts and resident threads are the catalogue’s', () => {
+    expect(rows.length).toBeGreaterThanOrEqual(19);
     for (const r of rows) {
       expect(r.source.length, r.gpu).toBeGreaterThan(10);
-      expect(presets.find((p) => p.id === r.preset)?.multiprocessors, r.gpu).toBe(r.sms);
+      const preset = presets.find((p) => p.id === r.preset);
+      expect(preset?.multiprocessors, r.gpu).toBe(r.sms);
+      expect(MAX_THREADS_PER_SM_BY_ARCHITECTURE[preset?.architecture ?? ''], r.gpu).toBe(r.threadsPerSm);
     }
   });
 
-  it('the context line is the least-squares fit of the before-load rows (the smallest figure of each card)', () => {
-    const least = new Map<number, number>();
-    for (const r of rows.filter((x) => x.stage === 'before-load')) least.set(r.sms, Math.min(least.get(r.sms) ?? Infinity, r.mib));
-    const pts = [...least.entries()];
-    expect(pts.length).toBeGreaterThanOrEqual(8);
+  it('the context line is the least-squares fit of the before-load rows over resident threads (each card its smallest)', () => {
+    const least = new Map<string, { threads: number; mib: number; sms: number; perSm: number }>();
+    for (const r of rows.filter((x) => x.stage === 'before-load')) {
+      const seen = least.get(r.preset);
+      if (!seen || r.mib < seen.mib)
+        least.set(r.preset, { threads: r.sms * r.threadsPerSm, mib: r.mib, sms: r.sms, perSm: r.threadsPerSm });
+    }
+    const pts = [...least.values()];
+    expect(pts.length).toBeGreaterThanOrEqual(12);
+    // Cards of 1,024, 1,536 and 2,048 resident threads per SM among them.
+    expect(new Set(pts.map((p) => p.perSm))).toEqual(new Set([1024, 1536, 2048]));
     const n = pts.length;
-    const mx = pts.reduce((s, [x]) => s + x, 0) / n;
-    const my = pts.reduce((s, [, y]) => s + y, 0) / n;
-    const slope = pts.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / pts.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+    const mx = pts.reduce((s, p) => s + p.threads, 0) / n;
+    const my = pts.reduce((s, p) => s + p.mib, 0) / n;
+    const slope = pts.reduce((s, p) => s + (p.threads - mx) * (p.mib - my), 0) / pts.reduce((s, p) => s + (p.threads - mx) ** 2, 0);
     const base = my - slope * mx;
-    // The code's line, less what it adds for the running process.
-    const codeSlope = overheadMib(101) - overheadMib(100);
-    const codeBase = overheadMib(100) - 100 * codeSlope - RUNTIME_EXTRA_MIB;
-    expect(codeSlope).toBeCloseTo(slope, 1);
-    expect(codeBase).toBeCloseTo(base, -1);
-    // Each card within 20% of the line (the RTX 4060 Ti's 107 is the furthest: 127 by the line).
-    for (const [sms, mib] of pts) expect(Math.abs((overheadMib(sms) - RUNTIME_EXTRA_MIB) / mib - 1), `${sms} SMs`).toBeLessThan(0.2);
+    // The code's line, less what it adds for the running process: per 1,000 resident threads, and at none.
+    const codeSlope = (overheadMib(1000, 1) - overheadMib(0.0001, 1)) / 1000;
+    const codeBase = overheadMib(1000, 1) - 1000 * codeSlope - RUNTIME_EXTRA_MIB;
+    expect(codeSlope / slope).toBeGreaterThan(0.99);
+    expect(codeSlope / slope).toBeLessThan(1.01);
+    expect(Math.abs(codeBase - base)).toBeLessThan(1);
+    // Each card within 20% of the line (the RTX 4060 Ti's 107 is the furthest: 127), 10 of 12 within 7%.
+    const errors = pts.map((p) => Math.abs((overheadMib(p.sms, p.perSm) - RUNTIME_EXTRA_MIB) / p.mib - 1));
+    for (const e of errors) expect(e).toBeLessThan(0.2);
+    expect(errors.filter((e) => e < 0.07).length).toBeGreaterThanOrEqual(10);
+    // SMs alone do not do it: the best line through them reads the H100 and V100 low and the T4 high by over 20%.
+    const sx = pts.reduce((s, p) => s + p.sms, 0) / n;
+    const smSlope = pts.reduce((s, p) => s + (p.sms - sx) * (p.mib - my), 0) / pts.reduce((s, p) => s + (p.sms - sx) ** 2, 0);
+    const smErrors = pts.map((p) => Math.abs((my + smSlope * (p.sms - sx)) / p.mib - 1));
+    expect(Math.max(...smErrors)).toBeGreaterThan(0.2);
   });
 
-  it('the whole process at exit reads within 15% on headless machines, nearer than the flat 320 MiB on each', () => {
+  it('the whole process at exit reads within 10% on headless machines, nearer than the flat 320 MiB on each', () => {
     const exits = rows.filter((r) => r.stage === 'exit');
     expect(exits.length).toBeGreaterThanOrEqual(3);
     for (const r of exits) {
-      const err = Math.abs(overheadMib(r.sms) / r.mib - 1);
-      expect(err, r.gpu).toBeLessThan(0.15);
+      const err = Math.abs(overheadMib(r.sms, r.threadsPerSm) / r.mib - 1);
+      expect(err, r.gpu).toBeLessThan(0.1);
       expect(err, r.gpu).toBeLessThan(Math.abs(FLAT_MIB / r.mib - 1));
     }
   });
@@ -87,26 +105,29 @@ describe('CUDA context by streaming multiprocessors', () => {
     };
     const big = sized('RTX 4090');
     const small = sized('RTX 3060');
-    // 32 + 2.79 x 128 + 100 and 32 + 2.79 x 28 + 100, less the host's 150 MiB that every placement counts.
-    expect(big.target.gpuOverheadBytes[0]! / MiB).toBeCloseTo(489, 0);
-    expect(small.target.gpuOverheadBytes[0]! / MiB).toBeCloseTo(210, 0);
+    // 32 MiB + 1.85 KiB x 128 x 1,536 + 100 MiB and the same of 28 SMs; an H100 SXM's 132 SMs of 2,048 threads.
+    expect(big.target.gpuOverheadBytes[0]! / MiB).toBeCloseTo(487.2, 0);
+    expect(small.target.gpuOverheadBytes[0]! / MiB).toBeCloseTo(209.7, 0);
+    expect(computeTarget(planGpu('H100 SXM', 256)).gpuOverheadBytes[0]! / MiB).toBeCloseTo(620.3, 0);
     expect(big.row.memory.overheadBytes - small.row.memory.overheadBytes).toBe(
       big.target.gpuOverheadBytes[0]! - small.target.gpuOverheadBytes[0]!,
     );
-    expect(big.row.memorySource?.detail).toContain('128 SMs (32 MiB + 2.79 MiB per SM');
+    expect(big.row.memorySource?.detail).toContain('128 SMs of 1536 resident threads (32 MiB + 1.85 KiB per thread');
     // A card the catalogue has no count for, and other backends, keep their flat figure.
     expect(computeTarget(planGpu('A10G', 64)).gpuOverheadBytes[0]! / MiB).toBe(FLAT_MIB);
     expect(computeTarget(planGpu('RX 7900 XTX', 64)).gpuOverheadBytes[0]! / MiB).toBe(160);
-    expect(backendOverheadBytes('rocm', 96) / MiB).toBe(FLAT_MIB);
+    expect(backendOverheadBytes('rocm', { count: 96, threadsPerSm: 2048 }) / MiB).toBe(FLAT_MIB);
   });
 
   it("a profile saved before the counts existed gets its card's count when read against today's catalogue", () => {
     const now = planGpu('RTX 3090', 64);
-    expect(now.gpus[0]?.multiprocessors?.count).toBe(82);
-    expect(now.gpus[0]?.multiprocessors?.source.kind).toBe('catalogued');
+    expect(now.gpus[0]?.multiprocessors).toMatchObject({ count: 82, threadsPerSm: 1536, source: { kind: 'catalogued' } });
     const saved = { ...now, gpus: now.gpus.map(({ multiprocessors: _, ...g }) => g) };
     const loaded = withCatalogueUpdates(saved, presets);
-    expect(loaded.gpus[0]?.multiprocessors?.count).toBe(82);
+    expect(loaded.gpus[0]?.multiprocessors).toMatchObject({ count: 82, threadsPerSm: 1536 });
+    // One saved with the count alone (before the resident threads were kept) gets them too.
+    const countOnly = { ...now, gpus: now.gpus.map((g) => ({ ...g, multiprocessors: { count: 82, source: g.multiprocessors!.source } })) };
+    expect(withCatalogueUpdates(countOnly, presets).gpus[0]?.multiprocessors?.threadsPerSm).toBe(1536);
     expect(withCatalogueUpdates(loaded, presets)).toBe(loaded);
   });
 });

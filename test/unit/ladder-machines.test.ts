@@ -89,7 +89,7 @@ const MACHINES: Machine[] = [
     // its experts partly in RAM, so the bar is 82.9: Phi-4 (84.8, ~57 tok/s at Q6_K on the GPU) starts, never the
     // laptop's 1-3B. EXAONE 4.0 32B (MMLU-Redux 89.8, non-reasoning) at Q4_K_M, ~42 tok/s, is +5.0 for 6.6 GiB;
     // QwQ-32B (90, scored while reasoning, ~41 tok/s) is +5.2 for 7.8 GiB, less per GiB. (EXAONE's Q5_K_M no
-    // longer fits whole beside the card's CUDA context, 489 MiB for 128 SMs.) gpt-oss-120b (90, 60 GiB with its MXFP4
+    // longer fits whole beside the card's CUDA context, 487 MiB for 128 SMs.) gpt-oss-120b (90, 60 GiB with its MXFP4
     // experts) reaches ~14 tok/s with the experts of its first 24 blocks in RAM: the ceiling, where a dense 72B would
     // crawl at 2 tok/s.
     name: 'RTX 4090 24 GB, 64 GB RAM',

@@ -165,7 +165,7 @@ describe("a CUDA log from llama.cpp's CI (Tesla V100, Pythia 2.8B Q4_0, 2,048 ct
 describe('a GPU too small for even one layer', () => {
   // Llama 3.1 8B Q4_K_M at 8k beside a card with 400 MiB usable: -ngl 1 needs the 411 MiB output matrix and its
   // logits; -ngl 0 would copy that matrix beside the logits to read prompts on the GPU, the same 1,158 MiB with the
-  // 4090's CUDA context (489 MiB for its 128 SMs).
+  // 4090's CUDA context (487 MiB for its 128 SMs).
   const hardware = applyWhatIf(makeSnapshot({ ramBytes: 32 * GiB }), { gpuName: 'RTX 4090', vramBytes: 0.9 * GiB }, loadGpuPresets());
   const model = catalog.find((m) => m.id === 'llama-3.1-8b') as CatalogModel;
   const sized = sizeModel(catalogModelAt(model, 'Q4_K_M'), hardware, computeTarget(hardware), { contextTokens: 8192, kvType: 'f16' });

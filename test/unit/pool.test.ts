@@ -36,9 +36,9 @@ describe('planPool', () => {
     const worker = planned('B', 'RTX 3060');
     const plan = planPool([head, worker], llama8b(), 8192, 'f16', LINK_PRESETS['10GbE']);
     const byMachine = (m: number) => plan.devices.find((d) => d.machine === m);
-    // 32 MiB + 2.79 MiB x SMs + 100 MiB: 128 SMs on the 4090, 28 on the 3060.
-    expect((byMachine(0)?.overheadBytes ?? 0) / 2 ** 20).toBeCloseTo(489.12, 1);
-    expect((byMachine(1)?.overheadBytes ?? 0) / 2 ** 20).toBeCloseTo(210.12, 1);
+    // 32 MiB + 1.85 KiB per resident thread + 100 MiB: 128 SMs of 1,536 threads on the 4090, 28 on the 3060.
+    expect((byMachine(0)?.overheadBytes ?? 0) / 2 ** 20).toBeCloseTo(487.1, 1);
+    expect((byMachine(1)?.overheadBytes ?? 0) / 2 ** 20).toBeCloseTo(209.7, 1);
     for (const d of plan.devices) expect(d.totalBytes).toBe(d.weightsBytes + d.kvBytes + d.computeBytes + d.overheadBytes);
     // The head alone holds what its own report's GPU column holds, context included.
     const alone = planPool([head], llama8b(), 8192, 'f16', LINK_PRESETS['1GbE']);

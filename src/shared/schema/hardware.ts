@@ -51,9 +51,18 @@ const GpuSchema = z.object({
     .optional(),
   /**
    * An NVIDIA card's streaming multiprocessors, catalogued for its preset (GpuPreset.multiprocessors): the CUDA context
-   * llama.cpp's process holds grows with them (src/core/placement.ts). Absent or null: not known, a flat figure applies.
+   * llama.cpp's process holds grows with the threads they keep resident (src/core/placement.ts). Absent or null: not
+   * known, a flat figure applies.
    */
-  multiprocessors: z.object({ count: z.number().int().positive(), source: SourceSchema }).nullable().optional(),
+  multiprocessors: z
+    .object({
+      count: z.number().int().positive(),
+      /** The most threads one SM keeps resident (by its architecture); absent in profiles saved before it was kept. */
+      threadsPerSm: z.number().int().positive().optional(),
+      source: SourceSchema,
+    })
+    .nullable()
+    .optional(),
   source: SourceSchema,
   vramSource: SourceSchema,
   bandwidthSource: SourceSchema.nullable(),

@@ -3,6 +3,7 @@
 import type { Gpu, GpuPreset, GpuVendor, HardwareSnapshot, MachinePreset, Source } from '../../../shared/schema';
 import { defaultBackendForVendor } from '../../../core/backend';
 import { GENERATION_EFFICIENCY_BY_ARCHITECTURE } from '../../../core/speed';
+import { MAX_THREADS_PER_SM_BY_ARCHITECTURE } from '../../../core/placement';
 import { formatBytes } from '../../../shared/units';
 import { loadGpuPresets, loadGpuPromptRates } from '../../resources';
 import { ONE_CHIP_ARCHITECTURES, siblingCheck, siblingCheckSummary, siblingPromptRate } from '../../../core/gpu-prompt-siblings';
@@ -170,12 +171,20 @@ export function presetPromptRate(preset: GpuPreset, backend: string): Gpu['promp
   };
 }
 
-/** An NVIDIA preset's streaming multiprocessors (GpuPreset.multiprocessors), with where the count comes from; null where not catalogued. */
+/**
+ * An NVIDIA preset's streaming multiprocessors (GpuPreset.multiprocessors) and the threads each keeps resident (by its
+ * architecture), with where they come from; null where either is not known.
+ */
 export function presetMultiprocessors(preset: GpuPreset): Gpu['multiprocessors'] {
-  if (preset.multiprocessors === undefined) return null;
+  const threadsPerSm = preset.architecture ? MAX_THREADS_PER_SM_BY_ARCHITECTURE[preset.architecture] : undefined;
+  if (preset.multiprocessors === undefined || threadsPerSm === undefined) return null;
   return {
     count: preset.multiprocessors,
-    source: presetSource(preset, 'streaming multiprocessors (CUDA cores per SM of its architecture)'),
+    threadsPerSm,
+    source: presetSource(
+      preset,
+      `${preset.multiprocessors} streaming multiprocessors (CUDA cores per SM of its architecture), ${threadsPerSm} resident threads each (${preset.architecture})`,
+    ),
   };
 }
 
@@ -239,7 +248,11 @@ export function withCatalogueUpdates(
       next = { ...next, generationEfficiency: efficiency };
     // A profile saved before the catalogue counted its card's SMs (or since corrected): today's count.
     const multiprocessors = preset ? presetMultiprocessors(preset) : null;
-    if (g.multiprocessors?.count !== multiprocessors?.count || (g.multiprocessors === undefined && multiprocessors === null))
+    if (
+      g.multiprocessors?.count !== multiprocessors?.count ||
+      g.multiprocessors?.threadsPerSm !== multiprocessors?.threadsPerSm ||
+      (g.multiprocessors === undefined && multiprocessors === null)
+    )
       next = { ...next, multiprocessors };
     if (preset?.unifiedMemory && preset.vendor !== 'apple' && !g.unifiedMemory && g.vramBytes === null) {
       const ramBytes = snapshot.ram.totalBytes;
