@@ -90,6 +90,12 @@ describe('per-card memory and the tensor split', () => {
     expect(e.fit).toBe('gpu');
     expect(e.gpus).toHaveLength(2);
     for (const g of e.gpus ?? []) expect(g.totalBytes).toBeLessThanOrEqual(g.budgetBytes);
+    // Each card shows its own CUDA context (82 SMs of 1,536 resident threads: 32 MiB + 1.85 KiB a thread + 100 MiB),
+    // and its total is the sum of what it shows.
+    for (const g of e.gpus ?? []) {
+      expect(g.overheadBytes / 2 ** 20).toBeCloseTo(359.5, 0);
+      expect(g.totalBytes).toBe(g.weightsBytes + g.kvBytes + g.computeBytes + g.overheadBytes);
+    }
     // llama.cpp's default split is by free memory: equal cards, about equal shares.
     const [a, b] = (e.gpus ?? []).map((g) => g.weightsBytes);
     expect(Math.abs((a ?? 0) - (b ?? 0)) / (a ?? 1)).toBeLessThan(0.1);

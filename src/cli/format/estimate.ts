@@ -87,7 +87,7 @@ function projectorLines(p: NonNullable<EstimateResult['projector']>, c: ReturnTy
 function perGpuTable(gpus: NonNullable<EstimateResult['gpus']>, useColor: boolean): string {
   const c = pc.createColors(useColor);
   const table = new Table({
-    head: ['Per GPU', 'Weights', 'KV cache', 'Compute', 'Total', 'Usable VRAM'],
+    head: ['Per GPU', 'Weights', 'KV cache', 'Compute', 'Overhead', 'Total', 'Usable VRAM'],
     style: { head: useColor ? ['bold'] : [], border: useColor ? ['grey'] : [], compact: true },
   });
   gpus.forEach((g, i) => {
@@ -97,6 +97,7 @@ function perGpuTable(gpus: NonNullable<EstimateResult['gpus']>, useColor: boolea
       formatBytes(g.weightsBytes, 2),
       formatBytes(g.kvBytes, 2),
       formatBytes(g.computeBytes, 2),
+      formatBytes(g.overheadBytes, 2),
       over ? c.red(formatBytes(g.totalBytes, 2)) : formatBytes(g.totalBytes, 2),
       formatBytes(g.budgetBytes, 2),
     ]);

@@ -357,6 +357,7 @@ export function estimateResolved(
             weightsBytes: d.weightsBytes,
             kvBytes: d.kvBytes,
             computeBytes: d.computeBytes,
+            overheadBytes: d.overheadBytes,
             totalBytes: d.totalBytes,
             budgetBytes: target.gpuBudgetsBytes[i] ?? 0,
           })),

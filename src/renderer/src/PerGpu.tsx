@@ -37,6 +37,7 @@ export function PerGpu({
               <th scope="col">Weights</th>
               <th scope="col">KV</th>
               <th scope="col">Compute</th>
+              <th scope="col">Overhead</th>
               <th scope="col">Total / budget</th>
             </tr>
           </thead>
@@ -51,6 +52,7 @@ export function PerGpu({
                   <td>{formatBytes(card.weightsBytes)}</td>
                   <td>{formatBytes(card.kvBytes)}</td>
                   <td>{formatBytes(card.computeBytes)}</td>
+                  <td>{formatBytes(card.overheadBytes)}</td>
                   <td className={over ? 'warn' : undefined}>
                     {formatBytes(card.totalBytes)} / {formatBytes(card.budgetBytes)}
                     {over && ' (over)'}

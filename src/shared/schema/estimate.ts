@@ -86,6 +86,8 @@ export const EstimateResultSchema = z.object({
         weightsBytes: z.number().nonnegative(),
         kvBytes: z.number().nonnegative(),
         computeBytes: z.number().nonnegative(),
+        /** The card's backend context (CUDA's by its resident threads): part of totalBytes. */
+        overheadBytes: z.number().nonnegative().default(0),
         totalBytes: z.number().nonnegative(),
         budgetBytes: z.number().nonnegative(),
       }),
