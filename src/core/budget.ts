@@ -36,7 +36,7 @@ export interface ComputeTarget {
   cpuBandwidthSource?: Source;
   /** Matrix types the CPU repacks while loading (x86 AVX2: Q4_0, Q4_K...). */
   repackTypes: ReadonlySet<string>;
-  /** Each GPU's backend overhead (driver context, libraries), in device order: for CUDA by the card's SMs where known. */
+  /** Each GPU's backend overhead (driver context, libraries), in device order: for CUDA by the threads its SMs keep resident. */
   gpuOverheadBytes: number[];
   /** How gpuOverheadBytes was reckoned, in words (the report's memory source). */
   gpuOverheadDetail: string;
@@ -164,7 +164,7 @@ export function computeTarget(hardware: HardwareSnapshot): ComputeTarget {
   };
 }
 
-/** Each GPU's backend overhead and how it was reckoned: CUDA's context by the card's catalogued SMs, else the backend's flat figure. */
+/** Each GPU's backend overhead and how it was reckoned: CUDA's context by the card's resident threads, else the backend's flat figure. */
 function gpuOverheads(gpus: readonly Gpu[], backend: ComputeBackend): Pick<ComputeTarget, 'gpuOverheadBytes' | 'gpuOverheadDetail'> {
   // The fit is of discrete cards' breakdowns; a unified GPU's context lives in RAM beside the CUDA libraries (a flat figure).
   const smsOf = (g: Gpu): Multiprocessors | undefined => {
