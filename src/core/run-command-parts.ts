@@ -14,7 +14,7 @@ export interface RunModel {
   ggufRepo: string | null;
   /** A GGUF's http(s) URL (sized from its header, not downloaded), for llama.cpp's `-mu URL`. */
   url?: string | null;
-  /** Ollama's library tag of this model at this precision. */
+  /** What Ollama pulls for this model at this precision: its library's tag, or hf.co/REPO:QUANT. */
   ollamaTag: string | null;
 }
 

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { DEFAULT_CONTEXT_TOKENS } from '../shared/defaults';
 import type { HostApiInput, HostApiSchemas } from '../shared/api';
 import type { EstimateResult, HardwareSnapshot, RunCommandsResult, SpeedCalibration } from '../shared/schema';
+import type { Precision } from '../shared/precision';
 import { ggmlType } from '../core/ggml';
 import { performanceCores } from '../core/speed';
 import { flashAttentionFor, nodeLlamaCppBuildFor, runCommands, type RunModel, type RunSettings } from '../core/run-commands';
@@ -12,7 +13,7 @@ import { contextFor } from './models/refs';
 import { asUserError } from './user-error';
 import { plannedThreadsUnknown, withWhatIf } from './hardware/what-if';
 import { matchGpuPreset } from './hardware/merge/presets';
-import { loadGpuPresets } from './resources';
+import { loadGgufSources, loadGpuPresets } from './resources';
 
 /**
  * A Jetson runs at its power mode's clocks: rightsize's speeds for one assume the fastest mode. Measured on an Orin
@@ -40,24 +41,6 @@ export interface CommandMethodDeps {
   /** The service's own estimate method. */
   estimate: (request: HostApiInput<'estimate'>) => Promise<EstimateResult>;
 }
-
-/**
- * Where a catalog model can be fetched by name. Interim, until the catalog carries these fields:
- * only sources checked by hand, each with where it was checked.
- */
-const KNOWN_SOURCES: Record<
-  string,
-  { ggufRepo: string; ggufQuants: readonly string[]; ollama: string; ollamaQuants: Record<string, string> }
-> = {
-  // huggingface.co/bartowski/Meta-Llama-3.1-8B-Instruct-GGUF (its README's file table);
-  // ollama.com/library/llama3.1/tags (llama3.1:8b-instruct-q4_K_M and the same pattern per precision).
-  'llama-3.1-8b': {
-    ggufRepo: 'bartowski/Meta-Llama-3.1-8B-Instruct-GGUF',
-    ggufQuants: ['Q8_0', 'Q6_K', 'Q5_K_M', 'Q4_K_M', 'Q3_K_M', 'Q2_K'],
-    ollama: 'llama3.1:8b-instruct',
-    ollamaQuants: { F16: 'fp16', Q8_0: 'q8_0', Q6_K: 'q6_K', Q5_K_M: 'q5_K_M', Q4_K_M: 'q4_K_M', Q3_K_M: 'q3_K_M', Q2_K: 'q2_K' },
-  },
-};
 
 /**
  * Threads for llama.cpp on the sized machine: its physical cores (more oversubscribes), at most 8 (generation gains
@@ -108,7 +91,11 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           ...(request.nCpuMoe !== undefined ? { nCpuMoe: request.nCpuMoe } : {}),
         });
         const { sizable } = resolved;
-        const known = sizable.origin === 'catalog' ? KNOWN_SOURCES[sizable.modelId] : undefined;
+        // A catalog model's repository of GGUF files (resources/catalog/gguf-sources.json), where it holds this precision.
+        const known =
+          sizable.origin === 'catalog'
+            ? loadGgufSources().find((s) => s.model === sizable.modelId && (s.quants as readonly string[]).includes(sizable.quant))
+            : undefined;
         // A remote file: hf:REPO:QUANT runs with -hf (and Ollama's hf.co/ names), a URL with -mu.
         const hfRepo = resolved.remote && sizable.modelId.startsWith('hf:') ? sizable.modelId.slice(3).replace(/:[^:]*$/, '') : null;
         const moe = Boolean(sizable.shape.experts);
@@ -118,12 +105,13 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           quant: sizable.quant,
           path: sizable.filePath ?? null,
           moe,
-          ggufRepo: hfRepo ?? (known?.ggufQuants.includes(sizable.quant) ? known.ggufRepo : null),
+          ggufRepo: hfRepo ?? known?.repo ?? null,
           url: resolved.remote && !hfRepo ? resolved.remote.url : null,
+          // Ollama's own library name where it has the model, else Ollama pulls the same repository's file.
           ollamaTag: hfRepo
             ? `hf.co/${hfRepo}:${sizable.quant}`
-            : known?.ollamaQuants[sizable.quant]
-              ? `${known.ollama}-${known.ollamaQuants[sizable.quant]}`
+            : known
+              ? (known.ollama?.[sizable.quant as Precision] ?? `hf.co/${known.repo}:${sizable.quant}`)
               : null,
         };
         const gpuCount = estimate.gpus?.length ?? (estimate.budget.gpuBytes > 0 ? 1 : 0);

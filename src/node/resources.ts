@@ -4,10 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   CatalogSchema,
+  GgufSourcesSchema,
   GpuPromptRatesSchema,
   GpuPresetsSchema,
   MachinePresetsSchema,
   type CatalogModel,
+  type GgufSource,
   type GpuPreset,
   type GpuPromptRates,
   type MachinePreset,
@@ -64,4 +66,12 @@ let promptRatesCache: GpuPromptRates['rates'] | null = null;
 export function loadGpuPromptRates(): GpuPromptRates['rates'] {
   promptRatesCache ??= GpuPromptRatesSchema.parse(readJson('hardware/gpu-prompt-rates.json')).rates;
   return promptRatesCache;
+}
+
+let ggufSourcesCache: GgufSource[] | null = null;
+
+/** Where catalog models' GGUF files can be fetched by name (resources/catalog/gguf-sources.json). */
+export function loadGgufSources(): GgufSource[] {
+  ggufSourcesCache ??= GgufSourcesSchema.parse(readJson('catalog/gguf-sources.json')).sources;
+  return ggufSourcesCache;
 }

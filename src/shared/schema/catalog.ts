@@ -210,6 +210,24 @@ export type CatalogModel = z.infer<typeof CatalogModelSchema>;
 
 export const CatalogSchema = z.object({ version: z.number().int(), models: z.array(CatalogModelSchema).min(1) });
 
+/**
+ * Where a catalog model's GGUF files can be fetched by name (resources/catalog/gguf-sources.json): a Hugging Face
+ * repository for llama.cpp's and node-llama-cpp's -hf REPO:TAG and Ollama's hf.co/REPO:TAG, and where the repository's
+ * files were seen in use, since this project cannot reach Hugging Face to list them.
+ */
+const GgufSourceSchema = z.object({
+  model: z.string().min(1),
+  repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/),
+  /** The precisions the repository holds, each under its own name as the tag (REPO:Q4_K_M). */
+  quants: z.array(z.enum(PRECISIONS)).min(1),
+  /** Ollama's library tag for a precision, where its library has the model (else Ollama pulls hf.co/REPO:TAG). */
+  ollama: z.partialRecord(z.enum(PRECISIONS), z.string().regex(/^[\w.-]+:[\w.-]+$/)).optional(),
+  /** Where the repository's files were seen in use: published code or documents that fetch them. */
+  seen: z.string().min(20),
+});
+export type GgufSource = z.infer<typeof GgufSourceSchema>;
+export const GgufSourcesSchema = z.object({ version: z.number().int(), sources: z.array(GgufSourceSchema).min(1) });
+
 /** Where one figure of a preset comes from, when that is not the preset's `source` (e.g. nvidia-smi's memory.total). */
 const FigureSourceSchema = z.object({
   field: z.enum(['vramBytes', 'memoryBandwidthGBps', 'tdpWatts', 'gpuShareOfRam', 'generationEfficiency']),
