@@ -204,8 +204,13 @@ export function lmStudioGpu(s: RunSettings): string {
 function lmStudio(model: RunModel, s: RunSettings): RunCommand {
   const gpu = lmStudioGpu(s);
   const notes: string[] = [];
+  // lms get takes a Hugging Face URL and a quantization after @ (huggingface.co/docs/hub/lmstudio).
+  const get = !model.path && model.ggufRepo ? `lms get https://huggingface.co/${model.ggufRepo}@${model.quant}\n` : '';
   if (model.path) notes.push("A file outside LM Studio's models folder must be imported first (lms import); then `lms ls` shows its key.");
-  else notes.push(`MODEL_KEY stands for LM Studio's key of a ${model.quant} download of ${model.name}: \`lms ls\` lists them.`);
+  else
+    notes.push(
+      `MODEL_KEY stands for LM Studio's key of a ${model.quant} download of ${model.name}${get ? ' (the lms get line fetches one)' : ''}: \`lms ls\` lists them.`,
+    );
   if (gpu !== 'max' && gpu !== 'off')
     notes.push(`--gpu takes a fraction of the model, not a layer count: ${gpu} is about ${s.gpuLayers} of ${s.totalLayers} layers.`);
   notes.push('KV cache type, flash attention and CPU threads are load settings in the app; `lms load` has no flags for them.');
@@ -214,7 +219,7 @@ function lmStudio(model: RunModel, s: RunSettings): RunCommand {
   return {
     tool: 'lmstudio',
     title: 'LM Studio: lms load',
-    command: `lms load ${model.path ? shellQuote(model.path) : 'MODEL_KEY'} --context-length ${s.contextTokens} --gpu ${gpu}`,
+    command: `${get}lms load ${model.path ? shellQuote(model.path) : 'MODEL_KEY'} --context-length ${s.contextTokens} --gpu ${gpu}`,
     notes,
   };
 }

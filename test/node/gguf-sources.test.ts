@@ -59,7 +59,7 @@ describe('GGUF sources of catalog models', () => {
     expect(missing).toEqual([]);
   }, 120_000);
 
-  it('a rung model is fetched by name in every tool that can: -hf, hf.co/ for Ollama, hf: for node-llama-cpp', async () => {
+  it('a rung model is fetched by name in every tool: -hf, hf.co/ for Ollama, hf: for node-llama-cpp, lms get for LM Studio', async () => {
     const service = serviceOn(makeSnapshot({}));
     const result = await service.call('runCommands', { model: 'qwen3-8b', quant: 'Q6_K', contextTokens: 8192 });
     expect(commandOf(result, 'llama-server')).toMatch(/^llama-server -hf bartowski\/Qwen_Qwen3-8B-GGUF:Q6_K -c 8192 -ngl 0 /);
@@ -67,6 +67,7 @@ describe('GGUF sources of catalog models', () => {
     expect(ollama[0]!.command).toContain('FROM hf.co/bartowski/Qwen_Qwen3-8B-GGUF:Q6_K');
     expect(ollama[1]!.command).toContain('"model":"hf.co/bartowski/Qwen_Qwen3-8B-GGUF:Q6_K"');
     expect(commandOf(result, 'node-llama-cpp')).toContain("resolveModelFile('hf:bartowski/Qwen_Qwen3-8B-GGUF:Q6_K', 'models')");
+    expect(commandOf(result, 'lmstudio')).toMatch(/^lms get https:\/\/huggingface\.co\/bartowski\/Qwen_Qwen3-8B-GGUF@Q6_K\nlms load /);
     expect(result.commands.flatMap((c) => c.notes).join(' ')).not.toContain('MODEL.gguf stands for');
     // Ollama's own library where it has the model: Llama 3.1 8B.
     const llama = await service.call('runCommands', { model: 'llama-3.1-8b', quant: 'Q4_K_M', contextTokens: 8192, for: 'ollama' });

@@ -316,6 +316,10 @@ describe('Ollama, LM Studio and node-llama-cpp', () => {
     expect(lmStudioGpu(partial)).toBe('0.6'); // 20 of 33, rounded down so it never asks for more than fits
     expect(runCommands(fileModel, fullGpu, 'ollama')[0]!.command).toContain('ollama create it-s-8k -f Modelfile');
     expect(commandOf(fileModel, fullGpu, 'lmstudio')).toContain(`lms load '/home/me/My Models/it'\\''s.gguf'`);
+    // With a known repository, lms get fetches that precision first (a Hugging Face URL, the quantization after @).
+    expect(commandOf(withSources, fullGpu, 'lmstudio')).toBe(
+      'lms get https://huggingface.co/bartowski/Meta-Llama-3.1-8B-Instruct-GGUF@Q4_K_M\nlms load MODEL_KEY --context-length 8192 --gpu max',
+    );
   });
 
   it('node-llama-cpp: getLlama, loadModel with modelPath and gpuLayers, createContext with contextSize and threads', () => {
