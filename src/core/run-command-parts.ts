@@ -16,7 +16,15 @@ export interface RunModel {
   url?: string | null;
   /** What Ollama pulls for this model at this precision: its library's tag, or hf.co/REPO:QUANT. */
   ollamaTag: string | null;
+  /**
+   * The ggufRepo's file at this precision is past Hugging Face's 50 GB per file, so it comes in parts: llama.cpp and
+   * node-llama-cpp fetch every part, Ollama's hf.co/ pull refuses them (ollama/ollama#5245). Absent: one file.
+   */
+  sharded?: boolean;
 }
+
+/** Hugging Face's largest file: GGUFs past it are uploaded in parts (-00001-of-0000N). */
+export const HF_MAX_FILE_BYTES = 50e9;
 
 /** The placement the commands write out: what `estimate` found fits, or what the user forced. */
 export interface RunSettings {

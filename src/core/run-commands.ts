@@ -117,7 +117,11 @@ function ollamaModelName(model: RunModel, s: RunSettings): string {
 
 function ollamaNotes(model: RunModel, s: RunSettings): string[] {
   const notes: string[] = [];
-  if (!model.ollamaTag && !model.path) notes.push(placeholderNote(model));
+  if (!model.ollamaTag && !model.path && model.sharded && model.ggufRepo)
+    notes.push(
+      `Ollama cannot pull a GGUF that Hugging Face holds in parts (over 50 GB; ollama/ollama#5245), as ${model.ggufRepo} holds ${model.quant}: fetch the parts (llama-server -hf caches them, or \`hf download ${model.ggufRepo} --include '*${model.quant}*'\`), join them with llama.cpp's \`llama-gguf-split --merge FIRST-PART.gguf ${MODEL_FILE_PLACEHOLDER}\`, and create the model from that file.`,
+    );
+  else if (!model.ollamaTag && !model.path) notes.push(placeholderNote(model));
   if (!model.ollamaTag && model.path && /\s/.test(model.path))
     notes.push("The file's path has spaces: if `ollama create` refuses it, link the file to a path without spaces.");
   notes.push(

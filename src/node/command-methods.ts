@@ -8,6 +8,7 @@ import type { Precision } from '../shared/precision';
 import { ggmlType } from '../core/ggml';
 import { performanceCores } from '../core/speed';
 import { flashAttentionFor, nodeLlamaCppBuildFor, runCommands, type RunModel, type RunSettings } from '../core/run-commands';
+import { HF_MAX_FILE_BYTES } from '../core/run-command-parts';
 import type { ResolvedModel } from './models/resolve';
 import { contextFor } from './models/refs';
 import { asUserError } from './user-error';
@@ -99,6 +100,9 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
         // A remote file: hf:REPO:QUANT runs with -hf (and Ollama's hf.co/ names), a URL with -mu.
         const hfRepo = resolved.remote && sizable.modelId.startsWith('hf:') ? sizable.modelId.slice(3).replace(/:[^:]*$/, '') : null;
         const moe = Boolean(sizable.shape.experts);
+        // A known repository's file past Hugging Face's per-file limit comes in parts, which Ollama cannot pull.
+        const weightsBytes = estimate.devices.gpu.weightsBytes + estimate.devices.cpu.weightsBytes;
+        const sharded = Boolean(known) && weightsBytes > HF_MAX_FILE_BYTES;
         const model: RunModel = {
           id: sizable.modelId,
           name: sizable.name,
@@ -111,8 +115,9 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           ollamaTag: hfRepo
             ? `hf.co/${hfRepo}:${sizable.quant}`
             : known
-              ? (known.ollama?.[sizable.quant as Precision] ?? `hf.co/${known.repo}:${sizable.quant}`)
+              ? (known.ollama?.[sizable.quant as Precision] ?? (sharded ? null : `hf.co/${known.repo}:${sizable.quant}`))
               : null,
+          sharded,
         };
         const gpuCount = estimate.gpus?.length ?? (estimate.budget.gpuBytes > 0 ? 1 : 0);
         const settings: RunSettings = {

@@ -74,13 +74,26 @@ describe('GGUF sources of catalog models', () => {
     expect(llama.commands[0]!.command).toContain('FROM llama3.1:8b-instruct-q4_K_M');
   });
 
+  it("a precision past Hugging Face's 50 GB per file comes in parts: llama.cpp fetches them, Ollama is told to join them first", async () => {
+    const service = serviceOn(makeSnapshot({}));
+    // Llama 3.1 70B: bartowski's Q6_K (57.9 GB) is in 2 parts, its Q4_K_M (42.5 GB) one file.
+    const parts = await service.call('runCommands', { model: 'llama-3.1-70b', quant: 'Q6_K', contextTokens: 8192 });
+    expect(commandOf(parts, 'llama-server')).toMatch(/^llama-server -hf bartowski\/Meta-Llama-3\.1-70B-Instruct-GGUF:Q6_K /);
+    const [modelfile] = parts.commands.filter((c) => c.tool === 'ollama');
+    expect(modelfile!.command).not.toContain('hf.co/');
+    expect(modelfile!.command).toContain('FROM MODEL.gguf');
+    expect(modelfile!.notes.join(' ')).toMatch(/in parts .*ollama\/ollama#5245.*llama-gguf-split --merge FIRST-PART\.gguf MODEL\.gguf/);
+    const whole = await service.call('runCommands', { model: 'llama-3.1-70b', quant: 'Q4_K_M', contextTokens: 8192, for: 'ollama' });
+    expect(whole.commands[0]!.command).toContain('FROM hf.co/bartowski/Meta-Llama-3.1-70B-Instruct-GGUF:Q4_K_M');
+  });
+
   it('a precision the repository does not hold, or a model without a source, keeps the placeholder and says what to fetch', async () => {
     const service = serviceOn(makeSnapshot({}));
     for (const request of [
       { model: 'qwen3-8b', quant: 'F32' },
-      { model: 'mistral-7b-v0.3', quant: 'Q4_K_M' },
+      { model: 'falcon-180b', quant: 'Q4_K_M' },
     ]) {
-      const result = await service.call('runCommands', { ...request, contextTokens: 4096 });
+      const result = await service.call('runCommands', { ...request, contextTokens: 2048 });
       expect(commandOf(result, 'llama-server')).toMatch(/^llama-server -m MODEL\.gguf /);
       expect(result.commands.flatMap((c) => c.notes).join(' ')).toContain(`MODEL.gguf stands for a ${request.quant} GGUF file`);
     }
