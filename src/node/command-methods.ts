@@ -102,7 +102,8 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
         const moe = Boolean(sizable.shape.experts);
         // A known repository's file past Hugging Face's per-file limit comes in parts, which Ollama cannot pull.
         const weightsBytes = estimate.devices.gpu.weightsBytes + estimate.devices.cpu.weightsBytes;
-        const sharded = Boolean(known) && weightsBytes > HF_MAX_FILE_BYTES;
+        // A remote hf: file says so itself (its header names its parts).
+        const sharded = hfRepo ? (resolved.remote?.parts ?? 1) > 1 : Boolean(known) && weightsBytes > HF_MAX_FILE_BYTES;
         const model: RunModel = {
           id: sizable.modelId,
           name: sizable.name,
@@ -113,7 +114,9 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           url: resolved.remote && !hfRepo ? resolved.remote.url : null,
           // Ollama's own library name where it has the model, else Ollama pulls the same repository's file.
           ollamaTag: hfRepo
-            ? `hf.co/${hfRepo}:${sizable.quant}`
+            ? sharded
+              ? null
+              : `hf.co/${hfRepo}:${sizable.quant}`
             : known
               ? (known.ollama?.[sizable.quant as Precision] ?? (sharded ? null : `hf.co/${known.repo}:${sizable.quant}`))
               : null,
