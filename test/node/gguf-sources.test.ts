@@ -1,26 +1,11 @@
 // Where a catalog model's GGUF files come from (resources/catalog/gguf-sources.json): every rung the start-small ladder
 // picks on the machine presets can be run by name, with the same repository in llama.cpp, Ollama and node-llama-cpp.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog, loadGgufSources, loadMachinePresets } from '../../src/node/resources';
-import { createService, type Service } from '../../src/node/service';
-import type { HardwareSnapshot, Recommendation, RunCommandsResult } from '../../src/shared/schema';
+import type { Recommendation, RunCommandsResult } from '../../src/shared/schema';
 import { TASKS } from '../../src/shared/ladder';
+import { serviceOn } from '../helpers/service';
 import { makeSnapshot } from '../helpers/hardware';
-
-function serviceOn(snapshot: HardwareSnapshot): Service {
-  const scratch = mkdtempSync(join(tmpdir(), 'rightsize-sources-'));
-  return createService({
-    face: 'cli',
-    cacheDir: join(scratch, 'cache'),
-    dataDir: join(scratch, 'data'),
-    env: {},
-    detect: async () => snapshot,
-    discover: async () => ({ models: [], searched: [] }),
-  });
-}
 
 const commandOf = (r: RunCommandsResult, tool: string): string => r.commands.find((c) => c.tool === tool)!.command;
 

@@ -1,29 +1,16 @@
 // `runCommands` through the real service (detection faked) and `rightsize command` over a fake
 // service: the commands carry the placement `estimate` finds, and the CLI only parses and prints.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/index';
 import { HostApiSchemas, type HostApiMethod } from '../../src/shared/api';
-import type { HardwareSnapshot, RunCommandsResult } from '../../src/shared/schema';
-import { createService, UserFacingError, type Service, type ServiceOptions } from '../../src/node/service';
+import type { RunCommandsResult } from '../../src/shared/schema';
+import { UserFacingError, type Service, type ServiceOptions } from '../../src/node/service';
 import { makeGpu, makeSnapshot, rtx4090 } from '../helpers/hardware';
+import { serviceOn } from '../helpers/service';
 
 const STORIES = join(import.meta.dirname, '../../../shared/models/stories260K.gguf');
 const GiB = 2 ** 30;
-
-function serviceOn(snapshot: HardwareSnapshot): Service {
-  const scratch = mkdtempSync(join(tmpdir(), 'rightsize-commands-'));
-  return createService({
-    face: 'cli',
-    cacheDir: join(scratch, 'cache'),
-    dataDir: join(scratch, 'data'),
-    env: {},
-    detect: async () => snapshot,
-    discover: async () => ({ models: [], searched: [] }),
-  });
-}
 
 const serverCommand = (r: RunCommandsResult): string => r.commands.find((c) => c.tool === 'llama-server')!.command;
 
