@@ -95,7 +95,8 @@ function StepActions({
         </>
       ) : (
         <span className="muted" data-testid="ladder-not-here">
-          Not on this machine: <code>ollama pull</code> it or download a GGUF to benchmark it.
+          Not on this machine: fetch it (the <code>-hf</code> line of How to run it, where it names a repository, saves it where rightsize
+          looks), add a GGUF or <code>ollama pull</code> it, then benchmark it here.
         </span>
       )}
       {run ? (
