@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverModels, type DiscoveredModel, type DiscoveryResult } from '../../src/node/models/discovery';
 import { huggingFaceCacheDir } from '../../src/node/models/discovery/huggingface';
+import { llamaCppCacheDir } from '../../src/node/models/discovery/llama-cpp';
 import { modelsFolderFromLmStudioSettings } from '../../src/node/models/discovery/lm-studio';
 import { OLLAMA_MODEL_MEDIA_TYPE, ollamaDisplayName, ollamaModelDigest } from '../../src/node/models/discovery/ollama';
 import { main } from '../../src/cli/index';
@@ -161,6 +162,16 @@ beforeAll(async () => {
   }
   await ggufFile(join(hfHome, 'hub', 'datasets--someone--data', 'snapshots', rev, 'ignored.gguf'), 100);
 
+  // llama.cpp's own cache on macOS (-hf downloads of builds before the Hugging Face layout): flat files.
+  paths.llamaCache = await ggufFile(
+    join(home, 'Library', 'Caches', 'llama.cpp', 'bartowski_Qwen2.5-7B-Instruct-GGUF_Qwen2.5-7B-Instruct-Q4_K_M.gguf'),
+    1700,
+  );
+  await textFile(
+    join(home, 'Library', 'Caches', 'llama.cpp', 'bartowski_Qwen2.5-7B-Instruct-GGUF_Qwen2.5-7B-Instruct-Q4_K_M.gguf.json'),
+    '{}',
+  );
+
   // node-llama-cpp's models folder.
   paths.nlc = await ggufFile(join(home, '.node-llama-cpp', 'models', 'hf_bartowski_Qwen2.5-0.5B-Instruct.Q4_K_M.gguf'), 1500);
 
@@ -258,6 +269,13 @@ describe('discoverModels', () => {
         modifiedAt,
         shardOf: { index: 1, total: 2 },
       },
+      {
+        source: 'llama-cpp',
+        displayName: 'bartowski_Qwen2.5-7B-Instruct-GGUF_Qwen2.5-7B-Instruct-Q4_K_M',
+        path: paths.llamaCache!,
+        bytes: 1700,
+        modifiedAt,
+      },
       { source: 'node-llama-cpp', displayName: 'hf_bartowski_Qwen2.5-0.5B-Instruct.Q4_K_M', path: paths.nlc!, bytes: 1500, modifiedAt },
       { source: 'folder', displayName: 'Big-Model-Q4_K_M', path: paths.split1!, bytes: 3600, modifiedAt, shardOf: { index: 1, total: 3 } },
       { source: 'folder', displayName: 'nested-model', path: paths.nested!, bytes: 800, modifiedAt },
@@ -273,6 +291,7 @@ describe('discoverModels', () => {
       ['lm-studio', join(tmp, 'lmstudio-downloads'), 'ok'],
       ['ollama', join(home, '.ollama', 'models'), 'ok'],
       ['huggingface', join(hfHome, 'hub'), 'ok'],
+      ['llama-cpp', join(home, 'Library', 'Caches', 'llama.cpp'), 'ok'],
       ['node-llama-cpp', join(home, '.node-llama-cpp', 'models'), 'ok'],
       ['folder', extra, 'ok'],
     ]);
@@ -293,6 +312,7 @@ describe('discoverModels', () => {
       { source: 'lm-studio', path: join(empty, '.cache', 'lm-studio', 'models'), status: 'missing' },
       { source: 'ollama', path: join(empty, '.ollama', 'models'), status: 'missing' },
       { source: 'huggingface', path: join(empty, '.cache', 'huggingface', 'hub'), status: 'missing' },
+      { source: 'llama-cpp', path: join(empty, 'Library', 'Caches', 'llama.cpp'), status: 'missing' },
       { source: 'node-llama-cpp', path: join(empty, '.node-llama-cpp', 'models'), status: 'missing' },
       { source: 'folder', path: join(tmp, 'no-such-folder'), status: 'missing' },
     ]);
@@ -429,6 +449,15 @@ describe('source helpers', () => {
     expect(huggingFaceCacheDir(home, { HF_HUB_CACHE: ' "/hub" ', HF_HOME: '/hf' })).toBe('/hub');
   });
 
+  it("finds llama.cpp's own cache as llama.cpp does: LLAMA_CACHE, else the platform's cache folder", () => {
+    const home = '/home/someone';
+    expect(llamaCppCacheDir(home, {}, 'linux')).toBe(join(home, '.cache', 'llama.cpp'));
+    expect(llamaCppCacheDir(home, { XDG_CACHE_HOME: '/xdg' }, 'linux')).toBe(join('/xdg', 'llama.cpp'));
+    expect(llamaCppCacheDir(home, {}, 'darwin')).toBe(join(home, 'Library', 'Caches', 'llama.cpp'));
+    expect(llamaCppCacheDir(home, { LOCALAPPDATA: '/local' }, 'win32')).toBe(join('/local', 'llama.cpp'));
+    expect(llamaCppCacheDir(home, { LLAMA_CACHE: '~/models', XDG_CACHE_HOME: '/xdg' }, 'linux')).toBe(join(home, 'models'));
+  });
+
   it('reads a custom models folder from LM Studio settings', () => {
     const home = '/home/someone';
     expect(modelsFolderFromLmStudioSettings({ downloadsFolder: '~/lms', modelsDir: '/other' }, home)).toBe(join(home, 'lms'));
@@ -465,7 +494,7 @@ describe('rightsize models', () => {
     const { io, out } = capture();
     await runModels(['--folder', extra, '--no-color'], io, { home, env: envFor(), platform: 'darwin', timeoutMs: 20_000 });
     const text = out();
-    expect(text).toContain('GGUF models on this machine (12)');
+    expect(text).toContain('GGUF models on this machine (13)');
     expect(text).toContain('llama3.1:8b');
     expect(text).toContain('bartowski/Llama-3.2-1B-Instruct-GGUF');
     expect(text).toContain('1.13 MiB');

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 /** Where discovery looks, in search order, which is also the order results are listed in (the specific sources first, so they win a file found twice). */
-export const DiscoverySourceSchema = z.enum(['lm-studio', 'ollama', 'huggingface', 'node-llama-cpp', 'folder']);
+export const DiscoverySourceSchema = z.enum(['lm-studio', 'ollama', 'huggingface', 'llama-cpp', 'node-llama-cpp', 'folder']);
 export type DiscoverySource = z.infer<typeof DiscoverySourceSchema>;
 
 const SearchStatusSchema = z.enum(['ok', 'missing', 'error']);

@@ -1,4 +1,4 @@
-// Finds the GGUF files people already have (LM Studio, Ollama, the Hugging Face cache,
+// Finds the GGUF files people already have (LM Studio, Ollama, the Hugging Face cache, llama.cpp's cache,
 // node-llama-cpp, folders they name), so the report can size them from their real bytes.
 // This file runs the sources within one file and time budget and merges what they found;
 // each source's layout lives in its own file, the shared bounded walk in walk.ts.
@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { folderSource } from './folder';
 import { huggingFaceSource } from './huggingface';
+import { llamaCppSource } from './llama-cpp';
 import { lmStudioSource } from './lm-studio';
 import { nodeLlamaCppSource } from './node-llama-cpp';
 import { ollamaSource } from './ollama';
@@ -24,7 +25,14 @@ import { errorMessage, openRoot } from './walk';
 export type { DiscoveredModel, DiscoverOptions, DiscoveryResult } from './types';
 
 /** In DISCOVERY_SOURCES order: the specific sources first, so they win a file found twice. */
-const MODEL_SOURCES: readonly ModelSource[] = [lmStudioSource, ollamaSource, huggingFaceSource, nodeLlamaCppSource, folderSource];
+const MODEL_SOURCES: readonly ModelSource[] = [
+  lmStudioSource,
+  ollamaSource,
+  huggingFaceSource,
+  llamaCppSource,
+  nodeLlamaCppSource,
+  folderSource,
+];
 /** llama.cpp's gguf-split naming, the same pattern node-llama-cpp resolves. */
 const SPLIT_PART = /^(.*)-(\d{5})-of-(\d{5})\.gguf$/i;
 /** How long past the time limit the race waits, so the budget's own deadline check usually ends the search first. */
