@@ -407,6 +407,51 @@ describe('rightsize recommend', () => {
     return { code, stdout, stderr, calls };
   }
 
+  it("prints each rung's llama-server line, asked for as the rung was sized; a rung whose command fails still prints", async () => {
+    const asked: Array<Record<string, unknown>> = [];
+    const base = fakeService([]);
+    const service: Service = {
+      ...base,
+      async call(method, input) {
+        if (method !== 'runCommands') return base.call(method, input);
+        const request = HostApiSchemas.runCommands.input.parse(input);
+        asked.push(request);
+        if (request.model === 'gpt-oss-120b') throw new Error('the model went away');
+        return {
+          commands: [{ tool: 'llama-server', title: 't', command: `llama-server -hf x/${request.model}:${request.quant}`, notes: [] }],
+        } as never;
+      },
+    };
+    let stdout = '';
+    const code = await main(
+      ['recommend', '--no-color'],
+      { stdout: (t) => (stdout += t), stderr: () => undefined, isTTY: false, env: {} },
+      {
+        createService: () => service,
+      },
+    );
+    expect(code).toBe(0);
+    const report = await base.call('getReport', { contextTokens: 8192 });
+    const rungs = [report.recommendation.start, report.recommendation.scaleUp, report.recommendation.ceiling];
+    expect(asked).toEqual(
+      rungs.map((step) =>
+        expect.objectContaining({
+          model: step?.modelId,
+          quant: step?.quant,
+          contextTokens: step?.contextTokens ?? 8192,
+          for: 'llama-server',
+          ...(step?.cpuMoeLayers ? { nCpuMoe: step.cpuMoeLayers } : {}),
+        }),
+      ),
+    );
+    for (const step of rungs.filter((s) => s?.modelId !== 'gpt-oss-120b'))
+      expect(stdout).toContain(`  Run it     llama-server -hf x/${step?.modelId}:${step?.quant}`);
+    // The 4090 desktop's ceiling is gpt-oss-120b with experts in RAM: its command failed here, and the rung says so.
+    expect(report.recommendation.ceiling?.modelId).toBe('gpt-oss-120b');
+    expect(stdout).toContain('  Run it     not written: the model went away');
+    expect(stdout).toMatch(/rightsize command \S+ --quant \S+ \(--for TOOL\)/);
+  });
+
   it('turns its flags into one getReport call and prints the ladder with reasons', async () => {
     const r = await cli(['recommend', '--task', 'coding', '--priority', 'speed', '--min-tps', '30', '--ctx', '16k', '--no-color']);
     expect(r.code).toBe(0);

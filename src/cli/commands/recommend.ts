@@ -1,6 +1,6 @@
 // `rightsize recommend`: the start-small ladder for a task and a priority, with the reasons in numbers.
 import { DEFAULT_CONTEXT_TOKENS } from '../../shared/defaults';
-import { DEFAULT_MIN_TOK_PER_SEC, LONG_DOCS_CONTEXT_TOKENS, TASK_SCALES, TASKS } from '../../shared/ladder';
+import { DEFAULT_MIN_TOK_PER_SEC, LADDER_STEPS, LONG_DOCS_CONTEXT_TOKENS, TASK_SCALES, TASKS } from '../../shared/ladder';
 import { ReportSchema } from '../../shared/schema';
 import { defineCommand, useColor } from '../command';
 import {
@@ -15,6 +15,7 @@ import {
   WHAT_IF_OPTIONS,
 } from '../args';
 import { LADDER_OPTIONS, parseLadderChoice } from '../ladder-args';
+import type { RungCommands } from '../format/recommend';
 
 export const recommendCommand = defineCommand({
   name: 'recommend',
@@ -53,7 +54,32 @@ export const recommendCommand = defineCommand({
       const parsed = ReportSchema.parse(report);
       const json = { hardware: parsed.hardware, budget: parsed.budget, settings: parsed.settings, recommendation: parsed.recommendation };
       io.stdout(`${JSON.stringify({ ...json, ...(parsed.profile !== undefined ? { profile: parsed.profile } : {}) }, null, 2)}\n`);
-    } else io.stdout(`${(await import('../format/recommend')).formatRecommendation(report, useColor(values, io))}\n`);
+    } else {
+      // Each rung's llama-server line, sized as the rung was (its context and experts in RAM) on the same machine.
+      const runLines: RungCommands = {};
+      await Promise.all(
+        LADDER_STEPS.map(async ({ key }) => {
+          const step = report.recommendation[key];
+          if (!step) return;
+          try {
+            const result = await service.call('runCommands', {
+              model: step.modelId,
+              quant: step.quant,
+              contextTokens: step.contextTokens ?? contextTokens,
+              kvType: parseKv(values.kv),
+              ...(step.cpuMoeLayers ? { nCpuMoe: step.cpuMoeLayers } : {}),
+              ...(whatIf ? { whatIf } : {}),
+              ...(values.profile !== undefined ? { profile: values.profile } : {}),
+              for: 'llama-server',
+            });
+            runLines[key] = { command: result.commands[0]?.command ?? null };
+          } catch (error) {
+            runLines[key] = { command: null, problem: (error as Error).message };
+          }
+        }),
+      );
+      io.stdout(`${(await import('../format/recommend')).formatRecommendation(report, useColor(values, io), runLines)}\n`);
+    }
     return 0;
   },
 });

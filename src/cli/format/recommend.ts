@@ -19,7 +19,10 @@ function placementText(step: LadderStep): string {
   return step.fit === 'gpu' || step.fit === 'partial' ? `${layers}, -ngl ${step.gpuLayers ?? 'all'}${moe}` : layers;
 }
 
-export function formatRecommendation(report: Report, useColor: boolean): string {
+/** Each rung's llama-server command (How to run it), or why it could not be written; absent: not asked. */
+export type RungCommands = Partial<Record<'start' | 'scaleUp' | 'ceiling', { command: string | null; problem?: string }>>;
+
+export function formatRecommendation(report: Report, useColor: boolean, runLines: RungCommands = {}): string {
   const c = pc.createColors(useColor);
   const r = report.recommendation;
   const bench = scaleOf(r.task, r.benchmark) ?? defaultScale(r.task);
@@ -52,8 +55,18 @@ export function formatRecommendation(report: Report, useColor: boolean): string 
           `  ${' '.repeat(11)}${step.score.benchmark} ${step.score.score}: ${step.score.detail ?? ''} (${step.score.source}, ${step.score.date})`,
         ),
       );
+    const run = runLines[key];
+    if (run?.command) lines.push(`  ${'Run it'.padEnd(11)}${run.command}`);
+    else if (run?.problem) lines.push(c.dim(`  ${'Run it'.padEnd(11)}not written: ${run.problem}`));
     lines.push('');
   });
+  const first = LADDER_STEPS.map(({ key }) => r[key]).find((step) => step);
+  if (first && Object.values(runLines).some((run) => run.command))
+    lines.push(
+      c.dim(
+        `Ollama, LM Studio and node-llama-cpp, with where each flag comes from: rightsize command ${first.modelId} --quant ${first.quant} (--for TOOL), and the same for the other rungs.`,
+      ),
+    );
   for (const note of r.notes) lines.push(c.dim(note));
   const others = TASK_SCALES[r.task].scales.filter((x) => x !== bench);
   if (others.length > 0) lines.push(c.dim(`Also judged by: ${others.map((x) => `${x.about} (--benchmark ${x.benchmark})`).join('; ')}.`));
