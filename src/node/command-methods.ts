@@ -168,6 +168,10 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
         if (estimate.fit === 'none')
           notes.push(`This does not fit the sized machine (${estimate.why}); the commands are likely to fail to load.`);
         if (sized.profileName !== null) notes.push(`Sized for the profile "${sized.profileName}": run these on that machine.`);
+        if (known)
+          notes.push(
+            `The weights come from ${known.repo} on Hugging Face (resources/catalog/gguf-sources.json; rightsize could not list its files, so the ${sizable.quant} file is assumed from the uploader's usual set). Seen in use: ${known.seen}`,
+          );
         const powerNote = jetsonPowerNote(withWhatIf(sized.snapshot, request.whatIf));
         if (powerNote) notes.push(powerNote);
         // llama.cpp refuses it at load ("K cache type q8_0 with block size 32 does not divide n_embd_head_k"): checked on stories260K.

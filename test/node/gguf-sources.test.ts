@@ -54,6 +54,8 @@ describe('GGUF sources of catalog models', () => {
     expect(commandOf(result, 'node-llama-cpp')).toContain("resolveModelFile('hf:bartowski/Qwen_Qwen3-8B-GGUF:Q6_K', 'models')");
     expect(commandOf(result, 'lmstudio')).toMatch(/^lms get https:\/\/huggingface\.co\/bartowski\/Qwen_Qwen3-8B-GGUF@Q6_K\nlms load /);
     expect(result.commands.flatMap((c) => c.notes).join(' ')).not.toContain('MODEL.gguf stands for');
+    // Where the repository comes from is said with the commands.
+    expect(result.notes.join(' ')).toMatch(/bartowski\/Qwen_Qwen3-8B-GGUF on Hugging Face .*Seen in use: .*index ids/);
     // Ollama's own library where it has the model: Llama 3.1 8B.
     const llama = await service.call('runCommands', { model: 'llama-3.1-8b', quant: 'Q4_K_M', contextTokens: 8192, for: 'ollama' });
     expect(llama.commands[0]!.command).toContain('FROM llama3.1:8b-instruct-q4_K_M');
