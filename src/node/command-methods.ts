@@ -4,17 +4,16 @@ import type { z } from 'zod';
 import { DEFAULT_CONTEXT_TOKENS } from '../shared/defaults';
 import type { HostApiInput, HostApiSchemas } from '../shared/api';
 import type { EstimateResult, HardwareSnapshot, RunCommandsResult, SpeedCalibration } from '../shared/schema';
-import type { Precision } from '../shared/precision';
 import { ggmlType } from '../core/ggml';
 import { performanceCores } from '../core/speed';
 import { flashAttentionFor, nodeLlamaCppBuildFor, runCommands, type RunModel, type RunSettings } from '../core/run-commands';
-import { HF_MAX_FILE_BYTES } from '../core/run-command-parts';
 import type { ResolvedModel } from './models/resolve';
 import { contextFor } from './models/refs';
 import { asUserError } from './user-error';
 import { plannedThreadsUnknown, withWhatIf } from './hardware/what-if';
 import { matchGpuPreset } from './hardware/merge/presets';
-import { loadGgufSources, loadGpuPresets } from './resources';
+import { loadGpuPresets } from './resources';
+import { ggufFetchFor } from './gguf-fetch';
 
 /**
  * A Jetson runs at its power mode's clocks: rightsize's speeds for one assume the fastest mode. Measured on an Orin
@@ -92,18 +91,15 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           ...(request.nCpuMoe !== undefined ? { nCpuMoe: request.nCpuMoe } : {}),
         });
         const { sizable } = resolved;
-        // A catalog model's repository of GGUF files (resources/catalog/gguf-sources.json), where it holds this precision.
-        const known =
-          sizable.origin === 'catalog'
-            ? loadGgufSources().find((s) => s.model === sizable.modelId && (s.quants as readonly string[]).includes(sizable.quant))
-            : undefined;
         // A remote file: hf:REPO:QUANT runs with -hf (and Ollama's hf.co/ names), a URL with -mu.
         const hfRepo = resolved.remote && sizable.modelId.startsWith('hf:') ? sizable.modelId.slice(3).replace(/:[^:]*$/, '') : null;
         const moe = Boolean(sizable.shape.experts);
-        // A known repository's file past Hugging Face's per-file limit comes in parts, which Ollama cannot pull.
+        // A catalog model's repository of GGUF files, where it holds this precision; a file past Hugging Face's per-file
+        // limit comes in parts, which Ollama cannot pull. A remote hf: file says so itself (its header names its parts).
         const weightsBytes = estimate.devices.gpu.weightsBytes + estimate.devices.cpu.weightsBytes;
-        // A remote hf: file says so itself (its header names its parts).
-        const sharded = hfRepo ? (resolved.remote?.parts ?? 1) > 1 : Boolean(known) && weightsBytes > HF_MAX_FILE_BYTES;
+        const fetch = sizable.origin === 'catalog' ? ggufFetchFor(sizable.modelId, sizable.quant, weightsBytes) : null;
+        const known = fetch?.source;
+        const sharded = hfRepo ? (resolved.remote?.parts ?? 1) > 1 : (fetch?.sharded ?? false);
         const model: RunModel = {
           id: sizable.modelId,
           name: sizable.name,
@@ -113,13 +109,7 @@ export function createCommandMethods(deps: CommandMethodDeps): { runCommands: (r
           ggufRepo: hfRepo ?? known?.repo ?? null,
           url: resolved.remote && !hfRepo ? resolved.remote.url : null,
           // Ollama's own library name where it has the model, else Ollama pulls the same repository's file.
-          ollamaTag: hfRepo
-            ? sharded
-              ? null
-              : `hf.co/${hfRepo}:${sizable.quant}`
-            : known
-              ? (known.ollama?.[sizable.quant as Precision] ?? (sharded ? null : `hf.co/${known.repo}:${sizable.quant}`))
-              : null,
+          ollamaTag: hfRepo ? (sharded ? null : `hf.co/${hfRepo}:${sizable.quant}`) : (fetch?.ollama ?? null),
           sharded,
         };
         const gpuCount = estimate.gpus?.length ?? (estimate.budget.gpuBytes > 0 ? 1 : 0);

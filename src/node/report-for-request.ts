@@ -11,6 +11,7 @@ import { withWhatIf } from './hardware/index';
 import { isRemoteRef, ModelArgError, modelFromFile, modelsFromHf, resolveModelArg, type RemoteModelOptions } from './models/resolve';
 import { parseHfRef } from './remote/hf';
 import { loadCatalog } from './resources';
+import { ggufFetchFor } from './gguf-fetch';
 import { asUserError } from './user-error';
 
 /** A file's size and time, so a file written or replaced since is read again; a missing one is a stamp too. */
@@ -73,7 +74,7 @@ export async function buildReportFor(
   const files = await Promise.all(paths.map((path) => sizeFileRef(path, remote)));
   const extra = files.flatMap((f) => f.models);
   const problems = files.flatMap((f) => f.problems);
-  return asUserError(() =>
+  const report = await asUserError(() =>
     buildReport(
       snapshot,
       loadCatalog(),
@@ -96,4 +97,18 @@ export async function buildReportFor(
       problems,
     ),
   );
+  return withFetches(report);
+}
+
+/** Each rung of the ladder with where its file can be fetched by name, where rightsize knows a repository. */
+function withFetches(report: Report): Report {
+  const recommendation = { ...report.recommendation };
+  for (const key of ['start', 'scaleUp', 'ceiling'] as const) {
+    const step = recommendation[key];
+    if (!step) continue;
+    const row = report.rows.find((r) => r.modelId === step.modelId && r.quant === step.quant);
+    const fetch = row ? ggufFetchFor(step.modelId, step.quant, row.memory.weightsBytes) : null;
+    if (fetch) recommendation[key] = { ...step, fetch: { hf: fetch.hf, ollama: fetch.ollama } };
+  }
+  return { ...report, recommendation };
 }

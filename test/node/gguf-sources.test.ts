@@ -44,6 +44,26 @@ describe('GGUF sources of catalog models', () => {
     expect(missing).toEqual([]);
   }, 120_000);
 
+  it("the report's rungs say where to fetch them: llama.cpp's REPO:QUANT and what Ollama pulls", async () => {
+    const report = await serviceOn(makeSnapshot({})).call('getReport', {
+      contextTokens: 8192,
+      kvType: 'f16',
+      whatIf: { machine: 'desktop-rtx-4090-64gb' },
+    });
+    const steps = [report.recommendation.start, report.recommendation.scaleUp, report.recommendation.ceiling].filter((s) => s !== null);
+    expect(steps.length).toBe(3);
+    for (const step of steps) {
+      const source = sources.find((s) => s.model === step.modelId);
+      // gpt-oss-120b's 60 GB at Q4_K_M is past Hugging Face's 50 GB per file: in parts, which Ollama cannot pull.
+      const weights = report.rows.find((r) => r.modelId === step.modelId && r.quant === step.quant)?.memory.weightsBytes ?? 0;
+      expect(step.fetch, step.modelId).toEqual({
+        hf: `${source?.repo}:${step.quant}`,
+        ollama: weights > 50e9 ? null : `hf.co/${source?.repo}:${step.quant}`,
+      });
+    }
+    expect(report.recommendation.ceiling?.fetch?.ollama).toBeNull();
+  });
+
   it('a rung model is fetched by name in every tool: -hf, hf.co/ for Ollama, hf: for node-llama-cpp, lms get for LM Studio', async () => {
     const service = serviceOn(makeSnapshot({}));
     const result = await service.call('runCommands', { model: 'qwen3-8b', quant: 'Q6_K', contextTokens: 8192 });

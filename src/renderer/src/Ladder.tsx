@@ -95,8 +95,22 @@ function StepActions({
         </>
       ) : (
         <span className="muted" data-testid="ladder-not-here">
-          Not on this machine: fetch it (the <code>-hf</code> line of How to run it, where it names a repository, saves it where rightsize
-          looks), add a GGUF or <code>ollama pull</code> it, then benchmark it here.
+          {step.fetch ? (
+            <>
+              Not on this machine: <code>llama-cli -hf {step.fetch.hf}</code> fetches it where rightsize looks
+              {step.fetch.ollama ? (
+                <>
+                  {' '}
+                  (or <code>ollama pull {step.fetch.ollama}</code>)
+                </>
+              ) : null}
+              ; then benchmark it here.
+            </>
+          ) : (
+            <>
+              Not on this machine: add a GGUF of it or <code>ollama pull</code> it, then benchmark it here.
+            </>
+          )}
         </span>
       )}
       {run ? (

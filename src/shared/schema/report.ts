@@ -96,6 +96,11 @@ const LadderStepSchema = z.object({
   precisionNote: z.string().optional(),
   /** Seconds to read a prompt that fills contextTokens before the first token (where it is estimated). */
   fullPromptSeconds: z.number().positive().optional(),
+  /**
+   * Where the step's GGUF file can be fetched by name (resources/catalog/gguf-sources.json): llama.cpp's -hf REPO:QUANT
+   * and what Ollama pulls (null where the file comes in parts, which Ollama cannot pull). Absent: no repository known.
+   */
+  fetch: z.object({ hf: z.string(), ollama: z.string().nullable() }).optional(),
 });
 export type LadderStep = z.infer<typeof LadderStepSchema>;
 
